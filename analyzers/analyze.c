@@ -1,0 +1,130 @@
+/* One run's analysis: resets, strap window, spurious resets, the outcome
+ * from the ROM banner and the verdict against the scenario's expectation.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+
+static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
+                        const char *fmt, ...)
+{
+    if (a->n_findings >= ANALYSIS_MAX_FINDINGS)
+        return;
+    struct finding *f = &a->findings[a->n_findings++];
+    snprintf(f->kind, sizeof f->kind, "%s", kind);
+    f->t_ns = t_ns;
+    f->severity = sev;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
+}
+
+static const char *op_label(const struct op_log *log, int op)
+{
+    return (log != NULL && op >= 0 && (size_t)op < log->n) ? log->ops[op].label : "?";
+}
+
+static void report_unasked_resets(struct analysis *a, const struct op_log *log, enum boot_mode expected)
+{
+    for (int i = 0; i < a->n_resets; i++) {
+        const struct reset_event *ev = &a->resets[i];
+        double t_ms = (double)ev->en_low_ns / 1e6;
+        if (ev->spurious)
+            add_finding(a, "spurious-reset", ev->en_low_ns, SEV_ERROR,
+                        "chip reset at %.3f ms by port op %s (op %d), which did not ask for one", t_ms,
+                        op_label(log, ev->cause_op), ev->cause_op);
+        else if (expected == BOOT_NONE)
+            add_finding(a, "unexpected-reset", ev->en_low_ns, SEV_ERROR,
+                        "chip reset at %.3f ms by %s (op %d) in a scenario that expects no reset", t_ms,
+                        op_label(log, ev->cause_op), ev->cause_op);
+    }
+}
+
+static void predict_boot_modes(struct analysis *a, const struct trace *tr, const struct board_model *bm,
+                               enum boot_mode expected)
+{
+    for (int i = 0; i < a->n_resets; i++) {
+        struct reset_event *ev = &a->resets[i];
+        if (isnan(ev->t_chip_ns) || bm->circuit->kind == CIRCUIT_USB_JTAG)
+            continue; /* held in reset, or the mode is latched inside the chip */
+        enum boot_mode target = (expected == BOOT_DOWNLOAD || expected == BOOT_FLASH) ? expected : BOOT_NONE;
+        ev->predicted = strap_predict(tr, ev->t_chip_ns, &bm->chip, target, &ev->margin_ms);
+    }
+}
+
+static const struct reset_event *deciding_reset(const struct analysis *a)
+{
+    for (int i = a->n_resets - 1; i >= 0; i--)
+        if (!isnan(a->resets[i].t_chip_ns))
+            return &a->resets[i];
+    return NULL;
+}
+
+static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_len)
+{
+    const struct reset_event *last = deciding_reset(a);
+    enum boot_mode predicted = last ? last->predicted : BOOT_NONE;
+    a->observed = outcome_from_uart(uart, uart_len);
+    a->outcome = uart != NULL ? a->observed : predicted;
+    if (predicted == BOOT_MARGINAL && a->outcome != BOOT_NONE)
+        a->outcome = BOOT_MARGINAL;
+    if (last != NULL) {
+        a->margin_ms = last->margin_ms;
+        a->gap_ms = last->gap_ms;
+        a->en_release_ms = last->en_release_ms;
+    }
+    if (uart != NULL && last != NULL && (predicted == BOOT_DOWNLOAD || predicted == BOOT_FLASH) &&
+        a->observed != predicted)
+        add_finding(a, "prediction-mismatch", (int64_t)last->t_chip_ns, SEV_WARN,
+                    "the strap window predicts %s but the ROM banner says %s: the board description or "
+                    "the capture is wrong",
+                    boot_mode_name(predicted), boot_mode_name(a->observed));
+}
+
+/* Why the chip did not reach the expected mode, in the terms of DESIGN.md §5. */
+static void explain_failure(struct analysis *a, const struct board_model *bm, enum boot_mode expected)
+{
+    const struct reset_event *last = deciding_reset(a);
+    int64_t t = last ? (int64_t)last->t_chip_ns : 0;
+    if (a->outcome == BOOT_MARGINAL)
+        add_finding(a, "strap-marginal", t, SEV_ERROR,
+                    "IO0 changed inside the strap window (margin %.3f ms): boot mode undefined", a->margin_ms);
+    else if (last == NULL && expected != BOOT_NONE)
+        add_finding(a, "no-reset", 0, SEV_ERROR, "the chip was never reset: expected %s", boot_mode_name(expected));
+    else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH)
+        add_finding(a, "usb-jtag-flag", t, SEV_ERROR,
+                    "USB-Serial/JTAG reset with the download flag clear: the sequence never sent (DTR1,RTS0) "
+                    "before the reset state (DTR0,RTS1)");
+    else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms))
+        add_finding(a, "gap-outlasted-en", t, SEV_ERROR,
+                    "booted flash: the DTR/RTS gap (%.3f ms) outlasted the EN release (%.3f ms), so IO0 went low "
+                    "after the chip sampled it (margin %.3f ms)",
+                    a->gap_ms, a->en_release_ms, a->margin_ms);
+    else if (expected != BOOT_NONE && a->outcome != BOOT_NONE)
+        add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s (strap margin %.3f ms)",
+                    boot_mode_name(a->outcome), boot_mode_name(expected), a->margin_ms);
+}
+
+int analyze_run(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
+                const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
+                char *why, size_t why_len)
+{
+    memset(out, 0, sizeof *out);
+    out->margin_ms = out->gap_ms = out->en_release_ms = NAN;
+    out->verdict = VERDICT_ERROR;
+    int n = find_resets(tr, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
+    if (n < 0)
+        return -1;
+    out->n_resets = n;
+    predict_boot_modes(out, tr, bm, expected);
+    report_unasked_resets(out, log, expected);
+    decide_outcome(out, uart, uart_len);
+    out->verdict = out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
+    if (out->verdict == VERDICT_FAIL)
+        explain_failure(out, bm, expected);
+    return 0;
+}

@@ -1,0 +1,269 @@
+/* Chip resets found in a trace, with their cause and their RC delay.
+ *
+ * DTR and RTS edges are first grouped into line *steps* (edges at the same
+ * instant are one change, as one TIOCMSET makes them). For transistor
+ * circuits a reset is an EN low pulse long enough to reset the chip; the
+ * step that released it and the analyzer's EN rising edge give the RC delay
+ * (analyzer-threshold corrected). Without an EN channel the circuit table
+ * and the board's R·C stand in. For USB-Serial/JTAG the steps are replayed
+ * through the peripheral's action table.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "analyze.h"
+
+#define MAX_STEPS 512
+
+struct step {
+    int64_t t_ns;
+    uint8_t dtr, rts; /* asserted after the step */
+    uint8_t changed;  /* bit 0: DTR changed, bit 1: RTS changed */
+};
+
+struct steps {
+    struct step s[MAX_STEPS];
+    int n;
+};
+
+/* Line steps, from the initial state (step 0, t = 0). Asserted = pin low. */
+static int build_steps(const struct trace *tr, struct steps *st)
+{
+    st->n = 0;
+    if (!trace_has(tr, CH_DTR) || !trace_has(tr, CH_RTS))
+        return 0;
+    struct step cur = {0, (uint8_t)!tr->initial[CH_DTR], (uint8_t)!tr->initial[CH_RTS], 0};
+    st->s[st->n++] = cur;
+    for (size_t i = 0; i < tr->n; i++) {
+        const struct edge *e = &tr->edges[i];
+        if (e->channel != CH_DTR && e->channel != CH_RTS)
+            continue;
+        if (e->t_ns != cur.t_ns || st->n == 1) {
+            if (st->n >= MAX_STEPS)
+                return -1;
+            cur.t_ns = e->t_ns;
+            cur.changed = 0;
+            st->n++;
+        }
+        if (e->channel == CH_DTR)
+            cur.dtr = !e->level, cur.changed |= 1;
+        else
+            cur.rts = !e->level, cur.changed |= 2;
+        st->s[st->n - 1] = cur;
+    }
+    return 0;
+}
+
+static double sample_period_ns(const struct trace *tr)
+{
+    return tr->sample_rate_hz > 0 ? 1e9 / tr->sample_rate_hz : 0.0;
+}
+
+/* The op that made a line change seen at t_edge: the first op whose span
+ * overlaps the edge's sampling uncertainty (t_edge − one sample, t_edge]. */
+static int op_for_edge(const struct op_log *log, const struct trace *tr, int64_t t_edge)
+{
+    if (log == NULL)
+        return -1;
+    double lo = (double)t_edge - sample_period_ns(tr);
+    for (size_t i = 0; i < log->n; i++)
+        if (log->ops[i].t_before_ns <= t_edge && (double)log->ops[i].t_after_ns >= lo)
+            return (int)i;
+    int last = -1;
+    for (size_t i = 0; i < log->n && log->ops[i].t_before_ns <= t_edge; i++)
+        last = (int)i;
+    return last;
+}
+
+/* Latest step at or before t whose EN drive is `want`, optionally also
+ * requiring the step before it to drive EN the other way. -1 if none. */
+static int step_driving_en(const struct steps *st, const struct circuit *c, int64_t t, enum drive want,
+                           int must_change)
+{
+    for (int i = st->n - 1; i >= 0; i--) {
+        const struct step *s = &st->s[i];
+        if (s->t_ns > t || circuit_en(c, s->dtr, s->rts) != want)
+            continue;
+        if (!must_change)
+            return i;
+        if (i > 0 && circuit_en(c, st->s[i - 1].dtr, st->s[i - 1].rts) != want)
+            return i;
+    }
+    return -1;
+}
+
+/* Gap of the transition that released EN: 0 when both lines changed in one
+ * step, else the time until the other line's next change, as long as the
+ * releasing line did not change again first. NaN when no such change. */
+static double transition_gap_ms(const struct steps *st, int r)
+{
+    if (r < 0)
+        return NAN;
+    uint8_t mine = st->s[r].changed;
+    if (mine == 3)
+        return 0.0;
+    uint8_t other = (uint8_t)(3 & ~mine);
+    for (int i = r + 1; i < st->n; i++) {
+        if (st->s[i].changed & other)
+            return (double)(st->s[i].t_ns - st->s[r].t_ns) / 1e6;
+        if (st->s[i].changed & mine)
+            return NAN;
+    }
+    return NAN;
+}
+
+struct en_pulse {
+    int64_t low_ns, rise_ns; /* rise -1 when EN stays low */
+};
+
+/* EN low pulses, from the EN channel or, without one, from the circuit table. */
+static int en_pulses(const struct trace *tr, const struct steps *st, const struct circuit *c,
+                     struct en_pulse *out, int max)
+{
+    int n = 0;
+    int64_t low = -1;
+    if (trace_has(tr, CH_EN)) {
+        if (tr->initial[CH_EN] == 0)
+            low = 0;
+        for (size_t i = 0; i < tr->n; i++) {
+            const struct edge *e = &tr->edges[i];
+            if (e->channel != CH_EN)
+                continue;
+            if (e->level == 0)
+                low = e->t_ns;
+            else if (low >= 0 && n < max)
+                out[n++] = (struct en_pulse){low, e->t_ns}, low = -1;
+        }
+    } else {
+        for (int i = 0; i < st->n; i++) {
+            int driven = circuit_en(c, st->s[i].dtr, st->s[i].rts) == DRIVE_LOW;
+            if (driven && low < 0)
+                low = st->s[i].t_ns;
+            else if (!driven && low >= 0 && n < max)
+                out[n++] = (struct en_pulse){low, st->s[i].t_ns}, low = -1;
+        }
+    }
+    if (low >= 0 && n < max)
+        out[n++] = (struct en_pulse){low, -1};
+    return n;
+}
+
+static void init_event(struct reset_event *ev)
+{
+    *ev = (struct reset_event){.release_ns = -1, .en_rise_ns = -1, .t_chip_ns = NAN, .en_release_ms = NAN,
+                               .tau_ms = NAN, .predicted = BOOT_NONE, .margin_ms = NAN, .gap_ms = NAN,
+                               .cause_op = -1};
+}
+
+static void set_cause(struct reset_event *ev, const struct op_log *log, const struct trace *tr, int64_t t)
+{
+    ev->cause_op = op_for_edge(log, tr, t);
+    ev->spurious = ev->cause_op >= 0 && log->ops[ev->cause_op].is_port_op;
+}
+
+/* Reset release estimated from the releasing step and the EN rise. */
+static void estimate_release(struct reset_event *ev, const struct trace *tr, const struct board_model *bm,
+                             int r)
+{
+    double to_chip = log(1.0 / (1.0 - bm->chip.vih_frac));
+    if (r >= 0 && ev->en_rise_ns >= 0 && trace_has(tr, CH_EN)) {
+        double t_la = (double)(ev->en_rise_ns - ev->release_ns) / 1e9;
+        double tau = rc_tau_from_analyzer(t_la, bm->vdd, tr->threshold_v);
+        ev->tau_ms = tau * 1e3;
+        ev->t_chip_ns = (double)ev->release_ns + tau * to_chip * 1e9;
+    } else if (r >= 0) { /* no EN channel: the board's R·C stands in */
+        double tau = bm->en_r_ohms * bm->en_c_farads;
+        ev->tau_ms = tau * 1e3;
+        ev->t_chip_ns = (double)ev->release_ns + tau * to_chip * 1e9;
+    } else { /* EN rose with no line cause: take the analyzer's edge as is */
+        ev->t_chip_ns = (double)ev->en_rise_ns;
+    }
+    if (ev->release_ns >= 0)
+        ev->en_release_ms = (ev->t_chip_ns - (double)ev->release_ns) / 1e6;
+}
+
+static int transistor_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                             const struct op_log *log, struct reset_event *out, int max)
+{
+    struct en_pulse pulses[ANALYSIS_MAX_RESETS * 4];
+    int np = en_pulses(tr, st, bm->circuit, pulses, (int)(sizeof pulses / sizeof pulses[0]));
+    int n = 0;
+    double min_pulse_ns = bm->chip.min_reset_pulse_us * 1e3;
+    for (int i = 0; i < np && n < max; i++) {
+        const struct en_pulse *p = &pulses[i];
+        if (p->rise_ns >= 0 && (double)(p->rise_ns - p->low_ns) < min_pulse_ns)
+            continue; /* a glitch too short to reset the chip */
+        struct reset_event *ev = &out[n++];
+        init_event(ev);
+        ev->en_low_ns = p->low_ns;
+        int cause = step_driving_en(st, bm->circuit, p->low_ns, DRIVE_LOW, 0);
+        if (cause >= 0)
+            set_cause(ev, log, tr, st->s[cause].t_ns);
+        if (p->rise_ns < 0)
+            continue; /* still held in reset at the end of the capture */
+        ev->en_rise_ns = trace_has(tr, CH_EN) ? p->rise_ns : -1;
+        int r = step_driving_en(st, bm->circuit, p->rise_ns, DRIVE_RELEASED, 1);
+        if (r >= 0)
+            ev->release_ns = st->s[r].t_ns;
+        else if (!trace_has(tr, CH_EN))
+            ev->release_ns = p->rise_ns;
+        estimate_release(ev, tr, bm, r);
+        ev->gap_ms = transition_gap_ms(st, r);
+    }
+    return n;
+}
+
+/* USB-Serial/JTAG: each line state is a command; the chip is held in reset
+ * while the state says reset and boots in the mode latched when it entered. */
+static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const struct circuit *c,
+                           const struct op_log *log, struct reset_event *out, int max)
+{
+    int n = 0, flag = 0, in_reset = 0, latched = 0;
+    struct reset_event *ev = NULL;
+    for (int i = 1; i < st->n; i++) {
+        const struct step *s = &st->s[i];
+        enum usb_action a = (enum usb_action)c->usb_action[s->dtr][s->rts];
+        if (a == USB_RESET && !in_reset && n < max) {
+            in_reset = 1, latched = flag;
+            ev = &out[n++];
+            init_event(ev);
+            ev->en_low_ns = s->t_ns;
+            set_cause(ev, log, tr, s->t_ns);
+        } else if (a != USB_RESET && in_reset) {
+            in_reset = 0;
+            ev->release_ns = s->t_ns;
+            ev->t_chip_ns = (double)s->t_ns; /* no RC: the peripheral releases the core itself */
+            ev->predicted = latched ? BOOT_DOWNLOAD : BOOT_FLASH;
+        }
+        if (a == USB_SET_FLAG)
+            flag = 1;
+        else if (a == USB_CLEAR_FLAG)
+            flag = 0;
+    }
+    return n;
+}
+
+int find_resets(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
+                struct reset_event *out, int max, char *why, size_t why_len)
+{
+    struct steps st;
+    if (trace_check(tr, why, why_len) != 0)
+        return -1;
+    if (build_steps(tr, &st) != 0) {
+        snprintf(why, why_len, "more than %d DTR/RTS changes in one capture", MAX_STEPS);
+        return -1;
+    }
+    if (bm->circuit->kind == CIRCUIT_USB_JTAG) {
+        if (st.n == 0) {
+            snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
+            return -1;
+        }
+        return usb_jtag_resets(tr, &st, bm->circuit, log, out, max);
+    }
+    if (!trace_has(tr, CH_EN) && st.n == 0) {
+        snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");
+        return -1;
+    }
+    return transistor_resets(tr, &st, bm, log, out, max);
+}

@@ -1,0 +1,302 @@
+#include "matrix.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../reports/results.h"
+#include "../sim/rng.h"
+#include "../sim/world.h"
+#include "backend.h"
+#include "runner.h"
+
+#define MAX_EDGES 4096
+#define MAX_UART 4096
+
+uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration)
+{
+    uint64_t s = seed;
+    s ^= splitmix64(&s) ^ hash_name(board);
+    s ^= splitmix64(&s) ^ hash_name(host);
+    s ^= splitmix64(&s) ^ hash_name(scenario);
+    s ^= splitmix64(&s) ^ (uint64_t)iteration;
+    return splitmix64(&s);
+}
+
+/* Boards, hosts and scenarios picked on the command line, or all of them. */
+struct pick {
+    const struct board_profile *boards[256];
+    const struct host_profile *hosts[256];
+    const struct scenario *scenarios[256];
+    int n_boards, n_hosts, n_scenarios;
+};
+
+static int unknown(char *err, size_t len, const char *what, const char *name, const char *file)
+{
+    snprintf(err, len, "unknown %s '%s' (not in %s; `resetlab list` shows them)", what, name, file);
+    return -1;
+}
+
+static int pick_from(const struct lab *lab, const struct matrix_opts *o, struct pick *p, char *err, size_t len)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < (o->n_boards ? o->n_boards : lab->n_boards) && i < 256; i++) {
+        const struct board_profile *b = o->n_boards ? lab_board(lab, o->boards[i]) : &lab->boards[i];
+        if (b == NULL)
+            return unknown(err, len, "board", o->boards[i], lab->path);
+        p->boards[p->n_boards++] = b;
+    }
+    for (int i = 0; i < (o->n_hosts ? o->n_hosts : lab->n_hosts) && i < 256; i++) {
+        const struct host_profile *h = o->n_hosts ? lab_host(lab, o->hosts[i]) : &lab->hosts[i];
+        if (h == NULL)
+            return unknown(err, len, "host", o->hosts[i], lab->path);
+        p->hosts[p->n_hosts++] = h;
+    }
+    for (int i = 0; i < (o->n_scenarios ? o->n_scenarios : lab->n_scenarios) && i < 256; i++) {
+        const struct scenario *s = o->n_scenarios ? lab_scenario(lab, o->scenarios[i]) : &lab->scenarios[i];
+        if (s == NULL)
+            return unknown(err, len, "scenario", o->scenarios[i], "the scenarios folder");
+        p->scenarios[p->n_scenarios++] = s;
+    }
+    return 0;
+}
+
+static int mkdir_p(const char *dir, char *err, size_t len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *q = path + 1;; q++) {
+        int end = *q == '\0';
+        if (*q == '/' || end) {
+            *q = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+                snprintf(err, len, "%s: cannot create the output folder: %s", path, strerror(errno));
+                return -1;
+            }
+            if (end)
+                return 0;
+            *q = '/';
+        }
+    }
+}
+
+struct run_buffers {
+    struct edge edges[MAX_EDGES];
+    uint8_t uart[MAX_UART];
+    struct op_record log[RUNNER_MAX_OPS];
+    struct analysis a;
+};
+
+static void infrastructure_error(struct analysis *a, const char *why)
+{
+    memset(a, 0, sizeof *a);
+    a->margin_ms = a->gap_ms = a->en_release_ms = NAN;
+    a->verdict = VERDICT_ERROR;
+    a->n_findings = 1;
+    snprintf(a->findings[0].kind, sizeof a->findings[0].kind, "infrastructure");
+    a->findings[0].severity = SEV_ERROR;
+    snprintf(a->findings[0].message, sizeof a->findings[0].message, "%.180s", why);
+}
+
+/* One run on the virtual lab; the analysis lands in rb->a. */
+static void one_run(struct sim_world *w, struct run_buffers *rb, const struct board_profile *b,
+                    const struct host_profile *h, const struct scenario *s, uint64_t seed)
+{
+    char why[160];
+    sim_world_reset(w, b, h, seed);
+    struct port port = {port_backend(b->port), w};
+    struct capture cap = {capture_backend(b->analyzer.kind), w};
+    struct trace tr = {.edges = rb->edges, .cap = MAX_EDGES};
+    size_t n_log = 0, uart_len = 0;
+    if (cap.ops->start(&cap) != 0)
+        return infrastructure_error(&rb->a, cap.ops->error(&cap));
+    if (run_sequence(&port, &s->seq[h->os], s->rewrite_dtr_after_rts, rb->log, &n_log, why, sizeof why) != 0)
+        return infrastructure_error(&rb->a, why);
+    if (cap.ops->stop(&cap, &tr, rb->uart, MAX_UART, &uart_len) != 0)
+        return infrastructure_error(&rb->a, cap.ops->error(&cap));
+    struct op_log log = {rb->log, n_log};
+    struct board_model bm = board_model_of(b);
+    if (analyze_run(&tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
+        infrastructure_error(&rb->a, why);
+}
+
+static int count_cells(const struct pick *p)
+{
+    int n = 0;
+    for (int b = 0; b < p->n_boards; b++)
+        for (int s = 0; s < p->n_scenarios; s++)
+            for (int h = 0; h < p->n_hosts; h++)
+                n += scenario_applies(p->scenarios[s], p->boards[b], p->hosts[h]);
+    return n;
+}
+
+static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells);
+
+static int run_cells(const struct pick *p, const struct matrix_opts *o, struct cell_stats *cells, FILE *runs,
+                     char *err, size_t len)
+{
+    struct sim_world *w = sim_world_new();
+    struct run_buffers *rb = malloc(sizeof *rb);
+    int c = 0, rc = 0;
+    for (int bi = 0; bi < p->n_boards && rc == 0; bi++)
+        for (int si = 0; si < p->n_scenarios && rc == 0; si++)
+            for (int hi = 0; hi < p->n_hosts && rc == 0; hi++) {
+                const struct board_profile *b = p->boards[bi];
+                const struct host_profile *h = p->hosts[hi];
+                const struct scenario *s = p->scenarios[si];
+                if (!scenario_applies(s, b, h))
+                    continue;
+                struct cell_stats *cell = &cells[c++];
+                if (w == NULL || rb == NULL ||
+                    cell_init(cell, b->name, h->name, s->name, s->expected, o->iterations) != 0) {
+                    snprintf(err, len, "out of memory");
+                    rc = -1;
+                    break;
+                }
+                for (int it = 0; it < o->iterations; it++) {
+                    uint64_t seed = run_seed(o->seed, b->name, h->name, s->name, it);
+                    one_run(w, rb, b, h, s, seed);
+                    cell_add(cell, &rb->a);
+                    struct run_record rec = {b->name, h->name, s->name, it, seed, s->expected, &rb->a};
+                    write_run_json(runs, &rec);
+                }
+            }
+    free(rb);
+    sim_world_free(w);
+    return rc;
+}
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t path_len, char *err, size_t len)
+{
+    snprintf(path, path_len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        snprintf(err, len, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
+{
+    struct pick *p = malloc(sizeof *p);
+    if (p == NULL || pick_from(lab, o, p, err, err_len) != 0) {
+        free(p);
+        return 2;
+    }
+    int n_cells = count_cells(p), rc = 2;
+    struct cell_stats *cells = calloc(n_cells ? (size_t)n_cells : 1, sizeof *cells);
+    char runs_path[600], summary_path[600];
+    FILE *runs = NULL, *summary = NULL;
+    if (n_cells == 0) {
+        snprintf(err, err_len, "no scenario applies to the boards and hosts picked");
+        goto out;
+    }
+    if (cells == NULL || mkdir_p(o->out_dir, err, err_len) != 0 ||
+        !(runs = open_out(o->out_dir, "runs.jsonl", runs_path, sizeof runs_path, err, err_len)) ||
+        run_cells(p, o, cells, runs, err, err_len) != 0)
+        goto out;
+    if (fclose(runs) != 0) {
+        runs = NULL;
+        snprintf(err, err_len, "%s: write failed", runs_path);
+        goto out;
+    }
+    runs = NULL;
+    if (!(summary = open_out(o->out_dir, "summary.json", summary_path, sizeof summary_path, err, err_len)))
+        goto out;
+    write_summary_json(summary, o->seed, o->iterations, cells, n_cells);
+    if (fclose(summary) != 0) {
+        summary = NULL;
+        snprintf(err, err_len, "%s: write failed", summary_path);
+        goto out;
+    }
+    summary = NULL;
+    print_table(out, p, cells, n_cells);
+    fprintf(out, "\nwrote %s and %s\n", summary_path, runs_path);
+    rc = 0;
+    for (int i = 0; i < n_cells; i++)
+        if (!cell_met(&cells[i]))
+            rc = 1;
+out:
+    if (runs)
+        fclose(runs);
+    if (summary)
+        fclose(summary);
+    for (int i = 0; cells && i < n_cells; i++)
+        cell_free(&cells[i]);
+    free(cells);
+    free(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------- table -- */
+
+static struct cell_stats *find_cell(struct cell_stats *cells, int n, const char *b, const char *h, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (cells[i].board == b && cells[i].host == h && cells[i].scenario == s)
+            return &cells[i];
+    return NULL;
+}
+
+static int col_width(const char *host)
+{
+    int n = (int)strlen(host);
+    return n < 8 ? 8 : n;
+}
+
+static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    fprintf(out, "%-16s %-24s %-9s", "board", "scenario", "expect");
+    for (int h = 0; h < p->n_hosts; h++)
+        fprintf(out, " %*s", col_width(p->hosts[h]->name), p->hosts[h]->name);
+    fputc('\n', out);
+    for (int b = 0; b < p->n_boards; b++)
+        for (int s = 0; s < p->n_scenarios; s++) {
+            int any = 0;
+            for (int h = 0; h < p->n_hosts; h++)
+                any |= find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name, p->scenarios[s]->name) != NULL;
+            if (!any)
+                continue;
+            fprintf(out, "%-16s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
+                    boot_mode_name(p->scenarios[s]->expected));
+            for (int h = 0; h < p->n_hosts; h++) {
+                struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name,
+                                                 p->scenarios[s]->name);
+                int w = col_width(p->hosts[h]->name);
+                if (c == NULL)
+                    fprintf(out, " %*s ", w - 1, "-");
+                else
+                    fprintf(out, " %*.1f%%%c", w - 2, 100.0 * c->passed / c->runs, cell_met(c) ? ' ' : '*');
+            }
+            fputc('\n', out);
+        }
+}
+
+static void print_failures(FILE *out, struct cell_stats *cells, int n_cells)
+{
+    int shown = 0;
+    for (int i = 0; i < n_cells; i++) {
+        struct cell_stats *c = &cells[i];
+        if (cell_met(c))
+            continue;
+        if (!shown++)
+            fprintf(out, "\n* cells that did not meet their expectation (outcomes; worst finding):\n");
+        fprintf(out, "  %s / %s / %s: download %d, flash %d, no-reset %d, marginal %d, errors %d; %s\n", c->board,
+                c->host, c->scenario, c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE],
+                c->outcomes[BOOT_MARGINAL], c->errors, cell_worst(c) ? cell_worst(c)->message : "-");
+    }
+}
+
+static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    int met = 0, runs = 0;
+    for (int i = 0; i < n_cells; i++) {
+        met += cell_met(&cells[i]);
+        runs += cells[i].runs;
+    }
+    fprintf(out, "pass rate per cell (board x scenario x host); '*' = below its expectation, '-' = does not apply\n\n");
+    print_rates(out, p, cells, n_cells);
+    print_failures(out, cells, n_cells);
+    fprintf(out, "\n%d of %d cells met their expectation (%d runs)\n", met, n_cells, runs);
+}

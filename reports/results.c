@@ -1,0 +1,209 @@
+#include "results.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int cell_init(struct cell_stats *c, const char *board, const char *host, const char *scenario,
+              enum boot_mode expected, int iterations)
+{
+    memset(c, 0, sizeof *c);
+    c->board = board;
+    c->host = host;
+    c->scenario = scenario;
+    c->expected = expected;
+    c->cap = iterations;
+    c->margin = malloc(sizeof(double) * (size_t)iterations);
+    c->gap = malloc(sizeof(double) * (size_t)iterations);
+    c->en_release = malloc(sizeof(double) * (size_t)iterations);
+    return (c->margin && c->gap && c->en_release) ? 0 : -1;
+}
+
+void cell_free(struct cell_stats *c)
+{
+    free(c->margin);
+    free(c->gap);
+    free(c->en_release);
+    c->margin = c->gap = c->en_release = NULL;
+}
+
+static void add_sample(double *x, int *n, int cap, double v)
+{
+    if (!isnan(v) && *n < cap)
+        x[(*n)++] = v;
+}
+
+void cell_add(struct cell_stats *c, const struct analysis *a)
+{
+    c->runs++;
+    if (a->verdict == VERDICT_ERROR) {
+        c->errors++;
+    } else {
+        c->passed += a->verdict == VERDICT_PASS;
+        c->failed += a->verdict == VERDICT_FAIL;
+        c->outcomes[a->outcome]++;
+        add_sample(c->margin, &c->n_margin, c->cap, a->margin_ms);
+        add_sample(c->gap, &c->n_gap, c->cap, a->gap_ms);
+        add_sample(c->en_release, &c->n_en_release, c->cap, a->en_release_ms);
+    }
+    if (a->verdict == VERDICT_PASS)
+        return;
+    for (int i = 0; i < a->n_findings; i++) {
+        int k = 0;
+        while (k < c->n_kinds && strcmp(c->kinds[k].kind, a->findings[i].kind) != 0)
+            k++;
+        if (k == c->n_kinds) {
+            if (k == CELL_MAX_KINDS)
+                continue;
+            c->kinds[c->n_kinds++] = a->findings[i];
+        }
+        c->kind_count[k]++;
+    }
+}
+
+const struct finding *cell_worst(const struct cell_stats *c)
+{
+    int best = -1;
+    for (int k = 0; k < c->n_kinds; k++)
+        if (best < 0 || c->kind_count[k] > c->kind_count[best] ||
+            (c->kind_count[k] == c->kind_count[best] && c->kinds[k].severity > c->kinds[best].severity))
+            best = k;
+    return best < 0 ? NULL : &c->kinds[best];
+}
+
+int cell_met(const struct cell_stats *c)
+{
+    return c->runs > 0 && c->passed == c->runs;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double percentile(double *x, int n, double p)
+{
+    if (n <= 0)
+        return NAN;
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    int rank = (int)ceil(p * n);
+    if (rank < 1)
+        rank = 1;
+    return x[rank - 1];
+}
+
+/* JSON numbers: NaN has no JSON form, so it is null. */
+static void json_num(FILE *f, double v)
+{
+    if (isnan(v) || isinf(v))
+        fputs("null", f);
+    else
+        fprintf(f, "%.4f", v);
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static void write_findings(FILE *f, const struct analysis *a)
+{
+    fputs("[", f);
+    for (int i = 0; i < a->n_findings; i++) {
+        const struct finding *x = &a->findings[i];
+        fputs(i ? ", {\"kind\": " : "{\"kind\": ", f);
+        json_str(f, x->kind);
+        fputs(", \"t_ms\": ", f);
+        json_num(f, (double)x->t_ns / 1e6);
+        fputs(", \"severity\": ", f);
+        json_str(f, severity_name(x->severity));
+        fputs(", \"message\": ", f);
+        json_str(f, x->message);
+        fputs("}", f);
+    }
+    fputs("]", f);
+}
+
+void write_run_json(FILE *f, const struct run_record *r)
+{
+    const struct analysis *a = r->a;
+    fputs("{\"board\": ", f);
+    json_str(f, r->board);
+    fputs(", \"host\": ", f);
+    json_str(f, r->host);
+    fputs(", \"scenario\": ", f);
+    json_str(f, r->scenario);
+    fprintf(f, ", \"iteration\": %d, \"seed\": %llu, \"expected\": ", r->iteration, (unsigned long long)r->seed);
+    json_str(f, boot_mode_name(r->expected));
+    fputs(", \"outcome\": ", f);
+    json_str(f, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome));
+    fputs(", \"verdict\": ", f);
+    json_str(f, verdict_name(a->verdict));
+    fprintf(f, ", \"resets\": %d, \"margin_ms\": ", a->n_resets);
+    json_num(f, a->margin_ms);
+    fputs(", \"gap_ms\": ", f);
+    json_num(f, a->gap_ms);
+    fputs(", \"en_release_ms\": ", f);
+    json_num(f, a->en_release_ms);
+    fputs(", \"findings\": ", f);
+    write_findings(f, a);
+    fputs("}\n", f);
+}
+
+static void write_cell(FILE *f, struct cell_stats *c)
+{
+    fputs("    {\"board\": ", f);
+    json_str(f, c->board);
+    fputs(", \"host\": ", f);
+    json_str(f, c->host);
+    fputs(", \"scenario\": ", f);
+    json_str(f, c->scenario);
+    fputs(", \"expected\": ", f);
+    json_str(f, boot_mode_name(c->expected));
+    fprintf(f, ",\n     \"runs\": %d, \"passed\": %d, \"failed\": %d, \"errors\": %d, \"pass_rate\": ", c->runs,
+            c->passed, c->failed, c->errors);
+    json_num(f, c->runs ? (double)c->passed / c->runs : NAN);
+    fprintf(f, ",\n     \"outcomes\": {\"download\": %d, \"flash\": %d, \"no-reset\": %d, \"marginal\": %d}",
+            c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
+    fputs(",\n     \"margin_ms\": {\"min\": ", f);
+    json_num(f, percentile(c->margin, c->n_margin, 0.0));
+    fputs(", \"p50\": ", f);
+    json_num(f, percentile(c->margin, c->n_margin, 0.5));
+    fputs("}, \"gap_ms\": {\"p50\": ", f);
+    json_num(f, percentile(c->gap, c->n_gap, 0.5));
+    fputs(", \"p99\": ", f);
+    json_num(f, percentile(c->gap, c->n_gap, 0.99));
+    fputs("}, \"en_release_ms\": {\"p50\": ", f);
+    json_num(f, percentile(c->en_release, c->n_en_release, 0.5));
+    fputs("},\n     \"worst_finding\": ", f);
+    if (cell_worst(c))
+        json_str(f, cell_worst(c)->message);
+    else
+        fputs("null", f);
+    fputs("}", f);
+}
+
+void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n)
+{
+    int met = 0;
+    for (int i = 0; i < n; i++)
+        met += cell_met(&cells[i]);
+    fprintf(f, "{\"seed\": %llu, \"iterations\": %d, \"cells_total\": %d, \"cells_met\": %d,\n \"cells\": [\n",
+            (unsigned long long)seed, iterations, n, met);
+    for (int i = 0; i < n; i++) {
+        write_cell(f, &cells[i]);
+        fputs(i + 1 < n ? ",\n" : "\n", f);
+    }
+    fputs(" ]}\n", f);
+}

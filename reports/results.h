@@ -1,0 +1,50 @@
+/* Results of a matrix: per-run records and per-cell statistics, written as
+ * summary.json, runs.jsonl and a console table. Depends only on the
+ * analyzers' result types. */
+#ifndef RESETLAB_RESULTS_H
+#define RESETLAB_RESULTS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../analyzers/analyze.h"
+
+struct run_record {
+    const char *board, *host, *scenario;
+    int iteration;
+    uint64_t seed;
+    enum boot_mode expected;
+    const struct analysis *a; /* verdict error: a->findings holds the reason */
+};
+
+#define CELL_MAX_KINDS 16
+
+struct cell_stats {
+    const char *board, *host, *scenario;
+    enum boot_mode expected;
+    int runs, passed, failed, errors;
+    int outcomes[BOOT_MARGINAL + 1];
+    double *margin, *gap, *en_release; /* samples that apply (NaN skipped) */
+    int n_margin, n_gap, n_en_release, cap;
+    /* Findings of runs that did not pass, by kind: the cell reports the most
+     * frequent (ties: the more severe), with the first message of its kind. */
+    struct finding kinds[CELL_MAX_KINDS];
+    int kind_count[CELL_MAX_KINDS], n_kinds;
+};
+
+/* The finding that best explains the cell's failures; NULL when none. */
+const struct finding *cell_worst(const struct cell_stats *c);
+
+int cell_init(struct cell_stats *c, const char *board, const char *host, const char *scenario,
+              enum boot_mode expected, int iterations);
+void cell_add(struct cell_stats *c, const struct analysis *a);
+void cell_free(struct cell_stats *c);
+int cell_met(const struct cell_stats *c); /* every run passed */
+
+/* Nearest-rank percentile of `n` samples (sorted in place); NaN when n = 0. */
+double percentile(double *x, int n, double p);
+
+void write_run_json(FILE *f, const struct run_record *r);
+void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
+
+#endif

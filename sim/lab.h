@@ -1,0 +1,140 @@
+/* The lab as data: what boards.yaml and scenarios/ describe (DESIGN.md §4,
+ * §6). The simulator reads these; the harness loads them. No numbers live
+ * here: every constant comes from boards.yaml.
+ */
+#ifndef RESETLAB_LAB_H
+#define RESETLAB_LAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../analyzers/analyze.h"
+
+/* ---- sequences (esptool's custom_reset_sequence DSL, extended) ---- */
+
+enum op_kind {
+    OP_DTR,             /* D0 / D1 */
+    OP_RTS,             /* R0 / R1 */
+    OP_BOTH,            /* U<dtr>,<rts>: both lines in one call (one TIOCMSET) */
+    OP_WAIT,            /* W<seconds> */
+    OP_OPEN,            /* O: open, the OS raises the lines as it does by default */
+    OP_OPEN_LOWERED,    /* O0: open asking for DTR and RTS lowered */
+    OP_CLOSE,           /* C: close as the host OS does */
+    OP_CLOSE_RTS_DTR,   /* C0: clear RTS, then DTR, then close (mpremote) */
+};
+
+struct op {
+    enum op_kind kind;
+    uint8_t dtr, rts; /* asserted values for line ops */
+    double wait_s;
+    int pos; /* 1-based character position in the source text */
+};
+
+struct op_seq {
+    struct op *ops;
+    int n;
+};
+
+static inline int op_is_port_op(enum op_kind k)
+{
+    return k >= OP_OPEN;
+}
+
+/* ---- hosts, bridges, chips, boards ---- */
+
+enum host_os { OS_LINUX, OS_WINDOWS, OS_COUNT };
+const char *host_os_name(enum host_os os);
+
+/* Time one bridge request (or one sleep's overshoot) takes, in ms:
+ * floor + lognormal(median − floor, sigma), plus with probability spike_p a
+ * spike of about spike_ms. */
+struct latency {
+    double floor_ms, median_ms, sigma, spike_p, spike_ms;
+};
+
+struct host_profile {
+    char name[48];
+    enum host_os os;
+    struct latency request;  /* one USB control request, call to completion */
+    struct latency overshoot; /* how late a sleep wakes up */
+    int split_both_lines;    /* a both-lines change reaches the bridge as two requests */
+};
+
+struct os_behaviour {
+    struct op_seq open, open_lowered, close;
+};
+
+struct bridge_profile {
+    char name[32];
+    int both_lines_one_request; /* the driver turns one TIOCMSET into one USB request */
+    struct os_behaviour os[OS_COUNT];
+};
+
+struct chip_profile {
+    char name[32];
+    struct chip_timing timing;
+    double en_vil_v;      /* EN must stay under this (V_IL_nRST) for min_reset_pulse_us */
+    double io0_switch_frac; /* IO0 read as high above this fraction of VDD */
+    double boot_delay_ms; /* reset release to the first ROM byte */
+    int baud;
+    char *rom_header, *rst_pin, *rst_usb, *boot_download, *boot_flash;
+};
+
+struct analyzer_cfg {
+    char kind[16]; /* "sim" */
+    double threshold_v, sample_rate_hz;
+    double tail_ms; /* capture kept running after the last event */
+};
+
+struct board_profile {
+    char name[48];
+    const struct chip_profile *chip;
+    const struct bridge_profile *bridge;
+    const struct circuit *circuit;
+    double en_r_ohms, en_c_farads;
+    double io0_pullup_ohms, io0_c_farads;
+    double vdd;
+    char port[128];
+    struct analyzer_cfg analyzer;
+};
+
+struct scenario {
+    char name[64];
+    char origin[160];
+    char file[256];
+    enum boot_mode expected;
+    struct op_seq seq[OS_COUNT];
+    int rewrite_dtr_after_rts; /* esptool's _setRTS re-writes DTR after every RTS change */
+    int os_mask;               /* bit (1 << enum host_os) set for the OSes the tool runs on */
+    char only_bridges[4][32];  /* when set, the scenario applies to these bridges only */
+    int n_only_bridges;
+};
+
+struct lab {
+    char path[256];
+    struct circuit *circuits;
+    int n_circuits;
+    struct chip_profile *chips;
+    int n_chips;
+    struct bridge_profile *bridges;
+    int n_bridges;
+    struct host_profile *hosts;
+    int n_hosts;
+    struct board_profile *boards;
+    int n_boards;
+    struct scenario *scenarios;
+    int n_scenarios;
+};
+
+void lab_free(struct lab *lab);
+void op_seq_free(struct op_seq *s);
+
+const struct board_profile *lab_board(const struct lab *lab, const char *name);
+const struct host_profile *lab_host(const struct lab *lab, const char *name);
+const struct scenario *lab_scenario(const struct lab *lab, const char *name);
+int scenario_applies(const struct scenario *s, const struct board_profile *b, const struct host_profile *h);
+
+/* The analyzer's view of a board. */
+struct board_model board_model_of(const struct board_profile *b);
+
+#endif

@@ -1,0 +1,41 @@
+/* The virtual lab's world for one run (DESIGN.md §6), in virtual time.
+ *
+ * The host model turns each API call into bridge requests with latencies
+ * drawn from the host profile; a call returns when its request completes
+ * (Linux usb_control_msg is synchronous). sim_finish then runs the board
+ * (circuit table, RC on EN and IO0), the chip (reset at its EN thresholds,
+ * strap sampling, ROM banner on the UART) and the virtual logic analyzer
+ * (its own threshold and sample rate) over the recorded line changes.
+ */
+#ifndef RESETLAB_WORLD_H
+#define RESETLAB_WORLD_H
+
+#include "lab.h"
+
+struct sim_world;
+
+struct sim_truth {
+    int n_resets;
+    double release_ns[ANALYSIS_MAX_RESETS]; /* EN crossed the chip's VIH */
+    enum boot_mode mode[ANALYSIS_MAX_RESETS];
+};
+
+struct sim_world *sim_world_new(void);
+void sim_world_free(struct sim_world *w);
+void sim_world_reset(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                     uint64_t seed);
+
+/* Host API calls. Each returns 0, or -1 with a reason in sim_error(). */
+int sim_open(struct sim_world *w, int lowered);
+int sim_close(struct sim_world *w);
+int sim_set_lines(struct sim_world *w, int dtr, int rts); /* -1 leaves a line as it is */
+int sim_sleep(struct sim_world *w, double seconds);
+int64_t sim_now_ns(const struct sim_world *w);
+const char *sim_error(const struct sim_world *w);
+
+/* Runs the board to rest and fills the analyzer's trace and the UART bytes
+ * (storage owned by the caller). Returns 0, or -1 when a buffer overflowed. */
+int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
+               struct sim_truth *truth);
+
+#endif

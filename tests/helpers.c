@@ -1,0 +1,78 @@
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../harness/config.h"
+
+const char *src_path(const char *rel, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s/%s", RESETLAB_SOURCE_DIR, rel);
+    return buf;
+}
+
+const char *write_temp(const char *text, const char *suffix, char *buf, size_t len)
+{
+    snprintf(buf, len, "/tmp/resetlab-test-XXXXXX%s", suffix);
+    int fd = mkstemps(buf, (int)strlen(suffix));
+    cr_assert(fd >= 0, "mkstemps failed");
+    size_t n = strlen(text);
+    cr_assert(write(fd, text, n) == (ssize_t)n);
+    close(fd);
+    return buf;
+}
+
+void load_shipped_lab(struct lab *lab)
+{
+    char err[512], boards[512], scen[512];
+    cr_assert(lab_load(lab, src_path("boards.yaml", boards, sizeof boards), err, sizeof err) == 0, "%s", err);
+    cr_assert(scenarios_load(lab, src_path("scenarios", scen, sizeof scen), err, sizeof err) == 0, "%s", err);
+}
+
+char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = '\0';
+    fclose(f);
+    if (len)
+        *len = got;
+    return s;
+}
+
+static void read_into(const char *path, char *buf, size_t len)
+{
+    size_t n = 0;
+    char *s = slurp(path, &n);
+    buf[0] = '\0';
+    if (s) {
+        snprintf(buf, len, "%s", s);
+        free(s);
+    }
+    unlink(path);
+}
+
+int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len)
+{
+    const char *bin = getenv("RESETLAB_BIN");
+    cr_assert(bin != NULL, "RESETLAB_BIN is not set (run the tests through ctest)");
+    char o[] = "/tmp/resetlab-out-XXXXXX", e[] = "/tmp/resetlab-err-XXXXXX";
+    close(mkstemp(o));
+    close(mkstemp(e));
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s", RESETLAB_SOURCE_DIR, bin, args, o, e);
+    int status = system(cmd);
+    read_into(o, out, out_len);
+    read_into(e, err, err_len);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}

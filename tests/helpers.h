@@ -1,0 +1,25 @@
+/* Shared test fixtures: paths, temporary files, running the CLI. */
+#ifndef RESETLAB_TEST_HELPERS_H
+#define RESETLAB_TEST_HELPERS_H
+
+#include <stddef.h>
+
+#include "../sim/lab.h"
+
+/* Path of a file in the source tree. */
+const char *src_path(const char *rel, char *buf, size_t len);
+
+/* Writes `text` to a new temporary file; returns its path in buf. */
+const char *write_temp(const char *text, const char *suffix, char *buf, size_t len);
+
+/* Loads the shipped boards.yaml and scenarios/ (asserts on failure). */
+void load_shipped_lab(struct lab *lab);
+
+/* Runs the resetlab binary with `args` (a shell fragment); captures stdout
+ * and stderr into the buffers; returns the exit status. */
+int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len);
+
+/* Reads a whole file into a malloc'd string (NULL when missing). */
+char *slurp(const char *path, size_t *len);
+
+#endif
