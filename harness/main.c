@@ -150,34 +150,34 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
-    const char *a = argv[*i], *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+    static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out", NULL};
+    const char *a = argv[*i];
+    int k = 0;
+    while (known[k] && strcmp(known[k], a) != 0)
+        k++;
+    if (known[k] == NULL)
+        return bad_input("run: unknown option '%s'%s (resetlab help run)", a, ""), -1;
+    if (*i + 1 >= argc)
+        return bad_input("%s needs a value%s", a, ""), -1;
+    const char *v = argv[++*i];
     long n;
-    if (v == NULL)
-        return bad_input("%s needs a value%s", a, "") ? -1 : -1;
-    ++*i;
-    if (strcmp(a, "--board") == 0)
-        return add_pick(o->boards, &o->n_boards, a, v);
-    if (strcmp(a, "--host") == 0)
-        return add_pick(o->hosts, &o->n_hosts, a, v);
-    if (strcmp(a, "--scenario") == 0)
-        return add_pick(o->scenarios, &o->n_scenarios, a, v);
-    if (strcmp(a, "--iterations") == 0) {
+    switch (k) {
+    case 0: return add_pick(o->boards, &o->n_boards, a, v);
+    case 1: return add_pick(o->hosts, &o->n_hosts, a, v);
+    case 2: return add_pick(o->scenarios, &o->n_scenarios, a, v);
+    case 3:
         if (parse_count(a, v, 10000000, &n) != 0)
             return -1;
         o->iterations = (int)n;
         return 0;
-    }
-    if (strcmp(a, "--seed") == 0) {
+    case 4:
         if (parse_seed(v, &o->seed) != 0)
-            return bad_input("--seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "") ? -1 : -1;
+            return bad_input("--seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, ""), -1;
         return 0;
-    }
-    if (strcmp(a, "--out") == 0) {
+    default:
         o->out_dir = v;
         return 0;
     }
-    --*i;
-    return bad_input("run: unknown option '%s'%s (resetlab help run)", a, "") ? -1 : -1;
 }
 
 static int cmd_run(int argc, char **argv)

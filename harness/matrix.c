@@ -12,8 +12,6 @@
 #include "backend.h"
 #include "runner.h"
 
-#define MAX_EDGES 4096
-#define MAX_UART 4096
 
 uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration)
 {
@@ -82,13 +80,6 @@ static int mkdir_p(const char *dir, char *err, size_t len)
     }
 }
 
-struct run_buffers {
-    struct edge edges[MAX_EDGES];
-    uint8_t uart[MAX_UART];
-    struct op_record log[RUNNER_MAX_OPS];
-    struct analysis a;
-};
-
 static void infrastructure_error(struct analysis *a, const char *why)
 {
     memset(a, 0, sizeof *a);
@@ -100,26 +91,48 @@ static void infrastructure_error(struct analysis *a, const char *why)
     snprintf(a->findings[0].message, sizeof a->findings[0].message, "%.180s", why);
 }
 
-/* One run on the virtual lab; the analysis lands in rb->a. */
-static void one_run(struct sim_world *w, struct run_buffers *rb, const struct board_profile *b,
-                    const struct host_profile *h, const struct scenario *s, uint64_t seed)
+/* One run on the virtual lab, through the sim port and capture backends. */
+void matrix_run_once(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                     const struct scenario *s, uint64_t seed, struct run_buffers *rb)
 {
     char why[160];
     sim_world_reset(w, b, h, seed);
     struct port port = {port_backend(b->port), w};
     struct capture cap = {capture_backend(b->analyzer.kind), w};
-    struct trace tr = {.edges = rb->edges, .cap = MAX_EDGES};
+    struct trace tr = {.edges = rb->edges, .cap = MATRIX_MAX_EDGES};
     size_t n_log = 0, uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));
     if (run_sequence(&port, &s->seq[h->os], s->rewrite_dtr_after_rts, rb->log, &n_log, why, sizeof why) != 0)
         return infrastructure_error(&rb->a, why);
-    if (cap.ops->stop(&cap, &tr, rb->uart, MAX_UART, &uart_len) != 0)
+    if (cap.ops->stop(&cap, &tr, rb->uart, MATRIX_MAX_UART, &uart_len) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));
+    rb->uart_len = uart_len;
     struct op_log log = {rb->log, n_log};
     struct board_model bm = board_model_of(b);
     if (analyze_run(&tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
         infrastructure_error(&rb->a, why);
+}
+
+int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell, FILE *runs)
+{
+    struct run_buffers *rb = malloc(sizeof *rb);
+    if (rb == NULL || cell_init(cell, b->name, h->name, s->name, s->expected, iterations) != 0) {
+        free(rb);
+        return -1;
+    }
+    for (int it = 0; it < iterations; it++) {
+        uint64_t rs = run_seed(seed, b->name, h->name, s->name, it);
+        matrix_run_once(w, b, h, s, rs, rb);
+        cell_add(cell, &rb->a);
+        if (runs != NULL) {
+            struct run_record rec = {b->name, h->name, s->name, it, rs, s->expected, &rb->a};
+            write_run_json(runs, &rec);
+        }
+    }
+    free(rb);
+    return 0;
 }
 
 static int count_cells(const struct pick *p)
@@ -138,32 +151,15 @@ static int run_cells(const struct pick *p, const struct matrix_opts *o, struct c
                      char *err, size_t len)
 {
     struct sim_world *w = sim_world_new();
-    struct run_buffers *rb = malloc(sizeof *rb);
-    int c = 0, rc = 0;
+    int c = 0, rc = w ? 0 : -1;
     for (int bi = 0; bi < p->n_boards && rc == 0; bi++)
         for (int si = 0; si < p->n_scenarios && rc == 0; si++)
-            for (int hi = 0; hi < p->n_hosts && rc == 0; hi++) {
-                const struct board_profile *b = p->boards[bi];
-                const struct host_profile *h = p->hosts[hi];
-                const struct scenario *s = p->scenarios[si];
-                if (!scenario_applies(s, b, h))
-                    continue;
-                struct cell_stats *cell = &cells[c++];
-                if (w == NULL || rb == NULL ||
-                    cell_init(cell, b->name, h->name, s->name, s->expected, o->iterations) != 0) {
-                    snprintf(err, len, "out of memory");
-                    rc = -1;
-                    break;
-                }
-                for (int it = 0; it < o->iterations; it++) {
-                    uint64_t seed = run_seed(o->seed, b->name, h->name, s->name, it);
-                    one_run(w, rb, b, h, s, seed);
-                    cell_add(cell, &rb->a);
-                    struct run_record rec = {b->name, h->name, s->name, it, seed, s->expected, &rb->a};
-                    write_run_json(runs, &rec);
-                }
-            }
-    free(rb);
+            for (int hi = 0; hi < p->n_hosts && rc == 0; hi++)
+                if (scenario_applies(p->scenarios[si], p->boards[bi], p->hosts[hi]))
+                    rc = matrix_cell(w, p->boards[bi], p->hosts[hi], p->scenarios[si], o->iterations, o->seed,
+                                     &cells[c++], runs);
+    if (rc != 0)
+        snprintf(err, len, "out of memory");
     sim_world_free(w);
     return rc;
 }

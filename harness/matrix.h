@@ -5,7 +5,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "../reports/results.h"
 #include "../sim/lab.h"
+#include "../sim/world.h"
+#include "runner.h"
 
 #define MATRIX_MAX_PICKS 64
 
@@ -20,6 +23,30 @@ struct matrix_opts {
 /* Returns 0 when every cell met its expectation, 1 when some did not, 2 for
  * bad input or an output error (reason in `err`). The table goes to `out`. */
 int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len);
+
+#define MATRIX_MAX_EDGES 4096
+#define MATRIX_MAX_UART 4096
+
+/* Storage for one run: the analyzer's edges, the UART bytes, the op log. */
+struct run_buffers {
+    struct edge edges[MATRIX_MAX_EDGES];
+    uint8_t uart[MATRIX_MAX_UART];
+    size_t uart_len;
+    struct op_record log[RUNNER_MAX_OPS];
+    struct analysis a;
+};
+
+/* One run of scenario s on board b and host h; the analysis lands in rb->a
+ * (verdict error with an "infrastructure" finding when the run could not
+ * be made). */
+void matrix_run_once(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                     const struct scenario *s, uint64_t seed, struct run_buffers *rb);
+
+/* One cell: `iterations` runs, seeded from `seed` and the names. `runs`, if
+ * not NULL, gets one JSON line per run. cell is initialised here; the
+ * caller frees it with cell_free. Returns -1 when out of memory. */
+int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell, FILE *runs);
 
 /* The seed of one run: from the names, so adding a board changes no other run. */
 uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration);

@@ -1,0 +1,146 @@
+/* resetlab's commands end to end, as a user runs them. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+
+static char out[1 << 16], err[1 << 14];
+
+static int lines_in(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+/* Bad input: exit 2 and exactly one line on stderr that contains `want`. */
+static void expect_bad_input(const char *args, const char *want)
+{
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_expect_eq(rc, 2, "`resetlab %s` exited %d (stderr: %s)", args, rc, err);
+    cr_expect_eq(lines_in(err), 1, "`resetlab %s` stderr: %s", args, err);
+    cr_expect(strstr(err, want) != NULL, "`resetlab %s` stderr %s lacks '%s'", args, err, want);
+}
+
+Test(cli, help_and_version)
+{
+    cr_assert_eq(run_cli("--help", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "run ") && strstr(out, "list "));
+    cr_assert_eq(run_cli("run --help", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "--iterations") && strstr(out, "summary.json") && strstr(out, "exit status"));
+    cr_assert_eq(run_cli("help run", out, sizeof out, err, sizeof err), 0);
+    cr_assert_eq(run_cli("list --help", out, sizeof out, err, sizeof err), 0);
+    cr_assert_eq(run_cli("--version", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strncmp(out, "resetlab ", 9) == 0);
+}
+
+Test(cli, list_shows_the_lab)
+{
+    cr_assert_eq(run_cli("list", out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, "devkitc") && strstr(out, "wsl-usbipd") && strstr(out, "esptool-tight"));
+}
+
+Test(cli, default_matrix_writes_results_and_reports_failing_cells)
+{
+    char dir[] = "/tmp/resetlab-cli-XXXXXX", path[256];
+    cr_assert(mkdtemp(dir));
+    char args[300];
+    snprintf(args, sizeof args, "run --iterations 20 --out %s/res", dir);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 1, "the default lab has failing cells: exit %d, stderr %s", rc, err);
+    cr_assert(strstr(out, "pass rate per cell") && strstr(out, "native-linux") && strstr(out, "cells met"));
+    snprintf(path, sizeof path, "%s/res/summary.json", dir);
+    char *summary = slurp(path, NULL);
+    cr_assert(summary != NULL);
+    const char *keys[] = {"\"seed\": 1", "\"iterations\": 20", "\"cells\"", "\"pass_rate\"", "\"outcomes\"",
+                          "\"margin_ms\"", "\"gap_ms\"", "\"en_release_ms\"", "\"p99\""};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        cr_expect(strstr(summary, keys[i]) != NULL, "summary.json lacks %s", keys[i]);
+    free(summary);
+    snprintf(path, sizeof path, "%s/res/runs.jsonl", dir);
+    char *runs = slurp(path, NULL);
+    cr_assert(runs != NULL);
+    cr_expect(strstr(runs, "\"verdict\": \"pass\"") && strstr(runs, "\"findings\": ["));
+    free(runs);
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
+
+Test(cli, a_passing_selection_exits_zero)
+{
+    int rc = run_cli("run --board devkitc --host native-linux --host wsl-usbipd --scenario esptool-tight "
+                     "--iterations 100 --out /tmp/resetlab-cli-pass",
+                     out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "exit %d: %s%s", rc, out, err);
+    cr_assert(strstr(out, "2 of 2 cells met"), "%s", out);
+    cr_assert_eq(system("rm -rf /tmp/resetlab-cli-pass"), 0);
+}
+
+Test(cli, same_seed_is_byte_identical_other_seed_is_not)
+{
+    const char *base = "run --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 50";
+    char args[400];
+    size_t n1, n2, n3;
+    snprintf(args, sizeof args, "%s --seed 7 --out /tmp/resetlab-seed-a", base);
+    run_cli(args, out, sizeof out, err, sizeof err);
+    snprintf(args, sizeof args, "%s --seed 7 --out /tmp/resetlab-seed-b", base);
+    run_cli(args, out, sizeof out, err, sizeof err);
+    snprintf(args, sizeof args, "%s --seed 8 --out /tmp/resetlab-seed-c", base);
+    run_cli(args, out, sizeof out, err, sizeof err);
+    char *a = slurp("/tmp/resetlab-seed-a/summary.json", &n1), *b = slurp("/tmp/resetlab-seed-b/summary.json", &n2);
+    char *c = slurp("/tmp/resetlab-seed-c/runs.jsonl", &n3), *a_runs = slurp("/tmp/resetlab-seed-a/runs.jsonl", NULL);
+    cr_assert(a && b && c && a_runs);
+    cr_expect(n1 == n2 && memcmp(a, b, n1) == 0, "same seed, different summary.json");
+    const char *ga = strstr(a_runs, "\"gap_ms\""), *gc = strstr(c, "\"gap_ms\"");
+    cr_assert(ga && gc);
+    cr_expect(strncmp(ga, gc, 20) != 0, "seed 8 drew the same first gap: %.20s", ga);
+    free(a), free(b), free(c), free(a_runs);
+    cr_assert_eq(system("rm -rf /tmp/resetlab-seed-a /tmp/resetlab-seed-b /tmp/resetlab-seed-c"), 0);
+}
+
+Test(cli, bad_options_are_one_line_and_exit_2)
+{
+    expect_bad_input("frobnicate", "unknown command 'frobnicate'");
+    expect_bad_input("run --frobnicate", "unknown option '--frobnicate'");
+    expect_bad_input("run --iterations 0", "--iterations needs a whole number");
+    expect_bad_input("run --iterations ten", "got 'ten'");
+    expect_bad_input("run --seed -3", "--seed needs a whole number");
+    expect_bad_input("run --out", "--out needs a value");
+    expect_bad_input("run --board no-such-board --iterations 1", "unknown board 'no-such-board'");
+    expect_bad_input("run --host mars --iterations 1", "unknown host 'mars'");
+    expect_bad_input("run --scenario nope --iterations 1", "unknown scenario 'nope'");
+    expect_bad_input("run --board esp32c3-usb --scenario picocom-lower --host native-windows --iterations 1",
+                     "no scenario applies");
+    expect_bad_input("help nope", "unknown command 'nope'");
+    expect_bad_input("list --nope", "unknown option '--nope'");
+}
+
+Test(cli, bad_files_name_file_and_line)
+{
+    expect_bad_input("run --boards /nonexistent/boards.yaml", "/nonexistent/boards.yaml: No such file");
+    char path[256], args[400];
+    write_temp("chips:\n  esp32:\n    en_vih_frac: high\n", ".yaml", path, sizeof path);
+    snprintf(args, sizeof args, "run --boards %s", path);
+    expect_bad_input(args, ":3: chips.esp32.en_vih_frac: expected a number, got 'high'");
+    unlink(path);
+    expect_bad_input("run --scenarios /nonexistent-dir", "/nonexistent-dir: cannot open the scenarios folder");
+    char dir[] = "/tmp/resetlab-scen-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/bad.yaml", dir);
+    FILE *f = fopen(path, "w");
+    fputs("name: bad\norigin: test\nexpect: download\nsequence: \"O|D0|R1|W0.1|D1|Q0\"\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "run --scenarios %s", dir);
+    expect_bad_input(args, "bad.yaml:4: sequence: column 17: unknown step 'Q0'");
+    snprintf(args, sizeof args, "rm -rf %s", dir);
+    cr_assert_eq(system(args), 0);
+}
+
+Test(cli, unwritable_output_is_a_clear_error)
+{
+    expect_bad_input("run --iterations 1 --out /proc/resetlab-cannot-write", "cannot create the output folder");
+}
