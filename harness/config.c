@@ -121,7 +121,7 @@ static int load_rows(struct ydoc *y, struct circuit *c, yaml_node_t *rows, const
     YSEQ_FOREACH(y, rows, item)
     {
         yaml_node_t *row = yaml_document_get_node(&y->doc, *item);
-        int d, r;
+        int d = 0, r = 0;
         if (ymap_require(y, row, path) || line_value(y, row, path, "dtr", &d) || line_value(y, row, path, "rts", &r))
             return -1;
         if (seen[d][r]++)
