@@ -58,9 +58,12 @@ static int parse_wait(struct cursor *c, struct op *op)
     const char *start = c->text + c->i;
     if (!isdigit((unsigned char)*start) && *start != '.')
         return fail_at(c, c->i, "W needs a number of seconds, got '%s'", *start ? start : "end of text");
+    size_t len = strspn(start, "0123456789.eE+-"); /* a decimal number, as esptool's float() takes it */
     char *end;
     errno = 0;
     double s = strtod(start, &end);
+    if ((size_t)(end - start) > len)
+        end = (char *)start + len; /* no hex, no "inf": what follows is reported as unexpected */
     if (errno != 0 || !isfinite(s) || s < 0 || s > MAX_WAIT_S)
         return fail_at(c, c->i, "wait out of range (0 to 3600 s): '%s'", start);
     op->wait_s = s;

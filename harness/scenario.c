@@ -74,7 +74,7 @@ static int load_os_list(struct ydoc *y, yaml_node_t *m, struct scenario *s)
             s->os_mask |= 1 << os;
     yaml_node_t *n = ymap_get(y, m, "os");
     if (n == NULL)
-        return 0;
+        return s->os_mask ? 0 : yfail(y, ymap_get(y, m, "sequence"), "sequence", "no sequence for linux or windows");
     if (yseq_require(y, n, "os") != 0)
         return -1;
     int mask = 0;
@@ -90,6 +90,8 @@ static int load_os_list(struct ydoc *y, yaml_node_t *m, struct scenario *s)
             return yfail(y, v, "os", "expected linux or windows, got '%s'", name ? name : "?");
     }
     s->os_mask &= mask;
+    if (s->os_mask == 0)
+        return yfail(y, n, "os", "the scenario has no sequence for any OS listed here");
     return 0;
 }
 
@@ -165,11 +167,19 @@ int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len)
         return -1;
     }
     char *names[256];
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d)) != NULL && n < 256;)
-        if (yaml_name(e->d_name))
+    int n = 0, too_many = 0;
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (yaml_name(e->d_name) && !(too_many = n >= 256))
             names[n++] = strdup(e->d_name);
+        else if (too_many)
+            break;
     closedir(d);
+    if (too_many) {
+        for (int i = 0; i < n; i++)
+            free(names[i]);
+        snprintf(err, err_len, "%s: more than 256 scenario files", dir);
+        return -1;
+    }
     qsort(names, (size_t)n, sizeof names[0], by_name);
     int rc = 0;
     lab->scenarios = calloc(n ? (size_t)n : 1, sizeof *lab->scenarios);

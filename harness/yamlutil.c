@@ -31,6 +31,7 @@ int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len)
     y->loaded = 1;
     if (yaml_document_get_root_node(&y->doc) == NULL) {
         snprintf(err, err_len, "%s:1: the file is empty", file);
+        ydoc_free(y); /* failing, so free it: scenario_load_file does not call ydoc_free then */
         return -1;
     }
     return 0;
@@ -108,6 +109,11 @@ int ymap_only(struct ydoc *y, const yaml_node_t *map, const char *path, const ch
     {
         yaml_node_t *kn = yaml_document_get_node(&y->doc, pair->key);
         const char *k = yscalar(kn);
+        for (yaml_node_pair_t *prev = map->data.mapping.pairs.start; k && prev < pair; prev++) {
+            const char *pk = yscalar(yaml_document_get_node(&y->doc, prev->key));
+            if (pk && strcmp(pk, k) == 0)
+                return yfail(y, kn, path, "key '%s' appears twice", k);
+        }
         int known = 0;
         for (const char *const *a = allowed; k && *a; a++)
             known |= strcmp(*a, k) == 0;
