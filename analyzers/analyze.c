@@ -109,6 +109,41 @@ static void explain_failure(struct analysis *a, const struct board_model *bm, en
                     boot_mode_name(a->outcome), boot_mode_name(expected), a->margin_ms);
 }
 
+/* The EN capacitor implied by each measured τ, against the design. The
+ * band is the capacitor's tolerance plus what the analyzer cannot resolve:
+ * both edges are known to one sample period, so τ to ±2 periods / ln(...). */
+static void check_rc(struct analysis *a, const struct trace *tr, const struct board_model *bm)
+{
+    double tau_design = bm->en_r_ohms * bm->en_c_farads;
+    double period_s = tr->sample_rate_hz > 0 ? 1.0 / tr->sample_rate_hz : 0.0;
+    double tau_quantum = 2.0 * period_s / log(bm->vdd / (bm->vdd - tr->threshold_v));
+    for (int i = 0; i < a->n_resets; i++) {
+        const struct reset_event *ev = &a->resets[i];
+        if (isnan(ev->tau_ms) || ev->en_rise_ns < 0 || !(tau_design > 0))
+            continue;
+        double tau = ev->tau_ms / 1e3, c_est = tau / bm->en_r_ohms;
+        if (fabs(tau - tau_design) <= bm->en_c_tolerance * tau_design + tau_quantum)
+            continue;
+        add_finding(a, "rc-mismatch", ev->release_ns, SEV_ERROR,
+                    "EN C ≈ %.3g µF (τ %.3f ms with R %.3g kΩ), expected %.3g µF ±%.0f %%: chip leaves reset after "
+                    "%.3f ms, not %.3f ms",
+                    c_est * 1e6, ev->tau_ms, bm->en_r_ohms / 1e3, bm->en_c_farads * 1e6, bm->en_c_tolerance * 100,
+                    ev->en_release_ms, rc_time_to_fraction(bm->en_r_ohms * bm->en_c_farads, bm->chip.vih_frac) * 1e3);
+        return; /* once per run */
+    }
+}
+
+/* Truth table first: when the board does not follow its table, an RC
+ * estimate made through that table means nothing and is not reported. */
+static int board_level_findings(struct analysis *a, const struct trace *tr, const struct board_model *bm)
+{
+    int before = a->n_findings;
+    a->n_findings += check_truth_table(tr, bm, a->findings + a->n_findings, ANALYSIS_MAX_FINDINGS - a->n_findings);
+    if (a->n_findings == before)
+        check_rc(a, tr, bm);
+    return a->n_findings - before;
+}
+
 int analyze_run(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
                 const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                 char *why, size_t why_len)
@@ -121,10 +156,13 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
         return -1;
     out->n_resets = n;
     predict_boot_modes(out, tr, bm, expected);
+    int board_wrong = board_level_findings(out, tr, bm) > 0;
     report_unasked_resets(out, log, expected);
+    out->n_findings += find_transients(tr, bm, log, out->findings + out->n_findings,
+                                       ANALYSIS_MAX_FINDINGS - out->n_findings);
     decide_outcome(out, uart, uart_len);
     out->verdict = out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
-    if (out->verdict == VERDICT_FAIL)
+    if (out->verdict == VERDICT_FAIL && !board_wrong) /* a wrong board explains itself */
         explain_failure(out, bm, expected);
     return 0;
 }

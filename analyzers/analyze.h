@@ -28,10 +28,15 @@ struct chip_timing {
     double min_reset_pulse_us; /* shortest EN low pulse that resets the chip */
 };
 
+/* The board as designed, and how the analyzers judge it. */
 struct board_model {
     const struct circuit *circuit;
     double en_r_ohms, en_c_farads, vdd;
+    double en_c_tolerance;           /* relative: 0.2 = ±20 % */
+    double io0_pullup_ohms, io0_c_farads;
     struct chip_timing chip;
+    double settle_ms;        /* truth table: lines stable this long first */
+    double transient_max_ms; /* one line then the other within this = one transition */
 };
 
 /* One host call, with the host's clock before and after it (DESIGN.md §4). */
@@ -64,7 +69,7 @@ struct reset_event {
 };
 
 #define ANALYSIS_MAX_RESETS 16
-#define ANALYSIS_MAX_FINDINGS 16
+#define ANALYSIS_MAX_FINDINGS 32
 
 struct finding {
     char kind[24];
@@ -107,6 +112,16 @@ enum boot_mode strap_predict(const struct trace *tr, double t_chip_ns, const str
  * with a reason in `why` when the trace cannot be analyzed. */
 int find_resets(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
                 struct reset_event *out, int max, char *why, size_t why_len);
+
+/* Truth table (DESIGN.md §5): EN and IO0 against the circuit table in every
+ * interval where the lines are stable, with a diagnosis per violation.
+ * Returns the number of findings stored (kind "truth-table"). */
+int check_truth_table(const struct trace *tr, const struct board_model *bm, struct finding *out, int max);
+
+/* Transients: intermediate line states of one-line-then-the-other changes,
+ * with their duration and what EN did inside them (kind "transient"). */
+int find_transients(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
+                    struct finding *out, int max);
 
 /* Runs every analyzer and decides the verdict against `expected`.
  * Returns 0, or -1 with a reason in `why` (the verdict is then error). */

@@ -13,68 +13,7 @@
 #include <string.h>
 
 #include "analyze.h"
-
-#define MAX_STEPS 512
-
-struct step {
-    int64_t t_ns;
-    uint8_t dtr, rts; /* asserted after the step */
-    uint8_t changed;  /* bit 0: DTR changed, bit 1: RTS changed */
-};
-
-struct steps {
-    struct step s[MAX_STEPS];
-    int n;
-};
-
-/* Line steps, from the initial state (step 0, t = 0). Asserted = pin low. */
-static int build_steps(const struct trace *tr, struct steps *st)
-{
-    st->n = 0;
-    if (!trace_has(tr, CH_DTR) || !trace_has(tr, CH_RTS))
-        return 0;
-    struct step cur = {0, (uint8_t)!tr->initial[CH_DTR], (uint8_t)!tr->initial[CH_RTS], 0};
-    st->s[st->n++] = cur;
-    for (size_t i = 0; i < tr->n; i++) {
-        const struct edge *e = &tr->edges[i];
-        if (e->channel != CH_DTR && e->channel != CH_RTS)
-            continue;
-        if (e->t_ns != cur.t_ns || st->n == 1) {
-            if (st->n >= MAX_STEPS)
-                return -1;
-            cur.t_ns = e->t_ns;
-            cur.changed = 0;
-            st->n++;
-        }
-        if (e->channel == CH_DTR)
-            cur.dtr = !e->level, cur.changed |= 1;
-        else
-            cur.rts = !e->level, cur.changed |= 2;
-        st->s[st->n - 1] = cur;
-    }
-    return 0;
-}
-
-static double sample_period_ns(const struct trace *tr)
-{
-    return tr->sample_rate_hz > 0 ? 1e9 / tr->sample_rate_hz : 0.0;
-}
-
-/* The op that made a line change seen at t_edge: the first op whose span
- * overlaps the edge's sampling uncertainty (t_edge − one sample, t_edge]. */
-static int op_for_edge(const struct op_log *log, const struct trace *tr, int64_t t_edge)
-{
-    if (log == NULL)
-        return -1;
-    double lo = (double)t_edge - sample_period_ns(tr);
-    for (size_t i = 0; i < log->n; i++)
-        if (log->ops[i].t_before_ns <= t_edge && (double)log->ops[i].t_after_ns >= lo)
-            return (int)i;
-    int last = -1;
-    for (size_t i = 0; i < log->n && log->ops[i].t_before_ns <= t_edge; i++)
-        last = (int)i;
-    return last;
-}
+#include "steps.h"
 
 /* Latest step at or before t whose EN drive is `want`, optionally also
  * requiring the step before it to drive EN the other way. -1 if none. */
@@ -91,6 +30,14 @@ static int step_driving_en(const struct steps *st, const struct circuit *c, int6
             return i;
     }
     return -1;
+}
+
+static int last_step_before(const struct steps *st, int64_t t)
+{
+    int last = -1;
+    for (int i = 1; i < st->n && st->s[i].t_ns <= t; i++)
+        last = i;
+    return last;
 }
 
 /* Gap of the transition that released EN: 0 when both lines changed in one
@@ -198,6 +145,8 @@ static int transistor_resets(const struct trace *tr, const struct steps *st, con
         init_event(ev);
         ev->en_low_ns = p->low_ns;
         int cause = step_driving_en(st, bm->circuit, p->low_ns, DRIVE_LOW, 0);
+        if (cause < 0) /* the board does not follow its table: blame the last line change */
+            cause = last_step_before(st, p->low_ns);
         if (cause >= 0)
             set_cause(ev, log, tr, st->s[cause].t_ns);
         if (p->rise_ns < 0)

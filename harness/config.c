@@ -247,7 +247,8 @@ static int find_named(struct ydoc *y, yaml_node_t *m, const char *path, const ch
 
 static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, double vdd, struct analyzer_cfg *a)
 {
-    static const char *const keys[] = {"kind", "threshold_v", "sample_rate_hz", "tail_ms", NULL};
+    static const char *const keys[] = {"kind", "threshold_v", "sample_rate_hz", "tail_ms", "settle_ms",
+                                       "transient_max_ms", NULL};
     yaml_node_t *n = ymap_get(y, m, "analyzer");
     char p[160];
     snprintf(p, sizeof p, "%s.analyzer", path);
@@ -256,7 +257,8 @@ static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, doubl
     if (ymap_require(y, n, p) || ymap_only(y, n, p, keys) || yget_string(y, n, p, "kind", a->kind, sizeof a->kind) ||
         yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
         yget_range(y, n, p, "sample_rate_hz", 1e3, 1e10, &a->sample_rate_hz) ||
-        yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms))
+        yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) || yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
+        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms))
         return -1;
     if (strcmp(a->kind, "sim") != 0)
         return yfail(y, ymap_get(y, n, "kind"), p, "kind '%s' is not supported yet (only 'sim')", a->kind);
@@ -264,23 +266,54 @@ static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, doubl
 }
 
 static int load_rc(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, const char *r_key, double *r,
-                   double *c)
+                   double *c, double *tolerance)
 {
-    static const char *const en_keys[] = {"r_ohms", "c_farads", NULL}, *const io0_keys[] = {"pullup_ohms", "c_farads", NULL};
+    static const char *const en_keys[] = {"r_ohms", "c_farads", "c_tolerance", NULL},
+                             *const io0_keys[] = {"pullup_ohms", "c_farads", NULL};
     yaml_node_t *n = ymap_get(y, m, key);
     char p[160];
     snprintf(p, sizeof p, "%s.%s", path, key);
     if (n == NULL)
         return yfail(y, m, path, "missing key '%s'", key);
     return ymap_require(y, n, p) || ymap_only(y, n, p, strcmp(key, "en") == 0 ? en_keys : io0_keys) ||
-                   yget_range(y, n, p, r_key, 1, 1e9, r) || yget_range(y, n, p, "c_farads", 0, 1, c)
+                   yget_range(y, n, p, r_key, 1, 1e9, r) || yget_range(y, n, p, "c_farads", 0, 1, c) ||
+                   (tolerance && yget_range(y, n, p, "c_tolerance", 0, 10, tolerance))
                ? -1
                : 0;
 }
 
+/* `fault:` — what the simulated board really has, where it differs from the
+ * design: another circuit (an open or shorted transistor, swapped lines), a
+ * wrong EN capacitor, a missing IO0 pull-up. The analyzers still check
+ * against the design, so they must find the fault. */
+static int load_fault(struct ydoc *y, struct lab *lab, yaml_node_t *m, const char *path, struct board_profile *b)
+{
+    static const char *const keys[] = {"description", "circuit", "en_c_farads", "io0_pullup_ohms", "io0_c_farads", NULL};
+    b->real = (struct board_parts){b->circuit, b->en_r_ohms, b->en_c_farads, b->io0_pullup_ohms, b->io0_c_farads};
+    yaml_node_t *f = ymap_get(y, m, "fault");
+    if (f == NULL)
+        return 0;
+    char p[160];
+    snprintf(p, sizeof p, "%s.fault", path);
+    if (ymap_require(y, f, p) || ymap_only(y, f, p, keys) ||
+        yget_string(y, f, p, "description", b->fault, sizeof b->fault))
+        return -1;
+    if (ymap_get(y, f, "circuit") &&
+        find_named(y, f, p, "circuit", "circuit", lab->circuits, lab->n_circuits, sizeof *lab->circuits,
+                   (const void **)&b->real.circuit))
+        return -1;
+    if ((ymap_get(y, f, "en_c_farads") && yget_range(y, f, p, "en_c_farads", 0, 1, &b->real.en_c_farads)) ||
+        (ymap_get(y, f, "io0_pullup_ohms") && yget_range(y, f, p, "io0_pullup_ohms", 1, 1e12, &b->real.io0_pullup_ohms)) ||
+        (ymap_get(y, f, "io0_c_farads") && yget_range(y, f, p, "io0_c_farads", 0, 1, &b->real.io0_c_farads)))
+        return -1;
+    if ((b->real.circuit->kind == CIRCUIT_USB_JTAG) != (b->circuit->kind == CIRCUIT_USB_JTAG))
+        return yfail(y, ymap_get(y, f, "circuit"), p, "a fault cannot turn a transistor circuit into USB-Serial/JTAG or back");
+    return 0;
+}
+
 static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"chip", "bridge", "circuit", "en", "io0", "vdd", "port", "analyzer", NULL};
+    static const char *const keys[] = {"chip", "bridge", "circuit", "en", "io0", "vdd", "port", "analyzer", "fault", NULL};
     struct board_profile *b = &lab->boards[lab->n_boards - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
     if (ymap_only(y, m, path, keys) ||
@@ -289,10 +322,10 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
                    (const void **)&b->bridge) ||
         find_named(y, m, path, "circuit", "circuit", lab->circuits, lab->n_circuits, sizeof *lab->circuits,
                    (const void **)&b->circuit) ||
-        load_rc(y, m, path, "en", "r_ohms", &b->en_r_ohms, &b->en_c_farads) ||
-        load_rc(y, m, path, "io0", "pullup_ohms", &b->io0_pullup_ohms, &b->io0_c_farads) ||
+        load_rc(y, m, path, "en", "r_ohms", &b->en_r_ohms, &b->en_c_farads, &b->en_c_tolerance) ||
+        load_rc(y, m, path, "io0", "pullup_ohms", &b->io0_pullup_ohms, &b->io0_c_farads, NULL) ||
         yget_range(y, m, path, "vdd", 0.5, 12, &b->vdd) || yget_string(y, m, path, "port", b->port, sizeof b->port) ||
-        load_analyzer(y, m, path, b->vdd, &b->analyzer))
+        load_analyzer(y, m, path, b->vdd, &b->analyzer) || load_fault(y, lab, m, path, b))
         return -1;
     if (strcmp(b->port, "sim") != 0)
         return yfail(y, ymap_get(y, m, "port"), path, "port '%s' is not supported yet (only 'sim')", b->port);

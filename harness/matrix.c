@@ -284,6 +284,36 @@ static void print_failures(FILE *out, struct cell_stats *cells, int n_cells)
     }
 }
 
+/* Per board, each distinct diagnosis with the runs that showed it. */
+static void print_diagnoses(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    int shown = 0;
+    for (int b = 0; b < p->n_boards; b++) {
+        const char *name = p->boards[b]->name;
+        struct finding seen[16];
+        int count[16] = {0}, n_seen = 0, runs = 0;
+        for (int i = 0; i < n_cells; i++) {
+            if (cells[i].board != name)
+                continue;
+            runs += cells[i].runs;
+            for (int d = 0; d < cells[i].n_diag; d++) {
+                int k = 0;
+                while (k < n_seen && !same_diagnosis(&seen[k], &cells[i].diag[d]))
+                    k++;
+                if (k == n_seen && n_seen < 16)
+                    seen[n_seen++] = cells[i].diag[d];
+                if (k < 16)
+                    count[k] += cells[i].diag_count[d];
+            }
+        }
+        for (int k = 0; k < n_seen; k++) {
+            if (!shown++)
+                fprintf(out, "\nboard diagnoses (truth table, EN RC), from every run, passing or not:\n");
+            fprintf(out, "  %s: %s (%d of %d runs)\n", name, seen[k].message, count[k], runs);
+        }
+    }
+}
+
 static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
 {
     int met = 0, runs = 0;
@@ -294,5 +324,6 @@ static void print_table(FILE *out, const struct pick *p, struct cell_stats *cell
     fprintf(out, "pass rate per cell (board x scenario x host); '*' = below its expectation, '-' = does not apply\n\n");
     print_rates(out, p, cells, n_cells);
     print_failures(out, cells, n_cells);
+    print_diagnoses(out, p, cells, n_cells);
     fprintf(out, "\n%d of %d cells met their expectation (%d runs)\n", met, n_cells, runs);
 }

@@ -33,8 +33,47 @@ static void add_sample(double *x, int *n, int cap, double v)
         x[(*n)++] = v;
 }
 
+int finding_is_diagnosis(const struct finding *f)
+{
+    return strcmp(f->kind, "truth-table") == 0 || strcmp(f->kind, "rc-mismatch") == 0;
+}
+
+int same_diagnosis(const struct finding *a, const struct finding *b)
+{
+    if (strcmp(a->kind, b->kind) != 0)
+        return 0;
+    if (strcmp(a->kind, "rc-mismatch") == 0) /* its figures vary from run to run */
+        return 1;
+    const char *figures = strstr(a->message, " after its release"); /* "IO0 rose X ms after its release" */
+    if (figures && strstr(b->message, " after its release"))
+        return 1;
+    return strcmp(a->message, b->message) == 0;
+}
+
+/* Each distinct diagnosis once per run; its first message stands for all. */
+static void add_diagnoses(struct cell_stats *c, const struct analysis *a)
+{
+    int counted[CELL_MAX_DIAG] = {0};
+    for (int i = 0; i < a->n_findings; i++) {
+        const struct finding *f = &a->findings[i];
+        if (!finding_is_diagnosis(f))
+            continue;
+        int k = 0;
+        while (k < c->n_diag && !same_diagnosis(&c->diag[k], f))
+            k++;
+        if (k == c->n_diag) {
+            if (k == CELL_MAX_DIAG)
+                continue;
+            c->diag[c->n_diag++] = *f;
+        }
+        if (!counted[k]++)
+            c->diag_count[k]++;
+    }
+}
+
 void cell_add(struct cell_stats *c, const struct analysis *a)
 {
+    add_diagnoses(c, a);
     c->runs++;
     if (a->verdict == VERDICT_ERROR) {
         c->errors++;
@@ -65,8 +104,8 @@ const struct finding *cell_worst(const struct cell_stats *c)
 {
     int best = -1;
     for (int k = 0; k < c->n_kinds; k++)
-        if (best < 0 || c->kind_count[k] > c->kind_count[best] ||
-            (c->kind_count[k] == c->kind_count[best] && c->kinds[k].severity > c->kinds[best].severity))
+        if (best < 0 || c->kinds[k].severity > c->kinds[best].severity ||
+            (c->kinds[k].severity == c->kinds[best].severity && c->kind_count[k] > c->kind_count[best]))
             best = k;
     return best < 0 ? NULL : &c->kinds[best];
 }
@@ -186,7 +225,13 @@ static void write_cell(FILE *f, struct cell_stats *c)
     json_num(f, percentile(c->gap, c->n_gap, 0.99));
     fputs("}, \"en_release_ms\": {\"p50\": ", f);
     json_num(f, percentile(c->en_release, c->n_en_release, 0.5));
-    fputs("},\n     \"worst_finding\": ", f);
+    fputs("},\n     \"diagnoses\": [", f);
+    for (int i = 0; i < c->n_diag; i++) {
+        fprintf(f, "%s{\"runs\": %d, \"message\": ", i ? ", " : "", c->diag_count[i]);
+        json_str(f, c->diag[i].message);
+        fputs("}", f);
+    }
+    fputs("],\n     \"worst_finding\": ", f);
     if (cell_worst(c))
         json_str(f, cell_worst(c)->message);
     else

@@ -18,6 +18,7 @@ struct run_record {
 };
 
 #define CELL_MAX_KINDS 16
+#define CELL_MAX_DIAG 4
 
 struct cell_stats {
     const char *board, *host, *scenario;
@@ -27,10 +28,19 @@ struct cell_stats {
     double *margin, *gap, *en_release; /* samples that apply (NaN skipped) */
     int n_margin, n_gap, n_en_release, cap;
     /* Findings of runs that did not pass, by kind: the cell reports the most
-     * frequent (ties: the more severe), with the first message of its kind. */
+     * severe (ties: the more frequent), with the first message of its kind. */
     struct finding kinds[CELL_MAX_KINDS];
     int kind_count[CELL_MAX_KINDS], n_kinds;
+    /* Findings about the board itself (truth table, EN RC), from every run,
+     * passing or not: a faulty board can still pass a reset. By message. */
+    struct finding diag[CELL_MAX_DIAG];
+    int diag_count[CELL_MAX_DIAG], n_diag;
 };
+
+/* A finding about the board rather than the run. */
+int finding_is_diagnosis(const struct finding *f);
+/* The same diagnosis, figures aside. */
+int same_diagnosis(const struct finding *a, const struct finding *b);
 
 /* The finding that best explains the cell's failures; NULL when none. */
 const struct finding *cell_worst(const struct cell_stats *c);

@@ -88,5 +88,10 @@ struct board_model board_model_of(const struct board_profile *b)
                                 .en_r_ohms = b->en_r_ohms,
                                 .en_c_farads = b->en_c_farads,
                                 .vdd = b->vdd,
-                                .chip = b->chip->timing};
+                                .en_c_tolerance = b->en_c_tolerance,
+                                .io0_pullup_ohms = b->io0_pullup_ohms,
+                                .io0_c_farads = b->io0_c_farads,
+                                .chip = b->chip->timing,
+                                .settle_ms = b->analyzer.settle_ms,
+                                .transient_max_ms = b->analyzer.transient_max_ms};
 }

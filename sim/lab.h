@@ -83,16 +83,30 @@ struct chip_profile {
 struct analyzer_cfg {
     char kind[16]; /* "sim" */
     double threshold_v, sample_rate_hz;
-    double tail_ms; /* capture kept running after the last event */
+    double tail_ms;          /* capture kept running after the last event */
+    double settle_ms;        /* lines stable this long before the truth table is checked */
+    double transient_max_ms; /* one line, then the other within this: one transition */
+};
+
+/* What a board's parts are. */
+struct board_parts {
+    const struct circuit *circuit;
+    double en_r_ohms, en_c_farads;
+    double io0_pullup_ohms, io0_c_farads;
 };
 
 struct board_profile {
     char name[48];
     const struct chip_profile *chip;
     const struct bridge_profile *bridge;
+    /* The design, which the analyzers check against... */
     const struct circuit *circuit;
-    double en_r_ohms, en_c_farads;
+    double en_r_ohms, en_c_farads, en_c_tolerance;
     double io0_pullup_ohms, io0_c_farads;
+    /* ...and what the simulated board really has: the design, unless
+     * boards.yaml injects a `fault:` (an open transistor, a wrong part). */
+    struct board_parts real;
+    char fault[128]; /* the fault's description, empty when none */
     double vdd;
     char port[128];
     struct analyzer_cfg analyzer;

@@ -372,13 +372,13 @@ static void run_segment(struct physics *p, double ta, double tb)
 static void apply_lines(struct physics *p, double t, uint8_t dtr, uint8_t rts)
 {
     const struct board_profile *b = p->b;
-    const struct circuit *c = b->circuit;
+    const struct board_parts *r = &b->real;
+    const struct circuit *c = r->circuit;
     ch_push(&p->ce[CH_DTR], t, !dtr, &p->overflow);
     ch_push(&p->ce[CH_RTS], t, !rts, &p->overflow);
-    net_drive(&p->en, t, circuit_en(c, dtr, rts) == DRIVE_LOW, b->vdd, b->en_r_ohms, c->driver_ohms,
-              b->en_c_farads);
-    net_drive(&p->io0, t, circuit_io0(c, dtr, rts) == DRIVE_LOW, b->vdd, b->io0_pullup_ohms, c->driver_ohms,
-              b->io0_c_farads);
+    net_drive(&p->en, t, circuit_en(c, dtr, rts) == DRIVE_LOW, b->vdd, r->en_r_ohms, c->driver_ohms, r->en_c_farads);
+    net_drive(&p->io0, t, circuit_io0(c, dtr, rts) == DRIVE_LOW, b->vdd, r->io0_pullup_ohms, c->driver_ohms,
+              r->io0_c_farads);
 }
 
 static void simulate_transistor(struct physics *p, const struct line_change *ch, int n)
@@ -401,7 +401,7 @@ static void simulate_usb_jtag(struct physics *p, const struct line_change *ch, i
         double t = (double)ch[i].t_ns;
         ch_push(&p->ce[CH_DTR], t, !ch[i].dtr, &p->overflow);
         ch_push(&p->ce[CH_RTS], t, !ch[i].rts, &p->overflow);
-        enum usb_action a = (enum usb_action)p->b->circuit->usb_action[ch[i].dtr][ch[i].rts];
+        enum usb_action a = (enum usb_action)p->b->real.circuit->usb_action[ch[i].dtr][ch[i].rts];
         if (a == USB_RESET && !p->chip.in_reset) {
             p->chip.in_reset = 1, latched = flag;
             uart_flush(&p->uart, t);
@@ -439,7 +439,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     p->en = (struct net){0, b->vdd, b->vdd, 0};
     p->io0 = (struct net){0, b->vdd, b->vdd, 0};
     p->uart = (struct uart_out){.buf = uart, .cap = uart_cap};
-    if (b->circuit->kind == CIRCUIT_USB_JTAG)
+    if (b->real.circuit->kind == CIRCUIT_USB_JTAG)
         simulate_usb_jtag(p, w->changes, w->n_changes);
     else
         simulate_transistor(p, w->changes, w->n_changes);

@@ -55,14 +55,18 @@ static void assert_names(const char *what, const char *first_name, size_t stride
     }
 }
 
-Test(shipped, boards_yaml_has_six_boards)
+Test(shipped, boards_yaml_has_six_healthy_and_six_fault_boards)
 {
-    static const char *const want[] = {"devkitc",    "devkitc-early", "nodemcu-nocap",
-                                       "seed-12k-1u", "wrover-kit",    "esp32c3-usb"};
+    static const char *const want[] = {"devkitc",         "devkitc-early",       "nodemcu-nocap",   "seed-12k-1u",
+                                       "wrover-kit",      "esp32c3-usb",         "devkitc-en-open", "devkitc-io0-shorted",
+                                       "devkitc-swapped", "devkitc-direct",      "devkitc-no-io0-pullup",
+                                       "devkitc-wrong-cap"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 6);
-    for (int i = 0; i < 6; i++)
+    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 12);
+    for (int i = 0; i < 12; i++)
+        cr_assert_eq(lab.boards[i].fault[0] != '\0', i >= 6, "%s: fault '%s'", want[i], lab.boards[i].fault);
+    for (int i = 0; i < 12; i++)
         cr_assert_eq(lab_board(&lab, want[i]), &lab.boards[i], "lab_board(\"%s\") does not find it", want[i]);
     cr_assert_null(lab_board(&lab, "devkit"), "lab_board matched a prefix");
     lab_free(&lab);
@@ -98,11 +102,14 @@ Test(shipped, boards_yaml_has_six_bridges)
 
 Test(shipped, chips_and_circuits)
 {
-    static const char *const chips[] = {"esp32", "esp32c3"}, *const circuits[] = {"two-transistor", "usb-serial-jtag"};
+    static const char *const chips[] = {"esp32", "esp32c3"},
+                             *const circuits[] = {"two-transistor",        "two-transistor-en-open",
+                                                  "two-transistor-io0-shorted", "two-transistor-swapped",
+                                                  "direct",                "usb-serial-jtag"};
     struct lab lab;
     load_shipped_boards(&lab);
     assert_names("chips", lab.chips[0].name, sizeof lab.chips[0], lab.n_chips, chips, 2);
-    assert_names("circuits", lab.circuits[0].name, sizeof lab.circuits[0], lab.n_circuits, circuits, 2);
+    assert_names("circuits", lab.circuits[0].name, sizeof lab.circuits[0], lab.n_circuits, circuits, 6);
     const struct chip_profile *c = &lab.chips[0];
     cr_assert(fabs(c->timing.vih_frac - 0.75) < 1e-12, "esp32 en_vih_frac %g", c->timing.vih_frac);
     cr_assert(fabs(c->timing.min_reset_pulse_us - 50) < 1e-12, "esp32 min_reset_pulse_us %g",
@@ -355,11 +362,12 @@ static const char LAB_OK[] =
     /* 37 */ "    chip: c1\n"
     /* 38 */ "    bridge: br\n"
     /* 39 */ "    circuit: tt\n"
-    /* 40 */ "    en: {r_ohms: 10000, c_farads: 1.0e-6}\n"
+    /* 40 */ "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
     /* 41 */ "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n"
     /* 42 */ "    vdd: 3.3\n"
     /* 43 */ "    port: sim\n"
-    /* 44 */ "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20}\n";
+    /* 44 */ "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20, settle_ms: 0.1, "
+             "transient_max_ms: 200}\n";
 
 /* `base` with `old` (which must occur exactly once) replaced by `repl`. */
 static char *edit(const char *base, const char *old, const char *repl)
@@ -438,7 +446,7 @@ Test(lab_errors, board_missing_vdd)
 /* en is a flow mapping on line 40 */
 Test(lab_errors, board_missing_en)
 {
-    check_edit("    en: {r_ohms: 10000, c_farads: 1.0e-6}\n", "", 37, "boards.bb", "missing key 'en'");
+    check_edit("    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n", "", 37, "boards.bb", "missing key 'en'");
 }
 
 Test(lab_errors, resistance_not_a_number)
@@ -602,7 +610,7 @@ Test(lab_errors, empty_section)
  * notices at the end of the stream (line 45, after the last newline). */
 Test(lab_errors, yaml_syntax_unclosed_bracket)
 {
-    check_edit("tail_ms: 20}\n", "tail_ms: 20\n", 45, NULL, "did not find expected ',' or '}'");
+    check_edit("transient_max_ms: 200}\n", "transient_max_ms: 200\n", 45, NULL, "did not find expected ',' or '}'");
 }
 
 /* An unclosed flow sequence in the middle of the file: "[" on line 42;
@@ -1002,4 +1010,32 @@ Test(scenario_errors, per_os_mapping_with_no_os)
 {
     check_scenario_error("name: t\norigin: o\nexpect: no-reset\nsequence: {}\n", 4, "sequence",
                          "no sequence for linux or windows");
+}
+
+Test(shipped, fault_boards_keep_the_design_and_change_the_real_parts)
+{
+    struct lab lab;
+    load_shipped_boards(&lab);
+    const struct board_profile *open = lab_board(&lab, "devkitc-en-open"), *cap = lab_board(&lab, "devkitc-wrong-cap");
+    cr_assert_str_eq(open->circuit->name, "two-transistor");
+    cr_assert_str_eq(open->real.circuit->name, "two-transistor-en-open");
+    cr_assert_eq(cap->en_c_farads, 1.0e-6);
+    cr_assert_eq(cap->real.en_c_farads, 0.1e-6);
+    cr_assert_eq(cap->real.circuit, cap->circuit);
+    const struct board_profile *ok = lab_board(&lab, "devkitc");
+    cr_assert_eq(ok->real.circuit, ok->circuit);
+    cr_assert_eq(ok->real.en_c_farads, ok->en_c_farads);
+    lab_free(&lab);
+}
+
+Test(lab_errors, fault_with_unknown_circuit)
+{
+    check_edit("    port: sim\n", "    port: sim\n    fault: {description: broken, circuit: nope}\n", 44, "boards.bb.fault",
+               "unknown circuit 'nope'");
+}
+
+Test(lab_errors, fault_without_description)
+{
+    check_edit("    port: sim\n", "    port: sim\n    fault: {en_c_farads: 1.0e-7}\n", 44, "boards.bb.fault",
+               "missing key 'description'");
 }

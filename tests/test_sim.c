@@ -49,7 +49,7 @@ Test(sim, every_scenario_meets_its_expectation_on_an_ideal_host)
             for (int s = 0; s < lab.n_scenarios; s++) {
                 const struct board_profile *bp = &lab.boards[b];
                 const struct scenario *sc = &lab.scenarios[s];
-                if (!scenario_applies(sc, bp, &h))
+                if (!scenario_applies(sc, bp, &h) || bp->fault[0]) /* fault boards: test_faults.c */
                     continue;
                 int usb = bp->circuit->kind == CIRCUIT_USB_JTAG;
                 int transistor_reset_on_usb = usb && sc->expected == BOOT_DOWNLOAD && sc->n_only_bridges == 0;

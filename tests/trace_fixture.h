@@ -42,7 +42,9 @@ static inline struct circuit fix_two_transistor(void)
 static inline struct board_model fix_board(const struct circuit *c, double r, double cap)
 {
     return (struct board_model){.circuit = c, .en_r_ohms = r, .en_c_farads = cap, .vdd = 3.3,
-                                .chip = {.vih_frac = 0.75, .setup_ms = 0, .hold_ms = 1, .min_reset_pulse_us = 50}};
+                                .en_c_tolerance = 0.2, .io0_pullup_ohms = 10e3, .io0_c_farads = 10e-12,
+                                .chip = {.vih_frac = 0.75, .setup_ms = 0, .hold_ms = 1, .min_reset_pulse_us = 50},
+                                .settle_ms = 0.1, .transient_max_ms = 200};
 }
 
 #endif

@@ -1,0 +1,41 @@
+/* Line steps: DTR and RTS edges grouped by instant (one TIOCMSET changes
+ * both at once), in the asserted convention. Internal to the analyzers. */
+#ifndef RESETLAB_STEPS_H
+#define RESETLAB_STEPS_H
+
+#include "analyze.h"
+
+#define MAX_STEPS 512
+
+struct step {
+    int64_t t_ns;
+    uint8_t dtr, rts; /* asserted after the step */
+    uint8_t changed;  /* bit 0: DTR changed, bit 1: RTS changed */
+};
+
+struct steps {
+    struct step s[MAX_STEPS];
+    int n;
+};
+
+/* Step 0 is the initial state at t = 0. 0 on success (n = 0 when DTR or
+ * RTS was not captured), -1 when there are more than MAX_STEPS. */
+int build_steps(const struct trace *tr, struct steps *st);
+
+/* End of step i's interval: the next step, or the end of the capture. */
+static inline int64_t step_end(const struct steps *st, const struct trace *tr, int i)
+{
+    return i + 1 < st->n ? st->s[i + 1].t_ns : tr->t_end_ns;
+}
+
+/* "DTR asserted and RTS released" and its kin. */
+const char *line_state_words(int dtr, int rts);
+
+/* The first edge of `ch` to `level` in (from, to], or -1. */
+int64_t first_edge_to(const struct trace *tr, enum channel ch, int level, int64_t from, int64_t to);
+
+/* The op that made a line change seen at t_edge: the first op whose span
+ * overlaps (t_edge − one sample, t_edge]; -1 without an op log. */
+int op_for_edge(const struct op_log *log, const struct trace *tr, int64_t t_edge);
+
+#endif
