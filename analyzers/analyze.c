@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze.h"
+#include "slip.h"
 
 static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
                         const char *fmt, ...)
@@ -144,11 +145,29 @@ static int board_level_findings(struct analysis *a, const struct trace *tr, cons
     return a->n_findings - before;
 }
 
+/* The SYNC probe (an "S" op): answered when a valid SYNC reply follows the
+ * last ROM banner, as esptool's connect needs it. */
+static int sync_answered(const struct op_log *log, const struct board_model *bm, const uint8_t *uart, size_t len)
+{
+    int probed = 0;
+    for (size_t i = 0; log != NULL && i < log->n; i++)
+        probed |= strcmp(log->ops[i].label, "S") == 0;
+    if (!probed || uart == NULL)
+        return -1;
+    size_t from = 0;
+    for (size_t i = 0; i + 7 <= len; i++)
+        if (memcmp(uart + i, "boot:0x", 7) == 0)
+            from = i;
+    struct esp_response r;
+    return esp_find_reply(uart + from, len - from, ESP_SYNC, bm->rom_status_len, &r) == 1;
+}
+
 int analyze_run(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
                 const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                 char *why, size_t why_len)
 {
     memset(out, 0, sizeof *out);
+    out->sync = -1;
     out->margin_ms = out->gap_ms = out->en_release_ms = NAN;
     out->verdict = VERDICT_ERROR;
     int n = find_resets(tr, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
@@ -161,7 +180,14 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     out->n_findings += find_transients(tr, bm, log, out->findings + out->n_findings,
                                        ANALYSIS_MAX_FINDINGS - out->n_findings);
     decide_outcome(out, uart, uart_len);
+    out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
+    if (out->verdict == VERDICT_PASS && expected == BOOT_DOWNLOAD && out->sync == 0) {
+        out->verdict = VERDICT_FAIL;
+        add_finding(out, "sync-unanswered", 0, SEV_ERROR,
+                    "the ROM banner says download mode but no SYNC reply came back: the probe was sent before the "
+                    "ROM listened, or the chip was reset again");
+    }
     if (out->verdict == VERDICT_FAIL && !board_wrong) /* a wrong board explains itself */
         explain_failure(out, bm, expected);
     return 0;

@@ -35,6 +35,7 @@ struct board_model {
     double en_c_tolerance;           /* relative: 0.2 = ±20 % */
     double io0_pullup_ohms, io0_c_farads;
     struct chip_timing chip;
+    size_t rom_status_len;   /* status bytes in the ROM's replies (SYNC probe) */
     double settle_ms;        /* truth table: lines stable this long first */
     double transient_max_ms; /* one line then the other within this = one transition */
 };
@@ -86,6 +87,7 @@ struct analysis {
     enum boot_mode observed; /* from the ROM banner on the UART */
     enum boot_mode outcome;  /* observed, or marginal when the strap window was violated */
     enum verdict verdict;
+    int sync; /* the scenario's SYNC probe: 1 answered by the ROM, 0 not, -1 no probe */
     /* Figures of the reset that decided the outcome (the last one); NaN when none. */
     double margin_ms, gap_ms, en_release_ms;
 };

@@ -17,6 +17,7 @@ struct port_ops {
     int (*close)(struct port *p);                  /* C: as the host OS closes */
     int (*set_lines)(struct port *p, int dtr, int rts); /* -1 leaves a line; both set = one call */
     int (*sleep)(struct port *p, double seconds);
+    int (*write)(struct port *p, const uint8_t *bytes, size_t n); /* returns when sent */
     int64_t (*now_ns)(struct port *p);             /* the op log's clock */
     const char *(*error)(struct port *p);
 };

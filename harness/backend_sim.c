@@ -28,6 +28,11 @@ static int sim_port_sleep(struct port *p, double seconds)
     return sim_sleep(world(p->ctx), seconds);
 }
 
+static int sim_port_write(struct port *p, const uint8_t *bytes, size_t n)
+{
+    return sim_write(world(p->ctx), bytes, n);
+}
+
 static int64_t sim_port_now(struct port *p)
 {
     return sim_now_ns(world(p->ctx));
@@ -44,6 +49,7 @@ const struct port_ops port_sim_ops = {
     .close = sim_port_close,
     .set_lines = sim_port_set_lines,
     .sleep = sim_port_sleep,
+    .write = sim_port_write,
     .now_ns = sim_port_now,
     .error = sim_port_error,
 };

@@ -50,10 +50,28 @@ static int load_section(struct ydoc *y, struct lab *lab, const char *section, vo
 
 /* ------------------------------------------------------------- chips -- */
 
+static int load_rom(struct ydoc *y, yaml_node_t *m, const char *path, struct rom_chip *rom)
+{
+    static const char *const keys[] = {"detect_magic", "status_bytes", "sync_value", NULL};
+    yaml_node_t *n = ymap_get(y, m, "rom");
+    char p[160];
+    snprintf(p, sizeof p, "%s.rom", path);
+    double status;
+    if (n == NULL)
+        return yfail(y, m, path, "missing key 'rom'");
+    if (ymap_require(y, n, p) || ymap_only(y, n, p, keys) || yget_u32(y, n, p, "detect_magic", &rom->magic) ||
+        yget_range(y, n, p, "status_bytes", 2, 4, &status) || yget_u32(y, n, p, "sync_value", &rom->sync_value))
+        return -1;
+    if (status != 2 && status != 4)
+        return yfail(y, ymap_get(y, n, "status_bytes"), p, "status_bytes must be 2 or 4, got %g", status);
+    rom->status_len = (size_t)status;
+    return 0;
+}
+
 static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"en_vih_frac", "en_vil_v", "min_reset_pulse_us", "strap_setup_ms",
-                                       "strap_hold_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom_header",
+                                       "strap_hold_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom", "rom_header",
                                        "rst_pin", "rst_usb", "boot_download", "boot_flash", NULL};
     struct chip_profile *c = &lab->chips[lab->n_chips - 1];
     snprintf(c->name, sizeof c->name, "%s", name);
@@ -68,6 +86,8 @@ static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_nod
         yget_range(y, m, path, "baud", 300, 20e6, &baud))
         return -1;
     c->baud = (int)baud;
+    if (load_rom(y, m, path, &c->rom) != 0)
+        return -1;
     if (!(c->rom_header = yget_strdup(y, m, path, "rom_header")) || !(c->rst_pin = yget_strdup(y, m, path, "rst_pin")) ||
         !(c->rst_usb = yget_strdup(y, m, path, "rst_usb")) ||
         !(c->boot_download = yget_strdup(y, m, path, "boot_download")) ||

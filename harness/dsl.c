@@ -95,6 +95,9 @@ static int parse_one(struct cursor *c, struct op *op)
     case 'W':
         op->kind = OP_WAIT;
         return parse_wait(c, op);
+    case 'S':
+        op->kind = OP_SYNC;
+        return 0;
     case 'O':
     case 'C': {
         int lowered = c->text[c->i] == '0';
@@ -105,9 +108,9 @@ static int parse_one(struct cursor *c, struct op *op)
     case '\0':
     case '|':
         c->i--;
-        return fail_at(c, at, "%s", "empty step (expected D, R, U, W, O or C)");
+        return fail_at(c, at, "%s", "empty step (expected D, R, U, W, S, O or C)");
     default:
-        return fail_at(c, at, "unknown step '%s' (expected D, R, U, W, O or C)", token_text(c, at, tok, sizeof tok));
+        return fail_at(c, at, "unknown step '%s' (expected D, R, U, W, S, O or C)", token_text(c, at, tok, sizeof tok));
     }
 }
 
@@ -165,6 +168,7 @@ void dsl_format_op(const struct op *op, char *buf, size_t len)
     case OP_RTS: snprintf(buf, len, "R%u", op->rts); break;
     case OP_BOTH: snprintf(buf, len, "U%u,%u", op->dtr, op->rts); break;
     case OP_WAIT: snprintf(buf, len, "W%g", op->wait_s); break;
+    case OP_SYNC: snprintf(buf, len, "S"); break;
     case OP_OPEN: snprintf(buf, len, "O"); break;
     case OP_OPEN_LOWERED: snprintf(buf, len, "O0"); break;
     case OP_CLOSE: snprintf(buf, len, "C"); break;

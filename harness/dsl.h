@@ -5,6 +5,7 @@
  *       still raises both inside open(2))
  *   C   close as the host OS does
  *   C0  clear RTS, then DTR, then close (mpremote's fix, PR #18001)
+ *   S   write esptool's SYNC request; the ROM answers it in download mode
  */
 #ifndef RESETLAB_DSL_H
 #define RESETLAB_DSL_H

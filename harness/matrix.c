@@ -85,6 +85,7 @@ static void infrastructure_error(struct analysis *a, const char *why)
     memset(a, 0, sizeof *a);
     a->margin_ms = a->gap_ms = a->en_release_ms = NAN;
     a->verdict = VERDICT_ERROR;
+    a->sync = -1;
     a->n_findings = 1;
     snprintf(a->findings[0].kind, sizeof a->findings[0].kind, "infrastructure");
     a->findings[0].severity = SEV_ERROR;

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 
+#include "../analyzers/slip.h"
 #include "dsl.h"
 
 /* What the tool believes DTR is (pyserial's port.dtr): esptool's _setRTS
@@ -26,6 +27,11 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool
         return o->set_lines(p, op->dtr, op->rts);
     case OP_WAIT:
         return o->sleep(p, op->wait_s);
+    case OP_SYNC: {
+        uint8_t req[64];
+        size_t n = esp_sync_request(req, sizeof req);
+        return o->write(p, req, n);
+    }
     case OP_OPEN:
     case OP_OPEN_LOWERED:
         ts->dtr = op->kind == OP_OPEN;

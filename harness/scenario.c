@@ -21,7 +21,7 @@ static int check_port_use(struct ydoc *y, yaml_node_t *at, const char *path, con
         int closing = op->kind == OP_CLOSE || op->kind == OP_CLOSE_RTS_DTR;
         if (opening && open)
             return yfail(y, at, path, "column %d: the port is already open", op->pos);
-        if ((closing || op->kind <= OP_BOTH) && !open)
+        if ((closing || op->kind <= OP_BOTH || op->kind == OP_SYNC) && !open)
             return yfail(y, at, path, "column %d: the port is not open here (start with O or O0)", op->pos);
         open = opening ? 1 : closing ? 0 : open;
     }

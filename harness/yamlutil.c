@@ -233,3 +233,22 @@ int yopt_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const ch
         return 0;
     return yget_bool(y, map, path, key, out);
 }
+
+int yget_u32(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, uint32_t *out)
+{
+    yaml_node_t *n = require_key(y, map, path, key);
+    if (n == NULL)
+        return -1;
+    char kp[160];
+    key_path(kp, sizeof kp, path, key);
+    const char *s = yscalar(n);
+    if (s == NULL)
+        return yfail(y, n, kp, "expected a whole number, got %s", kind_name(n));
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*s == '\0' || *s == '-' || *end != '\0' || errno != 0 || v > 0xFFFFFFFFull)
+        return yfail(y, n, kp, "expected a whole number from 0 to 0xFFFFFFFF, got '%s'", s);
+    *out = (uint32_t)v;
+    return 0;
+}

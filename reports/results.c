@@ -189,7 +189,8 @@ void write_run_json(FILE *f, const struct run_record *r)
     json_str(f, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome));
     fputs(", \"verdict\": ", f);
     json_str(f, verdict_name(a->verdict));
-    fprintf(f, ", \"resets\": %d, \"margin_ms\": ", a->n_resets);
+    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", a->n_resets,
+            a->sync < 0 ? "null" : a->sync ? "true" : "false");
     json_num(f, a->margin_ms);
     fputs(", \"gap_ms\": ", f);
     json_num(f, a->gap_ms);

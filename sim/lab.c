@@ -92,6 +92,7 @@ struct board_model board_model_of(const struct board_profile *b)
                                 .io0_pullup_ohms = b->io0_pullup_ohms,
                                 .io0_c_farads = b->io0_c_farads,
                                 .chip = b->chip->timing,
+                                .rom_status_len = b->chip->rom.status_len,
                                 .settle_ms = b->analyzer.settle_ms,
                                 .transient_max_ms = b->analyzer.transient_max_ms};
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "../analyzers/analyze.h"
+#include "rom.h"
 
 /* ---- sequences (esptool's custom_reset_sequence DSL, extended) ---- */
 
@@ -17,6 +18,7 @@ enum op_kind {
     OP_RTS,             /* R0 / R1 */
     OP_BOTH,            /* U<dtr>,<rts>: both lines in one call (one TIOCMSET) */
     OP_WAIT,            /* W<seconds> */
+    OP_SYNC,            /* S: write esptool's SYNC request (the ROM answers in download mode) */
     OP_OPEN,            /* O: open, the OS raises the lines as it does by default */
     OP_OPEN_LOWERED,    /* O0: open asking for DTR and RTS lowered */
     OP_CLOSE,           /* C: close as the host OS does */
@@ -77,6 +79,7 @@ struct chip_profile {
     double io0_switch_frac; /* IO0 read as high above this fraction of VDD */
     double boot_delay_ms; /* reset release to the first ROM byte */
     int baud;
+    struct rom_chip rom; /* the ROM loader's answers in download mode */
     char *rom_header, *rst_pin, *rst_usb, *boot_download, *boot_flash;
 };
 

@@ -3,26 +3,6 @@
 
 #include <string.h>
 
-int rom_chip_preset(const char *name, struct rom_chip *chip)
-{
-    if (name == NULL || chip == NULL)
-        return -1;
-    struct rom_chip c = {.status_len = ESP_STATUS_LEN_ROM, .sync_value = ROM_SYNC_VALUE_DEFAULT};
-    if (strcmp(name, "esp32") == 0) {
-        c.magic = ROM_MAGIC_ESP32;
-    } else if (strcmp(name, "esp32c3") == 0) {
-        c.magic = ROM_MAGIC_ESP32C3;
-    } else if (strcmp(name, "esp32s3") == 0) {
-        c.magic = ROM_MAGIC_ESP32S3;
-    } else if (strcmp(name, "esp8266") == 0) {
-        c.magic = ROM_MAGIC_ESP8266;
-        c.status_len = ESP_STATUS_LEN_STUB; /* the ESP8266 ROM sends 2 */
-    } else {
-        return -1;
-    }
-    *chip = c;
-    return 0;
-}
 
 static uint32_t le32(const uint8_t *p)
 {

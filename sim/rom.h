@@ -11,6 +11,7 @@
 
 #include "../analyzers/slip.h"
 
+/* A chip's ROM as boards.yaml describes it (chips.<name>.rom). */
 struct rom_chip {
     /* Value of the ROM word at ESP_CHIP_DETECT_MAGIC_REG (0x40001000). */
     uint32_t magic;
@@ -27,28 +28,7 @@ struct rom_chip {
     uint32_t sync_value;
 };
 
-/* ESP32: magic 0x00F01D83 (esptool/targets/esp32.py CHIP_DETECT_MAGIC_VALUE;
- * esp-serial-flasher src/esp_targets.c; READ_REG reply
- * 010a0400831df00000000000 in esptool issue #698), 4 status bytes. */
-#define ROM_MAGIC_ESP32 0x00F01D83u
-/* ESP32-C3: 0x6921506F (eco 1+2) and 0x1B31506F (eco 3) per
- * esptool/targets/esp32c3.py CHIP_DETECT_MAGIC_VALUE; esp-serial-flasher
- * src/esp_targets.c also lists 0x4881606F and 0x4361606F (later revisions). */
-#define ROM_MAGIC_ESP32C3 0x6921506Fu
-#define ROM_MAGIC_ESP32C3_ECO3 0x1B31506Fu
-#define ROM_MAGIC_ESP32C3_REV_C 0x4881606Fu
-#define ROM_MAGIC_ESP32C3_REV_D 0x4361606Fu
-/* ESP32-S3: 0x00000009 (esp-serial-flasher src/esp_targets.c). */
-#define ROM_MAGIC_ESP32S3 0x00000009u
-/* ESP8266: 0xFFF0C101 (esp-serial-flasher src/esp_targets.c), 2 status bytes
- * (serial-protocol.rst; READ_REG replies 010a0200... in esptool issue #397). */
-#define ROM_MAGIC_ESP8266 0xFFF0C101u
-/* Default SYNC value: the most common capture (see struct rom_chip). */
-#define ROM_SYNC_VALUE_DEFAULT 0x20120707u
 
-/* Fills *chip for "esp32", "esp32c3", "esp32s3" or "esp8266"; returns 0, or
- * -1 for an unknown name (chip untouched). */
-int rom_chip_preset(const char *name, struct rom_chip *chip);
 
 /* The ROM's answer to the bytes the host wrote (`stream`: SLIP frames,
  * possibly with junk between them). Frames are answered in order:

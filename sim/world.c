@@ -14,6 +14,16 @@
 #define MAX_CHANGES 512
 #define MAX_CH_EDGES 256
 #define BANNER_MAX 640
+#define MAX_WRITES 8
+#define WRITE_MAX 128
+#define REPLY_MAX 1024
+
+/* Bytes the host wrote, as they arrive at the chip's UART. */
+struct host_write {
+    int64_t t_arrive_ns;
+    uint8_t data[WRITE_MAX];
+    size_t n;
+};
 
 struct line_change {
     int64_t t_ns;
@@ -52,6 +62,8 @@ struct physics {
     struct ch_edges ce[CH_COUNT];
     struct uart_out uart;
     struct sim_truth *truth;
+    double reset_start[ANALYSIS_MAX_RESETS]; /* when the chip went into reset */
+    int n_reset_starts;
     double last_event;
     int overflow;
 };
@@ -66,6 +78,8 @@ struct sim_world {
     uint8_t dtr, rts;
     struct line_change changes[MAX_CHANGES];
     int n_changes;
+    struct host_write writes[MAX_WRITES];
+    int n_writes;
     int overflow;
     char error[160];
 };
@@ -90,6 +104,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->open = 0;
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
     w->n_changes = 0;
+    w->n_writes = 0;
     w->overflow = 0;
     w->error[0] = '\0';
 }
@@ -154,6 +169,22 @@ int sim_sleep(struct sim_world *w, double seconds)
     if (!(seconds >= 0))
         return fail(w, "negative wait");
     w->t_ns += (int64_t)llround(seconds * 1e9) + draw_latency_ns(&w->rng, &w->host->overshoot);
+    return 0;
+}
+
+/* The host's write takes its bytes' time on the wire (8N1 at the chip's
+ * baud rate); the call returns when they are out. */
+int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n)
+{
+    if (!w->open)
+        return fail(w, "port is not open");
+    if (n > WRITE_MAX || w->n_writes >= MAX_WRITES)
+        return fail(w, "too many or too long writes for the virtual UART");
+    w->t_ns += (int64_t)llround((double)n * 10.0 / w->board->chip->baud * 1e9);
+    struct host_write *hw = &w->writes[w->n_writes++];
+    hw->t_arrive_ns = w->t_ns;
+    memcpy(hw->data, bytes, n);
+    hw->n = n;
     return 0;
 }
 
@@ -314,6 +345,15 @@ static void record_truth(struct sim_truth *truth, double t, enum boot_mode mode)
     }
 }
 
+/* The chip goes into reset: the UART stops mid-banner. */
+static void enter_reset(struct physics *p, double t)
+{
+    p->chip.in_reset = 1;
+    uart_flush(&p->uart, t);
+    if (p->n_reset_starts < ANALYSIS_MAX_RESETS)
+        p->reset_start[p->n_reset_starts++] = t;
+}
+
 struct net_event {
     double t;
     int what; /* 0: EN at the analyzer threshold, 1: EN at VIL, 2: EN at VIH, 3: IO0 at the analyzer threshold */
@@ -348,10 +388,8 @@ static void run_segment(struct physics *p, double ta, double tb)
         else if (ev[i].what == 1 && !rising)
             p->chip.below_since = t;
         else if (ev[i].what == 1 && rising) {
-            if (!isnan(p->chip.below_since) && t - p->chip.below_since >= min_pulse && !p->chip.in_reset) {
-                p->chip.in_reset = 1;
-                uart_flush(&p->uart, p->chip.below_since);
-            }
+            if (!isnan(p->chip.below_since) && t - p->chip.below_since >= min_pulse && !p->chip.in_reset)
+                enter_reset(p, p->chip.below_since);
             p->chip.below_since = NAN;
         } else if (ev[i].what == 2 && rising && p->chip.in_reset) {
             p->chip.in_reset = 0;
@@ -363,10 +401,8 @@ static void run_segment(struct physics *p, double ta, double tb)
     }
     /* Held under VIL past the minimum pulse: the chip is in reset by now. */
     if (!isnan(p->chip.below_since) && !p->chip.in_reset && tb - p->chip.below_since >= min_pulse &&
-        isfinite(tb)) {
-        p->chip.in_reset = 1;
-        uart_flush(&p->uart, p->chip.below_since);
-    }
+        isfinite(tb))
+        enter_reset(p, p->chip.below_since);
 }
 
 static void apply_lines(struct physics *p, double t, uint8_t dtr, uint8_t rts)
@@ -403,8 +439,8 @@ static void simulate_usb_jtag(struct physics *p, const struct line_change *ch, i
         ch_push(&p->ce[CH_RTS], t, !ch[i].rts, &p->overflow);
         enum usb_action a = (enum usb_action)p->b->real.circuit->usb_action[ch[i].dtr][ch[i].rts];
         if (a == USB_RESET && !p->chip.in_reset) {
-            p->chip.in_reset = 1, latched = flag;
-            uart_flush(&p->uart, t);
+            latched = flag;
+            enter_reset(p, t);
         } else if (a != USB_RESET && p->chip.in_reset) {
             p->chip.in_reset = 0;
             enum boot_mode mode = latched ? BOOT_DOWNLOAD : BOOT_FLASH;
@@ -417,6 +453,50 @@ static void simulate_usb_jtag(struct physics *p, const struct line_change *ch, i
             flag = 0;
         p->last_event = t;
     }
+}
+
+static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, int via_usb)
+{
+    size_t n = strlen(c->rom_header) + strlen(via_usb ? c->rst_usb : c->rst_pin) + 1 +
+               strlen(mode == BOOT_DOWNLOAD ? c->boot_download : c->boot_flash);
+    return n < BANNER_MAX ? n : BANNER_MAX - 1;
+}
+
+/* The ROM answers what the host wrote if, when it arrived, the chip was out
+ * of reset in download mode and had printed its banner (it is listening
+ * from "waiting for download" on). Replies go out at the UART's pace. */
+static double answer_writes(const struct sim_world *w, struct physics *p)
+{
+    const struct chip_profile *chip = w->board->chip;
+    int via_usb = w->board->real.circuit->kind == CIRCUIT_USB_JTAG;
+    double byte_ns = 10.0 / chip->baud * 1e9, end = 0;
+    for (int i = 0; i < w->n_writes; i++) {
+        double t = (double)w->writes[i].t_arrive_ns;
+        int r = -1;
+        for (int k = 0; k < p->truth->n_resets; k++)
+            if (p->truth->release_ns[k] <= t)
+                r = k;
+        if (r < 0 || p->truth->mode[r] != BOOT_DOWNLOAD)
+            continue;
+        double release = p->truth->release_ns[r];
+        int reset_since = 0;
+        for (int k = 0; k < p->n_reset_starts; k++)
+            reset_since |= p->reset_start[k] > release && p->reset_start[k] <= t;
+        double listening = release + chip->boot_delay_ms * 1e6 + (double)banner_length(chip, BOOT_DOWNLOAD, via_usb) * byte_ns;
+        if (reset_since || t < listening)
+            continue;
+        uint8_t reply[REPLY_MAX];
+        size_t n = rom_answer(&chip->rom, w->writes[i].data, w->writes[i].n, reply, sizeof reply);
+        for (size_t k = 0; k < n; k++) {
+            if (p->uart.len >= p->uart.cap) {
+                p->uart.overflow = 1;
+                break;
+            }
+            p->uart.buf[p->uart.len++] = reply[k];
+        }
+        end = fmax(end, t + (double)n * byte_ns);
+    }
+    return end;
 }
 
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
@@ -435,6 +515,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     for (int c = 0; c < CH_COUNT; c++)
         p->ce[c].n = 0;
     p->last_event = 0;
+    p->n_reset_starts = 0;
     p->overflow = 0;
     p->en = (struct net){0, b->vdd, b->vdd, 0};
     p->io0 = (struct net){0, b->vdd, b->vdd, 0};
@@ -444,9 +525,11 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     else
         simulate_transistor(p, w->changes, w->n_changes);
 
-    double last = fmax(fmax((double)w->t_ns, p->last_event), uart_end(&p->uart));
+    double banner_end = uart_end(&p->uart);
+    uart_flush(&p->uart, INFINITY); /* no reset follows the last banner */
+    double replies_end = answer_writes(w, p);
+    double last = fmax(fmax((double)w->t_ns, p->last_event), fmax(banner_end, replies_end));
     double t_end = last + b->analyzer.tail_ms * 1e6;
-    uart_flush(&p->uart, t_end);
     *uart_len = p->uart.len;
 
     int initial[CH_COUNT] = {1, 1, 1, 1, 1};

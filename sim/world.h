@@ -30,6 +30,7 @@ int sim_open(struct sim_world *w, int lowered);
 int sim_close(struct sim_world *w);
 int sim_set_lines(struct sim_world *w, int dtr, int rts); /* -1 leaves a line as it is */
 int sim_sleep(struct sim_world *w, double seconds);
+int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n);
 int64_t sim_now_ns(const struct sim_world *w);
 const char *sim_error(const struct sim_world *w);
 

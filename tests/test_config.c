@@ -254,10 +254,11 @@ Test(shipped, esptool_classic_scenario_fields)
     cr_assert_eq(s->rewrite_dtr_after_rts, 1);
     cr_assert_eq(s->os_mask, (1 << OS_LINUX) | (1 << OS_WINDOWS), "os_mask %#x", s->os_mask);
     cr_assert_not_null(strstr(s->file, "scenarios/esptool-classic.yaml"), "file '%s'", s->file);
-    cr_assert_eq(s->seq[OS_LINUX].n, 8, "O|D0|R1|W0.1|D1|R0|W0.05|D0");
-    cr_assert_eq(s->seq[OS_WINDOWS].n, 8, "one string is used for both OSes");
+    cr_assert_eq(s->seq[OS_LINUX].n, 10, "O|D0|R1|W0.1|D1|R0|W0.05|D0|S|W0.1");
+    cr_assert_eq(s->seq[OS_WINDOWS].n, 10, "one string is used for both OSes");
     cr_assert_eq(s->seq[OS_LINUX].ops[0].kind, OP_OPEN);
     cr_assert_eq(s->seq[OS_WINDOWS].ops[7].kind, OP_DTR);
+    cr_assert_eq(s->seq[OS_WINDOWS].ops[8].kind, OP_SYNC);
     cr_assert_eq(lab_scenario(&lab, "mpremote-connect-close")->seq[OS_WINDOWS].ops[0].kind, OP_OPEN_LOWERED,
                  "mpremote opens lowered on Windows");
     cr_assert_eq(lab_scenario(&lab, "mpremote-connect-close")->expected, BOOT_NONE);
@@ -338,35 +339,36 @@ static const char LAB_OK[] =
     /* 13 */ "    rst_usb: \"rst:0x1 (POWERON_RESET)\"\n"
     /* 14 */ "    boot_download: \"boot:0x3\\r\\nwaiting for download\\r\\n\"\n"
     /* 15 */ "    boot_flash: \"boot:0x13 (SPI_FAST_FLASH_BOOT)\\r\\n\"\n"
-    /* 16 */ "circuits:\n"
-    /* 17 */ "  tt:\n"
-    /* 18 */ "    driver_ohms: 10\n"
-    /* 19 */ "    table:\n"
-    /* 20 */ "      - {dtr: 0, rts: 0, en: released, io0: released}\n"
-    /* 21 */ "      - {dtr: 0, rts: 1, en: low, io0: released}\n"
-    /* 22 */ "      - {dtr: 1, rts: 0, en: released, io0: low}\n"
-    /* 23 */ "      - {dtr: 1, rts: 1, en: released, io0: released}\n"
-    /* 24 */ "bridges:\n"
-    /* 25 */ "  br:\n"
-    /* 26 */ "    both_lines_one_request: true\n"
-    /* 27 */ "    linux: {open: \"U1,1\", open_lowered: \"U1,1\", close: \"U0,0\"}\n"
-    /* 28 */ "    windows: {open: \"U1,1\", open_lowered: \"\", close: \"D0|R0\"}\n"
-    /* 29 */ "hosts:\n"
-    /* 30 */ "  hh:\n"
-    /* 31 */ "    os: linux\n"
-    /* 32 */ "    request: {floor_ms: 0.2, median_ms: 1.0, sigma: 0.5, spike_p: 0.001, spike_ms: 5}\n"
-    /* 33 */ "    overshoot: {floor_ms: 0.05, median_ms: 0.08, sigma: 0.3, spike_p: 0, spike_ms: 0}\n"
-    /* 34 */ "    split_both_lines: false\n"
-    /* 35 */ "boards:\n"
-    /* 36 */ "  bb:\n"
-    /* 37 */ "    chip: c1\n"
-    /* 38 */ "    bridge: br\n"
-    /* 39 */ "    circuit: tt\n"
-    /* 40 */ "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
-    /* 41 */ "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n"
-    /* 42 */ "    vdd: 3.3\n"
-    /* 43 */ "    port: sim\n"
-    /* 44 */ "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20, settle_ms: 0.1, "
+    /* 16 */ "    rom: {detect_magic: 0x00F01D83, status_bytes: 4, sync_value: 0x20120707}\n"
+    /* 17 */ "circuits:\n"
+    /* 18 */ "  tt:\n"
+    /* 19 */ "    driver_ohms: 10\n"
+    /* 20 */ "    table:\n"
+    /* 21 */ "      - {dtr: 0, rts: 0, en: released, io0: released}\n"
+    /* 22 */ "      - {dtr: 0, rts: 1, en: low, io0: released}\n"
+    /* 23 */ "      - {dtr: 1, rts: 0, en: released, io0: low}\n"
+    /* 24 */ "      - {dtr: 1, rts: 1, en: released, io0: released}\n"
+    /* 25 */ "bridges:\n"
+    /* 26 */ "  br:\n"
+    /* 27 */ "    both_lines_one_request: true\n"
+    /* 28 */ "    linux: {open: \"U1,1\", open_lowered: \"U1,1\", close: \"U0,0\"}\n"
+    /* 29 */ "    windows: {open: \"U1,1\", open_lowered: \"\", close: \"D0|R0\"}\n"
+    /* 30 */ "hosts:\n"
+    /* 31 */ "  hh:\n"
+    /* 32 */ "    os: linux\n"
+    /* 33 */ "    request: {floor_ms: 0.2, median_ms: 1.0, sigma: 0.5, spike_p: 0.001, spike_ms: 5}\n"
+    /* 34 */ "    overshoot: {floor_ms: 0.05, median_ms: 0.08, sigma: 0.3, spike_p: 0, spike_ms: 0}\n"
+    /* 35 */ "    split_both_lines: false\n"
+    /* 36 */ "boards:\n"
+    /* 37 */ "  bb:\n"
+    /* 38 */ "    chip: c1\n"
+    /* 39 */ "    bridge: br\n"
+    /* 40 */ "    circuit: tt\n"
+    /* 41 */ "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
+    /* 42 */ "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n"
+    /* 43 */ "    vdd: 3.3\n"
+    /* 44 */ "    port: sim\n"
+    /* 45 */ "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20, settle_ms: 0.1, "
              "transient_max_ms: 200}\n";
 
 /* `base` with `old` (which must occur exactly once) replaced by `repl`. */
@@ -440,38 +442,38 @@ Test(lab_errors, minimal_lab_loads)
  * key missing from it is reported there. */
 Test(lab_errors, board_missing_vdd)
 {
-    check_edit("    vdd: 3.3\n", "", 37, "boards.bb", "missing key 'vdd'");
+    check_edit("    vdd: 3.3\n", "", 38, "boards.bb", "missing key 'vdd'");
 }
 
 /* en is a flow mapping on line 40 */
 Test(lab_errors, board_missing_en)
 {
-    check_edit("    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n", "", 37, "boards.bb", "missing key 'en'");
+    check_edit("    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n", "", 38, "boards.bb", "missing key 'en'");
 }
 
 Test(lab_errors, resistance_not_a_number)
 {
-    check_edit("r_ohms: 10000", "r_ohms: ten", 40, "boards.bb.en.r_ohms", "expected a number, got 'ten'");
+    check_edit("r_ohms: 10000", "r_ohms: ten", 41, "boards.bb.en.r_ohms", "expected a number, got 'ten'");
 }
 
 Test(lab_errors, number_given_as_a_list)
 {
-    check_edit("    vdd: 3.3\n", "    vdd: [3.3]\n", 42, "boards.bb.vdd", "expected a number, got a list");
+    check_edit("    vdd: 3.3\n", "    vdd: [3.3]\n", 43, "boards.bb.vdd", "expected a number, got a list");
 }
 
 Test(lab_errors, negative_capacitance)
 {
-    check_edit("c_farads: 1.0e-6", "c_farads: -1.0e-6", 40, "boards.bb.en.c_farads", "-1e-06 is out of range [0, 1]");
+    check_edit("c_farads: 1.0e-6", "c_farads: -1.0e-6", 41, "boards.bb.en.c_farads", "-1e-06 is out of range [0, 1]");
 }
 
 Test(lab_errors, analyzer_threshold_above_vdd)
 {
-    check_edit("threshold_v: 1.5", "threshold_v: 3.3", 44, "boards.bb.analyzer.threshold_v", "is out of range");
+    check_edit("threshold_v: 1.5", "threshold_v: 3.3", 45, "boards.bb.analyzer.threshold_v", "is out of range");
 }
 
 Test(lab_errors, unknown_board_key_typo)
 {
-    check_edit("    vdd: 3.3\n", "    vddd: 3.3\n", 42, "boards.bb", "unknown key 'vddd'");
+    check_edit("    vdd: 3.3\n", "    vddd: 3.3\n", 43, "boards.bb", "unknown key 'vddd'");
 }
 
 Test(lab_errors, unknown_chip_key_typo)
@@ -484,22 +486,22 @@ Test(lab_errors, unknown_top_level_section)
     /* the root mapping starts at line 1; the bad key is on line 45 */
     char text[sizeof LAB_OK + 64];
     snprintf(text, sizeof text, "%sboard:\n  x: {}\n", LAB_OK);
-    check_lab_error(text, 45, NULL, "unknown key 'board'");
+    check_lab_error(text, 46, NULL, "unknown key 'board'");
 }
 
 Test(lab_errors, board_references_unknown_chip)
 {
-    check_edit("    chip: c1\n", "    chip: esp99\n", 37, "boards.bb", "unknown chip 'esp99'");
+    check_edit("    chip: c1\n", "    chip: esp99\n", 38, "boards.bb", "unknown chip 'esp99'");
 }
 
 Test(lab_errors, board_references_unknown_bridge)
 {
-    check_edit("    bridge: br\n", "    bridge: cp2102\n", 38, "boards.bb", "unknown bridge 'cp2102'");
+    check_edit("    bridge: br\n", "    bridge: cp2102\n", 39, "boards.bb", "unknown bridge 'cp2102'");
 }
 
 Test(lab_errors, board_references_unknown_circuit)
 {
-    check_edit("    circuit: tt\n", "    circuit: three-transistor\n", 39, "boards.bb",
+    check_edit("    circuit: tt\n", "    circuit: three-transistor\n", 40, "boards.bb",
                "unknown circuit 'three-transistor'");
 }
 
@@ -507,83 +509,83 @@ Test(lab_errors, board_references_unknown_circuit)
  * (1,1) row of line 23 is gone. */
 Test(lab_errors, circuit_table_missing_a_row)
 {
-    check_edit("      - {dtr: 1, rts: 1, en: released, io0: released}\n", "", 20, "circuits.tt.table",
+    check_edit("      - {dtr: 1, rts: 1, en: released, io0: released}\n", "", 21, "circuits.tt.table",
                "no row for dtr 1, rts 1: a table needs all four");
 }
 
 /* line 23 repeats line 20's (0,0) */
 Test(lab_errors, circuit_table_duplicate_row)
 {
-    check_edit("{dtr: 1, rts: 1,", "{dtr: 0, rts: 0,", 23, "circuits.tt.table", "dtr 0, rts 0 appears twice");
+    check_edit("{dtr: 1, rts: 1,", "{dtr: 0, rts: 0,", 24, "circuits.tt.table", "dtr 0, rts 0 appears twice");
 }
 
 Test(lab_errors, circuit_table_line_value_not_a_bit)
 {
-    check_edit("{dtr: 1, rts: 1,", "{dtr: 2, rts: 1,", 23, "circuits.tt.table", "dtr must be 0 or 1");
+    check_edit("{dtr: 1, rts: 1,", "{dtr: 2, rts: 1,", 24, "circuits.tt.table", "dtr must be 0 or 1");
 }
 
 Test(lab_errors, circuit_drive_lowish)
 {
-    check_edit("en: low,", "en: lowish,", 21, "circuits.tt.table", "en must be 'low' or 'released', got 'lowish'");
+    check_edit("en: low,", "en: lowish,", 22, "circuits.tt.table", "en must be 'low' or 'released', got 'lowish'");
 }
 
 Test(lab_errors, circuit_with_table_and_actions)
 {
     /* the circuit mapping starts at "driver_ohms" on line 18 */
-    check_edit("    table:\n", "    actions: []\n    table:\n", 18, "circuits.tt", "needs exactly one of 'table'");
+    check_edit("    table:\n", "    actions: []\n    table:\n", 19, "circuits.tt", "needs exactly one of 'table'");
 }
 
 Test(lab_errors, host_os_macos)
 {
-    check_edit("    os: linux\n", "    os: macos\n", 31, "hosts.hh", "os must be linux or windows, got 'macos'");
+    check_edit("    os: linux\n", "    os: macos\n", 32, "hosts.hh", "os must be linux or windows, got 'macos'");
 }
 
 Test(lab_errors, latency_median_below_floor)
 {
-    check_edit("median_ms: 1.0,", "median_ms: 0.1,", 32, "hosts.hh.request", "median_ms (0.1) is below floor_ms (0.2)");
+    check_edit("median_ms: 1.0,", "median_ms: 0.1,", 33, "hosts.hh.request", "median_ms (0.1) is below floor_ms (0.2)");
 }
 
 Test(lab_errors, host_missing_overshoot)
 {
     /* the host mapping starts at "os: linux" on line 31 */
-    check_edit("    overshoot: {floor_ms: 0.05, median_ms: 0.08, sigma: 0.3, spike_p: 0, spike_ms: 0}\n", "", 31,
+    check_edit("    overshoot: {floor_ms: 0.05, median_ms: 0.08, sigma: 0.3, spike_p: 0, spike_ms: 0}\n", "", 32,
                "hosts.hh", "missing key 'overshoot'");
 }
 
 /* "D0|X1": 'X' is column 4 of the sequence */
 Test(lab_errors, bridge_close_sequence_bad_dsl)
 {
-    check_edit("close: \"D0|R0\"", "close: \"D0|X1\"", 28, "bridges.br.windows", "close: column 4: unknown step 'X1'");
+    check_edit("close: \"D0|R0\"", "close: \"D0|X1\"", 29, "bridges.br.windows", "close: column 4: unknown step 'X1'");
 }
 
 Test(lab_errors, bridge_os_sequence_opens_the_port)
 {
-    check_edit("{open: \"U1,1\", open_lowered: \"U1,1\"", "{open: \"O|U1,1\", open_lowered: \"U1,1\"", 27,
+    check_edit("{open: \"U1,1\", open_lowered: \"U1,1\"", "{open: \"O|U1,1\", open_lowered: \"U1,1\"", 28,
                "bridges.br.linux", "open: an OS sequence cannot open or close the port");
 }
 
 Test(lab_errors, bridge_os_sequence_closes_the_port)
 {
-    check_edit("close: \"D0|R0\"", "close: \"D0|R0|C\"", 28, "bridges.br.windows",
+    check_edit("close: \"D0|R0\"", "close: \"D0|R0|C\"", 29, "bridges.br.windows",
                "close: an OS sequence cannot open or close the port");
 }
 
 Test(lab_errors, bridge_missing_windows)
 {
     /* the bridge mapping starts at "both_lines_one_request" on line 26 */
-    check_edit("    windows: {open: \"U1,1\", open_lowered: \"\", close: \"D0|R0\"}\n", "", 26, "bridges.br",
+    check_edit("    windows: {open: \"U1,1\", open_lowered: \"\", close: \"D0|R0\"}\n", "", 27, "bridges.br",
                "missing key 'windows'");
 }
 
 Test(lab_errors, bridge_flag_not_a_boolean)
 {
-    check_edit("both_lines_one_request: true", "both_lines_one_request: maybe", 26,
+    check_edit("both_lines_one_request: true", "both_lines_one_request: maybe", 27,
                "bridges.br.both_lines_one_request", "expected true or false, got 'maybe'");
 }
 
 Test(lab_errors, board_port_not_sim)
 {
-    check_edit("    port: sim\n", "    port: /dev/ttyUSB0\n", 43, "boards.bb", "port '/dev/ttyUSB0' is not supported yet");
+    check_edit("    port: sim\n", "    port: /dev/ttyUSB0\n", 44, "boards.bb", "port '/dev/ttyUSB0' is not supported yet");
 }
 
 Test(lab_errors, missing_boards_section)
@@ -603,14 +605,14 @@ Test(lab_errors, empty_section)
     char *hosts = strstr(text, "hosts:\n"), *boards = strstr(text, "boards:\n");
     memmove(hosts + strlen("hosts: {}\n"), boards, strlen(boards) + 1);
     memcpy(hosts, "hosts: {}\n", strlen("hosts: {}\n"));
-    check_lab_error(text, 29, "hosts", "is empty");
+    check_lab_error(text, 30, "hosts", "is empty");
 }
 
 /* An unclosed flow mapping: "{" opened on line 44 is never closed; libyaml
  * notices at the end of the stream (line 45, after the last newline). */
 Test(lab_errors, yaml_syntax_unclosed_bracket)
 {
-    check_edit("transient_max_ms: 200}\n", "transient_max_ms: 200\n", 45, NULL, "did not find expected ',' or '}'");
+    check_edit("transient_max_ms: 200}\n", "transient_max_ms: 200\n", 46, NULL, "did not find expected ',' or '}'");
 }
 
 /* An unclosed flow sequence in the middle of the file: "[" on line 42;
@@ -618,20 +620,20 @@ Test(lab_errors, yaml_syntax_unclosed_bracket)
  * list. */
 Test(lab_errors, yaml_syntax_unclosed_list)
 {
-    check_edit("    vdd: 3.3\n", "    vdd: [3.3\n", 43, NULL,
+    check_edit("    vdd: 3.3\n", "    vdd: [3.3\n", 44, NULL,
                "did not find expected ',' or ']' while parsing a flow sequence");
 }
 
 /* An unclosed quote on line 43 runs to the end of the stream (line 45). */
 Test(lab_errors, yaml_syntax_unclosed_quote)
 {
-    check_edit("    port: sim\n", "    port: \"sim\n", 45, NULL, "found unexpected end of stream");
+    check_edit("    port: sim\n", "    port: \"sim\n", 46, NULL, "found unexpected end of stream");
 }
 
 Test(lab_errors, yaml_syntax_bad_indentation)
 {
     /* line 42 indented deeper than its siblings: not a key of the board */
-    check_edit("    vdd: 3.3\n", "      vdd: 3.3\n", 42, NULL, "did not find expected key while parsing a block mapping");
+    check_edit("    vdd: 3.3\n", "      vdd: 3.3\n", 43, NULL, "did not find expected key while parsing a block mapping");
 }
 
 Test(lab_errors, empty_file)
@@ -1030,12 +1032,23 @@ Test(shipped, fault_boards_keep_the_design_and_change_the_real_parts)
 
 Test(lab_errors, fault_with_unknown_circuit)
 {
-    check_edit("    port: sim\n", "    port: sim\n    fault: {description: broken, circuit: nope}\n", 44, "boards.bb.fault",
+    check_edit("    port: sim\n", "    port: sim\n    fault: {description: broken, circuit: nope}\n", 45, "boards.bb.fault",
                "unknown circuit 'nope'");
 }
 
 Test(lab_errors, fault_without_description)
 {
-    check_edit("    port: sim\n", "    port: sim\n    fault: {en_c_farads: 1.0e-7}\n", 44, "boards.bb.fault",
+    check_edit("    port: sim\n", "    port: sim\n    fault: {en_c_farads: 1.0e-7}\n", 45, "boards.bb.fault",
                "missing key 'description'");
+}
+
+Test(lab_errors, chip_rom_magic_not_a_number)
+{
+    check_edit("detect_magic: 0x00F01D83", "detect_magic: magic", 16, "chips.c1.rom.detect_magic",
+               "expected a whole number from 0 to 0xFFFFFFFF, got 'magic'");
+}
+
+Test(lab_errors, chip_rom_status_bytes_3)
+{
+    check_edit("status_bytes: 4", "status_bytes: 3", 16, "chips.c1.rom", "status_bytes must be 2 or 4, got 3");
 }

@@ -339,3 +339,16 @@ Test(dsl_errors, error_after_growth_frees_everything)
 
 /* esptool's float() takes decimals only: no hex, no infinities. */
 Test(dsl_errors, wait_in_hex_is_refused) { expect_error("O|W0x10", 5, "unexpected 'x10'"); }
+
+Test(dsl, sync_probe_step)
+{
+    struct op_seq seq;
+    parse_ok("O|S|W0.1", &seq, 3);
+    cr_assert_eq(seq.ops[1].kind, OP_SYNC);
+    cr_assert_eq(seq.ops[1].pos, 3);
+    cr_assert_not(op_is_port_op(OP_SYNC));
+    char buf[8];
+    dsl_format_op(&seq.ops[1], buf, sizeof buf);
+    cr_assert_str_eq(buf, "S");
+    op_seq_free(&seq);
+}

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "../analyzers/slip.h"
+#include "../harness/dsl.h"
 #include "../harness/matrix.h"
 #include "../sim/world.h"
 #include "helpers.h"
@@ -182,5 +184,71 @@ Test(sim, classic_race_flips_at_the_en_release_time)
         cr_expect(fabs(a->gap_ms - gaps[i]) < 0.001, "gap %g measured %f", gaps[i], a->gap_ms);
         cr_expect(fabs(a->margin_ms - (13.863 - gaps[i])) < 0.01, "gap %g margin %f", gaps[i], a->margin_ms);
     }
+    lab_free(&lab);
+}
+
+/* esptool syncs after its reset: the simulated ROM answers with eight SYNC
+ * replies, SLIP-framed, after its "waiting for download". */
+Test(sim, the_rom_answers_sync_in_download_mode)
+{
+    struct lab lab;
+    load_shipped_lab(&lab);
+    struct host_profile h = fixed_host(OS_LINUX, 1.0);
+    const struct analysis *a = run(&lab, "devkitc", &h, "esptool-classic", 1);
+    cr_assert_eq(a->outcome, BOOT_DOWNLOAD);
+    cr_assert_eq(a->sync, 1);
+    size_t pos = 0, n_frames = 0, flen;
+    const uint8_t *u = rb.uart;
+    uint8_t frame[256];
+    const uint8_t *wait = NULL;
+    for (size_t i = 0; i + 20 <= rb.uart_len; i++)
+        if (memcmp(u + i, "waiting for download", 20) == 0)
+            wait = u + i;
+    cr_assert(wait != NULL);
+    for (int r; (r = slip_next_frame(u, rb.uart_len, &pos, frame, sizeof frame, &flen)) != 0;) {
+        struct esp_response resp;
+        cr_assert_eq(r, 1);
+        cr_assert((const uint8_t *)u + pos > wait, "a frame before the banner ended");
+        cr_assert_eq(esp_parse_response(frame, flen, 4, &resp), 0);
+        cr_assert_eq(resp.op, ESP_SYNC);
+        cr_assert_eq(resp.status, 0);
+        n_frames++;
+    }
+    cr_assert_eq(n_frames, 8);
+    lab_free(&lab);
+}
+
+/* A SYNC while the chip runs its application, or while the ROM is still
+ * printing its banner, gets no answer. */
+Test(sim, sync_unanswered_in_flash_mode_or_too_early)
+{
+    struct lab lab;
+    load_shipped_lab(&lab);
+    struct host_profile h = fixed_host(OS_LINUX, 1.0);
+    struct scenario s = *lab_scenario(&lab, "esptool-hard-reset");
+    char err[128];
+    struct op_seq flash, early;
+    cr_assert_eq(dsl_parse("O|R0|D0|W0.1|R1|W0.1|R0|W0.05|S|W0.1", &flash, err, sizeof err), 0, "%s", err);
+    s.seq[OS_LINUX] = flash;
+    struct sim_world *w = sim_world_new();
+    matrix_run_once(w, lab_board(&lab, "devkitc"), &h, &s, 1, &rb);
+    cr_assert_eq(rb.a.outcome, BOOT_FLASH);
+    cr_assert_eq(rb.a.sync, 0);
+    cr_assert_eq(rb.a.verdict, VERDICT_PASS);
+    /* USB-JTAG: SYNC straight after the release, while the banner goes out */
+    s = *lab_scenario(&lab, "esptool-usb-jtag");
+    cr_assert_eq(dsl_parse("O|R0|D0|W0.1|D1|R0|W0.1|R1|D0|R1|W0.1|D0|R0|S|W0.1", &early, err, sizeof err), 0, "%s", err);
+    s.seq[OS_LINUX] = early;
+    matrix_run_once(w, lab_board(&lab, "esp32c3-usb"), &h, &s, 1, &rb);
+    cr_assert_eq(rb.a.outcome, BOOT_DOWNLOAD);
+    cr_assert_eq(rb.a.sync, 0);
+    cr_assert_eq(rb.a.verdict, VERDICT_FAIL);
+    int found = 0;
+    for (int i = 0; i < rb.a.n_findings; i++)
+        found |= strcmp(rb.a.findings[i].kind, "sync-unanswered") == 0;
+    cr_assert(found);
+    op_seq_free(&flash);
+    op_seq_free(&early);
+    sim_world_free(w);
     lab_free(&lab);
 }

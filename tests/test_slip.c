@@ -8,6 +8,39 @@
 #include "../analyzers/slip.h"
 #include "../sim/rom.h"
 
+/* Chip ROM facts, as boards.yaml gives them (sources there): the magic
+ * word at 0x40001000 (esptool targets, one file per chip), 4 status bytes for the
+ * ESP32-family ROMs and 2 for the ESP8266's (esptool loader.py). */
+#define ROM_MAGIC_ESP32 0x00F01D83u
+#define ROM_MAGIC_ESP32C3 0x6921506Fu
+#define ROM_MAGIC_ESP32C3_ECO3 0x1B31506Fu
+#define ROM_MAGIC_ESP32C3_REV_C 0x4881606Fu
+#define ROM_MAGIC_ESP32C3_REV_D 0x4361606Fu
+#define ROM_MAGIC_ESP32S3 0x00000009u
+#define ROM_MAGIC_ESP8266 0xFFF0C101u
+#define ROM_SYNC_VALUE_DEFAULT 0x20120707u
+
+static int rom_chip_preset(const char *name, struct rom_chip *chip)
+{
+    if (name == NULL || chip == NULL)
+        return -1;
+    struct rom_chip c = {.status_len = 4, .sync_value = 0x20120707u};
+    if (strcmp(name, "esp32") == 0) {
+        c.magic = ROM_MAGIC_ESP32;
+    } else if (strcmp(name, "esp32c3") == 0) {
+        c.magic = ROM_MAGIC_ESP32C3;
+    } else if (strcmp(name, "esp32s3") == 0) {
+        c.magic = ROM_MAGIC_ESP32S3;
+    } else if (strcmp(name, "esp8266") == 0) {
+        c.magic = ROM_MAGIC_ESP8266;
+        c.status_len = 2; /* the ESP8266 ROM sends 2 */
+    } else {
+        return -1;
+    }
+    *chip = c;
+    return 0;
+}
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char banner[] = "ets Jun  8 2016 00:22:57\r\n\r\nrst:0x1 (POWERON_RESET),boot:0x3 "
