@@ -244,7 +244,7 @@ static int col_width(const char *host)
 
 static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
 {
-    fprintf(out, "%-16s %-24s %-9s", "board", "scenario", "expect");
+    fprintf(out, "%-22s %-24s %-9s", "board", "scenario", "expect");
     for (int h = 0; h < p->n_hosts; h++)
         fprintf(out, " %*s", col_width(p->hosts[h]->name), p->hosts[h]->name);
     fputc('\n', out);
@@ -255,7 +255,7 @@ static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cell
                 any |= find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name, p->scenarios[s]->name) != NULL;
             if (!any)
                 continue;
-            fprintf(out, "%-16s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
+            fprintf(out, "%-22s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
                     boot_mode_name(p->scenarios[s]->expected));
             for (int h = 0; h < p->n_hosts; h++) {
                 struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name,
