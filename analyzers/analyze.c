@@ -8,6 +8,7 @@
 
 #include "analyze.h"
 #include "slip.h"
+#include "steps.h"
 
 static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
                         const char *fmt, ...)
@@ -22,11 +23,6 @@ static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum
     va_start(ap, fmt);
     vsnprintf(f->message, sizeof f->message, fmt, ap);
     va_end(ap);
-}
-
-static const char *op_label(const struct op_log *log, int op)
-{
-    return (log != NULL && op >= 0 && (size_t)op < log->n) ? log->ops[op].label : "?";
 }
 
 static void report_unasked_resets(struct analysis *a, const struct op_log *log, enum boot_mode expected)
@@ -136,10 +132,11 @@ static void check_rc(struct analysis *a, const struct trace *tr, const struct bo
 
 /* Truth table first: when the board does not follow its table, an RC
  * estimate made through that table means nothing and is not reported. */
-static int board_level_findings(struct analysis *a, const struct trace *tr, const struct board_model *bm)
+static int board_level_findings(struct analysis *a, const struct trace *tr, const struct steps *st,
+                                const struct board_model *bm)
 {
     int before = a->n_findings;
-    a->n_findings += check_truth_table(tr, bm, a->findings + a->n_findings, ANALYSIS_MAX_FINDINGS - a->n_findings);
+    a->n_findings += truth_table_from_steps(tr, st, bm, a->findings + a->n_findings, ANALYSIS_MAX_FINDINGS - a->n_findings);
     if (a->n_findings == before)
         check_rc(a, tr, bm);
     return a->n_findings - before;
@@ -170,15 +167,18 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     out->sync = -1;
     out->margin_ms = out->gap_ms = out->en_release_ms = NAN;
     out->verdict = VERDICT_ERROR;
-    int n = find_resets(tr, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
+    struct steps st; /* the line steps, built once for every analyzer */
+    if (checked_steps(tr, &st, why, why_len) != 0)
+        return -1;
+    int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
     if (n < 0)
         return -1;
     out->n_resets = n;
     predict_boot_modes(out, tr, bm, expected);
-    int board_wrong = board_level_findings(out, tr, bm) > 0;
+    int board_wrong = board_level_findings(out, tr, &st, bm) > 0;
     report_unasked_resets(out, log, expected);
-    out->n_findings += find_transients(tr, bm, log, out->findings + out->n_findings,
-                                       ANALYSIS_MAX_FINDINGS - out->n_findings);
+    out->n_findings += transients_from_steps(tr, &st, bm, log, out->findings + out->n_findings,
+                                             ANALYSIS_MAX_FINDINGS - out->n_findings);
     decide_outcome(out, uart, uart_len);
     out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;

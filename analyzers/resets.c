@@ -193,26 +193,39 @@ static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const
     return n;
 }
 
+int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t why_len)
+{
+    if (trace_check(tr, why, why_len) != 0)
+        return -1;
+    if (build_steps(tr, st) != 0) {
+        snprintf(why, why_len, "more than %d DTR/RTS changes in one capture", MAX_STEPS);
+        return -1;
+    }
+    return 0;
+}
+
+int resets_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                      const struct op_log *log, struct reset_event *out, int max, char *why, size_t why_len)
+{
+    if (bm->circuit->kind == CIRCUIT_USB_JTAG) {
+        if (st->n == 0) {
+            snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
+            return -1;
+        }
+        return usb_jtag_resets(tr, st, bm->circuit, log, out, max);
+    }
+    if (!trace_has(tr, CH_EN) && st->n == 0) {
+        snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");
+        return -1;
+    }
+    return transistor_resets(tr, st, bm, log, out, max);
+}
+
 int find_resets(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
                 struct reset_event *out, int max, char *why, size_t why_len)
 {
     struct steps st;
-    if (trace_check(tr, why, why_len) != 0)
+    if (checked_steps(tr, &st, why, why_len) != 0)
         return -1;
-    if (build_steps(tr, &st) != 0) {
-        snprintf(why, why_len, "more than %d DTR/RTS changes in one capture", MAX_STEPS);
-        return -1;
-    }
-    if (bm->circuit->kind == CIRCUIT_USB_JTAG) {
-        if (st.n == 0) {
-            snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
-            return -1;
-        }
-        return usb_jtag_resets(tr, &st, bm->circuit, log, out, max);
-    }
-    if (!trace_has(tr, CH_EN) && st.n == 0) {
-        snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");
-        return -1;
-    }
-    return transistor_resets(tr, &st, bm, log, out, max);
+    return resets_from_steps(tr, &st, bm, log, out, max, why, why_len);
 }

@@ -64,3 +64,8 @@ int op_for_edge(const struct op_log *log, const struct trace *tr, int64_t t_edge
         last = (int)i;
     return last;
 }
+
+const char *op_label(const struct op_log *log, int op)
+{
+    return (log != NULL && op >= 0 && (size_t)op < log->n) ? log->ops[op].label : "?";
+}

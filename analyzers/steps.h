@@ -28,6 +28,18 @@ static inline int64_t step_end(const struct steps *st, const struct trace *tr, i
     return i + 1 < st->n ? st->s[i + 1].t_ns : tr->t_end_ns;
 }
 
+/* trace_check, then build_steps: -1 with the reason when the trace is bad. */
+int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t why_len);
+
+/* The analyzers over steps built once (analyze_run); the public functions
+ * in analyze.h check the trace and build the steps themselves. */
+int resets_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                      const struct op_log *log, struct reset_event *out, int max, char *why, size_t why_len);
+int truth_table_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                           struct finding *out, int max);
+int transients_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                          const struct op_log *log, struct finding *out, int max);
+
 /* "DTR asserted and RTS released" and its kin. */
 const char *line_state_words(int dtr, int rts);
 
@@ -37,5 +49,8 @@ int64_t first_edge_to(const struct trace *tr, enum channel ch, int level, int64_
 /* The op that made a line change seen at t_edge: the first op whose span
  * overlaps (t_edge − one sample, t_edge]; -1 without an op log. */
 int op_for_edge(const struct op_log *log, const struct trace *tr, int64_t t_edge);
+
+/* The op's DSL token, or "?" when there is no such op. */
+const char *op_label(const struct op_log *log, int op);
 
 #endif

@@ -11,11 +11,6 @@
 #include "analyze.h"
 #include "steps.h"
 
-static const char *op_name(const struct op_log *log, int op)
-{
-    return (log != NULL && op >= 0 && (size_t)op < log->n) ? log->ops[op].label : "?";
-}
-
 static int single_line(uint8_t changed)
 {
     return changed == 1 || changed == 2;
@@ -47,7 +42,7 @@ static void describe(struct finding *f, const struct trace *tr, const struct boa
         snprintf(f->message, sizeof f->message, "(DTR%d,RTS%d) for %.3f ms: %s", mid->dtr, mid->rts, ms, what);
     else
         snprintf(f->message, sizeof f->message, "(DTR%d,RTS%d) for %.3f ms between %s (op %d) and %s (op %d): %s",
-                 mid->dtr, mid->rts, ms, op_name(log, op_a), op_a, op_name(log, op_b), op_b, what);
+                 mid->dtr, mid->rts, ms, op_label(log, op_a), op_a, op_label(log, op_b), op_b, what);
 }
 
 /* Did the scenario mean the two changes as one? With an op log: no wait
@@ -68,14 +63,20 @@ int find_transients(const struct trace *tr, const struct board_model *bm, const 
                     struct finding *out, int max)
 {
     char why[128];
-    if (bm->circuit->kind != CIRCUIT_TRANSISTOR || trace_check(tr, why, sizeof why) != 0)
-        return 0; /* analyze_run reports a malformed trace */
     struct steps st;
-    if (build_steps(tr, &st) != 0)
+    if (checked_steps(tr, &st, why, sizeof why) != 0)
+        return 0; /* analyze_run reports a malformed trace */
+    return transients_from_steps(tr, &st, bm, log, out, max);
+}
+
+int transients_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                          const struct op_log *log, struct finding *out, int max)
+{
+    if (bm->circuit->kind != CIRCUIT_TRANSISTOR)
         return 0;
     int n = 0;
-    for (int i = 1; i + 1 < st.n && n < max; i++) {
-        const struct step *mid = &st.s[i], *next = &st.s[i + 1];
+    for (int i = 1; i + 1 < st->n && n < max; i++) {
+        const struct step *mid = &st->s[i], *next = &st->s[i + 1];
         int other_line = single_line(mid->changed) && single_line(next->changed) && mid->changed != next->changed;
         if (!other_line || !meant_as_one(log, tr, bm, mid, next))
             continue;

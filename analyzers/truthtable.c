@@ -195,13 +195,19 @@ static void held_elsewhere(struct sink *k, const struct observed *o, const struc
 int check_truth_table(const struct trace *tr, const struct board_model *bm, struct finding *out, int max)
 {
     char why[128];
-    if (bm->circuit->kind != CIRCUIT_TRANSISTOR || trace_check(tr, why, sizeof why) != 0)
-        return 0; /* analyze_run reports a malformed trace */
     struct steps st;
-    if (build_steps(tr, &st) != 0 || st.n == 0)
+    if (checked_steps(tr, &st, why, sizeof why) != 0)
+        return 0; /* analyze_run reports a malformed trace */
+    return truth_table_from_steps(tr, &st, bm, out, max);
+}
+
+int truth_table_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                           struct finding *out, int max)
+{
+    if (bm->circuit->kind != CIRCUIT_TRANSISTOR || st->n == 0)
         return 0;
     struct observed o;
-    observe(tr, &st, bm, &o);
+    observe(tr, st, bm, &o);
     struct sink k = {out, 0, max};
     if (looks_swapped(&o, bm->circuit)) {
         int64_t t = INT64_MAX;

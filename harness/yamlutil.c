@@ -136,16 +136,29 @@ static void key_path(char *buf, size_t len, const char *path, const char *key)
     snprintf(buf, len, "%s%s%s", path, *path ? "." : "", key);
 }
 
-int yget_double(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double *out)
+/* The scalar text of a required key, with its key path in kp; NULL (error
+ * set) when the key is missing or not a scalar (`what` names the type). */
+static const char *required_scalar(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key,
+                                   const char *what, char *kp, size_t kp_len, yaml_node_t **node)
 {
     yaml_node_t *n = require_key(y, map, path, key);
     if (n == NULL)
-        return -1;
-    char kp[160];
-    key_path(kp, sizeof kp, path, key);
+        return NULL;
+    key_path(kp, kp_len, path, key);
     const char *s = yscalar(n);
     if (s == NULL)
-        return yfail(y, n, kp, "expected a number, got %s", kind_name(n));
+        yfail(y, n, kp, "expected %s, got %s", what, kind_name(n));
+    *node = n;
+    return s;
+}
+
+int yget_double(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double *out)
+{
+    char kp[160];
+    yaml_node_t *n;
+    const char *s = required_scalar(y, map, path, key, "a number", kp, sizeof kp, &n);
+    if (s == NULL)
+        return -1;
     char *end;
     errno = 0;
     double v = strtod(s, &end);
@@ -170,14 +183,11 @@ int yget_range(struct ydoc *y, const yaml_node_t *map, const char *path, const c
 int yget_string(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, char *out,
                 size_t len)
 {
-    yaml_node_t *n = require_key(y, map, path, key);
-    if (n == NULL)
-        return -1;
     char kp[160];
-    key_path(kp, sizeof kp, path, key);
-    const char *s = yscalar(n);
+    yaml_node_t *n;
+    const char *s = required_scalar(y, map, path, key, "a string", kp, sizeof kp, &n);
     if (s == NULL)
-        return yfail(y, n, kp, "expected a string, got %s", kind_name(n));
+        return -1;
     if (strlen(s) >= len)
         return yfail(y, n, kp, "longer than %zu characters", len - 1);
     memcpy(out, s, strlen(s) + 1);
@@ -186,16 +196,11 @@ int yget_string(struct ydoc *y, const yaml_node_t *map, const char *path, const 
 
 char *yget_strdup(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key)
 {
-    yaml_node_t *n = require_key(y, map, path, key);
-    if (n == NULL)
+    char kp[160];
+    yaml_node_t *n;
+    const char *s = required_scalar(y, map, path, key, "a string", kp, sizeof kp, &n);
+    if (s == NULL)
         return NULL;
-    const char *s = yscalar(n);
-    if (s == NULL) {
-        char kp[160];
-        key_path(kp, sizeof kp, path, key);
-        yfail(y, n, kp, "expected a string, got %s", kind_name(n));
-        return NULL;
-    }
     char *d = strdup(s);
     if (d == NULL)
         yfail(y, n, path, "out of memory");
@@ -216,14 +221,13 @@ static int parse_bool(const char *s, int *out)
 
 int yget_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, int *out)
 {
-    yaml_node_t *n = require_key(y, map, path, key);
-    if (n == NULL)
-        return -1;
     char kp[160];
-    key_path(kp, sizeof kp, path, key);
-    const char *s = yscalar(n);
-    if (s == NULL || parse_bool(s, out) != 0)
-        return yfail(y, n, kp, "expected true or false, got %s%s%s", s ? "'" : "", s ? s : kind_name(n), s ? "'" : "");
+    yaml_node_t *n;
+    const char *s = required_scalar(y, map, path, key, "true or false", kp, sizeof kp, &n);
+    if (s == NULL)
+        return -1;
+    if (parse_bool(s, out) != 0)
+        return yfail(y, n, kp, "expected true or false, got '%s'", s);
     return 0;
 }
 
@@ -236,14 +240,11 @@ int yopt_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const ch
 
 int yget_u32(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, uint32_t *out)
 {
-    yaml_node_t *n = require_key(y, map, path, key);
-    if (n == NULL)
-        return -1;
     char kp[160];
-    key_path(kp, sizeof kp, path, key);
-    const char *s = yscalar(n);
+    yaml_node_t *n;
+    const char *s = required_scalar(y, map, path, key, "a whole number", kp, sizeof kp, &n);
     if (s == NULL)
-        return yfail(y, n, kp, "expected a whole number, got %s", kind_name(n));
+        return -1;
     char *end;
     errno = 0;
     unsigned long long v = strtoull(s, &end, 0);

@@ -9,6 +9,41 @@
 
 #include "../harness/config.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define RESETLAB_TEST_LSAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RESETLAB_TEST_LSAN 1
+#endif
+#endif
+#ifdef RESETLAB_TEST_LSAN
+#include <sanitizer/lsan_interface.h>
+#endif
+
+void assert_no_leaks(const char *what)
+{
+#ifdef RESETLAB_TEST_LSAN
+    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked after %s (see the LeakSanitizer report)", what);
+#else
+    (void)what;
+#endif
+}
+
+struct lab suite_lab;
+struct sim_world *suite_world;
+
+void suite_lab_setup(void)
+{
+    load_shipped_lab(&suite_lab);
+    suite_world = sim_world_new();
+}
+
+void suite_lab_teardown(void)
+{
+    sim_world_free(suite_world);
+    lab_free(&suite_lab);
+}
+
 const char *src_path(const char *rel, char *buf, size_t len)
 {
     snprintf(buf, len, "%s/%s", RESETLAB_SOURCE_DIR, rel);

@@ -13,28 +13,6 @@
 #include "../harness/config.h"
 #include "helpers.h"
 
-/* Under AddressSanitizer, fails the test when memory is unreachable now:
- * Criterion ignores the exit status LeakSanitizer gives a worker at exit,
- * so a leak would otherwise only be printed. A no-op in normal builds. */
-#if defined(__SANITIZE_ADDRESS__)
-#define RESETLAB_TEST_LSAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define RESETLAB_TEST_LSAN 1
-#endif
-#endif
-#ifdef RESETLAB_TEST_LSAN
-#include <sanitizer/lsan_interface.h>
-#endif
-
-static void assert_no_leaks(const char *what)
-{
-#ifdef RESETLAB_TEST_LSAN
-    cr_assert_eq(__lsan_do_recoverable_leak_check(), 0, "memory leaked after %s (see the LeakSanitizer report)", what);
-#else
-    (void)what;
-#endif
-}
 
 /* ------------------------------------------------------ shipped lab -- */
 

@@ -9,23 +9,9 @@
 #include "../harness/matrix.h"
 #include "helpers.h"
 
-static struct lab lab;
-static struct sim_world *world;
 static struct run_buffers rb;
 
-static void setup(void)
-{
-    load_shipped_lab(&lab);
-    world = sim_world_new();
-}
-
-static void teardown(void)
-{
-    sim_world_free(world);
-    lab_free(&lab);
-}
-
-TestSuite(faults, .init = setup, .fini = teardown);
+TestSuite(faults, .init = suite_lab_setup, .fini = suite_lab_teardown);
 
 static int cell_has_diagnosis(const struct cell_stats *c, const char *text)
 {
@@ -51,8 +37,8 @@ Test(faults, each_fault_board_gets_its_diagnosis)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct cell_stats c;
-        cr_assert_eq(matrix_cell(world, lab_board(&lab, cases[i].board), lab_host(&lab, "native-linux"),
-                                 lab_scenario(&lab, "esptool-classic"), 50, 1, &c, NULL), 0);
+        cr_assert_eq(matrix_cell(suite_world, lab_board(&suite_lab, cases[i].board), lab_host(&suite_lab, "native-linux"),
+                                 lab_scenario(&suite_lab, "esptool-classic"), 50, 1, &c, NULL), 0);
         int runs = cell_has_diagnosis(&c, cases[i].diagnosis);
         cr_expect_eq(runs, 50, "%s: '%s' in %d of 50 runs (first diagnosis: %s)", cases[i].board, cases[i].diagnosis,
                      runs, c.n_diag ? c.diag[0].message : "none");
@@ -60,23 +46,23 @@ Test(faults, each_fault_board_gets_its_diagnosis)
         cell_free(&c);
     }
     struct cell_stats c;
-    cr_assert_eq(matrix_cell(world, lab_board(&lab, "devkitc-wrong-cap"), lab_host(&lab, "native-linux"),
-                             lab_scenario(&lab, "esptool-tight"), 5, 1, &c, NULL), 0);
+    cr_assert_eq(matrix_cell(suite_world, lab_board(&suite_lab, "devkitc-wrong-cap"), lab_host(&suite_lab, "native-linux"),
+                             lab_scenario(&suite_lab, "esptool-tight"), 5, 1, &c, NULL), 0);
     cr_expect(strstr(c.diag[0].message, "EN C ≈ 0.1 µF") != NULL, "%s", c.diag[0].message);
     cell_free(&c);
 }
 
 Test(faults, healthy_boards_get_no_diagnosis_in_1000_runs_on_every_host)
 {
-    for (int b = 0; b < lab.n_boards; b++)
-        for (int h = 0; h < lab.n_hosts; h++)
-            for (int s = 0; s < lab.n_scenarios; s++) {
-                const struct board_profile *bp = &lab.boards[b];
-                if (bp->fault[0] || !scenario_applies(&lab.scenarios[s], bp, &lab.hosts[h]))
+    for (int b = 0; b < suite_lab.n_boards; b++)
+        for (int h = 0; h < suite_lab.n_hosts; h++)
+            for (int s = 0; s < suite_lab.n_scenarios; s++) {
+                const struct board_profile *bp = &suite_lab.boards[b];
+                if (bp->fault[0] || !scenario_applies(&suite_lab.scenarios[s], bp, &suite_lab.hosts[h]))
                     continue;
                 struct cell_stats c;
-                cr_assert_eq(matrix_cell(world, bp, &lab.hosts[h], &lab.scenarios[s], 1000, 1, &c, NULL), 0);
-                cr_expect_eq(c.n_diag, 0, "%s/%s/%s: %s (%d runs)", bp->name, lab.hosts[h].name, lab.scenarios[s].name,
+                cr_assert_eq(matrix_cell(suite_world, bp, &suite_lab.hosts[h], &suite_lab.scenarios[s], 1000, 1, &c, NULL), 0);
+                cr_expect_eq(c.n_diag, 0, "%s/%s/%s: %s (%d runs)", bp->name, suite_lab.hosts[h].name, suite_lab.scenarios[s].name,
                              c.n_diag ? c.diag[0].message : "", c.n_diag ? c.diag_count[0] : 0);
                 cr_expect_eq(c.errors, 0);
                 cell_free(&c);
@@ -88,11 +74,11 @@ Test(faults, healthy_boards_get_no_diagnosis_in_1000_runs_on_every_host)
 Test(faults, tau_from_the_analyzer_edge_within_2_percent_from_0_1_to_100_ms)
 {
     static const double rc_ms[] = {0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100};
-    struct board_profile b = *lab_board(&lab, "devkitc");
-    struct host_profile h = *lab_host(&lab, "native-linux");
+    struct board_profile b = *lab_board(&suite_lab, "devkitc");
+    struct host_profile h = *lab_host(&suite_lab, "native-linux");
     for (size_t i = 0; i < sizeof rc_ms / sizeof rc_ms[0]; i++) {
         b.en_c_farads = b.real.en_c_farads = rc_ms[i] / 1e3 / b.en_r_ohms;
-        matrix_run_once(world, &b, &h, lab_scenario(&lab, "esptool-tight"), 3, &rb);
+        matrix_run_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
         cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
         cr_assert_geq(rb.a.n_resets, 1);
         double tau = rb.a.resets[rb.a.n_resets - 1].tau_ms;
@@ -102,7 +88,7 @@ Test(faults, tau_from_the_analyzer_edge_within_2_percent_from_0_1_to_100_ms)
     }
     b.en_c_farads = b.real.en_c_farads = 1e-6;
     b.en_r_ohms = b.real.en_r_ohms = 12e3;
-    matrix_run_once(world, &b, &h, lab_scenario(&lab, "esptool-tight"), 3, &rb);
+    matrix_run_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
     cr_expect(fabs(rb.a.en_release_ms - 16.6) < 0.05, "12 kΩ/1 µF: %.4f ms", rb.a.en_release_ms);
 }
 
@@ -115,8 +101,8 @@ Test(faults, margin_moves_through_zero_where_the_boot_mode_flips)
 {
     struct host_profile h = {.os = OS_LINUX, .request = {.floor_ms = 1, .median_ms = 1}};
     snprintf(h.name, sizeof h.name, "fixed-1ms");
-    const struct board_profile *b = lab_board(&lab, "devkitc");
-    struct scenario s = *lab_scenario(&lab, "esptool-tight");
+    const struct board_profile *b = lab_board(&suite_lab, "devkitc");
+    struct scenario s = *lab_scenario(&suite_lab, "esptool-tight");
     double previous = NAN;
     int flips = 0, was_download = -1;
     for (double w = 1.0; w <= 60.0; w += 0.25) {
@@ -125,7 +111,7 @@ Test(faults, margin_moves_through_zero_where_the_boot_mode_flips)
         struct op_seq ops;
         cr_assert_eq(dsl_parse(seq, &ops, err, sizeof err), 0, "%s", err);
         s.seq[OS_LINUX] = ops;
-        matrix_run_once(world, b, &h, &s, 1, &rb);
+        matrix_run_once(suite_world, b, &h, &s, 1, &rb);
         op_seq_free(&ops);
         double m = rb.a.margin_ms;
         int download = rb.a.outcome == BOOT_DOWNLOAD;

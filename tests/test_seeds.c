@@ -9,31 +9,16 @@
 
 #define RUNS 1000
 
-static struct lab lab;
-static struct sim_world *world;
-
-static void setup(void)
-{
-    load_shipped_lab(&lab);
-    world = sim_world_new();
-}
-
-static void teardown(void)
-{
-    sim_world_free(world);
-    lab_free(&lab);
-}
-
-TestSuite(seeds, .init = setup, .fini = teardown);
+TestSuite(seeds, .init = suite_lab_setup, .fini = suite_lab_teardown);
 
 static struct cell_stats cell(const char *board, const char *host, const char *scenario)
 {
     struct cell_stats c;
-    const struct board_profile *b = lab_board(&lab, board);
-    const struct host_profile *h = lab_host(&lab, host);
-    const struct scenario *s = lab_scenario(&lab, scenario);
-    cr_assert(b && h && s, "%s/%s/%s not in the shipped lab", board, host, scenario);
-    cr_assert_eq(matrix_cell(world, b, h, s, RUNS, 1, &c, NULL), 0);
+    const struct board_profile *b = lab_board(&suite_lab, board);
+    const struct host_profile *h = lab_host(&suite_lab, host);
+    const struct scenario *s = lab_scenario(&suite_lab, scenario);
+    cr_assert(b && h && s, "%s/%s/%s not in the shipped suite_lab", board, host, scenario);
+    cr_assert_eq(matrix_cell(suite_world, b, h, s, RUNS, 1, &c, NULL), 0);
     cr_assert_eq(c.errors, 0, "%s/%s/%s: %d infrastructure errors", board, host, scenario, c.errors);
     return c;
 }
@@ -60,9 +45,9 @@ Test(seeds, classic_reset_fails_over_usb_passthrough_and_usbipd)
 
 Test(seeds, tight_reset_passes_on_every_linux_host)
 {
-    for (int i = 0; i < lab.n_hosts; i++)
-        if (lab.hosts[i].os == OS_LINUX)
-            cr_expect_geq(pass_rate("devkitc", lab.hosts[i].name, "esptool-tight"), 0.99, "%s", lab.hosts[i].name);
+    for (int i = 0; i < suite_lab.n_hosts; i++)
+        if (suite_lab.hosts[i].os == OS_LINUX)
+            cr_expect_geq(pass_rate("devkitc", suite_lab.hosts[i].name, "esptool-tight"), 0.99, "%s", suite_lab.hosts[i].name);
 }
 
 Test(seeds, windows_pyserial_close_resets_the_board_mpremote_does_not)
