@@ -32,8 +32,9 @@ static void report_unasked_resets(struct analysis *a, const struct op_log *log, 
         double t_ms = (double)ev->en_low_ns / 1e6;
         if (ev->spurious)
             add_finding(a, "spurious-reset", ev->en_low_ns, SEV_ERROR,
-                        "chip reset at %.3f ms by port op %s (op %d), which did not ask for one", t_ms,
-                        op_label(log, ev->cause_op), ev->cause_op);
+                        "chip reset at %.3f ms by port op %s (op %d%s), which did not ask for one", t_ms,
+                        op_label(log, ev->cause_op), ev->cause_op,
+                        log->ops[ev->cause_op].first_open ? ", the first open after power-on" : "");
         else if (expected == BOOT_NONE)
             add_finding(a, "unexpected-reset", ev->en_low_ns, SEV_ERROR,
                         "chip reset at %.3f ms by %s (op %d) in a scenario that expects no reset", t_ms,

@@ -46,6 +46,7 @@ struct op_record {
     int index;       /* position in the scenario's sequence */
     int is_port_op;  /* open or close: a reset caused by it was not asked for */
     char label[16];  /* the DSL token, e.g. "D1", "U1,0", "C" */
+    int first_open;  /* the first open after power-on (the bridges' first-open quirks) */
 };
 
 struct op_log {

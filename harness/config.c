@@ -176,6 +176,7 @@ static int load_circuit(struct ydoc *y, struct lab *lab, const char *name, yaml_
 
 /* ----------------------------------------------------------- bridges -- */
 
+/* An OS's open/close sequence: line changes and waits, no port ops. */
 static int load_os_seq(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, struct op_seq *out)
 {
     char text[256], err[160];
@@ -189,10 +190,19 @@ static int load_os_seq(struct ydoc *y, yaml_node_t *m, const char *path, const c
     return 0;
 }
 
+/* An optional one (the first-open quirks): absent leaves it empty. */
+static int load_opt_os_seq(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, struct op_seq *out)
+{
+    if (ymap_get(y, m, key) == NULL)
+        return 0;
+    return load_os_seq(y, m, path, key, out);
+}
+
 static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"both_lines_one_request", "linux", "windows", NULL};
-    static const char *const os_keys[] = {"open", "open_lowered", "close", NULL};
+    static const char *const os_keys[] = {"open", "open_lowered", "close", "first_open", "first_open_lowered",
+                                          NULL};
     struct bridge_profile *b = &lab->bridges[lab->n_bridges - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
     if (ymap_only(y, m, path, keys) || yget_bool(y, m, path, "both_lines_one_request", &b->both_lines_one_request))
@@ -207,7 +217,9 @@ static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_n
         if (ymap_require(y, osm, os_path) || ymap_only(y, osm, os_path, os_keys) ||
             load_os_seq(y, osm, os_path, "open", &ob->open) ||
             load_os_seq(y, osm, os_path, "open_lowered", &ob->open_lowered) ||
-            load_os_seq(y, osm, os_path, "close", &ob->close))
+            load_os_seq(y, osm, os_path, "close", &ob->close) ||
+            load_opt_os_seq(y, osm, os_path, "first_open", &ob->first_open) ||
+            load_opt_os_seq(y, osm, os_path, "first_open_lowered", &ob->first_open_lowered))
             return -1;
     }
     return 0;

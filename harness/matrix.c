@@ -98,13 +98,15 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
 {
     char why[160];
     sim_world_reset(w, b, h, seed);
+    if (s->after_power_on)
+        sim_power_on(w);
     struct port port = {port_backend(b->port), w};
     struct capture cap = {capture_backend(b->analyzer.kind), w};
     struct trace tr = {.edges = rb->edges, .cap = MATRIX_MAX_EDGES};
     size_t n_log = 0, uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));
-    if (run_sequence(&port, &s->seq[h->os], s->rewrite_dtr_after_rts, rb->log, &n_log, why, sizeof why) != 0)
+    if (run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why) != 0)
         return infrastructure_error(&rb->a, why);
     if (cap.ops->stop(&cap, &tr, rb->uart, MATRIX_MAX_UART, &uart_len) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));

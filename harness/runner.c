@@ -46,10 +46,12 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool
     return -1;
 }
 
-int run_sequence(struct port *p, const struct op_seq *seq, int rewrite_dtr_after_rts, struct op_record *log,
+int run_sequence(struct port *p, const struct scenario *s, enum host_os os, struct op_record *log,
                  size_t *n_log, char *err, size_t err_len)
 {
+    const struct op_seq *seq = &s->seq[os];
     struct tool_state ts = {0};
+    int opened = 0;
     *n_log = 0;
     for (int i = 0; i < seq->n; i++) {
         const struct op *op = &seq->ops[i];
@@ -60,9 +62,12 @@ int run_sequence(struct port *p, const struct op_seq *seq, int rewrite_dtr_after
         struct op_record *r = &log[(*n_log)++];
         r->index = i;
         r->is_port_op = op_is_port_op(op->kind);
+        int is_open = op->kind == OP_OPEN || op->kind == OP_OPEN_LOWERED;
+        r->first_open = is_open && s->after_power_on && !opened;
+        opened |= is_open;
         dsl_format_op(op, r->label, sizeof r->label);
         r->t_before_ns = p->ops->now_ns(p);
-        int rc = exec_op(p, op, rewrite_dtr_after_rts, &ts);
+        int rc = exec_op(p, op, s->rewrite_dtr_after_rts, &ts);
         r->t_after_ns = p->ops->now_ns(p);
         if (rc != 0) {
             snprintf(err, err_len, "step %d (%s): %s", i + 1, r->label, p->ops->error(p));

@@ -10,7 +10,7 @@
 
 /* Runs `seq` on `p`. Fills `log` (RUNNER_MAX_OPS entries) and returns 0,
  * or -1 with the port's reason in `err` (an infrastructure error). */
-int run_sequence(struct port *p, const struct op_seq *seq, int rewrite_dtr_after_rts, struct op_record *log,
+int run_sequence(struct port *p, const struct scenario *s, enum host_os os, struct op_record *log,
                  size_t *n_log, char *err, size_t err_len);
 
 #endif

@@ -117,7 +117,8 @@ static int load_bridges(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 
 int scenario_load_file(struct scenario *s, const char *file, char *err, size_t err_len)
 {
-    static const char *const keys[] = {"name", "origin", "expect", "sequence", "dtr_rewrite_after_rts", "os", "bridges", NULL};
+    static const char *const keys[] = {"name", "origin", "expect", "sequence", "dtr_rewrite_after_rts", "os", "bridges",
+                                       "after_power_on", NULL};
     struct ydoc y;
     memset(s, 0, sizeof *s);
     snprintf(s->file, sizeof s->file, "%s", file);
@@ -136,7 +137,8 @@ int scenario_load_file(struct scenario *s, const char *file, char *err, size_t e
         goto out;
     }
     s->expected = (enum boot_mode)mode;
-    if (yopt_bool(&y, m, "", "dtr_rewrite_after_rts", &s->rewrite_dtr_after_rts) || load_sequences(&y, m, s) ||
+    if (yopt_bool(&y, m, "", "dtr_rewrite_after_rts", &s->rewrite_dtr_after_rts) ||
+        yopt_bool(&y, m, "", "after_power_on", &s->after_power_on) || load_sequences(&y, m, s) ||
         load_os_list(&y, m, s) || load_bridges(&y, m, s))
         goto out;
     rc = 0;

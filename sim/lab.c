@@ -33,6 +33,8 @@ void lab_free(struct lab *lab)
             op_seq_free(&lab->bridges[i].os[os].open);
             op_seq_free(&lab->bridges[i].os[os].open_lowered);
             op_seq_free(&lab->bridges[i].os[os].close);
+            op_seq_free(&lab->bridges[i].os[os].first_open);
+            op_seq_free(&lab->bridges[i].os[os].first_open_lowered);
         }
     for (int i = 0; i < lab->n_scenarios; i++)
         for (int os = 0; os < OS_COUNT; os++)

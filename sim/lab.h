@@ -64,6 +64,10 @@ struct host_profile {
 
 struct os_behaviour {
     struct op_seq open, open_lowered, close;
+    /* The first open after the board (and its bridge) powered up, when the
+     * driver does something else then (CP210x on Windows, some CH340s);
+     * empty: the same as open / open_lowered. */
+    struct op_seq first_open, first_open_lowered;
 };
 
 struct bridge_profile {
@@ -122,6 +126,7 @@ struct scenario {
     enum boot_mode expected;
     struct op_seq seq[OS_COUNT];
     int rewrite_dtr_after_rts; /* esptool's _setRTS re-writes DTR after every RTS change */
+    int after_power_on;        /* the run starts right after power-on: its first open is the bridge's first */
     int os_mask;               /* bit (1 << enum host_os) set for the OSes the tool runs on */
     char only_bridges[4][32];  /* when set, the scenario applies to these bridges only */
     int n_only_bridges;

@@ -75,6 +75,7 @@ struct sim_world {
     struct rng rng;
     int64_t t_ns;
     int open;
+    int powered_up; /* no open since power-on: the bridge's first-open behaviour applies */
     uint8_t dtr, rts;
     struct line_change changes[MAX_CHANGES];
     int n_changes;
@@ -102,6 +103,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     rng_seed(&w->rng, seed);
     w->t_ns = 0;
     w->open = 0;
+    w->powered_up = 0;
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
     w->n_changes = 0;
     w->n_writes = 0;
@@ -204,13 +206,23 @@ static void run_os_sequence(struct sim_world *w, const struct op_seq *seq)
     }
 }
 
+void sim_power_on(struct sim_world *w)
+{
+    w->powered_up = 1;
+}
+
 int sim_open(struct sim_world *w, int lowered)
 {
     if (w->open)
         return fail(w, "port is already open");
     w->open = 1;
     const struct os_behaviour *os = &w->board->bridge->os[w->host->os];
-    run_os_sequence(w, lowered ? &os->open_lowered : &os->open);
+    const struct op_seq *seq = lowered ? &os->open_lowered : &os->open;
+    const struct op_seq *first = lowered ? &os->first_open_lowered : &os->first_open;
+    if (w->powered_up && first->n > 0)
+        seq = first;
+    w->powered_up = 0;
+    run_os_sequence(w, seq);
     return 0;
 }
 

@@ -25,6 +25,10 @@ void sim_world_free(struct sim_world *w);
 void sim_world_reset(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                      uint64_t seed);
 
+/* The board and its bridge were just powered up (plugged in): the next
+ * open gets the bridge's first-open behaviour, if boards.yaml gives one. */
+void sim_power_on(struct sim_world *w);
+
 /* Host API calls. Each returns 0, or -1 with a reason in sim_error(). */
 int sim_open(struct sim_world *w, int lowered);
 int sim_close(struct sim_world *w);

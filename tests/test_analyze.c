@@ -39,7 +39,7 @@ static void classic_trace(struct fixture *f, double gap_ms)
 
 static struct op_record op(double before, double after, int index, int port, const char *label)
 {
-    struct op_record r = {(int64_t)(before * 1e6), (int64_t)(after * 1e6), index, port, ""};
+    struct op_record r = {(int64_t)(before * 1e6), (int64_t)(after * 1e6), index, port, "", 0};
     snprintf(r.label, sizeof r.label, "%s", label);
     return r;
 }

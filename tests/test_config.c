@@ -33,17 +33,17 @@ static void assert_names(const char *what, const char *first_name, size_t stride
     }
 }
 
-Test(shipped, boards_yaml_has_six_healthy_and_six_fault_boards)
+Test(shipped, boards_yaml_has_seven_healthy_and_six_fault_boards)
 {
-    static const char *const want[] = {"devkitc",         "devkitc-early",       "nodemcu-nocap",   "seed-12k-1u",
-                                       "wrover-kit",      "esp32c3-usb",         "devkitc-en-open", "devkitc-io0-shorted",
-                                       "devkitc-swapped", "devkitc-direct",      "devkitc-no-io0-pullup",
+    static const char *const want[] = {"devkitc",         "devkitc-early",       "nodemcu-nocap",   "nodemcu-direct",
+                                       "seed-12k-1u",     "wrover-kit",          "esp32c3-usb",     "devkitc-en-open",
+                                       "devkitc-io0-shorted", "devkitc-swapped", "devkitc-direct",  "devkitc-no-io0-pullup",
                                        "devkitc-wrong-cap"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 12);
-    for (int i = 0; i < 12; i++)
-        cr_assert_eq(lab.boards[i].fault[0] != '\0', i >= 6, "%s: fault '%s'", want[i], lab.boards[i].fault);
+    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 13);
+    for (int i = 0; i < 13; i++)
+        cr_assert_eq(lab.boards[i].fault[0] != '\0', i >= 7, "%s: fault '%s'", want[i], lab.boards[i].fault);
     for (int i = 0; i < 12; i++)
         cr_assert_eq(lab_board(&lab, want[i]), &lab.boards[i], "lab_board(\"%s\") does not find it", want[i]);
     cr_assert_null(lab_board(&lab, "devkit"), "lab_board matched a prefix");
@@ -185,6 +185,17 @@ Test(shipped, cp210x_open_and_close_sequences)
     cr_assert(lx->open_lowered.ops[0].kind == OP_BOTH && lx->open_lowered.ops[0].dtr == 1 &&
                   lx->open_lowered.ops[0].rts == 1,
               "linux raises both lines even for O0");
+    /* first-open quirks: CP210x on Windows sets RTS, then DTR (R1|W0.005|D1);
+     * CH340 raises both lines for 20 ms even when asked for them lowered */
+    const struct op_seq *fo = &br->os[OS_WINDOWS].first_open;
+    cr_assert_eq(fo->n, 3, "cp210x windows first_open has %d ops", fo->n);
+    cr_assert(fo->ops[0].kind == OP_RTS && fo->ops[0].rts == 1 && fo->ops[1].kind == OP_WAIT &&
+              fabs(fo->ops[1].wait_s - 0.005) < 1e-12 && fo->ops[2].kind == OP_DTR && fo->ops[2].dtr == 1);
+    cr_assert_eq(br->os[OS_LINUX].first_open.n, 0, "no quirk given: the normal open");
+    const struct bridge_profile *ch = lab_board(&lab, "nodemcu-direct")->bridge;
+    cr_assert_str_eq(ch->name, "ch340");
+    cr_assert_eq(ch->os[OS_WINDOWS].first_open_lowered.n, 3);
+    cr_assert_eq(ch->os[OS_WINDOWS].first_open.n, 0);
     lab_free(&lab);
     assert_no_leaks("lab_free");
 }
@@ -207,15 +218,16 @@ Test(shipped, host_os_and_latency)
     assert_no_leaks("lab_free");
 }
 
-Test(shipped, eight_scenarios_load)
+Test(shipped, ten_scenarios_load)
 {
     static const char *const want[] = {"esptool-classic-slow", "esptool-classic",        "esptool-hard-reset",
                                        "esptool-tight",        "esptool-usb-jtag",       "mpremote-connect-close",
-                                       "picocom-lower",        "pyserial-open-close"};
+                                       "mpremote-first-open",  "picocom-lower",          "pyserial-first-open",
+                                       "pyserial-open-close"};
     struct lab lab;
     load_shipped_lab(&lab);
-    assert_names("scenarios", lab.scenarios[0].name, sizeof lab.scenarios[0], lab.n_scenarios, want, 8);
-    for (int i = 0; i < 8; i++)
+    assert_names("scenarios", lab.scenarios[0].name, sizeof lab.scenarios[0], lab.n_scenarios, want, 10);
+    for (int i = 0; i < 10; i++)
         cr_assert_eq(lab_scenario(&lab, want[i]), &lab.scenarios[i], "lab_scenario(\"%s\")", want[i]);
     cr_assert_null(lab_scenario(&lab, "esptool"));
     lab_free(&lab);
@@ -542,6 +554,18 @@ Test(lab_errors, bridge_os_sequence_opens_the_port)
                "bridges.br.linux", "open: an OS sequence cannot open or close the port");
 }
 
+Test(lab_errors, bridge_first_open_opens_the_port)
+{
+    check_edit("close: \"D0|R0\"}", "close: \"D0|R0\", first_open: \"R1|O\"}", 29, "bridges.br.windows",
+               "first_open: an OS sequence cannot open or close the port");
+}
+
+Test(lab_errors, bridge_first_open_lowered_bad_dsl)
+{
+    check_edit("close: \"D0|R0\"}", "close: \"D0|R0\", first_open_lowered: \"U1,1|X\"}", 29, "bridges.br.windows",
+               "first_open_lowered: column 6");
+}
+
 Test(lab_errors, bridge_os_sequence_closes_the_port)
 {
     check_edit("close: \"D0|R0\"", "close: \"D0|R0|C\"", 29, "bridges.br.windows",
@@ -698,6 +722,7 @@ Test(scenario_errors, minimal_scenario_loads)
     cr_assert_str_eq(s.file, path);
     cr_assert_eq(s.expected, BOOT_DOWNLOAD);
     cr_assert_eq(s.rewrite_dtr_after_rts, 0, "dtr_rewrite_after_rts defaults to off");
+    cr_assert_eq(s.after_power_on, 0, "after_power_on defaults to off");
     cr_assert_eq(s.os_mask, 3, "no os list: both OSes");
     cr_assert_eq(s.n_only_bridges, 0);
     cr_assert_eq(s.seq[OS_LINUX].n, 8);
@@ -726,6 +751,12 @@ Test(scenario_errors, expect_sometimes)
 Test(scenario_errors, expect_marginal_is_not_a_target)
 {
     check_scenario_edit("expect: download", "expect: marginal", 3, "expect", "got 'marginal'");
+}
+
+Test(scenario_errors, after_power_on_not_a_boolean)
+{
+    check_scenario_edit("expect: download\n", "expect: download\nafter_power_on: sometimes\n", 4, "after_power_on",
+                        "expected true or false, got 'sometimes'");
 }
 
 Test(scenario_errors, unknown_top_level_key)

@@ -115,7 +115,7 @@ Test(transients, windows_close_transient_is_named)
     state(&f, 51, 0, 0, 0, 0, 6.06);
     struct circuit c = fix_two_transistor();
     struct board_model bm = fix_board(&c, 10e3, 1e-6);
-    struct op_record ops[2] = {{0, (int64_t)1e6, 0, 1, "O"}, {(int64_t)49.9e6, (int64_t)51e6, 1, 1, "C"}};
+    struct op_record ops[2] = {{0, (int64_t)1e6, 0, 1, "O", 0}, {(int64_t)49.9e6, (int64_t)51e6, 1, 1, "C", 0}};
     struct op_log log = {ops, 2};
     struct finding out[4];
     cr_assert_eq(find_transients(&f.tr, &bm, &log, out, 4), 1);
@@ -134,8 +134,8 @@ Test(transients, a_wait_between_the_calls_is_not_a_transient)
     state(&f, 52, 0, 1, 1, 0, 6.06);
     struct circuit c = fix_two_transistor();
     struct board_model bm = fix_board(&c, 10e3, 1e-6);
-    struct op_record ops[3] = {{0, (int64_t)1e6, 0, 0, "U1,0"}, {(int64_t)1e6, (int64_t)51e6, 1, 0, "W0.05"},
-                               {(int64_t)51e6, (int64_t)52e6, 2, 0, "U0,1"}};
+    struct op_record ops[3] = {{0, (int64_t)1e6, 0, 0, "U1,0", 0}, {(int64_t)1e6, (int64_t)51e6, 1, 0, "W0.05", 0},
+                               {(int64_t)51e6, (int64_t)52e6, 2, 0, "U0,1", 0}};
     struct op_log log = {ops, 3};
     struct finding out[4];
     cr_assert_eq(find_transients(&f.tr, &bm, &log, out, 4), 0, "%s", out[0].message);
