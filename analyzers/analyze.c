@@ -74,6 +74,8 @@ static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_
         a->margin_ms = last->margin_ms;
         a->gap_ms = last->gap_ms;
         a->en_release_ms = last->en_release_ms;
+        a->tau_ms = last->tau_ms;
+        a->en_fit_samples = last->fit_samples;
     }
     if (uart != NULL && last != NULL && (predicted == BOOT_DOWNLOAD || predicted == BOOT_FLASH) &&
         a->observed != predicted)
@@ -122,10 +124,13 @@ static void check_rc(struct analysis *a, const struct trace *tr, const struct bo
         double tau = ev->tau_ms / 1e3, c_est = tau / bm->en_r_ohms;
         if (fabs(tau - tau_design) <= bm->en_c_tolerance * tau_design + tau_quantum)
             continue;
+        char how[48] = "";
+        if (ev->fit_samples > 0)
+            snprintf(how, sizeof how, ", fitted on %d EN samples", ev->fit_samples);
         add_finding(a, "rc-mismatch", ev->release_ns, SEV_ERROR,
-                    "EN C ≈ %.3g µF (τ %.3f ms with R %.3g kΩ), expected %.3g µF ±%.0f %%: chip leaves reset after "
-                    "%.3f ms, not %.3f ms",
-                    c_est * 1e6, ev->tau_ms, bm->en_r_ohms / 1e3, bm->en_c_farads * 1e6, bm->en_c_tolerance * 100,
+                    "EN C ≈ %.3g µF (τ %.3f ms with R %.3g kΩ%s), expected %.3g µF ±%.0f %%: chip leaves reset "
+                    "after %.3f ms, not %.3f ms",
+                    c_est * 1e6, ev->tau_ms, bm->en_r_ohms / 1e3, how, bm->en_c_farads * 1e6, bm->en_c_tolerance * 100,
                     ev->en_release_ms, rc_time_to_fraction(bm->en_r_ohms * bm->en_c_farads, bm->chip.vih_frac) * 1e3);
         return; /* once per run */
     }
@@ -166,7 +171,7 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
 {
     memset(out, 0, sizeof *out);
     out->sync = -1;
-    out->margin_ms = out->gap_ms = out->en_release_ms = NAN;
+    out->margin_ms = out->gap_ms = out->en_release_ms = out->tau_ms = NAN;
     out->verdict = VERDICT_ERROR;
     struct steps st; /* the line steps, built once for every analyzer */
     if (checked_steps(tr, &st, why, why_len) != 0)

@@ -63,6 +63,7 @@ struct reset_event {
     double t_chip_ns;      /* estimated reset release at the chip's threshold */
     double en_release_ms;  /* t_chip - release: the RC delay the chip sees */
     double tau_ms;         /* estimated EN time constant */
+    int fit_samples;       /* analog EN samples τ was fitted on; 0: from the analyzer's edge */
     enum boot_mode predicted;
     double margin_ms; /* signed distance of the nearest IO0 edge from the strap window */
     double gap_ms;    /* DTR/RTS gap of the releasing transition */
@@ -90,12 +91,22 @@ struct analysis {
     enum verdict verdict;
     int sync; /* the scenario's SYNC probe: 1 answered by the ROM, 0 not, -1 no probe */
     /* Figures of the reset that decided the outcome (the last one); NaN when none. */
-    double margin_ms, gap_ms, en_release_ms;
+    double margin_ms, gap_ms, en_release_ms, tau_ms;
+    int en_fit_samples; /* analog EN samples its τ was fitted on; 0: from the analyzer's edge */
 };
 
 /* RC on EN (DESIGN.md §5): V(t) = VDD(1 - e^(-t/RC)). */
 double rc_time_to_fraction(double tau_s, double fraction);
 double rc_tau_from_analyzer(double t_la_s, double vdd, double v_la);
+
+/* Where a capture has EN's voltage: fits the charge curve after a release,
+ * V(t) = VDD − (VDD − V0)·e^(−t/τ), by least squares on ln(VDD − V) over
+ * the samples in [t_from, t_to) between 10 % and 90 % of VDD. Needs no
+ * threshold and no assumption that EN started at 0 V. Returns the number of
+ * samples used (0 when fewer than 8 qualify) and sets τ (s) and the time
+ * (ns) the fitted curve crosses `level` volts. */
+int rc_fit_release(const struct analog *a, int64_t t_from_ns, int64_t t_to_ns, double vdd, double level,
+                   double *tau_s, double *t_level_ns);
 
 /* The boot mode read from ROM output, as esptool reads it: the last
  * `boot:0x..` line, download when followed by "waiting for download" or

@@ -109,12 +109,37 @@ static void set_cause(struct reset_event *ev, const struct op_log *log, const st
     ev->spurious = ev->cause_op >= 0 && log->ops[ev->cause_op].is_port_op;
 }
 
+/* The first EN fall after t, or the end of the capture. */
+static int64_t next_en_fall(const struct trace *tr, int64_t t)
+{
+    for (size_t i = 0; i < tr->n; i++)
+        if (tr->edges[i].t_ns > t && tr->edges[i].channel == CH_EN && tr->edges[i].level == 0)
+            return tr->edges[i].t_ns;
+    return tr->t_end_ns;
+}
+
+/* With an analog EN channel: τ and the chip's release from the curve. */
+static int fit_release(struct reset_event *ev, const struct trace *tr, const struct board_model *bm)
+{
+    double tau, t_chip;
+    int n = rc_fit_release(&tr->en_v, ev->release_ns, next_en_fall(tr, ev->release_ns), bm->vdd,
+                           bm->chip.vih_frac * bm->vdd, &tau, &t_chip);
+    if (n == 0)
+        return 0;
+    ev->tau_ms = tau * 1e3;
+    ev->t_chip_ns = t_chip;
+    ev->fit_samples = n;
+    return 1;
+}
+
 /* Reset release estimated from the releasing step and the EN rise. */
 static void estimate_release(struct reset_event *ev, const struct trace *tr, const struct board_model *bm,
                              int r)
 {
     double to_chip = log(1.0 / (1.0 - bm->chip.vih_frac));
-    if (r >= 0 && ev->en_rise_ns >= 0 && trace_has(tr, CH_EN)) {
+    if (r >= 0 && ev->en_rise_ns >= 0 && fit_release(ev, tr, bm)) {
+        /* fitted on the analog curve */
+    } else if (r >= 0 && ev->en_rise_ns >= 0 && trace_has(tr, CH_EN)) {
         double t_la = (double)(ev->en_rise_ns - ev->release_ns) / 1e9;
         double tau = rc_tau_from_analyzer(t_la, bm->vdd, tr->threshold_v);
         ev->tau_ms = tau * 1e3;

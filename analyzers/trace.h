@@ -21,6 +21,16 @@ struct edge {
     uint8_t level;   /* new pin level, 0 or 1 */
 };
 
+/* An analog channel sampled at a fixed rate (a mixed-signal analyzer's
+ * probe on EN): v[i] volts at t0_ns + i·period_ns. Caller-owned storage of
+ * `cap` samples; n == 0 when the capture has none. */
+struct analog {
+    float *v;
+    size_t n, cap;
+    int64_t t0_ns;
+    double period_ns;
+};
+
 struct trace {
     struct edge *edges; /* caller-owned storage, `cap` entries */
     size_t n, cap;
@@ -29,6 +39,7 @@ struct trace {
     int64_t t_end_ns;          /* end of the capture */
     double sample_rate_hz;
     double threshold_v; /* the analyzer's logic threshold */
+    struct analog en_v; /* EN's voltage, when the capture has an analog EN channel */
 };
 
 const char *channel_name(enum channel ch);

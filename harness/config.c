@@ -277,10 +277,17 @@ static int find_named(struct ydoc *y, yaml_node_t *m, const char *path, const ch
     return yfail(y, ymap_get(y, m, key), path, "unknown %s '%s'", what, name);
 }
 
+/* An optional number in [lo, hi]: absent leaves *out as it is. */
+static int yopt_range(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, double lo, double hi,
+                      double *out)
+{
+    return ymap_get(y, m, key) == NULL ? 0 : yget_range(y, m, path, key, lo, hi, out);
+}
+
 static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, double vdd, struct analyzer_cfg *a)
 {
     static const char *const keys[] = {"kind", "threshold_v", "sample_rate_hz", "tail_ms", "settle_ms",
-                                       "transient_max_ms", NULL};
+                                       "transient_max_ms", "analog_en_rate_hz", "analog_noise_v", NULL};
     yaml_node_t *n = ymap_get(y, m, "analyzer");
     char p[160];
     snprintf(p, sizeof p, "%s.analyzer", path);
@@ -290,7 +297,9 @@ static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, doubl
         yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
         yget_range(y, n, p, "sample_rate_hz", 1e3, 1e10, &a->sample_rate_hz) ||
         yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) || yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
-        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms))
+        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms) ||
+        yopt_range(y, n, p, "analog_en_rate_hz", 1e3, 1e8, &a->analog_en_rate_hz) ||
+        yopt_range(y, n, p, "analog_noise_v", 0, vdd, &a->analog_noise_v))
         return -1;
     if (strcmp(a->kind, "sim") != 0)
         return yfail(y, ymap_get(y, n, "kind"), p, "kind '%s' is not supported yet (only 'sim')", a->kind);

@@ -36,8 +36,10 @@ static const char usage_run[] =
     "Runs every scenario on every board and host it applies to, N times each, on\n"
     "the virtual lab (boards whose port is `sim`): the host model draws each USB\n"
     "request's latency, the board model charges EN through its RC, the chip samples\n"
-    "IO0 and prints its ROM banner, the virtual logic analyzer records the wires, and\n"
-    "the analyzers decide each run's outcome and verdict.\n"
+    "IO0 and prints its ROM banner, the virtual logic analyzer records the wires (and\n"
+    "EN's voltage, where the board's analyzer has an analog channel), and the\n"
+    "analyzers decide each run's outcome and verdict. Scenarios marked\n"
+    "after_power_on start with the bridge's first open after power-on.\n"
     "\n"
     "options:\n"
     "  --boards FILE     the lab description (default: ./boards.yaml, else the installed one)\n"
@@ -50,7 +52,8 @@ static const char usage_run[] =
     "  --out DIR         results folder (default: results)\n"
     "\n"
     "writes DIR/summary.json (one entry per cell: pass rate, outcomes, margin, gap,\n"
-    "EN release) and DIR/runs.jsonl (one line per run, with its findings).\n"
+    "EN release) and DIR/runs.jsonl (one line per run: outcome, margin, gap, EN\n"
+    "release, τ and how many analog samples it was fitted on, findings).\n"
     "\n"
     "exit status: 0 every cell met its expectation, 1 some did not, 2 bad input.\n";
 

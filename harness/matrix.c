@@ -83,7 +83,7 @@ static int mkdir_p(const char *dir, char *err, size_t len)
 static void infrastructure_error(struct analysis *a, const char *why)
 {
     memset(a, 0, sizeof *a);
-    a->margin_ms = a->gap_ms = a->en_release_ms = NAN;
+    a->margin_ms = a->gap_ms = a->en_release_ms = a->tau_ms = NAN;
     a->verdict = VERDICT_ERROR;
     a->sync = -1;
     a->n_findings = 1;
@@ -102,7 +102,7 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
         sim_power_on(w);
     struct port port = {port_backend(b->port), w};
     struct capture cap = {capture_backend(b->analyzer.kind), w};
-    struct trace tr = {.edges = rb->edges, .cap = MATRIX_MAX_EDGES};
+    struct trace tr = {.edges = rb->edges, .cap = MATRIX_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = MATRIX_MAX_ANALOG}};
     size_t n_log = 0, uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));

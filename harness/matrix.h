@@ -26,10 +26,12 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
 
 #define MATRIX_MAX_EDGES 4096
 #define MATRIX_MAX_UART 4096
+#define MATRIX_MAX_ANALOG 262144 /* analog EN samples: 2.6 s at 100 kHz */
 
 /* Storage for one run: the analyzer's edges, the UART bytes, the op log. */
 struct run_buffers {
     struct edge edges[MATRIX_MAX_EDGES];
+    float en_v[MATRIX_MAX_ANALOG];
     uint8_t uart[MATRIX_MAX_UART];
     size_t uart_len;
     struct op_record log[RUNNER_MAX_OPS];

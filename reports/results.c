@@ -196,7 +196,9 @@ void write_run_json(FILE *f, const struct run_record *r)
     json_num(f, a->gap_ms);
     fputs(", \"en_release_ms\": ", f);
     json_num(f, a->en_release_ms);
-    fputs(", \"findings\": ", f);
+    fputs(", \"tau_ms\": ", f);
+    json_num(f, a->tau_ms);
+    fprintf(f, ", \"en_fit_samples\": %d, \"findings\": ", a->en_fit_samples);
     write_findings(f, a);
     fputs("}\n", f);
 }

@@ -93,6 +93,8 @@ struct analyzer_cfg {
     double tail_ms;          /* capture kept running after the last event */
     double settle_ms;        /* lines stable this long before the truth table is checked */
     double transient_max_ms; /* one line, then the other within this: one transition */
+    double analog_en_rate_hz; /* an analog channel on EN at this rate; 0: none */
+    double analog_noise_v;    /* its noise, RMS volts */
 };
 
 /* What a board's parts are. */

@@ -58,6 +58,8 @@ struct chip_state {
 struct physics {
     const struct board_profile *b;
     struct net en, io0;
+    struct net en_history[MAX_CHANGES + 1]; /* EN's segments, for the analog channel */
+    int n_en_history;
     struct chip_state chip;
     struct ch_edges ce[CH_COUNT];
     struct uart_out uart;
@@ -68,12 +70,16 @@ struct physics {
     int overflow;
 };
 
+#define NOISE_TABLE 1024 /* 10 bits of an index */
+
 struct sim_world {
     struct physics phys; /* reused run after run: no allocation per run */
+    float normal[NOISE_TABLE]; /* standard normal deviates: the analog channel's noise, cheaply */
     const struct board_profile *board;
     const struct host_profile *host;
     struct rng rng;
     int64_t t_ns;
+    uint64_t seed;
     int open;
     int powered_up; /* no open since power-on: the bridge's first-open behaviour applies */
     uint8_t dtr, rts;
@@ -87,7 +93,14 @@ struct sim_world {
 
 struct sim_world *sim_world_new(void)
 {
-    return calloc(1, sizeof(struct sim_world));
+    struct sim_world *w = calloc(1, sizeof(struct sim_world));
+    if (w == NULL)
+        return NULL;
+    struct rng r;
+    rng_seed(&r, 0x6e6f697365ull); /* "noise": the same table in every world */
+    for (int i = 0; i < NOISE_TABLE; i++)
+        w->normal[i] = (float)rng_normal(&r);
+    return w;
 }
 
 void sim_world_free(struct sim_world *w)
@@ -101,6 +114,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->board = b;
     w->host = h;
     rng_seed(&w->rng, seed);
+    w->seed = seed;
     w->t_ns = 0;
     w->open = 0;
     w->powered_up = 0;
@@ -425,6 +439,8 @@ static void apply_lines(struct physics *p, double t, uint8_t dtr, uint8_t rts)
     ch_push(&p->ce[CH_DTR], t, !dtr, &p->overflow);
     ch_push(&p->ce[CH_RTS], t, !rts, &p->overflow);
     net_drive(&p->en, t, circuit_en(c, dtr, rts) == DRIVE_LOW, b->vdd, r->en_r_ohms, c->driver_ohms, r->en_c_farads);
+    if (p->n_en_history < MAX_CHANGES + 1)
+        p->en_history[p->n_en_history++] = p->en;
     net_drive(&p->io0, t, circuit_io0(c, dtr, rts) == DRIVE_LOW, b->vdd, r->io0_pullup_ohms, c->driver_ohms,
               r->io0_c_farads);
 }
@@ -511,6 +527,50 @@ static double answer_writes(const struct sim_world *w, struct physics *p)
     return end;
 }
 
+/* The analyzer's analog EN channel: the EN net sampled at its own rate
+ * with gaussian noise (seeded from the run's seed, apart from the host's
+ * draws; each 64-bit draw picks six deviates from the world's table).
+ * Within a segment V − target shrinks by e^(−period/τ) a sample. */
+static void sample_en(const struct sim_world *w, const struct physics *p, double t_end, struct analog *out)
+{
+    const struct analyzer_cfg *cfg = &w->board->analyzer;
+    out->n = 0;
+    if (!(cfg->analog_en_rate_hz > 0) || out->cap == 0 || out->v == NULL)
+        return;
+    struct rng noise;
+    rng_seed(&noise, w->seed ^ 0x616e616c6f67ull); /* "analog" */
+    out->t0_ns = 0;
+    out->period_ns = 1e9 / cfg->analog_en_rate_hz;
+    struct net seg = {0, w->board->vdd, w->board->vdd, 0};
+    int k = 0, left = 0;
+    uint64_t bits = 0;
+    double v = seg.v0, decay = 1.0;
+    for (size_t i = 0; i < out->cap; i++) {
+        double t = (double)i * out->period_ns;
+        if (t > t_end)
+            break;
+        int changed = 0;
+        while (k < p->n_en_history && p->en_history[k].t0 <= t) {
+            seg = p->en_history[k++];
+            changed = 1;
+        }
+        if (changed || i == 0) { /* exact value, then the recurrence */
+            v = net_v(&seg, t);
+            decay = seg.tau_ns > 0 ? exp(-out->period_ns / seg.tau_ns) : 0.0;
+        } else {
+            v = seg.target + (v - seg.target) * decay;
+        }
+        if (left == 0) {
+            bits = rng_next(&noise);
+            left = 6;
+        }
+        double deviate = w->normal[bits & (NOISE_TABLE - 1)];
+        bits >>= 10;
+        left--;
+        out->v[out->n++] = (float)(v + cfg->analog_noise_v * deviate);
+    }
+}
+
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
                struct sim_truth *truth)
 {
@@ -528,6 +588,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
         p->ce[c].n = 0;
     p->last_event = 0;
     p->n_reset_starts = 0;
+    p->n_en_history = 0;
     p->overflow = 0;
     p->en = (struct net){0, b->vdd, b->vdd, 0};
     p->io0 = (struct net){0, b->vdd, b->vdd, 0};
@@ -554,5 +615,6 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     double period = 1e9 / b->analyzer.sample_rate_hz;
     tr->t_end_ns = (int64_t)(ceil(t_end / period) * period);
     int rc = merge_into_trace(tr, p->ce, initial, period);
+    sample_en(w, p, (double)tr->t_end_ns, &tr->en_v);
     return (p->overflow || p->uart.overflow || w->overflow || rc != 0) ? -1 : 0;
 }

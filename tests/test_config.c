@@ -119,6 +119,10 @@ Test(shipped, devkitc_values)
     cr_assert_str_eq(b->analyzer.kind, "sim");
     cr_assert(fabs(b->analyzer.threshold_v - 1.5) < 1e-12, "analyzer threshold %g", b->analyzer.threshold_v);
     cr_assert(fabs(b->analyzer.sample_rate_hz - 4e6) < 1e-3, "analyzer rate %g", b->analyzer.sample_rate_hz);
+    cr_assert_eq(b->analyzer.analog_en_rate_hz, 0, "sim-la has no analog channel");
+    const struct analyzer_cfg *an = &lab_board(&lab, "seed-12k-1u")->analyzer;
+    cr_assert(an->analog_en_rate_hz == 20000 && fabs(an->analog_noise_v - 0.01) < 1e-12,
+              "sim-la-analog: %g S/s, %g V", an->analog_en_rate_hz, an->analog_noise_v);
     cr_assert(fabs(lab_board(&lab, "devkitc-early")->en_c_farads - 0.1e-6) < 1e-18, "devkitc-early has 0.1 µF");
     lab_free(&lab);
     assert_no_leaks("lab_free");
@@ -459,6 +463,18 @@ Test(lab_errors, negative_capacitance)
 Test(lab_errors, analyzer_threshold_above_vdd)
 {
     check_edit("threshold_v: 1.5", "threshold_v: 3.3", 45, "boards.bb.analyzer.threshold_v", "is out of range");
+}
+
+Test(lab_errors, analog_rate_too_low)
+{
+    check_edit("transient_max_ms: 200}", "transient_max_ms: 200, analog_en_rate_hz: 10}", 45,
+               "boards.bb.analyzer.analog_en_rate_hz", "10 is out of range [1000, 1e+08]");
+}
+
+Test(lab_errors, analog_noise_negative)
+{
+    check_edit("transient_max_ms: 200}", "transient_max_ms: 200, analog_noise_v: -0.1}", 45,
+               "boards.bb.analyzer.analog_noise_v", "is out of range");
 }
 
 Test(lab_errors, unknown_board_key_typo)
