@@ -9,7 +9,7 @@ static const char *names[] = {"no-reset", "download", "flash", "marginal"};
 
 const char *boot_mode_name(enum boot_mode m)
 {
-    return (unsigned)m <= BOOT_MARGINAL ? names[m] : "?";
+    return (unsigned)m <= BOOT_MARGINAL ? names[m] : m == BOOT_ANY ? "any" : "?";
 }
 
 int boot_mode_parse(const char *name)

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cmd_analyze.h"
 #include "config.h"
 #include "matrix.h"
 
@@ -25,6 +26,7 @@ static const char usage_main[] =
     "commands:\n"
     "  run     run scenarios x boards x hosts on the lab; print pass rates, write results\n"
     "  list    list the boards, hosts and scenarios the lab describes\n"
+    "  analyze run every analyzer on a capture file (.sr, VCD, CSV)\n"
     "  help    show help for a command (resetlab help run)\n"
     "\n"
     "resetlab --version prints the version.\n";
@@ -32,6 +34,7 @@ static const char usage_main[] =
 static const char usage_run[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
+    "                    [--captures failing|all]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
     "the virtual lab (boards whose port is `sim`): the host model draws each USB\n"
@@ -50,6 +53,11 @@ static const char usage_run[] =
     "  --iterations N    runs per cell (default 200)\n"
     "  --seed S          seed of the virtual lab (default 1); the same seed gives the same results\n"
     "  --out DIR         results folder (default: results)\n"
+    "  --captures WHICH  keep the virtual analyzer's capture of the failing runs, or of\n"
+    "                    all, as sigrok sessions: DIR/captures/BOARD--HOST--SCENARIO--N.sr\n"
+    "                    (DTR, RTS, EN, IO0 and the UART line RX; open them in PulseView\n"
+    "                    or sigrok-cli) with the run's op log beside each (.yaml), which\n"
+    "                    `resetlab analyze` reads back\n"
     "\n"
     "writes DIR/summary.json (one entry per cell: pass rate, outcomes, margin, gap,\n"
     "EN release) and DIR/runs.jsonl (one line per run: outcome, margin, gap, EN\n"
@@ -153,7 +161,8 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out", NULL};
+    static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
+                                        "--captures", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -177,8 +186,13 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
         if (parse_seed(v, &o->seed) != 0)
             return bad_input("--seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, ""), -1;
         return 0;
-    default:
+    case 5:
         o->out_dir = v;
+        return 0;
+    default:
+        if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
+            return bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
+        o->keep_captures = v[0] == 'a' ? KEEP_ALL : v[0] == 'f' ? KEEP_FAILING : KEEP_NONE;
         return 0;
     }
 }
@@ -257,6 +271,8 @@ static int cmd_help(int argc, char **argv)
         return fputs(usage_run, stdout), 0;
     if (strcmp(argv[1], "list") == 0)
         return fputs(usage_list, stdout), 0;
+    if (strcmp(argv[1], "analyze") == 0)
+        return fputs(analyze_usage, stdout), 0;
     if (strcmp(argv[1], "help") == 0)
         return fputs(usage_main, stdout), 0;
     return bad_input("help: unknown command '%s'%s", argv[1], "");
@@ -277,6 +293,10 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "analyze") == 0) {
+        char buf[512];
+        return analyze_command(argc - 1, argv + 1, default_path("boards.yaml", buf, sizeof buf));
+    }
     if (strcmp(cmd, "help") == 0)
         return cmd_help(argc - 1, argv + 1);
     return bad_input("unknown command '%s'%s (resetlab --help lists them)", cmd, "");

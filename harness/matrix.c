@@ -10,6 +10,7 @@
 #include "../sim/rng.h"
 #include "../sim/world.h"
 #include "backend.h"
+#include "runmeta.h"
 #include "runner.h"
 
 
@@ -102,40 +103,94 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
         sim_power_on(w);
     struct port port = {port_backend(b->port), w};
     struct capture cap = {capture_backend(b->analyzer.kind), w};
-    struct trace tr = {.edges = rb->edges, .cap = MATRIX_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = MATRIX_MAX_ANALOG}};
+    rb->tr = (struct trace){.edges = rb->edges, .cap = MATRIX_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = MATRIX_MAX_ANALOG}};
+    struct trace *tr = &rb->tr;
     size_t n_log = 0, uart_len = 0;
+    rb->n_log = 0;
+    rb->uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));
-    if (run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why) != 0)
+    int ran = run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why);
+    rb->n_log = n_log;
+    if (ran != 0)
         return infrastructure_error(&rb->a, why);
-    if (cap.ops->stop(&cap, &tr, rb->uart, MATRIX_MAX_UART, &uart_len) != 0)
+    if (cap.ops->stop(&cap, tr, rb->uart, MATRIX_MAX_UART, &uart_len) != 0)
         return infrastructure_error(&rb->a, cap.ops->error(&cap));
     rb->uart_len = uart_len;
     struct op_log log = {rb->log, n_log};
     struct board_model bm = board_model_of(b);
-    if (analyze_run(&tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
+    if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
         infrastructure_error(&rb->a, why);
 }
 
+int matrix_write_capture(struct sigrok *sr, const struct sim_world *w, const struct board_profile *b,
+                         const struct host_profile *h, const struct scenario *s, uint64_t rs, int iteration,
+                         const struct run_buffers *rb, const char *path, char *err, size_t err_len)
+{
+    const double *t_ns;
+    size_t n_t = sim_uart_times(w, &t_ns), n = rb->uart_len < n_t ? rb->uart_len : n_t;
+    struct uart_byte *rx = malloc((n ? n : 1) * sizeof *rx);
+    if (rx == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        rx[i] = (struct uart_byte){t_ns[i], rb->uart[i]};
+    int rc = sigrok_write_sr(sr, path, &rb->tr, rx, n, b->chip->baud, err, err_len);
+    free(rx);
+    if (rc != 0)
+        return -1;
+    struct run_meta *m = calloc(1, sizeof *m);
+    if (m == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return -1;
+    }
+    snprintf(m->board, sizeof m->board, "%s", b->name);
+    snprintf(m->host, sizeof m->host, "%s", h->name);
+    snprintf(m->scenario, sizeof m->scenario, "%s", s->name);
+    m->seed = rs;
+    m->iteration = iteration;
+    m->expected = s->expected;
+    m->n_ops = rb->n_log;
+    memcpy(m->ops, rb->log, rb->n_log * sizeof rb->log[0]);
+    char meta_path[700];
+    run_meta_path(path, meta_path, sizeof meta_path);
+    rc = run_meta_write(meta_path, m, err, err_len);
+    free(m);
+    return rc;
+}
+
+static int keep_capture(const struct cell_sink *sink, const struct analysis *a)
+{
+    return sink != NULL && (sink->keep == KEEP_ALL || (sink->keep == KEEP_FAILING && a->verdict != VERDICT_PASS));
+}
+
 int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
-                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell, FILE *runs)
+                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
+                const struct cell_sink *sink)
 {
     struct run_buffers *rb = malloc(sizeof *rb);
     if (rb == NULL || cell_init(cell, b->name, h->name, s->name, s->expected, iterations) != 0) {
         free(rb);
         return -1;
     }
-    for (int it = 0; it < iterations; it++) {
+    int rc = 0;
+    for (int it = 0; it < iterations && rc == 0; it++) {
         uint64_t rs = run_seed(seed, b->name, h->name, s->name, it);
         matrix_run_once(w, b, h, s, rs, rb);
         cell_add(cell, &rb->a);
-        if (runs != NULL) {
+        if (sink != NULL && sink->runs != NULL) {
             struct run_record rec = {b->name, h->name, s->name, it, rs, s->expected, &rb->a};
-            write_run_json(runs, &rec);
+            write_run_json(sink->runs, &rec);
+        }
+        if (keep_capture(sink, &rb->a) && rb->a.verdict != VERDICT_ERROR) {
+            char path[700];
+            snprintf(path, sizeof path, "%s/%s--%s--%s--%d.sr", sink->captures_dir, b->name, h->name, s->name, it);
+            rc = matrix_write_capture(sink->sigrok, w, b, h, s, rs, it, rb, path, sink->err, sink->err_len);
         }
     }
     free(rb);
-    return 0;
+    return rc;
 }
 
 static int count_cells(const struct pick *p)
@@ -153,6 +208,12 @@ static void print_table(FILE *out, const struct pick *p, struct cell_stats *cell
 static int run_cells(const struct pick *p, const struct matrix_opts *o, struct cell_stats *cells, FILE *runs,
                      char *err, size_t len)
 {
+    char capture_err[400] = "", captures_dir[600];
+    struct cell_sink sink = {runs, o->keep_captures, captures_dir, NULL, capture_err, sizeof capture_err};
+    snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
+    if (o->keep_captures != KEEP_NONE &&
+        (mkdir_p(captures_dir, err, len) != 0 || (sink.sigrok = sigrok_new(err, len)) == NULL))
+        return -1;
     struct sim_world *w = sim_world_new();
     int c = 0, rc = w ? 0 : -1;
     for (int bi = 0; bi < p->n_boards && rc == 0; bi++)
@@ -160,10 +221,11 @@ static int run_cells(const struct pick *p, const struct matrix_opts *o, struct c
             for (int hi = 0; hi < p->n_hosts && rc == 0; hi++)
                 if (scenario_applies(p->scenarios[si], p->boards[bi], p->hosts[hi]))
                     rc = matrix_cell(w, p->boards[bi], p->hosts[hi], p->scenarios[si], o->iterations, o->seed,
-                                     &cells[c++], runs);
+                                     &cells[c++], &sink);
     if (rc != 0)
-        snprintf(err, len, "out of memory");
+        snprintf(err, len, "%s", capture_err[0] ? capture_err : "out of memory");
     sim_world_free(w);
+    sigrok_free(sink.sigrok);
     return rc;
 }
 

@@ -9,8 +9,11 @@
 #include "../sim/lab.h"
 #include "../sim/world.h"
 #include "runner.h"
+#include "sigrok.h"
 
 #define MATRIX_MAX_PICKS 64
+
+enum capture_keep { KEEP_NONE, KEEP_FAILING, KEEP_ALL };
 
 struct matrix_opts {
     const char *out_dir;
@@ -18,6 +21,7 @@ struct matrix_opts {
     int n_boards, n_hosts, n_scenarios; /* 0: all */
     int iterations;
     uint64_t seed;
+    enum capture_keep keep_captures; /* --captures failing|all */
 };
 
 /* Returns 0 when every cell met its expectation, 1 when some did not, 2 for
@@ -35,7 +39,20 @@ struct run_buffers {
     uint8_t uart[MATRIX_MAX_UART];
     size_t uart_len;
     struct op_record log[RUNNER_MAX_OPS];
+    size_t n_log;
+    struct trace tr; /* the last run's trace, over `edges` and `en_v` */
     struct analysis a;
+};
+
+/* Where a cell's runs go: runs.jsonl and, per run kept, a sigrok session
+ * (DIR/board--host--scenario--N.sr) with its op log beside it (.yaml). */
+struct cell_sink {
+    FILE *runs;
+    enum capture_keep keep;
+    const char *captures_dir;
+    struct sigrok *sigrok;
+    char *err; /* a failed capture write stops the matrix with this */
+    size_t err_len;
 };
 
 /* One run of scenario s on board b and host h; the analysis lands in rb->a
@@ -48,7 +65,13 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
  * not NULL, gets one JSON line per run. cell is initialised here; the
  * caller frees it with cell_free. Returns -1 when out of memory. */
 int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
-                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell, FILE *runs);
+                const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
+                const struct cell_sink *sink);
+
+/* Writes the last run in rb (made on w) as DIR/<name>.sr + .yaml. */
+int matrix_write_capture(struct sigrok *sr, const struct sim_world *w, const struct board_profile *b,
+                         const struct host_profile *h, const struct scenario *s, uint64_t run_seed, int iteration,
+                         const struct run_buffers *rb, const char *path, char *err, size_t err_len);
 
 /* The seed of one run: from the names, so adding a board changes no other run. */
 uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration);

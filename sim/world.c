@@ -41,8 +41,11 @@ struct ch_edges {
     int n;
 };
 
+#define UART_TIMES_MAX 4096
+
 struct uart_out {
     uint8_t *buf;
+    double *t; /* when each byte's start bit began: UART_TIMES_MAX entries */
     size_t cap, len;
     char banner[BANNER_MAX];
     size_t banner_len;
@@ -63,6 +66,7 @@ struct physics {
     struct chip_state chip;
     struct ch_edges ce[CH_COUNT];
     struct uart_out uart;
+    double uart_t[UART_TIMES_MAX];
     struct sim_truth *truth;
     double reset_start[ANALYSIS_MAX_RESETS]; /* when the chip went into reset */
     int n_reset_starts;
@@ -343,6 +347,8 @@ static void uart_flush(struct uart_out *u, double until)
             u->overflow = 1;
             break;
         }
+        if (u->len < UART_TIMES_MAX)
+            u->t[u->len] = u->banner_t0 + (double)i * u->byte_ns;
         u->buf[u->len++] = (uint8_t)u->banner[i];
     }
     u->banner_len = 0;
@@ -520,6 +526,8 @@ static double answer_writes(const struct sim_world *w, struct physics *p)
                 p->uart.overflow = 1;
                 break;
             }
+            if (p->uart.len < UART_TIMES_MAX)
+                p->uart.t[p->uart.len] = t + (double)k * byte_ns;
             p->uart.buf[p->uart.len++] = reply[k];
         }
         end = fmax(end, t + (double)n * byte_ns);
@@ -592,7 +600,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     p->overflow = 0;
     p->en = (struct net){0, b->vdd, b->vdd, 0};
     p->io0 = (struct net){0, b->vdd, b->vdd, 0};
-    p->uart = (struct uart_out){.buf = uart, .cap = uart_cap};
+    p->uart = (struct uart_out){.buf = uart, .t = p->uart_t, .cap = uart_cap};
     if (b->real.circuit->kind == CIRCUIT_USB_JTAG)
         simulate_usb_jtag(p, w->changes, w->n_changes);
     else
@@ -617,4 +625,10 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     int rc = merge_into_trace(tr, p->ce, initial, period);
     sample_en(w, p, (double)tr->t_end_ns, &tr->en_v);
     return (p->overflow || p->uart.overflow || w->overflow || rc != 0) ? -1 : 0;
+}
+
+size_t sim_uart_times(const struct sim_world *w, const double **t_ns)
+{
+    *t_ns = w->phys.uart_t;
+    return w->phys.uart.len < UART_TIMES_MAX ? w->phys.uart.len : UART_TIMES_MAX;
 }

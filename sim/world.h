@@ -43,4 +43,8 @@ const char *sim_error(const struct sim_world *w);
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
                struct sim_truth *truth);
 
+/* After sim_finish: when each UART byte's start bit began (ns), for the
+ * bytes sim_finish returned, in the same order. Returns how many. */
+size_t sim_uart_times(const struct sim_world *w, const double **t_ns);
+
 #endif

@@ -1,0 +1,85 @@
+#include "uart.h"
+
+#include <math.h>
+
+static int64_t to_sample(double t_ns, double period_ns)
+{
+    return period_ns > 0 ? (int64_t)(ceil(t_ns / period_ns - 1e-9) * period_ns) : (int64_t)llround(t_ns);
+}
+
+int uart_encode(const struct uart_byte *bytes, size_t n, int baud, double period_ns, int64_t *t_out,
+                uint8_t *level_out, size_t max)
+{
+    double bit_ns = 1e9 / baud;
+    size_t k = 0;
+    int level = 1;
+    for (size_t i = 0; i < n; i++) {
+        /* start bit (0), eight data bits LSB first, stop bit (1) */
+        for (int b = 0; b < 10; b++) {
+            int want = b == 0 ? 0 : b == 9 ? 1 : (bytes[i].value >> (b - 1)) & 1;
+            if (want == level)
+                continue;
+            int64_t t = to_sample(bytes[i].t_ns + b * bit_ns, period_ns);
+            if (k > 0 && t <= t_out[k - 1]) { /* two changes in one sample: the analyzer sees neither */
+                k--;
+                level = want;
+                continue;
+            }
+            if (k >= max)
+                return -1;
+            t_out[k] = t;
+            level_out[k++] = (uint8_t)want;
+            level = want;
+        }
+    }
+    return (int)k;
+}
+
+/* A cursor over the RX edges of a trace: the level at increasing times. */
+struct rx_cursor {
+    const struct trace *tr;
+    size_t next; /* the first edge after the current time */
+    int level;
+};
+
+static int level_at(struct rx_cursor *c, double t)
+{
+    while (c->next < c->tr->n && (double)c->tr->edges[c->next].t_ns <= t) {
+        if (c->tr->edges[c->next].channel == CH_RX)
+            c->level = c->tr->edges[c->next].level;
+        c->next++;
+    }
+    return c->level;
+}
+
+/* The next falling RX edge at or after t, or -1. */
+static int64_t next_fall(const struct trace *tr, size_t from, double t)
+{
+    for (size_t i = from; i < tr->n; i++)
+        if (tr->edges[i].channel == CH_RX && tr->edges[i].level == 0 && (double)tr->edges[i].t_ns >= t)
+            return tr->edges[i].t_ns;
+    return -1;
+}
+
+size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap)
+{
+    if (!trace_has(tr, CH_RX) || baud <= 0)
+        return 0;
+    double bit_ns = 1e9 / baud;
+    struct rx_cursor cur = {tr, 0, tr->initial[CH_RX]};
+    size_t n = 0;
+    double t = 0;
+    while (n < cap) {
+        int64_t start = next_fall(tr, cur.next > 0 ? cur.next - 1 : 0, t);
+        if (start < 0)
+            break;
+        uint8_t value = 0;
+        for (int b = 0; b < 8; b++)
+            value |= (uint8_t)(level_at(&cur, (double)start + (1.5 + b) * bit_ns) << b);
+        int stop = level_at(&cur, (double)start + 9.5 * bit_ns);
+        if (stop)
+            out[n++] = value;
+        t = (double)start + (stop ? 9.5 : 10.0) * bit_ns; /* after a framing error, wait past the stop bit */
+    }
+    return n;
+}

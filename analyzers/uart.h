@@ -1,0 +1,31 @@
+/* The UART line (RX as the host sees it: the chip's TX) as edges: encoding
+ * bytes into a line for a capture file, and decoding a captured line back
+ * into bytes, 8N1, LSB first, idle high. Pure functions. */
+#ifndef RESETLAB_UART_H
+#define RESETLAB_UART_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace.h"
+
+/* A byte on the wire: its start bit begins at t_ns. */
+struct uart_byte {
+    double t_ns;
+    uint8_t value;
+};
+
+/* The line's level changes for `bytes` (sorted by time, not overlapping)
+ * at `baud`, each time rounded up to the next multiple of period_ns (the
+ * sample a logic analyzer sees it in). Returns the number of changes
+ * written, or -1 when more than `max` would be needed. */
+int uart_encode(const struct uart_byte *bytes, size_t n, int baud, double period_ns, int64_t *t_out,
+                uint8_t *level_out, size_t max);
+
+/* Decodes CH_RX of a trace: each falling edge on an idle line starts a
+ * byte; bits are read at their centres. A byte whose stop bit is low (a
+ * framing error: wrong baud rate, a glitch) is dropped and the decoder
+ * waits for the line to go idle. Returns the number of bytes stored. */
+size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap);
+
+#endif

@@ -1,0 +1,46 @@
+/* Capture files through libsigrok (DESIGN.md §7, ../shared/LIBS.md):
+ * sigrok sessions (.sr, srzip) out and in, VCD and CSV in through
+ * libsigrok's input modules. Everything is turned into a trace (edges) as
+ * it streams in, so memory is O(edges), not O(samples).
+ */
+#ifndef RESETLAB_SIGROK_H
+#define RESETLAB_SIGROK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../analyzers/trace.h"
+#include "../analyzers/uart.h"
+
+struct sigrok; /* one libsigrok context, reused for many files */
+
+struct sigrok *sigrok_new(char *err, size_t err_len);
+void sigrok_free(struct sigrok *s);
+
+/* Writes a sigrok session: one logic channel per channel the trace has
+ * (named DTR, RTS, EN, IO0) plus RX, the UART line built from `rx` at
+ * `baud` (omitted when baud is 0), at the trace's sample rate, from t = 0
+ * to its end. Returns 0, or -1 with one line in err. */
+int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, const struct uart_byte *rx, size_t n_rx,
+                    int baud, char *err, size_t err_len);
+
+/* Which file channel feeds each of ours: a comma-separated list of
+ * FILECHANNEL=OURS (D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX). A file channel is
+ * found by its name, else "D<n>" or "<n>" is the n-th logic channel.
+ * NULL or "" maps file channels named DTR, RTS, EN, IO0, RX (any case). */
+struct channel_map {
+    char file_name[CH_COUNT][32]; /* "" = by our own name */
+    int given;
+};
+int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t err_len);
+
+/* Reads FILE (.sr, .vcd or .csv, by its extension) into `tr`: the edges
+ * are malloc'd here (free tr->edges), sample rate and end from the file.
+ * DTR and RTS must be present; EN, IO0 and RX are optional. `samplerate`
+ * (Hz, 0 = unknown) is for CSV files, which may not say theirs; sigrok's
+ * own CSV output says it in a comment, which is read. Returns 0, or -1
+ * with one line in err. */
+int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, uint64_t samplerate,
+                struct trace *tr, char *err, size_t err_len);
+
+#endif
