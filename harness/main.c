@@ -8,6 +8,7 @@
 #include "cmd_analyze.h"
 #include "config.h"
 #include "matrix.h"
+#include "ports.h"
 
 #ifndef RESETLAB_DATADIR
 #define RESETLAB_DATADIR "."
@@ -27,6 +28,7 @@ static const char usage_main[] =
     "  run     run scenarios x boards x hosts on the lab; print pass rates, write results\n"
     "  list    list the boards, hosts and scenarios the lab describes\n"
     "  analyze run every analyzer on a capture file (.sr, VCD, CSV)\n"
+    "  ports   list the serial ports (USB ids, bridge type, by-id link) without opening them\n"
     "  help    show help for a command (resetlab help run)\n"
     "\n"
     "resetlab --version prints the version.\n";
@@ -273,6 +275,8 @@ static int cmd_help(int argc, char **argv)
         return fputs(usage_list, stdout), 0;
     if (strcmp(argv[1], "analyze") == 0)
         return fputs(analyze_usage, stdout), 0;
+    if (strcmp(argv[1], "ports") == 0)
+        return fputs(ports_usage, stdout), 0;
     if (strcmp(argv[1], "help") == 0)
         return fputs(usage_main, stdout), 0;
     return bad_input("help: unknown command '%s'%s", argv[1], "");
@@ -293,6 +297,8 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "list") == 0)
         return cmd_list(argc - 1, argv + 1);
+    if (strcmp(cmd, "ports") == 0)
+        return ports_command(argc - 1, argv + 1);
     if (strcmp(cmd, "analyze") == 0) {
         char buf[512];
         return analyze_command(argc - 1, argv + 1, default_path("boards.yaml", buf, sizeof buf));

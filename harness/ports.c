@@ -1,0 +1,286 @@
+#include "ports.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char ports_usage[] =
+    "usage: resetlab ports [--json]\n"
+    "\n"
+    "Lists the serial ports of this machine without opening any of them (opening\n"
+    "a port raises DTR and RTS, which resets an attached board): path, transport\n"
+    "(native, usb, bluetooth), USB VID:PID, the bridge type resetlab infers from\n"
+    "it (cp210x, ch340, ftdi, pl2303, esp-usb-jtag, cdc-acm; - when unknown),\n"
+    "manufacturer, product, serial number and the stable /dev/serial/by-id link.\n"
+    "The real serial backend names a port by its path, a by-id or by-path link,\n"
+    "or usb:VID:PID[:SERIAL].\n"
+    "\n"
+    "options:\n"
+    "  --json   print a JSON array, one object per port, instead of the table\n";
+
+/* ---- the bridge a VID:PID means ----------------------------------------- */
+
+#define ANY_PID (-1)
+
+/* Names as boards.yaml's bridges use them. WCH parts (CH340 7523, CH341
+ * 5523, CH343 55d3, CH9102 55d4, ...) are one family there: "ch340". */
+static const struct {
+    int vid, pid;
+    const char *bridge;
+} known_bridges[] = {
+    {0x10c4, 0xea60, "cp210x"}, {0x10c4, 0xea70, "cp210x"}, {0x10c4, 0xea71, "cp210x"},
+    {0x1a86, ANY_PID, "ch340"},
+    {0x0403, 0x6001, "ftdi"},   {0x0403, 0x6010, "ftdi"},   {0x0403, 0x6011, "ftdi"},
+    {0x0403, 0x6014, "ftdi"},   {0x0403, 0x6015, "ftdi"},
+    {0x067b, 0x2303, "pl2303"}, {0x067b, 0x23a3, "pl2303"},
+    {0x303a, 0x1001, "esp-usb-jtag"},
+};
+
+const char *ports_bridge(const struct serial_port_info *p)
+{
+    if (p->vid < 0)
+        return NULL;
+    for (size_t i = 0; i < sizeof known_bridges / sizeof known_bridges[0]; i++)
+        if (known_bridges[i].vid == p->vid && (known_bridges[i].pid == ANY_PID || known_bridges[i].pid == p->pid))
+            return known_bridges[i].bridge;
+    /* Any other USB CDC-ACM device (a native-USB MCU, a modem) */
+    return strcmp(p->driver, "cdc_acm") == 0 ? "cdc-acm" : NULL;
+}
+
+/* ---- /dev/serial/by-id -------------------------------------------------- */
+
+static int same_device(const char *resolved_link, const char *port_path)
+{
+    char real[PATH_MAX];
+    const char *port = realpath(port_path, real) ? real : port_path;
+    return strcmp(resolved_link, port) == 0;
+}
+
+static void consider_link(struct serial_port_info *p, int n, const char *link)
+{
+    char target[PATH_MAX];
+    if (realpath(link, target) == NULL || strlen(link) >= sizeof p->by_id)
+        return;
+    for (int i = 0; i < n; i++)
+        if (same_device(target, p[i].path) && (p[i].by_id[0] == '\0' || strcmp(link, p[i].by_id) < 0))
+            snprintf(p[i].by_id, sizeof p[i].by_id, "%s", link);
+}
+
+void ports_find_by_id(struct serial_port_info *p, int n, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return;
+    struct dirent *e;
+    char link[PATH_MAX];
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        if ((size_t)snprintf(link, sizeof link, "%s/%s", dir, e->d_name) < sizeof link)
+            consider_link(p, n, link);
+    }
+    closedir(d);
+}
+
+/* ---- the table ---------------------------------------------------------- */
+
+enum column { COL_PATH, COL_TRANSPORT, COL_USB_ID, COL_BRIDGE, COL_MANUFACTURER, COL_PRODUCT, COL_SERIAL, COL_BY_ID, N_COLS };
+
+static const char *const headers[N_COLS] = {"PATH",    "TRANSPORT", "VID:PID", "BRIDGE",
+                                            "MANUFACTURER", "PRODUCT", "SERIAL",  "BY-ID"};
+
+static const char *or_dash(const char *s)
+{
+    return s && s[0] ? s : "-";
+}
+
+/* One cell's text; `buf` holds it when it is formatted. */
+static const char *cell(const struct serial_port_info *p, enum column col, char *buf, size_t len)
+{
+    switch (col) {
+    case COL_PATH:
+        return p->path;
+    case COL_TRANSPORT:
+        return serial_transport_name(p->transport);
+    case COL_USB_ID:
+        if (p->vid < 0)
+            return "-";
+        snprintf(buf, len, "%04x:%04x", (unsigned)p->vid, (unsigned)p->pid);
+        return buf;
+    case COL_BRIDGE:
+        return or_dash(ports_bridge(p));
+    case COL_MANUFACTURER:
+        return or_dash(p->manufacturer);
+    case COL_PRODUCT:
+        return or_dash(p->product);
+    case COL_SERIAL:
+        return or_dash(p->serial);
+    default:
+        return or_dash(p->by_id);
+    }
+}
+
+static void column_widths(const struct serial_port_info *p, int n, int width[N_COLS])
+{
+    char buf[16];
+    for (int c = 0; c < N_COLS; c++) {
+        width[c] = (int)strlen(headers[c]);
+        for (int i = 0; i < n; i++) {
+            int w = (int)strlen(cell(&p[i], (enum column)c, buf, sizeof buf));
+            width[c] = w > width[c] ? w : width[c];
+        }
+    }
+}
+
+/* The last column is not padded: no trailing blanks. */
+static void print_row(FILE *f, const char *const text[N_COLS], const int width[N_COLS])
+{
+    for (int c = 0; c < N_COLS - 1; c++)
+        fprintf(f, "%-*s  ", width[c], text[c]);
+    fprintf(f, "%s\n", text[N_COLS - 1]);
+}
+
+static void print_table(FILE *f, const struct serial_port_info *p, int n)
+{
+    if (n == 0) {
+        fputs("no serial ports found\n", f);
+        return;
+    }
+    int width[N_COLS];
+    column_widths(p, n, width);
+    print_row(f, headers, width);
+    for (int i = 0; i < n; i++) {
+        char usb_id[16];
+        const char *text[N_COLS];
+        for (int c = 0; c < N_COLS; c++)
+            text[c] = cell(&p[i], (enum column)c, usb_id, sizeof usb_id);
+        print_row(f, text, width);
+    }
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+/* A JSON string, or null for an empty or missing one. Bytes from 0x80 up
+ * pass through: sysfs strings are UTF-8. */
+static void json_string(FILE *f, const char *s)
+{
+    if (s == NULL || s[0] == '\0') {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fprintf(f, "\\%c", *c);
+        else if (*c == '\n')
+            fputs("\\n", f);
+        else if (*c == '\t')
+            fputs("\\t", f);
+        else if (*c < 0x20 || *c == 0x7f)
+            fprintf(f, "\\u%04x", *c);
+        else
+            fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_field(FILE *f, const char *key, const char *value, int last)
+{
+    fprintf(f, "\"%s\": ", key);
+    json_string(f, value);
+    fputs(last ? "" : ", ", f);
+}
+
+static void print_json_port(FILE *f, const struct serial_port_info *p)
+{
+    char vid[16] = "", pid[16] = "";
+    if (p->vid >= 0) {
+        snprintf(vid, sizeof vid, "%04x", (unsigned)p->vid);
+        snprintf(pid, sizeof pid, "%04x", (unsigned)p->pid);
+    }
+    fputs("  {", f);
+    json_field(f, "path", p->path, 0);
+    json_field(f, "transport", serial_transport_name(p->transport), 0);
+    json_field(f, "vid", vid, 0);
+    json_field(f, "pid", pid, 0);
+    json_field(f, "bridge", ports_bridge(p), 0);
+    json_field(f, "manufacturer", p->manufacturer, 0);
+    json_field(f, "product", p->product, 0);
+    json_field(f, "serial", p->serial, 0);
+    json_field(f, "description", p->description, 0);
+    json_field(f, "driver", p->driver, 0);
+    json_field(f, "by_id", p->by_id, 1);
+    fputc('}', f);
+}
+
+static void print_json(FILE *f, const struct serial_port_info *p, int n)
+{
+    fputs("[", f);
+    for (int i = 0; i < n; i++) {
+        fputs(i ? ",\n" : "\n", f);
+        print_json_port(f, &p[i]);
+    }
+    fputs(n ? "\n]\n" : "]\n", f);
+}
+
+int ports_print(FILE *f, const struct serial_port_info *p, int n, int json)
+{
+    if (json)
+        print_json(f, p, n);
+    else
+        print_table(f, p, n);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
+/* ---- the command --------------------------------------------------------- */
+
+/* Returns -1 to go on, else the exit status. */
+static int parse_args(int argc, char **argv, int *json)
+{
+    *json = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) {
+            *json = 1;
+        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(ports_usage, stdout);
+            return 0;
+        } else if (argv[i][0] == '-') {
+            fprintf(stderr, "resetlab ports: unknown option '%s'\n", argv[i]);
+            return 2;
+        } else {
+            fprintf(stderr, "resetlab ports: unexpected argument '%s'\n", argv[i]);
+            return 2;
+        }
+    }
+    return -1;
+}
+
+int ports_command_with(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir)
+{
+    int json;
+    int status = parse_args(argc, argv, &json);
+    if (status >= 0)
+        return status;
+    struct serial_port_info *ports = calloc(SERIAL_MAX_PORTS, sizeof *ports);
+    if (ports == NULL) {
+        fputs("resetlab ports: out of memory\n", stderr);
+        return 1;
+    }
+    int n = sys->list(ports, SERIAL_MAX_PORTS);
+    if (n < 0) {
+        fprintf(stderr, "resetlab ports: cannot list the serial ports: %s\n", strerror(errno));
+        free(ports);
+        return 1;
+    }
+    ports_find_by_id(ports, n, by_id_dir);
+    status = ports_print(stdout, ports, n, json) == 0 ? 0 : 1;
+    free(ports);
+    return status;
+}
+
+int ports_command(int argc, char **argv)
+{
+    return ports_command_with(argc, argv, &serial_sys_real, "/dev/serial/by-id");
+}

@@ -1,0 +1,361 @@
+/* Capture files (issue #4, item 4): the virtual analyzer's runs written as
+ * sigrok sessions, read back through libsigrok (.sr, and VCD and CSV made
+ * from them by sigrok-cli), decoded, and analyzed to the same findings;
+ * every malformed file is one error line. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../analyzers/uart.h"
+#include "../harness/matrix.h"
+#include "../harness/runmeta.h"
+#include "../harness/sigrok.h"
+#include "helpers.h"
+
+static struct run_buffers rb;
+static char dir[] = "/tmp/resetlab-capture-XXXXXX";
+static char out[1 << 16], err[4096];
+
+static void setup(void)
+{
+    suite_lab_setup();
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_expect_eq(system(cmd), 0);
+    suite_lab_teardown();
+}
+
+TestSuite(capture, .init = setup, .fini = teardown);
+
+/* One simulated run written to DIR/NAME.sr (+ .yaml); returns the path. */
+static const char *record(const char *board, const char *host, const char *scenario, uint64_t seed, const char *name,
+                          char *path, size_t len)
+{
+    const struct board_profile *b = lab_board(&suite_lab, board);
+    const struct host_profile *h = lab_host(&suite_lab, host);
+    const struct scenario *s = lab_scenario(&suite_lab, scenario);
+    cr_assert(b && h && s);
+    matrix_run_once(suite_world, b, h, s, seed, &rb);
+    cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
+    snprintf(path, len, "%s/%s.sr", dir, name);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_not_null(sr, "%s", err);
+    cr_assert_eq(matrix_write_capture(sr, suite_world, b, h, s, seed, 0, &rb, path, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+    return path;
+}
+
+static void read_back(const char *path, const char *map_spec, struct trace *tr)
+{
+    struct channel_map map;
+    cr_assert_eq(channel_map_parse(map_spec, &map, err, sizeof err), 0, "%s", err);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_not_null(sr);
+    cr_assert_eq(sigrok_read(sr, path, &map, 0, tr, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+}
+
+/* The file holds exactly the trace: the same edges at the same samples, the
+ * same rate and end, and the UART line decodes into the sim's bytes. */
+Test(capture, sr_round_trip_keeps_every_edge_and_byte)
+{
+    char path[512];
+    record("devkitc", "native-linux", "esptool-classic", 11, "classic", path, sizeof path);
+    struct trace tr;
+    read_back(path, NULL, &tr);
+    cr_assert_float_eq(tr.sample_rate_hz, 4e6, 1e-6);
+    cr_assert_eq(tr.t_end_ns, rb.tr.t_end_ns);
+    size_t k = 0;
+    for (size_t i = 0; i < tr.n; i++) {
+        if (tr.edges[i].channel == CH_RX)
+            continue;
+        cr_assert_lt(k, rb.tr.n);
+        cr_assert(tr.edges[i].t_ns == rb.tr.edges[k].t_ns && tr.edges[i].channel == rb.tr.edges[k].channel &&
+                      tr.edges[i].level == rb.tr.edges[k].level,
+                  "edge %zu: %lld ns %s=%d, the run had %lld ns %s=%d", k, (long long)tr.edges[i].t_ns,
+                  channel_name(tr.edges[i].channel), tr.edges[i].level, (long long)rb.tr.edges[k].t_ns,
+                  channel_name(rb.tr.edges[k].channel), rb.tr.edges[k].level);
+        k++;
+    }
+    cr_assert_eq(k, rb.tr.n, "%zu of the run's %zu edges", k, rb.tr.n);
+    uint8_t uart[8192];
+    size_t n = uart_decode(&tr, 115200, uart, sizeof uart);
+    cr_assert_eq(n, rb.uart_len, "decoded %zu bytes, the chip sent %zu", n, rb.uart_len);
+    cr_assert(memcmp(uart, rb.uart, n) == 0, "the decoded bytes differ");
+    free(tr.edges);
+}
+
+/* sigrok's own UART decoder reads the ROM banner off the RX channel. */
+Test(capture, sigrok_cli_decodes_the_rom_banner)
+{
+    char path[512], cmd[1024];
+    record("devkitc", "native-linux", "esptool-classic", 3, "banner", path, sizeof path);
+    snprintf(cmd, sizeof cmd,
+             "sigrok-cli -i %s -P uart:rx=RX:baudrate=115200:format=ascii -A uart=rx-data 2>&1 | sed 's/^uart-1: //' | "
+             "tr -d '\\n' > %s/banner.txt",
+             path, dir);
+    cr_assert_eq(system(cmd), 0);
+    char txt[512];
+    snprintf(txt, sizeof txt, "%s/banner.txt", dir);
+    char *text = slurp(txt, NULL);
+    cr_assert_not_null(text);
+    cr_assert(strstr(text, "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))") != NULL,
+              "sigrok-cli decoded: %.300s", text);
+    cr_assert(strstr(text, "waiting for download") != NULL, "%.300s", text);
+    free(text);
+}
+
+/* The JSON line `resetlab analyze --json` prints for FILE. */
+static int analyze_json(const char *args, char *line, size_t len)
+{
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    size_t n = strlen(out) < len - 1 ? strlen(out) : len - 1;
+    memcpy(line, out, n);
+    line[n] = '\0';
+    return rc;
+}
+
+/* runs.jsonl's line for the run, and analyze's for its capture, match. */
+static void assert_same_line(const char *from_run, const char *from_file)
+{
+    cr_assert_str_eq(from_file, from_run, "\nthe run:     %s\nthe capture: %s", from_run, from_file);
+}
+
+Test(capture, analyze_gives_the_findings_of_the_run_that_wrote_it)
+{
+    char cmd[1024], args[1024];
+    static const char *const cells[][3] = {
+        {"devkitc", "vm-usb-passthrough", "esptool-classic"},   /* the race, with transients */
+        {"devkitc", "native-windows", "pyserial-open-close"},   /* a spurious reset by C */
+        {"devkitc-en-open", "native-linux", "esptool-classic"}, /* a truth-table diagnosis */
+        {"esp32c3-usb", "native-linux", "esptool-usb-jtag"},    /* USB-JTAG: no EN at all */
+    };
+    for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
+        snprintf(cmd, sizeof cmd, "--board %s --host %s --scenario %s --iterations 3 --captures all --out %s/run%zu",
+                 cells[i][0], cells[i][1], cells[i][2], dir, i);
+        char run_args[1200];
+        snprintf(run_args, sizeof run_args, "run %s", cmd);
+        int rc = run_cli(run_args, out, sizeof out, err, sizeof err);
+        cr_assert(rc == 0 || rc == 1, "run exited %d: %s", rc, err);
+        char runs_path[512];
+        snprintf(runs_path, sizeof runs_path, "%s/run%zu/runs.jsonl", dir, i);
+        char *runs = slurp(runs_path, NULL);
+        cr_assert_not_null(runs);
+        const char *line = runs;
+        for (int it = 0; it < 3; it++) {
+            const char *nl = strchr(line, '\n');
+            cr_assert_not_null(nl);
+            char want[8192], got[8192];
+            snprintf(want, sizeof want, "%.*s", (int)(nl - line + 1), line);
+            snprintf(args, sizeof args, "analyze %s/run%zu/captures/%s--%s--%s--%d.sr --json", dir, i, cells[i][0],
+                     cells[i][1], cells[i][2], it);
+            int arc = analyze_json(args, got, sizeof got);
+            cr_assert(arc == 0 || arc == 1, "analyze exited %d: %s", arc, err);
+            assert_same_line(want, got);
+            line = nl + 1;
+        }
+        free(runs);
+    }
+}
+
+/* The same capture as .sr, VCD and CSV (the last two made by sigrok-cli):
+ * identical analyses. A short hand-built trace at 1 MS/s keeps the CSV
+ * small (20,001 lines): a classic-style reset of the devkitc, τ 10 ms.
+ * RTS asserted at 1 ms pulls EN low; at 2 ms (DTR1,RTS0) releases it and
+ * pulls IO0 low; the 1.5 V analyzer sees EN rise 10·ln(3.3/1.8) = 6.061 ms
+ * later; the chip leaves reset at 2 + 13.863 ms with IO0 low until 18 ms. */
+Test(capture, sr_vcd_and_csv_of_the_same_trace_agree)
+{
+    struct edge e[16];
+    struct trace tr = {.edges = e, .cap = 16, .sample_rate_hz = 1e6, .t_end_ns = 20000000,
+                       .present = 0xf, .initial = {1, 1, 1, 1, 1}};
+    cr_assert_eq(trace_push(&tr, 1000000, CH_RTS, 0), 0);
+    cr_assert_eq(trace_push(&tr, 1000000, CH_EN, 0), 0);
+    cr_assert_eq(trace_push(&tr, 2000000, CH_DTR, 0), 0);
+    cr_assert_eq(trace_push(&tr, 2000000, CH_RTS, 1), 0);
+    cr_assert_eq(trace_push(&tr, 2000000, CH_IO0, 0), 0);
+    cr_assert_eq(trace_push(&tr, 8061000, CH_EN, 1), 0);
+    cr_assert_eq(trace_push(&tr, 18000000, CH_DTR, 1), 0);
+    cr_assert_eq(trace_push(&tr, 18000000, CH_IO0, 1), 0);
+    char path[512], cmd[2048], a[8192], b[8192], c[8192];
+    snprintf(path, sizeof path, "%s/short.sr", dir);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_eq(sigrok_write_sr(sr, path, &tr, NULL, 0, 0, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+    snprintf(cmd, sizeof cmd, "sigrok-cli -i %s -O vcd -o %s/short.vcd && sigrok-cli -i %s -O csv -o %s/short.csv", path,
+             dir, path, dir);
+    cr_assert_eq(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "analyze %s --board devkitc --expect download --json", path);
+    cr_assert_eq(analyze_json(cmd, a, sizeof a), 0, "%s", err);
+    snprintf(cmd, sizeof cmd, "analyze %s/short.vcd --board devkitc --expect download --json", dir);
+    cr_assert_eq(analyze_json(cmd, b, sizeof b), 0, "%s", err);
+    snprintf(cmd, sizeof cmd,
+             "analyze %s/short.csv --board devkitc --expect download --json --map D0=DTR,D1=RTS,D2=EN,D3=IO0", dir);
+    cr_assert_eq(analyze_json(cmd, c, sizeof c), 0, "%s", err);
+    /* the scenario field carries the file name; everything after it must match */
+    const char *fa = strstr(a, "\"iteration\""), *fb = strstr(b, "\"iteration\""), *fc = strstr(c, "\"iteration\"");
+    cr_assert(fa && fb && fc, "%s\n%s\n%s", a, b, c);
+    cr_assert_str_eq(fb, fa, "VCD and .sr differ");
+    cr_assert_str_eq(fc, fb, "CSV and VCD differ");
+    cr_assert(strstr(fa, "\"outcome\": \"download\"") && strstr(fa, "\"en_release_ms\": 13.86"), "%s", fa);
+}
+
+static void expect_one_error_line(const char *args, const char *want)
+{
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_expect_eq(rc, 2, "`resetlab %s` exited %d (stderr %s)", args, rc, err);
+    int lines = 0;
+    for (const char *p = err; *p; p++)
+        lines += *p == '\n';
+    cr_expect_eq(lines, 1, "`resetlab %s` stderr: %s", args, err);
+    cr_expect(strstr(err, want) != NULL, "`resetlab %s` stderr %s lacks '%s'", args, err, want);
+}
+
+/* A zip with one stored file, hello.txt: a zip, but not a sigrok session. */
+static const unsigned char not_a_session[] = {
+    0x50, 0x4b, 0x03, 0x04, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x86, 0xa6, 0x10, 0x36, 2, 0, 0, 0, 2, 0, 0, 0, 9, 0,
+    0, 0, 'h', 'e', 'l', 'l', 'o', '.', 't', 'x', 't', 'h', 'i', 0x50, 0x4b, 0x01, 0x02, 0x14, 0, 0x0a, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0x86, 0xa6, 0x10, 0x36, 2, 0, 0, 0, 2, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 'h', 'e', 'l', 'l', 'o', '.', 't', 'x', 't', 0x50, 0x4b, 0x05, 0x06, 0, 0, 0, 0, 1, 0, 1, 0, 0x37,
+    0, 0, 0, 0x29, 0, 0, 0, 0, 0};
+
+static void write_bytes(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, n, f), n);
+    fclose(f);
+}
+
+Test(capture, malformed_files_are_one_error_line)
+{
+    char path[512], args[1024];
+    record("devkitc", "native-linux", "esptool-classic", 2, "good", path, sizeof path);
+    size_t len;
+    char *sr = slurp(path, &len);
+    cr_assert_not_null(sr);
+    snprintf(path, sizeof path, "%s/truncated.sr", dir);
+    write_bytes(path, sr, len / 2);
+    free(sr);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_one_error_line(args, "not a readable sigrok session (.sr)");
+
+    snprintf(path, sizeof path, "%s/hello.sr", dir);
+    write_bytes(path, not_a_session, sizeof not_a_session);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_one_error_line(args, "not a readable sigrok session (.sr)");
+
+    snprintf(path, sizeof path, "%s/text.sr", dir);
+    write_bytes(path, "just text\n", 10);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_one_error_line(args, "not a readable sigrok session");
+
+    static const char vcd[] = "$timescale 1 us $end\n$scope module top $end\n$var wire 1 ! A $end\n"
+                              "$var wire 1 \" B $end\n$upscope $end\n$enddefinitions $end\n#0 1! 1\"\n#100 0!\n#200\n";
+    snprintf(path, sizeof path, "%s/unnamed.vcd", dir);
+    write_bytes(path, vcd, sizeof vcd - 1);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_one_error_line(args, "no channel for DTR (the file has: A, B)");
+    snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,C=RTS", path);
+    expect_one_error_line(args, "no logic channel 'C' (the file has: A, B)");
+    /* mapped, it reads: A and B are DTR and RTS, the rest absent */
+    snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,B=RTS", path);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, "edges on DTR RTS\n") != NULL, "%s", out);
+
+    snprintf(path, sizeof path, "%s/plain.csv", dir);
+    write_bytes(path, "1,1\n0,1\n", 8);
+    snprintf(args, sizeof args, "analyze %s --board devkitc --map 0=DTR,1=RTS", path);
+    expect_one_error_line(args, "does not say its sample rate: give --samplerate HZ");
+    snprintf(args, sizeof args, "analyze %s --board devkitc --map 0=DTR,1=RTS --samplerate 1000000", path);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
+
+    expect_one_error_line("analyze /nonexistent/x.sr --board devkitc", "/nonexistent/x.sr: No such file");
+    snprintf(path, sizeof path, "%s/notes.txt", dir);
+    write_bytes(path, "x", 1);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_one_error_line(args, "unknown capture format '.txt' (use .sr, .vcd or .csv)");
+}
+
+Test(capture, bad_options_are_one_error_line)
+{
+    char path[512], args[1200];
+    record("devkitc", "native-linux", "esptool-classic", 4, "opts", path, sizeof path);
+    expect_one_error_line("analyze", "which capture?");
+    snprintf(args, sizeof args, "analyze %s --board nope", path);
+    expect_one_error_line(args, "unknown board 'nope'");
+    snprintf(args, sizeof args, "analyze %s --expect sometimes", path);
+    expect_one_error_line(args, "--expect must be download, flash or no-reset");
+    snprintf(args, sizeof args, "analyze %s --map DTR", path);
+    expect_one_error_line(args, "--map: 'DTR' is not FILECHANNEL=CHANNEL");
+    snprintf(args, sizeof args, "analyze %s --map D0=CTS", path);
+    expect_one_error_line(args, "--map: unknown channel 'CTS'");
+    snprintf(args, sizeof args, "analyze %s --map D0=DTR,D1=DTR", path);
+    expect_one_error_line(args, "--map: DTR is mapped twice");
+    snprintf(args, sizeof args, "analyze %s --frob", path);
+    expect_one_error_line(args, "unknown option '--frob'");
+    snprintf(args, sizeof args, "analyze %s %s", path, path);
+    expect_one_error_line(args, "one capture file at a time");
+    snprintf(args, sizeof args, "analyze %s --samplerate fast", path);
+    expect_one_error_line(args, "--samplerate needs a rate in Hz");
+    expect_one_error_line("run --captures some", "--captures must be failing, all or none");
+    cr_assert_eq(run_cli("analyze --help", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "--map SPEC") && strstr(out, "exit status"), "%s", out);
+    cr_assert_eq(run_cli("help analyze", out, sizeof out, err, sizeof err), 0);
+}
+
+/* A broken op log beside a capture is bad input, with file:line. */
+Test(capture, broken_op_log_names_file_and_line)
+{
+    char path[512], meta[512], args[1024];
+    record("devkitc", "native-linux", "esptool-classic", 6, "broken", path, sizeof path);
+    run_meta_path(path, meta, sizeof meta);
+    size_t len;
+    char *text = slurp(meta, &len);
+    cr_assert_not_null(text);
+    char *at = strstr(text, "t_after_ns: ");
+    cr_assert_not_null(at);
+    memcpy(at, "t_after_nx: ", 12);
+    write_bytes(meta, text, len);
+    free(text);
+    snprintf(args, sizeof args, "analyze %s", path);
+    expect_one_error_line(args, "unknown key 't_after_nx'");
+    cr_assert(strstr(err, "broken.yaml:9: ops[0]") != NULL, "%s", err);
+}
+
+/* run --captures failing keeps only the runs that failed. */
+Test(capture, captures_failing_keeps_only_failures)
+{
+    char args[1024];
+    snprintf(args, sizeof args,
+             "run --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 20 --captures failing "
+             "--out %s/failing",
+             dir);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 1, "%s", err);
+    char runs_path[512];
+    snprintf(runs_path, sizeof runs_path, "%s/failing/runs.jsonl", dir);
+    char *runs = slurp(runs_path, NULL);
+    cr_assert_not_null(runs);
+    int failed = 0, kept = 0;
+    const char *line = runs;
+    for (int it = 0; it < 20; it++) {
+        int fail = strstr(line, "\"verdict\": \"fail\"") != NULL && strstr(line, "\"verdict\": \"fail\"") < strchr(line, '\n');
+        char sr[700];
+        snprintf(sr, sizeof sr, "%s/failing/captures/devkitc--vm-usb-passthrough--esptool-classic--%d.sr", dir, it);
+        int exists = access(sr, F_OK) == 0;
+        cr_expect_eq(exists, fail, "run %d: verdict fail %d, capture kept %d", it, fail, exists);
+        failed += fail;
+        kept += exists;
+        line = strchr(line, '\n') + 1;
+    }
+    cr_assert_gt(failed, 0, "the passthrough host always passed: the test shows nothing");
+    cr_assert_lt(failed, 20);
+    free(runs);
+}
