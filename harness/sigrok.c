@@ -259,17 +259,7 @@ int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t
 
 /* ------------------------------------------------------------ reading -- */
 
-struct reader {
-    const char *path;
-    const struct channel_map *map;
-    struct trace *tr;
-    int resolved, failed;
-    int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
-    uint64_t mask;     /* the bits we read */
-    uint64_t samplerate, n_samples, prev;
-    uint64_t samplerate_hint; /* --samplerate, for CSV files */
-    char err[320];
-};
+#define reader sigrok_reader
 
 static void reader_fail(struct reader *r, const char *fmt, const char *a, const char *b)
 {
@@ -379,7 +369,29 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     r->n_samples += logic->length;
 }
 
-static void on_packet(const struct sr_dev_inst *sdi, const struct sr_datafeed_packet *pkt, void *data)
+void sigrok_reader_init(struct sigrok_reader *r, const char *what, const struct channel_map *map, struct trace *tr)
+{
+    static const struct channel_map by_name;
+    memset(tr, 0, sizeof *tr);
+    *r = (struct sigrok_reader){.path = what, .map = map ? map : &by_name, .tr = tr};
+}
+
+int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len)
+{
+    if (!r->failed && !r->resolved)
+        reader_fail(r, "%s: no samples%s%s", "", "");
+    if (r->failed) {
+        snprintf(err, err_len, "%s", r->err);
+        free(r->tr->edges);
+        memset(r->tr, 0, sizeof *r->tr);
+        return -1;
+    }
+    r->tr->sample_rate_hz = (double)r->samplerate;
+    r->tr->t_end_ns = r->n_samples ? (int64_t)llround((double)(r->n_samples - 1) * 1e9 / (double)r->samplerate) : 0;
+    return 0;
+}
+
+void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafeed_packet *pkt, void *data)
 {
     struct reader *r = data;
     if (r->failed)
@@ -425,7 +437,7 @@ static int read_session(struct sigrok *s, struct reader *r)
         return -1;
     }
     g_slist_free(devs);
-    sr_session_datafeed_callback_add(session, on_packet, r);
+    sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
     rc = sr_session_start(session);
     if (rc == SR_OK)
         rc = sr_session_run(session);
@@ -492,7 +504,7 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
         fclose(f);
         return -1;
     }
-    sr_session_datafeed_callback_add(session, on_packet, r);
+    sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
     char *chunk = malloc(READ_CHUNK);
     int added = 0, rc = chunk ? SR_OK : SR_ERR_MALLOC;
     size_t got;
@@ -523,12 +535,17 @@ static const char *extension(const char *path)
     return dot && (!slash || dot > slash) ? dot + 1 : "";
 }
 
+struct sr_context *sigrok_context(struct sigrok *s)
+{
+    return s->ctx;
+}
+
 int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, uint64_t samplerate, struct trace *tr,
                 char *err, size_t err_len)
 {
-    static const struct channel_map by_name;
-    struct reader r = {.path = path, .map = map ? map : &by_name, .tr = tr, .samplerate_hint = samplerate};
-    memset(tr, 0, sizeof *tr);
+    struct reader r;
+    sigrok_reader_init(&r, path, map, tr);
+    r.samplerate_hint = samplerate;
     const char *ext = extension(path);
     int rc;
     FILE *probe = fopen(path, "rb");
@@ -545,13 +562,11 @@ int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *ma
         snprintf(r.err, sizeof r.err, "%s: unknown capture format '.%s' (use .sr, .vcd or .csv)", path, ext);
         rc = -1;
     }
-    if (rc == 0) {
-        tr->sample_rate_hz = (double)r.samplerate;
-        tr->t_end_ns = r.n_samples ? (int64_t)llround((double)(r.n_samples - 1) * 1e9 / (double)r.samplerate) : 0;
-        return 0;
+    if (rc != 0 && !r.failed) { /* failed before any packet: the reason is in r.err */
+        snprintf(err, err_len, "%s", r.err);
+        free(tr->edges);
+        memset(tr, 0, sizeof *tr);
+        return -1;
     }
-    snprintf(err, err_len, "%s", r.err);
-    free(tr->edges);
-    memset(tr, 0, sizeof *tr);
-    return -1;
+    return sigrok_reader_finish(&r, err, err_len);
 }

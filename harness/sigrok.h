@@ -43,4 +43,34 @@ int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t
 int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, uint64_t samplerate,
                 struct trace *tr, char *err, size_t err_len);
 
+/* ---- streaming packets into a trace, for live captures too ---- */
+
+struct sr_context;
+struct sr_dev_inst;
+struct sr_datafeed_packet;
+
+struct sr_context *sigrok_context(struct sigrok *s);
+
+/* A datafeed callback's state: channels resolved from the device on the
+ * first LOGIC packet (by `map`, else by name), the samplerate from META
+ * or the driver, every level change an edge (memory O(edges)). */
+struct sigrok_reader {
+    const char *path; /* what is being read, for errors */
+    const struct channel_map *map;
+    struct trace *tr;
+    int resolved, failed;
+    int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
+    uint64_t mask;     /* the bits we read */
+    uint64_t samplerate, n_samples, prev;
+    uint64_t samplerate_hint; /* --samplerate, for CSV files */
+    char err[320];
+};
+
+/* Starts reading into `tr` (its edges are malloc'd; free tr->edges). */
+void sigrok_reader_init(struct sigrok_reader *r, const char *what, const struct channel_map *map, struct trace *tr);
+/* The sr_datafeed_callback: pass the reader as its data. */
+void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafeed_packet *pkt, void *reader);
+/* Sets the trace's rate and end; -1 with the reader's error otherwise. */
+int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len);
+
 #endif
