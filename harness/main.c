@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd_analyze.h"
+#include "cmd_probe.h"
 #include "config.h"
 #include "matrix.h"
 #include "ports.h"
@@ -28,6 +29,7 @@ static const char usage_main[] =
     "  run     run scenarios x boards x hosts on the lab; print pass rates, write results\n"
     "  list    list the boards, hosts and scenarios the lab describes\n"
     "  analyze run every analyzer on a capture file (.sr, VCD, CSV)\n"
+    "  probe   bring-up: every scenario on one board; truth table, EN RC, margins, advice\n"
     "  ports   list the serial ports (USB ids, bridge type, by-id link) without opening them\n"
     "  help    show help for a command (resetlab help run)\n"
     "\n"
@@ -277,6 +279,8 @@ static int cmd_help(int argc, char **argv)
         return fputs(analyze_usage, stdout), 0;
     if (strcmp(argv[1], "ports") == 0)
         return fputs(ports_usage, stdout), 0;
+    if (strcmp(argv[1], "probe") == 0)
+        return fputs(probe_usage, stdout), 0;
     if (strcmp(argv[1], "help") == 0)
         return fputs(usage_main, stdout), 0;
     return bad_input("help: unknown command '%s'%s", argv[1], "");
@@ -299,6 +303,11 @@ int main(int argc, char **argv)
         return cmd_list(argc - 1, argv + 1);
     if (strcmp(cmd, "ports") == 0)
         return ports_command(argc - 1, argv + 1);
+    if (strcmp(cmd, "probe") == 0) {
+        char boards[512], scenarios[512];
+        return probe_command(argc - 1, argv + 1, default_path("boards.yaml", boards, sizeof boards),
+                             default_path("scenarios", scenarios, sizeof scenarios));
+    }
     if (strcmp(cmd, "analyze") == 0) {
         char buf[512];
         return analyze_command(argc - 1, argv + 1, default_path("boards.yaml", buf, sizeof buf));

@@ -144,3 +144,40 @@ Test(cli, unwritable_output_is_a_clear_error)
 {
     expect_bad_input("run --iterations 1 --out /proc/resetlab-cannot-write", "cannot create the output folder");
 }
+
+/* probe: bring-up advice from every scenario on one board. On USB
+ * passthrough the classic reset loses the race (DESIGN.md §5), the tight one
+ * does not: probe must say so, and name the swapped board's fault. */
+Test(cli, probe_recommends_and_diagnoses)
+{
+    cr_assert_eq(run_cli("probe --board devkitc --host vm-usb-passthrough", out, sizeof out, err, sizeof err), 0, "%s",
+                 err);
+    cr_assert(strstr(out, "follows the two-transistor table in all 180 runs") != NULL, "%s", out);
+    cr_assert(strstr(out, "the chip leaves reset 13.863 ms after EN is released") != NULL, "%s", out);
+    cr_assert(strstr(out, "to enter the bootloader use esptool-tight: 20 of 20 runs") != NULL, "%s", out);
+    cr_assert(strstr(out, "avoid esptool-classic here") != NULL && strstr(out, "outlasted the EN release") != NULL,
+              "%s", out);
+    cr_assert_eq(run_cli("probe --board devkitc-swapped --iterations 5", out, sizeof out, err, sizeof err), 1, "%s", err);
+    cr_assert(strstr(out, "board: DTR and RTS swapped") != NULL, "%s", out);
+    cr_assert(strstr(out, "fix the board first") != NULL, "%s", out);
+    cr_assert_eq(run_cli("help probe", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "--board NAME") && strstr(out, "recommendation"), "%s", out);
+    expect_bad_input("probe", "which board?");
+    expect_bad_input("probe --board nope", "unknown board 'nope'");
+    expect_bad_input("probe --board devkitc --host mars", "unknown host 'mars'");
+    expect_bad_input("probe --board devkitc --iterations 0", "--iterations needs at least 1");
+    expect_bad_input("probe --board devkitc --iterations many", "--iterations needs a whole number");
+    expect_bad_input("probe --board devkitc --frob", "unknown option '--frob'");
+    expect_bad_input("probe --board", "--board needs a value");
+}
+
+/* ports lists without opening anything; its bad input is one line. */
+Test(cli, ports_lists_and_rejects_bad_options)
+{
+    cr_assert_eq(run_cli("ports", out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, "PATH") != NULL || strstr(out, "no serial ports found") != NULL, "%s", out);
+    cr_assert_eq(run_cli("ports --json", out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(out[0], '[', "%s", out);
+    expect_bad_input("ports --frob", "unknown option '--frob'");
+    cr_assert_eq(run_cli("help ports", out, sizeof out, err, sizeof err), 0);
+}

@@ -1,0 +1,254 @@
+/* `resetlab probe --board NAME`: board bring-up in one command. Every
+ * scenario that applies to the board runs a few times; the report says
+ * whether the board follows its circuit table, what EN's RC is, how much
+ * strap margin each strategy leaves, and which strategy to use. */
+#include "cmd_probe.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "matrix.h"
+
+const char probe_usage[] =
+    "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
+    "                      [--boards FILE] [--scenarios DIR]\n"
+    "\n"
+    "Board bring-up in one command: runs every scenario that applies to the board\n"
+    "N times (default 20) and prints\n"
+    "  - the truth-table verdict: does EN/IO0 follow the circuit in boards.yaml, or\n"
+    "    the diagnosis (transistor open or shorted, lines swapped, direct wiring,\n"
+    "    IO0 pull-up missing),\n"
+    "  - the EN RC estimate: the chip's reset release after EN is let go, against\n"
+    "    the design's R·C,\n"
+    "  - per scenario: pass rate, outcomes, strap margin (worst and median) and the\n"
+    "    DTR/RTS gap,\n"
+    "  - a recommendation: the reset strategy with the best pass rate and the widest\n"
+    "    worst-case margin, and what fails and why.\n"
+    "On the virtual lab the host profile (default native-linux) sets the latencies.\n"
+    "\n"
+    "exit status: 0 the board is sound and some download strategy always works,\n"
+    "1 it is not, 2 bad input.\n";
+
+struct probe_opts {
+    const char *board, *host, *boards, *scenarios;
+    int iterations;
+    uint64_t seed;
+};
+
+static int probe_error(const char *fmt, const char *a)
+{
+    fputs("resetlab: probe: ", stderr);
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int parse_number(const char *opt, const char *v, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 || n > max) {
+        fprintf(stderr, "resetlab: probe: %s needs a whole number up to %llu, got '%s'\n", opt, max, v);
+        return -1;
+    }
+    *out = n;
+    return 0;
+}
+
+static int parse_opts(int argc, char **argv, struct probe_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = strcmp(a, "--board") == 0       ? &o->board
+                            : strcmp(a, "--host") == 0      ? &o->host
+                            : strcmp(a, "--boards") == 0    ? &o->boards
+                            : strcmp(a, "--scenarios") == 0 ? &o->scenarios
+                                                            : NULL;
+        int numeric = strcmp(a, "--iterations") == 0 || strcmp(a, "--seed") == 0;
+        if (slot == NULL && !numeric)
+            return probe_error("unknown option '%s' (resetlab help probe)", a);
+        if (i + 1 >= argc)
+            return probe_error("%s needs a value", a);
+        if (slot != NULL) {
+            *slot = argv[++i];
+            continue;
+        }
+        unsigned long long n;
+        if (parse_number(a, argv[++i], a[2] == 'i' ? 100000 : UINT64_MAX, &n) != 0)
+            return 2;
+        if (a[2] == 'i' && n == 0)
+            return probe_error("--iterations needs at least 1, got '%s'", argv[i]);
+        if (a[2] == 'i')
+            o->iterations = (int)n;
+        else
+            o->seed = n;
+    }
+    if (o->board == NULL)
+        return probe_error("%s", "which board? give --board NAME (resetlab list shows them)");
+    return 0;
+}
+
+static void print_truth_and_rc(const struct board_profile *b, struct cell_stats *cells, int n, int *sound)
+{
+    int runs = 0, shown = 0;
+    for (int i = 0; i < n; i++)
+        runs += cells[i].runs;
+    /* each distinct diagnosis once, with the runs of every scenario that showed it */
+    for (int i = 0; i < n; i++)
+        for (int d = 0; d < cells[i].n_diag; d++) {
+            int seen = 0, count = 0, in = 0;
+            for (int j = 0; j < i && !seen; j++)
+                for (int e = 0; e < cells[j].n_diag; e++)
+                    seen |= same_diagnosis(&cells[j].diag[e], &cells[i].diag[d]);
+            for (int j = i; j < n && !seen; j++)
+                for (int e = 0; e < cells[j].n_diag; e++)
+                    if (same_diagnosis(&cells[j].diag[e], &cells[i].diag[d])) {
+                        count += cells[j].diag_count[e];
+                        in++;
+                    }
+            if (!seen)
+                printf("  %s %s (%d of %d runs, in %d of %d scenarios)\n", shown++ ? "      " : "board:",
+                       cells[i].diag[d].message, count, runs, in, n);
+        }
+    if (shown == 0)
+        printf("  board: follows the %s table in all %d runs; EN RC as designed\n", b->circuit->name, runs);
+    *sound = shown == 0;
+    double rel[4096];
+    int n_rel = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < cells[i].n_en_release && n_rel < 4096; k++)
+            rel[n_rel++] = cells[i].en_release[k];
+    double design = rc_time_to_fraction(b->en_r_ohms * b->en_c_farads, b->chip->timing.vih_frac) * 1e3;
+    if (n_rel > 0)
+        printf("  EN: the chip leaves reset %.3f ms after EN is released (median of %d resets; "
+               "design %.3f ms: %.3g kOhm, %.3g uF at %.2f VDD)\n",
+               percentile(rel, n_rel, 0.5), n_rel, design, b->en_r_ohms / 1e3, b->en_c_farads * 1e6,
+               b->chip->timing.vih_frac);
+    else
+        printf("  EN: no reset released EN (USB-Serial/JTAG resets inside the chip)\n");
+}
+
+static void print_scenarios(struct cell_stats *cells, int n)
+{
+    printf("\n  %-24s %-9s %6s  %-34s %-19s %s\n", "scenario", "expect", "pass", "outcomes (dl/flash/none/marginal)",
+           "margin min / p50", "gap p50");
+    for (int i = 0; i < n; i++) {
+        struct cell_stats *c = &cells[i];
+        char outcomes[48], margin[32] = "-", gap[16] = "-";
+        snprintf(outcomes, sizeof outcomes, "%d/%d/%d/%d", c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH],
+                 c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
+        if (c->n_margin > 0)
+            snprintf(margin, sizeof margin, "%+.3f / %+.3f ms", percentile(c->margin, c->n_margin, 0),
+                     percentile(c->margin, c->n_margin, 0.5));
+        if (c->n_gap > 0)
+            snprintf(gap, sizeof gap, "%.3f ms", percentile(c->gap, c->n_gap, 0.5));
+        printf("  %-24s %-9s %5.1f%%  %-34s %-19s %s\n", c->scenario, boot_mode_name(c->expected),
+               100.0 * c->passed / c->runs, outcomes, margin, gap);
+    }
+}
+
+/* The download strategy to use: best pass rate, then widest worst margin. */
+static const struct cell_stats *best_download(struct cell_stats *cells, int n)
+{
+    const struct cell_stats *best = NULL;
+    double best_rate = -1, best_margin = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        struct cell_stats *c = &cells[i];
+        if (c->expected != BOOT_DOWNLOAD)
+            continue;
+        double rate = (double)c->passed / c->runs;
+        double margin = c->n_margin ? percentile(c->margin, c->n_margin, 0) : -INFINITY;
+        if (rate > best_rate || (rate == best_rate && margin > best_margin)) {
+            best = c;
+            best_rate = rate;
+            best_margin = margin;
+        }
+    }
+    return best;
+}
+
+static int recommend(struct cell_stats *cells, int n, int sound)
+{
+    const struct cell_stats *best = best_download(cells, n);
+    printf("\nrecommendation:\n");
+    if (!sound)
+        printf("  fix the board first: the diagnosis above holds whatever the host does\n");
+    if (best != NULL && best->passed == best->runs) {
+        printf("  to enter the bootloader use %s: %d of %d runs, worst strap margin %+.3f ms\n", best->scenario,
+               best->passed, best->runs, best->n_margin ? percentile((double *)best->margin, best->n_margin, 0) : NAN);
+    } else if (best != NULL) {
+        printf("  no strategy reached download mode every time; the best, %s, did in %d of %d runs\n", best->scenario,
+               best->passed, best->runs);
+    }
+    for (int i = 0; i < n; i++) {
+        const struct finding *w = cell_met(&cells[i]) ? NULL : cell_worst(&cells[i]);
+        if (w != NULL)
+            printf("  avoid %s here (%d of %d runs failed): %s\n", cells[i].scenario, cells[i].runs - cells[i].passed,
+                   cells[i].runs, w->message);
+    }
+    return sound && best != NULL && best->passed == best->runs ? 0 : 1;
+}
+
+static int probe_board(const struct lab *lab, const struct probe_opts *o)
+{
+    const struct board_profile *b = lab_board(lab, o->board);
+    const struct host_profile *h = lab_host(lab, o->host ? o->host : "native-linux");
+    if (b == NULL)
+        return probe_error("unknown board '%s' (resetlab list shows them)", o->board);
+    if (h == NULL)
+        return probe_error("unknown host '%s' (resetlab list shows them)", o->host);
+    if (strcmp(b->port, "sim") != 0)
+        return probe_error("board '%s' is on a real port: probe runs on the virtual lab only so far", b->name);
+    struct cell_stats *cells = calloc((size_t)lab->n_scenarios, sizeof *cells);
+    struct sim_world *w = sim_world_new();
+    int n = 0, rc = 2;
+    if (cells == NULL || w == NULL) {
+        fprintf(stderr, "resetlab: out of memory\n");
+        goto out;
+    }
+    for (int s = 0; s < lab->n_scenarios; s++)
+        if (scenario_applies(&lab->scenarios[s], b, h) &&
+            matrix_cell(w, b, h, &lab->scenarios[s], o->iterations, o->seed, &cells[n++], NULL) != 0) {
+            fprintf(stderr, "resetlab: out of memory\n");
+            goto out;
+        }
+    printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
+           b->chip->name, b->bridge->name, b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, h->name,
+           o->iterations);
+    int sound;
+    print_truth_and_rc(b, cells, n, &sound);
+    print_scenarios(cells, n);
+    rc = recommend(cells, n, sound);
+out:
+    for (int i = 0; i < n; i++)
+        cell_free(&cells[i]);
+    free(cells);
+    sim_world_free(w);
+    return rc;
+}
+
+int probe_command(int argc, char **argv, const char *default_boards, const char *default_scenarios)
+{
+    struct probe_opts o = {.iterations = 20, .seed = 1};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(probe_usage, stdout), 0;
+    if (parse_opts(argc, argv, &o) != 0)
+        return 2;
+    struct lab lab;
+    char err[512];
+    if (lab_load(&lab, o.boards ? o.boards : default_boards, err, sizeof err) != 0 ||
+        scenarios_load(&lab, o.scenarios ? o.scenarios : default_scenarios, err, sizeof err) != 0) {
+        lab_free(&lab);
+        fprintf(stderr, "resetlab: %s\n", err);
+        return 2;
+    }
+    int rc = probe_board(&lab, &o);
+    lab_free(&lab);
+    return rc;
+}

@@ -1,0 +1,10 @@
+/* `resetlab probe`: board bring-up in one command. */
+#ifndef RESETLAB_CMD_PROBE_H
+#define RESETLAB_CMD_PROBE_H
+
+extern const char probe_usage[];
+
+/* argv[0] is "probe". Returns the exit status. */
+int probe_command(int argc, char **argv, const char *default_boards, const char *default_scenarios);
+
+#endif
