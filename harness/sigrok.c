@@ -346,6 +346,19 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     }
     double ns_per_sample = 1e9 / (double)r->samplerate;
     for (uint64_t i = 0; i < logic->length; i++, d += unit) {
+        /* One-byte samples (≤ 8 channels, the common case): skip eight
+         * unchanged samples at a time; captures are mostly steady lines. */
+        if (unit == 1 && r->n_samples + i > 0) {
+            uint64_t same = r->prev * 0x0101010101010101ull, mask8 = r->mask * 0x0101010101010101ull, word;
+            while (i + 8 <= logic->length) {
+                memcpy(&word, d, 8);
+                if ((word & mask8) != same)
+                    break;
+                i += 8, d += 8;
+            }
+            if (i >= logic->length)
+                break;
+        }
         uint64_t bits = 0;
         memcpy(&bits, d, unit); /* little-endian: bit i = channel i */
         bits &= r->mask;
