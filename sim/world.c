@@ -539,43 +539,66 @@ static double answer_writes(const struct sim_world *w, struct physics *p)
  * with gaussian noise (seeded from the run's seed, apart from the host's
  * draws; each 64-bit draw picks six deviates from the world's table).
  * Within a segment V − target shrinks by e^(−period/τ) a sample. */
+/* Noise deviates: each 64-bit draw picks six from the world's table. */
+struct noise {
+    struct rng rng;
+    uint64_t bits;
+    int left;
+};
+
+static inline double next_deviate(struct noise *n, const float *table)
+{
+    if (n->left == 0) {
+        n->bits = rng_next(&n->rng);
+        n->left = 6;
+    }
+    double d = table[n->bits & (NOISE_TABLE - 1)];
+    n->bits >>= 10;
+    n->left--;
+    return d;
+}
+
 static void sample_en(const struct sim_world *w, const struct physics *p, double t_end, struct analog *out)
 {
     const struct analyzer_cfg *cfg = &w->board->analyzer;
     out->n = 0;
     if (!(cfg->analog_en_rate_hz > 0) || out->cap == 0 || out->v == NULL)
         return;
-    struct rng noise;
-    rng_seed(&noise, w->seed ^ 0x616e616c6f67ull); /* "analog" */
+    struct noise nz = {.left = 0};
+    rng_seed(&nz.rng, w->seed ^ 0x616e616c6f67ull); /* "analog" */
     out->t0_ns = 0;
     out->period_ns = 1e9 / cfg->analog_en_rate_hz;
+    double period = out->period_ns, noise_v = cfg->analog_noise_v;
+    size_t total = (size_t)(t_end / period) + 1;
+    if (total > out->cap)
+        total = out->cap;
     struct net seg = {0, w->board->vdd, w->board->vdd, 0};
-    int k = 0, left = 0;
-    uint64_t bits = 0;
-    double v = seg.v0, decay = 1.0;
-    for (size_t i = 0; i < out->cap; i++) {
-        double t = (double)i * out->period_ns;
-        if (t > t_end)
-            break;
-        int changed = 0;
-        while (k < p->n_en_history && p->en_history[k].t0 <= t) {
-            seg = p->en_history[k++];
-            changed = 1;
+    for (int k = -1; k < p->n_en_history && out->n < total; k++) {
+        if (k >= 0)
+            seg = p->en_history[k];
+        /* this segment's samples: up to the next segment's start */
+        size_t end = total;
+        if (k + 1 < p->n_en_history) {
+            double next = ceil(p->en_history[k + 1].t0 / period);
+            end = next < (double)total ? (size_t)next : total;
         }
-        if (changed || i == 0) { /* exact value, then the recurrence */
-            v = net_v(&seg, t);
-            decay = seg.tau_ns > 0 ? exp(-out->period_ns / seg.tau_ns) : 0.0;
-        } else {
+        if (end <= out->n)
+            continue;
+        double v = net_v(&seg, (double)out->n * period);
+        double decay = seg.tau_ns > 0 ? exp(-period / seg.tau_ns) : 0.0;
+        /* Moving until within a microvolt of its target (e^(−n·period/τ)
+         * below 1 µV/|V − target|), then flat: most of a run EN just sits at
+         * VDD, and the flat part needs no recurrence. */
+        double gap = fabs(v - seg.target);
+        size_t moving = gap > 1e-6 && decay > 0 ? (size_t)ceil(log(1e-6 / gap) / log(decay)) : 0;
+        size_t settle = end - out->n < moving ? end : out->n + moving;
+        for (size_t j = out->n; j < settle; j++) { /* the curve: a recurrence, sample by sample */
+            out->v[j] = (float)(v + noise_v * next_deviate(&nz, w->normal));
             v = seg.target + (v - seg.target) * decay;
         }
-        if (left == 0) {
-            bits = rng_next(&noise);
-            left = 6;
-        }
-        double deviate = w->normal[bits & (NOISE_TABLE - 1)];
-        bits >>= 10;
-        left--;
-        out->v[out->n++] = (float)(v + cfg->analog_noise_v * deviate);
+        for (size_t j = settle; j < end; j++) /* flat: independent samples */
+            out->v[j] = (float)(seg.target + noise_v * next_deviate(&nz, w->normal));
+        out->n = end;
     }
 }
 
