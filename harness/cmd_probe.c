@@ -12,6 +12,7 @@
 
 #include "config.h"
 #include "matrix.h"
+#include "realrun.h"
 
 const char probe_usage[] =
     "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
@@ -28,7 +29,9 @@ const char probe_usage[] =
     "    DTR/RTS gap,\n"
     "  - a recommendation: the reset strategy with the best pass rate and the widest\n"
     "    worst-case margin, and what fails and why.\n"
-    "On the virtual lab the host profile (default native-linux) sets the latencies.\n"
+    "On the virtual lab the host profile (default native-linux) sets the latencies;\n"
+    "a board on a real port runs on this machine, through its serial port and\n"
+    "logic analyzer (boards.yaml: port, analyzer kind sigrok).\n"
     "\n"
     "exit status: 0 the board is sound and some download strategy always works,\n"
     "1 it is not, 2 bad input.\n";
@@ -97,7 +100,13 @@ static void print_truth_and_rc(const struct board_profile *b, struct cell_stats 
 {
     int runs = 0, shown = 0;
     for (int i = 0; i < n; i++)
-        runs += cells[i].runs;
+        runs += cells[i].runs - cells[i].errors; /* runs that could not be made say nothing of the board */
+    if (runs == 0) {
+        const struct finding *why = n > 0 ? cell_worst(&cells[0]) : NULL;
+        printf("  board: no run could be made%s%s\n", why ? ": " : "", why ? why->message : "");
+        *sound = 0;
+        return;
+    }
     /* each distinct diagnosis once, with the runs of every scenario that showed it */
     for (int i = 0; i < n; i++)
         for (int d = 0; d < cells[i].n_diag; d++) {
@@ -129,8 +138,10 @@ static void print_truth_and_rc(const struct board_profile *b, struct cell_stats 
                "design %.3f ms: %.3g kOhm, %.3g uF at %.2f VDD)\n",
                percentile(rel, n_rel, 0.5), n_rel, design, b->en_r_ohms / 1e3, b->en_c_farads * 1e6,
                b->chip->timing.vih_frac);
-    else
+    else if (b->circuit->kind == CIRCUIT_USB_JTAG)
         printf("  EN: no reset released EN (USB-Serial/JTAG resets inside the chip)\n");
+    else
+        printf("  EN: no reset released EN in these runs\n");
 }
 
 static void print_scenarios(struct cell_stats *cells, int n)
@@ -197,24 +208,25 @@ static int recommend(struct cell_stats *cells, int n, int sound)
 static int probe_board(const struct lab *lab, const struct probe_opts *o)
 {
     const struct board_profile *b = lab_board(lab, o->board);
-    const struct host_profile *h = lab_host(lab, o->host ? o->host : "native-linux");
     if (b == NULL)
         return probe_error("unknown board '%s' (resetlab list shows them)", o->board);
+    /* a real board runs on this machine; a simulated one on a host profile */
+    const struct host_profile *h = board_is_real(b) ? &real_host : lab_host(lab, o->host ? o->host : "native-linux");
     if (h == NULL)
         return probe_error("unknown host '%s' (resetlab list shows them)", o->host);
-    if (strcmp(b->port, "sim") != 0)
-        return probe_error("board '%s' is on a real port: probe runs on the virtual lab only so far", b->name);
+    char err[320] = "";
+    struct cell_sink sink = {.err = err, .err_len = sizeof err};
     struct cell_stats *cells = calloc((size_t)lab->n_scenarios, sizeof *cells);
     struct sim_world *w = sim_world_new();
     int n = 0, rc = 2;
-    if (cells == NULL || w == NULL) {
-        fprintf(stderr, "resetlab: out of memory\n");
+    if (cells == NULL || w == NULL || (board_is_real(b) && (sink.sigrok = sigrok_new(err, sizeof err)) == NULL)) {
+        fprintf(stderr, "resetlab: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
     for (int s = 0; s < lab->n_scenarios; s++)
         if (scenario_applies(&lab->scenarios[s], b, h) &&
-            matrix_cell(w, b, h, &lab->scenarios[s], o->iterations, o->seed, &cells[n++], NULL) != 0) {
-            fprintf(stderr, "resetlab: out of memory\n");
+            matrix_cell(w, b, h, &lab->scenarios[s], o->iterations, o->seed, &cells[n++], &sink) != 0) {
+            fprintf(stderr, "resetlab: %s\n", err[0] ? err : "out of memory");
             goto out;
         }
     printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
@@ -229,6 +241,7 @@ out:
         cell_free(&cells[i]);
     free(cells);
     sim_world_free(w);
+    sigrok_free(sink.sigrok);
     return rc;
 }
 

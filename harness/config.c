@@ -2,6 +2,8 @@
  * the key path; nothing here holds a number of its own. */
 #include "config.h"
 
+#include "capture_live.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -284,26 +286,62 @@ static int yopt_range(struct ydoc *y, yaml_node_t *m, const char *path, const ch
     return ymap_get(y, m, key) == NULL ? 0 : yget_range(y, m, path, key, lo, hi, out);
 }
 
-static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, double vdd, struct analyzer_cfg *a)
+/* The virtual analyzer: rate and threshold here, the rest is physics. */
+static int load_sim_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, double vdd, struct analyzer_cfg *a)
 {
     static const char *const keys[] = {"kind", "threshold_v", "sample_rate_hz", "tail_ms", "settle_ms",
                                        "transient_max_ms", "analog_en_rate_hz", "analog_noise_v", NULL};
+    return ymap_only(y, n, p, keys) || yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
+                   yget_range(y, n, p, "sample_rate_hz", 1e3, 1e10, &a->sample_rate_hz) ||
+                   yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) ||
+                   yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
+                   yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms) ||
+                   yopt_range(y, n, p, "analog_en_rate_hz", 1e3, 1e8, &a->analog_en_rate_hz) ||
+                   yopt_range(y, n, p, "analog_noise_v", 0, vdd, &a->analog_noise_v)
+               ? -1
+               : 0;
+}
+
+/* A real logic analyzer through libsigrok: driver, config and channel map
+ * as sigrok-cli spells them, checked here; the device is checked when a
+ * run opens it. Its logic threshold is the τ correction's V_la. */
+static int load_sigrok_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, double vdd, struct analyzer_cfg *a)
+{
+    static const char *const keys[] = {"kind", "driver", "config", "channels", "threshold_v", "pretrigger_pct",
+                                       "tail_ms", "settle_ms", "transient_max_ms", NULL};
+    char err[320];
+    struct live_config cfg;
+    a->pretrigger_pct = 20; /* libsigrok's usual capture ratio */
+    if (ymap_only(y, n, p, keys) || yget_string(y, n, p, "driver", a->driver, sizeof a->driver) ||
+        yget_string(y, n, p, "config", a->config, sizeof a->config) ||
+        yget_string(y, n, p, "channels", a->channels, sizeof a->channels) ||
+        yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
+        yopt_range(y, n, p, "pretrigger_pct", 0, 99, &a->pretrigger_pct) ||
+        yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) || yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
+        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms))
+        return -1;
+    if (live_config_parse(a->driver, a->config, a->channels, &cfg, err, sizeof err) != 0)
+        return yfail(y, n, p, "%s", err);
+    if (!cfg.map.file_name[CH_DTR][0] || !cfg.map.file_name[CH_RTS][0])
+        return yfail(y, ymap_get(y, n, "channels"), p, "channels: DTR and RTS must be mapped (e.g. D0=DTR,D1=RTS)");
+    return 0;
+}
+
+static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, double vdd, struct analyzer_cfg *a)
+{
     yaml_node_t *n = ymap_get(y, m, "analyzer");
     char p[160];
     snprintf(p, sizeof p, "%s.analyzer", path);
     if (n == NULL)
         return yfail(y, m, path, "missing key 'analyzer'");
-    if (ymap_require(y, n, p) || ymap_only(y, n, p, keys) || yget_string(y, n, p, "kind", a->kind, sizeof a->kind) ||
-        yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
-        yget_range(y, n, p, "sample_rate_hz", 1e3, 1e10, &a->sample_rate_hz) ||
-        yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) || yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
-        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms) ||
-        yopt_range(y, n, p, "analog_en_rate_hz", 1e3, 1e8, &a->analog_en_rate_hz) ||
-        yopt_range(y, n, p, "analog_noise_v", 0, vdd, &a->analog_noise_v))
+    if (ymap_require(y, n, p) || yget_string(y, n, p, "kind", a->kind, sizeof a->kind))
         return -1;
-    if (strcmp(a->kind, "sim") != 0)
-        return yfail(y, ymap_get(y, n, "kind"), p, "kind '%s' is not supported yet (only 'sim')", a->kind);
-    return 0;
+    if (strcmp(a->kind, "sim") == 0)
+        return load_sim_analyzer(y, n, p, vdd, a);
+    if (strcmp(a->kind, "sigrok") == 0)
+        return load_sigrok_analyzer(y, n, p, vdd, a);
+    return yfail(y, ymap_get(y, n, "kind"), p, "kind '%s': expected sim (the virtual lab) or sigrok (a real analyzer)",
+                 a->kind);
 }
 
 static int load_rc(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, const char *r_key, double *r,
@@ -368,8 +406,13 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
         yget_range(y, m, path, "vdd", 0.5, 12, &b->vdd) || yget_string(y, m, path, "port", b->port, sizeof b->port) ||
         load_analyzer(y, m, path, b->vdd, &b->analyzer) || load_fault(y, lab, m, path, b))
         return -1;
-    if (strcmp(b->port, "sim") != 0)
-        return yfail(y, ymap_get(y, m, "port"), path, "port '%s' is not supported yet (only 'sim')", b->port);
+    int sim_port = strcmp(b->port, "sim") == 0, real_port = b->port[0] == '/' || strncmp(b->port, "usb:", 4) == 0;
+    if (!sim_port && !real_port)
+        return yfail(y, ymap_get(y, m, "port"), path,
+                     "port '%s': expected sim, a device path (/dev/serial/by-id/...) or usb:VID:PID[:SERIAL]", b->port);
+    if (sim_port != (strcmp(b->analyzer.kind, "sim") == 0))
+        return yfail(y, ymap_get(y, m, "port"), path, "port '%s' needs analyzer kind '%s'", b->port,
+                     sim_port ? "sim" : "sigrok");
     return 0;
 }
 

@@ -10,6 +10,7 @@
 #include "../sim/rng.h"
 #include "../sim/world.h"
 #include "backend.h"
+#include "realrun.h"
 #include "runmeta.h"
 #include "runner.h"
 
@@ -81,7 +82,7 @@ static int mkdir_p(const char *dir, char *err, size_t len)
     }
 }
 
-static void infrastructure_error(struct analysis *a, const char *why)
+void matrix_infrastructure_error(struct analysis *a, const char *why)
 {
     memset(a, 0, sizeof *a);
     a->margin_ms = a->gap_ms = a->en_release_ms = a->tau_ms = NAN;
@@ -109,26 +110,26 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
     rb->n_log = 0;
     rb->uart_len = 0;
     if (cap.ops->start(&cap) != 0)
-        return infrastructure_error(&rb->a, cap.ops->error(&cap));
+        return matrix_infrastructure_error(&rb->a, cap.ops->error(&cap));
     int ran = run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why);
     rb->n_log = n_log;
     if (ran != 0)
-        return infrastructure_error(&rb->a, why);
+        return matrix_infrastructure_error(&rb->a, why);
     if (cap.ops->stop(&cap, tr, rb->uart, MATRIX_MAX_UART, &uart_len) != 0)
-        return infrastructure_error(&rb->a, cap.ops->error(&cap));
+        return matrix_infrastructure_error(&rb->a, cap.ops->error(&cap));
     rb->uart_len = uart_len;
     struct op_log log = {rb->log, n_log};
     struct board_model bm = board_model_of(b);
     if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
-        infrastructure_error(&rb->a, why);
+        matrix_infrastructure_error(&rb->a, why);
 }
 
 int matrix_write_capture(struct sigrok *sr, const struct sim_world *w, const struct board_profile *b,
                          const struct host_profile *h, const struct scenario *s, uint64_t rs, int iteration,
                          const struct run_buffers *rb, const char *path, char *err, size_t err_len)
 {
-    const double *t_ns;
-    size_t n_t = sim_uart_times(w, &t_ns), n = rb->uart_len < n_t ? rb->uart_len : n_t;
+    const double *t_ns = NULL;
+    size_t n_t = w ? sim_uart_times(w, &t_ns) : 0, n = rb->uart_len < n_t ? rb->uart_len : n_t;
     struct uart_byte *rx = malloc((n ? n : 1) * sizeof *rx);
     if (rx == NULL) {
         snprintf(err, err_len, "out of memory");
@@ -136,7 +137,8 @@ int matrix_write_capture(struct sigrok *sr, const struct sim_world *w, const str
     }
     for (size_t i = 0; i < n; i++)
         rx[i] = (struct uart_byte){t_ns[i], rb->uart[i]};
-    int rc = sigrok_write_sr(sr, path, &rb->tr, rx, n, b->chip->baud, err, err_len);
+    /* the sim's UART is bytes with times; a real capture has its RX line */
+    int rc = sigrok_write_sr(sr, path, &rb->tr, rx, n, w ? b->chip->baud : 0, err, err_len);
     free(rx);
     if (rc != 0)
         return -1;
@@ -177,7 +179,12 @@ int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct
     int rc = 0;
     for (int it = 0; it < iterations && rc == 0; it++) {
         uint64_t rs = run_seed(seed, b->name, h->name, s->name, it);
-        matrix_run_once(w, b, h, s, rs, rb);
+        if (board_is_real(b) && (sink == NULL || sink->sigrok == NULL))
+            matrix_infrastructure_error(&rb->a, "a real board needs libsigrok, which is not set up for this cell");
+        else if (board_is_real(b))
+            real_run_once(sink->sigrok, b, s, NULL, rb);
+        else
+            matrix_run_once(w, b, h, s, rs, rb);
         cell_add(cell, &rb->a);
         if (sink != NULL && sink->runs != NULL) {
             struct run_record rec = {b->name, h->name, s->name, it, rs, s->expected, &rb->a};
@@ -186,11 +193,18 @@ int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct
         if (keep_capture(sink, &rb->a) && rb->a.verdict != VERDICT_ERROR) {
             char path[700];
             snprintf(path, sizeof path, "%s/%s--%s--%s--%d.sr", sink->captures_dir, b->name, h->name, s->name, it);
-            rc = matrix_write_capture(sink->sigrok, w, b, h, s, rs, it, rb, path, sink->err, sink->err_len);
+            rc = matrix_write_capture(sink->sigrok, board_is_real(b) ? NULL : w, b, h, s, rs, it, rb, path, sink->err,
+                                      sink->err_len);
         }
     }
     free(rb);
     return rc;
+}
+
+/* A simulated board runs on every host picked; a real one on this machine. */
+static const struct host_profile *host_of(const struct pick *p, const struct board_profile *b, int i)
+{
+    return board_is_real(b) ? (i == 0 ? &real_host : NULL) : (i < p->n_hosts ? p->hosts[i] : NULL);
 }
 
 static int count_cells(const struct pick *p)
@@ -198,9 +212,17 @@ static int count_cells(const struct pick *p)
     int n = 0;
     for (int b = 0; b < p->n_boards; b++)
         for (int s = 0; s < p->n_scenarios; s++)
-            for (int h = 0; h < p->n_hosts; h++)
-                n += scenario_applies(p->scenarios[s], p->boards[b], p->hosts[h]);
+            for (int h = 0; host_of(p, p->boards[b], h) != NULL; h++)
+                n += scenario_applies(p->scenarios[s], p->boards[b], host_of(p, p->boards[b], h));
     return n;
+}
+
+static int any_real_board(const struct pick *p)
+{
+    for (int b = 0; b < p->n_boards; b++)
+        if (board_is_real(p->boards[b]))
+            return 1;
+    return 0;
 }
 
 static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells);
@@ -211,17 +233,20 @@ static int run_cells(const struct pick *p, const struct matrix_opts *o, struct c
     char capture_err[400] = "", captures_dir[600];
     struct cell_sink sink = {runs, o->keep_captures, captures_dir, NULL, capture_err, sizeof capture_err};
     snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
-    if (o->keep_captures != KEEP_NONE &&
-        (mkdir_p(captures_dir, err, len) != 0 || (sink.sigrok = sigrok_new(err, len)) == NULL))
+    if (o->keep_captures != KEEP_NONE && mkdir_p(captures_dir, err, len) != 0)
+        return -1;
+    if ((o->keep_captures != KEEP_NONE || any_real_board(p)) && (sink.sigrok = sigrok_new(err, len)) == NULL)
         return -1;
     struct sim_world *w = sim_world_new();
     int c = 0, rc = w ? 0 : -1;
     for (int bi = 0; bi < p->n_boards && rc == 0; bi++)
         for (int si = 0; si < p->n_scenarios && rc == 0; si++)
-            for (int hi = 0; hi < p->n_hosts && rc == 0; hi++)
-                if (scenario_applies(p->scenarios[si], p->boards[bi], p->hosts[hi]))
-                    rc = matrix_cell(w, p->boards[bi], p->hosts[hi], p->scenarios[si], o->iterations, o->seed,
-                                     &cells[c++], &sink);
+            for (int hi = 0; host_of(p, p->boards[bi], hi) != NULL && rc == 0; hi++) {
+                const struct host_profile *h = host_of(p, p->boards[bi], hi);
+                if (scenario_applies(p->scenarios[si], p->boards[bi], h))
+                    rc = matrix_cell(w, p->boards[bi], h, p->scenarios[si], o->iterations, o->seed, &cells[c++],
+                                     &sink);
+            }
     if (rc != 0)
         snprintf(err, len, "%s", capture_err[0] ? capture_err : "out of memory");
     sim_world_free(w);
@@ -306,25 +331,38 @@ static int col_width(const char *host)
     return n < 8 ? 8 : n;
 }
 
+/* The table's columns: the hosts picked, and this machine for real boards. */
+static int table_hosts(const struct pick *p, const struct host_profile **out)
+{
+    int n = 0;
+    for (int h = 0; h < p->n_hosts; h++)
+        out[n++] = p->hosts[h];
+    if (any_real_board(p))
+        out[n++] = &real_host;
+    return n;
+}
+
 static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
 {
+    const struct host_profile *hosts[257];
+    int n_hosts = table_hosts(p, hosts);
     fprintf(out, "%-22s %-24s %-9s", "board", "scenario", "expect");
-    for (int h = 0; h < p->n_hosts; h++)
-        fprintf(out, " %*s", col_width(p->hosts[h]->name), p->hosts[h]->name);
+    for (int h = 0; h < n_hosts; h++)
+        fprintf(out, " %*s", col_width(hosts[h]->name), hosts[h]->name);
     fputc('\n', out);
     for (int b = 0; b < p->n_boards; b++)
         for (int s = 0; s < p->n_scenarios; s++) {
             int any = 0;
-            for (int h = 0; h < p->n_hosts; h++)
-                any |= find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name, p->scenarios[s]->name) != NULL;
+            for (int h = 0; h < n_hosts; h++)
+                any |= find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name, p->scenarios[s]->name) != NULL;
             if (!any)
                 continue;
             fprintf(out, "%-22s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
                     boot_mode_name(p->scenarios[s]->expected));
-            for (int h = 0; h < p->n_hosts; h++) {
-                struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, p->hosts[h]->name,
+            for (int h = 0; h < n_hosts; h++) {
+                struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name,
                                                  p->scenarios[s]->name);
-                int w = col_width(p->hosts[h]->name);
+                int w = col_width(hosts[h]->name);
                 if (c == NULL)
                     fprintf(out, " %*s ", w - 1, "-");
                 else

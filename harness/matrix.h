@@ -68,6 +68,9 @@ int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct
                 const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
                 const struct cell_sink *sink);
 
+/* A run that could not be made: verdict error, the reason as its finding. */
+void matrix_infrastructure_error(struct analysis *a, const char *why);
+
 /* Writes the last run in rb (made on w) as DIR/<name>.sr + .yaml. */
 int matrix_write_capture(struct sigrok *sr, const struct sim_world *w, const struct board_profile *b,
                          const struct host_profile *h, const struct scenario *s, uint64_t run_seed, int iteration,

@@ -172,10 +172,12 @@ int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, 
     int bit_of[CH_COUNT], n_ch = 0;
     uint8_t initial = 0;
     for (int c = 0; c < CH_COUNT; c++) {
-        int wanted = c == CH_RX ? baud > 0 : trace_has(tr, (enum channel)c);
+        /* RX: built from bytes at `baud`, or a captured line in the trace */
+        int rx_from_bytes = c == CH_RX && baud > 0;
+        int wanted = rx_from_bytes || trace_has(tr, (enum channel)c);
         bit_of[c] = wanted ? n_ch : -1;
         if (wanted) {
-            initial |= (uint8_t)((c == CH_RX ? 1 : tr->initial[c] != 0) << n_ch);
+            initial |= (uint8_t)((rx_from_bytes ? 1 : tr->initial[c] != 0) << n_ch);
             chans[n_ch++] = (enum channel)c;
         }
     }

@@ -88,7 +88,12 @@ struct chip_profile {
 };
 
 struct analyzer_cfg {
-    char kind[16]; /* "sim" */
+    char kind[16]; /* "sim" (the virtual analyzer) or "sigrok" (a real one, live) */
+    /* sigrok: as sigrok-cli spells them, and which device channel is ours */
+    char driver[96];    /* "fx2lafw", "fx2lafw:conn=1.5", "demo" */
+    char config[256];   /* "samplerate=4M:limit_time=2000" */
+    char channels[160]; /* "D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX" */
+    double pretrigger_pct; /* capture kept before the first DTR/RTS edge, percent */
     double threshold_v, sample_rate_hz;
     double tail_ms;          /* capture kept running after the last event */
     double settle_ms;        /* lines stable this long before the truth table is checked */

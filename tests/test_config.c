@@ -601,9 +601,65 @@ Test(lab_errors, bridge_flag_not_a_boolean)
                "bridges.br.both_lines_one_request", "expected true or false, got 'maybe'");
 }
 
-Test(lab_errors, board_port_not_sim)
+Test(lab_errors, real_port_needs_a_real_analyzer)
 {
-    check_edit("    port: sim\n", "    port: /dev/ttyUSB0\n", 44, "boards.bb", "port '/dev/ttyUSB0' is not supported yet");
+    check_edit("    port: sim\n", "    port: /dev/ttyUSB0\n", 44, "boards.bb", "port '/dev/ttyUSB0' needs analyzer kind 'sigrok'");
+}
+
+Test(lab_errors, port_neither_sim_nor_a_device)
+{
+    check_edit("    port: sim\n", "    port: COM3\n", 44, "boards.bb",
+               "port 'COM3': expected sim, a device path (/dev/serial/by-id/...) or usb:VID:PID[:SERIAL]");
+}
+
+#define REAL_ANALYZER                                                                                              \
+    "    analyzer: {kind: sigrok, driver: fx2lafw, config: \"samplerate=4M\", channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", " \
+    "threshold_v: 1.5, tail_ms: 20, settle_ms: 0.1, transient_max_ms: 200}\n"
+
+static const char *const SIM_ANALYZER =
+    "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20, settle_ms: 0.1, "
+    "transient_max_ms: 200}\n";
+
+/* A real board: a USB match and fx2lafw, as sigrok-cli spells it. */
+Test(lab_errors, real_board_loads)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: usb:10c4:ea60\n");
+    char *text = edit(a, SIM_ANALYZER, REAL_ANALYZER);
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    free(a), free(text);
+    struct lab lab;
+    int rc = lab_load(&lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+    const struct analyzer_cfg *an = &lab.boards[0].analyzer;
+    cr_assert_str_eq(lab.boards[0].port, "usb:10c4:ea60");
+    cr_assert_str_eq(an->kind, "sigrok");
+    cr_assert_str_eq(an->driver, "fx2lafw");
+    cr_assert_str_eq(an->channels, "D0=DTR,D1=RTS,D2=EN,D3=IO0");
+    cr_assert_float_eq(an->pretrigger_pct, 20, 1e-9);
+    lab_free(&lab);
+}
+
+static void check_real_edit(const char *old, const char *repl, const char *key_path, const char *reason)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: /dev/serial/by-id/usb-x\n");
+    char *b = edit(a, SIM_ANALYZER, REAL_ANALYZER);
+    char *text = edit(b, old, repl);
+    char copy[sizeof LAB_OK + 512];
+    snprintf(copy, sizeof copy, "%s", text);
+    free(a), free(b), free(text);
+    check_lab_error(copy, 45, key_path, reason);
+}
+
+Test(lab_errors, real_analyzer_malformed)
+{
+    check_real_edit("channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\"", "channels: \"D0=DTR\"", "boards.bb.analyzer",
+                    "DTR and RTS must be mapped");
+    check_real_edit("channels: \"D0=DTR,", "channels: \"D0=CTS,", "boards.bb.analyzer", "unknown channel 'CTS'");
+    check_real_edit("config: \"samplerate=4M\"", "config: \"samplerate=fast\"", "boards.bb.analyzer", "samplerate");
+    check_real_edit("driver: fx2lafw, ", "", "boards.bb.analyzer", "missing key 'driver'");
+    check_real_edit("kind: sigrok,", "kind: saleae,", "boards.bb.analyzer", "kind 'saleae': expected sim (the virtual lab) or sigrok");
 }
 
 Test(lab_errors, missing_boards_section)

@@ -1,0 +1,112 @@
+/* One run on real hardware (DESIGN.md §7): the logic analyzer captures
+ * through libsigrok while the serial port plays the scenario; then the op
+ * log is moved onto the capture's clock and every analyzer runs, as on the
+ * virtual lab. */
+#include "realrun.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../analyzers/uart.h"
+#include "capture_live.h"
+
+#define STREAM_TIMEOUT_MS 5000
+
+const struct host_profile real_host = {.name = "local", .os = OS_LINUX};
+
+/* The first op that moved a line: the edge the capture triggered on. */
+static int first_line_op(const struct op_record *log, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strchr("DRUOC", log[i].label[0]) != NULL)
+            return (int)i;
+    return -1;
+}
+
+/* Host CLOCK_MONOTONIC → the trace's time: with a trigger, the trigger
+ * edge sits at the midpoint of the op that caused it (capture_live.h);
+ * without one, sample 0 is at the capture's t0 bound. */
+static void align_op_log(struct op_record *log, size_t n, const struct live_timing *t)
+{
+    int cause = t->triggered ? first_line_op(log, n) : -1;
+    int64_t host_at_zero = t->t0_ns;
+    if (cause >= 0)
+        host_at_zero = (log[cause].t_before_ns + log[cause].t_after_ns) / 2 - t->trigger_t_ns;
+    for (size_t i = 0; i < n; i++) {
+        log[i].t_before_ns -= host_at_zero;
+        log[i].t_after_ns -= host_at_zero;
+    }
+}
+
+static int copy_trace(const struct trace *from, struct run_buffers *rb, char *why, size_t len)
+{
+    if (from->n > MATRIX_MAX_EDGES) {
+        snprintf(why, len, "the capture has %zu edges, more than the %d a run holds", from->n, MATRIX_MAX_EDGES);
+        return -1;
+    }
+    rb->tr = *from;
+    rb->tr.edges = rb->edges;
+    rb->tr.cap = MATRIX_MAX_EDGES;
+    if (from->n > 0) /* an edgeless capture may have no storage at all */
+        memcpy(rb->edges, from->edges, from->n * sizeof *from->edges);
+    rb->tr.en_v = (struct analog){.v = rb->en_v, .cap = MATRIX_MAX_ANALOG};
+    return 0;
+}
+
+/* Capture while the port plays the scenario; the trace lands in rb. */
+static int capture_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
+                       const struct serial_sys *sys, struct run_buffers *rb, struct live_timing *timing, char *why,
+                       size_t len)
+{
+    struct live_config cfg;
+    if (live_config_parse(b->analyzer.driver, b->analyzer.config, b->analyzer.channels, &cfg, why, len) != 0)
+        return -1;
+    cfg.trigger = 1;
+    cfg.pretrigger_pct = b->analyzer.pretrigger_pct;
+    struct live_capture *cap = live_capture_start(sr, &cfg, why, len);
+    if (cap == NULL)
+        return -1;
+    int rc = live_capture_wait_streaming(cap, STREAM_TIMEOUT_MS);
+    if (rc != 0)
+        snprintf(why, len, "%s: no samples within %d ms", b->analyzer.driver, STREAM_TIMEOUT_MS);
+    struct port *port = rc == 0 ? port_serial_new(b->port, sys, why, len) : NULL;
+    if (port != NULL) {
+        rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+        port_serial_free(port); /* closes it if the scenario left it open */
+        serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
+    } else {
+        rc = -1;
+    }
+    char cap_why[320];
+    struct trace tr;
+    if (live_capture_finish_timed(cap, 1, &tr, timing, cap_why, sizeof cap_why) != 0) {
+        if (rc == 0)
+            snprintf(why, len, "%s", cap_why);
+        return -1;
+    }
+    if (rc == 0)
+        rc = copy_trace(&tr, rb, why, len);
+    free(tr.edges);
+    return rc;
+}
+
+void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
+                   const struct serial_sys *sys, struct run_buffers *rb)
+{
+    char why[320] = "";
+    struct live_timing timing;
+    rb->n_log = rb->uart_len = 0;
+    if (capture_run(sr, b, s, sys, rb, &timing, why, sizeof why) != 0)
+        return matrix_infrastructure_error(&rb->a, why);
+    align_op_log(rb->log, rb->n_log, &timing);
+    rb->tr.threshold_v = b->analyzer.threshold_v;
+    int has_rx = trace_has(&rb->tr, CH_RX);
+    rb->uart_len = has_rx ? uart_decode(&rb->tr, b->chip->baud, rb->uart, MATRIX_MAX_UART) : 0;
+    struct op_log log = {rb->log, rb->n_log};
+    struct board_model bm = board_model_of(b);
+    if (analyze_run(&rb->tr, &log, &bm, has_rx ? rb->uart : NULL, rb->uart_len, s->expected, &rb->a, why,
+                    sizeof why) != 0)
+        matrix_infrastructure_error(&rb->a, why);
+}

@@ -1,0 +1,24 @@
+/* One run of a scenario on a real board: serial port + live capture. */
+#ifndef RESETLAB_REALRUN_H
+#define RESETLAB_REALRUN_H
+
+#include "matrix.h"
+#include "serial.h"
+#include "sigrok.h"
+
+/* Captures with the board's analyzer (libsigrok, triggered on the first
+ * DTR/RTS edge) while its port (`sys`: NULL = the real OS) plays the
+ * scenario, aligns the op log to the capture and analyzes; rb->a gets the
+ * verdict, or an infrastructure error (port or analyzer missing, ...). */
+void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
+                   const struct serial_sys *sys, struct run_buffers *rb);
+
+/* The host a real board runs on: this machine. */
+extern const struct host_profile real_host;
+
+static inline int board_is_real(const struct board_profile *b)
+{
+    return b->port[0] != '\0' && b->port[0] != 's'; /* "sim", else a device path or usb: match */
+}
+
+#endif

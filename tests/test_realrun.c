@@ -1,0 +1,160 @@
+/* A run on "real hardware" end to end, with what this machine has: the
+ * serial port through a fake OS layer (a seam under the backend) and the
+ * logic analyzer as libsigrok's demo driver. The demo's lines do not follow
+ * the port, so the analysis judges a board that never resets: the point is
+ * the plumbing — capture around the sequence, op log aligned to the
+ * capture's clock, every analyzer run, errors as infrastructure. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "../harness/realrun.h"
+#include "helpers.h"
+
+static struct run_buffers rb;
+static int bits_now, n_set, n_bis, n_bic, n_writes, opened;
+
+static int fake_open(const char *path, void **handle, char *why, size_t len)
+{
+    (void)path, (void)why, (void)len;
+    *handle = &bits_now;
+    bits_now = TIOCM_DTR | TIOCM_RTS; /* Linux raises both in open(2) */
+    opened++;
+    return 0;
+}
+static int fake_close(void *h) { (void)h; return 0; }
+static int fake_exclusive(void *h) { (void)h; return 0; }
+static int fake_get_bits(void *h, int *bits) { (void)h; *bits = bits_now; return 0; }
+static int fake_set_bits(void *h, int bits) { (void)h; bits_now = bits; n_set++; return 0; }
+static int fake_bis(void *h, int bits) { (void)h; bits_now |= bits; n_bis++; return 0; }
+static int fake_bic(void *h, int bits) { (void)h; bits_now &= ~bits; n_bic++; return 0; }
+static int fake_write(void *h, const uint8_t *b, size_t n) { (void)h, (void)b, (void)n; n_writes++; return 0; }
+/* One CP2102 on USB, as sysfs would describe it. */
+static int fake_list(struct serial_port_info *out, int max)
+{
+    if (max < 1)
+        return 0;
+    memset(out, 0, sizeof *out);
+    snprintf(out->path, sizeof out->path, "/dev/ttyUSB7");
+    out->transport = SERIAL_USB;
+    out->vid = 0x10c4, out->pid = 0xea60;
+    snprintf(out->serial, sizeof out->serial, "0001");
+    return 1;
+}
+
+static const struct serial_sys fake_sys = {fake_open,  fake_close, fake_exclusive, fake_get_bits, fake_set_bits,
+                                           fake_bis,   fake_bic,   fake_write,     fake_list};
+
+TestSuite(realrun, .init = suite_lab_setup, .fini = suite_lab_teardown);
+
+/* The devkitc as if on a real port (a USB match, found in the fake port
+ * list) and a real analyzer (the demo driver). */
+static struct board_profile demo_board(const char *pattern)
+{
+    struct board_profile b = *lab_board(&suite_lab, "devkitc");
+    snprintf(b.port, sizeof b.port, "usb:10c4:ea60");
+    snprintf(b.analyzer.kind, sizeof b.analyzer.kind, "sigrok");
+    snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "demo");
+    snprintf(b.analyzer.config, sizeof b.analyzer.config, "samplerate=1M:pattern=%s", pattern);
+    snprintf(b.analyzer.channels, sizeof b.analyzer.channels, "D0=DTR,D1=RTS,D2=EN,D3=IO0");
+    b.analyzer.pretrigger_pct = 20;
+    b.analyzer.tail_ms = 150; /* the demo hands over its samples every 100 ms: wait past that before stopping */
+    return b;
+}
+
+Test(realrun, a_scenario_runs_captured_aligned_and_analyzed)
+{
+    char lock_dir[] = "/tmp/resetlab-locks-XXXXXX";
+    cr_assert_not_null(mkdtemp(lock_dir));
+    setenv("RESETLAB_LOCK_DIR", lock_dir, 1);
+    struct board_profile b = demo_board("all-high");
+    cr_assert(board_is_real(&b));
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-tight"), &fake_sys, &rb);
+    sigrok_free(sr);
+    cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
+    /* esptool-tight: O, U0,0, U1,1, U0,1, W0.1, U1,0, W0.05, U0,0, D0, S, W0.1: one TIOCMSET per U */
+    cr_assert_eq(opened, 1);
+    cr_assert_eq(n_set, 5, "%d TIOCMSETs", n_set);
+    cr_assert_eq(n_writes, 1, "the SYNC probe");
+    /* the demo's lines never move: no reset, so the download expectation fails, for that reason */
+    cr_assert_eq(rb.a.n_resets, 0);
+    cr_assert_eq(rb.a.verdict, VERDICT_FAIL);
+    cr_assert_str_eq(rb.a.findings[0].kind, "no-reset", "%s", rb.a.findings[0].message);
+    /* the op log now runs on the capture's clock: inside it, in order, 0.1 s waits kept */
+    cr_assert_gt(rb.n_log, 8);
+    for (size_t i = 0; i < rb.n_log; i++) {
+        cr_assert_geq(rb.log[i].t_before_ns, 0, "op %zu (%s) at %lld ns", i, rb.log[i].label,
+                      (long long)rb.log[i].t_before_ns);
+        cr_assert_leq(rb.log[i].t_after_ns, rb.tr.t_end_ns, "op %zu ends after the capture", i);
+    }
+    int64_t wait = rb.log[4].t_after_ns - rb.log[4].t_before_ns;
+    cr_assert_str_eq(rb.log[4].label, "W0.1");
+    cr_assert(wait >= 100000000 && wait < 150000000, "W0.1 took %lld ns", (long long)wait);
+    cr_assert_float_eq(rb.tr.sample_rate_hz, 1e6, 1e-6);
+    cr_assert(trace_has(&rb.tr, CH_DTR) && trace_has(&rb.tr, CH_EN) && !trace_has(&rb.tr, CH_RX));
+}
+
+/* A capture busier than a run holds (the demo's counter toggles D0 every
+ * sample) is an infrastructure error, not a board failure. */
+Test(realrun, a_capture_too_busy_is_an_infrastructure_error)
+{
+    struct board_profile b = demo_board("incremental");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-hard-reset"), &fake_sys, &rb);
+    sigrok_free(sr);
+    cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
+    cr_assert_str_eq(rb.a.findings[0].kind, "infrastructure");
+    cr_assert(strstr(rb.a.findings[0].message, "more than the 4096 a run holds") != NULL, "%s", rb.a.findings[0].message);
+}
+
+/* No such analyzer: the run says so, once. */
+Test(realrun, a_missing_analyzer_is_an_infrastructure_error)
+{
+    struct board_profile b = demo_board("all-high");
+    snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "nosuchanalyzer");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-tight"), &fake_sys, &rb);
+    sigrok_free(sr);
+    cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
+    cr_assert(strstr(rb.a.findings[0].message, "no driver 'nosuchanalyzer'") != NULL, "%s", rb.a.findings[0].message);
+}
+
+/* `resetlab run` on a lab with a real board: it runs on "local", and on a
+ * machine without that board every run is an infrastructure error that
+ * says what is missing; the simulated boards run as ever. */
+Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
+{
+    char src[512], out[1 << 15], err[4096], path[256], args[700];
+    char *lab = slurp(src_path("boards.yaml", src, sizeof src), NULL);
+    cr_assert_not_null(lab);
+    size_t len = strlen(lab) + 1024;
+    char *text = malloc(len);
+    snprintf(text, len,
+             "%s  bench-devkitc:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
+             "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
+             "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: usb:10c4:ea61:nosuchserial\n"
+             "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=1M:pattern=all-high\", "
+             "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 150, settle_ms: 0.1, "
+             "transient_max_ms: 200}\n",
+             lab);
+    write_temp(text, ".yaml", path, sizeof path);
+    free(lab), free(text);
+    snprintf(args, sizeof args,
+             "run --boards %s --board bench-devkitc --board devkitc --scenario esptool-tight --iterations 2 "
+             "--out /tmp/resetlab-realrun-cli",
+             path);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
+    cr_assert(strstr(out, " local\n") != NULL, "no 'local' column:\n%s", out);
+    cr_assert(strstr(out, "bench-devkitc / local / esptool-tight: download 0, flash 0, no-reset 0, marginal 0, errors 2; "
+                          "no serial port matches usb:10c4:ea61:nosuchserial") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "devkitc                esptool-tight            download       100.0%") != NULL, "%s", out);
+    cr_assert_eq(system("rm -rf /tmp/resetlab-realrun-cli"), 0);
+}
