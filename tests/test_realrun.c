@@ -55,6 +55,11 @@ static struct board_profile demo_board(const char *pattern)
 {
     struct board_profile b = *lab_board(&suite_lab, "devkitc");
     snprintf(b.port, sizeof b.port, "usb:10c4:ea60");
+    /* each test its own lock directory: tests run in parallel on the same fake port */
+    static char lock_dir[64];
+    snprintf(lock_dir, sizeof lock_dir, "/tmp/resetlab-locks-XXXXXX");
+    cr_assert_not_null(mkdtemp(lock_dir));
+    setenv("RESETLAB_LOCK_DIR", lock_dir, 1);
     snprintf(b.analyzer.kind, sizeof b.analyzer.kind, "sigrok");
     snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "demo");
     snprintf(b.analyzer.config, sizeof b.analyzer.config, "samplerate=1M:pattern=%s", pattern);
@@ -66,9 +71,6 @@ static struct board_profile demo_board(const char *pattern)
 
 Test(realrun, a_scenario_runs_captured_aligned_and_analyzed)
 {
-    char lock_dir[] = "/tmp/resetlab-locks-XXXXXX";
-    cr_assert_not_null(mkdtemp(lock_dir));
-    setenv("RESETLAB_LOCK_DIR", lock_dir, 1);
     struct board_profile b = demo_board("all-high");
     cr_assert(board_is_real(&b));
     struct sigrok *sr = sigrok_new(NULL, 0);
@@ -157,4 +159,36 @@ Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
               "%s", out);
     cr_assert(strstr(out, "devkitc                esptool-tight            download       100.0%") != NULL, "%s", out);
     cr_assert_eq(system("rm -rf /tmp/resetlab-realrun-cli"), 0);
+}
+
+/* A real run kept as a capture: the RX line comes from the capture itself
+ * (no byte times as on the virtual lab); reading it back gives the trace. */
+Test(realrun, a_real_run_is_kept_as_a_capture)
+{
+    struct board_profile b = demo_board("walking-one");
+    snprintf(b.analyzer.channels, sizeof b.analyzer.channels, "D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX");
+    snprintf(b.analyzer.config, sizeof b.analyzer.config, "samplerate=2k:pattern=walking-one");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    const struct scenario *s = lab_scenario(&suite_lab, "esptool-hard-reset");
+    real_run_once(sr, &b, s, &fake_sys, &rb);
+    cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
+    cr_assert(trace_has(&rb.tr, CH_RX) && rb.tr.n > 0, "%zu edges", rb.tr.n);
+    char dir[] = "/tmp/resetlab-realcap-XXXXXX", path[256], err[320];
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/real.sr", dir);
+    cr_assert_eq(matrix_write_capture(sr, NULL, &b, &real_host, s, 0, 0, &rb, path, err, sizeof err), 0, "%s", err);
+    struct trace back;
+    cr_assert_eq(sigrok_read(sr, path, NULL, 0, &back, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+    cr_assert_eq(back.present, rb.tr.present, "channels %#x, the run had %#x", back.present, rb.tr.present);
+    cr_assert_eq(back.n, rb.tr.n, "%zu edges read back, the run had %zu", back.n, rb.tr.n);
+    for (size_t i = 0; i < back.n; i++)
+        cr_assert(back.edges[i].t_ns == rb.tr.edges[i].t_ns && back.edges[i].channel == rb.tr.edges[i].channel &&
+                      back.edges[i].level == rb.tr.edges[i].level,
+                  "edge %zu differs", i);
+    free(back.edges);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
 }
