@@ -97,6 +97,19 @@ static void read_into(const char *path, char *buf, size_t len)
     unlink(path);
 }
 
+const char *expect_bad_input(const char *args, const char *want)
+{
+    static char out[1 << 16], err[1 << 14];
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    int lines = 0;
+    for (const char *p = err; *p; p++)
+        lines += *p == '\n';
+    cr_expect_eq(rc, 2, "`resetlab %s` exited %d (stderr: %s)", args, rc, err);
+    cr_expect_eq(lines, 1, "`resetlab %s` stderr: %s", args, err);
+    cr_expect(strstr(err, want) != NULL, "`resetlab %s` stderr %s lacks '%s'", args, err, want);
+    return err;
+}
+
 int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len)
 {
     const char *bin = getenv("RESETLAB_BIN");

@@ -20,6 +20,10 @@ void load_shipped_lab(struct lab *lab);
  * and stderr into the buffers; returns the exit status. */
 int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len);
 
+/* Bad input: `resetlab args` exits 2 with exactly one line on stderr that
+ * contains `want`. Returns that stderr (a buffer of its own). */
+const char *expect_bad_input(const char *args, const char *want);
+
 /* Under AddressSanitizer, fails the test when memory is unreachable now:
  * Criterion ignores the exit status LeakSanitizer gives a worker at exit,
  * so a leak would otherwise only be printed. A no-op in normal builds. */

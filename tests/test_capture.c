@@ -207,17 +207,6 @@ Test(capture, sr_vcd_and_csv_of_the_same_trace_agree)
     cr_assert(strstr(fa, "\"outcome\": \"download\"") && strstr(fa, "\"en_release_ms\": 13.86"), "%s", fa);
 }
 
-static void expect_one_error_line(const char *args, const char *want)
-{
-    int rc = run_cli(args, out, sizeof out, err, sizeof err);
-    cr_expect_eq(rc, 2, "`resetlab %s` exited %d (stderr %s)", args, rc, err);
-    int lines = 0;
-    for (const char *p = err; *p; p++)
-        lines += *p == '\n';
-    cr_expect_eq(lines, 1, "`resetlab %s` stderr: %s", args, err);
-    cr_expect(strstr(err, want) != NULL, "`resetlab %s` stderr %s lacks '%s'", args, err, want);
-}
-
 /* A zip with one stored file, hello.txt: a zip, but not a sigrok session. */
 static const unsigned char not_a_session[] = {
     0x50, 0x4b, 0x03, 0x04, 0x0a, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x86, 0xa6, 0x10, 0x36, 2, 0, 0, 0, 2, 0, 0, 0, 9, 0,
@@ -245,26 +234,26 @@ Test(capture, malformed_files_are_one_error_line)
     write_bytes(path, sr, len / 2);
     free(sr);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_one_error_line(args, "not a readable sigrok session (.sr)");
+    expect_bad_input(args, "not a readable sigrok session (.sr)");
 
     snprintf(path, sizeof path, "%s/hello.sr", dir);
     write_bytes(path, not_a_session, sizeof not_a_session);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_one_error_line(args, "not a readable sigrok session (.sr)");
+    expect_bad_input(args, "not a readable sigrok session (.sr)");
 
     snprintf(path, sizeof path, "%s/text.sr", dir);
     write_bytes(path, "just text\n", 10);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_one_error_line(args, "not a readable sigrok session");
+    expect_bad_input(args, "not a readable sigrok session");
 
     static const char vcd[] = "$timescale 1 us $end\n$scope module top $end\n$var wire 1 ! A $end\n"
                               "$var wire 1 \" B $end\n$upscope $end\n$enddefinitions $end\n#0 1! 1\"\n#100 0!\n#200\n";
     snprintf(path, sizeof path, "%s/unnamed.vcd", dir);
     write_bytes(path, vcd, sizeof vcd - 1);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_one_error_line(args, "no channel for DTR (the file has: A, B)");
+    expect_bad_input(args, "no channel for DTR (the file has: A, B)");
     snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,C=RTS", path);
-    expect_one_error_line(args, "no logic channel 'C' (the file has: A, B)");
+    expect_bad_input(args, "no logic channel 'C' (the file has: A, B)");
     /* mapped, it reads: A and B are DTR and RTS, the rest absent */
     snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,B=RTS", path);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
@@ -273,39 +262,39 @@ Test(capture, malformed_files_are_one_error_line)
     snprintf(path, sizeof path, "%s/plain.csv", dir);
     write_bytes(path, "1,1\n0,1\n", 8);
     snprintf(args, sizeof args, "analyze %s --board devkitc --map 0=DTR,1=RTS", path);
-    expect_one_error_line(args, "does not say its sample rate: give --samplerate HZ");
+    expect_bad_input(args, "does not say its sample rate: give --samplerate HZ");
     snprintf(args, sizeof args, "analyze %s --board devkitc --map 0=DTR,1=RTS --samplerate 1000000", path);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
 
-    expect_one_error_line("analyze /nonexistent/x.sr --board devkitc", "/nonexistent/x.sr: No such file");
+    expect_bad_input("analyze /nonexistent/x.sr --board devkitc", "/nonexistent/x.sr: No such file");
     snprintf(path, sizeof path, "%s/notes.txt", dir);
     write_bytes(path, "x", 1);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_one_error_line(args, "unknown capture format '.txt' (use .sr, .vcd or .csv)");
+    expect_bad_input(args, "unknown capture format '.txt' (use .sr, .vcd or .csv)");
 }
 
 Test(capture, bad_options_are_one_error_line)
 {
     char path[512], args[1200];
     record("devkitc", "native-linux", "esptool-classic", 4, "opts", path, sizeof path);
-    expect_one_error_line("analyze", "which capture?");
+    expect_bad_input("analyze", "which capture?");
     snprintf(args, sizeof args, "analyze %s --board nope", path);
-    expect_one_error_line(args, "unknown board 'nope'");
+    expect_bad_input(args, "unknown board 'nope'");
     snprintf(args, sizeof args, "analyze %s --expect sometimes", path);
-    expect_one_error_line(args, "--expect must be download, flash or no-reset");
+    expect_bad_input(args, "--expect must be download, flash or no-reset");
     snprintf(args, sizeof args, "analyze %s --map DTR", path);
-    expect_one_error_line(args, "--map: 'DTR' is not FILECHANNEL=CHANNEL");
+    expect_bad_input(args, "--map: 'DTR' is not FILECHANNEL=CHANNEL");
     snprintf(args, sizeof args, "analyze %s --map D0=CTS", path);
-    expect_one_error_line(args, "--map: unknown channel 'CTS'");
+    expect_bad_input(args, "--map: unknown channel 'CTS'");
     snprintf(args, sizeof args, "analyze %s --map D0=DTR,D1=DTR", path);
-    expect_one_error_line(args, "--map: DTR is mapped twice");
+    expect_bad_input(args, "--map: DTR is mapped twice");
     snprintf(args, sizeof args, "analyze %s --frob", path);
-    expect_one_error_line(args, "unknown option '--frob'");
+    expect_bad_input(args, "unknown option '--frob'");
     snprintf(args, sizeof args, "analyze %s %s", path, path);
-    expect_one_error_line(args, "one capture file at a time");
+    expect_bad_input(args, "one capture file at a time");
     snprintf(args, sizeof args, "analyze %s --samplerate fast", path);
-    expect_one_error_line(args, "--samplerate needs a rate in Hz");
-    expect_one_error_line("run --captures some", "--captures must be failing, all or none");
+    expect_bad_input(args, "--samplerate needs a rate in Hz");
+    expect_bad_input("run --captures some", "--captures must be failing, all or none");
     cr_assert_eq(run_cli("analyze --help", out, sizeof out, err, sizeof err), 0);
     cr_assert(strstr(out, "--map SPEC") && strstr(out, "exit status"), "%s", out);
     cr_assert_eq(run_cli("help analyze", out, sizeof out, err, sizeof err), 0);
@@ -326,8 +315,8 @@ Test(capture, broken_op_log_names_file_and_line)
     write_bytes(meta, text, len);
     free(text);
     snprintf(args, sizeof args, "analyze %s", path);
-    expect_one_error_line(args, "unknown key 't_after_nx'");
-    cr_assert(strstr(err, "broken.yaml:9: ops[0]") != NULL, "%s", err);
+    const char *stderr_text = expect_bad_input(args, "unknown key 't_after_nx'");
+    cr_assert(strstr(stderr_text, "broken.yaml:9: ops[0]") != NULL, "%s", stderr_text);
 }
 
 /* run --captures failing keeps only the runs that failed. */

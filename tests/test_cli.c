@@ -9,23 +9,6 @@
 
 static char out[1 << 16], err[1 << 14];
 
-static int lines_in(const char *s)
-{
-    int n = 0;
-    for (; *s; s++)
-        n += *s == '\n';
-    return n;
-}
-
-/* Bad input: exit 2 and exactly one line on stderr that contains `want`. */
-static void expect_bad_input(const char *args, const char *want)
-{
-    int rc = run_cli(args, out, sizeof out, err, sizeof err);
-    cr_expect_eq(rc, 2, "`resetlab %s` exited %d (stderr: %s)", args, rc, err);
-    cr_expect_eq(lines_in(err), 1, "`resetlab %s` stderr: %s", args, err);
-    cr_expect(strstr(err, want) != NULL, "`resetlab %s` stderr %s lacks '%s'", args, err, want);
-}
-
 Test(cli, help_and_version)
 {
     cr_assert_eq(run_cli("--help", out, sizeof out, err, sizeof err), 0);
