@@ -107,23 +107,11 @@ static void print_truth_and_rc(const struct board_profile *b, struct cell_stats 
         *sound = 0;
         return;
     }
-    /* each distinct diagnosis once, with the runs of every scenario that showed it */
-    for (int i = 0; i < n; i++)
-        for (int d = 0; d < cells[i].n_diag; d++) {
-            int seen = 0, count = 0, in = 0;
-            for (int j = 0; j < i && !seen; j++)
-                for (int e = 0; e < cells[j].n_diag; e++)
-                    seen |= same_diagnosis(&cells[j].diag[e], &cells[i].diag[d]);
-            for (int j = i; j < n && !seen; j++)
-                for (int e = 0; e < cells[j].n_diag; e++)
-                    if (same_diagnosis(&cells[j].diag[e], &cells[i].diag[d])) {
-                        count += cells[j].diag_count[e];
-                        in++;
-                    }
-            if (!seen)
-                printf("  %s %s (%d of %d runs, in %d of %d scenarios)\n", shown++ ? "      " : "board:",
-                       cells[i].diag[d].message, count, runs, in, n);
-        }
+    struct board_diagnoses bd;
+    board_diagnoses(cells, n, b->name, &bd);
+    for (int k = 0; k < bd.n; k++, shown++)
+        printf("  %s %s (%d of %d runs, in %d of %d scenarios)\n", shown ? "      " : "board:", bd.diag[k].message,
+               bd.runs[k], runs, bd.cells[k], n);
     if (shown == 0)
         printf("  board: follows the %s table in all %d runs; EN RC as designed\n", b->circuit->name, runs);
     *sound = shown == 0;

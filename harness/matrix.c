@@ -393,26 +393,15 @@ static void print_diagnoses(FILE *out, const struct pick *p, struct cell_stats *
     int shown = 0;
     for (int b = 0; b < p->n_boards; b++) {
         const char *name = p->boards[b]->name;
-        struct finding seen[16];
-        int count[16] = {0}, n_seen = 0, runs = 0;
-        for (int i = 0; i < n_cells; i++) {
-            if (cells[i].board != name)
-                continue;
-            runs += cells[i].runs;
-            for (int d = 0; d < cells[i].n_diag; d++) {
-                int k = 0;
-                while (k < n_seen && !same_diagnosis(&seen[k], &cells[i].diag[d]))
-                    k++;
-                if (k == n_seen && n_seen < 16)
-                    seen[n_seen++] = cells[i].diag[d];
-                if (k < 16)
-                    count[k] += cells[i].diag_count[d];
-            }
-        }
-        for (int k = 0; k < n_seen; k++) {
+        int runs = 0;
+        for (int i = 0; i < n_cells; i++)
+            runs += strcmp(cells[i].board, name) == 0 ? cells[i].runs : 0;
+        struct board_diagnoses bd;
+        board_diagnoses(cells, n_cells, name, &bd);
+        for (int k = 0; k < bd.n; k++) {
             if (!shown++)
                 fprintf(out, "\nboard diagnoses (truth table, EN RC), from every run, passing or not:\n");
-            fprintf(out, "  %s: %s (%d of %d runs)\n", name, seen[k].message, count[k], runs);
+            fprintf(out, "  %s: %s (%d of %d runs)\n", name, bd.diag[k].message, bd.runs[k], runs);
         }
     }
 }

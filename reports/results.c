@@ -51,6 +51,26 @@ int same_diagnosis(const struct finding *a, const struct finding *b)
 }
 
 /* Each distinct diagnosis once per run; its first message stands for all. */
+void board_diagnoses(const struct cell_stats *cells, int n_cells, const char *board, struct board_diagnoses *out)
+{
+    memset(out, 0, sizeof *out);
+    for (int i = 0; i < n_cells; i++) {
+        if (strcmp(cells[i].board, board) != 0)
+            continue;
+        for (int d = 0; d < cells[i].n_diag; d++) {
+            int k = 0;
+            while (k < out->n && !same_diagnosis(&out->diag[k], &cells[i].diag[d]))
+                k++;
+            if (k == out->n && out->n < BOARD_MAX_DIAG)
+                out->diag[out->n++] = cells[i].diag[d];
+            if (k < BOARD_MAX_DIAG) {
+                out->runs[k] += cells[i].diag_count[d];
+                out->cells[k]++;
+            }
+        }
+    }
+}
+
 static void add_diagnoses(struct cell_stats *c, const struct analysis *a)
 {
     int counted[CELL_MAX_DIAG] = {0};

@@ -42,6 +42,16 @@ int finding_is_diagnosis(const struct finding *f);
 /* The same diagnosis, figures aside. */
 int same_diagnosis(const struct finding *a, const struct finding *b);
 
+/* One board's distinct diagnoses across cells: each once, with the runs
+ * that showed it and how many cells did. */
+#define BOARD_MAX_DIAG 16
+struct board_diagnoses {
+    struct finding diag[BOARD_MAX_DIAG];
+    int runs[BOARD_MAX_DIAG], cells[BOARD_MAX_DIAG];
+    int n;
+};
+void board_diagnoses(const struct cell_stats *cells, int n_cells, const char *board, struct board_diagnoses *out);
+
 /* The finding that best explains the cell's failures; NULL when none. */
 const struct finding *cell_worst(const struct cell_stats *c);
 
