@@ -84,36 +84,6 @@ static int split_pairs(const char *spec, struct pair *out, int max, const char *
     return n;
 }
 
-/* "4M", "1.5 MHz", "24000000", "1k": a positive whole number of units.
- * (sr_parse_sizestring reads "1.5k" as 1.) `hz`: "Hz" may follow. */
-static int parse_scaled(const char *s, int hz, uint64_t *out)
-{
-    char *end;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (!isdigit((unsigned char)*s) && *s != '.')
-        return -1;
-    double v = strtod(s, &end);
-    if (end == s)
-        return -1;
-    while (*end == ' ')
-        end++;
-    double scale = 1;
-    if (*end == 'k' || *end == 'K')
-        scale = 1e3, end++;
-    else if (*end == 'M' || *end == 'm')
-        scale = 1e6, end++;
-    else if (*end == 'G' || *end == 'g')
-        scale = 1e9, end++;
-    if (hz && strncasecmp(end, "hz", 2) == 0)
-        end += 2;
-    double x = v * scale;
-    if (*end != '\0' || !(x >= 1) || x > 1e18 || x != floor(x))
-        return -1;
-    *out = (uint64_t)x;
-    return 0;
-}
-
 /* limit_time: milliseconds, "250", "250ms", "2s". */
 static int parse_ms(const char *s, uint64_t *out)
 {
@@ -152,7 +122,7 @@ static GVariant *value_variant(const struct sr_key_info *ki, const char *val, co
     switch (ki->datatype) {
     case SR_T_UINT64:
         if (ki->key == SR_CONF_SAMPLERATE) {
-            if (parse_scaled(val, 1, &u) != 0) {
+            if (sigrok_parse_scaled(val, 1, &u) != 0) {
                 snprintf(err, err_len, "%s: samplerate '%s' is not a rate (e.g. 4M, 24MHz, 1000000)", what, val);
                 return NULL;
             }
@@ -161,7 +131,7 @@ static GVariant *value_variant(const struct sr_key_info *ki, const char *val, co
                 snprintf(err, err_len, "%s: limit_time '%s' is not a time in ms (e.g. 250, 250ms, 2s)", what, val);
                 return NULL;
             }
-        } else if (parse_scaled(val, 0, &u) != 0) {
+        } else if (sigrok_parse_scaled(val, 0, &u) != 0) {
             snprintf(err, err_len, "%s: %s '%s' is not a positive count (e.g. 100000, 100k, 4M)", what, ki->id, val);
             return NULL;
         }

@@ -216,6 +216,36 @@ out:
     return rc;
 }
 
+/* "4M", "1.5 MHz", "24000000", "1k": a positive whole number of units.
+ * (sr_parse_sizestring reads "1.5k" as 1.) `hz`: "Hz" may follow. */
+int sigrok_parse_scaled(const char *s, int hz, uint64_t *out)
+{
+    char *end;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (!isdigit((unsigned char)*s) && *s != '.')
+        return -1;
+    double v = strtod(s, &end);
+    if (end == s)
+        return -1;
+    while (*end == ' ')
+        end++;
+    double scale = 1;
+    if (*end == 'k' || *end == 'K')
+        scale = 1e3, end++;
+    else if (*end == 'M' || *end == 'm')
+        scale = 1e6, end++;
+    else if (*end == 'G' || *end == 'g')
+        scale = 1e9, end++;
+    if (hz && strncasecmp(end, "hz", 2) == 0)
+        end += 2;
+    double x = v * scale;
+    if (*end != '\0' || !(x >= 1) || x > 1e18 || x != floor(x))
+        return -1;
+    *out = (uint64_t)x;
+    return 0;
+}
+
 /* ------------------------------------------------------------ mapping -- */
 
 static int our_channel(const char *name)
@@ -473,12 +503,9 @@ static uint64_t csv_comment_samplerate(FILE *f)
         const char *p = strstr(line, "Samplerate:");
         if (line[0] != ';' || p == NULL)
             continue;
-        char *end;
-        double v = strtod(p + strlen("Samplerate:"), &end);
-        while (*end == ' ')
-            end++;
-        double scale = *end == 'k' ? 1e3 : *end == 'M' ? 1e6 : *end == 'G' ? 1e9 : 1;
-        rate = v > 0 ? (uint64_t)llround(v * scale) : 0;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (sigrok_parse_scaled(p + strlen("Samplerate:"), 1, &rate) != 0)
+            rate = 0;
     }
     rewind(f);
     return rate;

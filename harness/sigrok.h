@@ -14,6 +14,11 @@
 
 struct sigrok; /* one libsigrok context, reused for many files */
 
+/* "4M", "1.5 MHz", "24000000", "1k": a positive whole number of units, as
+ * sigrok-cli's configs and sigrok's CSV comments write rates; "Hz" may
+ * follow when `hz`. (sr_parse_sizestring reads "1.5k" as 1.) 0 or -1. */
+int sigrok_parse_scaled(const char *s, int hz, uint64_t *out);
+
 struct sigrok *sigrok_new(char *err, size_t err_len);
 void sigrok_free(struct sigrok *s);
 
