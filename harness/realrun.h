@@ -2,6 +2,8 @@
 #ifndef RESETLAB_REALRUN_H
 #define RESETLAB_REALRUN_H
 
+#include <string.h>
+
 #include "matrix.h"
 #include "serial.h"
 #include "sigrok.h"
@@ -16,9 +18,10 @@ void real_run_once(struct sigrok *sr, const struct board_profile *b, const struc
 /* The host a real board runs on: this machine. */
 extern const struct host_profile real_host;
 
+/* The loader's rule: a port is "sim", or a device path or usb: match. */
 static inline int board_is_real(const struct board_profile *b)
 {
-    return b->port[0] != '\0' && b->port[0] != 's'; /* "sim", else a device path or usb: match */
+    return strcmp(b->port, "sim") != 0;
 }
 
 #endif
