@@ -279,13 +279,6 @@ static int find_named(struct ydoc *y, yaml_node_t *m, const char *path, const ch
     return yfail(y, ymap_get(y, m, key), path, "unknown %s '%s'", what, name);
 }
 
-/* An optional number in [lo, hi]: absent leaves *out as it is. */
-static int yopt_range(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, double lo, double hi,
-                      double *out)
-{
-    return ymap_get(y, m, key) == NULL ? 0 : yget_range(y, m, path, key, lo, hi, out);
-}
-
 /* The virtual analyzer: rate and threshold here, the rest is physics. */
 static int load_sim_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, double vdd, struct analyzer_cfg *a)
 {

@@ -238,6 +238,14 @@ int yopt_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const ch
     return yget_bool(y, map, path, key, out);
 }
 
+int yopt_range(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double lo, double hi,
+               double *out)
+{
+    if (ymap_get(y, map, key) == NULL)
+        return 0;
+    return yget_range(y, map, path, key, lo, hi, out);
+}
+
 int yget_u32(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, uint32_t *out)
 {
     char kp[160];

@@ -42,6 +42,9 @@ int yopt_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const ch
 /* A number in [lo, hi]. */
 int yget_range(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double lo,
                double hi, double *out);
+/* Optional: absent leaves *out alone. */
+int yopt_range(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double lo, double hi,
+               double *out);
 /* A whole number in [0, 2^32), decimal or 0x-hex. */
 int yget_u32(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, uint32_t *out);
 char *yget_strdup(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key);
