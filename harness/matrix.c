@@ -167,6 +167,18 @@ static int keep_capture(const struct cell_sink *sink, const struct analysis *a)
     return sink != NULL && (sink->keep == KEEP_ALL || (sink->keep == KEEP_FAILING && a->verdict != VERDICT_PASS));
 }
 
+/* A real board's port, claimed for the whole cell: its lock keeps other
+ * jobs off the board between runs. NULL with the reason in `why`. */
+static struct port *claim_real_port(const struct board_profile *b, const struct cell_sink *sink, char *why,
+                                    size_t len)
+{
+    if (sink == NULL || sink->sigrok == NULL) {
+        snprintf(why, len, "a real board needs libsigrok, which is not set up for this cell");
+        return NULL;
+    }
+    return port_serial_new(b->port, sink->serial, why, len);
+}
+
 int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                 const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
                 const struct cell_sink *sink)
@@ -177,12 +189,14 @@ int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct
         return -1;
     }
     int rc = 0;
+    char claim_err[400] = "";
+    struct port *port = board_is_real(b) ? claim_real_port(b, sink, claim_err, sizeof claim_err) : NULL;
     for (int it = 0; it < iterations && rc == 0; it++) {
         uint64_t rs = run_seed(seed, b->name, h->name, s->name, it);
-        if (board_is_real(b) && (sink == NULL || sink->sigrok == NULL))
-            matrix_infrastructure_error(&rb->a, "a real board needs libsigrok, which is not set up for this cell");
+        if (board_is_real(b) && port == NULL)
+            matrix_infrastructure_error(&rb->a, claim_err);
         else if (board_is_real(b))
-            real_run_once(sink->sigrok, b, s, NULL, rb);
+            real_run_once(sink->sigrok, b, s, port, rb);
         else
             matrix_run_once(w, b, h, s, rs, rb);
         cell_add(cell, &rb->a);
@@ -197,6 +211,7 @@ int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct
                                       sink->err_len);
         }
     }
+    port_serial_free(port);
     free(rb);
     return rc;
 }
@@ -231,7 +246,7 @@ static int run_cells(const struct pick *p, const struct matrix_opts *o, struct c
                      char *err, size_t len)
 {
     char capture_err[400] = "", captures_dir[600];
-    struct cell_sink sink = {runs, o->keep_captures, captures_dir, NULL, capture_err, sizeof capture_err};
+    struct cell_sink sink = {runs, o->keep_captures, captures_dir, NULL, NULL, capture_err, sizeof capture_err};
     snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
     if (o->keep_captures != KEEP_NONE && mkdir_p(captures_dir, err, len) != 0)
         return -1;

@@ -51,6 +51,7 @@ struct cell_sink {
     enum capture_keep keep;
     const char *captures_dir;
     struct sigrok *sigrok;
+    const struct serial_sys *serial; /* real boards' ports; NULL: the OS's */
     char *err; /* a failed capture write stops the matrix with this */
     size_t err_len;
 };

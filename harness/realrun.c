@@ -56,9 +56,8 @@ static int copy_trace(const struct trace *from, struct run_buffers *rb, char *wh
 }
 
 /* Capture while the port plays the scenario; the trace lands in rb. */
-static int capture_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
-                       const struct serial_sys *sys, struct run_buffers *rb, struct live_timing *timing, char *why,
-                       size_t len)
+static int capture_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
+                       struct run_buffers *rb, struct live_timing *timing, char *why, size_t len)
 {
     struct live_config cfg;
     if (live_config_parse(b->analyzer.driver, b->analyzer.config, b->analyzer.channels, &cfg, why, len) != 0)
@@ -71,13 +70,10 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
     int rc = live_capture_wait_streaming(cap, STREAM_TIMEOUT_MS);
     if (rc != 0)
         snprintf(why, len, "%s: no samples within %d ms", b->analyzer.driver, STREAM_TIMEOUT_MS);
-    struct port *port = rc == 0 ? port_serial_new(b->port, sys, why, len) : NULL;
-    if (port != NULL) {
+    if (rc == 0) {
         rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
-        port_serial_free(port); /* closes it if the scenario left it open */
+        port_serial_close_if_open(port); /* the lock stays with the cell */
         serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
-    } else {
-        rc = -1;
     }
     char cap_why[320];
     struct trace tr;
@@ -92,13 +88,13 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
     return rc;
 }
 
-void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
-                   const struct serial_sys *sys, struct run_buffers *rb)
+void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
+                   struct run_buffers *rb)
 {
     char why[320] = "";
     struct live_timing timing;
     rb->n_log = rb->uart_len = 0;
-    if (capture_run(sr, b, s, sys, rb, &timing, why, sizeof why) != 0)
+    if (capture_run(sr, b, s, port, rb, &timing, why, sizeof why) != 0)
         return matrix_infrastructure_error(&rb->a, why);
     align_op_log(rb->log, rb->n_log, &timing);
     rb->tr.threshold_v = b->analyzer.threshold_v;

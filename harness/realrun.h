@@ -9,11 +9,12 @@
 #include "sigrok.h"
 
 /* Captures with the board's analyzer (libsigrok, triggered on the first
- * DTR/RTS edge) while its port (`sys`: NULL = the real OS) plays the
+ * DTR/RTS edge) while `port` (a claimed port_serial_new, closed) plays the
  * scenario, aligns the op log to the capture and analyzes; rb->a gets the
- * verdict, or an infrastructure error (port or analyzer missing, ...). */
-void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s,
-                   const struct serial_sys *sys, struct run_buffers *rb);
+ * verdict, or an infrastructure error (port or analyzer missing, ...).
+ * The port is closed again when it returns. */
+void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
+                   struct run_buffers *rb);
 
 /* The host a real board runs on: this machine. */
 extern const struct host_profile real_host;

@@ -24,7 +24,7 @@ struct serial_port {
     const struct serial_sys *sys;
     char path[SERIAL_PATH_MAX]; /* the resolved device */
     void *handle;               /* NULL while closed */
-    int lock_fd;                /* -1 while the port lock is not held */
+    int lock_fd;                /* the port lock, held from port_serial_new to port_serial_free */
     int64_t step_end_ns;        /* when the last step ended: the next wait's base (0: no step yet) */
     char error[384];
 };
@@ -423,19 +423,15 @@ static int serial_open(struct port *p, int lowered)
     struct serial_port *sp = serial_of(p);
     if (sp->handle)
         return fail(sp, "%s: already open", sp->path);
-    if (lock_acquire(sp) != 0)
-        return -1;
     char why[256] = "";
     if (sp->sys->open(sp->path, &sp->handle, why, sizeof why) != 0) {
         sp->handle = NULL;
         open_failure(sp, errno, why);
-        lock_release(sp);
         return -1;
     }
     if (after_open(sp, lowered) != 0) {
         sp->sys->close(sp->handle);
         sp->handle = NULL;
-        lock_release(sp);
         return -1;
     }
     step_done(sp);
@@ -451,7 +447,6 @@ static int serial_close(struct port *p)
     int rc = sp->sys->close(sp->handle);
     int e = errno;
     sp->handle = NULL;
-    lock_release(sp);
     step_done(sp);
     return rc == 0 ? 0 : fail(sp, "%s: close failed: %s", sp->path, strerror(e));
 }
@@ -566,6 +561,14 @@ struct port *port_serial_new(const char *spec, const struct serial_sys *sys, cha
     sp->lock_fd = -1;
     sp->port.ops = &port_serial_ops;
     sp->port.ctx = sp;
+    /* Locked for the port object's life, not per open: a cell's runs
+     * close and reopen the port, and another job must not slip in
+     * between them. */
+    if (lock_acquire(sp) != 0) {
+        say(err, err_len, "%s", sp->error);
+        free(sp);
+        return NULL;
+    }
     return &sp->port;
 }
 
@@ -576,7 +579,14 @@ void port_serial_free(struct port *p)
     struct serial_port *sp = serial_of(p);
     if (sp->handle)
         serial_close(p);
+    lock_release(sp);
     free(sp);
+}
+
+void port_serial_close_if_open(struct port *p)
+{
+    if (serial_of(p)->handle)
+        serial_close(p);
 }
 
 const char *port_serial_path(const struct port *p)

@@ -68,11 +68,16 @@ int serial_resolve_with(const struct serial_sys *sys, const char *spec, char *pa
                         size_t err_len);
 
 /* A closed serial port for `spec` (resolved now) through `sys` (NULL: the
- * real one). Returns NULL with one line in `err`. port_serial_free closes
- * the port if it is open. */
+ * real one), holding the port lock until port_serial_free, which also
+ * closes the port if it is open: a caller keeps one port object for a whole
+ * cell so no other resetlab job gets the board between its runs. Returns
+ * NULL with one line in `err` ("/dev/ttyUSB0 is in use by pid 1234
+ * (resetlab run ...)" when another job holds it). */
 struct port *port_serial_new(const char *spec, const struct serial_sys *sys, char *err, size_t err_len);
 void port_serial_free(struct port *p);
 const char *port_serial_path(const struct port *p);
+/* Closes the port if a scenario left it open; the lock stays. */
+void port_serial_close_if_open(struct port *p);
 
 /* The port lock's file for a device path, in $RESETLAB_LOCK_DIR, else
  * /run/lock when writable, else /tmp. */

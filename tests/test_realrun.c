@@ -7,6 +7,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -14,7 +16,21 @@
 #include "helpers.h"
 
 static struct run_buffers rb;
-static int bits_now, n_set, n_bis, n_bic, n_writes, opened;
+static int bits_now, n_set, n_bis, n_bic, n_writes, opened, unlocked_moments, n_lists;
+
+/* Whether another process could take the port lock right now: a fresh
+ * open file description conflicts with ours, as another job's would. */
+static int lock_is_free(const char *device)
+{
+    char file[512];
+    serial_lock_path(device, file, sizeof file);
+    int fd = open(file, O_RDONLY);
+    if (fd < 0)
+        return 1;
+    int free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+    close(fd);
+    return free_now;
+}
 
 static int fake_open(const char *path, void **handle, char *why, size_t len)
 {
@@ -22,9 +38,15 @@ static int fake_open(const char *path, void **handle, char *why, size_t len)
     *handle = &bits_now;
     bits_now = TIOCM_DTR | TIOCM_RTS; /* Linux raises both in open(2) */
     opened++;
+    unlocked_moments += lock_is_free(path);
     return 0;
 }
-static int fake_close(void *h) { (void)h; return 0; }
+static int fake_close(void *h)
+{
+    (void)h;
+    unlocked_moments += lock_is_free("/dev/ttyUSB7");
+    return 0;
+}
 static int fake_exclusive(void *h) { (void)h; return 0; }
 static int fake_get_bits(void *h, int *bits) { (void)h; *bits = bits_now; return 0; }
 static int fake_set_bits(void *h, int bits) { (void)h; bits_now = bits; n_set++; return 0; }
@@ -34,6 +56,7 @@ static int fake_write(void *h, const uint8_t *b, size_t n) { (void)h, (void)b, (
 /* One CP2102 on USB, as sysfs would describe it. */
 static int fake_list(struct serial_port_info *out, int max)
 {
+    n_lists++; /* a port spec resolved: a port object made */
     if (max < 1)
         return 0;
     memset(out, 0, sizeof *out);
@@ -69,13 +92,23 @@ static struct board_profile demo_board(const char *pattern)
     return b;
 }
 
+/* One run as a cell makes it: the port claimed (and locked) around it. */
+static void run_once(struct sigrok *sr, const struct board_profile *b, const char *scenario)
+{
+    char err[400];
+    struct port *port = port_serial_new(b->port, &fake_sys, err, sizeof err);
+    cr_assert_not_null(port, "%s", err);
+    real_run_once(sr, b, lab_scenario(&suite_lab, scenario), port, &rb);
+    port_serial_free(port);
+}
+
 Test(realrun, a_scenario_runs_captured_aligned_and_analyzed)
 {
     struct board_profile b = demo_board("all-high");
     cr_assert(board_is_real(&b));
     struct sigrok *sr = sigrok_new(NULL, 0);
     cr_assert_not_null(sr);
-    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-tight"), &fake_sys, &rb);
+    run_once(sr, &b, "esptool-tight");
     sigrok_free(sr);
     cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
     /* esptool-tight: O, U0,0, U1,1, U0,1, W0.1, U1,0, W0.05, U0,0, D0, S, W0.1: one TIOCMSET per U */
@@ -107,7 +140,7 @@ Test(realrun, a_capture_too_busy_is_an_infrastructure_error)
     struct board_profile b = demo_board("incremental");
     struct sigrok *sr = sigrok_new(NULL, 0);
     cr_assert_not_null(sr);
-    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-hard-reset"), &fake_sys, &rb);
+    run_once(sr, &b, "esptool-hard-reset");
     sigrok_free(sr);
     cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
     cr_assert_str_eq(rb.a.findings[0].kind, "infrastructure");
@@ -120,7 +153,7 @@ Test(realrun, a_missing_analyzer_is_an_infrastructure_error)
     struct board_profile b = demo_board("all-high");
     snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "nosuchanalyzer");
     struct sigrok *sr = sigrok_new(NULL, 0);
-    real_run_once(sr, &b, lab_scenario(&suite_lab, "esptool-tight"), &fake_sys, &rb);
+    run_once(sr, &b, "esptool-tight");
     sigrok_free(sr);
     cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
     cr_assert(strstr(rb.a.findings[0].message, "no driver 'nosuchanalyzer'") != NULL, "%s", rb.a.findings[0].message);
@@ -171,7 +204,7 @@ Test(realrun, a_real_run_is_kept_as_a_capture)
     struct sigrok *sr = sigrok_new(NULL, 0);
     cr_assert_not_null(sr);
     const struct scenario *s = lab_scenario(&suite_lab, "esptool-hard-reset");
-    real_run_once(sr, &b, s, &fake_sys, &rb);
+    run_once(sr, &b, s->name);
     cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
     cr_assert(trace_has(&rb.tr, CH_RX) && rb.tr.n > 0, "%zu edges", rb.tr.n);
     char dir[] = "/tmp/resetlab-realcap-XXXXXX", path[256], err[320];
@@ -191,4 +224,40 @@ Test(realrun, a_real_run_is_kept_as_a_capture)
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* A cell keeps the port locked from its first run to its last, through
+ * every close and reopen between runs, and lets go when it ends; a cell
+ * that finds the port taken reports every run as an infrastructure error
+ * naming the holder. */
+Test(realrun, a_cell_holds_the_port_lock_between_runs)
+{
+    struct board_profile b = demo_board("all-high");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    char err[400] = "";
+    struct cell_sink sink = {.sigrok = sr, .serial = &fake_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    const struct scenario *s = lab_scenario(&suite_lab, "esptool-hard-reset");
+    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
+    cr_assert_eq(opened, 2, "%d opens", opened);
+    cr_assert_eq(n_lists, 1, "the port was claimed %d times, not once for the cell", n_lists);
+    cr_assert_eq(unlocked_moments, 0, "the port lock was free at %d opens/closes", unlocked_moments);
+    cr_assert(lock_is_free("/dev/ttyUSB7"), "the cell kept the lock after it ended");
+    cr_assert_eq(cell.errors, 0);
+    cell_free(&cell);
+
+    struct port *holder = port_serial_new(b.port, &fake_sys, err, sizeof err);
+    cr_assert_not_null(holder, "%s", err);
+    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
+    port_serial_free(holder);
+    sigrok_free(sr);
+    cr_assert_eq(opened, 2, "a taken port was opened");
+    cr_assert_eq(cell.errors, 2);
+    char want[64];
+    snprintf(want, sizeof want, "/dev/ttyUSB7 is in use by pid %ld (", (long)getpid());
+    const struct finding *worst = cell_worst(&cell);
+    cr_assert_not_null(worst);
+    cr_assert(strstr(worst->message, want) != NULL, "%s", worst->message);
+    cell_free(&cell);
 }
