@@ -313,17 +313,44 @@ static const struct sr_channel *find_logic_channel(const struct sr_dev_inst *sdi
     return by_index;
 }
 
+static struct sr_channel *find_analog_channel(const struct sr_dev_inst *sdi, const char *want)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); want[0] && l != NULL; l = l->next) {
+        struct sr_channel *ch = l->data;
+        if (ch->type == SR_CHANNEL_ANALOG && strcasecmp(ch->name, want) == 0)
+            return ch;
+    }
+    return NULL;
+}
+
+/* The analog channel the map gives EN (A0=EN_V, or EN on an analog one). */
+static struct sr_channel *en_analog_channel(const struct live_capture *c)
+{
+    const struct channel_map *m = &c->cfg.map;
+    if (m->en_analog[0])
+        return find_analog_channel(c->sdi, m->en_analog);
+    if (m->file_name[CH_EN][0] && find_logic_channel(c->sdi, m->file_name[CH_EN]) == NULL)
+        return find_analog_channel(c->sdi, m->file_name[CH_EN]);
+    return NULL;
+}
+
 static int check_map(const struct live_capture *c, char *err, size_t err_len)
 {
     char names[256];
     logic_channel_names(c->sdi, names, sizeof names);
     if (names[0] == '\0')
         snprintf(names, sizeof names, "no logic channels");
+    if (c->cfg.map.en_analog[0] && en_analog_channel(c) == NULL) {
+        snprintf(err, err_len, "%s: the device has no analog channel '%s' for EN_V", c->cfg.driver, c->cfg.map.en_analog);
+        return -1;
+    }
     for (int ch = 0; ch < CH_COUNT; ch++) {
         const char *want = c->cfg.map.file_name[ch];
         if (want[0] == '\0' && !c->cfg.map.given)
             want = channel_name((enum channel)ch);
         if (want[0] != '\0' && find_logic_channel(c->sdi, want) != NULL)
+            continue;
+        if (ch == CH_EN && en_analog_channel(c) != NULL)
             continue;
         if (want[0] != '\0' && c->cfg.map.file_name[ch][0]) {
             snprintf(err, err_len, "%s: the device has no logic channel '%s' for %s (it has: %s)", c->cfg.driver, want,
@@ -715,7 +742,9 @@ static void release(struct live_capture *c)
         driver_use(c->drv, -1);
     g_mutex_clear(&c->lock);
     g_cond_clear(&c->cond);
-    free(c->tr.edges);
+    sigrok_trace_free(&c->tr);
+    free(c->reader.scratch);
+    free(c->reader.en_edges);
     free(c);
 }
 
@@ -744,16 +773,18 @@ struct live_capture *live_capture_start(struct sigrok *s, const struct live_conf
         release(c);
         return NULL;
     }
+    struct sr_channel *en_analog = en_analog_channel(c);
     for (GSList *l = sr_dev_inst_channels_get(c->sdi); l != NULL; l = l->next) {
         struct sr_channel *ch = l->data;
         if (ch->type != SR_CHANNEL_LOGIC) /* not read: spare the driver the work */
-            sr_dev_channel_enable(ch, FALSE);
+            sr_dev_channel_enable(ch, ch == en_analog);
     }
     if (apply_config(c, err, err_len) != 0) {
         release(c);
         return NULL;
     }
     sigrok_reader_init(&c->reader, c->what, &c->cfg.map, &c->tr);
+    c->reader.opts = cfg->read;
     int rc = sr_session_new(sigrok_context(s), &c->session);
     if (rc == SR_OK)
         rc = sr_session_dev_add(c->session, c->sdi);
@@ -815,6 +846,18 @@ int64_t live_capture_t0_ns(struct live_capture *c)
     return t0;
 }
 
+/* EN's samples before the cut go; the rest move to the new t = 0. */
+static void cut_analog(struct analog *a, int64_t cut_ns)
+{
+    if (a->n == 0)
+        return;
+    double first = ceil(((double)cut_ns - (double)a->t0_ns) / a->period_ns - 1e-9);
+    size_t drop = first <= 0 ? 0 : first >= (double)a->n ? a->n : (size_t)first;
+    memmove(a->v, a->v + drop, (a->n - drop) * sizeof *a->v);
+    a->n -= drop;
+    a->t0_ns = llround((double)a->t0_ns + (double)drop * a->period_ns) - cut_ns;
+}
+
 /* The software trigger (capture_live.h): cut the trace `pct` % of its
  * samples before its first DTR/RTS edge. */
 static void apply_trigger(struct trace *tr, uint64_t n_samples, double pct, struct live_timing *t)
@@ -850,6 +893,7 @@ static void apply_trigger(struct trace *tr, uint64_t n_samples, double pct, stru
     }
     tr->n = k;
     tr->t_end_ns = llround((double)(n_samples - cut - 1) * ns);
+    cut_analog(&tr->en_v, cut_ns);
 }
 
 int live_capture_finish_timed(struct live_capture *c, int stop_now, struct trace *tr, struct live_timing *timing,

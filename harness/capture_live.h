@@ -50,6 +50,7 @@ struct live_config {
     struct channel_map map;/* which device channel is DTR, RTS, EN, IO0, RX */
     double pretrigger_pct; /* with trigger: share of the captured samples kept before the trigger edge, 0..100 */
     int trigger;           /* 1: t = 0 near the first DTR or RTS edge (see above); 0: t = 0 at the first sample */
+    struct sigrok_read_opts read; /* EN's analog channel, when mapped: threshold and rate kept */
 };
 
 /* Checks the syntax and fills `out` (trigger 0, pretrigger_pct 20, as

@@ -36,7 +36,11 @@ const char analyze_usage[] =
     "  --expect MODE   download, flash or no-reset (default: FILE.yaml's; else none,\n"
     "                  and the verdict only reports the outcome)\n"
     "  --map SPEC      which file channel is which: D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX\n"
-    "                  (default: channels named DTR, RTS, EN, IO0, RX)\n"
+    "                  (default: channels named DTR, RTS, EN, IO0, RX). An analog\n"
+    "                  channel with EN's voltage: A0=EN_V (τ is then fitted to it),\n"
+    "                  or A0=EN with no logic EN (EN's edges made from it at the\n"
+    "                  analyzer's threshold, ±0.05 V). Default: analog EN_V, or an\n"
+    "                  analog EN when the file has no logic EN\n"
     "  --samplerate HZ a CSV file's sample rate, when it does not say it in a\n"
     "                  '; Samplerate: 4 MHz' comment as sigrok's CSV output does\n"
     "  --json          one JSON line, as in runs.jsonl\n"
@@ -197,8 +201,10 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     }
     if (pick_board(o, lab, meta, have_meta, &b, &expected) != 0)
         goto out;
+    /* files do not say their threshold or the EN rate wanted; the board's analyzer does */
+    struct sigrok_read_opts read_opts = {o->samplerate, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
     if (channel_map_parse(o->map, &map, err, sizeof err) != 0 || (sr = sigrok_new(err, sizeof err)) == NULL ||
-        sigrok_read(sr, o->file, &map, o->samplerate, &tr, err, sizeof err) != 0) {
+        sigrok_read(sr, o->file, &map, &read_opts, &tr, err, sizeof err) != 0) {
         fprintf(stderr, "resetlab: %s\n", err);
         goto out;
     }
@@ -221,7 +227,7 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     }
     rc = exit_status(&a, expected);
 out:
-    free(tr.edges);
+    sigrok_trace_free(&tr);
     sigrok_free(sr);
     free(uart);
     free(meta);

@@ -301,7 +301,7 @@ static int load_sim_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, doub
 static int load_sigrok_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, double vdd, struct analyzer_cfg *a)
 {
     static const char *const keys[] = {"kind", "driver", "config", "channels", "threshold_v", "pretrigger_pct",
-                                       "tail_ms", "settle_ms", "transient_max_ms", NULL};
+                                       "tail_ms", "settle_ms", "transient_max_ms", "analog_en_rate_hz", NULL};
     char err[320];
     struct live_config cfg;
     a->pretrigger_pct = 20; /* libsigrok's usual capture ratio */
@@ -311,7 +311,8 @@ static int load_sigrok_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, d
         yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
         yopt_range(y, n, p, "pretrigger_pct", 0, 99, &a->pretrigger_pct) ||
         yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) || yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
-        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms))
+        yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms) ||
+        yopt_range(y, n, p, "analog_en_rate_hz", 1e3, 1e8, &a->analog_en_rate_hz))
         return -1;
     if (live_config_parse(a->driver, a->config, a->channels, &cfg, err, sizeof err) != 0)
         return yfail(y, n, p, "%s", err);

@@ -40,6 +40,17 @@ static void align_op_log(struct op_record *log, size_t n, const struct live_timi
     }
 }
 
+/* EN's samples into the run's storage: every k-th when they do not fit. */
+static void copy_analog(const struct analog *from, struct run_buffers *rb)
+{
+    size_t k = (from->n + MATRIX_MAX_ANALOG - 1) / MATRIX_MAX_ANALOG;
+    struct analog *to = &rb->tr.en_v;
+    *to = (struct analog){.v = rb->en_v, .cap = MATRIX_MAX_ANALOG, .t0_ns = from->t0_ns,
+                          .period_ns = from->period_ns * (double)(k ? k : 1)};
+    for (size_t i = 0; k > 0 && i < from->n; i += k)
+        to->v[to->n++] = from->v[i];
+}
+
 static int copy_trace(const struct trace *from, struct run_buffers *rb, char *why, size_t len)
 {
     if (from->n > MATRIX_MAX_EDGES) {
@@ -51,7 +62,7 @@ static int copy_trace(const struct trace *from, struct run_buffers *rb, char *wh
     rb->tr.cap = MATRIX_MAX_EDGES;
     if (from->n > 0) /* an edgeless capture may have no storage at all */
         memcpy(rb->edges, from->edges, from->n * sizeof *from->edges);
-    rb->tr.en_v = (struct analog){.v = rb->en_v, .cap = MATRIX_MAX_ANALOG};
+    copy_analog(&from->en_v, rb);
     return 0;
 }
 
@@ -64,6 +75,7 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
         return -1;
     cfg.trigger = 1;
     cfg.pretrigger_pct = b->analyzer.pretrigger_pct;
+    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
     struct live_capture *cap = live_capture_start(sr, &cfg, why, len);
     if (cap == NULL)
         return -1;
@@ -84,7 +96,7 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
     }
     if (rc == 0)
         rc = copy_trace(&tr, rb, why, len);
-    free(tr.edges);
+    sigrok_trace_free(&tr);
     return rc;
 }
 

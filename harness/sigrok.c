@@ -24,7 +24,7 @@ struct sigrok {
     struct sr_context *ctx;
     /* srzip writes from a user device instance, which the public API cannot
      * free: one per channel set, kept for the context's life. */
-    struct sr_dev_inst *sdi[1u << CH_COUNT];
+    struct sr_dev_inst *sdi[1u << (CH_COUNT + 1)]; /* + EN_V */
 };
 
 struct sigrok *sigrok_new(char *err, size_t err_len)
@@ -54,18 +54,28 @@ void sigrok_free(struct sigrok *s)
 
 /* ------------------------------------------------------------ writing -- */
 
-static struct sr_dev_inst *device_for(struct sigrok *s, const enum channel *chans, int n)
+static struct sr_dev_inst *device_for(struct sigrok *s, const enum channel *chans, int n, int en_analog)
 {
-    unsigned mask = 0;
+    unsigned mask = en_analog ? 1u << CH_COUNT : 0;
     for (int i = 0; i < n; i++)
         mask |= 1u << chans[i];
     if (s->sdi[mask] == NULL) {
         struct sr_dev_inst *sdi = sr_dev_inst_user_new("resetlab", "virtual lab", "1");
         for (int i = 0; sdi != NULL && i < n; i++)
             sr_dev_inst_channel_add(sdi, i, SR_CHANNEL_LOGIC, channel_name(chans[i]));
+        if (sdi != NULL && en_analog)
+            sr_dev_inst_channel_add(sdi, n, SR_CHANNEL_ANALOG, "EN_V");
         s->sdi[mask] = sdi;
     }
     return s->sdi[mask];
+}
+
+static struct sr_channel *analog_channel(const struct sr_dev_inst *sdi)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); l != NULL; l = l->next)
+        if (((struct sr_channel *)l->data)->type == SR_CHANNEL_ANALOG)
+            return l->data;
+    return NULL;
 }
 
 static int send_packet(const struct sr_output *o, int type, const void *payload)
@@ -133,8 +143,38 @@ static int trace_changes(const struct trace *tr, const int *bit_of, double perio
     return 0;
 }
 
+/* EN's voltage for logic samples [first, first + len): each analog sample
+ * held until the next (before the first: the first). */
+struct held_analog {
+    const struct analog *en;
+    double logic_period_ns;
+    struct sr_channel *channel;
+    float *buf;
+};
+
+static int send_held_analog(const struct sr_output *o, struct held_analog *h, uint64_t first, uint64_t len)
+{
+    const struct analog *a = h->en;
+    for (uint64_t i = 0; i < len; i++) {
+        double k = floor(((double)(first + i) * h->logic_period_ns - (double)a->t0_ns) / a->period_ns + 1e-9);
+        size_t at = k < 0 ? 0 : k >= (double)a->n ? a->n - 1 : (size_t)k;
+        h->buf[i] = a->v[at];
+    }
+    struct sr_analog_encoding enc = {.unitsize = sizeof(float), .is_signed = TRUE, .is_float = TRUE,
+                                     .is_bigendian = G_BYTE_ORDER == G_BIG_ENDIAN, .digits = 3,
+                                     .is_digits_decimal = TRUE, .scale = {1, 1}, .offset = {0, 1}};
+    struct sr_analog_meaning meaning = {.mq = SR_MQ_VOLTAGE, .unit = SR_UNIT_VOLT, .mqflags = SR_MQFLAG_DC,
+                                        .channels = g_slist_append(NULL, h->channel)};
+    struct sr_analog_spec spec = {.spec_digits = 3};
+    struct sr_datafeed_analog analog = {
+        .data = h->buf, .num_samples = (uint32_t)len, .encoding = &enc, .meaning = &meaning, .spec = &spec};
+    int rc = send_packet(o, SR_DF_ANALOG, &analog);
+    g_slist_free(meaning.channels);
+    return rc;
+}
+
 static int write_samples(const struct sr_output *o, uint8_t initial, struct change_stream *a, struct change_stream *b,
-                         uint64_t total)
+                         struct held_analog *en, uint64_t total)
 {
     uint8_t *buf = malloc(WRITE_CHUNK), cur = initial;
     if (buf == NULL)
@@ -155,6 +195,8 @@ static int write_samples(const struct sr_output *o, uint8_t initial, struct chan
         }
         struct sr_datafeed_logic logic = {.length = len, .unitsize = 1, .data = buf};
         rc = send_packet(o, SR_DF_LOGIC, &logic);
+        if (rc == 0 && en != NULL)
+            rc = send_held_analog(o, en, base, len);
     }
     free(buf);
     return rc;
@@ -193,20 +235,24 @@ int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, 
     }
     for (int i = 0; i < n_rx_changes; i++)
         rx_t[i] = llround((double)rx_t[i] / period);
-    struct sr_dev_inst *sdi = device_for(s, chans, n_ch);
+    int with_en_v = tr->en_v.n > 0 && tr->en_v.period_ns > 0;
+    struct sr_dev_inst *sdi = device_for(s, chans, n_ch, with_en_v);
     const struct sr_output *o = sdi ? sr_output_new(sr_output_find("srzip"), NULL, sdi, path) : NULL;
     if (o == NULL) {
         snprintf(err, err_len, "%s: cannot write a sigrok session there", path);
         goto out;
     }
+    struct held_analog held = {&tr->en_v, period, analog_channel(sdi), with_en_v ? malloc(WRITE_CHUNK * sizeof(float)) : NULL};
     struct sr_datafeed_header header = {.feed_version = 1};
     struct change_stream a = {tr_t, tr_l, tr_b, 0, n_tr, 0};
     struct change_stream b = {rx_t, rx_l, NULL, baud > 0 ? bit_of[CH_RX] : 0, (size_t)n_rx_changes, 0};
     uint64_t total = (uint64_t)llround((double)tr->t_end_ns / period) + 1;
     rc = send_packet(o, SR_DF_HEADER, &header) || send_samplerate(o, (uint64_t)llround(tr->sample_rate_hz)) ||
-                 write_samples(o, initial, &a, &b, total) || send_packet(o, SR_DF_END, NULL)
+                 (with_en_v && held.buf == NULL) ||
+                 write_samples(o, initial, &a, &b, with_en_v ? &held : NULL, total) || send_packet(o, SR_DF_END, NULL)
              ? -1
              : 0;
+    free(held.buf);
     if (sr_output_free(o) != SR_OK)
         rc = -1;
     if (rc != 0)
@@ -274,9 +320,18 @@ int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t
         }
         snprintf(file, sizeof file, "%.*s", (int)(eq - p), p);
         snprintf(ours, sizeof ours, "%.*s", (int)(end - eq - 1), eq + 1);
+        if (strcasecmp(ours, "EN_V") == 0) {
+            if (m->en_analog[0]) {
+                snprintf(err, err_len, "--map: EN_V is mapped twice");
+                return -1;
+            }
+            snprintf(m->en_analog, sizeof m->en_analog, "%s", file);
+            p = comma ? comma + 1 : end;
+            continue;
+        }
         int c = our_channel(ours);
         if (c < 0) {
-            snprintf(err, err_len, "--map: unknown channel '%s' (DTR, RTS, EN, IO0 or RX)", ours);
+            snprintf(err, err_len, "--map: unknown channel '%s' (DTR, RTS, EN, EN_V, IO0 or RX)", ours);
             return -1;
         }
         if (m->file_name[c][0]) {
@@ -323,6 +378,43 @@ static void resolve_by_index(struct reader *r, const struct sr_dev_inst *sdi)
     }
 }
 
+static const struct sr_channel *analog_named(const struct sr_dev_inst *sdi, const char *name)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); name[0] && l != NULL; l = l->next) {
+        const struct sr_channel *ch = l->data;
+        if (ch->type == SR_CHANNEL_ANALOG && strcasecmp(ch->name, name) == 0)
+            return ch;
+    }
+    return NULL;
+}
+
+/* EN's analog channel: mapped as EN_V, or EN mapped to an analog channel
+ * (then EN's edges come from it), or by name: EN_V beside a logic EN, or
+ * an analog EN with no logic one. Adds the analog names to `names`. */
+static void resolve_analog_en(struct reader *r, const struct sr_dev_inst *sdi, char *names, size_t len)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); l != NULL; l = l->next) {
+        const struct sr_channel *ch = l->data;
+        size_t used = strlen(names);
+        if (ch->type == SR_CHANNEL_ANALOG)
+            snprintf(names + used, len - used, "%s%s (analog)", used ? ", " : "", ch->name);
+    }
+    const struct channel_map *m = r->map;
+    const struct sr_channel *ch = NULL;
+    if (m->en_analog[0])
+        ch = analog_named(sdi, m->en_analog);
+    else if (r->bit[CH_EN] < 0 && m->file_name[CH_EN][0])
+        ch = analog_named(sdi, m->file_name[CH_EN]);
+    else if (!m->given)
+        ch = analog_named(sdi, "EN_V");
+    if (ch == NULL && !m->given && r->bit[CH_EN] < 0)
+        ch = analog_named(sdi, "EN");
+    if (ch == NULL)
+        return;
+    snprintf(r->en_analog, sizeof r->en_analog, "%s", ch->name);
+    r->en_from_analog = r->bit[CH_EN] < 0;
+}
+
 /* Our channels from the file's logic channels, by --map or by name. */
 static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
 {
@@ -342,19 +434,26 @@ static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
         }
     }
     resolve_by_index(r, sdi);
+    resolve_analog_en(r, sdi, names, sizeof names);
     r->resolved = 1;
     for (int c = 0; c < CH_COUNT; c++) {
+        if (c == CH_EN && r->en_from_analog)
+            continue;
         if (r->map->file_name[c][0] && r->bit[c] < 0)
             reader_fail(r, "%s: no logic channel '%s' (the file has: %s)", r->map->file_name[c], names);
         else if ((c == CH_DTR || c == CH_RTS) && r->bit[c] < 0)
             reader_fail(r, "%s: no channel for %s (the file has: %s); name them with --map, e.g. --map D0=DTR,D1=RTS",
                         channel_name((enum channel)c), names);
     }
+    if (r->map->en_analog[0] && !r->en_analog[0])
+        reader_fail(r, "%s: no analog channel '%s' for EN_V (the file has: %s)", r->map->en_analog, names);
     for (int c = 0; c < CH_COUNT; c++)
         if (r->bit[c] >= 0) {
             r->tr->present |= 1u << c;
             r->mask |= 1ull << r->bit[c];
         }
+    if (r->en_from_analog)
+        r->tr->present |= 1u << CH_EN;
 }
 
 static int grow_edges(struct trace *tr)
@@ -396,7 +495,8 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
         bits &= r->mask;
         if (r->n_samples + i == 0) {
             for (int c = 0; c < CH_COUNT; c++)
-                r->tr->initial[c] = r->bit[c] >= 0 ? (uint8_t)((bits >> r->bit[c]) & 1) : 1;
+                if (!(c == CH_EN && r->en_from_analog)) /* that one is the analog channel's */
+                    r->tr->initial[c] = r->bit[c] >= 0 ? (uint8_t)((bits >> r->bit[c]) & 1) : 1;
         } else if (bits != r->prev) {
             int64_t t = (int64_t)llround((double)(r->n_samples + i) * ns_per_sample);
             for (int c = 0; c < CH_COUNT; c++) {
@@ -414,6 +514,115 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     r->n_samples += logic->length;
 }
 
+/* Keeps every other sample: the EN samples stay within their maximum
+ * however long the capture runs, at half the rate each time. */
+static void thin_analog(struct reader *r)
+{
+    struct analog *a = &r->tr->en_v;
+    for (size_t i = 0; 2 * i < a->n; i++)
+        a->v[i] = a->v[2 * i];
+    a->n = (a->n + 1) / 2;
+    a->period_ns *= 2;
+    r->stride *= 2;
+}
+
+static int keep_analog_sample(struct reader *r, uint64_t index, float v)
+{
+    struct analog *a = &r->tr->en_v;
+    if (a->v == NULL) {
+        double rate = (double)r->samplerate, want = r->opts.analog_rate_hz;
+        r->stride = want > 0 && want < rate ? (uint64_t)llround(rate / want) : 1;
+        a->cap = SIGROK_MAX_ANALOG;
+        a->v = malloc(a->cap * sizeof *a->v);
+        a->period_ns = (double)r->stride * 1e9 / rate;
+        a->t0_ns = 0;
+        if (a->v == NULL)
+            return -1;
+    }
+    if (index % r->stride != 0)
+        return 0;
+    if (a->n == a->cap) {
+        thin_analog(r);
+        if (index % r->stride != 0)
+            return 0;
+    }
+    a->v[a->n++] = v;
+    return 0;
+}
+
+/* EN's edges from its voltage, with 0.1 V of hysteresis around the
+ * threshold so noise near it does not chatter. */
+static int analog_edge(struct reader *r, uint64_t index, float v)
+{
+    double th = r->opts.threshold_v > 0 ? r->opts.threshold_v : 1.5;
+    int level = r->en_level;
+    if (index == 0) {
+        r->en_level = r->tr->initial[CH_EN] = v >= th;
+        return 0;
+    }
+    if (level ? v < th - 0.05 : v > th + 0.05) {
+        if (r->n_en_edges == r->cap_en_edges) {
+            size_t cap = r->cap_en_edges ? 2 * r->cap_en_edges : 64;
+            struct edge *e = realloc(r->en_edges, cap * sizeof *e);
+            if (e == NULL)
+                return -1;
+            r->en_edges = e, r->cap_en_edges = cap;
+        }
+        int64_t t = (int64_t)llround((double)index * 1e9 / (double)r->samplerate);
+        r->en_edges[r->n_en_edges++] = (struct edge){.t_ns = t, .channel = CH_EN, .level = (uint8_t)!level};
+        r->en_level = !level;
+    }
+    return 0;
+}
+
+static int is_en_analog(const struct reader *r, const struct sr_datafeed_analog *analog)
+{
+    const GSList *chans = analog->meaning ? analog->meaning->channels : NULL;
+    return r->en_analog[0] && chans != NULL && strcmp(((const struct sr_channel *)chans->data)->name, r->en_analog) == 0;
+}
+
+static void read_analog(struct reader *r, const struct sr_datafeed_analog *analog)
+{
+    if (!is_en_analog(r, analog) || analog->num_samples == 0)
+        return;
+    if (analog->num_samples > r->scratch_cap) {
+        free(r->scratch);
+        r->scratch_cap = analog->num_samples;
+        r->scratch = malloc(r->scratch_cap * sizeof *r->scratch);
+    }
+    if (r->scratch == NULL || sr_analog_to_float(analog, r->scratch) != SR_OK) {
+        reader_fail(r, "%s: cannot read the analog channel %s%s", r->en_analog, "");
+        return;
+    }
+    for (uint32_t i = 0; i < analog->num_samples; i++) {
+        uint64_t index = r->n_analog + i;
+        if (keep_analog_sample(r, index, r->scratch[i]) != 0 ||
+            (r->en_from_analog && analog_edge(r, index, r->scratch[i]) != 0)) {
+            reader_fail(r, "%s: out of memory reading %s%s", r->en_analog, "");
+            return;
+        }
+    }
+    r->n_analog += analog->num_samples;
+}
+
+/* EN's edges made from its voltage, merged in time order with the rest. */
+static int merge_en_edges(struct reader *r)
+{
+    struct trace *tr = r->tr;
+    size_t n = tr->n + r->n_en_edges;
+    struct edge *all = n ? malloc(n * sizeof *all) : NULL;
+    if (n && all == NULL)
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < tr->n || j < r->n_en_edges)
+        all[k++] = j == r->n_en_edges || (i < tr->n && tr->edges[i].t_ns <= r->en_edges[j].t_ns) ? tr->edges[i++]
+                                                                                             : r->en_edges[j++];
+    free(tr->edges);
+    tr->edges = all;
+    tr->n = tr->cap = n;
+    return 0;
+}
+
 void sigrok_reader_init(struct sigrok_reader *r, const char *what, const struct channel_map *map, struct trace *tr)
 {
     static const struct channel_map by_name;
@@ -421,13 +630,26 @@ void sigrok_reader_init(struct sigrok_reader *r, const char *what, const struct 
     *r = (struct sigrok_reader){.path = what, .map = map ? map : &by_name, .tr = tr};
 }
 
+void sigrok_trace_free(struct trace *tr)
+{
+    free(tr->edges);
+    free(tr->en_v.v);
+    tr->edges = NULL, tr->en_v.v = NULL;
+    tr->n = tr->cap = tr->en_v.n = tr->en_v.cap = 0;
+}
+
 int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len)
 {
     if (!r->failed && !r->resolved)
         reader_fail(r, "%s: no samples%s%s", "", "");
+    if (!r->failed && r->en_from_analog && merge_en_edges(r) != 0)
+        reader_fail(r, "%s: out of memory merging EN's edges%s%s", "", "");
+    free(r->scratch), free(r->en_edges);
+    r->scratch = NULL, r->en_edges = NULL;
+    r->scratch_cap = r->n_en_edges = r->cap_en_edges = 0;
     if (r->failed) {
         snprintf(err, err_len, "%s", r->err);
-        free(r->tr->edges);
+        sigrok_trace_free(r->tr);
         memset(r->tr, 0, sizeof *r->tr);
         return -1;
     }
@@ -448,7 +670,7 @@ void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafee
             if (cfg->key == SR_CONF_SAMPLERATE)
                 r->samplerate = g_variant_get_uint64(cfg->data);
         }
-    } else if (pkt->type == SR_DF_LOGIC) {
+    } else if (pkt->type == SR_DF_LOGIC || pkt->type == SR_DF_ANALOG) {
         if (!r->resolved)
             resolve_channels(r, sdi);
         if (r->samplerate == 0) {
@@ -460,8 +682,10 @@ void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafee
         }
         if (r->samplerate == 0)
             reader_fail(r, "%s: the capture gives no sample rate%s%s", "", "");
-        if (!r->failed)
+        if (!r->failed && pkt->type == SR_DF_LOGIC)
             read_logic(r, pkt->payload);
+        else if (!r->failed)
+            read_analog(r, pkt->payload);
     }
 }
 
@@ -527,7 +751,7 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
     }
     GHashTable *opts = NULL;
     if (strcmp(module, "csv") == 0) {
-        uint64_t rate = r->samplerate_hint ? r->samplerate_hint : csv_comment_samplerate(f);
+        uint64_t rate = r->opts.samplerate ? r->opts.samplerate : csv_comment_samplerate(f);
         if (rate == 0) {
             snprintf(r->err, sizeof r->err, "%s: a CSV file does not say its sample rate: give --samplerate HZ", r->path);
             fclose(f);
@@ -582,12 +806,13 @@ struct sr_context *sigrok_context(struct sigrok *s)
     return s->ctx;
 }
 
-int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, uint64_t samplerate, struct trace *tr,
-                char *err, size_t err_len)
+int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, const struct sigrok_read_opts *opts,
+                struct trace *tr, char *err, size_t err_len)
 {
     struct reader r;
     sigrok_reader_init(&r, path, map, tr);
-    r.samplerate_hint = samplerate;
+    if (opts != NULL)
+        r.opts = *opts;
     const char *ext = extension(path);
     int rc;
     FILE *probe = fopen(path, "rb");
@@ -606,7 +831,8 @@ int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *ma
     }
     if (rc != 0 && !r.failed) { /* failed before any packet: the reason is in r.err */
         snprintf(err, err_len, "%s", r.err);
-        free(tr->edges);
+        free(r.scratch), free(r.en_edges);
+        sigrok_trace_free(tr);
         memset(tr, 0, sizeof *tr);
         return -1;
     }

@@ -25,28 +25,47 @@ void sigrok_free(struct sigrok *s);
 /* Writes a sigrok session: one logic channel per channel the trace has
  * (named DTR, RTS, EN, IO0) plus RX, the UART line built from `rx` at
  * `baud` (omitted when baud is 0), at the trace's sample rate, from t = 0
- * to its end. Returns 0, or -1 with one line in err. */
+ * to its end. EN's analog samples, when the trace has them, become an
+ * analog channel EN_V at the same rate (a session has one), each sample
+ * held until the next, as a mixed-signal analyzer's file would hold them.
+ * Returns 0, or -1 with one line in err. */
 int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, const struct uart_byte *rx, size_t n_rx,
                     int baud, char *err, size_t err_len);
 
 /* Which file channel feeds each of ours: a comma-separated list of
  * FILECHANNEL=OURS (D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX). A file channel is
  * found by its name, else "D<n>" or "<n>" is the n-th logic channel.
- * NULL or "" maps file channels named DTR, RTS, EN, IO0, RX (any case). */
+ * EN_V names an analog channel with EN's voltage (A0=EN_V), fitted by the
+ * RC analyzer; EN mapped to an analog channel (A0=EN) also makes EN's
+ * edges from it, at the analyzer's threshold. NULL or "" maps file
+ * channels named DTR, RTS, EN, IO0, RX (any case) and an analog EN_V (or
+ * an analog EN when there is no logic one). */
 struct channel_map {
     char file_name[CH_COUNT][32]; /* "" = by our own name */
+    char en_analog[32];           /* EN_V's file channel; "" = by name */
     int given;
 };
 int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t err_len);
 
 /* Reads FILE (.sr, .vcd or .csv, by its extension) into `tr`: the edges
- * are malloc'd here (free tr->edges), sample rate and end from the file.
+ * and EN samples are malloc'd here (sigrok_trace_free), sample rate and
+ * end from the file. EN's analog samples are kept at `analog_rate_hz`
+ * (every n-th sample; 0 = all), at most SIGROK_MAX_ANALOG of them (then
+ * every other one is dropped, as often as needed).
  * DTR and RTS must be present; EN, IO0 and RX are optional. `samplerate`
  * (Hz, 0 = unknown) is for CSV files, which may not say theirs; sigrok's
  * own CSV output says it in a comment, which is read. Returns 0, or -1
  * with one line in err. */
-int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, uint64_t samplerate,
+struct sigrok_read_opts {
+    uint64_t samplerate;     /* Hz, for CSV files that do not say; 0 = unknown */
+    double threshold_v;      /* EN's edges from an analog EN; 0 = 1.5 V */
+    double analog_rate_hz;   /* EN samples kept per second; 0 = all */
+};
+#define SIGROK_MAX_ANALOG (1u << 20)
+int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, const struct sigrok_read_opts *opts,
                 struct trace *tr, char *err, size_t err_len);
+/* Frees what sigrok_read and the live capture allocate in a trace. */
+void sigrok_trace_free(struct trace *tr);
 
 /* ---- streaming packets into a trace, for live captures too ---- */
 
@@ -57,8 +76,9 @@ struct sr_datafeed_packet;
 struct sr_context *sigrok_context(struct sigrok *s);
 
 /* A datafeed callback's state: channels resolved from the device on the
- * first LOGIC packet (by `map`, else by name), the samplerate from META
- * or the driver, every level change an edge (memory O(edges)). */
+ * first LOGIC or ANALOG packet (by `map`, else by name), the samplerate
+ * from META or the driver, every level change an edge (memory O(edges));
+ * EN's analog samples thinned to a rate and a maximum. */
 struct sigrok_reader {
     const char *path; /* what is being read, for errors */
     const struct channel_map *map;
@@ -67,7 +87,16 @@ struct sigrok_reader {
     int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
     uint64_t mask;     /* the bits we read */
     uint64_t samplerate, n_samples, prev;
-    uint64_t samplerate_hint; /* --samplerate, for CSV files */
+    struct sigrok_read_opts opts;
+    /* EN's analog channel: its name ("" = none), samples seen, every
+     * `stride`-th kept; with no logic EN its edges come from it. */
+    char en_analog[32];
+    int en_from_analog, en_level;
+    uint64_t n_analog, stride;
+    float *scratch;
+    size_t scratch_cap;
+    struct edge *en_edges;
+    size_t n_en_edges, cap_en_edges;
     char err[320];
 };
 

@@ -3,6 +3,7 @@
  * from them by sigrok-cli), decoded, and analyzed to the same findings;
  * every malformed file is one error line. */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,7 +59,7 @@ static void read_back(const char *path, const char *map_spec, struct trace *tr)
     cr_assert_eq(channel_map_parse(map_spec, &map, err, sizeof err), 0, "%s", err);
     struct sigrok *sr = sigrok_new(err, sizeof err);
     cr_assert_not_null(sr);
-    cr_assert_eq(sigrok_read(sr, path, &map, 0, tr, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sigrok_read(sr, path, &map, NULL, tr, err, sizeof err), 0, "%s", err);
     sigrok_free(sr);
 }
 
@@ -136,6 +137,7 @@ Test(capture, analyze_gives_the_findings_of_the_run_that_wrote_it)
         {"devkitc", "native-windows", "pyserial-open-close"},   /* a spurious reset by C */
         {"devkitc-en-open", "native-linux", "esptool-classic"}, /* a truth-table diagnosis */
         {"esp32c3-usb", "native-linux", "esptool-usb-jtag"},    /* USB-JTAG: no EN at all */
+        {"devkitc-wrong-cap", "native-linux", "esptool-tight"}, /* analog EN: τ fitted from EN_V */
     };
     for (size_t i = 0; i < sizeof cells / sizeof cells[0]; i++) {
         snprintf(cmd, sizeof cmd, "--board %s --host %s --scenario %s --iterations 3 --captures all --out %s/run%zu",
@@ -205,6 +207,127 @@ Test(capture, sr_vcd_and_csv_of_the_same_trace_agree)
     cr_assert_str_eq(fb, fa, "VCD and .sr differ");
     cr_assert_str_eq(fc, fb, "CSV and VCD differ");
     cr_assert(strstr(fa, "\"outcome\": \"download\"") && strstr(fa, "\"en_release_ms\": 13.86"), "%s", fa);
+}
+
+/* EN as an analog channel only, as a scope probe or a mixed-signal
+ * analyzer gives it: DTR/RTS logic at 1 MS/s, EN's voltage at 100 kS/s
+ * with no noise. RTS pulls EN to 0 V at 1 ms; at 2 ms it is released and
+ * charges with τ = 10 ms: V(t) = 3.3·(1 − e^(−(t − 2 ms)/τ)). */
+#define EN_TAU_MS 10.0
+static void analog_en_trace(struct trace *tr, struct edge *e, float *v, size_t n_v)
+{
+    *tr = (struct trace){.edges = e, .cap = 8, .sample_rate_hz = 1e6, .t_end_ns = 40000000,
+                         .present = (1u << CH_DTR) | (1u << CH_RTS), .initial = {1, 1, 1, 1, 1}};
+    cr_assert_eq(trace_push(tr, 1000000, CH_RTS, 0), 0);
+    cr_assert_eq(trace_push(tr, 2000000, CH_RTS, 1), 0);
+    tr->en_v = (struct analog){.v = v, .cap = n_v, .t0_ns = 0, .period_ns = 10000};
+    for (size_t k = 0; k < n_v; k++) {
+        double t_ms = (double)k * 0.01;
+        v[k] = (float)(t_ms < 1 ? 3.3 : t_ms < 2 ? 0.0 : 3.3 * (1 - exp(-(t_ms - 2) / EN_TAU_MS)));
+    }
+    tr->en_v.n = n_v;
+}
+
+/* Written as an analog channel EN_V (held at the logic rate) and read back
+ * at the 100 kS/s it was made at: every sample exactly; with no logic EN,
+ * EN's edges come from EN_V at the 1.5 V threshold ± 0.05 V: falling at
+ * the first 1.45 V-or-less sample after 1 ms (1.000 ms), rising at the
+ * first held sample above 1.55 V: 2 + 10·ln(3.3/1.75) = 8.3433 ms lies in
+ * analog sample 834 (8.34 ms), so sample 835 (8.35 ms) is the first. */
+Test(capture, analog_en_round_trip_and_edges_from_it)
+{
+    struct edge e[8];
+    static float v[4001], none[1];
+    struct trace tr;
+    analog_en_trace(&tr, e, v, 4001);
+    char path[512];
+    snprintf(path, sizeof path, "%s/analog.sr", dir);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_eq(sigrok_write_sr(sr, path, &tr, NULL, 0, 0, err, sizeof err), 0, "%s", err);
+    struct sigrok_read_opts opts = {.threshold_v = 1.5, .analog_rate_hz = 100000};
+    struct trace back;
+    cr_assert_eq(sigrok_read(sr, path, NULL, &opts, &back, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(back.en_v.n, 4001, "%zu EN samples", back.en_v.n);
+    cr_assert_float_eq(back.en_v.period_ns, 10000, 1e-6);
+    for (size_t k = 0; k < back.en_v.n; k++)
+        cr_assert(back.en_v.v[k] == v[k], "sample %zu: %g, wrote %g", k, back.en_v.v[k], v[k]);
+    cr_assert(trace_has(&back, CH_EN), "no EN made from EN_V");
+    cr_assert_eq(back.initial[CH_EN], 1);
+    int64_t en[4];
+    size_t n_en = 0;
+    for (size_t i = 0; i < back.n; i++)
+        if (back.edges[i].channel == CH_EN && n_en < 4)
+            en[n_en++] = back.edges[i].t_ns * (back.edges[i].level ? 1 : -1);
+    cr_assert_eq(n_en, 2, "%zu EN edges", n_en);
+    cr_assert_eq(en[0], -1000000, "EN fell at %lld ns", (long long)en[0]);
+    cr_assert_eq(en[1], 8350000, "EN rose at %lld ns", (long long)en[1]);
+    char why[160];
+    cr_assert_eq(trace_check(&back, why, sizeof why), 0, "%s", why);
+    sigrok_trace_free(&back);
+
+    /* at the file's own rate: every held sample, 40 001 of them */
+    opts.analog_rate_hz = 0;
+    cr_assert_eq(sigrok_read(sr, path, NULL, &opts, &back, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(back.en_v.n, 40001, "%zu EN samples", back.en_v.n);
+    cr_assert_float_eq(back.en_v.v[8345], v[834], 0, "held samples: %g", back.en_v.v[8345]);
+    sigrok_trace_free(&back);
+
+    /* mapped: EN_V by another name, and a name the file lacks */
+    struct channel_map map;
+    cr_assert_eq(channel_map_parse("DTR=DTR,RTS=RTS,EN_V=EN", &map, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sigrok_read(sr, path, &map, &opts, &back, err, sizeof err), 0, "%s", err);
+    cr_assert(trace_has(&back, CH_EN) && back.en_v.n == 40001);
+    sigrok_trace_free(&back);
+    cr_assert_eq(channel_map_parse("DTR=DTR,RTS=RTS,A7=EN_V", &map, err, sizeof err), 0, "%s", err);
+    cr_assert_neq(sigrok_read(sr, path, &map, &opts, &back, err, sizeof err), 0);
+    cr_assert(strstr(err, "no analog channel 'A7' for EN_V (the file has: DTR, RTS, EN_V (analog))") != NULL, "%s", err);
+    cr_assert_null(back.edges);
+    cr_assert_null(back.en_v.v);
+    sigrok_free(sr);
+    (void)none;
+}
+
+/* A long EN_V keeps at most SIGROK_MAX_ANALOG samples: every other one
+ * when there are more, at twice the period. 1.5 s at 1 MS/s = 1 500 001
+ * samples → 750 001 at 2 µs. */
+Test(capture, long_analog_en_is_thinned)
+{
+    struct edge e[8];
+    static float v[150001];
+    struct trace tr;
+    analog_en_trace(&tr, e, v, 150001);
+    tr.t_end_ns = 1500000000;
+    char path[512];
+    snprintf(path, sizeof path, "%s/long.sr", dir);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_eq(sigrok_write_sr(sr, path, &tr, NULL, 0, 0, err, sizeof err), 0, "%s", err);
+    struct trace back;
+    cr_assert_eq(sigrok_read(sr, path, NULL, NULL, &back, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+    cr_assert_eq(back.en_v.n, 750001, "%zu EN samples", back.en_v.n);
+    cr_assert_float_eq(back.en_v.period_ns, 2000, 1e-6);
+    cr_assert(back.en_v.v[4175] == v[835], "sample 4175 (8.35 ms, analog sample 835) is %g", back.en_v.v[4175]);
+    sigrok_trace_free(&back);
+}
+
+/* The RC analyzer fits τ from a file's EN_V: `analyze` says so. */
+Test(capture, analyze_fits_tau_from_a_files_analog_en)
+{
+    struct edge e[8];
+    static float v[4001];
+    struct trace tr;
+    analog_en_trace(&tr, e, v, 4001);
+    char path[512], args[700];
+    snprintf(path, sizeof path, "%s/fit.sr", dir);
+    struct sigrok *sr = sigrok_new(err, sizeof err);
+    cr_assert_eq(sigrok_write_sr(sr, path, &tr, NULL, 0, 0, err, sizeof err), 0, "%s", err);
+    sigrok_free(sr);
+    snprintf(args, sizeof args, "analyze %s --board devkitc --json", path);
+    char got[8192];
+    analyze_json(args, got, sizeof got);
+    /* devkitc: R 10 kΩ, so τ 10 ms is C 1 µF, within its ±20 %: no rc-mismatch */
+    cr_assert(strstr(got, "\"tau_ms\": 10.00") != NULL, "%s", got);
+    cr_assert(strstr(got, "rc-mismatch") == NULL, "%s", got);
 }
 
 /* A zip with one stored file, hello.txt: a zip, but not a sigrok session. */
@@ -285,7 +408,9 @@ Test(capture, bad_options_are_one_error_line)
     snprintf(args, sizeof args, "analyze %s --map DTR", path);
     expect_bad_input(args, "--map: 'DTR' is not FILECHANNEL=CHANNEL");
     snprintf(args, sizeof args, "analyze %s --map D0=CTS", path);
-    expect_bad_input(args, "--map: unknown channel 'CTS'");
+    expect_bad_input(args, "--map: unknown channel 'CTS' (DTR, RTS, EN, EN_V, IO0 or RX)");
+    snprintf(args, sizeof args, "analyze %s --map A0=EN_V,A1=EN_V", path);
+    expect_bad_input(args, "--map: EN_V is mapped twice");
     snprintf(args, sizeof args, "analyze %s --map D0=DTR,D1=DTR", path);
     expect_bad_input(args, "--map: DTR is mapped twice");
     snprintf(args, sizeof args, "analyze %s --frob", path);

@@ -470,3 +470,65 @@ Test(live, captures_in_a_row_on_one_context)
     }
     close_sigrok("three captures");
 }
+
+/* EN on an analog channel: the demo's A0 is a ±10 V square wave, 5
+ * samples low (from sample 0), 5 high. Mapped as EN (A0=EN) it gives EN's
+ * voltage and EN's edges at the threshold; the trigger cut (54 samples,
+ * as above) moves both: the trace's sample 0 is raw sample 54 (low), EN
+ * rises at raw 55 (1 µs) and falls at raw 60 (6 µs). */
+Test(live, an_analog_en_channel_is_cut_with_the_trace)
+{
+    struct live_config cfg;
+    parse_ok("demo", TRIG_CONF, "D7=DTR,D6=RTS,A0=EN", &cfg);
+    cfg.trigger = 1;
+    cfg.pretrigger_pct = 1;
+    cfg.read.threshold_v = 1.5;
+    open_sigrok();
+    struct trace tr;
+    struct live_timing t;
+    cr_assert_eq(capture(&cfg, 0, &tr, &t), 0, "%s", err);
+    char why[200];
+    cr_assert_eq(trace_check(&tr, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(t.cut_samples, 54);
+    cr_assert_eq(tr.en_v.n, 1000 - 54, "%zu EN samples", tr.en_v.n);
+    cr_assert_eq(tr.en_v.t0_ns, 0);
+    cr_assert_float_eq(tr.en_v.period_ns, 1000, 1e-9);
+    cr_assert(tr.en_v.v[0] == -10.0f && tr.en_v.v[1] == 10.0f && tr.en_v.v[6] == -10.0f, "%g %g %g", tr.en_v.v[0],
+              tr.en_v.v[1], tr.en_v.v[6]);
+    cr_assert(trace_has(&tr, CH_EN));
+    cr_assert_eq(tr.initial[CH_EN], 0);
+    int64_t first[2];
+    size_t n = 0, total = 0;
+    for (size_t i = 0; i < tr.n; i++)
+        if (tr.edges[i].channel == CH_EN) {
+            if (n < 2)
+                first[n++] = tr.edges[i].t_ns;
+            total++;
+        }
+    cr_assert_eq(n, 2);
+    cr_assert_eq(first[0], 1000, "EN rose at %lld ns", (long long)first[0]);
+    cr_assert_eq(first[1], 6000, "EN fell at %lld ns", (long long)first[1]);
+    cr_assert_eq(total, (1000 - 55 + 4) / 5, "%zu EN edges", total); /* one per 5 samples from raw 55 */
+    sigrok_trace_free(&tr);
+    close_sigrok("an analog EN capture");
+}
+
+/* EN_V beside a logic EN at a lower kept rate; a missing one is an error. */
+Test(live, en_v_at_the_rate_asked_and_a_missing_one_is_an_error)
+{
+    struct live_config cfg;
+    parse_ok("demo", "samplerate=1M:limit_samples=2000", "D0=DTR,D1=RTS,D2=EN,A0=EN_V", &cfg);
+    cfg.read.analog_rate_hz = 200000; /* every 5th sample: low, high, low, ... */
+    open_sigrok();
+    struct trace tr;
+    cr_assert_eq(capture(&cfg, 0, &tr, NULL), 0, "%s", err);
+    cr_assert_eq(tr.en_v.n, 400, "%zu EN samples", tr.en_v.n);
+    cr_assert_float_eq(tr.en_v.period_ns, 5000, 1e-9);
+    for (size_t i = 0; i < tr.en_v.n; i++)
+        cr_assert(tr.en_v.v[i] == (i % 2 ? 10.0f : -10.0f), "sample %zu: %g", i, tr.en_v.v[i]);
+    sigrok_trace_free(&tr);
+    parse_ok("demo", "samplerate=1M:limit_samples=2000", "D0=DTR,D1=RTS,A9=EN_V", &cfg);
+    cr_assert_neq(capture(&cfg, 0, &tr, NULL), 0);
+    cr_assert_str_eq(err, "demo: the device has no analog channel 'A9' for EN_V");
+    close_sigrok("a missing analog channel");
+}

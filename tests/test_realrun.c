@@ -212,7 +212,7 @@ Test(realrun, a_real_run_is_kept_as_a_capture)
     snprintf(path, sizeof path, "%s/real.sr", dir);
     cr_assert_eq(matrix_write_capture(sr, NULL, &b, &real_host, s, 0, 0, &rb, path, err, sizeof err), 0, "%s", err);
     struct trace back;
-    cr_assert_eq(sigrok_read(sr, path, NULL, 0, &back, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(sigrok_read(sr, path, NULL, NULL, &back, err, sizeof err), 0, "%s", err);
     sigrok_free(sr);
     cr_assert_eq(back.present, rb.tr.present, "channels %#x, the run had %#x", back.present, rb.tr.present);
     cr_assert_eq(back.n, rb.tr.n, "%zu edges read back, the run had %zu", back.n, rb.tr.n);
