@@ -660,6 +660,26 @@ Test(lab_errors, real_analyzer_malformed)
     check_real_edit("config: \"samplerate=4M\"", "config: \"samplerate=fast\"", "boards.bb.analyzer", "samplerate");
     check_real_edit("driver: fx2lafw, ", "", "boards.bb.analyzer", "missing key 'driver'");
     check_real_edit("kind: sigrok,", "kind: saleae,", "boards.bb.analyzer", "kind 'saleae': expected sim (the virtual lab) or sigrok");
+    check_real_edit("tail_ms: 20,", "tail_ms: 20, analog_en_rate_hz: 10,", "boards.bb.analyzer.analog_en_rate_hz",
+                    "10 is out of range [1000, 1e+08]");
+    check_real_edit("D3=IO0\"", "D3=IO0,A0=EN_V,A1=EN_V\"", "boards.bb.analyzer", "EN_V is mapped twice");
+}
+
+/* A mixed-signal analyzer: EN_V mapped, its samples kept at a rate. */
+Test(lab_errors, real_analyzer_with_analog_en_loads)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: usb:10c4:ea60\n");
+    char *b = edit(a, SIM_ANALYZER, REAL_ANALYZER);
+    char *text = edit(b, "D3=IO0\", threshold_v: 1.5,", "D3=IO0,A0=EN_V\", threshold_v: 1.5, analog_en_rate_hz: 100000,");
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    free(a), free(b), free(text);
+    struct lab lab;
+    int rc = lab_load(&lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_float_eq(lab.boards[0].analyzer.analog_en_rate_hz, 100000, 1e-9);
+    lab_free(&lab);
 }
 
 Test(lab_errors, missing_boards_section)
