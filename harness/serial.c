@@ -4,6 +4,8 @@
  * reached only through struct serial_sys. */
 #include "serial.h"
 
+#include "lockfile.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -112,103 +114,23 @@ void serial_lock_path(const char *device, char *buf, size_t len)
     snprintf(buf, len, "%s/resetlab-%s.lock", dir, name);
 }
 
-/* "resetlab run --board devkitc": argv[0]'s base name, then the arguments,
- * so a blocked job can say who holds the port. */
-static void own_command_line(char *buf, size_t len)
-{
-    char raw[256];
-    size_t n = 0;
-    FILE *f = fopen("/proc/self/cmdline", "rb");
-    if (f) {
-        n = fread(raw, 1, sizeof raw - 1, f);
-        fclose(f);
-    }
-    raw[n] = '\0';
-    const char *argv0 = strrchr(raw, '/') ? strrchr(raw, '/') + 1 : raw;
-    size_t used = (size_t)snprintf(buf, len, "%s", argv0);
-    for (size_t i = strlen(raw) + 1; i < n && used + 1 < len; i += strlen(raw + i) + 1)
-        used += (size_t)snprintf(buf + used, len - used, " %s", raw + i);
-}
-
-static void record_holder(int fd)
-{
-    char cmd[200], text[256];
-    own_command_line(cmd, sizeof cmd);
-    snprintf(text, sizeof text, "%ld %s\n", (long)getpid(), cmd);
-    size_t n = strlen(text);
-    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, n, 0) != (ssize_t)n) {
-        /* a read-only lock file (another user's) cannot say who holds it;
-         * the lock itself still holds */
-    }
-}
-
-/* Fills `buf` with "pid 1234 (resetlab run ...)" from the lock file. */
-static void describe_holder(int fd, char *buf, size_t len)
-{
-    char text[256];
-    ssize_t n = pread(fd, text, sizeof text - 1, 0);
-    text[n > 0 ? n : 0] = '\0';
-    text[strcspn(text, "\n")] = '\0';
-    char *rest;
-    long pid = strtol(text, &rest, 10);
-    if (pid <= 0 || rest == text) {
-        snprintf(buf, len, "another process");
-        return;
-    }
-    rest += strspn(rest, " ");
-    snprintf(buf, len, "pid %ld (%s)", pid, rest[0] ? rest : "?");
-}
-
-/* Opens without O_CREAT first: a sticky /tmp (protected_regular) refuses
- * O_CREAT on another user's file. Read-only still locks when the file
- * belongs to someone else. */
-static int open_lock_file(const char *file)
-{
-    int fd = open(file, O_RDWR | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT) {
-        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        if (fd >= 0 && fchmod(fd, 0666) != 0) {
-            /* other users' jobs will lock read-only */
-        }
-    }
-    if (fd < 0 && errno == EACCES)
-        fd = open(file, O_RDONLY | O_CLOEXEC);
-    return fd;
-}
-
-/* flock, not the file's existence: a lock left by a crashed job is released
- * by the kernel, so a stale file never blocks. */
+/* flock, not the file's existence (lockfile.h): a lock left by a crashed
+ * job is released by the kernel, so a stale file never blocks. */
 static int lock_acquire(struct serial_port *sp)
 {
-    char file[PATH_MAX];
+    char file[PATH_MAX], why[300];
     serial_lock_path(sp->path, file, sizeof file);
-    int fd = open_lock_file(file);
-    if (fd < 0)
-        return fail(sp, "%s: cannot open its lock file %s: %s", sp->path, file, strerror(errno));
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-        int e = errno;
-        char holder[256];
-        describe_holder(fd, holder, sizeof holder);
-        close(fd);
-        if (e == EWOULDBLOCK)
-            return fail(sp, "%s is in use by %s", sp->path, holder);
-        return fail(sp, "%s: cannot lock %s: %s", sp->path, file, strerror(e));
-    }
-    record_holder(fd);
-    sp->lock_fd = fd;
+    int rc = lockfile_take(file, &sp->lock_fd, why, sizeof why);
+    if (rc == LOCKFILE_HELD)
+        return fail(sp, "%s is in use by %s", sp->path, why);
+    if (rc != 0)
+        return fail(sp, "%s: %s", sp->path, why);
     return 0;
 }
 
-/* Emptied, not unlinked: unlinking a lock file races with a process that
- * has just opened it and would lock a file nobody else sees. */
 static void lock_release(struct serial_port *sp)
 {
-    if (sp->lock_fd < 0)
-        return;
-    if (ftruncate(sp->lock_fd, 0) != 0) {
-        /* a read-only lock recorded nothing */
-    }
-    close(sp->lock_fd);
+    lockfile_release(sp->lock_fd);
     sp->lock_fd = -1;
 }
 

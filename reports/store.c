@@ -1,0 +1,456 @@
+/* The results store over SQLite (store.h). */
+#include "store.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define SCHEMA_VERSION 1
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *add_run, *add_finding;
+    int durable; /* the synchronous level now set: 1 FULL, 0 NORMAL */
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sessions("
+    " id INTEGER PRIMARY KEY,"
+    " started TEXT NOT NULL, finished TEXT,"
+    " status TEXT NOT NULL CHECK (status IN ('running', 'complete', 'interrupted')),"
+    " resetlab_version TEXT, os TEXT, kernel TEXT, virtualization TEXT, hostname TEXT,"
+    " boards_file TEXT, boards_sha256 TEXT, seed INTEGER NOT NULL, iterations INTEGER NOT NULL, options TEXT);"
+    "CREATE TABLE IF NOT EXISTS runs("
+    " id INTEGER PRIMARY KEY,"
+    " session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    " board TEXT NOT NULL, host TEXT NOT NULL, scenario TEXT NOT NULL,"
+    " iteration INTEGER NOT NULL, seed INTEGER NOT NULL,"
+    " expected TEXT NOT NULL, outcome TEXT NOT NULL, verdict TEXT NOT NULL,"
+    " resets INTEGER NOT NULL, sync INTEGER,"
+    " margin_ms REAL, gap_ms REAL, en_release_ms REAL, tau_ms REAL, en_fit_samples INTEGER NOT NULL,"
+    " json TEXT NOT NULL,"
+    " UNIQUE (session_id, board, host, scenario, iteration));"
+    "CREATE TABLE IF NOT EXISTS findings("
+    " run_id INTEGER NOT NULL REFERENCES runs(id),"
+    " idx INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, t_ns INTEGER NOT NULL, message TEXT NOT NULL,"
+    " PRIMARY KEY (run_id, idx));";
+
+static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int db_fail(struct store *st, const char *what, char *err, size_t len)
+{
+    return fail(err, len, "%s: %s: %s", sqlite3_db_filename(st->db, "main"), what, sqlite3_errmsg(st->db));
+}
+
+static int exec(struct store *st, const char *sql, char *err, size_t len)
+{
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(st, sql, err, len);
+}
+
+/* The schema version in meta: 0 when the database is new (no tables). */
+static int schema_version(struct store *st, int *version, char *err, size_t len)
+{
+    sqlite3_stmt *q;
+    *version = 0;
+    int rc = sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL);
+    if (rc != SQLITE_OK) {
+        /* no meta table: new, unless other tables say it is someone else's */
+        sqlite3_stmt *t;
+        if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &t, NULL) != SQLITE_OK)
+            return db_fail(st, "not a database", err, len);
+        int tables = sqlite3_step(t) == SQLITE_ROW ? sqlite3_column_int(t, 0) : -1;
+        sqlite3_finalize(t);
+        if (tables != 0)
+            return fail(err, len, "%s: not a resetlab results database", sqlite3_db_filename(st->db, "main"));
+        return 0;
+    }
+    if (sqlite3_step(q) == SQLITE_ROW)
+        *version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return 0;
+}
+
+static int create_schema(struct store *st, char *err, size_t len)
+{
+    char sql[sizeof schema + 160];
+    snprintf(sql, sizeof sql, "BEGIN;%sINSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');COMMIT;", schema,
+             SCHEMA_VERSION);
+    return exec(st, sql, err, len);
+}
+
+static int prepare(struct store *st, char *err, size_t len)
+{
+    static const char add_run[] =
+        "INSERT INTO runs(session_id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
+        " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples, json)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    static const char add_finding[] = "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)";
+    if (sqlite3_prepare_v3(st->db, add_run, -1, SQLITE_PREPARE_PERSISTENT, &st->add_run, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(st->db, add_finding, -1, SQLITE_PREPARE_PERSISTENT, &st->add_finding, NULL) != SQLITE_OK)
+        return db_fail(st, "preparing", err, len);
+    return 0;
+}
+
+/* WAL: readers see committed runs while the writer goes on; NORMAL
+ * synchronous until a run asks for FULL. A reader waits out a checkpoint. */
+static int configure(struct store *st, enum store_mode mode, char *err, size_t len)
+{
+    sqlite3_busy_timeout(st->db, 5000);
+    if (mode == STORE_READ)
+        return 0;
+    return exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err, len);
+}
+
+struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len)
+{
+    struct store *st = calloc(1, sizeof *st);
+    if (st == NULL) {
+        fail(err, err_len, "out of memory");
+        return NULL;
+    }
+    int flags = mode == STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        fail(err, err_len, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+        store_close(st);
+        return NULL;
+    }
+    int version;
+    if (configure(st, mode, err, err_len) != 0 || schema_version(st, &version, err, err_len) != 0)
+        goto bad;
+    if (version > SCHEMA_VERSION) {
+        fail(err, err_len, "%s: results schema %d is newer than this resetlab's (%d)", path, version, SCHEMA_VERSION);
+        goto bad;
+    }
+    if (version == 0 && mode == STORE_READ) {
+        fail(err, err_len, "%s: not a resetlab results database (empty)", path);
+        goto bad;
+    }
+    if (mode == STORE_WRITE && (create_schema(st, err, err_len) != 0 || prepare(st, err, err_len) != 0))
+        goto bad;
+    return st;
+bad:
+    store_close(st);
+    return NULL;
+}
+
+void store_close(struct store *st)
+{
+    if (st == NULL)
+        return;
+    sqlite3_finalize(st->add_run);
+    sqlite3_finalize(st->add_finding);
+    sqlite3_close(st->db);
+    free(st);
+}
+
+/* ------------------------------------------------------------ sessions -- */
+
+static void utc_now(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void bind_text(sqlite3_stmt *q, int i, const char *s)
+{
+    sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
+}
+
+int store_session_begin(struct store *st, const struct session_facts *f, int64_t *id, char *err, size_t err_len)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO sessions(started, status, resetlab_version, os, kernel, virtualization,"
+                           " hostname, boards_file, boards_sha256, seed, iterations, options)"
+                           " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, "adding a session", err, err_len);
+    const char *text[] = {f->started,  f->resetlab_version, f->os,          f->kernel, f->virtualization,
+                          f->hostname, f->boards_file,      f->boards_sha256};
+    for (int i = 0; i < 8; i++)
+        bind_text(q, i + 1, text[i]);
+    sqlite3_bind_int64(q, 9, (int64_t)f->seed);
+    sqlite3_bind_int(q, 10, f->iterations);
+    bind_text(q, 11, f->options);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    if (rc != SQLITE_DONE)
+        return db_fail(st, "adding a session", err, err_len);
+    *id = sqlite3_last_insert_rowid(st->db);
+    return 0;
+}
+
+int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len)
+{
+    char now[32];
+    utc_now(now, sizeof now);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "UPDATE sessions SET status = ?, finished = ? WHERE id = ?", -1, &q, NULL) !=
+        SQLITE_OK)
+        return db_fail(st, "ending the session", err, err_len);
+    bind_text(q, 1, status);
+    bind_text(q, 2, now);
+    sqlite3_bind_int64(q, 3, id);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : db_fail(st, "ending the session", err, err_len);
+}
+
+static void column_text(sqlite3_stmt *q, int i, char *out, size_t len)
+{
+    const unsigned char *s = sqlite3_column_text(q, i);
+    snprintf(out, len, "%s", s ? (const char *)s : "");
+}
+
+static void read_session(sqlite3_stmt *q, struct session_row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(q, 0);
+    column_text(q, 1, r->facts.started, sizeof r->facts.started);
+    column_text(q, 2, r->finished, sizeof r->finished);
+    column_text(q, 3, r->status, sizeof r->status);
+    column_text(q, 4, r->facts.resetlab_version, sizeof r->facts.resetlab_version);
+    column_text(q, 5, r->facts.os, sizeof r->facts.os);
+    column_text(q, 6, r->facts.kernel, sizeof r->facts.kernel);
+    column_text(q, 7, r->facts.virtualization, sizeof r->facts.virtualization);
+    column_text(q, 8, r->facts.hostname, sizeof r->facts.hostname);
+    column_text(q, 9, r->facts.boards_file, sizeof r->facts.boards_file);
+    column_text(q, 10, r->facts.boards_sha256, sizeof r->facts.boards_sha256);
+    r->facts.seed = (uint64_t)sqlite3_column_int64(q, 11);
+    r->facts.iterations = sqlite3_column_int(q, 12);
+    column_text(q, 13, r->facts.options, sizeof r->facts.options);
+    r->runs = sqlite3_column_int64(q, 14);
+}
+
+#define SESSION_COLUMNS                                                                                            \
+    "SELECT id, started, finished, status, resetlab_version, os, kernel, virtualization, hostname, boards_file,"   \
+    " boards_sha256, seed, iterations, options, (SELECT count(*) FROM runs WHERE session_id = sessions.id)"       \
+    " FROM sessions"
+
+int store_session_get(struct store *st, int64_t id, struct session_row *out, char *err, size_t err_len)
+{
+    sqlite3_stmt *q;
+    const char *sql = id ? SESSION_COLUMNS " WHERE id = ?" : SESSION_COLUMNS " ORDER BY id DESC LIMIT 1";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, "reading sessions", err, err_len);
+    if (id)
+        sqlite3_bind_int64(q, 1, id);
+    int rc = sqlite3_step(q), found = rc == SQLITE_ROW;
+    if (found)
+        read_session(q, out);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : db_fail(st, "reading sessions", err, err_len);
+}
+
+int store_sessions(struct store *st, struct session_row *out, int max, char *err, size_t err_len)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, SESSION_COLUMNS " ORDER BY id DESC LIMIT ?", -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, "reading sessions", err, err_len);
+    sqlite3_bind_int(q, 1, max);
+    int n = 0, rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        read_session(q, &out[n++]);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? n : db_fail(st, "reading sessions", err, err_len);
+}
+
+/* ---------------------------------------------------------------- runs -- */
+
+/* NaN (no figure) as NULL. */
+static void bind_figure(sqlite3_stmt *q, int i, double x)
+{
+    if (isnan(x))
+        sqlite3_bind_null(q, i);
+    else
+        sqlite3_bind_double(q, i, x);
+}
+
+static int insert_run(struct store *st, int64_t session, const struct run_record *r, const char *json)
+{
+    const struct analysis *a = r->a;
+    sqlite3_stmt *q = st->add_run;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, session);
+    sqlite3_bind_text(q, 2, r->board, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, r->host, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 4, r->scenario, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 5, r->iteration);
+    sqlite3_bind_int64(q, 6, (int64_t)r->seed);
+    sqlite3_bind_text(q, 7, boot_mode_name(r->expected), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 8, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 9, verdict_name(a->verdict), -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 10, a->n_resets);
+    if (a->sync < 0)
+        sqlite3_bind_null(q, 11);
+    else
+        sqlite3_bind_int(q, 11, a->sync);
+    bind_figure(q, 12, a->margin_ms);
+    bind_figure(q, 13, a->gap_ms);
+    bind_figure(q, 14, a->en_release_ms);
+    bind_figure(q, 15, a->tau_ms);
+    sqlite3_bind_int(q, 16, a->en_fit_samples);
+    sqlite3_bind_text(q, 17, json, -1, SQLITE_STATIC);
+    return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+}
+
+static int insert_findings(struct store *st, int64_t run_id, const struct analysis *a)
+{
+    sqlite3_stmt *q = st->add_finding;
+    for (int i = 0; i < a->n_findings; i++) {
+        const struct finding *f = &a->findings[i];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, run_id);
+        sqlite3_bind_int(q, 2, i);
+        sqlite3_bind_text(q, 3, f->kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 4, severity_name(f->severity), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, f->t_ns);
+        sqlite3_bind_text(q, 6, f->message, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            return -1;
+    }
+    return 0;
+}
+
+static int set_durable(struct store *st, int durable, char *err, size_t len)
+{
+    if (st->durable == durable)
+        return 0;
+    st->durable = durable;
+    return exec(st, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err, len);
+}
+
+int store_add_run(struct store *st, int64_t session, const struct run_record *rec, const char *json, int durable,
+                  char *err, size_t err_len)
+{
+    if (set_durable(st, durable, err, err_len) != 0 || exec(st, "BEGIN", err, err_len) != 0)
+        return -1;
+    if (insert_run(st, session, rec, json) != 0 ||
+        insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0) {
+        db_fail(st, "adding a run", err, err_len);
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return exec(st, "COMMIT", err, err_len);
+}
+
+/* ------------------------------------------------------------- reading -- */
+
+static double column_figure(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
+}
+
+static int parse_names(sqlite3_stmt *q, struct stored_run *r)
+{
+    int expected = boot_mode_parse((const char *)sqlite3_column_text(q, 6));
+    const char *outcome = (const char *)sqlite3_column_text(q, 7), *verdict = (const char *)sqlite3_column_text(q, 8);
+    if (expected < 0 || outcome == NULL || verdict == NULL)
+        return -1;
+    r->expected = (enum boot_mode)expected;
+    r->a.verdict = strcmp(verdict, "pass") == 0 ? VERDICT_PASS : strcmp(verdict, "fail") == 0 ? VERDICT_FAIL
+                                                                                                 : VERDICT_ERROR;
+    int o = boot_mode_parse(outcome);
+    r->a.outcome = r->a.observed = o >= 0 ? (enum boot_mode)o : BOOT_NONE;
+    return 0;
+}
+
+static enum severity severity_of(const char *name)
+{
+    return strcmp(name, severity_name(SEV_ERROR)) == 0  ? SEV_ERROR
+           : strcmp(name, severity_name(SEV_WARN)) == 0 ? SEV_WARN
+                                                        : SEV_INFO;
+}
+
+static int read_findings(sqlite3_stmt *fq, int64_t run_id, struct analysis *a)
+{
+    sqlite3_reset(fq);
+    sqlite3_bind_int64(fq, 1, run_id);
+    int rc;
+    a->n_findings = 0;
+    while ((rc = sqlite3_step(fq)) == SQLITE_ROW && a->n_findings < ANALYSIS_MAX_FINDINGS) {
+        struct finding *f = &a->findings[a->n_findings++];
+        column_text(fq, 0, f->kind, sizeof f->kind);
+        char sev[16];
+        column_text(fq, 1, sev, sizeof sev);
+        f->severity = severity_of(sev);
+        f->t_ns = sqlite3_column_int64(fq, 2);
+        column_text(fq, 3, f->message, sizeof f->message);
+    }
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int read_run(sqlite3_stmt *q, sqlite3_stmt *fq, struct stored_run *r)
+{
+    memset(&r->a, 0, sizeof r->a);
+    r->board = (const char *)sqlite3_column_text(q, 1);
+    r->host = (const char *)sqlite3_column_text(q, 2);
+    r->scenario = (const char *)sqlite3_column_text(q, 3);
+    r->iteration = sqlite3_column_int(q, 4);
+    r->seed = (uint64_t)sqlite3_column_int64(q, 5);
+    if (r->board == NULL || r->host == NULL || r->scenario == NULL || parse_names(q, r) != 0)
+        return -1;
+    r->a.n_resets = sqlite3_column_int(q, 9);
+    r->a.sync = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 10);
+    r->a.margin_ms = column_figure(q, 11);
+    r->a.gap_ms = column_figure(q, 12);
+    r->a.en_release_ms = column_figure(q, 13);
+    r->a.tau_ms = column_figure(q, 14);
+    r->a.en_fit_samples = sqlite3_column_int(q, 15);
+    r->json = (const char *)sqlite3_column_text(q, 16);
+    return r->json ? read_findings(fq, sqlite3_column_int64(q, 0), &r->a) : -1;
+}
+
+int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
+                   int (*each)(const struct stored_run *r, void *ctx), void *ctx, char *err, size_t err_len)
+{
+    sqlite3_stmt *q = NULL, *fq = NULL;
+    int rc = sqlite3_prepare_v2(st->db,
+                                "SELECT id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
+                                " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples, json FROM runs"
+                                " WHERE session_id = ?1 AND (?2 IS NULL OR board = ?2) AND (?3 IS NULL OR host = ?3)"
+                                " AND (?4 IS NULL OR scenario = ?4) ORDER BY id",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(st->db, "SELECT kind, severity, t_ns, message FROM findings WHERE run_id = ? ORDER BY idx",
+                                -1, &fq, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(q);
+        return db_fail(st, "reading runs", err, err_len);
+    }
+    sqlite3_bind_int64(q, 1, session);
+    const char *names[] = {board, host, scenario};
+    for (int i = 0; i < 3; i++)
+        if (names[i])
+            sqlite3_bind_text(q, i + 2, names[i], -1, SQLITE_STATIC);
+    struct stored_run *r = malloc(sizeof *r);
+    int out = r ? 0 : fail(err, err_len, "out of memory");
+    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        if (read_run(q, fq, r) != 0)
+            out = fail(err, err_len, "%s: a malformed run row (id %lld)", sqlite3_db_filename(st->db, "main"),
+                       (long long)sqlite3_column_int64(q, 0));
+        else
+            out = each(r, ctx);
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = db_fail(st, "reading runs", err, err_len);
+    free(r);
+    sqlite3_finalize(q);
+    sqlite3_finalize(fq);
+    return out;
+}

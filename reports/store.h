@@ -1,0 +1,83 @@
+/* The results store (issue #5): one SQLite database per lab or run folder.
+ * Sessions (one `resetlab run` each, with the facts of the host it ran on),
+ * runs and their findings. Each run is its own transaction, committed when
+ * the run finishes, in WAL mode: a crash or SIGKILL loses no finished run,
+ * readers (report, compare) never block the writer, and `run --resume`
+ * continues a session from what was committed.
+ *
+ * Seeds are 64-bit unsigned; SQLite's INTEGER is signed, so they are stored
+ * as the same 64 bits (a seed above 2^63 reads back negative in sqlite3). */
+#ifndef RESETLAB_STORE_H
+#define RESETLAB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "results.h"
+
+struct store;
+
+enum store_mode { STORE_READ, STORE_WRITE };
+
+/* Opens (and for STORE_WRITE creates, with its schema) the database. NULL
+ * with one line in err: not a resetlab database, a newer schema, I/O. */
+struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len);
+void store_close(struct store *st);
+
+/* What a session records about where and how it ran. Strings may be "". */
+struct session_facts {
+    char started[32];          /* UTC, ISO 8601: 2026-11-23T14:30:00Z */
+    char resetlab_version[64]; /* git describe at build time */
+    char os[128];              /* PRETTY_NAME from /etc/os-release */
+    char kernel[128];          /* uname -r */
+    char virtualization[64];   /* none, wsl, kvm, vmware, virtualbox, hyper-v, ... */
+    char hostname[64];
+    char boards_file[256];
+    char boards_sha256[65];
+    uint64_t seed;
+    int iterations;
+    char options[1024];        /* the matrix as picked, for --resume: "--board a --host b ..." */
+};
+
+struct session_row {
+    int64_t id;
+    char status[16]; /* running, complete, interrupted */
+    char finished[32];
+    int64_t runs;    /* committed */
+    struct session_facts facts;
+};
+
+int store_session_begin(struct store *st, const struct session_facts *f, int64_t *id, char *err, size_t err_len);
+/* status: "complete" or "interrupted"; sets the finish time. */
+int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len);
+/* The session with this id (id 0: the newest). 1 found, 0 none, -1 error. */
+int store_session_get(struct store *st, int64_t id, struct session_row *out, char *err, size_t err_len);
+/* Sessions, newest first, at most `max`; returns how many, or -1. */
+int store_sessions(struct store *st, struct session_row *out, int max, char *err, size_t err_len);
+
+/* Adds one finished run and its findings in one transaction. `json` is its
+ * runs.jsonl line (exported as is). `durable`: wait for the disk (fsync)
+ * before returning, as a real board's run deserves; otherwise committed
+ * through the OS (safe against a crash, not a power cut: a simulated run
+ * is replayed bit for bit by --resume). */
+int store_add_run(struct store *st, int64_t session, const struct run_record *rec, const char *json, int durable,
+                  char *err, size_t err_len);
+
+/* One stored run, as the analysis cell_add needs: verdict, outcome,
+ * figures and findings (resets and op timings are not kept). */
+struct stored_run {
+    const char *board, *host, *scenario; /* valid during the callback */
+    int iteration;
+    uint64_t seed;
+    enum boot_mode expected;
+    struct analysis a;
+    const char *json;
+};
+
+/* Calls `each` for the runs of a session (board, host, scenario: NULL =
+ * any) in the order they were added; stops early when it returns non-zero
+ * (which is returned). -1 on a database error. */
+int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
+                   int (*each)(const struct stored_run *r, void *ctx), void *ctx, char *err, size_t err_len);
+
+#endif
