@@ -2,10 +2,12 @@
 #ifndef RESETLAB_MATRIX_H
 #define RESETLAB_MATRIX_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "../reports/results.h"
+#include "../reports/store.h"
 #include "../sim/lab.h"
 #include "../sim/world.h"
 #include "runner.h"
@@ -22,11 +24,23 @@ struct matrix_opts {
     int iterations;
     uint64_t seed;
     enum capture_keep keep_captures; /* --captures failing|all */
+    const char *db_path;             /* the results store; NULL: OUT/results.db */
+    const struct session_facts *facts; /* the new session's facts (resume_session 0) */
+    int64_t resume_session;          /* continue this session of the store; 0: a new one */
+    int progress;                    /* draw the progress line on stderr */
+    volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: stop after the run in hand */
 };
 
+#define MATRIX_INTERRUPTED 3
+
 /* Returns 0 when every cell met its expectation, 1 when some did not, 2 for
- * bad input or an output error (reason in `err`). The table goes to `out`. */
+ * bad input or an output error (reason in `err`), MATRIX_INTERRUPTED when
+ * *o->stop was set (every finished run is in the store; `run --resume`
+ * goes on). The table goes to `out`. */
 int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len);
+
+/* mkdir -p; -1 with one line in err. */
+int matrix_mkdir_p(const char *dir, char *err, size_t len);
 
 #define MATRIX_MAX_EDGES 4096
 #define MATRIX_MAX_UART 4096
@@ -46,8 +60,9 @@ struct run_buffers {
 
 /* Where a cell's runs go: runs.jsonl and, per run kept, a sigrok session
  * (DIR/board--host--scenario--N.sr) with its op log beside it (.yaml). */
+struct recorder;
 struct cell_sink {
-    FILE *runs;
+    struct recorder *recorder; /* each finished run's line and row; NULL: none */
     enum capture_keep keep;
     const char *captures_dir;
     struct sigrok *sigrok;
@@ -62,12 +77,18 @@ struct cell_sink {
 void matrix_run_once(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                      const struct scenario *s, uint64_t seed, struct run_buffers *rb);
 
-/* One cell: `iterations` runs, seeded from `seed` and the names. `runs`, if
- * not NULL, gets one JSON line per run. cell is initialised here; the
- * caller frees it with cell_free. Returns -1 when out of memory. */
+/* One cell: `iterations` runs, seeded from `seed` and the names; each
+ * goes to the sink's recorder. cell is initialised here; the caller frees
+ * it with cell_free. Returns 0, -1 on an error (reason in sink->err, or
+ * out of memory), 1 when the recorder saw a stop asked for. */
 int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                 const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
                 const struct cell_sink *sink);
+/* The same from iteration `first` on, into a cell already initialised
+ * (holding the runs before `first`, as --resume replays them). */
+int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                     const struct scenario *s, int first, int iterations, uint64_t seed, struct cell_stats *cell,
+                     const struct cell_sink *sink);
 
 /* A run that could not be made: verdict error, the reason as its finding. */
 void matrix_infrastructure_error(struct analysis *a, const char *why);

@@ -36,7 +36,7 @@ struct session_facts {
     char boards_sha256[65];
     uint64_t seed;
     int iterations;
-    char options[1024];        /* the matrix as picked, for --resume: "--board a --host b ..." */
+    char options[4096];        /* the matrix options as given, one per line, for --resume */
 };
 
 struct session_row {
