@@ -149,10 +149,6 @@ static int open_outputs(const struct matrix_opts *o, struct outputs *io, char *e
     }
     io->rec = (struct recorder){.runs = io->runs, .store = io->store, .session = io->session,
                                 .progress = &io->progress, .stop = o->stop, .err = err, .err_len = len};
-    if (recorder_init(&io->rec) != 0) {
-        snprintf(err, len, "out of memory");
-        return -1;
-    }
     return 0;
 }
 
@@ -164,7 +160,6 @@ static int close_outputs(struct outputs *io, char *err, size_t len)
         snprintf(err, len, "%s: write failed", io->runs_path);
         rc = -1;
     }
-    recorder_free(&io->rec);
     store_close(io->store);
     lockfile_release(io->lock_fd);
     return rc;
@@ -200,7 +195,8 @@ static int replay_run(const struct stored_run *r, void *ctx)
         rp->at = c;
         pl->done++;
         cell_add(&rp->cells[c], &r->a);
-        return fputs(r->json, rp->runs) == EOF ? -1 : 0;
+        write_run_json(rp->runs, &r->rec);
+        return ferror(rp->runs) ? -1 : 0;
     }
     snprintf(rp->err, rp->err_len, "the session holds runs of %s / %s / %s, which this matrix does not have",
              r->board, r->host, r->scenario);

@@ -54,49 +54,16 @@ void progress_end(struct progress *p)
         fputs("\r\033[K", stderr);
 }
 
-int recorder_init(struct recorder *r)
-{
-    r->line = open_memstream(&r->line_buf, &r->line_len);
-    return r->line ? 0 : -1;
-}
-
-void recorder_free(struct recorder *r)
-{
-    if (r->line)
-        fclose(r->line);
-    free(r->line_buf);
-    r->line = NULL;
-    r->line_buf = NULL;
-}
-
-/* The run's runs.jsonl line in line_buf: the memory stream is rewound
- * for each run, so a longer earlier line may lie beyond this one; it is
- * cut at the position written to (the buffer always has room for a NUL
- * past its size). */
-static const char *json_line(struct recorder *r, const struct run_record *rec)
-{
-    if (fseeko(r->line, 0, SEEK_SET) != 0)
-        return NULL;
-    write_run_json(r->line, rec);
-    off_t end = ftello(r->line);
-    if (fflush(r->line) != 0 || ferror(r->line) || end < 0 || (size_t)end > r->line_len)
-        return NULL;
-    r->line_buf[end] = '\0';
-    return r->line_buf;
-}
-
 int recorder_add(struct recorder *r, const struct run_record *rec, int durable)
 {
-    const char *json = json_line(r, rec);
-    if (json == NULL) {
-        snprintf(r->err, r->err_len, "out of memory formatting a run");
+    if (r->store && store_add_run(r->store, r->session, rec, durable, r->err, r->err_len) != 0)
         return -1;
-    }
-    if (r->store && store_add_run(r->store, r->session, rec, json, durable, r->err, r->err_len) != 0)
-        return -1;
-    if (r->runs && fputs(json, r->runs) == EOF) {
-        snprintf(r->err, r->err_len, "runs.jsonl: write failed");
-        return -1;
+    if (r->runs) {
+        write_run_json(r->runs, rec);
+        if (ferror(r->runs)) {
+            snprintf(r->err, r->err_len, "runs.jsonl: write failed");
+            return -1;
+        }
     }
     if (r->progress)
         progress_add(r->progress, 1);

@@ -35,13 +35,7 @@ struct recorder {
     volatile sig_atomic_t *stop; /* set by a signal handler; NULL: never */
     char *err;
     size_t err_len;
-    FILE *line; /* the JSON line being built */
-    char *line_buf;
-    size_t line_len;
 };
-
-int recorder_init(struct recorder *r);
-void recorder_free(struct recorder *r);
 
 /* Records one finished run (durable: fsync'd, for real boards). Returns 0,
  * 1 when a stop has been asked for (the run is recorded), -1 with the

@@ -15,7 +15,15 @@ struct store {
     sqlite3 *db;
     sqlite3_stmt *add_run, *add_finding;
     int durable; /* the synchronous level now set: 1 FULL, 0 NORMAL */
+    int in_txn;  /* simulated runs not yet committed */
+    int64_t txn_start_ns;
 };
+
+/* Simulated runs are committed together at most this long after the
+ * first of them finished: one transaction per run would write each page
+ * to the WAL again for every run (16 KB a run, 12 s for the default
+ * matrix instead of about 1). */
+#define STORE_GROUP_NS 100000000
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
@@ -33,7 +41,6 @@ static const char schema[] =
     " expected TEXT NOT NULL, outcome TEXT NOT NULL, verdict TEXT NOT NULL,"
     " resets INTEGER NOT NULL, sync INTEGER,"
     " margin_ms REAL, gap_ms REAL, en_release_ms REAL, tau_ms REAL, en_fit_samples INTEGER NOT NULL,"
-    " json TEXT NOT NULL,"
     " UNIQUE (session_id, board, host, scenario, iteration));"
     "CREATE TABLE IF NOT EXISTS findings("
     " run_id INTEGER NOT NULL REFERENCES runs(id),"
@@ -95,8 +102,8 @@ static int prepare(struct store *st, char *err, size_t len)
 {
     static const char add_run[] =
         "INSERT INTO runs(session_id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
-        " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples, json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char add_finding[] = "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)";
     if (sqlite3_prepare_v3(st->db, add_run, -1, SQLITE_PREPARE_PERSISTENT, &st->add_run, NULL) != SQLITE_OK ||
         sqlite3_prepare_v3(st->db, add_finding, -1, SQLITE_PREPARE_PERSISTENT, &st->add_finding, NULL) != SQLITE_OK)
@@ -150,6 +157,10 @@ void store_close(struct store *st)
 {
     if (st == NULL)
         return;
+    char err[256];
+    if (store_flush(st, err, sizeof err) != 0) {
+        /* closing after an error: what could be committed was */
+    }
     sqlite3_finalize(st->add_run);
     sqlite3_finalize(st->add_finding);
     sqlite3_close(st->db);
@@ -197,6 +208,8 @@ int store_session_begin(struct store *st, const struct session_facts *f, int64_t
 
 int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len)
 {
+    if (store_flush(st, err, err_len) != 0)
+        return -1;
     char now[32];
     utc_now(now, sizeof now);
     sqlite3_stmt *q;
@@ -281,7 +294,7 @@ static void bind_figure(sqlite3_stmt *q, int i, double x)
         sqlite3_bind_double(q, i, x);
 }
 
-static int insert_run(struct store *st, int64_t session, const struct run_record *r, const char *json)
+static int insert_run(struct store *st, int64_t session, const struct run_record *r)
 {
     const struct analysis *a = r->a;
     sqlite3_stmt *q = st->add_run;
@@ -305,7 +318,6 @@ static int insert_run(struct store *st, int64_t session, const struct run_record
     bind_figure(q, 14, a->en_release_ms);
     bind_figure(q, 15, a->tau_ms);
     sqlite3_bind_int(q, 16, a->en_fit_samples);
-    sqlite3_bind_text(q, 17, json, -1, SQLITE_STATIC);
     return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -335,18 +347,46 @@ static int set_durable(struct store *st, int durable, char *err, size_t len)
     return exec(st, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err, len);
 }
 
-int store_add_run(struct store *st, int64_t session, const struct run_record *rec, const char *json, int durable,
-                  char *err, size_t err_len)
+static int64_t now_ns(void)
 {
-    if (set_durable(st, durable, err, err_len) != 0 || exec(st, "BEGIN", err, err_len) != 0)
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int store_flush(struct store *st, char *err, size_t err_len)
+{
+    if (!st->in_txn)
+        return 0;
+    st->in_txn = 0;
+    return exec(st, "COMMIT", err, err_len);
+}
+
+int store_add_run(struct store *st, int64_t session, const struct run_record *rec, int durable, char *err,
+                  size_t err_len)
+{
+    if (durable && store_flush(st, err, err_len) != 0)
         return -1;
-    if (insert_run(st, session, rec, json) != 0 ||
-        insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0) {
+    if (set_durable(st, durable, err, err_len) != 0)
+        return -1;
+    if (!st->in_txn) {
+        if (exec(st, "BEGIN", err, err_len) != 0)
+            return -1;
+        st->in_txn = 1;
+        st->txn_start_ns = now_ns();
+    }
+    if (exec(st, "SAVEPOINT run", err, err_len) != 0)
+        return -1;
+    if (insert_run(st, session, rec) != 0 || insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0) {
         db_fail(st, "adding a run", err, err_len);
-        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        sqlite3_exec(st->db, "ROLLBACK TO run; RELEASE run", NULL, NULL, NULL);
         return -1;
     }
-    return exec(st, "COMMIT", err, err_len);
+    if (exec(st, "RELEASE run", err, err_len) != 0)
+        return -1;
+    if (durable || now_ns() - st->txn_start_ns >= STORE_GROUP_NS)
+        return store_flush(st, err, err_len);
+    return 0;
 }
 
 /* ------------------------------------------------------------- reading -- */
@@ -412,8 +452,8 @@ static int read_run(sqlite3_stmt *q, sqlite3_stmt *fq, struct stored_run *r)
     r->a.en_release_ms = column_figure(q, 13);
     r->a.tau_ms = column_figure(q, 14);
     r->a.en_fit_samples = sqlite3_column_int(q, 15);
-    r->json = (const char *)sqlite3_column_text(q, 16);
-    return r->json ? read_findings(fq, sqlite3_column_int64(q, 0), &r->a) : -1;
+    r->rec = (struct run_record){r->board, r->host, r->scenario, r->iteration, r->seed, r->expected, &r->a};
+    return read_findings(fq, sqlite3_column_int64(q, 0), &r->a);
 }
 
 int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
@@ -422,7 +462,7 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
     sqlite3_stmt *q = NULL, *fq = NULL;
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
-                                " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples, json FROM runs"
+                                " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples FROM runs"
                                 " WHERE session_id = ?1 AND (?2 IS NULL OR board = ?2) AND (?3 IS NULL OR host = ?3)"
                                 " AND (?4 IS NULL OR scenario = ?4) ORDER BY id",
                                 -1, &q, NULL);

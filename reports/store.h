@@ -55,23 +55,25 @@ int store_session_get(struct store *st, int64_t id, struct session_row *out, cha
 /* Sessions, newest first, at most `max`; returns how many, or -1. */
 int store_sessions(struct store *st, struct session_row *out, int max, char *err, size_t err_len);
 
-/* Adds one finished run and its findings in one transaction. `json` is its
- * runs.jsonl line (exported as is). `durable`: wait for the disk (fsync)
- * before returning, as a real board's run deserves; otherwise committed
- * through the OS (safe against a crash, not a power cut: a simulated run
- * is replayed bit for bit by --resume). */
-int store_add_run(struct store *st, int64_t session, const struct run_record *rec, const char *json, int durable,
-                  char *err, size_t err_len);
+/* Adds one finished run and its findings. `durable` (a real board's run):
+ * committed and fsync'd before it returns. Otherwise (a simulated run) it
+ * joins a transaction committed within 0.1 s, safe against a crash once
+ * committed; a run not yet committed when the process dies is made again,
+ * bit for bit, by --resume. */
+int store_add_run(struct store *st, int64_t session, const struct run_record *rec, int durable, char *err,
+                  size_t err_len);
+/* Commits the runs added so far (store_session_end and store_close do). */
+int store_flush(struct store *st, char *err, size_t err_len);
 
-/* One stored run, as the analysis cell_add needs: verdict, outcome,
- * figures and findings (resets and op timings are not kept). */
+/* One stored run, as cell_add and write_run_json need it: verdict,
+ * outcome, figures and findings (resets and op timings are not kept). */
 struct stored_run {
     const char *board, *host, *scenario; /* valid during the callback */
     int iteration;
     uint64_t seed;
     enum boot_mode expected;
     struct analysis a;
-    const char *json;
+    struct run_record rec; /* the above, as write_run_json takes it */
 };
 
 /* Calls `each` for the runs of a session (board, host, scenario: NULL =
