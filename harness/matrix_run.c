@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../reports/junit.h"
 #include "lockfile.h"
 #include "realrun.h"
 #include "recorder.h"
@@ -266,12 +267,37 @@ static int64_t runs_done(const struct plan *plan, int n_cells)
     return n;
 }
 
+/* DIR/junit.xml for the CI server: a testcase per cell. */
+static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, double elapsed_s,
+                       char *err, size_t len)
+{
+    char path[600], stamp[32] = "";
+    if (o->facts) /* the schema's timestamp has no zone: the Z goes */
+        snprintf(stamp, sizeof stamp, "%.*s", (int)strcspn(o->facts->started, "Z"), o->facts->started);
+    FILE *f = open_out(o->out_dir, "junit.xml", path, sizeof path, err, len);
+    if (f == NULL)
+        return -1;
+    struct junit_run run = {"resetlab", stamp[0] ? stamp : NULL, elapsed_s, o->seed, o->iterations};
+    int rc = write_junit_xml(f, &run, cells, n_cells);
+    if (fclose(f) != 0 || rc != 0) {
+        snprintf(err, len, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}
+
 static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, struct outputs *io, int stopped,
                   char *summary_path, size_t path_len, char *err, size_t len)
 {
     if (store_session_end(io->store, io->session, stopped ? "interrupted" : "complete", err, len) != 0)
         return -1;
-    return stopped ? 0 : write_summary(o, cells, n_cells, summary_path, path_len, err, len);
+    if (stopped)
+        return 0;
+    double elapsed_s = (double)(progress_now_ns() - io->progress.t_start_ns) / 1e9;
+    return write_summary(o, cells, n_cells, summary_path, path_len, err, len) != 0 ||
+                   write_junit(o, cells, n_cells, elapsed_s, err, len) != 0
+               ? -1
+               : 0;
 }
 
 int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
@@ -309,7 +335,7 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         goto out;
     }
     print_table(out, p, cells, n_cells);
-    fprintf(out, "\nwrote %s, %s and %s\n", summary_path, io.runs_path, io.db_path);
+    fprintf(out, "\nwrote %s, %s, %s/junit.xml and %s\n", summary_path, io.runs_path, o->out_dir, io.db_path);
     rc = 0;
     for (int i = 0; i < n_cells; i++)
         if (!cell_met(&cells[i]))

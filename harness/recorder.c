@@ -6,7 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t now_ns(void)
+int64_t progress_now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -21,7 +21,7 @@ int progress_wanted(void)
 
 void progress_start(struct progress *p, int64_t total, int64_t already_done, int enabled)
 {
-    *p = (struct progress){.enabled = enabled, .total = total, .done = already_done, .t_start_ns = now_ns()};
+    *p = (struct progress){.enabled = enabled, .total = total, .done = already_done, .t_start_ns = progress_now_ns()};
     p->t_drawn_ns = p->t_start_ns;
     p->start_done = already_done;
 }
@@ -43,7 +43,7 @@ void progress_add(struct progress *p, int64_t runs)
     p->done += runs;
     if (!p->enabled)
         return;
-    int64_t t = now_ns();
+    int64_t t = progress_now_ns();
     if (t - p->t_drawn_ns >= 100000000)
         draw(p, t);
 }

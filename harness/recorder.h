@@ -24,6 +24,8 @@ void progress_start(struct progress *p, int64_t total, int64_t already_done, int
 void progress_add(struct progress *p, int64_t runs);
 /* Erases the line (the table follows on stdout). */
 void progress_end(struct progress *p);
+/* CLOCK_MONOTONIC, ns: the progress line's clock. */
+int64_t progress_now_ns(void);
 /* Whether a progress line belongs on this stderr: a terminal, and CI unset. */
 int progress_wanted(void);
 

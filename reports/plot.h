@@ -1,0 +1,81 @@
+/* Plots for the reports (issue #5, DESIGN.md §8): timing diagrams of single
+ * runs, distributions per host and trends over sessions, drawn by gnuplot.
+ *
+ * Each function writes one gnuplot script (data inline, as datablocks) to an
+ * unlinked temporary file, runs gnuplot on it (stdin) and checks that the
+ * output file was written. The format follows the extension of out_path:
+ * ".svg" (for the HTML report) or ".png" (cairo, for people and tests).
+ * The same input gives a byte-identical SVG: gnuplot runs with
+ * --default-settings (no ~/.gnuplot), and neither the script nor gnuplot's
+ * SVG carries a timestamp or a path.
+ *
+ * gnuplot is found on PATH, or is the program the environment variable
+ * RESETLAB_GNUPLOT names. Every function returns 0, or -1 with one line in
+ * err (gnuplot missing, gnuplot failed, output not writable, bad arguments);
+ * on failure out_path is removed rather than left empty or stale.
+ *
+ * Text (titles, names, labels) is shown literally: control characters are
+ * dropped, invalid UTF-8 becomes '?', and gnuplot's enhanced-text markup
+ * (^ _ @ & { }) is not interpreted.
+ *
+ * libc, libm and POSIX only (posix_spawn), plus the analyzers' headers. */
+#ifndef RESETLAB_PLOT_H
+#define RESETLAB_PLOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../analyzers/analyze.h"
+
+/* One run's timing diagram: four lanes sharing a time axis in ms on the
+ * trace's clock, "DTR pin", "RTS pin", "EN", "IO0". DTR, RTS and IO0 are pin
+ * levels (DTR/RTS pin low = asserted). EN is drawn as a voltage, 0..VDD:
+ * the analog samples when tr->en_v.n > 0, else the modelled RC curve (0 V
+ * from each EN fall to its reset's release, VDD·(1 − e^(−(t − release)/τ))
+ * after it, τ = the reset's tau_ms, else R·C), with the analyzer's digital
+ * EN edges in grey and dashed lines at the chip's VIH and at threshold_v.
+ * Each reset's strap window [t_chip − setup, t_chip + hold] is shaded across
+ * all lanes, with a line at t_chip ("chip leaves reset").
+ *
+ * Without an analysis (a == NULL) the resets are modelled from the EN
+ * edges alone: released τ·ln(VDD/(VDD − threshold)) before the analyzer saw
+ * EN rise, τ = R·C, as the analyzers estimate it from an edge. */
+struct timing_plot {
+    const struct trace *tr;       /* edges (+ en_v when the capture had analog EN) */
+    const struct analysis *a;     /* resets: release_ns, t_chip_ns, tau_ms; may be NULL */
+    const struct board_model *bm; /* vdd, en_r_ohms, en_c_farads, chip.vih_frac, chip.setup_ms, chip.hold_ms */
+    double threshold_v;           /* the logic analyzer's threshold (<= 0: tr->threshold_v) */
+    const char *title;            /* may be NULL */
+    /* Window; both 0 = automatic: from 5 ms before the first DTR/RTS edge
+     * to 10 ms after the last strap window, clamped to the trace. */
+    int64_t t_from_ns, t_to_ns;
+};
+
+int plot_timing(const char *out_path, const struct timing_plot *p, char *err, size_t err_len);
+
+/* A named sample: x[0..n-1]; NaN = no value. */
+struct plot_series {
+    const char *name;
+    const double *x;
+    int n;
+};
+
+/* Distributions of one quantity (e.g. the DTR/RTS gap, one series per
+ * host) on one plot: cdf = 0 histograms as outlines over shared bins
+ * (Freedman–Diaconis on the pooled samples, 5 to 60 bins), in fractions of
+ * each series' samples so hosts with different run counts compare; cdf = 1
+ * empirical CDFs. The x axis is logarithmic when every sample is positive
+ * and they span a factor of 50 or more (0.3 ms native gaps beside 60 ms
+ * usbipd ones). NaN samples are skipped; the legend gives each series'
+ * sample count, or "(no samples)" for a series without any. */
+int plot_distribution(const char *out_path, const struct plot_series *series, int n_series, const char *title,
+                      const char *xlabel, int cdf, char *err, size_t err_len);
+
+/* y over session index (x[i] = the value at session i, NaN = no data, drawn
+ * as a break in the line), lines with points, one per series: pass rate
+ * and margin per cell over the last sessions. A series without any value
+ * is named in the legend as "(no data)". */
+int plot_trend(const char *out_path, const struct plot_series *series, int n_series, const char *title,
+               const char *ylabel, char *err, size_t err_len);
+
+#endif
