@@ -63,7 +63,7 @@ static void xml_ascii(FILE *f, unsigned char ch, int in_attribute)
         fputc(ch, f);
 }
 
-static void xml_escaped(FILE *f, const char *text, int in_attribute)
+void xml_escaped(FILE *f, const char *text, int in_attribute)
 {
     const unsigned char *s = (const unsigned char *)text;
     while (*s) {

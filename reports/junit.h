@@ -27,6 +27,10 @@ struct junit_run {
  * passes; one with failed runs has a <failure> (the worst finding); one whose
  * runs that did not pass were all infrastructure errors has an <error>; one
  * without runs is <skipped>. Returns 0, or -1 when writing to `f` failed. */
+/* Text for XML or HTML: & < > " ' as entities, control bytes and invalid
+ * UTF-8 as U+FFFD; in an attribute, tabs and line ends as references. */
+void xml_escaped(FILE *f, const char *text, int in_attribute);
+
 int write_junit_xml(FILE *f, const struct junit_run *run, const struct cell_stats *cells, int n_cells);
 
 #endif

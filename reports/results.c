@@ -153,7 +153,7 @@ double percentile(double *x, int n, double p)
 }
 
 /* JSON numbers: NaN has no JSON form, so it is null. */
-static void json_num(FILE *f, double v)
+void json_num(FILE *f, double v)
 {
     if (isnan(v) || isinf(v))
         fputs("null", f);
@@ -161,7 +161,7 @@ static void json_num(FILE *f, double v)
         fprintf(f, "%.4f", v);
 }
 
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; *s; s++) {

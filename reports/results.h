@@ -64,6 +64,11 @@ int cell_met(const struct cell_stats *c); /* every run passed */
 /* Nearest-rank percentile of `n` samples (sorted in place); NaN when n = 0. */
 double percentile(double *x, int n, double p);
 
+/* JSON values as every export writes them: numbers with 4 decimals (NaN
+ * and infinities as null), strings escaped. */
+void json_num(FILE *f, double v);
+void json_str(FILE *f, const char *s);
+
 void write_run_json(FILE *f, const struct run_record *r);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
 
