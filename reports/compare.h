@@ -21,7 +21,7 @@ struct compare_cell {
 };
 
 struct compare_side {
-    char label[160]; /* "results/a.db session 3 (2026-11-23T10:00:00Z)", "host vm-usb-passthrough" */
+    char label[320]; /* "results/a.db session 3 (2026-11-23T10:00:00Z)", "host vm-usb-passthrough" */
     struct compare_cell *cells;
     int n, cap;
 };

@@ -274,7 +274,7 @@ Test(store, virtualization_from_the_machines_files)
 
 /* ------------------------------------------------------ the CLI, whole -- */
 
-#define MATRIX "--board devkitc --host native-linux --host wsl-usbipd --iterations 400 --seed 7"
+#define MATRIX "--board devkitc --host native-linux --host wsl-usbipd --iterations 2000 --seed 7"
 
 static void run_ok(const char *args)
 {
@@ -346,7 +346,7 @@ Test(store, killed_then_resumed_matches_an_uninterrupted_run)
     snprintf(args, sizeof args, MATRIX " --out %s/killed", dir);
     long kept = interrupt_run(args, in_dir("killed/results.db", db, sizeof db), SIGKILL);
     cr_assert_gt(kept, 0);
-    cr_assert_lt(kept, 17 * 2 * 400, "the run finished before it was killed");
+    cr_assert_lt(kept, 17 * 2000, "the run finished before it was killed");
     snprintf(args, sizeof args, "run --resume --out %s/killed", dir);
     run_ok(args);
     cr_expect_eq(count_runs(db), count_runs(in_dir("whole/results.db", a, sizeof a)));
@@ -433,4 +433,34 @@ Test(store, a_second_writer_is_told_who_holds_the_store)
     waitpid(child, NULL, 0);
     close(ready[0]);
     run_ok(args); /* free again: the kernel dropped the holder's lock */
+}
+
+/* The progress line: on a terminal (script(1) gives the run one) it shows
+ * runs done, rate and ETA, then erases itself; with CI set, nothing. */
+Test(store, progress_line_on_a_terminal_only)
+{
+    char cmd[2048], bin[512], path[512];
+    const char *env = getenv("RESETLAB_BIN");
+    snprintf(bin, sizeof bin, "%s", env ? env : "resetlab");
+    in_dir("tty.txt", path, sizeof path);
+    snprintf(cmd, sizeof cmd,
+             "env -u CI script -qc '%s run --board devkitc --host native-linux --iterations 3000 --out %s/tty "
+             ">/dev/null' /dev/null > %s",
+             bin, dir, path);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    char *text = slurp(path, NULL);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, " runs (") && strstr(text, "runs/s, ETA "), "no progress line: '%s'", text);
+    cr_expect(strstr(text, "/27000 runs") != NULL, "9 cells x 3000 runs: '%s'", text);
+    cr_expect(strstr(text, "\r\033[K") != NULL, "the line is not erased at the end");
+    free(text);
+    snprintf(cmd, sizeof cmd,
+             "CI=true script -qc '%s run --board devkitc --host native-linux --iterations 3000 --out %s/ci "
+             ">/dev/null' /dev/null > %s",
+             bin, dir, path);
+    cr_assert_eq(system(cmd), 0, "%s", cmd);
+    text = slurp(path, NULL);
+    cr_assert_not_null(text);
+    cr_expect_str_empty(text, "progress under CI: '%s'", text);
+    free(text);
 }
