@@ -10,6 +10,7 @@
 #include "cmd_compare.h"
 #include "cmd_run.h"
 #include "cmd_probe.h"
+#include "cmd_report.h"
 #include "config.h"
 #include "matrix.h"
 #include "ports.h"
@@ -33,6 +34,7 @@ static const char usage_main[] =
     "  list    list the boards, hosts and scenarios the lab describes\n"
     "  analyze run every analyzer on a capture file (.sr, VCD, CSV)\n"
     "  probe   bring-up: every scenario on one board; truth table, EN RC, margins, advice\n"
+    "  report  write a session's HTML report (matrix, failing cells' timing diagrams, trends)\n"
     "  compare two sessions or two hosts cell by cell; flags statistically real changes\n"
     "  ports   list the serial ports (USB ids, bridge type, by-id link) without opening them\n"
     "  help    show help for a command (resetlab help run)\n"
@@ -103,6 +105,8 @@ static int cmd_help(int argc, char **argv)
         return fputs(probe_usage, stdout), 0;
     if (strcmp(argv[1], "compare") == 0)
         return fputs(compare_usage, stdout), 0;
+    if (strcmp(argv[1], "report") == 0)
+        return fputs(report_usage, stdout), 0;
     if (strcmp(argv[1], "help") == 0)
         return fputs(usage_main, stdout), 0;
     return cli_bad_input("help: unknown command '%s'%s", argv[1], "");
@@ -127,6 +131,8 @@ int main(int argc, char **argv)
         return ports_command(argc - 1, argv + 1);
     if (strcmp(cmd, "compare") == 0)
         return compare_command(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return report_command(argc - 1, argv + 1);
     if (strcmp(cmd, "probe") == 0) {
         char boards[512], scenarios[512];
         return probe_command(argc - 1, argv + 1, cli_default_path("boards.yaml", boards, sizeof boards),

@@ -12,6 +12,7 @@
 #include "lockfile.h"
 #include "realrun.h"
 #include "recorder.h"
+#include "report.h"
 
 /* Boards, hosts and scenarios picked on the command line, or all of them. */
 struct pick {
@@ -286,8 +287,23 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
     return 0;
 }
 
+/* DIR/index.html and DIR/plots/: the report `resetlab report` writes,
+ * from the session just committed. gnuplot failing costs the plots (a
+ * warning, notes on the page), not the run's results. */
+static int write_html_report(const struct matrix_opts *o, const struct outputs *io, char *page, size_t page_len,
+                             char *err, size_t len)
+{
+    struct report_request rq = {io->db_path, io->session, o->out_dir, REPORT_DEFAULT_LAST};
+    struct report_warnings warn;
+    if (report_write(&rq, page, page_len, &warn, err, len) != 0)
+        return -1;
+    if (warn.plots_failed > 0)
+        fprintf(stderr, "resetlab: warning: %d plots of the report not drawn: %s\n", warn.plots_failed, warn.first);
+    return 0;
+}
+
 static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, struct outputs *io, int stopped,
-                  char *summary_path, size_t path_len, char *err, size_t len)
+                  char *summary_path, char *page, size_t path_len, char *err, size_t len)
 {
     if (store_session_end(io->store, io->session, stopped ? "interrupted" : "complete", err, len) != 0)
         return -1;
@@ -295,7 +311,8 @@ static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_c
         return 0;
     double elapsed_s = (double)(progress_now_ns() - io->progress.t_start_ns) / 1e9;
     return write_summary(o, cells, n_cells, summary_path, path_len, err, len) != 0 ||
-                   write_junit(o, cells, n_cells, elapsed_s, err, len) != 0
+                   write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
+                   write_html_report(o, io, page, path_len, err, len) != 0
                ? -1
                : 0;
 }
@@ -311,7 +328,7 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
     struct cell_stats *cells = calloc(n_cells ? (size_t)n_cells : 1, sizeof *cells);
     struct plan *plan = calloc(n_cells ? (size_t)n_cells : 1, sizeof *plan);
     struct outputs io = {.lock_fd = -1};
-    char summary_path[600];
+    char summary_path[600], page[600]; /* finish() fills both, to sizeof summary_path */
     if (n_cells == 0) {
         snprintf(err, err_len, "no scenario applies to the boards and hosts picked");
         goto out;
@@ -326,7 +343,7 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
     progress_start(&io.progress, (int64_t)n_cells * o->iterations, runs_done(plan, n_cells), o->progress);
     int ran = run_cells(o, plan, n_cells, cells, &io, err, err_len);
     progress_end(&io.progress);
-    if (ran < 0 || finish(o, cells, n_cells, &io, ran == 1, summary_path, sizeof summary_path, err, err_len) != 0)
+    if (ran < 0 || finish(o, cells, n_cells, &io, ran == 1, summary_path, page, sizeof summary_path, err, err_len) != 0)
         goto out;
     if (ran == 1) {
         snprintf(err, err_len, "interrupted: %lld runs are in %s; `resetlab run --resume --out %s` goes on",
@@ -335,7 +352,8 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         goto out;
     }
     print_table(out, p, cells, n_cells);
-    fprintf(out, "\nwrote %s, %s, %s/junit.xml and %s\n", summary_path, io.runs_path, o->out_dir, io.db_path);
+    fprintf(out, "\nwrote %s, %s, %s/junit.xml, %s and %s\n", summary_path, io.runs_path, o->out_dir, io.db_path,
+            page);
     rc = 0;
     for (int i = 0; i < n_cells; i++)
         if (!cell_met(&cells[i]))

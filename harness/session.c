@@ -103,13 +103,18 @@ int session_sha256_file(const char *path, char out[65])
     return out[0] ? 0 : -1;
 }
 
+const char *session_resetlab_version(void)
+{
+    return RESETLAB_GIT_DESCRIBE;
+}
+
 void session_facts_gather(struct session_facts *f, const char *boards_path)
 {
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(f->started, sizeof f->started, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    snprintf(f->resetlab_version, sizeof f->resetlab_version, "%s", RESETLAB_GIT_DESCRIBE);
+    snprintf(f->resetlab_version, sizeof f->resetlab_version, "%s", session_resetlab_version());
     os_pretty_name(f->os, sizeof f->os);
     struct utsname u;
     snprintf(f->kernel, sizeof f->kernel, "%s", uname(&u) == 0 ? u.release : "unknown");

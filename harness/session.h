@@ -20,6 +20,10 @@ void session_facts_gather(struct session_facts *f, const char *boards_path);
 const char *session_virtualization(const char *proc_version, const char *dmi_vendor, const char *dmi_product,
                                    int cpu_hypervisor_flag);
 
+/* This resetlab's version as sessions record it (git describe at build
+ * time). */
+const char *session_resetlab_version(void);
+
 /* Hex SHA-256 of a file's bytes into out (65 chars); -1 when unreadable. */
 int session_sha256_file(const char *path, char out[65]);
 

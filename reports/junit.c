@@ -4,28 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ------------------------------------------------------------ escaping -- */
+#include "utf8.h"
 
-/* Length of the well-formed UTF-8 sequence at `s` when it encodes a
- * character XML allows; 0 otherwise. Findings are cut to a fixed size by
- * snprintf, which can split a "µ" or "τ", and may quote bytes from a port:
- * one bad byte would make the whole report unreadable. */
-static int utf8_xml_char_len(const unsigned char *s)
-{
-    static const uint32_t shortest[5] = {0, 0, 0x80, 0x800, 0x10000};
-    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    uint32_t cp = s[0] & (0x7Fu >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if (cp < shortest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-        return 0;
-    return n;
-}
+/* ------------------------------------------------------------ escaping -- */
 
 #define REPLACEMENT_CHARACTER "\xEF\xBF\xBD" /* U+FFFD in UTF-8 */
 
@@ -71,7 +52,7 @@ void xml_escaped(FILE *f, const char *text, int in_attribute)
             xml_ascii(f, *s++, in_attribute);
             continue;
         }
-        int n = utf8_xml_char_len(s);
+        int n = utf8_char_len(s);
         if (n > 0) {
             fwrite(s, 1, (size_t)n, f);
             s += n;

@@ -13,6 +13,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "utf8.h"
+
 extern char **environ;
 
 #define NS_PER_MS 1e6
@@ -34,27 +36,6 @@ static int fail(char *err, size_t err_len, const char *fmt, ...)
 
 /* ------------------------------------------------------------------ text -- */
 
-/* Length of the well-formed UTF-8 sequence at `s`; 0 when it is not one
- * (a name cut mid-character by snprintf, bytes quoted from a port). gnuplot
- * copies text into the SVG as it is, and one bad byte makes the whole file
- * unparsable. */
-static int utf8_len(const unsigned char *s)
-{
-    static const uint32_t shortest[5] = {0, 0, 0x80, 0x800, 0x10000};
-    int n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
-    if (n == 0 || s[0] > 0xF4)
-        return 0;
-    uint32_t cp = s[0] & (0x7Fu >> n);
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80) /* also stops at the terminating NUL */
-            return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if (cp < shortest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF)
-        return 0;
-    return n;
-}
-
 /* `s` as a gnuplot single-quoted string, where only '' is special (no
  * backslash escapes). Control characters are dropped: a newline would end
  * the command. Literal rendering of ^ _ @ & { } is the caller's
@@ -64,7 +45,7 @@ static void put_text(FILE *f, const char *s)
     const unsigned char *p = (const unsigned char *)(s ? s : "");
     fputc('\'', f);
     while (*p) {
-        int n = *p >= 0x80 ? utf8_len(p) : 1;
+        int n = *p >= 0x80 ? utf8_char_len(p) : 1;
         if (n == 0)
             fputc('?', f);
         else if (*p == '\'')
@@ -90,7 +71,7 @@ static void put_textf(FILE *f, const char *fmt, ...)
 static int path_is_literal(const char *s)
 {
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        int n = *p >= 0x80 ? utf8_len(p) : (*p >= 0x20 && *p != 0x7F);
+        int n = *p >= 0x80 ? utf8_char_len(p) : (*p >= 0x20 && *p != 0x7F);
         if (n == 0)
             return 0;
         p += n;
@@ -131,29 +112,52 @@ static int prepare_output(const char *path, enum plot_format *fmt, char *err, si
     return 0;
 }
 
+/* Every plot starts from gnuplot's defaults, whatever the plot before it in
+ * the same process set (labels, objects, log scales, a multiplot cut short
+ * by an error), so a plot draws the same bytes alone or in a batch. */
 static void put_prologue(FILE *f, enum plot_format fmt, const char *out_path)
 {
-    fputs("set encoding utf8\n", f);
+    fputs("unset multiplot\nreset\nset encoding utf8\n", f);
     if (fmt == FORMAT_SVG)
         fputs("set terminal svg size 1000,560 dynamic enhanced font 'sans,11' background '#ffffff'\n", f);
     else
         fputs("set terminal pngcairo size 1000,560 enhanced font 'sans,11' background '#ffffff'\n", f);
-    fputs("set output ", f);
+    for (int i = 0; i < PALETTE_N; i++)
+        fprintf(f, "set linetype %d lc rgb '%s' lw 1.5\n", i + 1, palette[i]);
+    fprintf(f, "set linetype cycle %d\n", PALETTE_N);
+    /* The SVG terminal opens a page with the stroke colour the page before
+     * it ended with (the first page of a process: another one again); a
+     * throwaway page first makes every page open alike. */
+    fputs("set output '/dev/null'\nplot x notitle\nset output ", f);
     /* gnuplot expands a leading ~ in file names; the caller meant a file
      * here (prepare_output created it), so the name is concatenated to ./ */
     if (out_path[0] == '~')
         fputs("'./'.", f);
     put_text(f, out_path);
     fputc('\n', f);
-    for (int i = 0; i < PALETTE_N; i++)
-        fprintf(f, "set linetype %d lc rgb '%s' lw 1.5\n", i + 1, palette[i]);
-    fprintf(f, "set linetype cycle %d\n", PALETTE_N);
 }
 
-/* The script goes to an unlinked temporary file that becomes gnuplot's
- * stdin: nothing to clean up on any path, and no pipe to deadlock on while
- * gnuplot writes warnings. */
-static FILE *script_open(char *err, size_t err_len)
+#define STATUS_TAG "resetlab-plot"
+
+/* What gnuplot reads on stdin for plot `index`, whose commands are in
+ * `file`. gnuplot reads stdin a byte at a time (a read(2) each: 3 s of
+ * system time for the default matrix's report) and a loaded file through
+ * stdio, so the plots' commands and data are loaded and stdin only names
+ * them. An error inside a loaded file ends that file alone: gnuplot goes
+ * on with stdin, where each plot reports on stdout whether it drew without
+ * one. */
+static void put_driver(FILE *f, const char *file, int index)
+{
+    fputs("reset errors\nload ", f);
+    put_text(f, file);
+    fprintf(f, "\nunset multiplot\nunset output\nset print '-'\n"
+               "print sprintf('" STATUS_TAG " %d %%d %%s', GPVAL_ERRNO, GPVAL_ERRMSG)\n", index);
+}
+
+/* An unlinked temporary file (gnuplot's stdin, stdout or stderr): nothing
+ * to clean up on any path, and no pipe to deadlock on while gnuplot
+ * writes. */
+static FILE *temp_open(char *err, size_t err_len)
 {
     const char *dir = getenv("TMPDIR");
     char path[4096];
@@ -164,6 +168,7 @@ static FILE *script_open(char *err, size_t err_len)
         return NULL;
     }
     unlink(path);
+    fcntl(fd, F_SETFD, FD_CLOEXEC); /* each gnuplot gets its own three, dup'ed to 0, 1 and 2 */
     FILE *f = fdopen(fd, "w+");
     if (f == NULL) {
         fail(err, err_len, "plot: fdopen: %s", strerror(errno));
@@ -172,12 +177,13 @@ static FILE *script_open(char *err, size_t err_len)
     return f;
 }
 
-/* Reads `fd` to its end, keeping the last len - 1 bytes: gnuplot's error
- * comes last, after the echo of the failing command. */
+/* Reads `fd` from its start to its end, keeping the last len - 1 bytes:
+ * gnuplot's error comes last, after the echo of the failing command. */
 static void read_tail(int fd, char *buf, size_t len)
 {
     size_t used = 0;
     char chunk[1024];
+    lseek(fd, 0, SEEK_SET);
     for (;;) {
         ssize_t got = read(fd, chunk, sizeof chunk);
         if (got < 0 && errno == EINTR)
@@ -224,96 +230,301 @@ static int spawn_failed(int rc, const char *prog, char *err, size_t err_len)
     return fail(err, err_len, "cannot run gnuplot (%s): %s", prog, strerror(rc));
 }
 
-/* Starts gnuplot with `script_fd` as stdin, stdout discarded and stderr
- * into a pipe whose read end is returned in *stderr_fd. */
-static int spawn_gnuplot(int script_fd, pid_t *pid, int *stderr_fd, char *err, size_t err_len)
+/* One gnuplot process of a batch: its stdin and what it printed. */
+struct job {
+    FILE *script, *out, *errs;
+    int n_plots;
+    long bytes; /* of the plots' commands: the work it has */
+    pid_t pid;
+    int started;
+};
+
+/* Starts gnuplot on the job's script (stdin), stdout and stderr into the
+ * job's temporary files. */
+static int spawn_gnuplot(struct job *j, char *err, size_t err_len)
 {
-    int pipe_fds[2];
-    if (pipe(pipe_fds) < 0)
-        return fail(err, err_len, "plot: pipe: %s", strerror(errno));
-    /* Only the copies dup2'ed to 0 and 2 may reach gnuplot. */
-    fcntl(pipe_fds[0], F_SETFD, FD_CLOEXEC);
-    fcntl(pipe_fds[1], F_SETFD, FD_CLOEXEC);
+    if (fflush(j->script) != 0 || ferror(j->script) || fseek(j->script, 0, SEEK_SET) != 0)
+        return fail(err, err_len, "plot: cannot write the gnuplot script: %s", strerror(errno));
+    if ((j->out = temp_open(err, err_len)) == NULL || (j->errs = temp_open(err, err_len)) == NULL)
+        return -1;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, script_fd, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, pipe_fds[1], 2);
+    posix_spawn_file_actions_adddup2(&fa, fileno(j->script), 0);
+    posix_spawn_file_actions_adddup2(&fa, fileno(j->out), 1);
+    posix_spawn_file_actions_adddup2(&fa, fileno(j->errs), 2);
     const char *prog = gnuplot_program();
     /* --default-settings: no ~/.gnuplot or system gnuplotrc, so the output
      * does not depend on who runs the report. */
     char *argv[] = {(char *)prog, (char *)"--default-settings", NULL};
-    int rc = posix_spawnp(pid, prog, &fa, NULL, argv, environ);
+    int rc = posix_spawnp(&j->pid, prog, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
-    close(pipe_fds[1]);
-    if (rc != 0) {
-        close(pipe_fds[0]);
+    if (rc != 0)
         return spawn_failed(rc, prog, err, err_len);
-    }
-    *stderr_fd = pipe_fds[0];
+    j->started = 1;
     return 0;
 }
 
-static int wait_gnuplot(pid_t pid, int stderr_fd, char *err, size_t err_len)
+/* Waits for the job's gnuplot; -1 with one line in err when the process
+ * itself failed (as opposed to one of its plots). */
+static int wait_gnuplot(struct job *j, char *err, size_t err_len)
 {
-    char tail[2048];
-    read_tail(stderr_fd, tail, sizeof tail);
-    close(stderr_fd);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0)
+    while (waitpid(j->pid, &status, 0) < 0)
         if (errno != EINTR)
             return fail(err, err_len, "plot: waitpid: %s", strerror(errno));
     if (WIFSIGNALED(status))
         return fail(err, err_len, "gnuplot (%s) killed by signal %d", gnuplot_program(), WTERMSIG(status));
+    char tail[2048];
+    read_tail(fileno(j->errs), tail, sizeof tail);
     int code = WEXITSTATUS(status);
+    if (code == 0)
+        return 0;
     const char *why = last_line(tail);
     /* A shell-style "command not found" from a C library whose posix_spawn
      * reports exec failures only through the exit status. */
     if (code == 127 && *why == '\0')
         return spawn_failed(ENOENT, gnuplot_program(), err, err_len);
-    if (code != 0)
-        return fail(err, err_len, "gnuplot failed (exit %d): %s", code, *why ? why : "no message");
-    return 0;
+    /* A plot's error exits gnuplot with 1 at the end and was reported by
+     * its status line; anything else is the process's. */
+    return fail(err, err_len, "gnuplot failed (exit %d): %s", code, *why ? why : "no message");
 }
 
-static int run_gnuplot(FILE *script, const char *out_path, char *err, size_t err_len)
+/* ---------------------------------------------------------------- batch -- */
+
+#define BATCH_MAX_JOBS 4
+
+struct queued_plot {
+    char *out_path;
+    int job;
+    int status;  /* gnuplot's GPVAL_ERRNO once it ran; -1: no status line */
+    char *error; /* after plot_batch_run: NULL when written */
+};
+
+struct plot_batch {
+    char dir[4096]; /* a temporary folder: each plot's commands, N.gp */
+    struct job jobs[BATCH_MAX_JOBS];
+    int n_jobs;
+    struct queued_plot *plots;
+    int n, cap;
+    int ran;
+};
+
+static int default_jobs(void)
 {
-    if (fflush(script) != 0 || ferror(script) || fseek(script, 0, SEEK_SET) != 0)
-        return fail(err, err_len, "plot: cannot write the gnuplot script: %s", strerror(errno));
-    pid_t pid;
-    int stderr_fd = -1;
-    if (spawn_gnuplot(fileno(script), &pid, &stderr_fd, err, err_len) < 0)
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    return cpus < 1 ? 1 : cpus > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : (int)cpus;
+}
+
+struct plot_batch *plot_batch_new(int jobs, char *err, size_t err_len)
+{
+    struct plot_batch *b = calloc(1, sizeof *b);
+    if (b == NULL) {
+        fail(err, err_len, "plot: out of memory");
+        return NULL;
+    }
+    b->n_jobs = jobs <= 0 ? default_jobs() : jobs > BATCH_MAX_JOBS ? BATCH_MAX_JOBS : jobs;
+    const char *tmp = getenv("TMPDIR");
+    snprintf(b->dir, sizeof b->dir, "%s/resetlab-plot-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int ok = path_is_literal(b->dir) ? 1 : (fail(err, err_len, "plot: TMPDIR has control characters"), 0);
+    if (ok && mkdtemp(b->dir) == NULL) {
+        fail(err, err_len, "plot: cannot create a temporary folder %s: %s", b->dir, strerror(errno));
+        ok = 0;
+    }
+    for (int i = 0; ok && i < b->n_jobs; i++)
+        ok = (b->jobs[i].script = temp_open(err, err_len)) != NULL;
+    if (!ok) {
+        plot_batch_free(b);
+        return NULL;
+    }
+    return b;
+}
+
+/* The job with the least to draw: the jobs finish at about the same time,
+ * and the same plots always land in the same places. */
+static int lightest_job(const struct plot_batch *b)
+{
+    int best = 0;
+    for (int i = 1; i < b->n_jobs; i++)
+        if (b->jobs[i].bytes < b->jobs[best].bytes)
+            best = i;
+    return best;
+}
+
+static int grow(struct plot_batch *b)
+{
+    if (b->n < b->cap)
+        return 0;
+    int cap = b->cap ? 2 * b->cap : 16;
+    struct queued_plot *p = realloc(b->plots, sizeof *p * (size_t)cap);
+    if (p == NULL)
         return -1;
-    if (wait_gnuplot(pid, stderr_fd, err, err_len) < 0)
-        return -1;
-    struct stat st;
-    if (stat(out_path, &st) < 0 || st.st_size == 0)
-        return fail(err, err_len, "gnuplot wrote nothing to %s", out_path);
+    b->plots = p;
+    b->cap = cap;
     return 0;
 }
 
 typedef int (*script_body)(FILE *f, const void *ctx, char *err, size_t err_len);
 
-/* Prologue, body, run; removes the output on failure. */
-static int plot_with(const char *out_path, script_body body, const void *ctx, char *err, size_t err_len)
+static void plot_file(const struct plot_batch *b, int index, char *out, size_t len)
+{
+    snprintf(out, len, "%s/%d.gp", b->dir, index);
+}
+
+/* Writes the plot's commands (prologue, body) to its file; -1 with the
+ * file removed on failure. Returns the file's size. */
+static long write_plot_file(const char *file, enum plot_format fmt, const char *out_path, script_body body,
+                            const void *ctx, char *err, size_t err_len)
+{
+    FILE *f = fopen(file, "w");
+    if (f == NULL)
+        return fail(err, err_len, "plot: cannot write %s: %s", file, strerror(errno));
+    put_prologue(f, fmt, out_path);
+    int rc = body(f, ctx, err, err_len);
+    long size = ftell(f);
+    if ((ferror(f) | fclose(f)) != 0 && rc == 0)
+        rc = fail(err, err_len, "plot: cannot write %s", file);
+    if (rc < 0)
+        unlink(file);
+    return rc < 0 ? -1 : size;
+}
+
+/* Writes one plot's commands and names them on a job's stdin; on failure
+ * nothing is queued and the output is removed. Returns the plot's index. */
+static int batch_add(struct plot_batch *b, const char *out_path, script_body body, const void *ctx, char *err,
+                     size_t err_len)
 {
     enum plot_format fmt = FORMAT_SVG;
+    char file[4200];
+    if (b->ran)
+        return fail(err, err_len, "plot: the batch has already been drawn");
     if (prepare_output(out_path, &fmt, err, err_len) < 0)
         return -1;
-    FILE *script = script_open(err, err_len);
-    int rc = script ? 0 : -1;
-    if (rc == 0) {
-        put_prologue(script, fmt, out_path);
-        rc = body(script, ctx, err, err_len);
-    }
-    if (rc == 0) {
-        fputs("unset output\n", script);
-        rc = run_gnuplot(script, out_path, err, err_len);
-    }
-    if (script)
-        fclose(script);
-    if (rc < 0)
+    char *path = strdup(out_path);
+    if (path == NULL || grow(b) != 0) {
+        free(path);
         unlink(out_path);
+        return fail(err, err_len, "plot: out of memory");
+    }
+    plot_file(b, b->n, file, sizeof file);
+    long size = write_plot_file(file, fmt, out_path, body, ctx, err, err_len);
+    if (size < 0) {
+        free(path);
+        unlink(out_path);
+        return -1;
+    }
+    struct job *j = &b->jobs[lightest_job(b)];
+    put_driver(j->script, file, b->n);
+    j->n_plots++;
+    j->bytes += size;
+    b->plots[b->n] = (struct queued_plot){.out_path = path, .job = (int)(j - b->jobs), .status = -1};
+    return b->n++;
+}
+
+/* Reads the status lines a job's gnuplot printed. */
+static void read_statuses(struct plot_batch *b, struct job *j)
+{
+    char line[512];
+    rewind(j->out);
+    while (fgets(line, sizeof line, j->out)) {
+        int index, errno_value, used = 0;
+        if (sscanf(line, STATUS_TAG " %d %d %n", &index, &errno_value, &used) < 2 || index < 0 || index >= b->n)
+            continue;
+        struct queued_plot *q = &b->plots[index];
+        q->status = errno_value;
+        if (errno_value != 0 && q->error == NULL) {
+            char why[600];
+            line[strcspn(line, "\n")] = '\0';
+            snprintf(why, sizeof why, "gnuplot failed on %s: %s", q->out_path, used ? line + used : "no message");
+            q->error = strdup(why);
+        }
+    }
+}
+
+/* A plot without an error of its own: written, or the process's reason. */
+static void settle_plot(struct queued_plot *q, const char *job_error)
+{
+    struct stat st;
+    char why[600];
+    if (q->error == NULL && q->status != 0)
+        q->error = strdup(job_error && *job_error ? job_error : "gnuplot stopped before this plot");
+    if (q->error == NULL && (stat(q->out_path, &st) < 0 || st.st_size == 0)) {
+        snprintf(why, sizeof why, "gnuplot wrote nothing to %s", q->out_path);
+        q->error = strdup(why);
+    }
+    if (q->error != NULL)
+        unlink(q->out_path);
+}
+
+int plot_batch_run(struct plot_batch *b, char *err, size_t err_len)
+{
+    if (b->ran)
+        return fail(err, err_len, "plot: the batch has already been drawn");
+    b->ran = 1;
+    char job_error[BATCH_MAX_JOBS][600];
+    for (int i = 0; i < b->n_jobs; i++) { /* all started before any is waited for: they run in parallel */
+        job_error[i][0] = '\0';
+        if (b->jobs[i].n_plots > 0)
+            spawn_gnuplot(&b->jobs[i], job_error[i], sizeof job_error[i]);
+    }
+    for (int i = 0; i < b->n_jobs; i++) {
+        struct job *j = &b->jobs[i];
+        if (!j->started)
+            continue;
+        wait_gnuplot(j, job_error[i], sizeof job_error[i]); /* the reason of plots without a status line */
+        read_statuses(b, j);
+    }
+    int failed = 0;
+    for (int k = 0; k < b->n; k++) {
+        struct queued_plot *q = &b->plots[k];
+        settle_plot(q, job_error[q->job]);
+        if (q->error != NULL && failed++ == 0)
+            fail(err, err_len, "%s", q->error);
+    }
+    return failed ? -1 : 0;
+}
+
+const char *plot_batch_error(const struct plot_batch *b, int index)
+{
+    if (index < 0 || index >= b->n)
+        return "no such plot";
+    if (!b->ran)
+        return "not drawn yet";
+    return b->plots[index].error;
+}
+
+void plot_batch_free(struct plot_batch *b)
+{
+    if (b == NULL)
+        return;
+    for (int k = 0; k < b->n; k++) {
+        char file[4200];
+        plot_file(b, k, file, sizeof file);
+        unlink(file);
+        if (!b->ran) /* queued, never drawn: no empty file left behind */
+            unlink(b->plots[k].out_path);
+        free(b->plots[k].out_path);
+        free(b->plots[k].error);
+    }
+    if (b->dir[0] && strstr(b->dir, "XXXXXX") == NULL) /* mkdtemp made it */
+        rmdir(b->dir);
+    for (int i = 0; i < b->n_jobs; i++) {
+        struct job *j = &b->jobs[i];
+        if (j->started && !b->ran)
+            waitpid(j->pid, NULL, 0);
+        FILE *files[] = {j->script, j->out, j->errs};
+        for (int k = 0; k < 3; k++)
+            if (files[k])
+                fclose(files[k]);
+    }
+    free(b->plots);
+    free(b);
+}
+
+/* A single plot: a batch of one. */
+static int draw_alone(struct plot_batch *b, int queued, char *err, size_t err_len)
+{
+    int rc = b != NULL && queued >= 0 ? plot_batch_run(b, err, err_len) : -1;
+    plot_batch_free(b);
     return rc;
 }
 
@@ -758,7 +969,8 @@ static int timing_body(FILE *f, const void *ctx, char *err, size_t err_len)
     return 0;
 }
 
-int plot_timing(const char *out_path, const struct timing_plot *p, char *err, size_t err_len)
+int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct timing_plot *p, char *err,
+                      size_t err_len)
 {
     if (p == NULL || p->tr == NULL || p->bm == NULL)
         return fail(err, err_len, "plot_timing: no trace or no board model");
@@ -777,7 +989,13 @@ int plot_timing(const char *out_path, const struct timing_plot *p, char *err, si
         c.from_ns = p->t_from_ns;
         c.to_ns = p->t_to_ns;
     }
-    return plot_with(out_path, timing_body, &c, err, err_len);
+    return batch_add(b, out_path, timing_body, &c, err, err_len);
+}
+
+int plot_timing(const char *out_path, const struct timing_plot *p, char *err, size_t err_len)
+{
+    struct plot_batch *b = plot_batch_new(1, err, err_len);
+    return draw_alone(b, b ? plot_batch_timing(b, out_path, p, err, err_len) : -1, err, err_len);
 }
 
 /* -------------------------------------------------------- distributions -- */
@@ -1060,13 +1278,21 @@ static int check_series(const char *who, const struct plot_series *series, int n
     return 0;
 }
 
-int plot_distribution(const char *out_path, const struct plot_series *series, int n_series, const char *title,
-                      const char *xlabel, int cdf, char *err, size_t err_len)
+int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
+                            const char *title, const char *xlabel, int cdf, char *err, size_t err_len)
 {
     if (check_series("plot_distribution", series, n_series, err, err_len) < 0)
         return -1;
     struct dist_ctx d = {.series = series, .n_series = n_series, .title = title, .xlabel = xlabel, .cdf = cdf};
-    return plot_with(out_path, dist_body, &d, err, err_len);
+    return batch_add(b, out_path, dist_body, &d, err, err_len);
+}
+
+int plot_distribution(const char *out_path, const struct plot_series *series, int n_series, const char *title,
+                      const char *xlabel, int cdf, char *err, size_t err_len)
+{
+    struct plot_batch *b = plot_batch_new(1, err, err_len);
+    return draw_alone(b, b ? plot_batch_distribution(b, out_path, series, n_series, title, xlabel, cdf, err, err_len) : -1,
+                      err, err_len);
 }
 
 /* ---------------------------------------------------------------- trend -- */
@@ -1152,8 +1378,12 @@ static int trend_body(FILE *f, const void *ctx, char *err, size_t err_len)
         int n = count_finite(&t->series[s]), lt = s % PALETTE_N + 1;
         fputs(s > 0 ? ", " : "", f);
         const char *name = t->series[s].name ? t->series[s].name : "?";
+        /* past the palette's colours, a series is told apart by a dashed
+         * line and square points */
+        int again = s >= PALETTE_N;
         if (n > 0) {
-            fprintf(f, "$S%d with linespoints lt %d lw 1.5 pt 7 ps 0.7 title ", s, lt);
+            fprintf(f, "$S%d with linespoints lt %d lw 1.5 dt %d pt %d ps 0.7 title ", s, lt, again ? 2 : 1,
+                    again ? 5 : 7);
             put_text(f, name);
         } else {
             fprintf(f, "NaN with linespoints lt %d title ", lt);
@@ -1165,11 +1395,19 @@ static int trend_body(FILE *f, const void *ctx, char *err, size_t err_len)
     return 0;
 }
 
-int plot_trend(const char *out_path, const struct plot_series *series, int n_series, const char *title,
-               const char *ylabel, char *err, size_t err_len)
+int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
+                     const char *title, const char *ylabel, char *err, size_t err_len)
 {
     if (check_series("plot_trend", series, n_series, err, err_len) < 0)
         return -1;
     struct trend_ctx t = {.series = series, .n_series = n_series, .title = title, .ylabel = ylabel};
-    return plot_with(out_path, trend_body, &t, err, err_len);
+    return batch_add(b, out_path, trend_body, &t, err, err_len);
+}
+
+int plot_trend(const char *out_path, const struct plot_series *series, int n_series, const char *title,
+               const char *ylabel, char *err, size_t err_len)
+{
+    struct plot_batch *b = plot_batch_new(1, err, err_len);
+    return draw_alone(b, b ? plot_batch_trend(b, out_path, series, n_series, title, ylabel, err, err_len) : -1, err,
+                      err_len);
 }

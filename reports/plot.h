@@ -1,13 +1,16 @@
 /* Plots for the reports (issue #5, DESIGN.md §8): timing diagrams of single
  * runs, distributions per host and trends over sessions, drawn by gnuplot.
  *
- * Each function writes one gnuplot script (data inline, as datablocks) to an
- * unlinked temporary file, runs gnuplot on it (stdin) and checks that the
- * output file was written. The format follows the extension of out_path:
+ * Each function writes one gnuplot script (data inline, as datablocks) to a
+ * temporary folder, has gnuplot load it and checks that the output file was
+ * written. A report with hundreds of plots queues them on a plot_batch
+ * instead, which draws them with a few gnuplot processes (below).
+ * The format follows the extension of out_path:
  * ".svg" (for the HTML report) or ".png" (cairo, for people and tests).
- * The same input gives a byte-identical SVG: gnuplot runs with
- * --default-settings (no ~/.gnuplot), and neither the script nor gnuplot's
- * SVG carries a timestamp or a path.
+ * The same input gives a byte-identical SVG, drawn alone or in a batch:
+ * gnuplot runs with --default-settings (no ~/.gnuplot), every plot starts
+ * from a `reset`, and neither the script nor gnuplot's SVG carries a
+ * timestamp or a path.
  *
  * gnuplot is found on PATH, or is the program the environment variable
  * RESETLAB_GNUPLOT names. Every function returns 0, or -1 with one line in
@@ -77,5 +80,42 @@ int plot_distribution(const char *out_path, const struct plot_series *series, in
  * is named in the legend as "(no data)". */
 int plot_trend(const char *out_path, const struct plot_series *series, int n_series, const char *title,
                const char *ylabel, char *err, size_t err_len);
+
+/* Many plots, drawn by a few gnuplot processes running in parallel, each
+ * loading its share of the plots' scripts one after another: one gnuplot
+ * start costs about as much as drawing five timing diagrams.
+ *
+ *   struct plot_batch *b = plot_batch_new(0, err, len);
+ *   int k = plot_batch_timing(b, "plots/a.svg", &p, err, len);  // index, or -1
+ *   ...
+ *   plot_batch_run(b, err, len);       // draws them all
+ *   plot_batch_error(b, k);            // NULL: plots/a.svg was written
+ *   plot_batch_free(b);
+ *
+ * A plot_batch_* call checks its arguments and creates the output file
+ * (-1 with one line in err, nothing queued, when either fails), then writes
+ * the plot's script at once: the caller's data may change after it returns.
+ * A plot that fails in gnuplot does not stop the others. */
+struct plot_batch;
+
+/* jobs: gnuplot processes (<= 0: one per online CPU, at most 4). NULL
+ * with one line in err when out of memory or without a temporary file. */
+struct plot_batch *plot_batch_new(int jobs, char *err, size_t err_len);
+int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct timing_plot *p, char *err,
+                      size_t err_len);
+int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
+                            const char *title, const char *xlabel, int cdf, char *err, size_t err_len);
+int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
+                     const char *title, const char *ylabel, char *err, size_t err_len);
+/* Draws every queued plot (once). 0 when all were written; -1 with the
+ * first failure in err otherwise. A plot that failed has its output
+ * removed. */
+int plot_batch_run(struct plot_batch *b, char *err, size_t err_len);
+/* After plot_batch_run: NULL when plot `index` was written, else why not
+ * (one line, valid until plot_batch_free). */
+const char *plot_batch_error(const struct plot_batch *b, int index);
+/* Waits for nothing, frees everything; outputs queued but never drawn are
+ * removed. NULL is fine. */
+void plot_batch_free(struct plot_batch *b);
 
 #endif

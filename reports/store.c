@@ -396,6 +396,11 @@ static double column_figure(sqlite3_stmt *q, int i)
     return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
+static enum verdict verdict_of(const char *name)
+{
+    return strcmp(name, "pass") == 0 ? VERDICT_PASS : strcmp(name, "fail") == 0 ? VERDICT_FAIL : VERDICT_ERROR;
+}
+
 static int parse_names(sqlite3_stmt *q, struct stored_run *r)
 {
     int expected = boot_mode_parse((const char *)sqlite3_column_text(q, 6));
@@ -403,8 +408,7 @@ static int parse_names(sqlite3_stmt *q, struct stored_run *r)
     if (expected < 0 || outcome == NULL || verdict == NULL)
         return -1;
     r->expected = (enum boot_mode)expected;
-    r->a.verdict = strcmp(verdict, "pass") == 0 ? VERDICT_PASS : strcmp(verdict, "fail") == 0 ? VERDICT_FAIL
-                                                                                                 : VERDICT_ERROR;
+    r->a.verdict = verdict_of(verdict);
     int o = boot_mode_parse(outcome);
     r->a.outcome = r->a.observed = o >= 0 ? (enum boot_mode)o : BOOT_NONE;
     return 0;
@@ -492,5 +496,32 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
     free(r);
     sqlite3_finalize(q);
     sqlite3_finalize(fq);
+    return out;
+}
+
+
+int store_each_figure(struct store *st, int64_t session, int (*each)(const struct run_figures *r, void *ctx),
+                      void *ctx, char *err, size_t err_len)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT board, host, scenario, verdict, margin_ms FROM runs WHERE session_id = ? ORDER BY id",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, "reading runs", err, err_len);
+    sqlite3_bind_int64(q, 1, session);
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *verdict = (const char *)sqlite3_column_text(q, 3);
+        struct run_figures r = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
+                                (const char *)sqlite3_column_text(q, 2), verdict ? verdict_of(verdict) : VERDICT_ERROR,
+                                column_figure(q, 4)};
+        if (r.board == NULL || r.host == NULL || r.scenario == NULL)
+            out = fail(err, err_len, "%s: a malformed run row", sqlite3_db_filename(st->db, "main"));
+        else
+            out = each(&r, ctx);
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = db_fail(st, "reading runs", err, err_len);
+    sqlite3_finalize(q);
     return out;
 }

@@ -453,3 +453,113 @@ Test(plot, unwritable_output_is_one_line)
     assert_one_line(err, ".svg or .png");
     assert_no_leaks("a failed plot");
 }
+
+/* ---- batches ---- */
+
+static void assert_same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *sa = slurp_plot(a, &la), *sb = slurp_plot(b, &lb);
+    cr_assert(la == lb && memcmp(sa, sb, la) == 0, "%s and %s differ", a, b);
+    free(sa);
+    free(sb);
+}
+
+/* A plot's bytes do not depend on the plots drawn before it in the same
+ * gnuplot process: each starts from a reset, after a throwaway first page. */
+Test(plot, batch_draws_the_same_bytes_as_single_plots)
+{
+    struct run classic, tight;
+    classic_race(&classic.f);
+    analyze(&classic, esp32_flash);
+    tight_reset(&tight.f);
+    analyze(&tight, esp32_download);
+    double native[N_GAPS], vm[N_GAPS], rate[3] = {100, 35, NAN};
+    gap_samples(native, vm);
+    struct plot_series gaps[2] = {{"native-linux", native, N_GAPS}, {"vm-usb-passthrough", vm, N_GAPS}};
+    struct plot_series trend = {"devkitc / vm-usb-passthrough / esptool-classic", rate, 3};
+    struct timing_plot pc = timing_of(&classic, classic_title), pt = timing_of(&tight, "tight");
+    const char *dir = out_dir();
+    char err[256] = "";
+    struct plot_batch *b = plot_batch_new(2, err, sizeof err);
+    cr_assert(b != NULL, "%s", err);
+    cr_assert_eq(plot_batch_timing(b, out_file(dir, "b-classic.svg"), &pc, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(plot_batch_distribution(b, out_file(dir, "b-hist.svg"), gaps, 2, "gap", "ms", 0, err, sizeof err), 1);
+    cr_assert_eq(plot_batch_trend(b, out_file(dir, "b-trend.svg"), &trend, 1, "trend", "%", err, sizeof err), 2);
+    cr_assert_eq(plot_batch_timing(b, out_file(dir, "b-tight.svg"), &pt, err, sizeof err), 3);
+    cr_assert_eq(plot_batch_run(b, err, sizeof err), 0, "%s", err);
+    for (int k = 0; k < 4; k++)
+        cr_expect_null(plot_batch_error(b, k), "plot %d: %s", k, plot_batch_error(b, k));
+    plot_batch_free(b);
+    cr_assert_eq(plot_timing(out_file(dir, "classic.svg"), &pc, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(plot_distribution(out_file(dir, "hist.svg"), gaps, 2, "gap", "ms", 0, err, sizeof err), 0);
+    cr_assert_eq(plot_trend(out_file(dir, "trend.svg"), &trend, 1, "trend", "%", err, sizeof err), 0);
+    cr_assert_eq(plot_timing(out_file(dir, "tight.svg"), &pt, err, sizeof err), 0);
+    const char *names[] = {"classic", "hist", "trend", "tight"};
+    for (int k = 0; k < 4; k++) {
+        char single[32], batched[32];
+        snprintf(single, sizeof single, "%s.svg", names[k]);
+        snprintf(batched, sizeof batched, "b-%s.svg", names[k]);
+        char a[128], c[128];
+        snprintf(a, sizeof a, "%s", out_file(dir, single));
+        snprintf(c, sizeof c, "%s", out_file(dir, batched));
+        assert_valid_svg(c);
+        assert_same_file(a, c);
+    }
+    remove_dir(dir);
+    assert_no_leaks("a plot batch");
+}
+
+/* gnuplot goes on after a plot fails: the plot after it is drawn, and the
+ * failure is that plot's, with gnuplot's reason. */
+Test(plot, batch_failure_is_the_plots_own)
+{
+    double x[3] = {1, 2, 3};
+    struct plot_series s = {"a", x, 3};
+    const char *dir = out_dir();
+    char gone[128], lost[160], kept[160], err[256] = "";
+    snprintf(gone, sizeof gone, "%s/gone", dir);
+    cr_assert_eq(mkdir(gone, 0777), 0);
+    snprintf(lost, sizeof lost, "%s/a.svg", gone);
+    snprintf(kept, sizeof kept, "%s/b.svg", dir);
+    struct plot_batch *b = plot_batch_new(1, err, sizeof err);
+    cr_assert(b != NULL, "%s", err);
+    cr_assert_eq(plot_batch_distribution(b, lost, &s, 1, "t", "x", 1, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(plot_batch_distribution(b, kept, &s, 1, "t", "x", 1, err, sizeof err), 1, "%s", err);
+    cr_assert_eq(plot_batch_distribution(b, "/nonexistent-dir/c.svg", &s, 1, "t", "x", 1, err, sizeof err), -1);
+    assert_one_line(err, "/nonexistent-dir/c.svg");
+    cr_assert_eq(unlink(lost), 0);
+    cr_assert_eq(rmdir(gone), 0); /* gnuplot cannot open a.svg now */
+    cr_assert_eq(plot_batch_run(b, err, sizeof err), -1);
+    assert_one_line(err, "a.svg");
+    const char *why = plot_batch_error(b, 0);
+    cr_assert(why != NULL);
+    assert_one_line(why, "No such file or directory");
+    cr_expect_null(plot_batch_error(b, 1), "%s", plot_batch_error(b, 1));
+    assert_valid_svg(kept);
+    cr_assert_eq(plot_batch_run(b, err, sizeof err), -1, "a batch is drawn once");
+    plot_batch_free(b);
+    remove_dir(dir);
+    assert_no_leaks("a failing plot batch");
+}
+
+Test(plot, batch_without_gnuplot_fails_every_plot)
+{
+    setenv("RESETLAB_GNUPLOT", "/nonexistent/gnuplot", 1);
+    double x[1] = {1};
+    struct plot_series s = {"a", x, 1};
+    const char *dir = out_dir();
+    char err[256] = "";
+    struct plot_batch *b = plot_batch_new(0, err, sizeof err);
+    cr_assert(b != NULL, "%s", err);
+    for (int k = 0; k < 5; k++)
+        cr_assert_eq(plot_batch_trend(b, out_file(dir, k % 2 ? "a.svg" : "b.svg"), &s, 1, "t", "y", err, sizeof err), k);
+    cr_assert_eq(plot_batch_run(b, err, sizeof err), -1);
+    assert_one_line(err, "gnuplot not found");
+    for (int k = 0; k < 5; k++)
+        cr_expect(plot_batch_error(b, k) != NULL && strstr(plot_batch_error(b, k), "gnuplot not found"));
+    struct stat st;
+    cr_expect(stat(out_file(dir, "a.svg"), &st) != 0, "the empty output was left behind");
+    plot_batch_free(b);
+    remove_dir(dir);
+}
