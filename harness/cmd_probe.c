@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "config.h"
 #include "matrix.h"
 #include "realrun.h"
@@ -37,7 +38,7 @@ const char probe_usage[] =
     "1 it is not, 2 bad input.\n";
 
 struct probe_opts {
-    const char *board, *host, *boards, *scenarios;
+    const char *board, *host;
     int iterations;
     uint64_t seed;
 };
@@ -50,46 +51,34 @@ static int probe_error(const char *fmt, const char *a)
     return 2;
 }
 
-static int parse_number(const char *opt, const char *v, unsigned long long max, unsigned long long *out)
-{
-    char *end;
-    errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0 || n > max) {
-        fprintf(stderr, "resetlab: probe: %s needs a whole number up to %llu, got '%s'\n", opt, max, v);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
-
-static int parse_opts(int argc, char **argv, struct probe_opts *o)
+/* --board NAME [--host NAME] [--iterations N] [--seed S], and the lab's
+ * files as every lab command takes them. */
+static int parse_opts(int argc, char **argv, struct probe_opts *o, struct cli_common *c)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        const char **slot = strcmp(a, "--board") == 0       ? &o->board
-                            : strcmp(a, "--host") == 0      ? &o->host
-                            : strcmp(a, "--boards") == 0    ? &o->boards
-                            : strcmp(a, "--scenarios") == 0 ? &o->scenarios
-                                                            : NULL;
+        int used = cli_common_opt(c, argc, argv, &i);
+        if (used != 0) {
+            if (used < 0)
+                return probe_error("%s needs a value", a);
+            continue;
+        }
+        const char **slot = strcmp(a, "--board") == 0 ? &o->board : strcmp(a, "--host") == 0 ? &o->host : NULL;
         int numeric = strcmp(a, "--iterations") == 0 || strcmp(a, "--seed") == 0;
         if (slot == NULL && !numeric)
             return probe_error("unknown option '%s' (resetlab help probe)", a);
         if (i + 1 >= argc)
             return probe_error("%s needs a value", a);
-        if (slot != NULL) {
-            *slot = argv[++i];
-            continue;
-        }
-        unsigned long long n;
-        if (parse_number(a, argv[++i], a[2] == 'i' ? 100000 : UINT64_MAX, &n) != 0)
-            return 2;
-        if (a[2] == 'i' && n == 0)
-            return probe_error("--iterations needs at least 1, got '%s'", argv[i]);
-        if (a[2] == 'i')
+        const char *v = argv[++i];
+        long n;
+        if (slot != NULL)
+            *slot = v;
+        else if (a[2] == 'i' && cli_parse_count(a, v, 100000, &n) == 0)
             o->iterations = (int)n;
-        else
-            o->seed = n;
+        else if (a[2] == 'i')
+            return 2;
+        else if (cli_parse_seed(v, &o->seed) != 0)
+            return probe_error("--seed needs a whole number from 0 to 2^64-1, got '%s'", v);
     }
     if (o->board == NULL)
         return probe_error("%s", "which board? give --board NAME (resetlab list shows them)");
@@ -233,22 +222,18 @@ out:
     return rc;
 }
 
-int probe_command(int argc, char **argv, const char *default_boards, const char *default_scenarios)
+int probe_command(int argc, char **argv)
 {
     struct probe_opts o = {.iterations = 20, .seed = 1};
+    struct cli_common c = {0};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(probe_usage, stdout), 0;
-    if (parse_opts(argc, argv, &o) != 0)
+    if (parse_opts(argc, argv, &o, &c) != 0)
         return 2;
     struct lab lab;
-    char err[512];
-    if (lab_load(&lab, o.boards ? o.boards : default_boards, err, sizeof err) != 0 ||
-        scenarios_load(&lab, o.scenarios ? o.scenarios : default_scenarios, err, sizeof err) != 0) {
-        lab_free(&lab);
-        fprintf(stderr, "resetlab: %s\n", err);
+    if (cli_load_lab(&c, &lab) != 0)
         return 2;
-    }
     int rc = probe_board(&lab, &o);
     lab_free(&lab);
     return rc;

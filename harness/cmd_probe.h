@@ -5,6 +5,6 @@
 extern const char probe_usage[];
 
 /* argv[0] is "probe". Returns the exit status. */
-int probe_command(int argc, char **argv, const char *default_boards, const char *default_scenarios);
+int probe_command(int argc, char **argv);
 
 #endif

@@ -133,11 +133,8 @@ int main(int argc, char **argv)
         return compare_command(argc - 1, argv + 1);
     if (strcmp(cmd, "report") == 0)
         return report_command(argc - 1, argv + 1);
-    if (strcmp(cmd, "probe") == 0) {
-        char boards[512], scenarios[512];
-        return probe_command(argc - 1, argv + 1, cli_default_path("boards.yaml", boards, sizeof boards),
-                             cli_default_path("scenarios", scenarios, sizeof scenarios));
-    }
+    if (strcmp(cmd, "probe") == 0)
+        return probe_command(argc - 1, argv + 1);
     if (strcmp(cmd, "analyze") == 0) {
         char buf[512];
         return analyze_command(argc - 1, argv + 1, cli_default_path("boards.yaml", buf, sizeof buf));

@@ -148,7 +148,7 @@ Test(cli, probe_recommends_and_diagnoses)
     expect_bad_input("probe", "which board?");
     expect_bad_input("probe --board nope", "unknown board 'nope'");
     expect_bad_input("probe --board devkitc --host mars", "unknown host 'mars'");
-    expect_bad_input("probe --board devkitc --iterations 0", "--iterations needs at least 1");
+    expect_bad_input("probe --board devkitc --iterations 0", "--iterations needs a whole number from 1 to 100000, got '0'");
     expect_bad_input("probe --board devkitc --iterations many", "--iterations needs a whole number");
     expect_bad_input("probe --board devkitc --frob", "unknown option '--frob'");
     expect_bad_input("probe --board", "--board needs a value");
