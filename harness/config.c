@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dsl.h"
+#include "rfc2217.h"
 #include "yamlutil.h"
 
 typedef int (*entry_fn)(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *node, const char *path);
@@ -401,9 +402,17 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
         load_analyzer(y, m, path, b->vdd, &b->analyzer) || load_fault(y, lab, m, path, b))
         return -1;
     int sim_port = strcmp(b->port, "sim") == 0, real_port = b->port[0] == '/' || strncmp(b->port, "usb:", 4) == 0;
+    if (r2217_is_url(b->port)) {
+        char host[256], service[8], why[400];
+        if (r2217_parse_url(b->port, host, sizeof host, service, sizeof service, why, sizeof why) != 0)
+            return yfail(y, ymap_get(y, m, "port"), path, "%s", why);
+        real_port = 1;
+    }
     if (!sim_port && !real_port)
         return yfail(y, ymap_get(y, m, "port"), path,
-                     "port '%s': expected sim, a device path (/dev/serial/by-id/...) or usb:VID:PID[:SERIAL]", b->port);
+                     "port '%s': expected sim, a device path (/dev/serial/by-id/...), usb:VID:PID[:SERIAL] or "
+                     "rfc2217://HOST:PORT",
+                     b->port);
     if (sim_port != (strcmp(b->analyzer.kind, "sim") == 0))
         return yfail(y, ymap_get(y, m, "port"), path, "port '%s' needs analyzer kind '%s'", b->port,
                      sim_port ? "sim" : "sigrok");

@@ -11,6 +11,7 @@
 #include "../sim/world.h"
 #include "backend.h"
 #include "realrun.h"
+#include "port_rfc2217.h"
 #include "recorder.h"
 #include "runmeta.h"
 #include "runner.h"
@@ -139,7 +140,8 @@ static struct port *claim_real_port(const struct board_profile *b, const struct 
         snprintf(why, len, "a real board needs libsigrok, which is not set up for this cell");
         return NULL;
     }
-    return port_serial_new(b->port, sink->serial, why, len);
+    /* rfc2217:// ports take no lock: the server refuses a second client. */
+    return port_real_new(b->port, sink->serial, why, len);
 }
 
 int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
@@ -177,7 +179,7 @@ int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const s
             rc = recorder_add(sink->recorder, &rec, board_is_real(b));
         }
     }
-    port_serial_free(port);
+    port_real_free(port);
     free(rb);
     return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "../analyzers/uart.h"
 #include "capture_live.h"
+#include "port_rfc2217.h"
 
 #define STREAM_TIMEOUT_MS 5000
 
@@ -84,7 +85,7 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
         snprintf(why, len, "%s: no samples within %d ms", b->analyzer.driver, STREAM_TIMEOUT_MS);
     if (rc == 0) {
         rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
-        port_serial_close_if_open(port); /* the lock stays with the cell */
+        port_real_close_if_open(port); /* a serial port keeps its lock for the cell */
         serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
     }
     char cap_why[320];

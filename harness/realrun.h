@@ -19,7 +19,7 @@ void real_run_once(struct sigrok *sr, const struct board_profile *b, const struc
 /* The host a real board runs on: this machine. */
 extern const struct host_profile real_host;
 
-/* The loader's rule: a port is "sim", or a device path or usb: match. */
+/* The loader's rule: a port is "sim", or a device path, usb: match or rfc2217:// URL. */
 static inline int board_is_real(const struct board_profile *b)
 {
     return strcmp(b->port, "sim") != 0;

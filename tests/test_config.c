@@ -609,7 +609,14 @@ Test(lab_errors, real_port_needs_a_real_analyzer)
 Test(lab_errors, port_neither_sim_nor_a_device)
 {
     check_edit("    port: sim\n", "    port: COM3\n", 44, "boards.bb",
-               "port 'COM3': expected sim, a device path (/dev/serial/by-id/...) or usb:VID:PID[:SERIAL]");
+               "port 'COM3': expected sim, a device path (/dev/serial/by-id/...), usb:VID:PID[:SERIAL] or "
+               "rfc2217://HOST:PORT");
+}
+
+Test(lab_errors, rfc2217_port_without_a_port_number)
+{
+    check_edit("    port: sim\n", "    port: rfc2217://nohost\n", 44, "boards.bb",
+               "port 'rfc2217://nohost': no :PORT after the host; expected rfc2217://HOST:PORT");
 }
 
 #define REAL_ANALYZER                                                                                              \
@@ -638,6 +645,22 @@ Test(lab_errors, real_board_loads)
     cr_assert_str_eq(an->driver, "fx2lafw");
     cr_assert_str_eq(an->channels, "D0=DTR,D1=RTS,D2=EN,D3=IO0");
     cr_assert_float_eq(an->pretrigger_pct, 20, 1e-9);
+    lab_free(&lab);
+}
+
+/* A remote board: `port: rfc2217://HOST:PORT` with a real analyzer. */
+Test(lab_errors, rfc2217_board_loads)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: rfc2217://127.0.0.1:2217\n");
+    char *text = edit(a, SIM_ANALYZER, REAL_ANALYZER);
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    free(a), free(text);
+    struct lab lab;
+    int rc = lab_load(&lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(lab.boards[0].port, "rfc2217://127.0.0.1:2217");
     lab_free(&lab);
 }
 

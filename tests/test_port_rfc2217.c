@@ -1,0 +1,305 @@
+/* The RFC 2217 client port against real peers: pyserial's own server
+ * (serial.rfc2217.PortManager over loop://, tests/rfc2217_peer.py) and
+ * scripted servers that never agree, never answer SET-CONTROL, answer the
+ * wrong value or hang up. The peer logs each DTR/RTS change with
+ * time.monotonic_ns(), the same clock as ours, so the gap between the two
+ * changes of one U step is measured where they are applied. Skipped when
+ * Debian's python3-serial is not installed. */
+#include "../harness/port_rfc2217.h"
+#include "../harness/serial.h"
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <criterion/logging.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct peer {
+    pid_t pid;
+    int out_fd;
+    int port;
+    char log[256];
+    char url[64];
+};
+
+/* Debian's interpreter, where python3-serial lives, unless told otherwise
+ * (a pyenv python3 on PATH may not have it). */
+static const char *python(void)
+{
+    const char *py = getenv("RESETLAB_PYTHON");
+    if (py && py[0])
+        return py;
+    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+static void skip_without_pyserial(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", python());
+    if (system(cmd) != 0)
+        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
+}
+
+static int read_port_line(int fd)
+{
+    char line[64] = "";
+    size_t n = 0;
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    while (n + 1 < sizeof line && poll(&pf, 1, 10000) == 1) {
+        if (read(fd, line + n, 1) != 1 || line[n] == '\n')
+            break;
+        n++;
+    }
+    int port = 0;
+    return sscanf(line, "port %d", &port) == 1 ? port : -1;
+}
+
+static void start_peer(struct peer *pe, const char *mode)
+{
+    skip_without_pyserial();
+    char script[512];
+    src_path("tests/rfc2217_peer.py", script, sizeof script);
+    snprintf(pe->log, sizeof pe->log, "/tmp/resetlab-rfc2217-peer-XXXXXX");
+    int lfd = mkstemp(pe->log);
+    cr_assert_geq(lfd, 0);
+    close(lfd);
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    pe->pid = fork();
+    cr_assert_geq(pe->pid, 0);
+    if (pe->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* a failed assertion ends the worker: the peer goes too */
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execlp(python(), python(), script, mode, pe->log, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    pe->out_fd = out[0];
+    pe->port = read_port_line(pe->out_fd);
+    cr_assert_gt(pe->port, 0, "the peer (%s %s) printed no port", python(), script);
+    snprintf(pe->url, sizeof pe->url, "rfc2217://127.0.0.1:%d", pe->port);
+}
+
+static void stop_peer(struct peer *pe)
+{
+    kill(pe->pid, SIGTERM);
+    waitpid(pe->pid, NULL, 0);
+    close(pe->out_fd);
+    unlink(pe->log);
+}
+
+/* ---- the peer's log: "<ns> WHAT" lines ---------------------------------- */
+
+#define MAX_LINES 256
+struct log_line {
+    long long ns;
+    char what[200];
+};
+
+static int read_log(const struct peer *pe, struct log_line *lines)
+{
+    FILE *f = fopen(pe->log, "r");
+    cr_assert_not_null(f);
+    int n = 0;
+    while (n < MAX_LINES && fscanf(f, "%lld %199[^\n]", &lines[n].ns, lines[n].what) == 2)
+        n++;
+    fclose(f);
+    return n;
+}
+
+/* The index of the first line from `from` on that says `what`, or -1. */
+static int find_line(const struct log_line *lines, int n, int from, const char *what)
+{
+    for (int i = from; i < n; i++)
+        if (strcmp(lines[i].what, what) == 0)
+            return i;
+    return -1;
+}
+
+/* Waits (up to 2 s) until the log has a line `what` after `from`. */
+static int wait_line(const struct peer *pe, struct log_line *lines, int from, const char *what)
+{
+    for (int tries = 0; tries < 200; tries++) {
+        int n = read_log(pe, lines);
+        int at = find_line(lines, n, from, what);
+        if (at >= 0)
+            return at;
+        usleep(10000);
+    }
+    cr_assert_fail("the peer never logged '%s'", what);
+    return -1;
+}
+
+static struct port *new_port(const struct peer *pe)
+{
+    char err[300];
+    struct port *p = port_rfc2217_new(pe->url, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    return p;
+}
+
+/* ---- against pyserial's PortManager ------------------------------------- */
+
+Test(port_rfc2217, portmanager_lines_and_data)
+{
+    struct peer pe;
+    start_peer(&pe, "portmanager");
+    struct port *p = new_port(&pe);
+    struct log_line *lines = calloc(MAX_LINES, sizeof *lines);
+
+    int64_t t0 = serial_now_ns();
+    cr_assert_eq(p->ops->open(p, 0), 0, "%s", p->ops->error(p));
+    double open_ms = (double)(serial_now_ns() - t0) / 1e6;
+    int at = wait_line(&pe, lines, 0, "BAUD 115200");
+    at = wait_line(&pe, lines, at, "DTR 1");
+    wait_line(&pe, lines, at, "RTS 1");
+
+    cr_assert_eq(p->ops->set_lines(p, 0, 1), 0, "%s", p->ops->error(p));
+    int d0 = wait_line(&pe, lines, at, "DTR 0");
+    int r1 = wait_line(&pe, lines, d0, "RTS 1");
+
+    int64_t u_sent = serial_now_ns();
+    cr_assert_eq(p->ops->set_lines(p, 1, 0), 0, "%s", p->ops->error(p));
+    double u_call_ms = (double)(serial_now_ns() - u_sent) / 1e6;
+    int d1 = wait_line(&pe, lines, r1, "DTR 1");
+    int r0 = wait_line(&pe, lines, d1, "RTS 0");
+    double gap_ms = (double)(lines[r0].ns - lines[d1].ns) / 1e6;
+    double latency_ms = (double)(lines[d1].ns - u_sent) / 1e6;
+    cr_log_info("rfc2217 vs PortManager: open %.2f ms; U(1,0) call %.2f ms, DTR applied %.2f ms after the send, "
+                "RTS %.3f ms after DTR",
+                open_ms, u_call_ms, latency_ms, gap_ms);
+    fprintf(stderr,
+            "rfc2217 vs PortManager: open %.2f ms; U(1,0) call %.2f ms, DTR applied %.2f ms after the send, "
+            "RTS %.3f ms after DTR\n",
+            open_ms, u_call_ms, latency_ms, gap_ms);
+    /* pyserial's own client takes >= 50 ms per change; one send keeps
+     * both within the server's processing time of one command. */
+    cr_assert_lt(gap_ms, 5.0, "the two changes of U arrived %.3f ms apart", gap_ms);
+
+    cr_assert_eq(p->ops->set_lines(p, -1, 1), 0, "%s", p->ops->error(p));
+    int r_only = wait_line(&pe, lines, r0, "RTS 1");
+    cr_assert_eq(find_line(lines, read_log(&pe, lines), r0, "DTR 1"), -1, "a single line leaves the other alone");
+    (void)r_only;
+
+    static const uint8_t bytes[] = {'a', 0xFF, 'b', 0xFF, 0xFF, 0x00};
+    cr_assert_eq(p->ops->write(p, bytes, sizeof bytes), 0, "%s", p->ops->error(p));
+    wait_line(&pe, lines, r0, "DATA 61ff62ffff00");
+    uint8_t back[16];
+    long n = port_rfc2217_read(p, back, sizeof back, sizeof bytes, 2000);
+    cr_assert_eq(n, (long)sizeof bytes, "read back %ld bytes: %s", n, p->ops->error(p));
+    cr_assert_arr_eq(back, bytes, sizeof bytes, "the echo differs: 0xFF not intact");
+
+    cr_assert_eq(p->ops->close(p), 0);
+    cr_assert_neq(p->ops->set_lines(p, 1, 1), 0);
+    cr_assert_not_null(strstr(p->ops->error(p), "on a closed port"), "%s", p->ops->error(p));
+    port_rfc2217_free(p);
+    free(lines);
+    stop_peer(&pe);
+}
+
+Test(port_rfc2217, open_lowered_sends_both_released_and_reopens)
+{
+    struct peer pe;
+    start_peer(&pe, "portmanager");
+    struct port *p = new_port(&pe);
+    struct log_line *lines = calloc(MAX_LINES, sizeof *lines);
+    for (int round = 0; round < 3; round++) {
+        cr_assert_eq(p->ops->open(p, 1), 0, "round %d: %s", round, p->ops->error(p));
+        cr_assert_eq(p->ops->close(p), 0);
+        wait_line(&pe, lines, 0, "DISCONNECT");
+        int n = read_log(&pe, lines);
+        /* loop:// raises its own DTR when the server opens it; our commands follow the baud */
+        int baud = find_line(lines, n, 0, "BAUD 115200");
+        cr_assert_geq(baud, 0);
+        cr_assert_geq(find_line(lines, n, baud, "DTR 0"), 0);
+        cr_assert_geq(find_line(lines, n, baud, "RTS 0"), 0);
+        cr_assert_eq(find_line(lines, n, baud, "DTR 1"), -1, "O0 never asserts DTR");
+        cr_assert_eq(truncate(pe.log, 0), 0);
+    }
+    port_rfc2217_free(p);
+    free(lines);
+    stop_peer(&pe);
+}
+
+/* ---- failures: one line each, and no hang ------------------------------- */
+
+static void assert_one_line(const char *err)
+{
+    cr_assert_null(strchr(err, '\n'), "more than one line: \"%s\"", err);
+}
+
+Test(port_rfc2217, connection_refused)
+{
+    char err[300];
+    struct port *p = port_rfc2217_new("rfc2217://127.0.0.1:1", err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_eq(p->ops->open(p, 0), -1);
+    cr_assert_str_eq(p->ops->error(p), "rfc2217://127.0.0.1:1: connect: Connection refused");
+    cr_assert_eq(p->ops->set_lines(p, 1, 1), -1, "a failed open leaves the port closed");
+    port_rfc2217_free(p);
+}
+
+Test(port_rfc2217, bad_url_is_refused_at_creation)
+{
+    char err[300];
+    cr_assert_null(port_rfc2217_new("rfc2217://nohost", err, sizeof err));
+    cr_assert_str_eq(err, "port 'rfc2217://nohost': no :PORT after the host; expected rfc2217://HOST:PORT");
+}
+
+/* Opens against a scripted peer, expecting failure with `want` after about
+ * one timeout. */
+static void expect_open_error(const char *mode, const char *want_suffix)
+{
+    struct peer pe;
+    start_peer(&pe, mode);
+    struct port *p = new_port(&pe);
+    int64_t t0 = serial_now_ns();
+    cr_assert_eq(p->ops->open(p, 0), -1, "open succeeded against '%s'", mode);
+    double ms = (double)(serial_now_ns() - t0) / 1e6;
+    char want[300];
+    snprintf(want, sizeof want, "%s: %s", pe.url, want_suffix);
+    cr_assert_str_eq(p->ops->error(p), want);
+    assert_one_line(p->ops->error(p));
+    cr_assert_lt(ms, R2217_TIMEOUT_MS + 1000.0, "took %.0f ms", ms);
+    port_rfc2217_free(p);
+    stop_peer(&pe);
+}
+
+Test(port_rfc2217, server_that_never_agrees)
+{
+    expect_open_error("no-agree", "the server did not agree to RFC 2217 (COM-PORT-OPTION) within 1000 ms");
+}
+
+Test(port_rfc2217, server_that_ignores_set_control)
+{
+    expect_open_error("no-control", "no answer to SET-CONTROL DTR on within 1000 ms");
+}
+
+Test(port_rfc2217, answer_with_the_wrong_value_is_not_success)
+{
+    expect_open_error("wrong-value", "no answer to SET-CONTROL RTS on within 1000 ms (the server answered 8 instead)");
+}
+
+Test(port_rfc2217, server_that_hangs_up)
+{
+    expect_open_error("hang-up", "the server closed the connection");
+}
+
+Test(port_rfc2217, real_port_helpers_choose_the_backend)
+{
+    char err[300];
+    struct port *p = port_real_new("rfc2217://127.0.0.1:2217", NULL, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    cr_assert_eq(p->ops, &port_rfc2217_ops);
+    port_real_close_if_open(p);
+    port_real_free(p);
+}
