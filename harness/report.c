@@ -287,17 +287,12 @@ static void redraw_close(struct redraw *d)
  * run that did not pass. -1 when there is none. */
 static int typical_run(const struct cell_runs *cr, const struct cell_stats *c)
 {
-    if (c->n_margin > 0) {
-        double *v = malloc(sizeof *v * (size_t)c->n_margin);
-        if (v != NULL) {
-            memcpy(v, c->margin, sizeof *v * (size_t)c->n_margin);
-            double median = percentile(v, c->n_margin, 0.5);
-            free(v);
-            for (int k = 0; k < cr->n; k++)
-                if (cr->runs[k].verdict != VERDICT_ERROR && cr->runs[k].margin_ms == median)
-                    return k;
-        }
-    }
+    static const double half = 0.5;
+    double median;
+    percentiles_of(c->margin, c->n_margin, &half, &median, 1);
+    for (int k = 0; !isnan(median) && k < cr->n; k++)
+        if (cr->runs[k].verdict != VERDICT_ERROR && cr->runs[k].margin_ms == median)
+            return k;
     for (int k = 0; k < cr->n; k++)
         if (cr->runs[k].verdict != VERDICT_PASS)
             return k;

@@ -517,20 +517,10 @@ struct spread {
 
 static struct spread spread_of(const double *x, int n)
 {
-    struct spread s = {n, NAN, NAN, NAN, NAN, NAN};
-    double *v = malloc(sizeof *v * (size_t)(n > 0 ? n : 1));
-    if (v == NULL || n == 0) {
-        free(v);
-        return s;
-    }
-    memcpy(v, x, sizeof *v * (size_t)n);
-    s.p5 = percentile(v, n, 0.05); /* sorts v */
-    s.p50 = percentile(v, n, 0.5);
-    s.p95 = percentile(v, n, 0.95);
-    s.min = v[0];
-    s.max = v[n - 1];
-    free(v);
-    return s;
+    static const double p[] = {0, 0.05, 0.5, 0.95, 1};
+    double q[5];
+    percentiles_of(x, n, p, q, 5);
+    return (struct spread){n, q[0], q[1], q[2], q[3], q[4]};
 }
 
 static void put_spread_row(FILE *f, const char *name, const double *x, int n)

@@ -170,18 +170,6 @@ static void write_problem(FILE *f, const struct cell_stats *c, enum cell_result 
     fprintf(f, "</%s>\n", element);
 }
 
-/* percentile() sorts in place and the cells are const: it gets a copy.
- * NaN (the figure is left out) when there are no samples, or no memory for the copy. */
-static void sample_percentiles(const double *x, int n, const double *p, double *out, int n_p)
-{
-    double *copy = n > 0 ? malloc(sizeof *copy * (size_t)n) : NULL;
-    if (copy)
-        memcpy(copy, x, sizeof *copy * (size_t)n);
-    for (int i = 0; i < n_p; i++)
-        out[i] = copy ? percentile(copy, n, p[i]) : NAN;
-    free(copy);
-}
-
 static void write_figure(FILE *f, const char *name, double v)
 {
     if (!isnan(v))
@@ -193,9 +181,9 @@ static void write_timing_figures(FILE *f, const struct cell_stats *c)
 {
     static const double margin_p[] = {0.5, 0.05}, gap_p[] = {0.5, 0.95}, median[] = {0.5};
     double margin[2], gap[2], en_release[1];
-    sample_percentiles(c->margin, c->n_margin, margin_p, margin, 2);
-    sample_percentiles(c->gap, c->n_gap, gap_p, gap, 2);
-    sample_percentiles(c->en_release, c->n_en_release, median, en_release, 1);
+    percentiles_of(c->margin, c->n_margin, margin_p, margin, 2);
+    percentiles_of(c->gap, c->n_gap, gap_p, gap, 2);
+    percentiles_of(c->en_release, c->n_en_release, median, en_release, 1);
     write_figure(f, "margin_ms_p50", margin[0]);
     write_figure(f, "margin_ms_p5", margin[1]);
     write_figure(f, "gap_ms_p50", gap[0]);

@@ -152,6 +152,16 @@ double percentile(double *x, int n, double p)
     return x[rank - 1];
 }
 
+void percentiles_of(const double *x, int n, const double *p, double *out, int n_p)
+{
+    double *copy = n > 0 ? malloc(sizeof *copy * (size_t)n) : NULL;
+    if (copy)
+        memcpy(copy, x, sizeof *copy * (size_t)n);
+    for (int i = 0; i < n_p; i++)
+        out[i] = copy ? percentile(copy, n, p[i]) : NAN;
+    free(copy);
+}
+
 /* JSON numbers: NaN has no JSON form, so it is null. */
 void json_num(FILE *f, double v)
 {

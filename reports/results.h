@@ -63,6 +63,10 @@ int cell_met(const struct cell_stats *c); /* every run passed */
 
 /* Nearest-rank percentile of `n` samples (sorted in place); NaN when n = 0. */
 double percentile(double *x, int n, double p);
+/* The same for samples that must stay as they are: out[i] is the p[i]
+ * percentile of a sorted copy (p 0 = min, 1 = max); NaN when there are no
+ * samples or no memory for the copy. */
+void percentiles_of(const double *x, int n, const double *p, double *out, int n_p);
 
 /* JSON values as every export writes them: numbers with 4 decimals (NaN
  * and infinities as null), strings escaped. */
