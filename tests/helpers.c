@@ -124,3 +124,11 @@ int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_l
     read_into(e, err, err_len);
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
+
+void remove_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        cr_log_warn("could not remove %s", dir);
+}

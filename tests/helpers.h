@@ -36,6 +36,9 @@ extern struct sim_world *suite_world;
 void suite_lab_setup(void);
 void suite_lab_teardown(void);
 
+/* rm -rf DIR, for a suite's teardown: a leftover only warns. */
+void remove_tree(const char *dir);
+
 /* Reads a whole file into a malloc'd string (NULL when missing). */
 char *slurp(const char *path, size_t *len);
 

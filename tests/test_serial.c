@@ -166,10 +166,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", lock_dir);
-    if (system(cmd) != 0)
-        cr_log_warn("could not remove %s", lock_dir);
+    remove_tree(lock_dir);
 }
 
 TestSuite(serial, .init = setup, .fini = teardown);
