@@ -322,6 +322,22 @@ static int load_sigrok_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, d
     return 0;
 }
 
+/* A board served by `resetlab serve`: its virtual analyzer's captures are
+ * read from the server's log folder; threshold and analysis settings as
+ * the served board's analyzer has them. */
+static int load_serve_analyzer(struct ydoc *y, yaml_node_t *n, const char *p, double vdd, struct analyzer_cfg *a)
+{
+    static const char *const keys[] = {"kind", "log", "threshold_v", "tail_ms", "settle_ms", "transient_max_ms",
+                                       NULL};
+    return ymap_only(y, n, p, keys) || yget_string(y, n, p, "log", a->log_dir, sizeof a->log_dir) ||
+                   yget_range(y, n, p, "threshold_v", 0.01, vdd * 0.99, &a->threshold_v) ||
+                   yget_range(y, n, p, "tail_ms", 0, 60000, &a->tail_ms) ||
+                   yget_range(y, n, p, "settle_ms", 0, 1000, &a->settle_ms) ||
+                   yget_range(y, n, p, "transient_max_ms", 0, 60000, &a->transient_max_ms)
+               ? -1
+               : 0;
+}
+
 static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, double vdd, struct analyzer_cfg *a)
 {
     yaml_node_t *n = ymap_get(y, m, "analyzer");
@@ -335,7 +351,11 @@ static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, doubl
         return load_sim_analyzer(y, n, p, vdd, a);
     if (strcmp(a->kind, "sigrok") == 0)
         return load_sigrok_analyzer(y, n, p, vdd, a);
-    return yfail(y, ymap_get(y, n, "kind"), p, "kind '%s': expected sim (the virtual lab) or sigrok (a real analyzer)",
+    if (strcmp(a->kind, "serve") == 0)
+        return load_serve_analyzer(y, n, p, vdd, a);
+    return yfail(y, ymap_get(y, n, "kind"), p,
+                 "kind '%s': expected sim (the virtual lab), sigrok (a real analyzer) or serve (a board served by "
+                 "resetlab serve)",
                  a->kind);
 }
 
@@ -416,6 +436,9 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
     if (sim_port != (strcmp(b->analyzer.kind, "sim") == 0))
         return yfail(y, ymap_get(y, m, "port"), path, "port '%s' needs analyzer kind '%s'", b->port,
                      sim_port ? "sim" : "sigrok");
+    if (strcmp(b->analyzer.kind, "serve") == 0 && !r2217_is_url(b->port))
+        return yfail(y, ymap_get(y, m, "port"), path,
+                     "port '%s': a board served by resetlab serve is reached at rfc2217://HOST:PORT", b->port);
     return 0;
 }
 

@@ -33,6 +33,7 @@ struct r2217_port {
     const char *malformed; /* the last malformed sequence the server sent, for errors */
     int64_t step_end_ns;   /* when the last step ended: the next wait's base (0: no step yet) */
     char error[640]; /* the URL and what went wrong */
+    char local[80];  /* our end of the last connection, as the server names it */
 };
 
 static struct r2217_port *rfc_of(struct port *p)
@@ -297,7 +298,18 @@ static int connect_tcp(struct r2217_port *rp)
                               : fail(rp, "connect: %s", strerror(e));
     int one = 1; /* each SET-CONTROL must leave now, not after Nagle's wait */
     setsockopt(rp->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    struct sockaddr_storage sa;
+    socklen_t sl = sizeof sa;
+    char host[64] = "?", port[16] = "?";
+    if (getsockname(rp->fd, (struct sockaddr *)&sa, &sl) == 0)
+        getnameinfo((struct sockaddr *)&sa, sl, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(rp->local, sizeof rp->local, sa.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
     return 0;
+}
+
+const char *port_rfc2217_local_address(struct port *p)
+{
+    return p->ops == &port_rfc2217_ops ? rfc_of(p)->local : "";
 }
 
 /* Our hello, then the server's DO COM-PORT-OPTION. */

@@ -35,6 +35,11 @@ void port_rfc2217_close_if_open(struct port *p);
  * `timeout_ms` for at least `want`. Returns how many, or -1 (see error). */
 long port_rfc2217_read(struct port *p, uint8_t *buf, size_t cap, size_t want, int timeout_ms);
 
+/* Our end of the last connection ("127.0.0.1:51234", "[::1]:51234"): how
+ * the server names us in its log. "" before the first open, or for a port
+ * of another backend. */
+const char *port_rfc2217_local_address(struct port *p);
+
 /* The real-board helpers for either backend: an rfc2217:// spec gets this
  * one, anything else the serial one (serial.h). */
 struct port *port_real_new(const char *spec, const struct serial_sys *sys, char *err, size_t err_len);

@@ -11,9 +11,11 @@
 
 #include "../analyzers/uart.h"
 #include "capture_live.h"
+#include "capture_serve.h"
 #include "port_rfc2217.h"
 
 #define STREAM_TIMEOUT_MS 5000
+#define SERVE_FETCH_TIMEOUT_MS 10000
 
 const struct host_profile real_host = {.name = "local", .os = OS_LINUX};
 
@@ -101,13 +103,37 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
     return rc;
 }
 
+/* A served board: the scenario over rfc2217://, then the attempt the
+ * server logged for it (capture_serve.h), on its CLOCK_MONOTONIC. */
+static int served_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
+                      struct run_buffers *rb, struct live_timing *timing, char *why, size_t len)
+{
+    long mark = serve_log_mark(b->analyzer.log_dir);
+    int rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    port_real_close_if_open(port);
+    if (rc != 0)
+        return -1;
+    struct trace tr;
+    int64_t t0 = 0;
+    /* the attempt ends when the board rests and the client is quiet: a few
+     * hundred ms after the run; 10 s is a server that is not logging */
+    if (serve_capture_fetch(sr, b->analyzer.log_dir, mark, port_rfc2217_local_address(port), SERVE_FETCH_TIMEOUT_MS,
+                            b->analyzer.threshold_v, &tr, &t0, why, len) != 0)
+        return -1;
+    rc = copy_trace(&tr, rb, why, len);
+    sigrok_trace_free(&tr);
+    *timing = (struct live_timing){.t0_ns = t0, .triggered = 0};
+    return rc;
+}
+
 void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
                    struct run_buffers *rb)
 {
     char why[320] = "";
     struct live_timing timing;
     rb->n_log = rb->uart_len = 0;
-    if (capture_run(sr, b, s, port, rb, &timing, why, sizeof why) != 0)
+    int served = strcmp(b->analyzer.kind, "serve") == 0;
+    if ((served ? served_run : capture_run)(sr, b, s, port, rb, &timing, why, sizeof why) != 0)
         return matrix_infrastructure_error(&rb->a, why);
     align_op_log(rb->log, rb->n_log, &timing);
     rb->tr.threshold_v = b->analyzer.threshold_v;

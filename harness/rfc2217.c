@@ -44,11 +44,18 @@ static void reply_once(struct r2217 *c, uint8_t verb, uint8_t opt)
     c->reply[c->reply_len++] = opt;
 }
 
+void r2217_init_server(struct r2217 *c)
+{
+    r2217_init(c);
+    c->server = 1;
+}
+
 size_t r2217_hello(struct r2217 *c, uint8_t *out, size_t cap)
 {
-    static const uint8_t hello[][2] = {{TELNET_WILL, TELNET_OPT_COM_PORT}, {TELNET_WILL, TELNET_OPT_BINARY},
-                                       {TELNET_DO, TELNET_OPT_BINARY},     {TELNET_WILL, TELNET_OPT_SGA},
-                                       {TELNET_DO, TELNET_OPT_SGA}};
+    uint8_t com = c->server ? TELNET_DO : TELNET_WILL;
+    const uint8_t hello[][2] = {{com, TELNET_OPT_COM_PORT},  {TELNET_WILL, TELNET_OPT_BINARY},
+                                {TELNET_DO, TELNET_OPT_BINARY}, {TELNET_WILL, TELNET_OPT_SGA},
+                                {TELNET_DO, TELNET_OPT_SGA}};
     size_t n = 0;
     for (size_t i = 0; i < sizeof hello / sizeof hello[0] && n + 3 <= cap; i++) {
         c->sent[hello[i][1]] |= verb_bit(hello[i][0]);
@@ -59,17 +66,19 @@ size_t r2217_hello(struct r2217 *c, uint8_t *out, size_t cap)
     return n;
 }
 
+/* The client says WILL COM-PORT-OPTION, the server DO (RFC 2217 p. 3);
+ * each side reports the other's yes or no as AGREED or REFUSED. */
 static void on_verb(struct r2217 *c, uint8_t verb, uint8_t opt, struct r2217_event *ev)
 {
-    if (verb == TELNET_DO) {
+    uint8_t yes = c->server ? TELNET_WILL : TELNET_DO, no = c->server ? TELNET_WONT : TELNET_DONT;
+    if (verb == TELNET_DO)
         reply_once(c, supported(opt) ? TELNET_WILL : TELNET_WONT, opt);
-        if (opt == TELNET_OPT_COM_PORT)
-            ev->kind = R2217_EV_AGREED;
-    } else if (verb == TELNET_WILL) {
+    else if (verb == TELNET_WILL)
         reply_once(c, supported(opt) ? TELNET_DO : TELNET_DONT, opt);
-    } else if (verb == TELNET_DONT && opt == TELNET_OPT_COM_PORT) {
+    if (opt == TELNET_OPT_COM_PORT && verb == yes)
+        ev->kind = R2217_EV_AGREED;
+    else if (opt == TELNET_OPT_COM_PORT && verb == no)
         ev->kind = R2217_EV_REFUSED;
-    }
     /* WONT, and DONT for other options: already off on our side; no answer. */
 }
 
@@ -81,14 +90,31 @@ static void malformed(struct r2217_event *ev, const char *what)
     ev->what = what;
 }
 
-/* Value bytes each server answer carries (RFC 2217 pp. 6-11). */
-static int answer_value_len(int command)
+/* Value bytes each command and its answer carry (RFC 2217 pp. 6-11). */
+static int value_len(int command)
 {
     if (command == R2217_SET_BAUDRATE)
         return 4;
-    if (command == 10 || command == 11) /* FLOWCONTROL-SUSPEND/RESUME */
+    if (command == R2217_FLOWCONTROL_SUSPEND || command == R2217_FLOWCONTROL_RESUME)
         return 0;
     return 1;
+}
+
+/* A server reads the client's commands (codes 0-12). */
+static void finish_command(struct r2217 *c, struct r2217_event *ev)
+{
+    int command = c->sb[1];
+    size_t len = c->sb_len - 2;
+    if (command > R2217_PURGE_DATA)
+        return malformed(ev, "unknown COM-PORT-OPTION command");
+    if (command != R2217_SIGNATURE && (int)len != value_len(command))
+        return malformed(ev, "COM-PORT-OPTION command with the wrong number of value bytes");
+    ev->kind = R2217_EV_COMMAND;
+    ev->command = command;
+    ev->value_len = len;
+    ev->value = 0;
+    for (size_t i = 0; i < len && i < 4; i++) /* SIGNATURE's text is not kept */
+        ev->value = ev->value << 8 | c->sb[2 + i];
 }
 
 static void finish_sb(struct r2217 *c, struct r2217_event *ev)
@@ -101,13 +127,15 @@ static void finish_sb(struct r2217 *c, struct r2217_event *ev)
         return; /* an option we refused: nothing to do */
     if (c->sb_len < 2)
         return malformed(ev, "COM-PORT-OPTION subnegotiation without a command");
+    if (c->server)
+        return finish_command(c, ev);
     if (c->sb[1] < R2217_SERVER_OFFSET || c->sb[1] > R2217_SERVER_OFFSET + R2217_PURGE_DATA)
         return malformed(ev, "unknown COM-PORT-OPTION answer code");
     int command = c->sb[1] - R2217_SERVER_OFFSET;
     size_t len = c->sb_len - 2;
     if (command == R2217_SIGNATURE)
         return; /* free text about the server */
-    if ((int)len != answer_value_len(command))
+    if ((int)len != value_len(command))
         return malformed(ev, "COM-PORT-OPTION answer with the wrong number of value bytes");
     ev->kind = R2217_EV_ANSWER;
     ev->command = command;
@@ -251,6 +279,13 @@ size_t r2217_encode_command(int command, const uint8_t *value, size_t len, uint8
     return k;
 }
 
+size_t r2217_encode_answer(int command, const uint8_t *value, size_t len, uint8_t *out, size_t cap)
+{
+    if (command < 0 || command > R2217_PURGE_DATA)
+        return 0;
+    return r2217_encode_command(command + R2217_SERVER_OFFSET, value, len, out, cap);
+}
+
 size_t r2217_encode_baud(uint32_t baud, uint8_t *out, size_t cap)
 {
     const uint8_t v[4] = {(uint8_t)(baud >> 24), (uint8_t)(baud >> 16), (uint8_t)(baud >> 8), (uint8_t)baud};
@@ -321,16 +356,13 @@ int r2217_acks_all_done(const struct r2217_acks *a)
 
 const char *r2217_command_name(int command)
 {
-    switch (command) {
-    case R2217_SET_BAUDRATE:
-        return "SET-BAUDRATE";
-    case R2217_SET_CONTROL:
-        return "SET-CONTROL";
-    case R2217_PURGE_DATA:
-        return "PURGE-DATA";
-    default:
+    static const char *const names[] = {
+        "SIGNATURE",          "SET-BAUDRATE",        "SET-DATASIZE",        "SET-PARITY",     "SET-STOPSIZE",
+        "SET-CONTROL",        "NOTIFY-LINESTATE",    "NOTIFY-MODEMSTATE",   "FLOWCONTROL-SUSPEND",
+        "FLOWCONTROL-RESUME", "SET-LINESTATE-MASK",  "SET-MODEMSTATE-MASK", "PURGE-DATA"};
+    if (command < 0 || command > R2217_PURGE_DATA)
         return "?";
-    }
+    return names[command];
 }
 
 const char *r2217_control_name(uint32_t value)

@@ -34,13 +34,34 @@ enum { TELNET_OPT_BINARY = 0, TELNET_OPT_SGA = 3, TELNET_OPT_COM_PORT = 44 };
 enum {
     R2217_SIGNATURE = 0,
     R2217_SET_BAUDRATE = 1,
+    R2217_SET_DATASIZE = 2,
+    R2217_SET_PARITY = 3,
+    R2217_SET_STOPSIZE = 4,
     R2217_SET_CONTROL = 5,
+    R2217_NOTIFY_LINESTATE = 6,
+    R2217_NOTIFY_MODEMSTATE = 7,
+    R2217_FLOWCONTROL_SUSPEND = 8,
+    R2217_FLOWCONTROL_RESUME = 9,
+    R2217_SET_LINESTATE_MASK = 10,
+    R2217_SET_MODEMSTATE_MASK = 11,
     R2217_PURGE_DATA = 12,
     R2217_SERVER_OFFSET = 100,
 };
 
-/* SET-CONTROL values (RFC 2217 p. 8). */
-enum { R2217_DTR_ON = 8, R2217_DTR_OFF = 9, R2217_RTS_ON = 11, R2217_RTS_OFF = 12 };
+/* SET-CONTROL values (RFC 2217 p. 8): 0 asks for the flow control, 7 for
+ * DTR, 10 for RTS; 1-3, 13-19 set flow control; 4-6 are BREAK. */
+enum {
+    R2217_FLOW_REQUEST = 0,
+    R2217_FLOW_NONE = 1,
+    R2217_DTR_REQUEST = 7,
+    R2217_DTR_ON = 8,
+    R2217_DTR_OFF = 9,
+    R2217_RTS_REQUEST = 10,
+    R2217_RTS_ON = 11,
+    R2217_RTS_OFF = 12,
+};
+/* PURGE-DATA values. */
+enum { R2217_PURGE_RX = 1, R2217_PURGE_TX = 2, R2217_PURGE_BOTH = 3 };
 
 /* A COM-PORT subnegotiation longer than this is reported, not stored. */
 #define R2217_SB_MAX 64
@@ -53,18 +74,20 @@ enum r2217_event_kind {
     R2217_EV_AGREED,    /* the server said DO COM-PORT-OPTION */
     R2217_EV_REFUSED,   /* the server said DONT COM-PORT-OPTION */
     R2217_EV_MALFORMED, /* `what` says how; parsing goes on */
+    R2217_EV_COMMAND,   /* server: the client sent `command` with `value` */
 };
 
 struct r2217_event {
     enum r2217_event_kind kind;
-    int command;       /* ANSWER: the client command answered (server code - 100) */
-    uint32_t value;    /* ANSWER: big-endian value bytes */
-    size_t value_len;  /* ANSWER: how many value bytes */
+    int command;       /* ANSWER: the client command answered (server code - 100); COMMAND: the command */
+    uint32_t value;    /* ANSWER, COMMAND: big-endian value bytes (SIGNATURE: the first 4) */
+    size_t value_len;  /* ANSWER, COMMAND: how many value bytes */
     const char *what;  /* MALFORMED: a static phrase */
 };
 
 /* One connection's parser and negotiation state; zero it with r2217_init. */
 struct r2217 {
+    int server; /* parses commands instead of answers */
     int state;
     uint8_t verb;
     uint8_t sb[R2217_SB_MAX];
@@ -79,8 +102,12 @@ struct r2217 {
 
 void r2217_init(struct r2217 *c);
 
-/* The client's first message (WILL COM-PORT, WILL/DO BINARY, WILL/DO SGA),
- * recorded as sent. Returns its length; `out` holds at least 15 bytes. */
+/* The server's side: the client's commands become R2217_EV_COMMAND. */
+void r2217_init_server(struct r2217 *c);
+
+/* The first message (a client's WILL COM-PORT, a server's DO COM-PORT;
+ * WILL/DO BINARY, WILL/DO SGA), recorded as sent. Returns its length;
+ * `out` holds at least 15 bytes. */
 size_t r2217_hello(struct r2217 *c, uint8_t *out, size_t cap);
 
 /* Parses in[0..n) until one event completes or the input ends, and returns
@@ -104,6 +131,8 @@ size_t r2217_encode_command(int command, const uint8_t *value, size_t len, uint8
 size_t r2217_encode_baud(uint32_t baud, uint8_t *out, size_t cap);
 size_t r2217_encode_control(uint8_t value, uint8_t *out, size_t cap);
 size_t r2217_encode_purge(uint8_t what, uint8_t *out, size_t cap);
+/* A server's answer or notification: command + 100 with the value. */
+size_t r2217_encode_answer(int command, const uint8_t *value, size_t len, uint8_t *out, size_t cap);
 
 /* Answers we wait for, keyed by (command, value): an answer with another
  * value, or one nobody waits for, never completes a request. */

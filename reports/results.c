@@ -186,7 +186,7 @@ void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void write_findings(FILE *f, const struct analysis *a)
+void write_findings_json(FILE *f, const struct analysis *a)
 {
     fputs("[", f);
     for (int i = 0; i < a->n_findings; i++) {
@@ -229,7 +229,7 @@ void write_run_json(FILE *f, const struct run_record *r)
     fputs(", \"tau_ms\": ", f);
     json_num(f, a->tau_ms);
     fprintf(f, ", \"en_fit_samples\": %d, \"findings\": ", a->en_fit_samples);
-    write_findings(f, a);
+    write_findings_json(f, a);
     fputs("}\n", f);
 }
 

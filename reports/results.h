@@ -74,6 +74,8 @@ void json_num(FILE *f, double v);
 void json_str(FILE *f, const char *s);
 
 void write_run_json(FILE *f, const struct run_record *r);
+/* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
+void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
 
 #endif

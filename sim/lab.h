@@ -100,6 +100,7 @@ struct analyzer_cfg {
     double transient_max_ms; /* one line, then the other within this: one transition */
     double analog_en_rate_hz; /* an analog channel on EN at this rate; 0: none */
     double analog_noise_v;    /* its noise, RMS volts */
+    char log_dir[256];        /* kind "serve": the `resetlab serve --out` folder its captures are in */
 };
 
 /* What a board's parts are. */

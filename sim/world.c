@@ -14,7 +14,7 @@
 #define MAX_CHANGES 512
 #define MAX_CH_EDGES 256
 #define BANNER_MAX 640
-#define MAX_WRITES 8
+#define MAX_WRITES 64 /* a serve epoch: esptool's connect writes up to 7 × 5 SYNCs */
 #define WRITE_MAX 128
 #define REPLY_MAX 1024
 
@@ -41,7 +41,7 @@ struct ch_edges {
     int n;
 };
 
-#define UART_TIMES_MAX 4096
+#define UART_TIMES_MAX 16384
 
 struct uart_out {
     uint8_t *buf;
@@ -56,11 +56,20 @@ struct uart_out {
 struct chip_state {
     double below_since; /* EN under VIL since; NAN when above */
     int in_reset;
+    int usb_flag, usb_latched; /* USB-Serial/JTAG: download requested; latched at the reset */
+};
+
+/* How an epoch starts: the board at rest under these lines (sim_continue). */
+struct start_state {
+    uint8_t dtr, rts;
+    struct chip_state chip;
+    enum boot_mode mode; /* what the chip runs when not in reset: its ROM listens in download mode */
 };
 
 struct physics {
     const struct board_profile *b;
     struct net en, io0;
+    struct net en_start; /* EN at rest when the epoch began */
     struct net en_history[MAX_CHANGES + 1]; /* EN's segments, for the analog channel */
     int n_en_history;
     struct chip_state chip;
@@ -71,6 +80,8 @@ struct physics {
     double reset_start[ANALYSIS_MAX_RESETS]; /* when the chip went into reset */
     int n_reset_starts;
     double last_event;
+    double rest_ns; /* sim_rest_ns */
+    enum boot_mode end_mode; /* what the chip runs after the epoch's last reset */
     int overflow;
 };
 
@@ -87,6 +98,7 @@ struct sim_world {
     int open;
     int powered_up; /* no open since power-on: the bridge's first-open behaviour applies */
     uint8_t dtr, rts;
+    struct start_state start;
     struct line_change changes[MAX_CHANGES];
     int n_changes;
     struct host_write writes[MAX_WRITES];
@@ -123,6 +135,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->open = 0;
     w->powered_up = 0;
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
+    w->start = (struct start_state){.chip = {.below_since = NAN}, .mode = BOOT_FLASH}; /* powered: its app runs */
     w->n_changes = 0;
     w->n_writes = 0;
     w->overflow = 0;
@@ -194,18 +207,46 @@ int sim_sleep(struct sim_world *w, double seconds)
 
 /* The host's write takes its bytes' time on the wire (8N1 at the chip's
  * baud rate); the call returns when they are out. */
+static int64_t queue_write(struct sim_world *w, int64_t t_start_ns, const uint8_t *bytes, size_t n)
+{
+    if (n > WRITE_MAX || w->n_writes >= MAX_WRITES) {
+        fail(w, "too many or too long writes for the virtual UART");
+        return -1;
+    }
+    struct host_write *hw = &w->writes[w->n_writes++];
+    hw->t_arrive_ns = t_start_ns + (int64_t)llround((double)n * 10.0 / w->board->chip->baud * 1e9);
+    memcpy(hw->data, bytes, n);
+    hw->n = n;
+    return hw->t_arrive_ns;
+}
+
 int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n)
 {
     if (!w->open)
         return fail(w, "port is not open");
-    if (n > WRITE_MAX || w->n_writes >= MAX_WRITES)
-        return fail(w, "too many or too long writes for the virtual UART");
-    w->t_ns += (int64_t)llround((double)n * 10.0 / w->board->chip->baud * 1e9);
-    struct host_write *hw = &w->writes[w->n_writes++];
-    hw->t_arrive_ns = w->t_ns;
-    memcpy(hw->data, bytes, n);
-    hw->n = n;
+    int64_t t = queue_write(w, w->t_ns, bytes, n);
+    if (t < 0)
+        return -1;
+    w->t_ns = t;
     return 0;
+}
+
+/* ------------------------------------------------------------ real time -- */
+
+void sim_advance_to(struct sim_world *w, int64_t t_ns)
+{
+    if (t_ns > w->t_ns)
+        w->t_ns = t_ns;
+}
+
+int64_t sim_receive(struct sim_world *w, int64_t t_start_ns, const uint8_t *bytes, size_t n)
+{
+    return queue_write(w, t_start_ns, bytes, n);
+}
+
+int sim_epoch_full(const struct sim_world *w)
+{
+    return w->n_changes > MAX_CH_EDGES / 2 || w->n_writes >= MAX_WRITES;
 }
 
 /* What the OS does inside open() or close(): line requests and fixed waits. */
@@ -466,7 +507,7 @@ static void simulate_transistor(struct physics *p, const struct line_change *ch,
  * peripheral; EN and IO0 pins do not move. */
 static void simulate_usb_jtag(struct physics *p, const struct line_change *ch, int n)
 {
-    int flag = 0, latched = 0;
+    int flag = p->chip.usb_flag, latched = p->chip.usb_latched;
     for (int i = 0; i < n; i++) {
         double t = (double)ch[i].t_ns;
         ch_push(&p->ce[CH_DTR], t, !ch[i].dtr, &p->overflow);
@@ -487,6 +528,8 @@ static void simulate_usb_jtag(struct physics *p, const struct line_change *ch, i
             flag = 0;
         p->last_event = t;
     }
+    p->chip.usb_flag = flag;
+    p->chip.usb_latched = latched;
 }
 
 static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, int via_usb)
@@ -510,9 +553,11 @@ static double answer_writes(const struct sim_world *w, struct physics *p)
         for (int k = 0; k < p->truth->n_resets; k++)
             if (p->truth->release_ns[k] <= t)
                 r = k;
-        if (r < 0 || p->truth->mode[r] != BOOT_DOWNLOAD)
+        /* no release yet this epoch: the chip runs what it ran at its start */
+        enum boot_mode mode = r >= 0 ? p->truth->mode[r] : w->start.chip.in_reset ? BOOT_NONE : w->start.mode;
+        if (mode != BOOT_DOWNLOAD)
             continue;
-        double release = p->truth->release_ns[r];
+        double release = r >= 0 ? p->truth->release_ns[r] : -INFINITY;
         int reset_since = 0;
         for (int k = 0; k < p->n_reset_starts; k++)
             reset_since |= p->reset_start[k] > release && p->reset_start[k] <= t;
@@ -572,7 +617,7 @@ static void sample_en(const struct sim_world *w, const struct physics *p, double
     size_t total = (size_t)(t_end / period) + 1;
     if (total > out->cap)
         total = out->cap;
-    struct net seg = {0, w->board->vdd, w->board->vdd, 0};
+    struct net seg = p->en_start;
     for (int k = -1; k < p->n_en_history && out->n < total; k++) {
         if (k >= 0)
             seg = p->en_history[k];
@@ -614,15 +659,20 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     struct physics *p = &w->phys; /* reset field by field: the edge buffers are large */
     p->b = b;
     p->truth = truth;
-    p->chip = (struct chip_state){.below_since = NAN, .in_reset = 0};
+    p->chip = w->start.chip;
     for (int c = 0; c < CH_COUNT; c++)
         p->ce[c].n = 0;
     p->last_event = 0;
     p->n_reset_starts = 0;
     p->n_en_history = 0;
     p->overflow = 0;
-    p->en = (struct net){0, b->vdd, b->vdd, 0};
-    p->io0 = (struct net){0, b->vdd, b->vdd, 0};
+    const struct circuit *circ = b->real.circuit;
+    double en0 = circuit_en(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
+    double io00 = circuit_io0(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
+    if (circ->kind == CIRCUIT_USB_JTAG)
+        en0 = io00 = b->vdd; /* the pins do not move */
+    p->en = p->en_start = (struct net){0, en0, en0, 0};
+    p->io0 = (struct net){0, io00, io00, 0};
     p->uart = (struct uart_out){.buf = uart, .t = p->uart_t, .cap = uart_cap};
     if (b->real.circuit->kind == CIRCUIT_USB_JTAG)
         simulate_usb_jtag(p, w->changes, w->n_changes);
@@ -632,11 +682,17 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     double banner_end = uart_end(&p->uart);
     uart_flush(&p->uart, INFINITY); /* no reset follows the last banner */
     double replies_end = answer_writes(w, p);
+    p->end_mode = truth->n_resets > 0 ? truth->mode[truth->n_resets - 1] : w->start.mode;
     double last = fmax(fmax((double)w->t_ns, p->last_event), fmax(banner_end, replies_end));
     double t_end = last + b->analyzer.tail_ms * 1e6;
     *uart_len = p->uart.len;
+    /* At rest: 5 τ after the last line change EN and IO0 are within 1 % of
+     * where they go. */
+    double settled = w->n_changes ? (double)w->changes[w->n_changes - 1].t_ns + 5 * fmax(p->en.tau_ns, p->io0.tau_ns) : 0;
+    p->rest_ns = fmax(last, settled);
 
-    int initial[CH_COUNT] = {1, 1, 1, 1, 1};
+    double v_la = b->analyzer.threshold_v;
+    int initial[CH_COUNT] = {!w->start.dtr, !w->start.rts, en0 > v_la, io00 > v_la, 1};
     tr->n = 0;
     for (int c = 0; c < CH_COUNT; c++)
         tr->initial[c] = (uint8_t)initial[c];
@@ -654,4 +710,32 @@ size_t sim_uart_times(const struct sim_world *w, const double **t_ns)
 {
     *t_ns = w->phys.uart_t;
     return w->phys.uart.len < UART_TIMES_MAX ? w->phys.uart.len : UART_TIMES_MAX;
+}
+
+int64_t sim_rest_ns(const struct sim_world *w)
+{
+    return (int64_t)ceil(w->phys.rest_ns);
+}
+
+void sim_continue(struct sim_world *w)
+{
+    const struct physics *p = &w->phys;
+    w->start.dtr = w->dtr;
+    w->start.rts = w->rts;
+    w->start.chip = (struct chip_state){.below_since = NAN};
+    w->start.mode = p->end_mode;
+    const struct circuit *c = w->board->real.circuit;
+    if (c->kind == CIRCUIT_USB_JTAG) {
+        w->start.chip.in_reset = p->chip.in_reset;
+        w->start.chip.usb_flag = p->chip.usb_flag;
+        w->start.chip.usb_latched = p->chip.usb_latched;
+    } else {
+        /* EN at rest under the lines: held low, the chip is in reset. */
+        w->start.chip.in_reset = circuit_en(c, w->dtr, w->rts) == DRIVE_LOW;
+    }
+    w->t_ns = 0;
+    w->n_changes = 0;
+    w->n_writes = 0;
+    w->overflow = 0;
+    w->error[0] = '\0';
 }

@@ -43,6 +43,34 @@ const char *sim_error(const struct sim_world *w);
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
                struct sim_truth *truth);
 
+/* ---- real time (resetlab serve): one world, epoch after epoch ----
+ *
+ * A server feeds the world as commands arrive, re-runs sim_finish on the
+ * epoch so far to see what the board did up to now (later commands never
+ * change the past), and starts a new epoch once the board is at rest. */
+
+/* The host did nothing until t_ns: its clock moves there (never back). */
+void sim_advance_to(struct sim_world *w, int64_t t_ns);
+
+/* Bytes reach the chip's RX from t_start_ns on, back to back at its baud,
+ * apart from the host's calls (a serial server's write() does not wait for
+ * the wire). Returns when the last byte arrived, or -1 (sim_error) when the
+ * epoch holds too many or the bytes are too long for one write. */
+int64_t sim_receive(struct sim_world *w, int64_t t_start_ns, const uint8_t *bytes, size_t n);
+
+/* 1 when the epoch is close to its limits (line changes, writes): start a
+ * new one before going on, even if the board is not at rest. */
+int sim_epoch_full(const struct sim_world *w);
+
+/* After sim_finish: from when the board is at rest (nothing more happens,
+ * the UART is quiet, EN and IO0 are within 1 % of their levels). */
+int64_t sim_rest_ns(const struct sim_world *w);
+
+/* After sim_finish: a new epoch at t = 0 with no line changes or writes;
+ * the port, the lines and the chip (in reset or not, a USB download
+ * request) carry over, EN and IO0 at rest under the lines. */
+void sim_continue(struct sim_world *w);
+
 /* After sim_finish: when each UART byte's start bit began (ns), for the
  * bytes sim_finish returned, in the same order. Returns how many. */
 size_t sim_uart_times(const struct sim_world *w, const double **t_ns);

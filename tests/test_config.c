@@ -682,7 +682,7 @@ Test(lab_errors, real_analyzer_malformed)
     check_real_edit("channels: \"D0=DTR,", "channels: \"D0=CTS,", "boards.bb.analyzer", "unknown channel 'CTS'");
     check_real_edit("config: \"samplerate=4M\"", "config: \"samplerate=fast\"", "boards.bb.analyzer", "samplerate");
     check_real_edit("driver: fx2lafw, ", "", "boards.bb.analyzer", "missing key 'driver'");
-    check_real_edit("kind: sigrok,", "kind: saleae,", "boards.bb.analyzer", "kind 'saleae': expected sim (the virtual lab) or sigrok");
+    check_real_edit("kind: sigrok,", "kind: saleae,", "boards.bb.analyzer", "kind 'saleae': expected sim (the virtual lab), sigrok (a real analyzer) or serve");
     check_real_edit("tail_ms: 20,", "tail_ms: 20, analog_en_rate_hz: 10,", "boards.bb.analyzer.analog_en_rate_hz",
                     "10 is out of range [1000, 1e+08]");
     check_real_edit("D3=IO0\"", "D3=IO0,A0=EN_V,A1=EN_V\"", "boards.bb.analyzer", "EN_V is mapped twice");
@@ -1175,4 +1175,47 @@ Test(lab_errors, chip_rom_magic_not_a_number)
 Test(lab_errors, chip_rom_status_bytes_3)
 {
     check_edit("status_bytes: 4", "status_bytes: 3", 16, "chips.c1.rom", "status_bytes must be 2 or 4, got 3");
+}
+
+#define SERVE_ANALYZER                                                                                             \
+    "    analyzer: {kind: serve, log: /tmp/served, threshold_v: 1.5, tail_ms: 20, settle_ms: 0.1, "               \
+    "transient_max_ms: 200}\n"
+
+/* A board served by `resetlab serve`: rfc2217:// and the server's log. */
+Test(lab_errors, served_board_loads)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: rfc2217://127.0.0.1:2217\n");
+    char *text = edit(a, SIM_ANALYZER, SERVE_ANALYZER);
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    free(a), free(text);
+    struct lab lab;
+    int rc = lab_load(&lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_str_eq(lab.boards[0].analyzer.kind, "serve");
+    cr_assert_str_eq(lab.boards[0].analyzer.log_dir, "/tmp/served");
+    lab_free(&lab);
+}
+
+Test(lab_errors, served_board_needs_an_rfc2217_port)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: /dev/ttyUSB0\n");
+    char *text = edit(a, SIM_ANALYZER, SERVE_ANALYZER);
+    char copy[sizeof LAB_OK + 512];
+    snprintf(copy, sizeof copy, "%s", text);
+    free(a), free(text);
+    check_lab_error(copy, 44, "boards.bb",
+                    "port '/dev/ttyUSB0': a board served by resetlab serve is reached at rfc2217://HOST:PORT");
+}
+
+Test(lab_errors, served_board_needs_its_log)
+{
+    char *a = edit(LAB_OK, "    port: sim\n", "    port: rfc2217://127.0.0.1:2217\n");
+    char *b = edit(a, SIM_ANALYZER, SERVE_ANALYZER);
+    char *text = edit(b, "log: /tmp/served, ", "");
+    char copy[sizeof LAB_OK + 512];
+    snprintf(copy, sizeof copy, "%s", text);
+    free(a), free(b), free(text);
+    check_lab_error(copy, 45, "boards.bb.analyzer", "missing key 'log'");
 }
