@@ -425,3 +425,89 @@ Test(url, bad_ones_say_why)
         cr_assert_not_null(strstr(err, bad[i].why), "%s: got \"%s\"", bad[i].url, err);
     }
 }
+
+/* ---- the server's side (resetlab serve) ----------------------------------- */
+
+static struct parsed *parse_as_server(const uint8_t *in, size_t n)
+{
+    struct parsed *p = calloc(1, sizeof *p);
+    cr_assert_not_null(p);
+    struct r2217 c;
+    r2217_init_server(&c);
+    uint8_t hello[32];
+    size_t k = r2217_hello(&c, hello, sizeof hello);
+    static const uint8_t want_hello[] = {IAC, 253, 44, IAC, 251, 0, IAC, 253, 0, IAC, 251, 3, IAC, 253, 3};
+    cr_assert(k == sizeof want_hello && memcmp(hello, want_hello, k) == 0, "a server says DO COM-PORT-OPTION");
+    feed_part(&c, in, n, p);
+    return p;
+}
+
+/* pyserial's client at open: WILL COM-PORT, then its four settings, a
+ * SET-CONTROL, PURGE and the flow-control suspend (no value byte). */
+Test(server, client_commands_become_events)
+{
+    static const uint8_t in[] = {
+        IAC, 251, 44,                              /* WILL COM-PORT: the client agrees */
+        IAC, SB, 44, 1, 0x00, 0x01, 0xc2, 0x00, IAC, SE, /* SET-BAUDRATE 115200 */
+        IAC, SB, 44, 2, 8, IAC, SE,                /* SET-DATASIZE 8 */
+        IAC, SB, 44, 5, 8, IAC, SE,                /* SET-CONTROL DTR on */
+        IAC, SB, 44, 12, 3, IAC, SE,               /* PURGE-DATA both */
+        IAC, SB, 44, 8, IAC, SE,                   /* FLOWCONTROL-SUSPEND */
+        IAC, SB, 44, 0, IAC, SE,                   /* SIGNATURE request */
+    };
+    struct parsed *p = parse_as_server(in, sizeof in);
+    cr_assert_eq(p->n_ev, 7);
+    cr_assert_eq(p->ev[0].kind, R2217_EV_AGREED);
+    const int cmd[] = {1, 2, 5, 12, 8, 0};
+    const uint32_t val[] = {115200, 8, 8, 3, 0, 0};
+    for (int i = 0; i < 6; i++) {
+        cr_assert_eq(p->ev[1 + i].kind, R2217_EV_COMMAND, "event %d", i + 1);
+        cr_assert_eq(p->ev[1 + i].command, cmd[i]);
+        cr_assert_eq(p->ev[1 + i].value, val[i]);
+    }
+    cr_assert_eq(p->reply_len, 0, "WILL COM-PORT answered by the hello's DO, not again");
+    free(p);
+}
+
+Test(server, malformed_client_commands)
+{
+    static const uint8_t in[] = {
+        IAC, SB, 44, 99, 1, IAC, SE,         /* no such command */
+        IAC, SB, 44, 5, IAC, SE,             /* SET-CONTROL without its value */
+        IAC, SB, 44, 8, 1, IAC, SE,          /* FLOWCONTROL-SUSPEND takes no value */
+        IAC, SB, 44, 105, 8, IAC, SE,        /* an answer, sent to a server */
+    };
+    struct parsed *p = parse_as_server(in, sizeof in);
+    cr_assert_eq(p->n_ev, 4);
+    cr_assert_str_eq(p->ev[0].what, "unknown COM-PORT-OPTION command");
+    for (int i = 1; i < 3; i++)
+        cr_assert_str_eq(p->ev[i].what, "COM-PORT-OPTION command with the wrong number of value bytes");
+    cr_assert_str_eq(p->ev[3].what, "unknown COM-PORT-OPTION command");
+    free(p);
+}
+
+/* RFC 2217: FLOWCONTROL-SUSPEND (8) and -RESUME (9) carry no value;
+ * SET-LINESTATE-MASK (10) and SET-MODEMSTATE-MASK (11) carry one byte. */
+Test(parse, flow_control_answers_have_no_value_masks_have_one)
+{
+    static const uint8_t in[] = {IAC, SB, 44, 108, IAC, SE, IAC, SB, 44, 109, IAC, SE,
+                                 IAC, SB, 44, 110, 0xff, 0xff, IAC, SE, IAC, SB, 44, 111, 0x00, IAC, SE};
+    struct parsed *p = parse(in, sizeof in);
+    cr_assert_eq(p->n_ev, 4);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(p->ev[i].kind, R2217_EV_ANSWER, "answer %d: %s", i, p->ev[i].what ? p->ev[i].what : "");
+    cr_assert_eq(p->ev[2].value, 0xff);
+    free(p);
+}
+
+Test(server, answers_are_command_plus_100)
+{
+    uint8_t out[R2217_COMMAND_MAX];
+    const uint8_t v = R2217_RTS_OFF;
+    size_t n = r2217_encode_answer(R2217_SET_CONTROL, &v, 1, out, sizeof out);
+    static const uint8_t want[] = {IAC, SB, 44, 105, 12, IAC, SE};
+    cr_assert(n == sizeof want && memcmp(out, want, n) == 0);
+    cr_assert_eq(r2217_encode_answer(13, &v, 1, out, sizeof out), 0, "no command 13");
+    cr_assert_str_eq(r2217_command_name(R2217_SET_MODEMSTATE_MASK), "SET-MODEMSTATE-MASK");
+    cr_assert_str_eq(r2217_command_name(42), "?");
+}

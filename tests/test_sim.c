@@ -1,4 +1,5 @@
 /* The virtual lab against its own physics and the shipped scenarios. */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -369,6 +370,54 @@ Test(sim, sync_unanswered_in_flash_mode_or_too_early)
     cr_assert(found);
     op_seq_free(&flash);
     op_seq_free(&early);
+    sim_world_free(w);
+    lab_free(&lab);
+}
+
+/* resetlab serve runs one world epoch after epoch: the board, held in
+ * reset when one ends, starts the next with EN at 0 V; released at 10 ms,
+ * EN crosses 0.75 VDD after τ·ln 4 = 13.863 ms (10 kΩ × 1 µF); the ROM it
+ * booted keeps answering SYNC in the epoch after. */
+Test(sim, epochs_carry_the_lines_the_reset_and_the_boot_mode)
+{
+    struct lab lab;
+    load_shipped_lab(&lab);
+    const struct board_profile *b = lab_board(&lab, "devkitc");
+    struct host_profile h = fixed_host(OS_LINUX, 0);
+    struct sim_world *w = sim_world_new();
+    sim_world_reset(w, b, &h, 1);
+    cr_assert_eq(sim_open(w, 1), 0);
+    cr_assert_eq(sim_set_lines(w, 0, 1), 0); /* RTS asserted: EN low */
+    rb.tr = (struct trace){.edges = rb.edges, .cap = MATRIX_MAX_EDGES};
+    struct sim_truth truth;
+    size_t n;
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(truth.n_resets, 0, "held in reset: no release yet");
+    cr_assert_float_eq((double)sim_rest_ns(w), 5 * 10 * 1e-6 * 1e9, 1, "at rest 5 τ after the change: the driver (10 Ω) on 1 µF");
+    sim_continue(w);
+
+    sim_advance_to(w, 10000000);
+    cr_assert_eq(sim_set_lines(w, 1, 0), 0); /* EN released, IO0 held low */
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(rb.tr.initial[CH_EN], 0, "the epoch starts with EN low");
+    cr_assert_eq(rb.tr.initial[CH_RTS], 0, "RTS asserted: its pin low");
+    cr_assert_eq(rb.tr.initial[CH_DTR], 1);
+    cr_assert_eq(truth.n_resets, 1);
+    cr_assert_float_eq(truth.release_ns[0], 10e6 + 10e6 * log(4.0), 1.0, "%f", truth.release_ns[0]);
+    cr_assert_eq(truth.mode[0], BOOT_DOWNLOAD);
+    cr_assert_not_null(memmem(rb.uart, n, "waiting for download", 20));
+    sim_continue(w);
+
+    uint8_t req[64];
+    size_t len = esp_sync_request(req, sizeof req);
+    cr_assert_gt(sim_receive(w, 1000000, req, len), 1000000);
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(truth.n_resets, 0);
+    size_t pos = 0, flen, frames = 0;
+    uint8_t frame[256];
+    while (slip_next_frame(rb.uart, n, &pos, frame, sizeof frame, &flen) == 1)
+        frames++;
+    cr_assert_eq(frames, 8, "the ROM still listens: eight SYNC replies");
     sim_world_free(w);
     lab_free(&lab);
 }
