@@ -3,8 +3,9 @@
  * records every attempt as DIR/captures/attempt-NNNN.sr with a line in
  * DIR/serve.jsonl naming the client's address. A run notes where
  * serve.jsonl ends, plays its scenario over rfc2217://, and collects the
- * attempts logged after that point for its own connection, up to the one
- * its disconnect ended ("closed": true); a run whose waits let the board
+ * attempts logged after that point for its own connection (any client's
+ * when none names ours: a proxy such as ser2net connected for us), up to
+ * the one its disconnect ended ("closed": true); a run whose waits let the board
  * rest between resets spans several, joined here into one trace. The log
  * is read from this machine's disk, so the server runs here, and its
  * CLOCK_MONOTONIC (t0_monotonic_ns) is ours: the op log aligns exactly. */

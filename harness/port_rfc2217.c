@@ -240,13 +240,27 @@ static int send_lines(struct r2217_port *rp, int dtr, int rts)
     return n == 0 ? 0 : transact(rp, out, n);
 }
 
+/* ser2net 4.3 in front of another RFC 2217 server drops a COM-PORT command
+ * that reaches it before its own connection has agreed COM-PORT-OPTION
+ * (it answers DO at once); SET-BAUDRATE, sent right after, is sent again
+ * once if unanswered after BAUD_RESEND_MS. A second answer is harmless:
+ * answers are matched, not counted. */
+#define BAUD_RESEND_MS 150
+
 static int send_baud(struct r2217_port *rp, uint32_t baud)
 {
     uint8_t out[R2217_COMMAND_MAX];
     r2217_acks_reset(&rp->acks);
     rp->malformed = NULL;
     r2217_acks_expect(&rp->acks, R2217_SET_BAUDRATE, baud);
-    return transact(rp, out, r2217_encode_baud(baud, out, sizeof out));
+    size_t n = r2217_encode_baud(baud, out, sizeof out);
+    int64_t deadline = deadline_after_timeout();
+    if (drain(rp) != 0 || send_all(rp, out, n) != 0)
+        return -1;
+    int rc = pump_until(rp, WAIT_ANSWERS, serial_now_ns() + (int64_t)BAUD_RESEND_MS * 1000000);
+    if (rc == 1 && (send_all(rp, out, n) != 0 || (rc = pump_until(rp, WAIT_ANSWERS, deadline)) < 0))
+        return -1;
+    return rc == 0 ? 0 : no_answer(rp);
 }
 
 /* ---- connecting ---------------------------------------------------------- */

@@ -11,6 +11,7 @@
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -438,10 +439,19 @@ Test(serve, a_busy_port_is_one_line)
  * matrix completes, each run's trace comes from the server's captures,
  * and the DTR/RTS gap is the server's: two SET-CONTROL commands for a U
  * step are two bridge requests there. */
+static void run_matrix_on(const char *url, struct server *sv);
+
 Test(serve, resetlab_run_against_the_served_board)
 {
     struct server sv;
     start_server(&sv, "devkitc", "");
+    run_matrix_on(sv.url, &sv);
+}
+
+/* Runs three scenarios, 3 iterations each, on a board at `url` whose
+ * captures are sv's; stops sv. */
+static void run_matrix_on(const char *url, struct server *sv)
+{
     char *shipped = slurp(src_path("boards.yaml", (char[512]){0}, 512), NULL);
     cr_assert_not_null(shipped);
     char lab[160], run_dir[160], args[1024], out[8192], err[4096];
@@ -453,7 +463,7 @@ Test(serve, resetlab_run_against_the_served_board)
                "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: %s\n"
                "    analyzer: {kind: serve, log: %s, threshold_v: 1.5, tail_ms: 20, settle_ms: 0.1, "
                "transient_max_ms: 200}\n",
-            shipped, sv.url, out_dir);
+            shipped, url, out_dir);
     fclose(f);
     free(shipped);
     snprintf(args, sizeof args,
@@ -461,7 +471,7 @@ Test(serve, resetlab_run_against_the_served_board)
              "--scenario esptool-classic-slow --iterations 3 --out %s",
              lab, run_dir);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
-    stop_server(&sv);
+    stop_server(sv);
     cr_assert_eq(rc, 0, "every cell met its expectation on the native profile:\n%s\n%s", out, err);
     char path[256];
     snprintf(path, sizeof path, "%s/runs.jsonl", run_dir);
@@ -480,4 +490,125 @@ Test(serve, resetlab_run_against_the_served_board)
         cr_assert(gap >= 0.2 && gap < 10, "one native-linux request between DTR and RTS: %.3f ms", gap);
     }
     free(runs);
+}
+
+/* ---- ser2net in front of the served board --------------------------------- */
+
+/* ser2net 4.3 (gensio's RFC 2217 server) as the client's peer, its
+ * connector telnet(rfc2217) to `resetlab serve`: it passes SET-BAUDRATE
+ * and SET-CONTROL on and relays the answers and the data. Skipped when
+ * ser2net is not installed. */
+struct ser2net {
+    pid_t pid;
+    int port;
+    char url[64];
+};
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET};
+    inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
+    socklen_t sl = sizeof sa;
+    cr_assert_eq(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+    getsockname(fd, (struct sockaddr *)&sa, &sl);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+/* Listening on 127.0.0.1:port, from /proc/net/tcp: a probe connection would
+ * take ser2net's only connection. */
+static int listening(int port)
+{
+    FILE *f = fopen("/proc/net/tcp", "r");
+    char line[256], want[32];
+    snprintf(want, sizeof want, "0100007F:%04X 00000000:0000 0A", port);
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, want) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+static void start_ser2net(struct ser2net *sn, int board_port)
+{
+    const char *bin = access("/usr/sbin/ser2net", X_OK) == 0 ? "/usr/sbin/ser2net" : NULL;
+    if (bin == NULL)
+        cr_skip_test("ser2net is not installed (apt-get install ser2net)");
+    sn->port = free_port();
+    char conf[160], pidfile[160];
+    snprintf(conf, sizeof conf, "%s/ser2net.yaml", out_dir);
+    snprintf(pidfile, sizeof pidfile, "%s/ser2net.pid", out_dir);
+    FILE *f = fopen(conf, "w");
+    fprintf(f, "%%YAML 1.1\n---\nconnection: &board\n    accepter: telnet(rfc2217),tcp,127.0.0.1,%d\n"
+               "    connector: telnet(rfc2217),tcp,127.0.0.1,%d\n    options:\n      max-connections: 1\n",
+            sn->port, board_port);
+    fclose(f);
+    sn->pid = fork();
+    cr_assert_geq(sn->pid, 0);
+    if (sn->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        dup2(null, 2);
+        execl(bin, bin, "-d", "-u", "-c", conf, "-P", pidfile, (char *)NULL);
+        _exit(127);
+    }
+    int64_t until = mono_ms() + 5000;
+    while (!listening(sn->port) && mono_ms() < until)
+        usleep(10 * 1000);
+    cr_assert(listening(sn->port), "ser2net did not listen on %d", sn->port);
+    snprintf(sn->url, sizeof sn->url, "rfc2217://127.0.0.1:%d", sn->port);
+}
+
+static void stop_ser2net(struct ser2net *sn)
+{
+    kill(sn->pid, SIGTERM);
+    waitpid(sn->pid, NULL, 0);
+}
+
+Test(serve, our_client_through_ser2net_gets_the_download_banner)
+{
+    struct server sv;
+    start_server(&sv, "devkitc", "");
+    struct ser2net sn;
+    start_ser2net(&sn, sv.port);
+    char err[700];
+    struct port *p = port_rfc2217_new(sn.url, err, sizeof err);
+    cr_assert_not_null(p, "%s", err);
+    const struct port_ops *o = p->ops;
+    cr_assert_eq(o->open(p, 1), 0, "%s", o->error(p));
+    cr_assert_eq(o->set_lines(p, 0, 1), 0, "%s", o->error(p));
+    cr_assert_eq(o->sleep(p, 0.1), 0);
+    cr_assert_eq(o->set_lines(p, 1, 0), 0, "%s", o->error(p));
+    cr_assert_eq(o->sleep(p, 0.05), 0);
+    cr_assert_eq(o->set_lines(p, 0, 0), 0, "%s", o->error(p));
+    char rx[1024] = "";
+    long got = 0;
+    for (int64_t until = mono_ms() + 2000; strstr(rx, "waiting for download") == NULL && mono_ms() < until;) {
+        long k = port_rfc2217_read(p, (uint8_t *)rx + got, sizeof rx - 1 - (size_t)got, 1, 200);
+        if (k > 0)
+            got += k;
+        rx[got] = '\0';
+    }
+    cr_assert(strstr(rx, "DOWNLOAD_BOOT") != NULL, "banner through ser2net: '%s'", rx);
+    cr_assert_eq(o->close(p), 0);
+    port_rfc2217_free(p);
+    stop_ser2net(&sn);
+    usleep(500 * 1000);
+    stop_server(&sv);
+}
+
+/* The same matrix with ser2net between resetlab run and the served board:
+ * the server names ser2net as its client, and the runs still find their
+ * attempts. */
+Test(serve, resetlab_run_through_ser2net)
+{
+    struct server sv;
+    start_server(&sv, "devkitc", "");
+    struct ser2net sn;
+    start_ser2net(&sn, sv.port);
+    run_matrix_on(sn.url, &sv);
+    stop_ser2net(&sn);
 }
