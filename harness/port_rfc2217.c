@@ -260,7 +260,7 @@ static int send_baud(struct r2217_port *rp, uint32_t baud)
     int rc = pump_until(rp, WAIT_ANSWERS, serial_now_ns() + (int64_t)BAUD_RESEND_MS * 1000000);
     if (rc == 1 && (send_all(rp, out, n) != 0 || (rc = pump_until(rp, WAIT_ANSWERS, deadline)) < 0))
         return -1;
-    return rc == 0 ? 0 : no_answer(rp);
+    return rc == 0 ? 0 : rc < 0 ? -1 : no_answer(rp);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
