@@ -300,14 +300,19 @@ static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode 
     if (a->replays)
         fprintf(f, "  [%d reset replay%s, %d command%s absorbed]", a->replays, a->replays > 1 ? "s" : "", absorbed,
                 absorbed == 1 ? "" : "s");
-    fprintf(f, "  → %s (wanted %s)", an->verdict == VERDICT_ERROR ? "error" : boot_mode_name(an->outcome),
-            boot_mode_name(wanted));
+    fprintf(f, "  → %s", an->verdict == VERDICT_ERROR ? "error" : boot_mode_name(an->outcome));
+    if (wanted == BOOT_ANY)
+        fputs(" (no reset asked for)", f);
+    else
+        fprintf(f, " (wanted %s)", boot_mode_name(wanted));
     if (an->sync >= 0)
         fprintf(f, ", SYNC %s", an->sync ? "answered" : "unanswered");
     if (g->known)
         fprintf(f, "; gap %.2f ms between %s and %s: %.2f ms waiting for the %s, %.2f ms in the bridge", g->gap_ms,
                 a->rb->log[g->first].label, a->rb->log[g->second].label, g->waiting_ms,
                 a->rb->log[g->second].is_port_op ? "server (client gone)" : "client's next command", g->bridge_ms);
+    else if (an->gap_ms == 0)
+        fputs("; both lines changed in one request", f);
     else if (isfinite(an->gap_ms))
         fprintf(f, "; gap %.2f ms", an->gap_ms);
     if (isfinite(an->margin_ms))

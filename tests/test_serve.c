@@ -612,3 +612,13 @@ Test(serve, resetlab_run_through_ser2net)
     run_matrix_on(sn.url, &sv);
     stop_ser2net(&sn);
 }
+
+Test(serve, help_says_what_it_serves)
+{
+    char out[8192], err[512];
+    cr_assert_eq(run_cli("help serve", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "--reset-replay") && strstr(out, "serve.jsonl") && strstr(out, "127.0.0.1:2217"));
+    cr_assert_eq(run_cli("serve --help", out, sizeof out, err, sizeof err), 0);
+    cr_assert_eq(run_cli("--help", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "serve   serve a simulated board over RFC 2217") != NULL);
+}
