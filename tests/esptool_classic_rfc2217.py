@@ -11,7 +11,8 @@ rfc2217_set_control). Then, as esptool's connect does, the script reads the
 ROM's output and sends SYNC.
 
 usage: esptool_classic_rfc2217.py URL ATTEMPTS
-prints one JSON line per attempt: {"attempt", "boot", "sync", "reset_ms"}
+prints one JSON line per attempt: {"attempt", "boot", "sync", "magic", "reset_ms"}; "magic" is
+the chip-detect word esptool reads (READ_REG 0x40001000) once SYNC was answered
 """
 import json
 import re
@@ -22,6 +23,8 @@ import time
 import serial
 
 SYNC = 0x08
+READ_REG = 0x0A
+CHIP_DETECT_MAGIC_REG_ADDR = 0x40001000  # esptool loader.py
 
 
 def slip(packet):
@@ -32,6 +35,24 @@ def sync_request():
     # esptool loader.py sync(): 0x07 0x07 0x12 0x20 then 32 x 0x55
     data = b"\x07\x07\x12\x20" + 32 * b"\x55"
     return slip(struct.pack("<BBHI", 0x00, SYNC, len(data), 0) + data)
+
+
+def read_reg_request(addr):
+    data = struct.pack("<I", addr)
+    return slip(struct.pack("<BBHI", 0x00, READ_REG, len(data), 0) + data)
+
+
+def unslip(frame):
+    return frame.replace(b"\xdb\xdc", b"\xc0").replace(b"\xdb\xdd", b"\xdb")
+
+
+def read_reg_value(reply):
+    """The value of the first READ_REG response in the bytes, or None."""
+    for frame in reply.split(b"\xc0"):
+        f = unslip(frame)
+        if len(f) >= 8 and f[0] == 0x01 and f[1] == READ_REG:
+            return struct.unpack("<I", f[4:8])[0]
+    return None
 
 
 def classic_reset(port):
@@ -70,8 +91,14 @@ def main():
         reply = read_for(port, 0.2)
         # a SYNC response: c0 01 08 ...
         synced = b"\xc0\x01\x08" in reply
+        magic = None
+        if synced:  # esptool's chip detection
+            port.reset_input_buffer()
+            port.write(read_reg_request(CHIP_DETECT_MAGIC_REG_ADDR))
+            magic = read_reg_value(read_for(port, 0.1))
         print(json.dumps({"attempt": n, "boot": boots[-1][1] if boots else None, "sync": synced,
-                          "reset_ms": round(ms, 1)}), flush=True)
+                          "magic": None if magic is None else "0x%08x" % magic, "reset_ms": round(ms, 1)}),
+              flush=True)
         time.sleep(0.1)
     port.close()
 

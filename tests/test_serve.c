@@ -222,6 +222,12 @@ Test(serve, reset_replay_gives_download_and_sync_every_attempt)
     run_script(url, 3, out, sizeof out);
     cr_assert_eq(count(out, "\"boot\": \"DOWNLOAD_BOOT\""), 3, "%s", out);
     cr_assert_eq(count(out, "\"sync\": true"), 3, "%s", out);
+    struct lab lab;
+    load_shipped_lab(&lab);
+    char magic[48];
+    snprintf(magic, sizeof magic, "\"magic\": \"0x%08x\"", lab_board(&lab, "devkitc")->chip->rom.magic);
+    lab_free(&lab);
+    cr_assert_eq(count(out, magic), 3, "esptool's chip detection reads %s: %s", magic, out);
     usleep(600 * 1000);
     stop_server(&sv);
 
