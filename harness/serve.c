@@ -220,6 +220,8 @@ static int close_attempt(struct serve *s, const char *note, char *err, size_t er
     if (note != NULL)
         snprintf(s->at.note, sizeof s->at.note, "%s", note);
     int rc = serve_log_attempt(s->log, &s->at, s->sched, s->n_sched, s->sim_failed, err, err_len);
+    if (s->o.on_attempt != NULL)
+        s->o.on_attempt(s->o.ctx, &s->at, &s->at.rb->a);
     new_epoch(s);
     return rc;
 }
@@ -245,8 +247,10 @@ static void track_lines(struct serve *s, int dtr, int rts)
 static void record_op(struct serve *s, const char *label, int64_t arrived, int64_t before, int64_t after,
                       int is_port_op)
 {
-    if (s->at.peer[0] == '\0' && s->owner.fd >= 0)
+    if (s->at.peer[0] == '\0' && s->owner.fd >= 0) {
         snprintf(s->at.peer, sizeof s->at.peer, "%s", s->owner.peer);
+        s->at.connected_mono_ns = s->owner.since_ns;
+    }
     attempt_add_op(&s->at, label, arrived, before, after, is_port_op);
     s->dirty = 1;
 }
@@ -507,6 +511,7 @@ static int epoch_active(const struct serve *s);
 static void take_board(struct serve *s, struct conn *c)
 {
     s->owner = *c;
+    s->owner.since_ns = mono_ns(); /* when it got the board */
     *c = (struct conn){.fd = -1};
     r2217_init_server(&s->owner.codec);
     uint8_t hello[16];
@@ -821,6 +826,11 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
 const char *serve_address(const struct serve *s)
 {
     return s->address;
+}
+
+int serve_idle(const struct serve *s)
+{
+    return s->owner.fd < 0 && s->n_waiting == 0 && !epoch_active(s);
 }
 
 int serve_attempts(const struct serve *s)

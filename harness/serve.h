@@ -21,6 +21,8 @@
 
 #include "../sim/lab.h"
 
+struct attempt;
+
 struct serve_opts {
     const struct lab *lab;
     const struct board_profile *board;
@@ -37,6 +39,10 @@ struct serve_opts {
      * a new attempt. */
     double attempt_gap_ms;
     FILE *human; /* one line per attempt; NULL: none */
+    /* Called with each attempt once it is logged and analyzed (resetlab
+     * observe collects them); NULL: none. */
+    void (*on_attempt)(void *ctx, const struct attempt *a, const struct analysis *an);
+    void *ctx;
 };
 
 struct serve;
@@ -52,6 +58,9 @@ const char *serve_address(const struct serve *s);
  * or -1 with one line in err when the server cannot go on (the log could
  * not be written). */
 int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len);
+
+/* 1 when no client is connected or waiting and no attempt is in progress. */
+int serve_idle(const struct serve *s);
 
 /* Attempts logged so far. */
 int serve_attempts(const struct serve *s);

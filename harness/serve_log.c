@@ -40,6 +40,7 @@ void attempt_clear(struct attempt *a)
     a->replays = a->frames = a->malformed = a->wants_download = a->wants_reset = a->n_line_ops = a->closed = 0;
     a->uart_sent = 0;
     a->peer[0] = a->note[0] = '\0';
+    a->connected_mono_ns = 0;
     a->started = (struct timespec){0};
 }
 

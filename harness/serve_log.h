@@ -35,6 +35,7 @@ struct attempt {
     int wants_reset, wants_download;
     int n_line_ops; /* DTR/RTS changes and the close (ops but the S probes) */
     int closed;     /* the client disconnected in this attempt */
+    int64_t connected_mono_ns; /* when `peer` got the board, on CLOCK_MONOTONIC */
     long uart_sent;
     struct sim_truth truth;
     char peer[64];

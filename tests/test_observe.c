@@ -1,0 +1,108 @@
+/* `resetlab observe --serve` end to end: pyserial scripts closing the port
+ * in Windows' order (DTR, then RTS: EN pulled low for a whole ack wait) and
+ * in mpremote's (RTS, then DTR: never (DTR0,RTS1)). */
+#include "helpers.h"
+
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static char out_dir[64];
+
+static void make_dir(void)
+{
+    snprintf(out_dir, sizeof out_dir, "/tmp/resetlab-observe-XXXXXX");
+    cr_assert_not_null(mkdtemp(out_dir));
+}
+
+static void drop_dir(void)
+{
+    remove_tree(out_dir);
+}
+
+TestSuite(observe, .init = make_dir, .fini = drop_dir, .timeout = 60);
+
+static const char *python(void)
+{
+    const char *py = getenv("RESETLAB_PYTHON");
+    if (py && py[0])
+        return py;
+    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+static void skip_without_pyserial(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", python());
+    if (system(cmd) != 0)
+        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
+}
+
+static int observe(const char *order, char *out, size_t out_len)
+{
+    char script[512], args[1400], err[4096];
+    src_path("tests/close_order.py", script, sizeof script);
+    snprintf(args, sizeof args, "observe --board devkitc --serve --listen 127.0.0.1:0 --out %s/%s -- %s %s %s {url}",
+             out_dir, order, python(), script, order);
+    return run_cli(args, out, out_len, err, sizeof err);
+}
+
+static int count(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}
+
+Test(observe, windows_close_order_is_a_spurious_reset)
+{
+    skip_without_pyserial();
+    char out[8192];
+    int rc = observe("windows", out, sizeof out);
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_assert_eq(count(out, "SPURIOUS"), 1, "%s", out);
+    cr_assert(strstr(out, "by D0: the tool closing the port") != NULL, "%s", out);
+    cr_assert(strstr(out, "|D1|W0.05") != NULL, "pyserial's open: DTR then RTS, 50 ms apart: %s", out);
+    cr_assert(strstr(out, "|R1|W0.") != NULL && strstr(out, "|D0|W0.05") != NULL && strstr(out, "|R0|W0.05") != NULL &&
+                  strstr(out, "|C\n") != NULL,
+              "the close order in the DSL, each change 50 ms after the last (pyserial's ack wait): %s", out);
+    cr_assert(strstr(out, "verdict: 1 spurious reset") != NULL);
+}
+
+Test(observe, mpremote_close_order_is_not)
+{
+    skip_without_pyserial();
+    char out[8192];
+    int rc = observe("mpremote", out, sizeof out);
+    cr_assert_eq(rc, 0, "%s", out);
+    cr_assert(strstr(out, "resets: 0") != NULL, "%s", out);
+    cr_assert(strstr(out, "|R0|W0.05") != NULL && strstr(out, "|D0|W0.05") != NULL && strstr(out, "|C\n") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "|R0|W0.05") < strstr(out, "|D0|W0.05"), "RTS first: %s", out);
+    cr_assert(strstr(out, "verdict: no spurious reset") != NULL);
+}
+
+Test(observe, a_command_that_cannot_run)
+{
+    char out[4096], err[4096], args[256];
+    snprintf(args, sizeof args, "observe --board devkitc --serve --listen 127.0.0.1:0 --out %s/x -- /nonexistent/tool",
+             out_dir);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 1);
+    cr_assert(strstr(err, "/nonexistent/tool: No such file or directory") != NULL, "%s", err);
+    cr_assert(strstr(out, "(exit 127") != NULL, "%s", out);
+}
+
+Test(observe, bad_input)
+{
+    expect_bad_input("observe --serve -- true", "which board?");
+    expect_bad_input("observe --board devkitc --serve", "no command to observe");
+    expect_bad_input("observe --board devkitc -- true", "add --serve");
+    expect_bad_input("observe --board nosuch --serve -- true", "no board 'nosuch'");
+    expect_bad_input("observe --board devkitc --host nosuch --serve -- true", "no host profile 'nosuch'");
+    expect_bad_input("observe --board devkitc --serve --listen bad -- true", "--listen bad: expected HOST:PORT");
+    expect_bad_input("observe --board devkitc --serve --frob -- true", "unknown option '--frob'");
+    expect_bad_input("observe --board devkitc --serve --out -- true", "--out needs a value");
+}
