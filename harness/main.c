@@ -13,6 +13,7 @@
 #include "cmd_report.h"
 #include "cmd_serve.h"
 #include "cmd_observe.h"
+#include "cmd_tune.h"
 #include "config.h"
 #include "matrix.h"
 #include "ports.h"
@@ -40,6 +41,7 @@ static const char usage_main[] =
     "  compare two sessions or two hosts cell by cell; flags statistically real changes\n"
     "  serve   serve a simulated board over RFC 2217 in real time (esptool, pyserial)\n"
     "  observe run a tool against a served board; its sequence, resets, spurious ones\n"
+    "  tune    the shortest reset sequence that meets a pass-rate target (esptool.cfg)\n"
     "  ports   list the serial ports (USB ids, bridge type, by-id link) without opening them\n"
     "  help    show help for a command (resetlab help run)\n"
     "\n"
@@ -115,6 +117,8 @@ static int cmd_help(int argc, char **argv)
         return fputs(serve_usage, stdout), 0;
     if (strcmp(argv[1], "observe") == 0)
         return fputs(observe_usage, stdout), 0;
+    if (strcmp(argv[1], "tune") == 0)
+        return fputs(tune_usage, stdout), 0;
     if (strcmp(argv[1], "help") == 0)
         return fputs(usage_main, stdout), 0;
     return cli_bad_input("help: unknown command '%s'%s", argv[1], "");
@@ -147,6 +151,8 @@ int main(int argc, char **argv)
         return serve_command(argc - 1, argv + 1);
     if (strcmp(cmd, "observe") == 0)
         return observe_command(argc - 1, argv + 1);
+    if (strcmp(cmd, "tune") == 0)
+        return tune_command(argc - 1, argv + 1);
     if (strcmp(cmd, "analyze") == 0) {
         char buf[512];
         return analyze_command(argc - 1, argv + 1, cli_default_path("boards.yaml", buf, sizeof buf));
