@@ -142,7 +142,7 @@ static void print_result(const struct tune_opts *o, const struct tune_result *r)
     else
         printf("  strap margin: min %.3f ms, p1 %.3f ms, median %.3f ms (asked: >= %g ms)\n", r->margin_min,
                r->margin_p1, r->margin_p50, o->min_margin_ms);
-    printf("\nesptool.cfg (next to the project, or ~/.config/esptool/esptool.cfg):\n"
+    printf("\nesptool.cfg (in the directory esptool runs in, or ~/.config/esptool/):\n"
            "[esptool]\ncustom_reset_sequence = %s\n",
            r->reset);
 }
