@@ -4,6 +4,7 @@
 #include "cmd_observe.h"
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,33 +13,42 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../analyzers/uart.h"
+#include "capture_live.h"
 #include "cli.h"
 #include "config.h"
 #include "observe.h"
 #include "serve.h"
+#include "sigrok.h"
 
 const char observe_usage[] =
-    "usage: resetlab observe --board NAME --serve [--host PROFILE] [--listen HOST:PORT]\n"
+    "usage: resetlab observe --board NAME [--serve] [--host PROFILE] [--listen HOST:PORT]\n"
     "                        [--out DIR] [--seed S] [--boards FILE] [--scenarios DIR]\n"
     "                        -- COMMAND [ARG...]\n"
     "\n"
     "Runs COMMAND (esptool, mpremote, picocom, an IDE's uploader, a script) against\n"
     "the board and reports what it did to the lines:\n"
-    "  - the sequence it used, in the scenario DSL, per connection (O connect,\n"
-    "    D/R line changes, W waits between them as they arrived, S a SYNC, C close),\n"
+    "  - the sequence it used, in the scenario DSL (O the connection or the\n"
+    "    command's start, D/R line changes, W the waits between them, S a SYNC,\n"
+    "    C its close or exit),\n"
     "  - each reset it caused, with the DTR/RTS gap, the EN release and the boot\n"
     "    mode, and whether the tool asked for it: a reset caused by the line\n"
-    "    changes with which the tool closed the port (the burst of commands, each\n"
-    "    within 200 ms of the next, that ends in its disconnect) is SPURIOUS,\n"
+    "    changes with which the tool closed the port (the burst of changes, each\n"
+    "    within 200 ms of the next, that ends in its close) is SPURIOUS,\n"
     "  - the analyzers' warnings (transients, gaps that outlasted EN).\n"
     "\n"
-    "--serve serves the simulated board as `resetlab serve` does (the host profile,\n"
-    "default native-linux, sets the bridge latencies) on --listen (default\n"
-    "127.0.0.1:2217) while COMMAND runs; an argument {url} is replaced by\n"
-    "rfc2217://HOST:PORT. The attempts are logged in DIR (default\n"
+    "A simulated board needs --serve: it is served as `resetlab serve` serves it\n"
+    "(the host profile, default native-linux, sets the bridge latencies) on\n"
+    "--listen (default 127.0.0.1:2217) while COMMAND runs; an argument {url} is\n"
+    "replaced by rfc2217://HOST:PORT; the attempts are logged in DIR (default\n"
     "resetlab-observe): serve.jsonl and captures/attempt-NNNN.sr.\n"
+    "A board on a real port is recorded by its own logic analyzer (boards.yaml:\n"
+    "analyzer kind sigrok) from before COMMAND starts until tail_ms after it\n"
+    "exits; {port} (or {url}) is replaced by the board's port; the DTR/RTS edges\n"
+    "stand for the commands.\n"
     "\n"
-    "example: resetlab observe --board devkitc --serve -- python3 my_tool.py {url}\n"
+    "examples: resetlab observe --board devkitc --serve -- python3 my_tool.py {url}\n"
+    "          resetlab observe --board my-board -- esptool --port {port} chip_id\n"
     "\n"
     "exit status: 0 no spurious reset, 1 spurious resets (or COMMAND could not run),\n"
     "2 bad input.\n";
@@ -95,21 +105,27 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* COMMAND with {url} replaced; argv strings owned by `store`. */
-static char **command_argv(char **command, const char *url, char *store, size_t len)
+/* COMMAND with `token` replaced by `value`; argv strings owned by
+ * `store`. {url} and {port} both name the board's address. */
+static char **command_argv(char **command, const char *token, const char *value, char *store, size_t len)
 {
+    (void)token;
+    const char *url = value;
     int n = 0;
     while (command[n] != NULL)
         n++;
     char **argv = calloc((size_t)n + 1, sizeof *argv);
     size_t k = 0;
     for (int i = 0; argv != NULL && i < n; i++) {
-        const char *at = strstr(command[i], "{url}");
+        const char *at = strstr(command[i], "{url}"), *port = strstr(command[i], "{port}");
+        size_t skip = 5;
+        if (at == NULL || (port != NULL && port < at))
+            at = port, skip = 6;
         if (at == NULL) {
             argv[i] = command[i];
             continue;
         }
-        int w = snprintf(store + k, len - k, "%.*s%s%s", (int)(at - command[i]), command[i], url, at + 5);
+        int w = snprintf(store + k, len - k, "%.*s%s%s", (int)(at - command[i]), command[i], url, at + skip);
         argv[i] = store + k;
         k += (size_t)w + 1;
         if (k >= len) {
@@ -166,7 +182,7 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         return strstr(err, "--listen") == err ? 2 : 1;
     }
     snprintf(url, sizeof url, "rfc2217://%s", serve_address(srv));
-    char **argv = command_argv(a->command, url, store, sizeof store);
+    char **argv = command_argv(a->command, "{url}", url, store, sizeof store);
     int status = 0, rc = 1;
     double seconds = 0;
     int64_t t0 = mono_ns();
@@ -196,6 +212,109 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
     return rc;
 }
 
+static void sleep_ms(double ms)
+{
+    struct timespec ts = {(time_t)(ms / 1e3), (long)(fmod(ms, 1e3) * 1e6)};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs the command and waits for it; -1 when it could not be started. */
+static int run_and_wait(char **argv, int *status)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        fprintf(stderr, "resetlab: observe: %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+static void print_header(const struct observe_args *a, int status, double seconds)
+{
+    printf("observed: %s", a->command[0]);
+    for (int i = 1; a->command[i] != NULL; i++)
+        printf(" %s", a->command[i]);
+    printf(" (%s %d, %.2f s)\n", WIFEXITED(status) ? "exit" : "signal",
+           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), seconds);
+}
+
+/* A real board: the board's logic analyzer records from before the
+ * command starts until after it exits (tail_ms), then every analyzer runs
+ * on the capture with no op log; the DTR/RTS edges stand for the
+ * commands. {port} and {url} in the command become the board's port. */
+static int observe_live(const struct board_profile *b, const struct observe_args *a)
+{
+    char err[512], store[8192];
+    struct live_config cfg;
+    if (live_config_parse(b->analyzer.driver, b->analyzer.config, b->analyzer.channels, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: observe: %s\n", err);
+        return 2;
+    }
+    cfg.trigger = 0; /* the whole run: t = 0 is the first sample */
+    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
+    char **argv = command_argv(a->command, "{port}", b->port, store, sizeof store);
+    struct sigrok *sr = argv ? sigrok_new(err, sizeof err) : NULL;
+    struct live_capture *cap = sr ? live_capture_start(sr, &cfg, err, sizeof err) : NULL;
+    if (cap == NULL || live_capture_wait_streaming(cap, 5000) != 0) {
+        fprintf(stderr, "resetlab: observe: %s\n", argv == NULL ? "the command line is too long"
+                                                  : cap == NULL ? err
+                                                                : "the analyzer sent no samples within 5 s");
+        if (cap != NULL) {
+            struct trace junk;
+            if (live_capture_finish(cap, 1, &junk, err, sizeof err) == 0)
+                free(junk.edges), free(junk.en_v.v);
+        }
+        sigrok_free(sr);
+        free(argv);
+        return 1;
+    }
+    int status = 0;
+    int64_t start = mono_ns();
+    int started = run_and_wait(argv, &status) == 0;
+    int64_t exited = mono_ns();
+    sleep_ms(b->analyzer.tail_ms);
+    struct trace tr;
+    struct live_timing timing;
+    int rc = 1;
+    if (live_capture_finish_timed(cap, 1, &tr, &timing, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: observe: %s\n", err);
+    } else if (!started) {
+        fprintf(stderr, "resetlab: observe: cannot start %s: %s\n", argv[0], strerror(errno));
+        sigrok_trace_free(&tr);
+    } else {
+        tr.threshold_v = b->analyzer.threshold_v;
+        static uint8_t uart[65536];
+        size_t n_uart = trace_has(&tr, CH_RX) ? uart_decode(&tr, b->chip->baud, uart, sizeof uart) : 0;
+        struct board_model bm = board_model_of(b);
+        struct analysis *an = calloc(1, sizeof *an);
+        struct observation *obs = calloc(1, sizeof *obs);
+        char why[256];
+        if (an == NULL || obs == NULL ||
+            analyze_run(&tr, NULL, &bm, n_uart ? uart : NULL, n_uart, BOOT_ANY, an, why, sizeof why) != 0) {
+            fprintf(stderr, "resetlab: observe: %s\n", an && obs ? why : "out of memory");
+        } else {
+            observe_from_trace(obs, &tr, an, timing.t0_ns, start, exited);
+            print_header(a, status, (double)(exited - start) / 1e9);
+            printf("board %s (%s, %s) on %s, captured by %s: %zu edges over %.1f ms; times from the command's start\n",
+                   b->name, b->chip->name, b->circuit->name, b->port, b->analyzer.driver, tr.n,
+                   (double)tr.t_end_ns / 1e6);
+            int spurious = observe_print(stdout, obs, start);
+            rc = spurious > 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127 ? 1 : 0;
+        }
+        free(an);
+        free(obs);
+        sigrok_trace_free(&tr);
+    }
+    sigrok_free(sr);
+    free(argv);
+    return rc;
+}
+
 int observe_command(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -215,11 +334,17 @@ int observe_command(int argc, char **argv)
         cli_bad_input("observe: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
     else if (h == NULL)
         cli_bad_input("observe: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
-    else if (strcmp(b->port, "sim") != 0)
-        cli_bad_input("observe: board '%s' is on port %s: observe watches a simulated board served with --serve; "
-                      "on a real board capture with `resetlab analyze` (see README)",
-                      a.board, b->port);
-    else if (!a.serve)
+    else if (strcmp(b->port, "sim") != 0 && a.serve)
+        cli_bad_input("observe: board '%s' is on port %s: --serve serves simulated boards (port: sim)", a.board,
+                      b->port);
+    else if (strcmp(b->port, "sim") != 0 && strcmp(b->analyzer.kind, "sigrok") != 0)
+        cli_bad_input("observe: board '%s' has no logic analyzer of its own (analyzer kind %s): observe records "
+                      "with a sigrok one",
+                      a.board, b->analyzer.kind);
+    else if (strcmp(b->port, "sim") != 0) {
+        signal(SIGPIPE, SIG_IGN);
+        rc = observe_live(b, &a);
+    } else if (!a.serve)
         cli_bad_input("observe: board '%s' is simulated: add --serve to serve it over RFC 2217 while the command "
                       "runs%s",
                       a.board, "");

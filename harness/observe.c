@@ -4,6 +4,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "../analyzers/trace.h"
 #include "serve_log.h"
 
 static int connection_of(struct observation *o, const struct attempt *a)
@@ -39,6 +40,54 @@ void observe_add(void *observation, const struct attempt *a, const struct analys
             .gap_ms = r->gap_ms,
             .en_release_ms = r->en_release_ms,
         };
+    }
+    for (int i = 0; i < an->n_findings && o->n_findings < OBS_MAX_FINDINGS; i++)
+        if (an->findings[i].severity != SEV_INFO && strcmp(an->findings[i].kind, "no-reset") != 0)
+            o->findings[o->n_findings++] = an->findings[i];
+}
+
+static void add_op(struct observation *o, const char *label, int64_t t_ns)
+{
+    if (o->n_ops >= OBS_MAX_OPS)
+        return;
+    struct obs_op *op = &o->ops[o->n_ops++];
+    snprintf(op->label, sizeof op->label, "%s", label);
+    op->t_ns = t_ns;
+    op->by_server = 0;
+    op->conn = 0;
+}
+
+void observe_from_trace(struct observation *o, const struct trace *tr, const struct analysis *an, int64_t host_t0_ns,
+                        int64_t start_ns, int64_t exit_ns)
+{
+    o->n_conns = 1;
+    o->conn_t_ns[0] = start_ns;
+    snprintf(o->conn_peer[0], sizeof o->conn_peer[0], "the command");
+    o->attempts = 1;
+    int close_added = 0;
+    for (size_t i = 0; i < tr->n; i++) {
+        const struct edge *e = &tr->edges[i];
+        if (e->channel != CH_DTR && e->channel != CH_RTS)
+            continue;
+        int64_t t = host_t0_ns + e->t_ns;
+        if (!close_added && t > exit_ns) {
+            add_op(o, "C", exit_ns);
+            close_added = 1;
+        }
+        char label[4] = {e->channel == CH_DTR ? 'D' : 'R', e->level ? '0' : '1', '\0'}; /* a low pin is asserted */
+        add_op(o, label, t);
+    }
+    if (!close_added)
+        add_op(o, "C", exit_ns);
+    for (int i = 0; i < an->n_resets && o->n_resets < OBS_MAX_RESETS; i++) {
+        const struct reset_event *r = &an->resets[i];
+        int64_t low = host_t0_ns + r->en_low_ns;
+        int cause = -1;
+        for (int k = 0; k < o->n_ops && o->ops[k].t_ns <= low; k++)
+            if (strcmp(o->ops[k].label, "C") != 0)
+                cause = k;
+        o->resets[o->n_resets++] = (struct obs_reset){.t_ns = low, .cause = cause, .mode = r->predicted,
+                                                      .gap_ms = r->gap_ms, .en_release_ms = r->en_release_ms};
     }
     for (int i = 0; i < an->n_findings && o->n_findings < OBS_MAX_FINDINGS; i++)
         if (an->findings[i].severity != SEV_INFO && strcmp(an->findings[i].kind, "no-reset") != 0)

@@ -48,6 +48,14 @@ struct attempt;
 /* serve_opts.on_attempt: adds one attempt. */
 void observe_add(void *observation, const struct attempt *a, const struct analysis *an);
 
+struct trace;
+/* A real board's capture (no op log): each DTR/RTS edge becomes the line
+ * command it was, one connection from the command's start to its exit (a
+ * "C" there), and each reset is pinned on the last edge before EN fell.
+ * host_t0_ns is the host time of the trace's t = 0. */
+void observe_from_trace(struct observation *o, const struct trace *tr, const struct analysis *an, int64_t host_t0_ns,
+                        int64_t start_ns, int64_t exit_ns);
+
 /* Why a reset happened: "the tool's sequence", "the tool closing the port",
  * "the server clearing the lines after the client left"; spurious unless
  * the first. */

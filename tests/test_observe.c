@@ -106,3 +106,35 @@ Test(observe, bad_input)
     expect_bad_input("observe --board devkitc --serve --frob -- true", "unknown option '--frob'");
     expect_bad_input("observe --board devkitc --serve --out -- true", "--out needs a value");
 }
+
+/* A board on a real port: its own logic analyzer (libsigrok's demo
+ * driver here, all pins high: lines released, EN and IO0 up) records from
+ * before the command starts until after it exits; {port} is the board's
+ * port. */
+Test(observe, a_real_board_through_its_analyzer)
+{
+    char lab[160], args[1024], out[8192], err[4096];
+    snprintf(lab, sizeof lab, "%s/demo.yaml", out_dir);
+    char *shipped = slurp(src_path("boards.yaml", (char[512]){0}, 512), NULL);
+    cr_assert_not_null(shipped);
+    FILE *f = fopen(lab, "w");
+    fprintf(f, "%s\n  bench-demo:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
+               "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
+               "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n"
+               "    port: /dev/serial/by-id/usb-observe-test\n"
+               "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=100k:pattern=all-high\", "
+               "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 20, settle_ms: 0.1, "
+               "transient_max_ms: 200}\n",
+            shipped);
+    fclose(f);
+    free(shipped);
+    snprintf(args, sizeof args, "observe --boards %s --board bench-demo -- sh -c 'echo tool got $0; sleep 0.2' {port}",
+             lab);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "tool got /dev/serial/by-id/usb-observe-test") != NULL, "%s", out);
+    cr_assert(strstr(out, "captured by demo: 0 edges") != NULL, "%s", out);
+    cr_assert(strstr(out, "O|W0.2") != NULL && strstr(out, "|C\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "resets: 0") != NULL && strstr(out, "verdict: no spurious reset") != NULL, "%s", out);
+    snprintf(args, sizeof args, "observe --boards %s --board bench-demo --serve -- true", lab);
+    expect_bad_input(args, "--serve serves simulated boards (port: sim)");
+}
