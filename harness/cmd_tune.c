@@ -15,6 +15,9 @@
 #include "cli.h"
 #include "config.h"
 #include "matrix.h"
+#include "port_rfc2217.h"
+#include "realrun.h"
+#include "sigrok.h"
 #include "tune.h"
 
 const char tune_usage[] =
@@ -25,10 +28,14 @@ const char tune_usage[] =
     "Searches the waits of a reset sequence, and one call per change (esptool's U:\n"
     "both lines in one TIOCMSET, POSIX hosts) against two (D then R, as esptool's\n"
     "ClassicReset), for the shortest reset whose pass rate meets the target on\n"
-    "this board and host (default native-linux). A run passes when the chip boots\n"
-    "in download mode, the ROM answers SYNC and the strap margin is at least M ms\n"
-    "(default 1). A candidate meets the target when the 95 %% Wilson lower bound of\n"
-    "its pass rate over N runs (default 5000) does (default P 0.999).\n"
+    "this board and host: a simulated board on a host profile (default\n"
+    "native-linux), a board on a real port on this machine, through its port and\n"
+    "logic analyzer (each candidate's runs take real time: lower --iterations and\n"
+    "--target to match; a candidate stops at its first failures too many).\n"
+    "A run passes when the chip boots in download mode, the ROM answers SYNC and\n"
+    "the strap margin is at least M ms (default 1). A candidate meets the target\n"
+    "when the 95 % Wilson lower bound of its pass rate over N runs (default 5000)\n"
+    "does (default P 0.999).\n"
     "\n"
     "Prints the best sequence as an esptool.cfg snippet ([esptool]\n"
     "custom_reset_sequence = ...), its pass rate with the interval, the margin\n"
@@ -112,7 +119,7 @@ static void reference(const struct lab *lab, const struct tune_opts *o, const ch
     double *t = malloc((size_t)o->iterations * sizeof *t);
     int passed = 0, n_t = 0;
     for (int it = 0; rb && w && t && it < o->iterations; it++) {
-        matrix_run_once(w, o->board, o->host, s, run_seed(o->seed, o->board->name, o->host->name, s->name, it), rb);
+        tune_run_once(o, w, s, s->name, it, rb);
         passed += rb->a.verdict == VERDICT_PASS;
         if (rb->n_log >= 4)
             t[n_t++] = (double)(rb->log[rb->n_log - 3].t_after_ns - rb->log[1].t_before_ns) / 1e6;
@@ -204,16 +211,24 @@ int tune_command(int argc, char **argv)
         return 2;
     int rc = 2;
     const struct board_profile *b = lab_board(&lab, a.board);
-    const struct host_profile *h = lab_host(&lab, a.host ? a.host : "native-linux");
+    const struct host_profile *h = b && board_is_real(b) ? &real_host : lab_host(&lab, a.host ? a.host : "native-linux");
+    struct sigrok *sr = NULL;
+    struct port *port = NULL;
+    char claim[512] = "";
+    if (b != NULL && board_is_real(b) && ((sr = sigrok_new(claim, sizeof claim)) == NULL ||
+                                          (port = port_real_new(b->port, NULL, claim, sizeof claim)) == NULL))
+        rc = 1;
     if (b == NULL)
         cli_bad_input("tune: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
     else if (h == NULL)
         cli_bad_input("tune: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
-    else if (strcmp(b->port, "sim") != 0)
-        cli_bad_input("tune: board '%s' is on port %s: tune searches on the virtual lab (port: sim)", a.board,
+    else if (board_is_real(b) && a.host != NULL)
+        cli_bad_input("tune: board '%s' is on port %s: it runs on this machine, not on a host profile", a.board,
                       b->port);
+    else if (rc == 1)
+        fprintf(stderr, "resetlab: tune: %s\n", claim);
     else {
-        struct tune_opts o = {b, h, a.target, a.min_margin_ms, (int)a.iterations, a.seed};
+        struct tune_opts o = {b, h, a.target, a.min_margin_ms, (int)a.iterations, a.seed, sr, port};
         struct tune_result best;
         char err[512];
         struct timespec t0, t1;
@@ -240,6 +255,8 @@ int tune_command(int argc, char **argv)
             }
         }
     }
+    port_real_free(port);
+    sigrok_free(sr);
     lab_free(&lab);
     return rc;
 }

@@ -11,6 +11,7 @@
 #include "../sim/world.h"
 #include "dsl.h"
 #include "matrix.h"
+#include "realrun.h"
 
 /* Candidate waits, ms: fine where EN networks put their release (1.4 ms
  * for 0.1 µF, 13.9 ms for 1 µF at 10 kΩ), coarser beyond. */
@@ -66,6 +67,16 @@ static int make_scenario(const struct tune_opts *o, const char *reset, struct sc
     return 0;
 }
 
+void tune_run_once(const struct tune_opts *o, struct sim_world *w, const struct scenario *sc, const char *seed_name,
+                   int iteration, struct run_buffers *rb)
+{
+    if (o->port != NULL)
+        real_run_once(o->sr, o->board, sc, o->port, rb);
+    else
+        matrix_run_once(w, o->board, o->host, sc, run_seed(o->seed, o->board->name, o->host->name, seed_name, iteration),
+                        rb);
+}
+
 /* First reset op to the last, on the host's clock. */
 static double reset_ms(const struct run_buffers *rb)
 {
@@ -93,7 +104,7 @@ int tune_evaluate(const struct tune_opts *o, struct tune_result *r, int stop_ear
     int n_margin = 0, n_time = 0;
     r->runs = r->passed = 0;
     for (int it = 0; it < o->iterations && (allowed < 0 ? r->runs == 0 : r->runs - r->passed <= allowed); it++) {
-        matrix_run_once(w, o->board, o->host, &sc, run_seed(o->seed, o->board->name, o->host->name, r->reset, it), rb);
+        tune_run_once(o, w, &sc, r->reset, it, rb);
         const struct analysis *a = &rb->a;
         r->runs++;
         int download = a->verdict == VERDICT_PASS && a->outcome == BOOT_DOWNLOAD && a->sync == 1;

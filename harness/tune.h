@@ -24,6 +24,10 @@
 
 #include "../sim/lab.h"
 
+struct sigrok;
+struct port;
+struct sim_world;
+
 enum tune_family { TUNE_ONE_CALL, TUNE_TWO_CALLS, TUNE_USB_JTAG };
 
 struct tune_opts {
@@ -33,6 +37,10 @@ struct tune_opts {
     double min_margin_ms; /* strap margin every passing run must have */
     int iterations;       /* runs per candidate */
     uint64_t seed;
+    /* A real board: its claimed port and libsigrok (host: real_host); NULL:
+     * the virtual lab. */
+    struct sigrok *sr;
+    struct port *port;
 };
 
 struct tune_result {
@@ -45,6 +53,11 @@ struct tune_result {
     double margin_min, margin_p1, margin_p50;
     int met;
 };
+
+struct run_buffers;
+/* One run of `sc` on the board, simulated or real; rb->a holds the analysis. */
+void tune_run_once(const struct tune_opts *o, struct sim_world *w, const struct scenario *sc, const char *seed_name,
+                   int iteration, struct run_buffers *rb);
 
 /* The reset part of a candidate's sequence. */
 void tune_sequence(enum tune_family f, double hold_ms, double boot_ms, char *out, size_t len);

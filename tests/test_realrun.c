@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../harness/realrun.h"
+#include "../harness/tune.h"
 #include "helpers.h"
 
 static struct run_buffers rb;
@@ -260,4 +261,31 @@ Test(realrun, a_cell_holds_the_port_lock_between_runs)
     cr_assert_not_null(worst);
     cr_assert(strstr(worst->message, want) != NULL, "%s", worst->message);
     cell_free(&cell);
+}
+
+/* tune on a real board: each candidate runs through the port and the
+ * analyzer; the demo's lines never move, so every candidate fails and
+ * stops at its first failure too many. */
+Test(realrun, tune_runs_candidates_on_the_real_board_and_stops_early)
+{
+    struct board_profile b = demo_board("all-high");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    char err[400];
+    struct port *port = port_serial_new(b.port, &fake_sys, err, sizeof err);
+    cr_assert_not_null(port, "%s", err);
+    struct tune_opts o = {&b, &real_host, 0.9, 1.0, 30, 1, sr, port};
+    struct tune_result r = {.family = TUNE_ONE_CALL, .hold_ms = 1, .boot_ms = 20};
+    tune_sequence(r.family, r.hold_ms, r.boot_ms, r.reset, sizeof r.reset);
+    cr_assert_str_eq(r.reset, "U0,1|W0.001|U1,0|W0.02|U0,0");
+    int sets_before = n_set;
+    cr_assert_eq(tune_evaluate(&o, &r, 1, err, sizeof err), 0, "%s", err);
+    port_serial_free(port);
+    sigrok_free(sr);
+    /* 30/30 has a 95 % Wilson lower bound of 30/(30 + 1.96²) = 0.887 < 0.9: no
+     * outcome of 30 runs can meet the target, so the candidate stops after one */
+    cr_assert_eq(r.runs, 1, "stopped after %d runs", r.runs);
+    cr_assert_eq(r.passed, 0);
+    cr_assert_eq(r.met, 0);
+    cr_assert_geq(n_set - sets_before, 3 * r.runs, "three U (TIOCMSET) per run");
 }
