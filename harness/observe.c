@@ -122,6 +122,28 @@ static int in_teardown(const struct observation *o, int k)
     return 0;
 }
 
+static int touches(const struct obs_op *op, char line)
+{
+    return op->label[0] == line || op->label[0] == 'U';
+}
+
+/* 1 when op k is the first command of its connection on a line it sets:
+ * the state a client library (pyserial) or the OS applies as the port
+ * opens, not a step the tool chose. */
+static int in_open(const struct observation *o, int k)
+{
+    const struct obs_op *op = &o->ops[k];
+    if (!is_line_op(op))
+        return 0;
+    for (int i = 0; i < k; i++) {
+        const struct obs_op *p = &o->ops[i];
+        if (p->conn == op->conn && !p->by_server && ((touches(op, 'D') && touches(p, 'D')) ||
+                                                      (touches(op, 'R') && touches(p, 'R'))))
+            return 0;
+    }
+    return 1;
+}
+
 const char *observe_cause(const struct observation *o, const struct obs_reset *r, int *spurious)
 {
     *spurious = 0;
@@ -133,6 +155,8 @@ const char *observe_cause(const struct observation *o, const struct obs_reset *r
         return "the server clearing the lines after the client left";
     if (in_teardown(o, r->cause))
         return "the tool closing the port";
+    if (in_open(o, r->cause))
+        return "the tool opening the port";
     *spurious = 0;
     return "the tool's reset sequence";
 }

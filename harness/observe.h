@@ -56,9 +56,11 @@ struct trace;
 void observe_from_trace(struct observation *o, const struct trace *tr, const struct analysis *an, int64_t host_t0_ns,
                         int64_t start_ns, int64_t exit_ns);
 
-/* Why a reset happened: "the tool's sequence", "the tool closing the port",
- * "the server clearing the lines after the client left"; spurious unless
- * the first. */
+/* Why a reset happened: "the tool's reset sequence", "the tool closing the
+ * port" (the burst of line changes ending in its close), "the tool opening
+ * the port" (the first command on each line: the state pyserial or the OS
+ * applies as it opens), "the server clearing the lines after the client
+ * left"; spurious unless the first. */
 const char *observe_cause(const struct observation *o, const struct obs_reset *r, int *spurious);
 
 /* The sequence in the DSL (O, D/R, W, C; S for a SYNC), per connection,

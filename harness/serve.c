@@ -812,11 +812,13 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
         serve_free(s);
         return NULL;
     }
-    /* The server's own port: open with the lines lowered, as
-     * esp_rfc2217_server does, from power-on. */
+    /* The server's own port, from power-on: opened asking for the lines
+     * lowered, then lowered (pyserial with dtr = rts = False, as
+     * esp_rfc2217_server opens it: Linux raises both inside open(2)). */
     sim_world_reset(s->w, o->board, o->host, o->seed);
     sim_power_on(s->w);
     sim_open(s->w, 1);
+    sim_set_lines(s->w, 0, 0);
     s->epoch0_ns = mono_ns();
     attempt_clear(&s->at);
     new_epoch(s);

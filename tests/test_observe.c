@@ -40,13 +40,18 @@ static void skip_without_pyserial(void)
         cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
 }
 
-static int observe(const char *order, char *out, size_t out_len)
+static int observe_on(const char *board, const char *order, char *out, size_t out_len)
 {
     char script[512], args[1400], err[4096];
     src_path("tests/close_order.py", script, sizeof script);
-    snprintf(args, sizeof args, "observe --board devkitc --serve --listen 127.0.0.1:0 --out %s/%s -- %s %s %s {url}",
-             out_dir, order, python(), script, order);
+    snprintf(args, sizeof args, "observe --board %s --serve --listen 127.0.0.1:0 --out %s/%s-%s -- %s %s %s {url}",
+             board, out_dir, board, order, python(), script, order);
     return run_cli(args, out, out_len, err, sizeof err);
+}
+
+static int observe(const char *order, char *out, size_t out_len)
+{
+    return observe_on("devkitc", order, out, out_len);
 }
 
 static int count(const char *hay, const char *needle)
@@ -83,6 +88,17 @@ Test(observe, mpremote_close_order_is_not)
               "%s", out);
     cr_assert(strstr(out, "|R0|W0.05") < strstr(out, "|D0|W0.05"), "RTS first: %s", out);
     cr_assert(strstr(out, "verdict: no spurious reset") != NULL);
+}
+
+/* A board wired directly (RTS to EN): pyserial's open asserts RTS and
+ * holds the chip in reset: a spurious reset on open, whatever the close. */
+Test(observe, direct_wiring_resets_on_open)
+{
+    skip_without_pyserial();
+    char out[8192];
+    int rc = observe_on("nodemcu-direct", "mpremote", out, sizeof out);
+    cr_assert_eq(rc, 1, "%s", out);
+    cr_assert(strstr(out, "by R1: the tool opening the port — SPURIOUS") != NULL, "%s", out);
 }
 
 Test(observe, a_command_that_cannot_run)
