@@ -583,17 +583,20 @@ static void accept_clients(struct serve *s)
     }
 }
 
-/* Waiting clients: the first gets the board when it is free; those past
- * the grace period are refused. */
+/* Waiting clients: the first gets the board when it is free. One is
+ * refused once both it has waited and the owner has held the board for the
+ * grace period: a new owner may be a connection already closing (a tool
+ * reconnecting in a loop), found out at the next read. */
 static void serve_waiting(struct serve *s)
 {
     int64_t now = mono_ns(), grace = (int64_t)(s->o.grace_ms * 1e6);
     int k = 0;
     for (int i = 0; i < s->n_waiting; i++) {
         struct conn *c = &s->waiting[i];
+        int64_t since = c->since_ns > s->owner.since_ns ? c->since_ns : s->owner.since_ns;
         if (s->owner.fd < 0)
             take_board(s, c);
-        else if (now - c->since_ns >= grace)
+        else if (now - since >= grace)
             refuse(s, c);
         else
             s->waiting[k++] = *c;
@@ -678,8 +681,10 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         int64_t quiet = s->last_activity_v + (int64_t)(s->o.attempt_gap_ms * 1e6);
         due = min64(due, rest > quiet ? rest : quiet);
     }
-    if (s->n_waiting > 0)
-        due = min64(due, s->waiting[0].since_ns + (int64_t)(s->o.grace_ms * 1e6) - s->epoch0_ns);
+    if (s->n_waiting > 0) {
+        int64_t since = s->waiting[0].since_ns > s->owner.since_ns ? s->waiting[0].since_ns : s->owner.since_ns;
+        due = min64(due, since + (int64_t)(s->o.grace_ms * 1e6) - s->epoch0_ns);
+    }
     int64_t wait = due - v;
     if (wait < 0)
         wait = 0;
