@@ -7,7 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
+
+#include "serial.h"
 
 #define POLL_MS 10
 
@@ -17,12 +18,6 @@ long serve_log_mark(const char *dir)
     snprintf(path, sizeof path, "%s/serve.jsonl", dir);
     struct stat st;
     return stat(path, &st) == 0 ? (long)st.st_size : 0;
-}
-
-static void sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* "key": "value" or "key": number from one JSON line written by serve_log.c. */
@@ -125,7 +120,7 @@ int serve_capture_fetch(struct sigrok *sr, const char *dir, long mark, const cha
                      timeout_ms, dir);
             return -1;
         }
-        sleep_ms(POLL_MS);
+        serial_sleep_until_ns(serial_now_ns() + (int64_t)POLL_MS * 1000000);
     }
     struct channel_map map = {0};
     struct sigrok_read_opts opts = {0, threshold_v, 0};

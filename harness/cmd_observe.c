@@ -4,13 +4,11 @@
 #include "cmd_observe.h"
 
 #include <errno.h>
-#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "../analyzers/uart.h"
@@ -18,6 +16,7 @@
 #include "cli.h"
 #include "config.h"
 #include "observe.h"
+#include "serial.h"
 #include "serve.h"
 #include "sigrok.h"
 
@@ -100,19 +99,10 @@ static int parse_args(int argc, char **argv, struct observe_args *a, struct cli_
     return 0;
 }
 
-static int64_t mono_ns(void)
+/* COMMAND with {url} and {port} (both name the board's address) replaced
+ * by `url`; argv strings owned by `store`. */
+static char **command_argv(char **command, const char *url, char *store, size_t len)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-/* COMMAND with `token` replaced by `value`; argv strings owned by
- * `store`. {url} and {port} both name the board's address. */
-static char **command_argv(char **command, const char *token, const char *value, char *store, size_t len)
-{
-    (void)token;
-    const char *url = value;
     int n = 0;
     while (command[n] != NULL)
         n++;
@@ -138,18 +128,53 @@ static char **command_argv(char **command, const char *token, const char *value,
     return argv;
 }
 
-/* Serves until the command exits and the board is at rest again. */
-static int serve_command_run(struct serve *srv, char **argv, int *status, double *seconds)
+/* Starts the command; its pid, or -1 when it could not be forked. A
+ * command that cannot be executed exits 127 after one error line. */
+static pid_t spawn(char **argv)
 {
-    int64_t t0 = mono_ns();
     pid_t pid = fork();
-    if (pid < 0)
-        return -1;
     if (pid == 0) {
         execvp(argv[0], argv);
         fprintf(stderr, "resetlab: observe: %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
+    return pid;
+}
+
+/* Runs the command and waits for it; -1 when it could not be started. */
+static int run_and_wait(char **argv, int *status)
+{
+    pid_t pid = spawn(argv);
+    if (pid < 0)
+        return -1;
+    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
+        ;
+    return 0;
+}
+
+static void print_header(const struct observe_args *a, int status, double seconds)
+{
+    printf("observed: %s", a->command[0]);
+    for (int i = 1; a->command[i] != NULL; i++)
+        printf(" %s", a->command[i]);
+    printf(" (%s %d, %.2f s)\n", WIFEXITED(status) ? "exit" : "signal",
+           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), seconds);
+}
+
+/* 0 when the command ran and no reset was spurious, else 1. */
+static int observed_status(int spurious, int status)
+{
+    int ran = WIFEXITED(status) && WEXITSTATUS(status) != 127;
+    return spurious > 0 || !ran ? 1 : 0;
+}
+
+/* Serves until the command exits and the board is at rest again. */
+static int serve_command_run(struct serve *srv, char **argv, int *status, double *seconds)
+{
+    int64_t t0 = serial_now_ns();
+    pid_t pid = spawn(argv);
+    if (pid < 0)
+        return -1;
     char err[512];
     int exited = 0;
     while (!exited) {
@@ -159,9 +184,9 @@ static int serve_command_run(struct serve *srv, char **argv, int *status, double
         }
         exited = waitpid(pid, status, WNOHANG) == pid;
     }
-    *seconds = (double)(mono_ns() - t0) / 1e9;
+    *seconds = (double)(serial_now_ns() - t0) / 1e9;
     /* its last attempt ends once the board rests and the server is quiet */
-    for (int64_t until = mono_ns() + 5000000000LL; !serve_idle(srv) && mono_ns() < until;)
+    for (int64_t until = serial_now_ns() + 5000000000LL; !serve_idle(srv) && serial_now_ns() < until;)
         if (serve_step(srv, 50, err, sizeof err) != 0)
             break;
     return 0;
@@ -184,10 +209,10 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         return strstr(err, "--listen") == err ? 2 : 1;
     }
     snprintf(url, sizeof url, "rfc2217://%s", serve_address(srv));
-    char **argv = command_argv(a->command, "{url}", url, store, sizeof store);
+    char **argv = command_argv(a->command, url, store, sizeof store);
     int status = 0, rc = 1;
     double seconds = 0;
-    int64_t t0 = mono_ns();
+    int64_t t0 = serial_now_ns();
     if (argv == NULL) {
         fprintf(stderr, "resetlab: observe: the command line is too long\n");
         rc = 2;
@@ -196,53 +221,17 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
     } else {
         serve_free(srv);
         srv = NULL;
-        printf("observed: %s", a->command[0]);
-        for (int i = 1; a->command[i] != NULL; i++)
-            printf(" %s", a->command[i]);
-        printf(" (%s %d, %.2f s)\n", WIFEXITED(status) ? "exit" : "signal",
-               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), seconds);
+        print_header(a, status, seconds);
         printf("board %s (%s, %s) on %s, served at %s; times from the command's start\n", b->name, b->chip->name,
                b->circuit->name, h->name, url);
         int spurious = observe_print(stdout, obs, t0);
         printf("log: %s/serve.jsonl (%d attempts), captures in %s/captures/\n", a->out, obs->attempts, a->out);
-        int ran = WIFEXITED(status) && WEXITSTATUS(status) != 127;
-        rc = spurious > 0 || !ran ? 1 : 0;
+        rc = observed_status(spurious, status);
     }
     serve_free(srv);
     free(argv);
     free(obs);
     return rc;
-}
-
-static void sleep_ms(double ms)
-{
-    struct timespec ts = {(time_t)(ms / 1e3), (long)(fmod(ms, 1e3) * 1e6)};
-    nanosleep(&ts, NULL);
-}
-
-/* Runs the command and waits for it; -1 when it could not be started. */
-static int run_and_wait(char **argv, int *status)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        execvp(argv[0], argv);
-        fprintf(stderr, "resetlab: observe: %s: %s\n", argv[0], strerror(errno));
-        _exit(127);
-    }
-    while (waitpid(pid, status, 0) < 0 && errno == EINTR)
-        ;
-    return 0;
-}
-
-static void print_header(const struct observe_args *a, int status, double seconds)
-{
-    printf("observed: %s", a->command[0]);
-    for (int i = 1; a->command[i] != NULL; i++)
-        printf(" %s", a->command[i]);
-    printf(" (%s %d, %.2f s)\n", WIFEXITED(status) ? "exit" : "signal",
-           WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), seconds);
 }
 
 /* A real board: the board's logic analyzer records from before the
@@ -259,7 +248,7 @@ static int observe_live(const struct board_profile *b, const struct observe_args
     }
     cfg.trigger = 0; /* the whole run: t = 0 is the first sample */
     cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
-    char **argv = command_argv(a->command, "{port}", b->port, store, sizeof store);
+    char **argv = command_argv(a->command, b->port, store, sizeof store);
     struct sigrok *sr = argv ? sigrok_new(err, sizeof err) : NULL;
     struct live_capture *cap = sr ? live_capture_start(sr, &cfg, err, sizeof err) : NULL;
     if (cap == NULL || live_capture_wait_streaming(cap, 5000) != 0) {
@@ -276,10 +265,10 @@ static int observe_live(const struct board_profile *b, const struct observe_args
         return 1;
     }
     int status = 0;
-    int64_t start = mono_ns();
+    int64_t start = serial_now_ns();
     int started = run_and_wait(argv, &status) == 0;
-    int64_t exited = mono_ns();
-    sleep_ms(b->analyzer.tail_ms);
+    int64_t exited = serial_now_ns();
+    serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
     struct trace tr;
     struct live_timing timing;
     int rc = 1;
@@ -306,7 +295,7 @@ static int observe_live(const struct board_profile *b, const struct observe_args
                    b->name, b->chip->name, b->circuit->name, b->port, b->analyzer.driver, tr.n,
                    (double)tr.t_end_ns / 1e6);
             int spurious = observe_print(stdout, obs, start);
-            rc = spurious > 0 || !WIFEXITED(status) || WEXITSTATUS(status) == 127 ? 1 : 0;
+            rc = observed_status(spurious, status);
         }
         free(an);
         free(obs);

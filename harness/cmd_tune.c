@@ -121,8 +121,9 @@ static void reference(const struct lab *lab, const struct tune_opts *o, const ch
     for (int it = 0; rb && w && t && it < o->iterations; it++) {
         tune_run_once(o, w, s, s->name, it, rb);
         passed += rb->a.verdict == VERDICT_PASS;
-        if (rb->n_log >= 4)
-            t[n_t++] = (double)(rb->log[rb->n_log - 3].t_after_ns - rb->log[1].t_before_ns) / 1e6;
+        double ms = tune_reset_ms(rb);
+        if (isfinite(ms))
+            t[n_t++] = ms;
     }
     if (rb && w && t) {
         double lo, hi;

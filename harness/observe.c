@@ -7,6 +7,15 @@
 #include "../analyzers/trace.h"
 #include "serve_log.h"
 
+/* The analyzers' warnings and errors, but "no-reset": a tool need not
+ * reset the board every time it opens the port. */
+static void add_findings(struct observation *o, const struct analysis *an)
+{
+    for (int i = 0; i < an->n_findings && o->n_findings < OBS_MAX_FINDINGS; i++)
+        if (an->findings[i].severity != SEV_INFO && strcmp(an->findings[i].kind, "no-reset") != 0)
+            o->findings[o->n_findings++] = an->findings[i];
+}
+
 static int connection_of(struct observation *o, const struct attempt *a)
 {
     for (int i = o->n_conns - 1; i >= 0; i--)
@@ -41,9 +50,7 @@ void observe_add(void *observation, const struct attempt *a, const struct analys
             .en_release_ms = r->en_release_ms,
         };
     }
-    for (int i = 0; i < an->n_findings && o->n_findings < OBS_MAX_FINDINGS; i++)
-        if (an->findings[i].severity != SEV_INFO && strcmp(an->findings[i].kind, "no-reset") != 0)
-            o->findings[o->n_findings++] = an->findings[i];
+    add_findings(o, an);
 }
 
 static void add_op(struct observation *o, const char *label, int64_t t_ns)
@@ -89,9 +96,7 @@ void observe_from_trace(struct observation *o, const struct trace *tr, const str
         o->resets[o->n_resets++] = (struct obs_reset){.t_ns = low, .cause = cause, .mode = r->predicted,
                                                       .gap_ms = r->gap_ms, .en_release_ms = r->en_release_ms};
     }
-    for (int i = 0; i < an->n_findings && o->n_findings < OBS_MAX_FINDINGS; i++)
-        if (an->findings[i].severity != SEV_INFO && strcmp(an->findings[i].kind, "no-reset") != 0)
-            o->findings[o->n_findings++] = an->findings[i];
+    add_findings(o, an);
 }
 
 static int is_line_op(const struct obs_op *op)

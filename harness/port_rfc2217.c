@@ -314,11 +314,19 @@ static int connect_tcp(struct r2217_port *rp)
     setsockopt(rp->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct sockaddr_storage sa;
     socklen_t sl = sizeof sa;
-    char host[64] = "?", port[16] = "?";
     if (getsockname(rp->fd, (struct sockaddr *)&sa, &sl) == 0)
-        getnameinfo((struct sockaddr *)&sa, sl, host, sizeof host, port, sizeof port, NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(rp->local, sizeof rp->local, sa.ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
+        r2217_address_name(&sa, sl, rp->local, sizeof rp->local);
+    else
+        snprintf(rp->local, sizeof rp->local, "?:?");
     return 0;
+}
+
+void r2217_address_name(const struct sockaddr_storage *sa, socklen_t len, char *out, size_t out_len)
+{
+    char host[64] = "?", port[16] = "?";
+    getnameinfo((const struct sockaddr *)sa, len, host, sizeof host, port, sizeof port,
+                NI_NUMERICHOST | NI_NUMERICSERV);
+    snprintf(out, out_len, sa->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
 }
 
 const char *port_rfc2217_local_address(struct port *p)

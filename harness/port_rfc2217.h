@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "backend.h"
 
@@ -39,6 +40,10 @@ long port_rfc2217_read(struct port *p, uint8_t *buf, size_t cap, size_t want, in
  * the server names us in its log. "" before the first open, or for a port
  * of another backend. */
 const char *port_rfc2217_local_address(struct port *p);
+
+/* A socket address as "127.0.0.1:51234" or "[::1]:51234", as client and
+ * server name each other in errors and logs. */
+void r2217_address_name(const struct sockaddr_storage *sa, socklen_t len, char *out, size_t out_len);
 
 /* The real-board helpers for either backend: an rfc2217:// spec gets this
  * one, anything else the serial one (serial.h). */

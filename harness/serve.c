@@ -20,7 +20,9 @@
 
 #include "../analyzers/slip.h"
 #include "../sim/world.h"
+#include "port_rfc2217.h"
 #include "rfc2217.h"
+#include "serial.h"
 #include "serve_log.h"
 
 #define MAX_WAITING 64 /* a tool reconnecting in a loop queues behind its own closing connections */
@@ -73,16 +75,9 @@ struct serve {
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
 };
 
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int64_t now_v(const struct serve *s)
 {
-    return mono_ns() - s->epoch0_ns;
+    return serial_now_ns() - s->epoch0_ns;
 }
 
 /* ---- connections --------------------------------------------------------- */
@@ -123,14 +118,6 @@ static int conn_flush(struct conn *c)
         c->out_len -= (size_t)k;
     }
     return 0;
-}
-
-static void peer_name(const struct sockaddr_storage *sa, char *out, size_t len)
-{
-    char host[64] = "?", port[16] = "?";
-    getnameinfo((const struct sockaddr *)sa, sizeof *sa, host, sizeof host, port, sizeof port,
-                NI_NUMERICHOST | NI_NUMERICSERV);
-    snprintf(out, len, sa->ss_family == AF_INET6 ? "[%s]:%s" : "%s:%s", host, port);
 }
 
 /* ---- the board ----------------------------------------------------------- */
@@ -201,7 +188,7 @@ static void new_epoch(struct serve *s)
 {
     resimulate(s);
     sim_continue(s->w);
-    s->epoch0_ns = mono_ns();
+    s->epoch0_ns = serial_now_ns();
     s->at.t0_monotonic_ns = s->epoch0_ns;
     s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
     s->last_line_v = s->last_activity_v = 0;
@@ -511,7 +498,7 @@ static int epoch_active(const struct serve *s);
 static void take_board(struct serve *s, struct conn *c)
 {
     s->owner = *c;
-    s->owner.since_ns = mono_ns(); /* when it got the board */
+    s->owner.since_ns = serial_now_ns(); /* when it got the board */
     *c = (struct conn){.fd = -1};
     r2217_init_server(&s->owner.codec);
     uint8_t hello[16];
@@ -571,8 +558,8 @@ static void accept_clients(struct serve *s)
             return;
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-        struct conn c = {.fd = fd, .since_ns = mono_ns()};
-        peer_name(&sa, c.peer, sizeof c.peer);
+        struct conn c = {.fd = fd, .since_ns = serial_now_ns()};
+        r2217_address_name(&sa, sl, c.peer, sizeof c.peer);
         if (s->owner.fd < 0 && s->n_waiting == 0) {
             take_board(s, &c);
         } else if (s->n_waiting < MAX_WAITING) {
@@ -589,7 +576,7 @@ static void accept_clients(struct serve *s)
  * reconnecting in a loop), found out at the next read. */
 static void serve_waiting(struct serve *s)
 {
-    int64_t now = mono_ns(), grace = (int64_t)(s->o.grace_ms * 1e6);
+    int64_t now = serial_now_ns(), grace = (int64_t)(s->o.grace_ms * 1e6);
     int k = 0;
     for (int i = 0; i < s->n_waiting; i++) {
         struct conn *c = &s->waiting[i];
@@ -785,7 +772,7 @@ static int listen_on(struct serve *s, const char *spec, char *err, size_t err_le
     struct sockaddr_storage sa;
     socklen_t sl = sizeof sa;
     getsockname(fd, (struct sockaddr *)&sa, &sl);
-    peer_name(&sa, s->address, sizeof s->address);
+    r2217_address_name(&sa, sl, s->address, sizeof s->address);
     s->listen_fd = fd;
     return 0;
 }
@@ -824,7 +811,7 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
     sim_power_on(s->w);
     sim_open(s->w, 1);
     sim_set_lines(s->w, 0, 0);
-    s->epoch0_ns = mono_ns();
+    s->epoch0_ns = serial_now_ns();
     attempt_clear(&s->at);
     new_epoch(s);
     return s;

@@ -77,13 +77,11 @@ void tune_run_once(const struct tune_opts *o, struct sim_world *w, const struct 
                         rb);
 }
 
-/* First reset op to the last, on the host's clock. */
-static double reset_ms(const struct run_buffers *rb)
+double tune_reset_ms(const struct run_buffers *rb)
 {
-    size_t first = 1, last = rb->n_log >= 3 ? rb->n_log - 3 : 0; /* O ... S W */
     if (rb->n_log < 4)
         return NAN;
-    return (double)(rb->log[last].t_after_ns - rb->log[first].t_before_ns) / 1e6;
+    return (double)(rb->log[rb->n_log - 3].t_after_ns - rb->log[1].t_before_ns) / 1e6; /* O ... S W */
 }
 
 int tune_evaluate(const struct tune_opts *o, struct tune_result *r, int stop_early, char *err, size_t err_len)
@@ -114,7 +112,7 @@ int tune_evaluate(const struct tune_opts *o, struct tune_result *r, int stop_ear
         int margin_ok = isnan(a->margin_ms) ? o->board->circuit->kind == CIRCUIT_USB_JTAG
                                             : a->margin_ms >= o->min_margin_ms;
         r->passed += download && margin_ok;
-        double t = reset_ms(rb);
+        double t = tune_reset_ms(rb);
         if (isfinite(t))
             times[n_time++] = t;
     }

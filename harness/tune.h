@@ -59,6 +59,10 @@ struct run_buffers;
 void tune_run_once(const struct tune_opts *o, struct sim_world *w, const struct scenario *sc, const char *seed_name,
                    int iteration, struct run_buffers *rb);
 
+/* A run of a sequence shaped "O|reset…|S|W…": from its first reset op to
+ * its last, on the host's clock (ms; NaN when shorter). */
+double tune_reset_ms(const struct run_buffers *rb);
+
 /* The reset part of a candidate's sequence. */
 void tune_sequence(enum tune_family f, double hold_ms, double boot_ms, char *out, size_t len);
 const char *tune_family_name(enum tune_family f);

@@ -132,3 +132,27 @@ void remove_tree(const char *dir)
     if (system(cmd) != 0)
         cr_log_warn("could not remove %s", dir);
 }
+
+const char *test_python(void)
+{
+    const char *py = getenv("RESETLAB_PYTHON");
+    if (py && py[0])
+        return py;
+    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
+}
+
+void skip_without_pyserial(void)
+{
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", test_python());
+    if (system(cmd) != 0)
+        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
+}
+
+int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+        n++;
+    return n;
+}

@@ -39,6 +39,16 @@ void suite_lab_teardown(void);
 /* rm -rf DIR, for a suite's teardown: a leftover only warns. */
 void remove_tree(const char *dir);
 
+/* Debian's python3, where python3-serial lives, unless $RESETLAB_PYTHON
+ * names another (a pyenv python3 on PATH may not have it). */
+const char *test_python(void);
+
+/* Skips the test when python3-serial is not installed. */
+void skip_without_pyserial(void);
+
+/* How many times `needle` occurs in `hay`, without overlaps. */
+int count_of(const char *hay, const char *needle);
+
 /* Reads a whole file into a malloc'd string (NULL when missing). */
 char *slurp(const char *path, size_t *len);
 

@@ -24,28 +24,12 @@ static void drop_dir(void)
 
 TestSuite(observe, .init = make_dir, .fini = drop_dir, .timeout = 60);
 
-static const char *python(void)
-{
-    const char *py = getenv("RESETLAB_PYTHON");
-    if (py && py[0])
-        return py;
-    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-static void skip_without_pyserial(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", python());
-    if (system(cmd) != 0)
-        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
-}
-
 static int observe_on(const char *board, const char *order, char *out, size_t out_len)
 {
     char script[512], args[1400], err[4096];
     src_path("tests/close_order.py", script, sizeof script);
     snprintf(args, sizeof args, "observe --board %s --serve --listen 127.0.0.1:0 --out %s/%s-%s -- %s %s %s {url}",
-             board, out_dir, board, order, python(), script, order);
+             board, out_dir, board, order, test_python(), script, order);
     return run_cli(args, out, out_len, err, sizeof err);
 }
 
@@ -74,21 +58,13 @@ static void ops_only(const char *out, char *seq, size_t len)
     }
 }
 
-static int count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
-}
-
 Test(observe, windows_close_order_is_a_spurious_reset)
 {
     skip_without_pyserial();
     char out[8192];
     int rc = observe("windows", out, sizeof out);
     cr_assert_eq(rc, 1, "%s", out);
-    cr_assert_eq(count(out, "SPURIOUS"), 1, "%s", out);
+    cr_assert_eq(count_of(out, "SPURIOUS"), 1, "%s", out);
     cr_assert(strstr(out, "by D0: the tool closing the port") != NULL, "%s", out);
     char seq[256];
     ops_only(out, seq, sizeof seq);

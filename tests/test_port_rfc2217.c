@@ -29,24 +29,6 @@ struct peer {
     char url[64];
 };
 
-/* Debian's interpreter, where python3-serial lives, unless told otherwise
- * (a pyenv python3 on PATH may not have it). */
-static const char *python(void)
-{
-    const char *py = getenv("RESETLAB_PYTHON");
-    if (py && py[0])
-        return py;
-    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-static void skip_without_pyserial(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", python());
-    if (system(cmd) != 0)
-        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
-}
-
 static int read_port_line(int fd)
 {
     char line[64] = "";
@@ -79,13 +61,13 @@ static void start_peer(struct peer *pe, const char *mode)
         dup2(out[1], 1);
         close(out[0]);
         close(out[1]);
-        execlp(python(), python(), script, mode, pe->log, (char *)NULL);
+        execlp(test_python(), test_python(), script, mode, pe->log, (char *)NULL);
         _exit(127);
     }
     close(out[1]);
     pe->out_fd = out[0];
     pe->port = read_port_line(pe->out_fd);
-    cr_assert_gt(pe->port, 0, "the peer (%s %s) printed no port", python(), script);
+    cr_assert_gt(pe->port, 0, "the peer (%s %s) printed no port", test_python(), script);
     snprintf(pe->url, sizeof pe->url, "rfc2217://127.0.0.1:%d", pe->port);
 }
 

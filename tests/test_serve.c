@@ -42,22 +42,6 @@ static void drop_dir(void)
 
 TestSuite(serve, .init = make_dir, .fini = drop_dir, .timeout = 120);
 
-static const char *python(void)
-{
-    const char *py = getenv("RESETLAB_PYTHON");
-    if (py && py[0])
-        return py;
-    return access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "python3";
-}
-
-static void skip_without_pyserial(void)
-{
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "%s -c 'import serial.rfc2217' 2>/dev/null", python());
-    if (system(cmd) != 0)
-        cr_skip_test("python3-serial is not installed (apt-get install python3-serial)");
-}
-
 struct server {
     pid_t pid;
     int out_fd;
@@ -131,20 +115,12 @@ static void run_script(const char *url, int attempts, char *out, size_t len)
 {
     char script[512], cmd[1024];
     src_path("tests/esptool_classic_rfc2217.py", script, sizeof script);
-    snprintf(cmd, sizeof cmd, "%s %s '%s' %d", python(), script, url, attempts);
+    snprintf(cmd, sizeof cmd, "%s %s '%s' %d", test_python(), script, url, attempts);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t n = fread(out, 1, len - 1, p);
     out[n] = '\0';
     cr_assert_eq(pclose(p), 0, "the script failed: %s", out);
-}
-
-static int count(const char *hay, const char *needle)
-{
-    int n = 0;
-    for (const char *p = hay; (p = strstr(p, needle)) != NULL; p += strlen(needle))
-        n++;
-    return n;
 }
 
 /* The serve log's attempts at a reset (not the client's close alone), in
@@ -186,8 +162,8 @@ Test(serve, pyserial_classic_reset_boots_from_flash_as_in_esptool_383)
     start_server(&sv, "devkitc", "");
     char out[4096];
     run_script(sv.url, 3, out, sizeof out);
-    cr_assert_eq(count(out, "\"boot\": \"SPI_FAST_FLASH_BOOT\""), 3, "%s", out);
-    cr_assert_eq(count(out, "\"sync\": false"), 3, "%s", out);
+    cr_assert_eq(count_of(out, "\"boot\": \"SPI_FAST_FLASH_BOOT\""), 3, "%s", out);
+    cr_assert_eq(count_of(out, "\"sync\": false"), 3, "%s", out);
     usleep(600 * 1000); /* the last attempt ends once the board rests and the client is quiet */
     stop_server(&sv);
 
@@ -221,14 +197,14 @@ Test(serve, reset_replay_gives_download_and_sync_every_attempt)
     char out[4096], url[96];
     snprintf(url, sizeof url, "%s?ign_set_control", sv.url);
     run_script(url, 3, out, sizeof out);
-    cr_assert_eq(count(out, "\"boot\": \"DOWNLOAD_BOOT\""), 3, "%s", out);
-    cr_assert_eq(count(out, "\"sync\": true"), 3, "%s", out);
+    cr_assert_eq(count_of(out, "\"boot\": \"DOWNLOAD_BOOT\""), 3, "%s", out);
+    cr_assert_eq(count_of(out, "\"sync\": true"), 3, "%s", out);
     struct lab lab;
     load_shipped_lab(&lab);
     char magic[48];
     snprintf(magic, sizeof magic, "\"magic\": \"0x%08x\"", lab_board(&lab, "devkitc")->chip->rom.magic);
     lab_free(&lab);
-    cr_assert_eq(count(out, magic), 3, "esptool's chip detection reads %s: %s", magic, out);
+    cr_assert_eq(count_of(out, magic), 3, "esptool's chip detection reads %s: %s", magic, out);
     usleep(600 * 1000);
     stop_server(&sv);
 
@@ -246,12 +222,12 @@ Test(serve, reset_replay_gives_download_and_sync_every_attempt)
 }
 
 /* Our own client: U0,1 then U1,0 reach the board one bridge request apart. */
-Test(serve, our_client_resets_into_download_mode)
+/* Our client at `url`: EN low, then EN released with IO0 low in one U each,
+ * and the banner read until the ROM waits for download (or 2 s). */
+static void reset_into_download(const char *url, char *rx, size_t len)
 {
-    struct server sv;
-    start_server(&sv, "devkitc", "");
     char err[700];
-    struct port *p = port_rfc2217_new(sv.url, err, sizeof err);
+    struct port *p = port_rfc2217_new(url, err, sizeof err);
     cr_assert_not_null(p, "%s", err);
     const struct port_ops *o = p->ops;
     cr_assert_eq(o->open(p, 1), 0, "%s", o->error(p));
@@ -260,20 +236,25 @@ Test(serve, our_client_resets_into_download_mode)
     cr_assert_eq(o->set_lines(p, 1, 0), 0, "%s", o->error(p));
     cr_assert_eq(o->sleep(p, 0.05), 0);
     cr_assert_eq(o->set_lines(p, 0, 0), 0, "%s", o->error(p));
-    uint8_t rx[1024];
-    long got = port_rfc2217_read(p, rx, sizeof rx - 1, 100, 2000);
-    cr_assert_gt(got, 0, "%s", o->error(p));
-    rx[got] = '\0';
-    int64_t until = mono_ms() + 1000;
-    while (strstr((char *)rx, "waiting for download") == NULL && mono_ms() < until) {
-        long more = port_rfc2217_read(p, rx + got, sizeof rx - 1 - (size_t)got, 1, 200);
-        if (more > 0)
-            got += more;
+    long got = 0;
+    rx[0] = '\0';
+    for (int64_t until = mono_ms() + 2000; strstr(rx, "waiting for download") == NULL && mono_ms() < until;) {
+        long k = port_rfc2217_read(p, (uint8_t *)rx + got, len - 1 - (size_t)got, 1, 200);
+        if (k > 0)
+            got += k;
         rx[got] = '\0';
     }
-    cr_assert(strstr((char *)rx, "DOWNLOAD_BOOT") != NULL, "banner: %s", rx);
     cr_assert_eq(o->close(p), 0);
     port_rfc2217_free(p);
+}
+
+Test(serve, our_client_resets_into_download_mode)
+{
+    struct server sv;
+    start_server(&sv, "devkitc", "");
+    char rx[1024];
+    reset_into_download(sv.url, rx, sizeof rx);
+    cr_assert(strstr(rx, "DOWNLOAD_BOOT") != NULL, "banner: %s", rx);
     usleep(600 * 1000);
     stop_server(&sv);
     char *log = read_log(), *lines[16];
@@ -403,12 +384,12 @@ Test(serve, survives_malformed_input_disconnects_and_100_cycles)
     stop_server(&sv);
 
     char *log = read_log();
-    cr_assert_geq(count(log, "\"event\": \"subnegotiation ended without IAC SE\""), 1, "%s", log);
-    cr_assert_geq(count(log, "\"event\": \"unknown COM-PORT-OPTION command\""), 1);
-    cr_assert_geq(count(log, "\"event\": \"COM-PORT-OPTION command with the wrong number of value bytes\""), 1);
-    cr_assert_geq(count(log, "\"event\": \"subnegotiation longer than 64 bytes\""), 1);
-    int seen = count(log, "\"event\": \"connected\"") + count(log, "\"event\": \"left while waiting\"");
-    cr_assert_eq(count(log, "\"event\": \"refused\""), 0, "nobody waited past the grace period");
+    cr_assert_geq(count_of(log, "\"event\": \"subnegotiation ended without IAC SE\""), 1, "%s", log);
+    cr_assert_geq(count_of(log, "\"event\": \"unknown COM-PORT-OPTION command\""), 1);
+    cr_assert_geq(count_of(log, "\"event\": \"COM-PORT-OPTION command with the wrong number of value bytes\""), 1);
+    cr_assert_geq(count_of(log, "\"event\": \"subnegotiation longer than 64 bytes\""), 1);
+    int seen = count_of(log, "\"event\": \"connected\"") + count_of(log, "\"event\": \"left while waiting\"");
+    cr_assert_eq(count_of(log, "\"event\": \"refused\""), 0, "nobody waited past the grace period");
     cr_assert_geq(seen, 108, "every connection was served or left while waiting");
     cr_assert(strstr(log, "{\"op\": \"R0\", \"arrived_ms\": ") != NULL);
     cr_assert(strstr(log, "\"by\": \"server\"") != NULL, "RTS cleared for the vanished client");
@@ -486,8 +467,8 @@ static void run_matrix_on(const char *url, struct server *sv)
     cr_assert_not_null(runs);
     /* classic-slow's D1 to R0 is a network round trip here: on a loaded
      * machine it can outlast EN's 13.9 ms, so only its completion is asked */
-    cr_assert_eq(count(runs, "\"scenario\": \"esptool-classic-slow\""), 3, "%s", runs);
-    cr_assert_eq(count(runs, "\"verdict\": \"error\""), 0, "%s", runs);
+    cr_assert_eq(count_of(runs, "\"scenario\": \"esptool-classic-slow\""), 3, "%s", runs);
+    cr_assert_eq(count_of(runs, "\"verdict\": \"error\""), 0, "%s", runs);
     int tight_pass = 0, hard_pass = 0;
     for (char *l = runs; (l = strstr(l, "{\"board\"")) != NULL; l++) {
         char *end = strchr(l, '\n');
@@ -593,27 +574,9 @@ Test(serve, our_client_through_ser2net_gets_the_download_banner)
     start_server(&sv, "devkitc", "");
     struct ser2net sn;
     start_ser2net(&sn, sv.port);
-    char err[700];
-    struct port *p = port_rfc2217_new(sn.url, err, sizeof err);
-    cr_assert_not_null(p, "%s", err);
-    const struct port_ops *o = p->ops;
-    cr_assert_eq(o->open(p, 1), 0, "%s", o->error(p));
-    cr_assert_eq(o->set_lines(p, 0, 1), 0, "%s", o->error(p));
-    cr_assert_eq(o->sleep(p, 0.1), 0);
-    cr_assert_eq(o->set_lines(p, 1, 0), 0, "%s", o->error(p));
-    cr_assert_eq(o->sleep(p, 0.05), 0);
-    cr_assert_eq(o->set_lines(p, 0, 0), 0, "%s", o->error(p));
-    char rx[1024] = "";
-    long got = 0;
-    for (int64_t until = mono_ms() + 2000; strstr(rx, "waiting for download") == NULL && mono_ms() < until;) {
-        long k = port_rfc2217_read(p, (uint8_t *)rx + got, sizeof rx - 1 - (size_t)got, 1, 200);
-        if (k > 0)
-            got += k;
-        rx[got] = '\0';
-    }
+    char rx[1024];
+    reset_into_download(sn.url, rx, sizeof rx);
     cr_assert(strstr(rx, "DOWNLOAD_BOOT") != NULL, "banner through ser2net: '%s'", rx);
-    cr_assert_eq(o->close(p), 0);
-    port_rfc2217_free(p);
     stop_ser2net(&sn);
     usleep(500 * 1000);
     stop_server(&sv);
