@@ -548,9 +548,12 @@ static void refuse(struct serve *s, struct conn *c)
     conn_close(c);
 }
 
+/* Accepts while the queue has room; the rest stay in the kernel's backlog
+ * until it has (a full queue is no reason to refuse: those who wait get
+ * the grace period like everyone else). */
 static void accept_clients(struct serve *s)
 {
-    for (;;) {
+    while (s->n_waiting < MAX_WAITING) {
         struct sockaddr_storage sa;
         socklen_t sl = sizeof sa;
         int fd = accept4(s->listen_fd, (struct sockaddr *)&sa, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -560,13 +563,10 @@ static void accept_clients(struct serve *s)
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct conn c = {.fd = fd, .since_ns = serial_now_ns()};
         r2217_address_name(&sa, sl, c.peer, sizeof c.peer);
-        if (s->owner.fd < 0 && s->n_waiting == 0) {
+        if (s->owner.fd < 0 && s->n_waiting == 0)
             take_board(s, &c);
-        } else if (s->n_waiting < MAX_WAITING) {
+        else
             s->waiting[s->n_waiting++] = c;
-        } else {
-            refuse(s, &c);
-        }
     }
 }
 
@@ -678,7 +678,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
 
     struct pollfd pf[2 + MAX_WAITING];
     int n = 0;
-    pf[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+    pf[n++] = (struct pollfd){.fd = s->listen_fd, .events = s->n_waiting < MAX_WAITING ? POLLIN : 0};
     int owner_at = -1;
     if (s->owner.fd >= 0) {
         owner_at = n;
