@@ -220,9 +220,12 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
         return -1;
     struct sim_world *w = sim_world_new();
     int rc = w ? 0 : -1;
+    recorder_start(&io->rec);
     for (int c = 0; c < n_cells && rc == 0; c++)
         rc = matrix_cell_from(w, plan[c].b, plan[c].h, plan[c].s, plan[c].done, o->iterations, o->seed, &cells[c],
                               &sink);
+    if (recorder_finish(&io->rec) != 0)
+        rc = -1;
     if (rc < 0 && err[0] == '\0')
         snprintf(err, len, "out of memory");
     sim_world_free(w);

@@ -29,6 +29,8 @@ int64_t progress_now_ns(void);
 /* Whether a progress line belongs on this stderr: a terminal, and CI unset. */
 int progress_wanted(void);
 
+struct recorder_queue;
+
 struct recorder {
     FILE *runs;           /* runs.jsonl; NULL: not written */
     struct store *store;  /* NULL: no store */
@@ -37,11 +39,22 @@ struct recorder {
     volatile sig_atomic_t *stop; /* set by a signal handler; NULL: never */
     char *err;
     size_t err_len;
+    struct recorder_queue *queue; /* recorder_start's writer thread; NULL: runs recorded in the caller */
 };
 
 /* Records one finished run (durable: fsync'd, for real boards). Returns 0,
  * 1 when a stop has been asked for (the run is recorded), -1 with the
- * reason in r->err. */
+ * reason in r->err. With a writer thread the run is copied and queued;
+ * a durable run is waited for, so it is committed before this returns. */
 int recorder_add(struct recorder *r, const struct run_record *rec, int durable);
+
+/* A writer thread from here on: the store's rows, runs.jsonl's lines and
+ * the progress line are written beside the next runs' simulation, in the
+ * order the runs were added. Without a thread (it could not be made) runs
+ * are recorded in the caller, as before. */
+void recorder_start(struct recorder *r);
+/* Waits until every queued run is recorded and ends the thread. 0, or -1
+ * with the writer's first failure in r->err. */
+int recorder_finish(struct recorder *r);
 
 #endif

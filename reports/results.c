@@ -162,26 +162,43 @@ void percentiles_of(const double *x, int n, const double *p, double *out, int n_
     free(copy);
 }
 
-/* JSON numbers: NaN has no JSON form, so it is null. */
+/* JSON numbers: NaN has no JSON form, so it is null. Otherwise printf's "%.4f" for the figures of every run (printf's float formatting
+ * was 7 % of a simulated run): the value scaled to 1e-4 units and rounded,
+ * printed as an integer. Where the scaling could land on the other side of
+ * a rounding tie, and for huge values, printf itself. */
 void json_num(FILE *f, double v)
 {
-    if (isnan(v) || isinf(v))
+    if (isnan(v) || isinf(v)) {
         fputs("null", f);
-    else
+        return;
+    }
+    double scaled = fabs(v) * 1e4, units = nearbyint(scaled);
+    if (scaled > 1e15 || fabs(fabs(scaled - units) - 0.5) < 1e-6) {
         fprintf(f, "%.4f", v);
+        return;
+    }
+    uint64_t u = (uint64_t)units;
+    fprintf(f, "%s%llu.%04u", signbit(v) ? "-" : "", (unsigned long long)(u / 10000), (unsigned)(u % 10000));
 }
 
+/* Spans without anything to escape go out in one fwrite. */
 void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    for (; *s; s++) {
+    for (;;) {
+        size_t span = 0;
+        while (s[span] && s[span] != '"' && s[span] != '\\' && (unsigned char)s[span] >= 0x20)
+            span++;
+        fwrite(s, 1, span, f);
+        s += span;
         unsigned char ch = (unsigned char)*s;
+        if (ch == '\0')
+            break;
         if (ch == '"' || ch == '\\')
             fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
         else
-            fputc(ch, f);
+            fprintf(f, "\\u%04x", ch);
+        s++;
     }
     fputc('"', f);
 }
@@ -204,9 +221,11 @@ void write_findings_json(FILE *f, const struct analysis *a)
     fputs("]", f);
 }
 
+/* flockfile: one lock for the line, not one per fputc. */
 void write_run_json(FILE *f, const struct run_record *r)
 {
     const struct analysis *a = r->a;
+    flockfile(f);
     fputs("{\"board\": ", f);
     json_str(f, r->board);
     fputs(", \"host\": ", f);
@@ -231,6 +250,7 @@ void write_run_json(FILE *f, const struct run_record *r)
     fprintf(f, ", \"en_fit_samples\": %d, \"findings\": ", a->en_fit_samples);
     write_findings_json(f, a);
     fputs("}\n", f);
+    funlockfile(f);
 }
 
 static void write_cell(FILE *f, struct cell_stats *c)

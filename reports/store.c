@@ -14,6 +14,7 @@
 struct store {
     sqlite3 *db;
     sqlite3_stmt *add_run, *add_finding;
+    sqlite3_stmt *savepoint, *release; /* around each run: a run lands whole or not at all */
     int durable; /* the synchronous level now set: 1 FULL, 0 NORMAL */
     int in_txn;  /* simulated runs not yet committed */
     int64_t txn_start_ns;
@@ -45,7 +46,7 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS findings("
     " run_id INTEGER NOT NULL REFERENCES runs(id),"
     " idx INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, t_ns INTEGER NOT NULL, message TEXT NOT NULL,"
-    " PRIMARY KEY (run_id, idx));";
+    " PRIMARY KEY (run_id, idx)) WITHOUT ROWID;"; /* one b-tree per finding, not a table and its key */
 
 static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *err, size_t len, const char *fmt, ...)
@@ -105,9 +106,16 @@ static int prepare(struct store *st, char *err, size_t len)
         " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char add_finding[] = "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)";
-    if (sqlite3_prepare_v3(st->db, add_run, -1, SQLITE_PREPARE_PERSISTENT, &st->add_run, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(st->db, add_finding, -1, SQLITE_PREPARE_PERSISTENT, &st->add_finding, NULL) != SQLITE_OK)
-        return db_fail(st, "preparing", err, len);
+    const struct {
+        const char *sql;
+        sqlite3_stmt **q;
+    } stmts[] = {{add_run, &st->add_run},
+                 {add_finding, &st->add_finding},
+                 {"SAVEPOINT run", &st->savepoint},
+                 {"RELEASE run", &st->release}};
+    for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
+        if (sqlite3_prepare_v3(st->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].q, NULL) != SQLITE_OK)
+            return db_fail(st, "preparing", err, len);
     return 0;
 }
 
@@ -118,7 +126,7 @@ static int configure(struct store *st, enum store_mode mode, char *err, size_t l
     sqlite3_busy_timeout(st->db, 5000);
     if (mode == STORE_READ)
         return 0;
-    return exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", err, len);
+    return exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;", err, len);
 }
 
 struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len)
@@ -128,7 +136,11 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
         fail(err, err_len, "out of memory");
         return NULL;
     }
-    int flags = mode == STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    /* NOMUTEX: a connection is used by one thread at a time (the matrix's
+     * writer thread hands it back when it ends), so SQLite's own locks
+     * around every call are not needed */
+    int flags = (mode == STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
         fail(err, err_len, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
         store_close(st);
@@ -163,6 +175,8 @@ void store_close(struct store *st)
     }
     sqlite3_finalize(st->add_run);
     sqlite3_finalize(st->add_finding);
+    sqlite3_finalize(st->savepoint);
+    sqlite3_finalize(st->release);
     sqlite3_close(st->db);
     free(st);
 }
@@ -339,6 +353,16 @@ static int insert_findings(struct store *st, int64_t run_id, const struct analys
     return 0;
 }
 
+/* A prepared statement without results, run once (prepared ones are
+ * parsed once: SAVEPOINT and RELEASE through sqlite3_exec were parsed
+ * again for every run). */
+static int step_once(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int set_durable(struct store *st, int durable, char *err, size_t len)
 {
     if (st->durable == durable)
@@ -375,15 +399,15 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
         st->in_txn = 1;
         st->txn_start_ns = now_ns();
     }
-    if (exec(st, "SAVEPOINT run", err, err_len) != 0)
-        return -1;
+    if (step_once(st->savepoint) != 0)
+        return db_fail(st, "SAVEPOINT run", err, err_len);
     if (insert_run(st, session, rec) != 0 || insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0) {
         db_fail(st, "adding a run", err, err_len);
         sqlite3_exec(st->db, "ROLLBACK TO run; RELEASE run", NULL, NULL, NULL);
         return -1;
     }
-    if (exec(st, "RELEASE run", err, err_len) != 0)
-        return -1;
+    if (step_once(st->release) != 0)
+        return db_fail(st, "RELEASE run", err, err_len);
     if (durable || now_ns() - st->txn_start_ns >= STORE_GROUP_NS)
         return store_flush(st, err, err_len);
     return 0;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "../reports/junit.h"
+#include "../reports/results.h"
 #include "helpers.h"
 
 #define GAP_MESSAGE                                                                                                  \
@@ -307,4 +308,52 @@ Test(junit, same_cells_give_the_same_bytes)
     unlink(a_path);
     unlink(b_path);
     free_matrix(&m);
+}
+
+/* ---- runs.jsonl's numbers: json_num is printf's "%.4f" ---- */
+
+static void json_num_text(double v, char *out, size_t len)
+{
+    FILE *f = fmemopen(out, len, "w");
+    cr_assert_not_null(f);
+    json_num(f, v);
+    fclose(f);
+}
+
+static void assert_like_printf(double v)
+{
+    char got[64], want[64];
+    json_num_text(v, got, sizeof got);
+    snprintf(want, sizeof want, "%.4f", v);
+    cr_assert_str_eq(got, want, "json_num(%.17g)", v);
+}
+
+Test(json, numbers_are_printfs_4_decimals)
+{
+    /* ties in binary (0.00005 is not one; 0.03125 = 2^-5 is exact, so is
+     * its half-unit neighbour 1.03125 → round-half-even on the exact value),
+     * signs, zero of both signs, carries into the integer part, huge */
+    const double fixed[] = {0,        -0.0,      1.03125,   -1.03125,   0.00005,  2.00015,     0.99995,
+                            -0.99995, 9.99995,   13.8627,   -35.5744,   1e15,     -2.5e16,     123456789.12345,
+                            1e-300,   -1e-300,   0.5e-4,    1.5e-4,     2.5e-4,   4503599627370495.5};
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        assert_like_printf(fixed[i]);
+    uint64_t x = 88172645463325252ULL; /* xorshift: values over many magnitudes */
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double mant = (double)(x >> 11) / 9007199254740992.0;
+        assert_like_printf((x & 1 ? -1 : 1) * mant * pow(10, (int)(x % 14) - 4));
+    }
+    char nan_text[16];
+    json_num_text(NAN, nan_text, sizeof nan_text);
+    cr_assert_str_eq(nan_text, "null");
+}
+
+Test(json, strings_escape_quotes_backslashes_and_controls)
+{
+    char out[128];
+    FILE *f = fmemopen(out, sizeof out, "w");
+    json_str(f, "a\"b\\c\x01\nd é");
+    fclose(f);
+    cr_assert_str_eq(out, "\"a\\\"b\\\\c\\u0001\\u000ad é\"");
 }
