@@ -124,8 +124,11 @@ static int prepare(struct store *st, char *err, size_t len)
 static int configure(struct store *st, enum store_mode mode, char *err, size_t len)
 {
     sqlite3_busy_timeout(st->db, 5000);
+    /* readers (report, compare) go through a session's pages by a mapping,
+     * not a pread each; the writer keeps plain I/O, where a failing disk is
+     * an error and not a SIGBUS */
     if (mode == STORE_READ)
-        return 0;
+        return exec(st, "PRAGMA mmap_size=1073741824", err, len);
     return exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;", err, len);
 }
 
@@ -445,25 +448,38 @@ static enum severity severity_of(const char *name)
                                                         : SEV_INFO;
 }
 
-static int read_findings(sqlite3_stmt *fq, int64_t run_id, struct analysis *a)
+/* Findings come from one cursor over the findings table in run order,
+ * walked beside the runs (a query per run was a fifth of reading a
+ * session back). */
+struct findings_cursor {
+    sqlite3_stmt *q;
+    int started, rc; /* rc: the last sqlite3_step's */
+};
+
+static int read_findings(struct findings_cursor *fc, int64_t run_id, struct analysis *a)
 {
-    sqlite3_reset(fq);
-    sqlite3_bind_int64(fq, 1, run_id);
-    int rc;
-    a->n_findings = 0;
-    while ((rc = sqlite3_step(fq)) == SQLITE_ROW && a->n_findings < ANALYSIS_MAX_FINDINGS) {
-        struct finding *f = &a->findings[a->n_findings++];
-        column_text(fq, 0, f->kind, sizeof f->kind);
-        char sev[16];
-        column_text(fq, 1, sev, sizeof sev);
-        f->severity = severity_of(sev);
-        f->t_ns = sqlite3_column_int64(fq, 2);
-        column_text(fq, 3, f->message, sizeof f->message);
+    if (!fc->started) { /* runs come in id order: nothing before the first is needed */
+        sqlite3_bind_int64(fc->q, 1, run_id);
+        fc->rc = sqlite3_step(fc->q);
+        fc->started = 1;
     }
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+    a->n_findings = 0;
+    while (fc->rc == SQLITE_ROW && sqlite3_column_int64(fc->q, 0) <= run_id) {
+        if (sqlite3_column_int64(fc->q, 0) == run_id && a->n_findings < ANALYSIS_MAX_FINDINGS) {
+            struct finding *f = &a->findings[a->n_findings++];
+            column_text(fc->q, 1, f->kind, sizeof f->kind);
+            char sev[16];
+            column_text(fc->q, 2, sev, sizeof sev);
+            f->severity = severity_of(sev);
+            f->t_ns = sqlite3_column_int64(fc->q, 3);
+            column_text(fc->q, 4, f->message, sizeof f->message);
+        }
+        fc->rc = sqlite3_step(fc->q);
+    }
+    return fc->rc == SQLITE_ROW || fc->rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int read_run(sqlite3_stmt *q, sqlite3_stmt *fq, struct stored_run *r)
+static int read_run(sqlite3_stmt *q, struct findings_cursor *fc, struct stored_run *r)
 {
     memset(&r->a, 0, sizeof r->a);
     r->board = (const char *)sqlite3_column_text(q, 1);
@@ -481,13 +497,14 @@ static int read_run(sqlite3_stmt *q, sqlite3_stmt *fq, struct stored_run *r)
     r->a.tau_ms = column_figure(q, 14);
     r->a.en_fit_samples = sqlite3_column_int(q, 15);
     r->rec = (struct run_record){r->board, r->host, r->scenario, r->iteration, r->seed, r->expected, &r->a};
-    return read_findings(fq, sqlite3_column_int64(q, 0), &r->a);
+    return read_findings(fc, sqlite3_column_int64(q, 0), &r->a);
 }
 
 int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
                    int (*each)(const struct stored_run *r, void *ctx), void *ctx, char *err, size_t err_len)
 {
-    sqlite3_stmt *q = NULL, *fq = NULL;
+    sqlite3_stmt *q = NULL;
+    struct findings_cursor fc = {0};
     int rc = sqlite3_prepare_v2(st->db,
                                 "SELECT id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
                                 " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples FROM runs"
@@ -495,8 +512,10 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
                                 " AND (?4 IS NULL OR scenario = ?4) ORDER BY id",
                                 -1, &q, NULL);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db, "SELECT kind, severity, t_ns, message FROM findings WHERE run_id = ? ORDER BY idx",
-                                -1, &fq, NULL);
+        rc = sqlite3_prepare_v2(st->db,
+                                "SELECT run_id, kind, severity, t_ns, message FROM findings WHERE run_id >= ?"
+                                " ORDER BY run_id, idx",
+                                -1, &fc.q, NULL);
     if (rc != SQLITE_OK) {
         sqlite3_finalize(q);
         return db_fail(st, "reading runs", err, err_len);
@@ -509,7 +528,7 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
     struct stored_run *r = malloc(sizeof *r);
     int out = r ? 0 : fail(err, err_len, "out of memory");
     while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (read_run(q, fq, r) != 0)
+        if (read_run(q, &fc, r) != 0)
             out = fail(err, err_len, "%s: a malformed run row (id %lld)", sqlite3_db_filename(st->db, "main"),
                        (long long)sqlite3_column_int64(q, 0));
         else
@@ -519,7 +538,7 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
         out = db_fail(st, "reading runs", err, err_len);
     free(r);
     sqlite3_finalize(q);
-    sqlite3_finalize(fq);
+    sqlite3_finalize(fc.q);
     return out;
 }
 

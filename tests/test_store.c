@@ -461,3 +461,64 @@ Test(store, progress_line_on_a_terminal_only)
     cr_expect_str_empty(text, "progress under CI: '%s'", text);
     free(text);
 }
+
+/* Findings are read by one cursor walked beside the runs: runs of two
+ * sessions interleaved (a resumed session after another one), runs without
+ * findings, and a host filter that skips runs must each get their own. */
+struct findings_seen {
+    int n, n_findings[8];
+    int64_t t_first[8];
+};
+
+static int note_findings(const struct stored_run *r, void *ctx)
+{
+    struct findings_seen *s = ctx;
+    if (s->n < 8) {
+        s->n_findings[s->n] = r->a.n_findings;
+        s->t_first[s->n] = r->a.n_findings ? r->a.findings[0].t_ns : -1;
+    }
+    s->n++;
+    return 0;
+}
+
+Test(store, findings_follow_their_runs_across_interleaved_sessions)
+{
+    int64_t a_id, b_id;
+    struct store *st = new_store("f.db", &a_id);
+    struct session_facts f = {.seed = 2, .iterations = 3};
+    snprintf(f.started, sizeof f.started, "2026-11-23T11:00:00Z");
+    cr_assert_eq(store_session_begin(st, &f, &b_id, err, sizeof err), 0, "%s", err);
+    struct analysis a = failing_run(), none = failing_run();
+    none.n_findings = 0;
+    /* ids in order: A0 (2 findings, t=100) B0 (2, t=200) A1 (none) B1 (2, t=400) A2 (2, t=500, other host) */
+    const struct {
+        int64_t session;
+        const char *host;
+        int iteration, findings;
+        int64_t t;
+    } rows[] = {{a_id, "native-linux", 0, 1, 100}, {b_id, "native-linux", 0, 1, 200}, {a_id, "native-linux", 1, 0, 0},
+                {b_id, "native-linux", 1, 1, 400}, {a_id, "wsl-usbipd", 0, 1, 500}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        a.findings[0].t_ns = rows[i].t;
+        struct run_record rec = {"devkitc",          rows[i].host, "esptool-classic", rows[i].iteration, 1, BOOT_DOWNLOAD,
+                                 rows[i].findings ? &a : &none};
+        cr_assert_eq(store_add_run(st, rows[i].session, &rec, 0, err, sizeof err), 0, "%s", err);
+    }
+    struct findings_seen all = {0}, linux_only = {0}, b = {0};
+    cr_assert_eq(store_each_run(st, a_id, NULL, NULL, NULL, note_findings, &all, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(all.n, 3);
+    cr_expect_eq(all.n_findings[0], 2);
+    cr_expect_eq(all.t_first[0], 100);
+    cr_expect_eq(all.n_findings[1], 0);
+    cr_expect_eq(all.n_findings[2], 2);
+    cr_expect_eq(all.t_first[2], 500);
+    cr_assert_eq(store_each_run(st, a_id, NULL, "wsl-usbipd", NULL, note_findings, &linux_only, err, sizeof err), 0);
+    cr_assert_eq(linux_only.n, 1);
+    cr_expect_eq(linux_only.t_first[0], 500);
+    cr_assert_eq(store_each_run(st, b_id, NULL, NULL, NULL, note_findings, &b, err, sizeof err), 0);
+    cr_assert_eq(b.n, 2);
+    cr_expect_eq(b.t_first[0], 200);
+    cr_expect_eq(b.t_first[1], 400);
+    cr_expect_eq(b.n_findings[1], 2);
+    store_close(st);
+}
