@@ -129,7 +129,14 @@ static int configure(struct store *st, enum store_mode mode, char *err, size_t l
      * an error and not a SIGBUS */
     if (mode == STORE_READ)
         return exec(st, "PRAGMA mmap_size=1073741824", err, len);
-    return exec(st, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;", err, len);
+    /* 64 MB of page cache and a checkpoint every 64 MB of WAL: the writer
+     * appends for minutes, and a smaller cache reread pages at every
+     * checkpoint (5.9 s instead of 4.9 s for the default matrix's store) */
+    static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+                                " PRAGMA cache_size=-65536; PRAGMA wal_autocheckpoint=16384;";
+    if (sqlite3_exec(st->db, setup, NULL, NULL, NULL) != SQLITE_OK)
+        return fail(err, len, "%s: %s", sqlite3_db_filename(st->db, "main"), sqlite3_errmsg(st->db));
+    return 0;
 }
 
 struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len)

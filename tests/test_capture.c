@@ -382,6 +382,28 @@ Test(capture, malformed_files_are_one_error_line)
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
     cr_assert(strstr(out, "edges on DTR RTS\n") != NULL, "%s", out);
 
+    /* libsigrok 0.5.2's VCD input divides by zero on a header without a
+     * $var (SIGFPE, sigrok-cli as well; found by fuzz_capture): an error
+     * line, also with everything on one line and for the fuzzer's input */
+    static const char *const no_vars[] = {
+        "$timescale 1 ns $end\n$enddefinitions $end\n#0 1!\n#100 0!\n",
+        "$timescale 1 ns $end $enddefinitions $end #0 1! #100 0!",
+        "$timescale 1(ns $etd\n$var wire 1 ! DTR \xdc\x9ar wire 1 \" RTS $end\n$enddefinitions $end\n#0 1! 1\"\n#100 0!\n"};
+    for (size_t i = 0; i < sizeof no_vars / sizeof no_vars[0]; i++) {
+        snprintf(path, sizeof path, "%s/novar%zu.vcd", dir, i);
+        write_bytes(path, no_vars[i], strlen(no_vars[i]));
+        snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+        expect_bad_input(args, "no channels: the VCD header declares no $var that libsigrok reads");
+    }
+    /* and a header whose $enddefinitions shares its line with the values */
+    snprintf(path, sizeof path, "%s/oneline.vcd", dir);
+    static const char oneline[] = "$timescale 1 us $end $var wire 1 ! A $end $var wire 1 \" B $end "
+                                  "$enddefinitions $end #0 1! 1\" #100 0! #200\n";
+    write_bytes(path, oneline, sizeof oneline - 1);
+    snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,B=RTS", path);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, "edges on DTR RTS\n") != NULL, "%s", out);
+
     snprintf(path, sizeof path, "%s/plain.csv", dir);
     write_bytes(path, "1,1\n0,1\n", 8);
     snprintf(args, sizeof args, "analyze %s --board devkitc --map 0=DTR,1=RTS", path);
@@ -472,4 +494,52 @@ Test(capture, captures_failing_keeps_only_failures)
     cr_assert_gt(failed, 0, "the passthrough host always passed: the test shows nothing");
     cr_assert_lt(failed, 20);
     free(runs);
+}
+
+/* ---- logic packets of more than 8 channels ----
+ * A packet's length is in bytes: with 9-16 channels (unitsize 2, a 16-channel
+ * fx2lafw or DSLogic) it holds half as many samples. Found by fuzz_capture:
+ * the samples were counted as bytes, read past the packet and timed twice as
+ * late. */
+#include <glib.h>
+#include <libsigrok/libsigrok.h>
+
+static void send_packet_to(struct sigrok_reader *r, const struct sr_dev_inst *sdi, int type, const void *payload)
+{
+    struct sr_datafeed_packet pkt = {.type = (uint16_t)type, .payload = payload};
+    sigrok_reader_packet(sdi, &pkt, r);
+}
+
+Test(capture, sixteen_channel_packets_count_samples_not_bytes)
+{
+    struct sr_dev_inst *sdi = sr_dev_inst_user_new("test", "16 channels", "1");
+    static const char *const names[] = {"D0", "D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "DTR", "RTS", "D11"};
+    for (int i = 0; i < 12; i++)
+        sr_dev_inst_channel_add(sdi, i, SR_CHANNEL_LOGIC, names[i]);
+    struct trace tr = {0};
+    struct sigrok_reader r;
+    sigrok_reader_init(&r, "sixteen", NULL, &tr);
+    struct sr_config cfg = {.key = SR_CONF_SAMPLERATE, .data = g_variant_ref_sink(g_variant_new_uint64(1000000))};
+    struct sr_datafeed_meta meta = {.config = g_slist_append(NULL, &cfg)};
+    send_packet_to(&r, sdi, SR_DF_META, &meta);
+    g_slist_free(meta.config);
+    g_variant_unref(cfg.data);
+    /* DTR is bit 9, RTS bit 10: both high, DTR low from sample 5, RTS low from 12 */
+    uint16_t samples[16];
+    for (int i = 0; i < 16; i++)
+        samples[i] = (uint16_t)((i < 5 ? 1u << 9 : 0) | (i < 12 ? 1u << 10 : 0) | 0x1ff);
+    /* two packets: 7 samples, then 9 */
+    struct sr_datafeed_logic first = {.length = 7 * 2, .unitsize = 2, .data = samples};
+    struct sr_datafeed_logic second = {.length = 9 * 2, .unitsize = 2, .data = samples + 7};
+    send_packet_to(&r, sdi, SR_DF_LOGIC, &first);
+    send_packet_to(&r, sdi, SR_DF_LOGIC, &second);
+    char why[256];
+    cr_assert_eq(sigrok_reader_finish(&r, why, sizeof why), 0, "%s", why);
+    cr_expect_eq(tr.t_end_ns, 15000, "16 samples at 1 MHz end at 15 µs, got %lld ns", (long long)tr.t_end_ns);
+    cr_assert_eq(tr.n, 2);
+    cr_expect_eq(tr.edges[0].channel, CH_DTR);
+    cr_expect_eq(tr.edges[0].t_ns, 5000);
+    cr_expect_eq(tr.edges[1].channel, CH_RTS);
+    cr_expect_eq(tr.edges[1].t_ns, 12000);
+    sigrok_trace_free(&tr);
 }
