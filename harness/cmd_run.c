@@ -61,7 +61,7 @@ const char run_usage[] =
     "and CI is unset. Ctrl-C stops after the run in hand; a second one at once.\n"
     "\n"
     "exit status: 0 every cell met its expectation, 1 some did not, 2 bad input,\n"
-    "130 interrupted (resume with --resume).\n";
+    "130 interrupted by Ctrl-C, 143 by SIGTERM (resume with --resume).\n";
 
 static int add_pick(const char **list, int *n, const char *opt, const char *v)
 {
@@ -164,7 +164,7 @@ static volatile sig_atomic_t stop_asked;
  * next one is the default action (a second Ctrl-C ends it at once). */
 static void on_stop_signal(int sig)
 {
-    stop_asked = 1;
+    stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */
     signal(sig, SIG_DFL);
 }
 
@@ -284,5 +284,5 @@ int run_command(int argc, char **argv)
     if (rc == 2 || rc == MATRIX_INTERRUPTED)
         fprintf(stderr, "resetlab: %s\n", err);
     lab_free(&lab);
-    return rc == MATRIX_INTERRUPTED ? 130 : rc;
+    return rc == MATRIX_INTERRUPTED ? 128 + (stop_asked ? (int)stop_asked : SIGINT) : rc;
 }

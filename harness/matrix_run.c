@@ -149,7 +149,7 @@ static int open_outputs(const struct matrix_opts *o, struct outputs *io, char *e
     } else if (store_session_begin(io->store, o->facts, &io->session, err, len) != 0) {
         return -1;
     }
-    io->rec = (struct recorder){.runs = io->runs, .store = io->store, .session = io->session,
+    io->rec = (struct recorder){.runs = io->runs, .runs_path = io->runs_path, .store = io->store, .session = io->session,
                                 .progress = &io->progress, .stop = o->stop, .err = err, .err_len = len};
     return 0;
 }
@@ -346,6 +346,11 @@ int matrix_run(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
     progress_start(&io.progress, (int64_t)n_cells * o->iterations, runs_done(plan, n_cells), o->progress);
     int ran = run_cells(o, plan, n_cells, cells, &io, err, err_len);
     progress_end(&io.progress);
+    if (ran < 0 && io.progress.done > 0) { /* what was committed is kept: say how to go on */
+        size_t used = strlen(err);
+        snprintf(err + used, err_len - used, "; %lld runs are in %s: `resetlab run --resume --out %s` goes on",
+                 (long long)io.progress.done, io.db_path, o->out_dir);
+    }
     if (ran < 0 || finish(o, cells, n_cells, &io, ran == 1, summary_path, page, sizeof summary_path, err, err_len) != 0)
         goto out;
     if (ran == 1) {

@@ -1,6 +1,7 @@
 /* Each finished run to runs.jsonl, the store and the progress line. */
 #include "recorder.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -61,8 +62,9 @@ static int write_line(struct recorder *r, const struct run_record *rec)
     if (r->runs == NULL)
         return 0;
     write_run_json(r->runs, rec);
-    if (ferror(r->runs)) {
-        snprintf(r->err, r->err_len, "runs.jsonl: write failed");
+    if (ferror(r->runs)) { /* a full disk, a file-size limit */
+        snprintf(r->err, r->err_len, "%s: write failed (%s)", r->runs_path ? r->runs_path : "runs.jsonl",
+                 strerror(errno));
         return -1;
     }
     return 0;

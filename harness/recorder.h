@@ -33,6 +33,7 @@ struct recorder_queue;
 
 struct recorder {
     FILE *runs;           /* runs.jsonl; NULL: not written */
+    const char *runs_path; /* its name, for errors */
     struct store *store;  /* NULL: no store */
     int64_t session;
     struct progress *progress;

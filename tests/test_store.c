@@ -329,7 +329,7 @@ static long interrupt_run(const char *args, const char *db_path, int sig)
     if (sig == SIGKILL)
         cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
     else
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "exit status %d after SIGINT", status);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig, "exit status %d after signal %d", status, sig);
     return count_runs(db_path);
 }
 
@@ -352,6 +352,19 @@ Test(store, killed_then_resumed_matches_an_uninterrupted_run)
     /* nothing left to resume */
     snprintf(args, sizeof args, "run --resume --out %s/killed", dir);
     expect_bad_input(args, "is complete: nothing to resume");
+}
+
+/* SIGTERM (a CI job cancelled, a shutdown): as Ctrl-C, with 143. */
+Test(store, sigterm_stops_cleanly_with_143)
+{
+    char args[1024], a[512], db[512];
+    snprintf(args, sizeof args, MATRIX " --out %s/term", dir);
+    long kept = interrupt_run(args, in_dir("term/results.db", db, sizeof db), SIGTERM);
+    cr_assert_gt(kept, 0);
+    char *text = slurp(in_dir("interrupted.err", a, sizeof a), NULL);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, "resetlab: interrupted: ") && strstr(text, "run --resume --out"), "%s", text);
+    free(text);
 }
 
 /* Ctrl-C: the run in hand finishes, the session says interrupted, exit
@@ -521,4 +534,31 @@ Test(store, findings_follow_their_runs_across_interleaved_sessions)
     cr_expect_eq(b.t_first[1], 400);
     cr_expect_eq(b.n_findings[1], 2);
     store_close(st);
+}
+
+/* A full disk (here a file-size limit: the same ENOSPC-like failure of a
+ * write) stops the run with one line saying what failed and how to go on;
+ * the committed runs are kept, and --resume, once there is room, gives the
+ * uninterrupted run's results byte for byte. */
+Test(store, a_full_disk_stops_with_one_line_and_resumes)
+{
+    char cmd[1024], args[1024], a[512], b[512], db[512];
+    const char *env = getenv("RESETLAB_BIN");
+    snprintf(cmd, sizeof cmd, "ulimit -f 2048; trap '' XFSZ; exec %s run " MATRIX " --out %s/full >/dev/null 2>%s/full.err",
+             env ? env : "resetlab", dir, dir);
+    int status = system(cmd);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 2, "status %d", status);
+    char *text = slurp(in_dir("full.err", a, sizeof a), NULL);
+    cr_assert_not_null(text);
+    cr_expect(strstr(text, "write failed (File too large)") && strstr(text, "run --resume --out"), "%s", text);
+    cr_expect_eq(strchr(text, '\n'), strrchr(text, '\n'), "one line: %s", text);
+    free(text);
+    long kept = count_runs(in_dir("full/results.db", db, sizeof db));
+    cr_assert_gt(kept, 0, "no run was kept");
+    snprintf(args, sizeof args, "run --resume --out %s/full", dir);
+    run_ok(args);
+    snprintf(args, sizeof args, "run " MATRIX " --out %s/whole", dir);
+    run_ok(args);
+    expect_same_file(in_dir("whole/summary.json", a, sizeof a), in_dir("full/summary.json", b, sizeof b));
+    expect_same_file(in_dir("whole/runs.jsonl", a, sizeof a), in_dir("full/runs.jsonl", b, sizeof b));
 }
