@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "../harness/realrun.h"
+#include "../harness/recorder.h"
 #include "../harness/tune.h"
 #include "helpers.h"
 
@@ -288,4 +289,72 @@ Test(realrun, tune_runs_candidates_on_the_real_board_and_stops_early)
     cr_assert_eq(r.passed, 0);
     cr_assert_eq(r.met, 0);
     cr_assert_geq(n_set - sets_before, 3 * r.runs, "three U (TIOCMSET) per run");
+}
+
+/* ---- a port that vanishes mid-run and comes back ----
+ * The USB adapter is pulled during run 2 (its next TIOCMSET fails with EIO),
+ * is still gone when run 3 opens it (ENOENT), and is back for run 4: runs 2
+ * and 3 are infrastructure errors saying so, not board failures; the cell
+ * goes on, and run 4 reopens the port and is judged as run 1 was. */
+#include <errno.h>
+
+static int vanish_opens, vanish_sets_in_run;
+
+static int vanish_open(const char *path, void **handle, char *why, size_t len)
+{
+    vanish_opens++;
+    vanish_sets_in_run = 0;
+    if (vanish_opens == 3) {
+        snprintf(why, len, "No such file or directory");
+        errno = ENOENT;
+        return -1;
+    }
+    return fake_open(path, handle, why, len);
+}
+
+static int vanish_set_bits(void *h, int bits)
+{
+    if (vanish_opens == 2 && ++vanish_sets_in_run == 2) {
+        errno = EIO;
+        return -1;
+    }
+    return fake_set_bits(h, bits);
+}
+
+Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
+{
+    struct serial_sys vanish_sys = fake_sys;
+    vanish_sys.open = vanish_open;
+    vanish_sys.set_bits = vanish_set_bits;
+    struct board_profile b = demo_board("all-high");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    char err[400] = "", *lines = NULL;
+    size_t lines_len = 0;
+    FILE *runs = open_memstream(&lines, &lines_len); /* each run's runs.jsonl line */
+    struct recorder rec = {.runs = runs, .err = err, .err_len = sizeof err};
+    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &vanish_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    const struct scenario *s = lab_scenario(&suite_lab, "esptool-tight");
+    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 4, 1, &cell, &sink), 0, "%s", err);
+    sigrok_free(sr);
+    fclose(runs);
+    cr_assert_eq(vanish_opens, 4, "%d opens", vanish_opens);
+    cr_assert_eq(cell.runs, 4);
+    cr_assert_eq(cell.errors, 2, "%d errors", cell.errors);
+    cr_assert_eq(cell.failed, 2, "runs 1 and 4 are judged (the demo's lines never move: a fail)");
+    /* run by run: judged, the pull named, the absence named, judged again */
+    char *line[4] = {lines, NULL, NULL, NULL};
+    for (int i = 1; i < 4; i++) {
+        cr_assert_not_null(line[i - 1]);
+        line[i] = strchr(line[i - 1], '\n');
+        cr_assert_not_null(line[i], "fewer than 4 lines:\n%s", lines);
+        *line[i]++ = '\0';
+    }
+    cr_expect(strstr(line[0], "\"verdict\": \"fail\"") != NULL, "run 1: %s", line[0]);
+    cr_expect(strstr(line[1], "\"verdict\": \"error\"") && strstr(line[1], "Input/output error"), "run 2: %s", line[1]);
+    cr_expect(strstr(line[2], "\"verdict\": \"error\"") && strstr(line[2], "/dev/ttyUSB7: no such port (unplugged?)"), "run 3: %s", line[2]);
+    cr_expect(strstr(line[3], "\"verdict\": \"fail\"") != NULL, "run 4 (the port back): %s", line[3]);
+    free(lines);
+    cell_free(&cell);
 }
