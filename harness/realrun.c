@@ -54,6 +54,15 @@ static void copy_analog(const struct analog *from, struct run_buffers *rb)
         to->v[to->n++] = from->v[i];
 }
 
+/* A sequence that failed part-way may leave the board held in reset or
+ * strapped for download: RTS is released, then DTR, before the port
+ * closes (mpremote's order). Failures are ignored: the port may be gone. */
+static void release_lines(struct port *port)
+{
+    port->ops->set_lines(port, -1, 0);
+    port->ops->set_lines(port, 0, -1);
+}
+
 static int copy_trace(const struct trace *from, struct run_buffers *rb, char *why, size_t len)
 {
     if (from->n > MATRIX_MAX_EDGES) {
@@ -87,6 +96,8 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
         snprintf(why, len, "%s: no samples within %d ms", b->analyzer.driver, STREAM_TIMEOUT_MS);
     if (rc == 0) {
         rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+        if (rc != 0)
+            release_lines(port);
         port_real_close_if_open(port); /* a serial port keeps its lock for the cell */
         serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
     }
@@ -110,6 +121,8 @@ static int served_run(struct sigrok *sr, const struct board_profile *b, const st
 {
     long mark = serve_log_mark(b->analyzer.log_dir);
     int rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    if (rc != 0)
+        release_lines(port);
     port_real_close_if_open(port);
     if (rc != 0)
         return -1;

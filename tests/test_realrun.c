@@ -299,6 +299,14 @@ Test(realrun, tune_runs_candidates_on_the_real_board_and_stops_early)
 #include <errno.h>
 
 static int vanish_opens, vanish_sets_in_run;
+static char vanish_released[8]; /* the lines released one by one after the failure, in order */
+
+static int vanish_bic(void *h, int bits)
+{
+    if (vanish_opens == 2 && vanish_sets_in_run >= 2 && strlen(vanish_released) < sizeof vanish_released - 1)
+        strcat(vanish_released, bits == TIOCM_RTS ? "R" : bits == TIOCM_DTR ? "D" : "?");
+    return fake_bic(h, bits);
+}
 
 static int vanish_open(const char *path, void **handle, char *why, size_t len)
 {
@@ -326,6 +334,7 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     struct serial_sys vanish_sys = fake_sys;
     vanish_sys.open = vanish_open;
     vanish_sys.set_bits = vanish_set_bits;
+    vanish_sys.bic = vanish_bic;
     struct board_profile b = demo_board("all-high");
     struct sigrok *sr = sigrok_new(NULL, 0);
     cr_assert_not_null(sr);
@@ -340,6 +349,9 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     sigrok_free(sr);
     fclose(runs);
     cr_assert_eq(vanish_opens, 4, "%d opens", vanish_opens);
+    /* after the failure the lines were released RTS first, then DTR (were the
+     * port still there, the board is neither held in reset nor strapped) */
+    cr_expect_str_eq(vanish_released, "RD");
     cr_assert_eq(cell.runs, 4);
     cr_assert_eq(cell.errors, 2, "%d errors", cell.errors);
     cr_assert_eq(cell.failed, 2, "runs 1 and 4 are judged (the demo's lines never move: a fail)");
