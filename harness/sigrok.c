@@ -777,6 +777,37 @@ static long vcd_header_end(FILE *f)
     return end;
 }
 
+/* libsigrok 0.5.2's VCD input also divides by the $timescale's number:
+ * "$timescale 0 ns" kills the process with SIGFPE (found by fuzz_capture).
+ * VCD allows 1, 10 and 100; anything from 1 to 10^6 is let through (an
+ * unparsable one libsigrok reports itself). 0 when the header is fine. */
+static int vcd_bad_timescale(FILE *f, long header_end, char *what, size_t len)
+{
+    size_t n = header_end > 0 && header_end < (1L << 20) ? (size_t)header_end : (size_t)1 << 20;
+    char *head = malloc(n + 1);
+    if (head == NULL)
+        return 0;
+    n = fread(head, 1, n, f);
+    head[n] = '\0';
+    rewind(f);
+    const char *t = strstr(head, "$timescale");
+    int bad = 0;
+    if (t != NULL) {
+        t += strlen("$timescale");
+        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
+            t++;
+        if (isdigit((unsigned char)*t)) {
+            errno = 0;
+            unsigned long long v = strtoull(t, NULL, 10);
+            bad = errno != 0 || v == 0 || v > 1000000;
+            snprintf(what, len, "%.20s", t);
+            what[strcspn(what, " \t\r\n$")] = '\0';
+        }
+    }
+    free(head);
+    return bad;
+}
+
 /* libsigrok 0.5.2's VCD input divides by its channel count on the first
  * value change: a header that declares no $var (or none it could read)
  * kills the process with SIGFPE (sigrok-cli too; found by fuzz_capture).
@@ -819,6 +850,9 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
     char *chunk = malloc(READ_CHUNK);
     int added = 0, rc = chunk ? SR_OK : SR_ERR_MALLOC;
     long header = strcmp(module, "vcd") == 0 ? vcd_header_end(f) : -1, sent = 0;
+    char scale[32] = "";
+    if (header >= 0 && vcd_bad_timescale(f, header, scale, sizeof scale))
+        reader_fail(r, "%s: $timescale %s: not 1, 10 or 100 of s, ms, us, ns, ps or fs%s", scale, "");
     size_t got, want;
     while (rc == SR_OK && !r->failed) {
         want = READ_CHUNK;

@@ -395,6 +395,18 @@ Test(capture, malformed_files_are_one_error_line)
         snprintf(args, sizeof args, "analyze %s --board devkitc", path);
         expect_bad_input(args, "no channels: the VCD header declares no $var that libsigrok reads");
     }
+    /* ... and by the $timescale's number: 0 (the fuzzer's) or one that overflows */
+    static const char *const bad_scales[][2] = {
+        {"$timescale 0 ns $end\n$var wire 1 ! DTR $end\n$var wire 1 \" RTS $end\n$enddefinitions $end\n#0 1! 1\"\n#100 0!\n",
+         "$timescale 0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
+        {"$timescale\n 99999999999999999999999 s $end $var wire 1 ! DTR $end $var wire 1 \" RTS $end $enddefinitions $end\n",
+         "$timescale 99999999999999999999: not 1, 10 or 100"}};
+    for (size_t i = 0; i < sizeof bad_scales / sizeof bad_scales[0]; i++) {
+        snprintf(path, sizeof path, "%s/scale%zu.vcd", dir, i);
+        write_bytes(path, bad_scales[i][0], strlen(bad_scales[i][0]));
+        snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+        expect_bad_input(args, bad_scales[i][1]);
+    }
     /* and a header whose $enddefinitions shares its line with the values */
     snprintf(path, sizeof path, "%s/oneline.vcd", dir);
     static const char oneline[] = "$timescale 1 us $end $var wire 1 ! A $end $var wire 1 \" B $end "
