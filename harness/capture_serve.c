@@ -123,7 +123,7 @@ int serve_capture_fetch(struct sigrok *sr, const char *dir, long mark, const cha
         serial_sleep_until_ns(serial_now_ns() + (int64_t)POLL_MS * 1000000);
     }
     struct channel_map map = {0};
-    struct sigrok_read_opts opts = {0, threshold_v, 0};
+    struct sigrok_read_opts opts = {0, threshold_v, 0, 0};
     *tr = (struct trace){0};
     for (int i = 0; i < n; i++) {
         char sr_path[900];

@@ -202,7 +202,7 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     if (pick_board(o, lab, meta, have_meta, &b, &expected) != 0)
         goto out;
     /* files do not say their threshold or the EN rate wanted; the board's analyzer does */
-    struct sigrok_read_opts read_opts = {o->samplerate, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
+    struct sigrok_read_opts read_opts = {o->samplerate, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz, 0};
     if (channel_map_parse(o->map, &map, err, sizeof err) != 0 || (sr = sigrok_new(err, sizeof err)) == NULL ||
         sigrok_read(sr, o->file, &map, &read_opts, &tr, err, sizeof err) != 0) {
         fprintf(stderr, "resetlab: %s\n", err);

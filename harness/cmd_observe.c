@@ -247,7 +247,7 @@ static int observe_live(const struct board_profile *b, const struct observe_args
         return 2;
     }
     cfg.trigger = 0; /* the whole run: t = 0 is the first sample */
-    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
+    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz, 0};
     char **argv = command_argv(a->command, b->port, store, sizeof store);
     struct sigrok *sr = argv ? sigrok_new(err, sizeof err) : NULL;
     struct live_capture *cap = sr ? live_capture_start(sr, &cfg, err, sizeof err) : NULL;

@@ -87,7 +87,7 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
         return -1;
     cfg.trigger = 1;
     cfg.pretrigger_pct = b->analyzer.pretrigger_pct;
-    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz};
+    cfg.read = (struct sigrok_read_opts){0, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz, 0};
     struct live_capture *cap = live_capture_start(sr, &cfg, why, len);
     if (cap == NULL)
         return -1;

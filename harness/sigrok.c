@@ -808,6 +808,35 @@ static int vcd_bad_timescale(FILE *f, long header_end, char *what, size_t len)
     return bad;
 }
 
+/* The largest timestamp (#N at the start of a token) in a VCD file, over
+ * the whole file; UINT64_MAX when one has more digits than fit. libsigrok
+ * makes every sample up to it, so a stray huge one (the fuzzer's
+ * #2505555…) would keep it busy for hours. */
+static uint64_t vcd_last_timestamp(FILE *f)
+{
+    static char buf[1 << 16];
+    uint64_t most = 0, v = 0;
+    int in_stamp = 0, at_token_start = 1, digits = 0;
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0)
+        for (size_t i = 0; i < got; i++) {
+            char c = buf[i];
+            if (in_stamp && c >= '0' && c <= '9') {
+                v = ++digits > 19 ? UINT64_MAX : v * 10 + (uint64_t)(c - '0');
+                continue;
+            }
+            if (in_stamp && v > most)
+                most = v;
+            in_stamp = at_token_start && c == '#';
+            v = 0, digits = 0;
+            at_token_start = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+        }
+    if (in_stamp && v > most)
+        most = v;
+    rewind(f);
+    return most;
+}
+
 /* libsigrok 0.5.2's VCD input divides by its channel count on the first
  * value change: a header that declares no $var (or none it could read)
  * kills the process with SIGFPE (sigrok-cli too; found by fuzz_capture).
@@ -853,6 +882,12 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
     char scale[32] = "";
     if (header >= 0 && vcd_bad_timescale(f, header, scale, sizeof scale))
         reader_fail(r, "%s: $timescale %s: not 1, 10 or 100 of s, ms, us, ns, ps or fs%s", scale, "");
+    uint64_t most = r->opts.vcd_max_samples ? r->opts.vcd_max_samples : SIGROK_VCD_MAX_SAMPLES;
+    if (header >= 0 && !r->failed && vcd_last_timestamp(f) > most) {
+        char limit[32];
+        snprintf(limit, sizeof limit, "%llu", (unsigned long long)most);
+        reader_fail(r, "%s: a timestamp beyond %s samples (libsigrok makes every sample up to the last one)%s", limit, "");
+    }
     size_t got, want;
     while (rc == SR_OK && !r->failed) {
         want = READ_CHUNK;

@@ -60,8 +60,12 @@ struct sigrok_read_opts {
     uint64_t samplerate;     /* Hz, for CSV files that do not say; 0 = unknown */
     double threshold_v;      /* EN's edges from an analog EN; 0 = 1.5 V */
     double analog_rate_hz;   /* EN samples kept per second; 0 = all */
+    uint64_t vcd_max_samples; /* a VCD longer than this is refused; 0 = SIGROK_VCD_MAX_SAMPLES */
 };
 #define SIGROK_MAX_ANALOG (1u << 20)
+/* libsigrok expands a VCD into every sample its timestamps span (one per
+ * $timescale unit): 10^10 is 7 minutes at 24 MS/s, about 25 s to read. */
+#define SIGROK_VCD_MAX_SAMPLES 10000000000ull
 int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, const struct sigrok_read_opts *opts,
                 struct trace *tr, char *err, size_t err_len);
 /* Frees what sigrok_read and the live capture allocate in a trace. */

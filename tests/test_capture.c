@@ -407,6 +407,14 @@ Test(capture, malformed_files_are_one_error_line)
         snprintf(args, sizeof args, "analyze %s --board devkitc", path);
         expect_bad_input(args, bad_scales[i][1]);
     }
+    /* a stray huge timestamp: libsigrok would make every sample up to it
+     * (the fuzzer's #2505555…: hours; sigrok-cli as well) */
+    snprintf(path, sizeof path, "%s/huge.vcd", dir);
+    static const char huge[] = "$timescale 1 ns $end $var wire 1 ! DTR $end $var wire 1 \" RTS $end $enddefinitions $end\n"
+                               "#0 1! 1\"\n#100 0!\n#25055555555555555555555555555 0\"\n";
+    write_bytes(path, huge, sizeof huge - 1);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_bad_input(args, "a timestamp beyond 10000000000 samples (libsigrok makes every sample up to the last one)");
     /* and a header whose $enddefinitions shares its line with the values */
     snprintf(path, sizeof path, "%s/oneline.vcd", dir);
     static const char oneline[] = "$timescale 1 us $end $var wire 1 ! A $end $var wire 1 \" B $end "
