@@ -745,96 +745,84 @@ static GHashTable *csv_options(uint64_t samplerate)
     return opts;
 }
 
-/* Where a VCD file's header ends: past the $end after $enddefinitions;
- * the file's size when it has none. */
-static long vcd_header_end(FILE *f)
-{
-    static const char key[] = "$enddefinitions";
-    char buf[4096 + sizeof key];
-    size_t carry = 0, got;
-    long base = 0, found = -1;
-    while (found < 0 && (got = fread(buf + carry, 1, sizeof buf - carry - 1, f)) > 0) {
-        size_t len = carry + got;
-        buf[len] = '\0';
-        for (size_t i = 0; i + sizeof key - 1 <= len && found < 0; i++)
-            if (memcmp(buf + i, key, sizeof key - 1) == 0)
-                found = base + (long)i;
-        carry = len < sizeof key - 1 ? len : sizeof key - 1;
-        memmove(buf, buf + len - carry, carry);
-        base += (long)(len - carry);
-    }
-    long end = -1;
-    if (found >= 0 && fseek(f, found, SEEK_SET) == 0) { /* then the $end closing it */
-        char tail[256];
-        size_t n = fread(tail, 1, sizeof tail - 1, f);
-        tail[n] = '\0';
-        char *e = n >= sizeof key - 1 ? strstr(tail + sizeof key - 1, "$end") : NULL; /* not the keyword's own */
-        end = e ? found + (long)(e - tail) + 4 : -1;
-    }
-    if (end < 0 && fseek(f, 0, SEEK_END) == 0)
-        end = ftell(f);
-    rewind(f);
-    return end;
-}
+/* What libsigrok 0.5.2's VCD input would crash or hang on, read in one
+ * pass over the file's whitespace-separated tokens (found by fuzz_capture):
+ *  - it divides by the $timescale's number: "$timescale 0 ns" is SIGFPE.
+ *    VCD allows 1, 10 and 100; 1 to 10^6 is let through (an unparsable
+ *    one libsigrok reports itself);
+ *  - it makes every sample up to the last timestamp (#N at a token's
+ *    start): a stray #2505555… keeps it busy for hours;
+ *  - the header ends past the $end after $enddefinitions (the file's size
+ *    when there is none): it is sent alone, see vcd_has_channels. */
+struct vcd_prescan {
+    long header_end;
+    uint64_t last_stamp; /* UINT64_MAX: more digits than fit */
+    char timescale[21];  /* the number's token (20 bytes of it), when it is out of range */
+    int in_defs_end, after_timescale;
+};
 
-/* libsigrok 0.5.2's VCD input also divides by the $timescale's number:
- * "$timescale 0 ns" kills the process with SIGFPE (found by fuzz_capture).
- * VCD allows 1, 10 and 100; anything from 1 to 10^6 is let through (an
- * unparsable one libsigrok reports itself). 0 when the header is fine. */
-static int vcd_bad_timescale(FILE *f, long header_end, char *what, size_t len)
+/* A token of `len` bytes starting at `at`, its first `kept` bytes in tok. */
+static void vcd_token(struct vcd_prescan *v, const char *tok, size_t kept, size_t len, long at)
 {
-    size_t n = header_end > 0 && header_end < (1L << 20) ? (size_t)header_end : (size_t)1 << 20;
-    char *head = malloc(n + 1);
-    if (head == NULL)
-        return 0;
-    n = fread(head, 1, n, f);
-    head[n] = '\0';
-    rewind(f);
-    const char *t = strstr(head, "$timescale");
-    int bad = 0;
-    if (t != NULL) {
-        t += strlen("$timescale");
-        while (*t == ' ' || *t == '\t' || *t == '\r' || *t == '\n')
-            t++;
-        if (isdigit((unsigned char)*t)) {
+    if (tok[0] == '#') { /* the digits after it; more than 19, or cut off, overflow */
+        size_t d = 1;
+        uint64_t x = 0;
+        while (d < kept && tok[d] >= '0' && tok[d] <= '9')
+            x = x * 10 + (uint64_t)(tok[d++] - '0');
+        if (d - 1 > 19 || (d == kept && len > kept))
+            x = UINT64_MAX;
+        if (x > v->last_stamp)
+            v->last_stamp = x;
+    }
+    if (v->header_end >= 0)
+        return;
+    if (v->after_timescale) {
+        v->after_timescale = 0;
+        if (tok[0] >= '0' && tok[0] <= '9') {
             errno = 0;
-            unsigned long long v = strtoull(t, NULL, 10);
-            bad = errno != 0 || v == 0 || v > 1000000;
-            snprintf(what, len, "%.20s", t);
-            what[strcspn(what, " \t\r\n$")] = '\0';
+            unsigned long long n = strtoull(tok, NULL, 10);
+            if (errno != 0 || n == 0 || n > 1000000 || len > kept)
+                snprintf(v->timescale, sizeof v->timescale, "%.*s", (int)strcspn(tok, "$"), tok);
         }
     }
-    free(head);
-    return bad;
+    if (strcmp(tok, "$timescale") == 0)
+        v->after_timescale = 1;
+    else if (strcmp(tok, "$enddefinitions") == 0)
+        v->in_defs_end = 1;
+    else if (v->in_defs_end && strncmp(tok, "$end", 4) == 0)
+        v->header_end = at + 4;
 }
 
-/* The largest timestamp (#N at the start of a token) in a VCD file, over
- * the whole file; UINT64_MAX when one has more digits than fit. libsigrok
- * makes every sample up to it, so a stray huge one (the fuzzer's
- * #2505555…) would keep it busy for hours. */
-static uint64_t vcd_last_timestamp(FILE *f)
+static void vcd_prescan(FILE *f, struct vcd_prescan *v)
 {
     static char buf[1 << 16];
-    uint64_t most = 0, v = 0;
-    int in_stamp = 0, at_token_start = 1, digits = 0;
-    size_t got;
+    char tok[32];
+    size_t kept = 0, len = 0, got;
+    long pos = 0, at = 0;
+    *v = (struct vcd_prescan){.header_end = -1};
     while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-        for (size_t i = 0; i < got; i++) {
+        for (size_t i = 0; i < got; i++, pos++) {
             char c = buf[i];
-            if (in_stamp && c >= '0' && c <= '9') {
-                v = ++digits > 19 ? UINT64_MAX : v * 10 + (uint64_t)(c - '0');
+            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+                if (len++ == 0)
+                    at = pos;
+                if (kept < sizeof tok - 1)
+                    tok[kept++] = c;
                 continue;
             }
-            if (in_stamp && v > most)
-                most = v;
-            in_stamp = at_token_start && c == '#';
-            v = 0, digits = 0;
-            at_token_start = c == ' ' || c == '\t' || c == '\r' || c == '\n';
+            if (len > 0) {
+                tok[kept] = '\0';
+                vcd_token(v, tok, kept, len, at);
+            }
+            kept = len = 0;
         }
-    if (in_stamp && v > most)
-        most = v;
+    if (len > 0) {
+        tok[kept] = '\0';
+        vcd_token(v, tok, kept, len, at);
+    }
+    if (v->header_end < 0)
+        v->header_end = pos;
     rewind(f);
-    return most;
 }
 
 /* libsigrok 0.5.2's VCD input divides by its channel count on the first
@@ -878,15 +866,20 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
     sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
     char *chunk = malloc(READ_CHUNK);
     int added = 0, rc = chunk ? SR_OK : SR_ERR_MALLOC;
-    long header = strcmp(module, "vcd") == 0 ? vcd_header_end(f) : -1, sent = 0;
-    char scale[32] = "";
-    if (header >= 0 && vcd_bad_timescale(f, header, scale, sizeof scale))
-        reader_fail(r, "%s: $timescale %s: not 1, 10 or 100 of s, ms, us, ns, ps or fs%s", scale, "");
-    uint64_t most = r->opts.vcd_max_samples ? r->opts.vcd_max_samples : SIGROK_VCD_MAX_SAMPLES;
-    if (header >= 0 && !r->failed && vcd_last_timestamp(f) > most) {
-        char limit[32];
-        snprintf(limit, sizeof limit, "%llu", (unsigned long long)most);
-        reader_fail(r, "%s: a timestamp beyond %s samples (libsigrok makes every sample up to the last one)%s", limit, "");
+    long header = -1, sent = 0;
+    if (strcmp(module, "vcd") == 0) {
+        struct vcd_prescan v;
+        vcd_prescan(f, &v);
+        header = v.header_end;
+        uint64_t most = r->opts.vcd_max_samples ? r->opts.vcd_max_samples : SIGROK_VCD_MAX_SAMPLES;
+        if (v.timescale[0]) {
+            reader_fail(r, "%s: $timescale %s: not 1, 10 or 100 of s, ms, us, ns, ps or fs%s", v.timescale, "");
+        } else if (v.last_stamp > most) {
+            char limit[32];
+            snprintf(limit, sizeof limit, "%llu", (unsigned long long)most);
+            reader_fail(r, "%s: a timestamp beyond %s samples (libsigrok makes every sample up to the last one)%s",
+                        limit, "");
+        }
     }
     size_t got, want;
     while (rc == SR_OK && !r->failed) {
