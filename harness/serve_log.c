@@ -258,15 +258,7 @@ static void write_json(FILE *f, int n, const struct attempt *a, enum boot_mode w
     fprintf(f, ", \"replays\": %d, \"frames\": %d, \"uart_bytes\": %ld, \"malformed\": %d, \"closed\": %s, \"wanted\": ",
             a->replays, a->frames, a->uart_sent, a->malformed, a->closed ? "true" : "false");
     json_str(f, boot_mode_name(wanted));
-    fputs(", \"outcome\": ", f);
-    json_str(f, an->verdict == VERDICT_ERROR ? "error" : boot_mode_name(an->outcome));
-    fputs(", \"verdict\": ", f);
-    json_str(f, verdict_name(an->verdict));
-    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", an->n_resets,
-            an->sync < 0 ? "null" : an->sync ? "true" : "false");
-    json_num(f, an->margin_ms);
-    fputs(", \"gap_ms\": ", f);
-    json_num(f, an->gap_ms);
+    write_verdict_json(f, an);
     fputs(", \"gap_waiting_ms\": ", f);
     json_num(f, g->known ? g->waiting_ms : NAN);
     fputs(", \"gap_bridge_ms\": ", f);

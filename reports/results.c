@@ -221,6 +221,19 @@ void write_findings_json(FILE *f, const struct analysis *a)
     fputs("]", f);
 }
 
+void write_verdict_json(FILE *f, const struct analysis *a)
+{
+    fputs(", \"outcome\": ", f);
+    json_str(f, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome));
+    fputs(", \"verdict\": ", f);
+    json_str(f, verdict_name(a->verdict));
+    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", a->n_resets,
+            a->sync < 0 ? "null" : a->sync ? "true" : "false");
+    json_num(f, a->margin_ms);
+    fputs(", \"gap_ms\": ", f);
+    json_num(f, a->gap_ms);
+}
+
 /* flockfile: one lock for the line, not one per fputc. */
 void write_run_json(FILE *f, const struct run_record *r)
 {
@@ -234,15 +247,7 @@ void write_run_json(FILE *f, const struct run_record *r)
     json_str(f, r->scenario);
     fprintf(f, ", \"iteration\": %d, \"seed\": %llu, \"expected\": ", r->iteration, (unsigned long long)r->seed);
     json_str(f, boot_mode_name(r->expected));
-    fputs(", \"outcome\": ", f);
-    json_str(f, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome));
-    fputs(", \"verdict\": ", f);
-    json_str(f, verdict_name(a->verdict));
-    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", a->n_resets,
-            a->sync < 0 ? "null" : a->sync ? "true" : "false");
-    json_num(f, a->margin_ms);
-    fputs(", \"gap_ms\": ", f);
-    json_num(f, a->gap_ms);
+    write_verdict_json(f, a);
     fputs(", \"en_release_ms\": ", f);
     json_num(f, a->en_release_ms);
     fputs(", \"tau_ms\": ", f);

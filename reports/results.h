@@ -74,6 +74,9 @@ void json_num(FILE *f, double v);
 void json_str(FILE *f, const char *s);
 
 void write_run_json(FILE *f, const struct run_record *r);
+/* A run's judgement as JSON members, each after ", ": outcome, verdict,
+ * resets, sync, margin_ms and gap_ms (runs.jsonl and serve.jsonl). */
+void write_verdict_json(FILE *f, const struct analysis *a);
 /* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
 void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
