@@ -627,18 +627,24 @@ static const char *const SIM_ANALYZER =
     "    analyzer: {kind: sim, threshold_v: 1.5, sample_rate_hz: 4000000, tail_ms: 20, settle_ms: 0.1, "
     "transient_max_ms: 200}\n";
 
+/* `text` as a lab that must load: written to a temp file, loaded, removed. */
+static void load_lab_ok(const char *text, struct lab *lab)
+{
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    int rc = lab_load(lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, 0, "%s", err);
+}
+
 /* A real board: a USB match and fx2lafw, as sigrok-cli spells it. */
 Test(lab_errors, real_board_loads)
 {
     char *a = edit(LAB_OK, "    port: sim\n", "    port: usb:10c4:ea60\n");
     char *text = edit(a, SIM_ANALYZER, REAL_ANALYZER);
-    char path[256], err[512] = "";
-    write_temp(text, ".yaml", path, sizeof path);
-    free(a), free(text);
     struct lab lab;
-    int rc = lab_load(&lab, path, err, sizeof err);
-    unlink(path);
-    cr_assert_eq(rc, 0, "%s", err);
+    load_lab_ok(text, &lab);
+    free(a), free(text);
     const struct analyzer_cfg *an = &lab.boards[0].analyzer;
     cr_assert_str_eq(lab.boards[0].port, "usb:10c4:ea60");
     cr_assert_str_eq(an->kind, "sigrok");
@@ -653,13 +659,9 @@ Test(lab_errors, rfc2217_board_loads)
 {
     char *a = edit(LAB_OK, "    port: sim\n", "    port: rfc2217://127.0.0.1:2217\n");
     char *text = edit(a, SIM_ANALYZER, REAL_ANALYZER);
-    char path[256], err[512] = "";
-    write_temp(text, ".yaml", path, sizeof path);
-    free(a), free(text);
     struct lab lab;
-    int rc = lab_load(&lab, path, err, sizeof err);
-    unlink(path);
-    cr_assert_eq(rc, 0, "%s", err);
+    load_lab_ok(text, &lab);
+    free(a), free(text);
     cr_assert_str_eq(lab.boards[0].port, "rfc2217://127.0.0.1:2217");
     lab_free(&lab);
 }
@@ -694,13 +696,9 @@ Test(lab_errors, real_analyzer_with_analog_en_loads)
     char *a = edit(LAB_OK, "    port: sim\n", "    port: usb:10c4:ea60\n");
     char *b = edit(a, SIM_ANALYZER, REAL_ANALYZER);
     char *text = edit(b, "D3=IO0\", threshold_v: 1.5,", "D3=IO0,A0=EN_V\", threshold_v: 1.5, analog_en_rate_hz: 100000,");
-    char path[256], err[512] = "";
-    write_temp(text, ".yaml", path, sizeof path);
-    free(a), free(b), free(text);
     struct lab lab;
-    int rc = lab_load(&lab, path, err, sizeof err);
-    unlink(path);
-    cr_assert_eq(rc, 0, "%s", err);
+    load_lab_ok(text, &lab);
+    free(a), free(b), free(text);
     cr_assert_float_eq(lab.boards[0].analyzer.analog_en_rate_hz, 100000, 1e-9);
     lab_free(&lab);
 }
@@ -1186,13 +1184,9 @@ Test(lab_errors, served_board_loads)
 {
     char *a = edit(LAB_OK, "    port: sim\n", "    port: rfc2217://127.0.0.1:2217\n");
     char *text = edit(a, SIM_ANALYZER, SERVE_ANALYZER);
-    char path[256], err[512] = "";
-    write_temp(text, ".yaml", path, sizeof path);
-    free(a), free(text);
     struct lab lab;
-    int rc = lab_load(&lab, path, err, sizeof err);
-    unlink(path);
-    cr_assert_eq(rc, 0, "%s", err);
+    load_lab_ok(text, &lab);
+    free(a), free(text);
     cr_assert_str_eq(lab.boards[0].analyzer.kind, "serve");
     cr_assert_str_eq(lab.boards[0].analyzer.log_dir, "/tmp/served");
     lab_free(&lab);
