@@ -803,7 +803,7 @@ static void vcd_prescan(FILE *f, struct vcd_prescan *v)
     while ((got = fread(buf, 1, sizeof buf, f)) > 0)
         for (size_t i = 0; i < got; i++, pos++) {
             char c = buf[i];
-            if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+            if (!isspace((unsigned char)c)) { /* C's six, as libsigrok's g_strstrip and strtoull skip */
                 if (len++ == 0)
                     at = pos;
                 if (kept < sizeof tok - 1)
