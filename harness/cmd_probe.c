@@ -85,7 +85,25 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o, struct cli_co
     return 0;
 }
 
-static void print_truth_and_rc(const struct board_profile *b, struct cell_stats *cells, int n, int *sound)
+/* The chip's release after EN across every scenario's resets (the first
+ * 4096): read before the cells close, as it pools their samples. */
+struct en_release_pool {
+    double median;
+    int n;
+};
+
+static struct en_release_pool pool_en_release(const struct cell_stats *cells, int n)
+{
+    double rel[4096];
+    int n_rel = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; cells[i].samples && k < cells[i].samples->n_en_release && n_rel < 4096; k++)
+            rel[n_rel++] = cells[i].samples->en_release[k];
+    return (struct en_release_pool){percentile(rel, n_rel, 0.5), n_rel};
+}
+
+static void print_truth_and_rc(const struct board_profile *b, struct cell_stats *cells, int n,
+                               const struct en_release_pool *rel, int *sound)
 {
     int runs = 0, shown = 0;
     for (int i = 0; i < n; i++)
@@ -104,16 +122,11 @@ static void print_truth_and_rc(const struct board_profile *b, struct cell_stats 
     if (shown == 0)
         printf("  board: follows the %s table in all %d runs; EN RC as designed\n", b->circuit->name, runs);
     *sound = shown == 0;
-    double rel[4096];
-    int n_rel = 0;
-    for (int i = 0; i < n; i++)
-        for (int k = 0; k < cells[i].n_en_release && n_rel < 4096; k++)
-            rel[n_rel++] = cells[i].en_release[k];
     double design = rc_time_to_fraction(b->en_r_ohms * b->en_c_farads, b->chip->timing.vih_frac) * 1e3;
-    if (n_rel > 0)
+    if (rel->n > 0)
         printf("  EN: the chip leaves reset %.3f ms after EN is released (median of %d resets; "
                "design %.3f ms: %.3g kOhm, %.3g uF at %.2f VDD)\n",
-               percentile(rel, n_rel, 0.5), n_rel, design, b->en_r_ohms / 1e3, b->en_c_farads * 1e6,
+               rel->median, rel->n, design, b->en_r_ohms / 1e3, b->en_c_farads * 1e6,
                b->chip->timing.vih_frac);
     else if (b->circuit->kind == CIRCUIT_USB_JTAG)
         printf("  EN: no reset released EN (USB-Serial/JTAG resets inside the chip)\n");
@@ -130,11 +143,10 @@ static void print_scenarios(struct cell_stats *cells, int n)
         char outcomes[48], margin[32] = "-", gap[16] = "-";
         snprintf(outcomes, sizeof outcomes, "%d/%d/%d/%d", c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH],
                  c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
-        if (c->n_margin > 0)
-            snprintf(margin, sizeof margin, "%+.3f / %+.3f ms", percentile(c->margin, c->n_margin, 0),
-                     percentile(c->margin, c->n_margin, 0.5));
-        if (c->n_gap > 0)
-            snprintf(gap, sizeof gap, "%.3f ms", percentile(c->gap, c->n_gap, 0.5));
+        if (c->margin.n > 0)
+            snprintf(margin, sizeof margin, "%+.3f / %+.3f ms", c->margin.min, c->margin.p50);
+        if (c->gap.n > 0)
+            snprintf(gap, sizeof gap, "%.3f ms", c->gap.p50);
         printf("  %-24s %-9s %5.1f%%  %-34s %-19s %s\n", c->scenario, boot_mode_name(c->expected),
                100.0 * c->passed / c->runs, outcomes, margin, gap);
     }
@@ -150,7 +162,7 @@ static const struct cell_stats *best_download(struct cell_stats *cells, int n)
         if (c->expected != BOOT_DOWNLOAD)
             continue;
         double rate = (double)c->passed / c->runs;
-        double margin = c->n_margin ? percentile(c->margin, c->n_margin, 0) : -INFINITY;
+        double margin = c->margin.n ? c->margin.min : -INFINITY;
         if (rate > best_rate || (rate == best_rate && margin > best_margin)) {
             best = c;
             best_rate = rate;
@@ -168,7 +180,7 @@ static int recommend(struct cell_stats *cells, int n, int sound)
         printf("  fix the board first: the diagnosis above holds whatever the host does\n");
     if (best != NULL && best->passed == best->runs) {
         printf("  to enter the bootloader use %s: %d of %d runs, worst strap margin %+.3f ms\n", best->scenario,
-               best->passed, best->runs, best->n_margin ? percentile((double *)best->margin, best->n_margin, 0) : NAN);
+               best->passed, best->runs, best->margin.n ? best->margin.min : NAN);
     } else if (best != NULL) {
         printf("  no strategy reached download mode every time; the best, %s, did in %d of %d runs\n", best->scenario,
                best->passed, best->runs);
@@ -209,8 +221,11 @@ static int probe_board(const struct lab *lab, const struct probe_opts *o)
     printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
            b->chip->name, b->bridge->name, b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, h->name,
            o->iterations);
+    struct en_release_pool rel = pool_en_release(cells, n);
+    for (int i = 0; i < n; i++)
+        cell_close(&cells[i]);
     int sound;
-    print_truth_and_rc(b, cells, n, &sound);
+    print_truth_and_rc(b, cells, n, &rel, &sound);
     print_scenarios(cells, n);
     rc = recommend(cells, n, sound);
 out:

@@ -167,7 +167,10 @@ int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const s
             real_run_once(sink->sigrok, b, s, port, rb);
         else
             matrix_run_once(w, b, h, s, rs, rb);
-        cell_add(cell, &rb->a);
+        if (cell_add(cell, &rb->a) != 0) {
+            rc = -1; /* out of memory for its samples */
+            break;
+        }
         if (keep_capture(sink, &rb->a) && rb->a.verdict != VERDICT_ERROR) {
             char path[700];
             snprintf(path, sizeof path, "%s/%s--%s--%s--%d.sr", sink->captures_dir, b->name, h->name, s->name, it);

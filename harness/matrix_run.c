@@ -174,7 +174,7 @@ static int close_outputs(struct outputs *io, char *err, size_t len)
 struct replay {
     struct plan *plan;
     struct cell_stats *cells;
-    int n_cells, at;
+    int n_cells, at, iterations;
     FILE *runs;
     char *err;
     size_t err_len;
@@ -189,14 +189,24 @@ static int replay_run(const struct stored_run *r, void *ctx)
         if (strcmp(pl->b->name, r->board) != 0 || strcmp(pl->h->name, r->host) != 0 ||
             strcmp(pl->s->name, r->scenario) != 0)
             continue;
+        if (pl->done >= rp->iterations) {
+            snprintf(rp->err, rp->err_len, "the session holds more than its %d runs of %s / %s / %s", rp->iterations,
+                     r->board, r->host, r->scenario);
+            return -1;
+        }
         if (r->iteration != pl->done) {
             snprintf(rp->err, rp->err_len, "the session holds run %d of %s / %s / %s where run %d was due",
                      r->iteration, r->board, r->host, r->scenario, pl->done);
             return -1;
         }
+        if (c != rp->at && rp->plan[rp->at].done == rp->iterations)
+            cell_close(&rp->cells[rp->at]); /* complete: its samples can go */
         rp->at = c;
         pl->done++;
-        cell_add(&rp->cells[c], &r->a);
+        if (cell_add(&rp->cells[c], &r->a) != 0) {
+            snprintf(rp->err, rp->err_len, "out of memory");
+            return -1;
+        }
         write_run_json(rp->runs, &r->rec);
         return ferror(rp->runs) ? -1 : 0;
     }
@@ -221,9 +231,12 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     struct sim_world *w = sim_world_new();
     int rc = w ? 0 : -1;
     recorder_start(&io->rec);
-    for (int c = 0; c < n_cells && rc == 0; c++)
+    for (int c = 0; c < n_cells && rc == 0; c++) {
         rc = matrix_cell_from(w, plan[c].b, plan[c].h, plan[c].s, plan[c].done, o->iterations, o->seed, &cells[c],
                               &sink);
+        if (rc == 0)
+            cell_close(&cells[c]); /* complete: its samples can go, one cell's at a time */
+    }
     if (recorder_finish(&io->rec) != 0)
         rc = -1;
     if (rc < 0 && err[0] == '\0')
@@ -259,7 +272,7 @@ static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_c
         }
     if (!o->resume_session)
         return 0;
-    struct replay rp = {plan, cells, n_cells, 0, io->runs, err, len};
+    struct replay rp = {plan, cells, n_cells, 0, o->iterations, io->runs, err, len};
     return store_each_run(io->store, io->session, NULL, NULL, NULL, replay_run, &rp, err, len) == 0 ? 0 : -1;
 }
 

@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,8 +70,8 @@ static const char *margin_text(double v, char *buf, size_t len)
 
 /* ------------------------------------------------- the session's cells -- */
 
-/* What the report keeps of each run: enough to pick a cell's typical and
- * worst run and to make them again. */
+/* What the report keeps of each run of the cell being read: enough to
+ * pick its typical and worst run and to make them again. */
 struct run_ref {
     int iteration;
     uint64_t seed;
@@ -79,21 +80,44 @@ struct run_ref {
     double margin_ms;
 };
 
+/* A cell's names (the cell_stats beside it points at these) and, while it
+ * is being read, its runs. */
 struct cell_runs {
-    char *board, *host, *scenario; /* the cell_stats beside it points at these */
+    char *board, *host, *scenario;
     struct run_ref *runs;
     int n, cap;
 };
 
-/* The session's cells, in the order their first run was made: the order
- * `resetlab run` made them in (board, scenario, host). */
+/* The DTR/RTS gaps of the board × scenario being read, one array a cell:
+ * its histogram and CDF are drawn once its last host's cell is read. */
+struct pair_gaps {
+    int first; /* the pair's first cell */
+    struct plot_series *series;
+    int n, cap;
+};
+
+/* The session's cells, in the order they ran (board, scenario, host), read
+ * one at a time: a cell's runs are kept while it is read, its figures
+ * once it is closed, so memory goes with the largest cell, not the
+ * session. */
 struct session_cells {
     struct cell_stats *stats;
     struct cell_runs *runs;
-    int n, cap;
-    int at;          /* the cell the last run went to: runs arrive cell by cell */
-    int samples_cap; /* samples per cell_stats */
+    struct html_cell *html; /* beside them: a failing cell's typical and worst run */
+    int n, cap;             /* cap: the cells the session holds, counted first */
+    int samples_cap;        /* the session's iterations: samples per cell */
+    struct html_group *groups; /* the pairs with a failing cell */
+    int n_groups;
+    struct pair_gaps gaps;
 };
+
+static void pair_gaps_clear(struct pair_gaps *g, int first)
+{
+    for (int k = 0; k < g->n; k++)
+        free((double *)g->series[k].x);
+    g->n = 0;
+    g->first = first;
+}
 
 static void session_cells_free(struct session_cells *sc)
 {
@@ -104,8 +128,12 @@ static void session_cells_free(struct session_cells *sc)
         free(sc->runs[i].scenario);
         free(sc->runs[i].runs);
     }
+    pair_gaps_clear(&sc->gaps, 0);
+    free(sc->gaps.series);
     free(sc->stats);
     free(sc->runs);
+    free(sc->html);
+    free(sc->groups);
 }
 
 static int is_cell(const struct cell_runs *c, const char *board, const char *host, const char *scenario)
@@ -113,44 +141,24 @@ static int is_cell(const struct cell_runs *c, const char *board, const char *hos
     return strcmp(c->board, board) == 0 && strcmp(c->host, host) == 0 && strcmp(c->scenario, scenario) == 0;
 }
 
-static int grow_cells(struct session_cells *sc)
+static int same_pair(const struct cell_runs *c, const char *board, const char *scenario)
 {
-    if (sc->n < sc->cap)
-        return 0;
-    int cap = sc->cap ? 2 * sc->cap : 64;
-    struct cell_stats *st = realloc(sc->stats, sizeof *st * (size_t)cap);
-    if (st == NULL)
-        return -1;
-    sc->stats = st;
-    struct cell_runs *rn = realloc(sc->runs, sizeof *rn * (size_t)cap);
-    if (rn == NULL)
-        return -1;
-    sc->runs = rn;
-    sc->cap = cap;
-    return 0;
+    return strcmp(c->board, board) == 0 && strcmp(c->scenario, scenario) == 0;
 }
 
-/* The run's cell; a new one when it is the first run of it. -1: out of memory. */
-static int cell_of(struct session_cells *sc, const struct stored_run *r)
+/* Room for the session's n cells. The html entries do not move once
+ * made: plots queued on the batch point into them. */
+static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
 {
-    if (sc->n > 0 && is_cell(&sc->runs[sc->at], r->board, r->host, r->scenario))
-        return sc->at;
-    for (int i = 0; i < sc->n; i++)
-        if (is_cell(&sc->runs[i], r->board, r->host, r->scenario))
-            return sc->at = i;
-    if (grow_cells(sc) != 0)
-        return -1;
-    struct cell_runs *c = &sc->runs[sc->n];
-    memset(c, 0, sizeof *c);
-    memset(&sc->stats[sc->n], 0, sizeof sc->stats[0]);
-    sc->n++; /* from here on session_cells_free frees what there is */
-    c->board = strdup(r->board);
-    c->host = strdup(r->host);
-    c->scenario = strdup(r->scenario);
-    if (!c->board || !c->host || !c->scenario ||
-        cell_init(&sc->stats[sc->n - 1], c->board, c->host, c->scenario, r->expected, sc->samples_cap) != 0)
-        return -1;
-    return sc->at = sc->n - 1;
+    memset(sc, 0, sizeof *sc);
+    size_t cap = n > 0 ? (size_t)n : 1;
+    sc->stats = calloc(cap, sizeof *sc->stats);
+    sc->runs = calloc(cap, sizeof *sc->runs);
+    sc->html = calloc(cap, sizeof *sc->html);
+    sc->groups = calloc(cap, sizeof *sc->groups);
+    sc->cap = n;
+    sc->samples_cap = samples_cap;
+    return sc->stats && sc->runs && sc->html && sc->groups ? 0 : -1;
 }
 
 static int add_run_ref(struct cell_runs *c, const struct stored_run *r)
@@ -167,26 +175,25 @@ static int add_run_ref(struct cell_runs *c, const struct stored_run *r)
     return 0;
 }
 
-static int collect_run(const struct stored_run *r, void *ctx)
+/* A copy of the closing cell's gaps, for its pair's plots. */
+static int keep_gaps(struct pair_gaps *g, const struct cell_stats *c, const char *host)
 {
-    struct session_cells *sc = ctx;
-    int i = cell_of(sc, r);
-    if (i < 0 || add_run_ref(&sc->runs[i], r) != 0)
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 8;
+        struct plot_series *p = realloc(g->series, sizeof *p * (size_t)cap);
+        if (p == NULL)
+            return -1;
+        g->series = p;
+        g->cap = cap;
+    }
+    int n = c->samples ? c->samples->n_gap : 0;
+    double *x = malloc(sizeof *x * (size_t)(n ? n : 1));
+    if (x == NULL)
         return -1;
-    cell_add(&sc->stats[i], &r->a);
+    if (n > 0)
+        memcpy(x, c->samples->gap, sizeof *x * (size_t)n);
+    g->series[g->n++] = (struct plot_series){host, x, n};
     return 0;
-}
-
-static int read_cells(struct store *st, const struct session_row *s, struct session_cells *sc, char *err,
-                      size_t err_len)
-{
-    memset(sc, 0, sizeof *sc);
-    int64_t cap = s->facts.iterations > 0 && s->facts.iterations < s->runs ? s->facts.iterations : s->runs;
-    sc->samples_cap = cap > 0 ? (int)cap : 1;
-    int rc = store_each_run(st, s->id, NULL, NULL, NULL, collect_run, sc, err, err_len);
-    if (rc > 0 || (rc < 0 && err[0] == '\0'))
-        snprintf(err, err_len, "out of memory reading session #%lld", (long long)s->id);
-    return rc == 0 ? 0 : -1;
 }
 
 /* The matrix's columns: each host once, a host first seen in a row put
@@ -287,9 +294,7 @@ static void redraw_close(struct redraw *d)
  * run that did not pass. -1 when there is none. */
 static int typical_run(const struct cell_runs *cr, const struct cell_stats *c)
 {
-    static const double half = 0.5;
-    double median;
-    percentiles_of(c->margin, c->n_margin, &half, &median, 1);
+    double median = c->margin.p50;
     for (int k = 0; !isnan(median) && k < cr->n; k++)
         if (cr->runs[k].verdict != VERDICT_ERROR && cr->runs[k].margin_ms == median)
             return k;
@@ -422,11 +427,11 @@ static int draw_run(struct redraw *d, const struct plot_place *pl, const struct 
     return queue_timing(d, pl, cr, cell_index, r, which, tag, b, out);
 }
 
-static int draw_cell(struct redraw *d, const struct plot_place *pl, const struct session_cells *sc, int i,
-                     struct html_cell *out)
+/* Cell i, closed, its runs still in cr. */
+static int draw_cell(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
+                     const struct cell_stats *c, int i, struct html_cell *out)
 {
-    const struct cell_runs *cr = &sc->runs[i];
-    int typical = typical_run(cr, &sc->stats[i]), worst = worst_run(cr);
+    int typical = typical_run(cr, c), worst = worst_run(cr);
     if (typical < 0 || worst < 0) /* every run passed: nothing to show */
         return 0;
     out->same_run = typical == worst;
@@ -437,24 +442,9 @@ static int draw_cell(struct redraw *d, const struct plot_place *pl, const struct
 
 /* ------------------------------------------------------- distributions -- */
 
-static int group_of(const struct html_group *g, int n, const struct cell_runs *c)
-{
-    for (int k = 0; k < n; k++)
-        if (strcmp(g[k].board, c->board) == 0 && strcmp(g[k].scenario, c->scenario) == 0)
-            return k;
-    return -1;
-}
-
 /* The DTR/RTS gap per host of one board × scenario: histogram and CDF. */
-static int draw_group(const struct plot_place *pl, const struct session_cells *sc, struct html_group *g, int gi)
+static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps, struct html_group *g, int gi)
 {
-    struct plot_series *series = malloc(sizeof *series * (size_t)sc->n);
-    if (series == NULL)
-        return -1;
-    int n = 0;
-    for (int i = 0; i < sc->n; i++)
-        if (strcmp(sc->runs[i].board, g->board) == 0 && strcmp(sc->runs[i].scenario, g->scenario) == 0)
-            series[n++] = (struct plot_series){sc->runs[i].host, sc->stats[i].gap, sc->stats[i].n_gap};
     char b_[64], s_[64], title[300], path[900], err[400] = "", unique[16] = "";
     if (report_file_name(b_, sizeof b_, g->board) | report_file_name(s_, sizeof s_, g->scenario))
         snprintf(unique, sizeof unique, "-g%d", gi);
@@ -466,28 +456,135 @@ static int draw_group(const struct plot_place *pl, const struct session_cells *s
         snprintf(out->caption, sizeof out->caption, "DTR/RTS gap of the releasing transition per host, %s",
                  cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)");
         snprintf(path, sizeof path, "%s/%s", pl->dir, out->src + strlen("plots/"));
-        int index = plot_batch_distribution(pl->batch, path, series, n, title, "DTR/RTS gap (ms)", cdf, err, sizeof err);
+        int index = plot_batch_distribution(pl->batch, path, gaps->series, gaps->n, title, "DTR/RTS gap (ms)", cdf,
+                                            err, sizeof err);
         rc = pending_add(pl->pending, out, index, err);
     }
-    free(series);
     return rc;
 }
 
-static int draw_groups(const struct plot_place *pl, const struct session_cells *sc, struct html_group *groups,
-                       int *n_groups)
+/* ------------------------------------------------- reading the session -- */
+
+/* The session's runs, cell by cell: each cell closed (and, failing, its
+ * typical and worst run drawn) when the next begins, each board ×
+ * scenario's gaps drawn when its last cell closes. */
+struct reading {
+    struct session_cells *sc;
+    struct redraw *redraw;
+    const struct plot_place *place;
+    int64_t session;
+    char *err;
+    size_t err_len;
+};
+
+static int read_fail(struct reading *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int read_fail(struct reading *rd, const char *fmt, ...)
 {
-    *n_groups = 0;
-    for (int i = 0; i < sc->n; i++) {
-        if (cell_met(&sc->stats[i]) || group_of(groups, *n_groups, &sc->runs[i]) >= 0)
-            continue;
-        struct html_group *g = &groups[(*n_groups)++];
-        memset(g, 0, sizeof *g);
-        g->board = sc->runs[i].board;
-        g->scenario = sc->runs[i].scenario;
-        if (draw_group(pl, sc, g, *n_groups - 1) != 0)
-            return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->err, rd->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int out_of_memory(struct reading *rd)
+{
+    return read_fail(rd, "out of memory reading session #%lld", (long long)rd->session);
+}
+
+static int close_cell(struct reading *rd)
+{
+    struct session_cells *sc = rd->sc;
+    int i = sc->n - 1;
+    struct cell_stats *c = &sc->stats[i];
+    if (keep_gaps(&sc->gaps, c, sc->runs[i].host) != 0)
+        return out_of_memory(rd);
+    cell_close(c);
+    int rc = cell_met(c) ? 0 : draw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
+    free(sc->runs[i].runs);
+    sc->runs[i].runs = NULL;
+    sc->runs[i].n = sc->runs[i].cap = 0;
+    return rc == 0 ? 0 : out_of_memory(rd);
+}
+
+/* The board × scenario whose cells end at the last one read. */
+static int close_pair(struct reading *rd)
+{
+    struct session_cells *sc = rd->sc;
+    int failing = 0, rc = 0;
+    for (int i = sc->gaps.first; i < sc->n; i++)
+        failing |= !cell_met(&sc->stats[i]);
+    if (failing) {
+        struct html_group *g = &sc->groups[sc->n_groups++];
+        g->board = sc->runs[sc->gaps.first].board;
+        g->scenario = sc->runs[sc->gaps.first].scenario;
+        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1);
     }
+    pair_gaps_clear(&sc->gaps, sc->n);
+    return rc == 0 ? 0 : out_of_memory(rd);
+}
+
+/* resetlab makes a cell's runs one after another and a board × scenario's
+ * cells one after another; a session otherwise would mix up the figures
+ * read one cell at a time, so it is refused. */
+static int out_of_order(const struct session_cells *sc, const struct stored_run *r)
+{
+    for (int i = 0; i < sc->n; i++)
+        if (is_cell(&sc->runs[i], r->board, r->host, r->scenario) ||
+            (i < sc->gaps.first && same_pair(&sc->runs[i], r->board, r->scenario)))
+            return 1;
     return 0;
+}
+
+static int open_cell(struct reading *rd, const struct stored_run *r)
+{
+    struct session_cells *sc = rd->sc;
+    if (sc->n > 0 && close_cell(rd) != 0)
+        return -1;
+    if (out_of_order(sc, r))
+        return read_fail(rd, "session #%lld holds the runs of %s / %s / %s apart from the others of their cell or of "
+                         "their board and scenario (resetlab makes them one after another)",
+                         (long long)rd->session, r->board, r->host, r->scenario);
+    if (sc->n == sc->cap)
+        return read_fail(rd, "session #%lld gained cells while it was read", (long long)rd->session);
+    if (sc->n > 0 && !same_pair(&sc->runs[sc->n - 1], r->board, r->scenario) && close_pair(rd) != 0)
+        return -1;
+    struct cell_runs *c = &sc->runs[sc->n];
+    sc->n++; /* from here on session_cells_free frees what there is */
+    c->board = strdup(r->board);
+    c->host = strdup(r->host);
+    c->scenario = strdup(r->scenario);
+    if (!c->board || !c->host || !c->scenario)
+        return out_of_memory(rd);
+    cell_init(&sc->stats[sc->n - 1], c->board, c->host, c->scenario, r->expected, sc->samples_cap);
+    return 0;
+}
+
+static int collect_run(const struct stored_run *r, void *ctx)
+{
+    struct reading *rd = ctx;
+    struct session_cells *sc = rd->sc;
+    if ((sc->n == 0 || !is_cell(&sc->runs[sc->n - 1], r->board, r->host, r->scenario)) && open_cell(rd, r) != 0)
+        return -1;
+    int i = sc->n - 1;
+    if (add_run_ref(&sc->runs[i], r) != 0 || cell_add(&sc->stats[i], &r->a) != 0)
+        return out_of_memory(rd);
+    return 0;
+}
+
+static int read_cells(struct store *st, const struct session_row *s, struct reading *rd)
+{
+    int n_cells;
+    if (store_count_cells(st, s->id, &n_cells, rd->err, rd->err_len) != 0)
+        return -1;
+    int64_t cap = s->facts.iterations > 0 && s->facts.iterations < s->runs ? s->facts.iterations : s->runs;
+    if (session_cells_alloc(rd->sc, n_cells, cap > 0 ? (int)cap : 1) != 0)
+        return out_of_memory(rd);
+    rd->err[0] = '\0';
+    int rc = store_each_run(st, s->id, NULL, NULL, NULL, collect_run, rd, rd->err, rd->err_len);
+    if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
+        rc = -1;
+    return rc == 0 ? 0 : -1;
 }
 
 /* --------------------------------------------------------------- files -- */
@@ -570,9 +667,6 @@ struct report {
     struct session_cells cells;
     const char **hosts;
     int n_hosts;
-    struct html_cell *html_cells;
-    struct html_group *groups;
-    int n_groups;
     struct redraw redraw;
     struct pending_plots pending;
     struct plot_place place;
@@ -622,15 +716,9 @@ static int open_store(struct report *x, char *err, size_t err_len)
     return x->st ? 0 : 2;
 }
 
-static int prepare(struct report *x, char *err, size_t err_len)
+/* plots/ made and emptied, the batch to queue on. */
+static int prepare_plots(struct report *x, char *err, size_t err_len)
 {
-    int n = x->cells.n > 0 ? x->cells.n : 1;
-    x->hosts = calloc((size_t)n, sizeof *x->hosts);
-    x->html_cells = calloc((size_t)n, sizeof *x->html_cells);
-    x->groups = calloc((size_t)n, sizeof *x->groups);
-    if (!x->hosts || !x->html_cells || !x->groups)
-        return snprintf(err, err_len, "out of memory"), -1;
-    x->n_hosts = column_hosts(&x->cells, x->hosts);
     snprintf(x->plots_dir, sizeof x->plots_dir, "%s/plots", x->rq->report_dir);
     if (matrix_mkdir_p(x->plots_dir, err, err_len) != 0)
         return -1;
@@ -641,6 +729,8 @@ static int prepare(struct report *x, char *err, size_t err_len)
     return x->place.batch ? 0 : -1;
 }
 
+/* The cells read (their plots queued as they close), the matrix's
+ * columns, the trends. */
 static int queue_plots(struct report *x, char *err, size_t err_len)
 {
     redraw_open(&x->redraw, &x->session);
@@ -649,11 +739,13 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
         x->notes[x->n_notes] = x->note[x->n_notes];
         x->n_notes++;
     }
-    for (int i = 0; i < x->cells.n; i++)
-        if (!cell_met(&x->cells.stats[i]) && draw_cell(&x->redraw, &x->place, &x->cells, i, &x->html_cells[i]) != 0)
-            return snprintf(err, err_len, "out of memory"), -1;
-    if (draw_groups(&x->place, &x->cells, x->groups, &x->n_groups) != 0)
+    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, err, err_len};
+    if (read_cells(x->st, &x->session, &rd) != 0)
+        return -1;
+    x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);
+    if (x->hosts == NULL)
         return snprintf(err, err_len, "out of memory"), -1;
+    x->n_hosts = column_hosts(&x->cells, x->hosts);
     return trends_build(x->st, &x->session, x->rq->last, &x->place, &x->trends, err, err_len);
 }
 
@@ -684,8 +776,8 @@ static int write_report(struct report *x, char *page, size_t page_len, char *err
     reproduce_command(&x->session, x->reproduce, sizeof x->reproduce);
     struct html_report r = {
         .session = &x->session, .db_path = x->rq->db_path, .version = session_resetlab_version(),
-        .stats = x->cells.stats, .cells = x->html_cells, .n_cells = x->cells.n, .hosts = x->hosts,
-        .n_hosts = x->n_hosts, .groups = x->groups, .n_groups = x->n_groups, .trends = x->trends.view,
+        .stats = x->cells.stats, .cells = x->cells.html, .n_cells = x->cells.n, .hosts = x->hosts,
+        .n_hosts = x->n_hosts, .groups = x->cells.groups, .n_groups = x->cells.n_groups, .trends = x->trends.view,
         .notes = x->notes, .n_notes = x->n_notes, .reproduce = x->reproduce};
     return write_page(x->rq->report_dir, &r, page, page_len, err, err_len);
 }
@@ -698,8 +790,6 @@ static void report_free(struct report *x)
     free(x->pending.plot);
     free(x->pending.index);
     free(x->hosts);
-    free(x->html_cells);
-    free(x->groups);
     session_cells_free(&x->cells);
     store_close(x->st);
 }
@@ -716,8 +806,7 @@ int report_write(const struct report_request *rq, char *page, size_t page_len, s
     int rc = open_store(x, err, err_len);
     if (rc == 0)
         rc = choose_session(x, err, err_len);
-    if (rc == 0 && (read_cells(x->st, &x->session, &x->cells, err, err_len) != 0 || prepare(x, err, err_len) != 0 ||
-                    queue_plots(x, err, err_len) != 0))
+    if (rc == 0 && (prepare_plots(x, err, err_len) != 0 || queue_plots(x, err, err_len) != 0))
         rc = -1;
     if (rc == 0) {
         draw_plots(x, warn);

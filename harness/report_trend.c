@@ -17,13 +17,19 @@ struct trend_cell {
     double range;          /* max - min of rate */
     int met_some, unmet_some;
     /* the session being read */
-    int passed, runs, n_margins, cap_margins;
-    double *margins;
+    int passed, runs;
+    int read_in; /* 1 + the session whose runs of it were read; 0: none yet */
 };
 
+/* A session's runs come cell by cell: the margins of the cell being read
+ * are the only ones held, its median taken when the next cell begins. */
 struct trend_read {
     struct trend_cell *cells;
     int n, cap, at, n_sessions;
+    int session;  /* the column being read */
+    int open;     /* the cell whose margins these are; -1: none */
+    double *margins;
+    int n_margins, cap_margins;
 };
 
 static void trend_cells_free(struct trend_read *t)
@@ -34,9 +40,9 @@ static void trend_cells_free(struct trend_read *t)
         free(t->cells[i].scenario);
         free(t->cells[i].rate);
         free(t->cells[i].median);
-        free(t->cells[i].margins);
     }
     free(t->cells);
+    free(t->margins);
 }
 
 static int is_trend_cell(const struct trend_cell *c, const struct run_figures *r)
@@ -81,6 +87,32 @@ static int trend_cell_of(struct trend_read *t, const struct run_figures *r)
     return i < 0 ? -1 : (t->at = i);
 }
 
+/* The open cell's median margin for the session being read. */
+static void close_trend_cell(struct trend_read *t)
+{
+    if (t->open < 0)
+        return;
+    t->cells[t->open].median[t->session] = percentile(t->margins, t->n_margins, 0.5);
+    t->open = -1;
+    t->n_margins = 0;
+}
+
+static int keep_margin(struct trend_read *t, double margin_ms)
+{
+    if (t->n_margins == t->cap_margins) {
+        int cap = t->cap_margins ? 2 * t->cap_margins : 64;
+        double *m = realloc(t->margins, sizeof *m * (size_t)cap);
+        if (m == NULL)
+            return -1;
+        t->margins = m;
+        t->cap_margins = cap;
+    }
+    t->margins[t->n_margins++] = margin_ms;
+    return 0;
+}
+
+/* -2: the session's runs of a cell are not together (report.c refuses
+ * such a session too: a median of part of them would be wrong). */
 static int add_figure(const struct run_figures *r, void *ctx)
 {
     struct trend_read *t = ctx;
@@ -88,37 +120,35 @@ static int add_figure(const struct run_figures *r, void *ctx)
     if (i < 0)
         return -1;
     struct trend_cell *c = &t->cells[i];
+    if (i != t->open) {
+        close_trend_cell(t);
+        if (c->read_in == t->session + 1)
+            return -2;
+        c->read_in = t->session + 1;
+        t->open = i;
+    }
     c->runs++;
     c->passed += r->verdict == VERDICT_PASS;
     if (r->verdict == VERDICT_ERROR || !isfinite(r->margin_ms))
         return 0;
-    if (c->n_margins == c->cap_margins) {
-        int cap = c->cap_margins ? 2 * c->cap_margins : 64;
-        double *m = realloc(c->margins, sizeof *m * (size_t)cap);
-        if (m == NULL)
-            return -1;
-        c->margins = m;
-        c->cap_margins = cap;
-    }
-    c->margins[c->n_margins++] = r->margin_ms;
-    return 0;
+    return keep_margin(t, r->margin_ms);
 }
 
-/* The session just read becomes column k. */
+/* The session just read becomes column k (its medians are in already). */
 static void close_session(struct trend_read *t, int k, int *met, int *total)
 {
+    close_trend_cell(t);
     *met = *total = 0;
     for (int i = 0; i < t->n; i++) {
         struct trend_cell *c = &t->cells[i];
         if (c->runs == 0)
             continue;
         c->rate[k] = 100.0 * c->passed / c->runs;
-        c->median[k] = percentile(c->margins, c->n_margins, 0.5);
         c->met_some |= c->passed == c->runs;
         c->unmet_some |= c->passed < c->runs;
         *met += c->passed == c->runs;
         (*total)++;
-        c->passed = c->runs = c->n_margins = 0;
+        c->passed = c->runs = 0;
     }
 }
 
@@ -161,12 +191,16 @@ static int read_sessions(struct store *st, struct trend_data *out, struct trend_
     for (int j = 0; j < n; j++) {
         int k = j == 0 ? n - 1 : j - 1;
         t->at = 0;
+        t->session = k;
+        t->open = -1;
         int rc = store_each_figure(st, out->sessions[k].id, add_figure, t, err, err_len);
-        if (rc != 0) {
-            if (rc > 0 || err[0] == '\0')
-                snprintf(err, err_len, "out of memory reading session #%lld", (long long)out->sessions[k].id);
+        if (rc == -2)
+            snprintf(err, err_len, "session #%lld holds the runs of a cell apart from each other (resetlab makes "
+                     "them one after another)", (long long)out->sessions[k].id);
+        else if (rc != 0 && (rc > 0 || err[0] == '\0'))
+            snprintf(err, err_len, "out of memory reading session #%lld", (long long)out->sessions[k].id);
+        if (rc != 0)
             return -1;
-        }
         close_session(t, k, &out->cells_met[k], &out->cells_total[k]);
     }
     return 0;

@@ -510,37 +510,23 @@ static void put_plots(FILE *f, const struct html_plot *const *plots, int n)
 
 /* -------------------------------------------------------- cell details -- */
 
-struct spread {
-    int n;
-    double min, p5, p50, p95, max;
-};
-
-static struct spread spread_of(const double *x, int n)
+static void put_spread_row(FILE *f, const char *name, const struct spread *s)
 {
-    static const double p[] = {0, 0.05, 0.5, 0.95, 1};
-    double q[5];
-    percentiles_of(x, n, p, q, 5);
-    return (struct spread){n, q[0], q[1], q[2], q[3], q[4]};
-}
-
-static void put_spread_row(FILE *f, const char *name, const double *x, int n)
-{
-    struct spread s = spread_of(x, n);
     char b[5][32];
     fputs("<tr><td>", f);
     html_put_text(f, name);
-    fprintf(f, "</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", s.n,
-            ms(s.min, 3, b[0], 32), ms(s.p5, 3, b[1], 32), ms(s.p50, 3, b[2], 32), ms(s.p95, 3, b[3], 32),
-            ms(s.max, 3, b[4], 32));
+    fprintf(f, "</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", s->n,
+            ms(s->min, 3, b[0], 32), ms(s->p5, 3, b[1], 32), ms(s->p50, 3, b[2], 32), ms(s->p95, 3, b[3], 32),
+            ms(s->max, 3, b[4], 32));
 }
 
 static void put_spreads(FILE *f, const struct cell_stats *c)
 {
     fputs("<table class=\"nums\"><thead><tr><th>ms</th><th>runs</th><th>min</th><th>p5</th><th>p50</th><th>p95</th>"
           "<th>max</th></tr></thead><tbody>\n", f);
-    put_spread_row(f, "strap margin", c->margin, c->n_margin);
-    put_spread_row(f, "DTR/RTS gap", c->gap, c->n_gap);
-    put_spread_row(f, "EN release", c->en_release, c->n_en_release);
+    put_spread_row(f, "strap margin", &c->margin);
+    put_spread_row(f, "DTR/RTS gap", &c->gap);
+    put_spread_row(f, "EN release", &c->en_release);
     fputs("</tbody></table>\n", f);
 }
 

@@ -179,16 +179,11 @@ static void write_figure(FILE *f, const char *name, double v)
 /* margin: its low tail is the risk; gap: its high tail. */
 static void write_timing_figures(FILE *f, const struct cell_stats *c)
 {
-    static const double margin_p[] = {0.5, 0.05}, gap_p[] = {0.5, 0.95}, median[] = {0.5};
-    double margin[2], gap[2], en_release[1];
-    percentiles_of(c->margin, c->n_margin, margin_p, margin, 2);
-    percentiles_of(c->gap, c->n_gap, gap_p, gap, 2);
-    percentiles_of(c->en_release, c->n_en_release, median, en_release, 1);
-    write_figure(f, "margin_ms_p50", margin[0]);
-    write_figure(f, "margin_ms_p5", margin[1]);
-    write_figure(f, "gap_ms_p50", gap[0]);
-    write_figure(f, "gap_ms_p95", gap[1]);
-    write_figure(f, "en_release_ms_p50", en_release[0]);
+    write_figure(f, "margin_ms_p50", c->margin.p50);
+    write_figure(f, "margin_ms_p5", c->margin.p5);
+    write_figure(f, "gap_ms_p50", c->gap.p50);
+    write_figure(f, "gap_ms_p95", c->gap.p95);
+    write_figure(f, "en_release_ms_p50", c->en_release.p50);
 }
 
 /* The cell's figures as name=value lines: the schema allows no testcase

@@ -1,5 +1,6 @@
 #include "results.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,24 +13,57 @@ int cell_init(struct cell_stats *c, const char *board, const char *host, const c
     c->host = host;
     c->scenario = scenario;
     c->expected = expected;
-    c->cap = iterations;
-    c->margin = malloc(sizeof(double) * (size_t)iterations);
-    c->gap = malloc(sizeof(double) * (size_t)iterations);
-    c->en_release = malloc(sizeof(double) * (size_t)iterations);
-    return (c->margin && c->gap && c->en_release) ? 0 : -1;
+    c->expected_runs = iterations > 0 ? iterations : 1;
+    return 0;
+}
+
+static void samples_free(struct cell_samples *s)
+{
+    if (s == NULL)
+        return;
+    free(s->margin);
+    free(s->gap);
+    free(s->en_release);
+    free(s);
 }
 
 void cell_free(struct cell_stats *c)
 {
-    free(c->margin);
-    free(c->gap);
-    free(c->en_release);
-    c->margin = c->gap = c->en_release = NULL;
+    samples_free(c->samples);
+    c->samples = NULL;
 }
 
-static void add_sample(double *x, int *n, int cap, double v)
+static int samples_grow(struct cell_samples *s, int cap)
 {
-    if (!isnan(v) && *n < cap)
+    double **arrays[] = {&s->margin, &s->gap, &s->en_release};
+    for (int k = 0; k < 3; k++) {
+        double *x = realloc(*arrays[k], sizeof(double) * (size_t)cap);
+        if (x == NULL)
+            return -1;
+        *arrays[k] = x;
+    }
+    s->cap = cap;
+    return 0;
+}
+
+/* Room for one more run's figures. */
+static int samples_room(struct cell_stats *c)
+{
+    if (c->closed)
+        return -1;
+    if (c->samples == NULL && (c->samples = calloc(1, sizeof *c->samples)) == NULL)
+        return -1;
+    struct cell_samples *s = c->samples;
+    if (s->n_margin < s->cap && s->n_gap < s->cap && s->n_en_release < s->cap)
+        return 0;
+    if (s->cap > INT_MAX / 2)
+        return -1;
+    return samples_grow(s, s->cap ? 2 * s->cap : c->expected_runs);
+}
+
+static void add_sample(double *x, int *n, double v)
+{
+    if (!isnan(v))
         x[(*n)++] = v;
 }
 
@@ -91,22 +125,25 @@ static void add_diagnoses(struct cell_stats *c, const struct analysis *a)
     }
 }
 
-void cell_add(struct cell_stats *c, const struct analysis *a)
+int cell_add(struct cell_stats *c, const struct analysis *a)
 {
+    if (samples_room(c) != 0)
+        return -1;
     add_diagnoses(c, a);
     c->runs++;
     if (a->verdict == VERDICT_ERROR) {
         c->errors++;
     } else {
+        struct cell_samples *s = c->samples;
         c->passed += a->verdict == VERDICT_PASS;
         c->failed += a->verdict == VERDICT_FAIL;
         c->outcomes[a->outcome]++;
-        add_sample(c->margin, &c->n_margin, c->cap, a->margin_ms);
-        add_sample(c->gap, &c->n_gap, c->cap, a->gap_ms);
-        add_sample(c->en_release, &c->n_en_release, c->cap, a->en_release_ms);
+        add_sample(s->margin, &s->n_margin, a->margin_ms);
+        add_sample(s->gap, &s->n_gap, a->gap_ms);
+        add_sample(s->en_release, &s->n_en_release, a->en_release_ms);
     }
     if (a->verdict == VERDICT_PASS)
-        return;
+        return 0;
     for (int i = 0; i < a->n_findings; i++) {
         int k = 0;
         while (k < c->n_kinds && strcmp(c->kinds[k].kind, a->findings[i].kind) != 0)
@@ -118,6 +155,19 @@ void cell_add(struct cell_stats *c, const struct analysis *a)
         }
         c->kind_count[k]++;
     }
+    return 0;
+}
+
+void cell_close(struct cell_stats *c)
+{
+    if (c->closed)
+        return;
+    struct cell_samples none = {0}, *s = c->samples ? c->samples : &none;
+    c->margin = spread_of(s->margin, s->n_margin);
+    c->gap = spread_of(s->gap, s->n_gap);
+    c->en_release = spread_of(s->en_release, s->n_en_release);
+    cell_free(c);
+    c->closed = 1;
 }
 
 const struct finding *cell_worst(const struct cell_stats *c)
@@ -141,15 +191,31 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The nearest rank (1-based) of percentile p among n samples. */
+static int nearest_rank(double p, int n)
+{
+    int rank = (int)ceil(p * n);
+    return rank < 1 ? 1 : rank;
+}
+
 double percentile(double *x, int n, double p)
 {
     if (n <= 0)
         return NAN;
     qsort(x, (size_t)n, sizeof *x, cmp_double);
-    int rank = (int)ceil(p * n);
-    if (rank < 1)
-        rank = 1;
-    return x[rank - 1];
+    return x[nearest_rank(p, n) - 1];
+}
+
+struct spread spread_of(double *x, int n)
+{
+    if (n <= 0)
+        return (struct spread){0, NAN, NAN, NAN, NAN, NAN, NAN};
+    qsort(x, (size_t)n, sizeof *x, cmp_double);
+    static const double p[] = {0.05, 0.5, 0.95, 0.99};
+    double q[4];
+    for (int i = 0; i < 4; i++)
+        q[i] = x[nearest_rank(p[i], n) - 1];
+    return (struct spread){n, x[0], q[0], q[1], q[2], q[3], x[n - 1]};
 }
 
 void percentiles_of(const double *x, int n, const double *p, double *out, int n_p)
@@ -274,15 +340,15 @@ static void write_cell(FILE *f, struct cell_stats *c)
     fprintf(f, ",\n     \"outcomes\": {\"download\": %d, \"flash\": %d, \"no-reset\": %d, \"marginal\": %d}",
             c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
     fputs(",\n     \"margin_ms\": {\"min\": ", f);
-    json_num(f, percentile(c->margin, c->n_margin, 0.0));
+    json_num(f, c->margin.min);
     fputs(", \"p50\": ", f);
-    json_num(f, percentile(c->margin, c->n_margin, 0.5));
+    json_num(f, c->margin.p50);
     fputs("}, \"gap_ms\": {\"p50\": ", f);
-    json_num(f, percentile(c->gap, c->n_gap, 0.5));
+    json_num(f, c->gap.p50);
     fputs(", \"p99\": ", f);
-    json_num(f, percentile(c->gap, c->n_gap, 0.99));
+    json_num(f, c->gap.p99);
     fputs("}, \"en_release_ms\": {\"p50\": ", f);
-    json_num(f, percentile(c->en_release, c->n_en_release, 0.5));
+    json_num(f, c->en_release.p50);
     fputs("},\n     \"diagnoses\": [", f);
     for (int i = 0; i < c->n_diag; i++) {
         fprintf(f, "%s{\"runs\": %d, \"message\": ", i ? ", " : "", c->diag_count[i]);

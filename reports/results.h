@@ -20,13 +20,30 @@ struct run_record {
 #define CELL_MAX_KINDS 16
 #define CELL_MAX_DIAG 4
 
+/* One quantity's samples in a cell as every export reports them: how
+ * many, and exact nearest-rank percentiles (NaN when there are none). */
+struct spread {
+    int n;
+    double min, p5, p50, p95, p99, max;
+};
+
+/* The samples of an open cell; cell_close turns them into spreads. */
+struct cell_samples {
+    double *margin, *gap, *en_release; /* the runs' figures that apply (NaN skipped) */
+    int n_margin, n_gap, n_en_release, cap;
+};
+
+/* A cell holds its samples only while it is open (its runs being made or
+ * read): memory goes with the largest cell, not with the session. */
 struct cell_stats {
     const char *board, *host, *scenario;
     enum boot_mode expected;
     int runs, passed, failed, errors;
     int outcomes[BOOT_MARGINAL + 1];
-    double *margin, *gap, *en_release; /* samples that apply (NaN skipped) */
-    int n_margin, n_gap, n_en_release, cap;
+    struct cell_samples *samples; /* NULL before the first run and once closed */
+    int expected_runs;            /* the samples' first allocation */
+    int closed;                   /* cell_close was called: no more runs */
+    struct spread margin, gap, en_release; /* set by cell_close */
     /* Findings of runs that did not pass, by kind: the cell reports the most
      * severe (ties: the more frequent), with the first message of its kind. */
     struct finding kinds[CELL_MAX_KINDS];
@@ -55,11 +72,20 @@ void board_diagnoses(const struct cell_stats *cells, int n_cells, const char *bo
 /* The finding that best explains the cell's failures; NULL when none. */
 const struct finding *cell_worst(const struct cell_stats *c);
 
+/* A cell with no runs; `iterations` sizes its samples (they grow past it).
+ * Allocates nothing: returns 0. */
 int cell_init(struct cell_stats *c, const char *board, const char *host, const char *scenario,
               enum boot_mode expected, int iterations);
-void cell_add(struct cell_stats *c, const struct analysis *a);
+/* Counts a run; 0, or -1 when out of memory for its samples (or closed). */
+int cell_add(struct cell_stats *c, const struct analysis *a);
+/* The spreads from the samples, which are freed: the cell is complete.
+ * Reading margin, gap and en_release needs it; a second call does nothing. */
+void cell_close(struct cell_stats *c);
 void cell_free(struct cell_stats *c);
 int cell_met(const struct cell_stats *c); /* every run passed */
+
+/* The spread of x[0..n-1], which it sorts. */
+struct spread spread_of(double *x, int n);
 
 /* Nearest-rank percentile of `n` samples (sorted in place); NaN when n = 0. */
 double percentile(double *x, int n, double p);

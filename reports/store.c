@@ -548,6 +548,22 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
 }
 
 
+int store_count_cells(struct store *st, int64_t session, int *n, char *err, size_t err_len)
+{
+    sqlite3_stmt *q = NULL;
+    /* the UNIQUE key's index holds these columns: no table row is read */
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE session_id = ? GROUP BY board, host, scenario)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return db_fail(st, "counting cells", err, err_len);
+    sqlite3_bind_int64(q, 1, session);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW)
+        *n = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW ? 0 : db_fail(st, "counting cells", err, err_len);
+}
+
 int store_each_figure(struct store *st, int64_t session, int (*each)(const struct run_figures *r, void *ctx),
                       void *ctx, char *err, size_t err_len)
 {

@@ -82,6 +82,10 @@ struct stored_run {
 int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
                    int (*each)(const struct stored_run *r, void *ctx), void *ctx, char *err, size_t err_len);
 
+/* How many cells (board × host × scenario) the runs of a session fill:
+ * 0, or -1 on a database error. */
+int store_count_cells(struct store *st, int64_t session, int *n, char *err, size_t err_len);
+
 /* A run's verdict and strap margin alone, without its findings: what a
  * trend over many sessions needs, read about five times faster than
  * store_each_run. Strings are valid during the callback. */

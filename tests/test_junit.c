@@ -92,6 +92,8 @@ static void build_matrix(struct matrix *m)
     cell_init(&m->cells[3], "no-cap-board", "native-linux", "pyserial-open-close", BOOT_NONE, 3);
     add_runs(&m->cells[3], 3, run_of(VERDICT_FAIL, BOOT_FLASH, NAN, "spurious-reset", HOSTILE_MESSAGE));
     cell_init(&m->cells[4], "no-cap-board", "native-windows", "esptool-classic", BOOT_DOWNLOAD, 1);
+    for (int i = 0; i < m->n; i++) /* complete: the writers read the closed cells' spreads */
+        cell_close(&m->cells[i]);
 }
 
 static void free_matrix(struct matrix *m)
@@ -272,7 +274,7 @@ Test(junit, passing_cell_has_figures_and_no_failure)
                   "outcomes=download 10, flash 0, no-reset 0, marginal 0\n"
                   "margin_ms_p50=5.0000\nmargin_ms_p5=1.0000\ngap_ms_p50=1.0000\ngap_ms_p95=1.5000\n"
                   "en_release_ms_p50=13.8630\n</system-out>");
-    cr_expect_eq(m.cells[1].margin[0], 10.0, "the writer sorted the cell's samples");
+    cr_expect_eq(m.cells[1].margin.n, 10);
     free(tc);
     free(xml);
     unlink(path);

@@ -500,6 +500,55 @@ Test(report, partial_session_only_when_named_and_every_text_escaped, .init = sui
     free(html);
 }
 
+/* ---- a session not in resetlab's order ---- */
+
+/* Session `id` gets one passing run per (host, iteration) pair, in that
+ * order, of devkitc / esptool-classic. */
+static void add_runs_in_order(struct store *st, int64_t id, const char *const *hosts, const int *iterations, int n)
+{
+    char e[512];
+    struct analysis a = {.verdict = VERDICT_PASS, .outcome = BOOT_DOWNLOAD, .observed = BOOT_DOWNLOAD, .sync = 1,
+                         .n_resets = 1, .margin_ms = 2.5, .gap_ms = 0.3, .en_release_ms = 13.86, .tau_ms = NAN};
+    for (int i = 0; i < n; i++) {
+        struct run_record rec = {"devkitc", hosts[i], "esptool-classic", iterations[i], 1, BOOT_DOWNLOAD, &a};
+        cr_assert_eq(store_add_run(st, id, &rec, 0, e, sizeof e), 0, "%s", e);
+    }
+    cr_assert_eq(store_session_end(st, id, "complete", e, sizeof e), 0, "%s", e);
+}
+
+/* The report reads a session one cell at a time; a session whose cell's
+ * runs are apart (not something resetlab writes) is refused with one line,
+ * as the session reported and as an earlier one of its trends. */
+Test(report, a_session_with_a_cell_apart_is_refused)
+{
+    char db[300], args[800], e[512];
+    in_dir("apart.db", db, sizeof db);
+    struct store *st = store_open(db, STORE_WRITE, e, sizeof e);
+    cr_assert_not_null(st, "%s", e);
+    struct session_facts facts = {.seed = 1, .iterations = 2};
+    snprintf(facts.started, sizeof facts.started, "2026-11-23T14:30:00Z");
+    int64_t apart, together;
+    cr_assert_eq(store_session_begin(st, &facts, &apart, e, sizeof e), 0, "%s", e);
+    const char *mixed[] = {"native-linux", "wsl-usbipd", "native-linux", "wsl-usbipd"};
+    const int mixed_it[] = {0, 0, 1, 1};
+    add_runs_in_order(st, apart, mixed, mixed_it, 4);
+    cr_assert_eq(store_session_begin(st, &facts, &together, e, sizeof e), 0, "%s", e);
+    const char *in_order[] = {"native-linux", "native-linux", "wsl-usbipd", "wsl-usbipd"};
+    const int in_order_it[] = {0, 1, 0, 1};
+    add_runs_in_order(st, together, in_order, in_order_it, 4);
+    store_close(st);
+
+    snprintf(args, sizeof args, "report --db %s --session %lld --report %s/apart", db, (long long)apart, dir);
+    expect_bad_input(args, "session #1 holds the runs of devkitc / native-linux / esptool-classic apart from the "
+                           "others of their cell");
+    snprintf(args, sizeof args, "report --db %s --session %lld --last 2 --report %s/trend", db, (long long)together,
+             dir);
+    expect_bad_input(args, "session #1 holds the runs of a cell apart from each other");
+    snprintf(args, sizeof args, "report --db %s --session %lld --last 1 --report %s/alone", db, (long long)together,
+             dir);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "the session in order alone: %s", err);
+}
+
 /* ---- a real browser ---- */
 
 static int have_chromium(void)
