@@ -148,7 +148,8 @@ int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const s
                      const struct scenario *s, int first, int iterations, uint64_t seed, struct cell_stats *cell,
                      const struct cell_sink *sink)
 {
-    struct run_buffers *rb = malloc(sizeof *rb);
+    struct run_buffers *own = sink != NULL && sink->rb != NULL ? NULL : malloc(sizeof *own);
+    struct run_buffers *rb = own ? own : sink != NULL ? sink->rb : NULL;
     if (rb == NULL) {
         if (sink != NULL)
             snprintf(sink->err, sink->err_len, "out of memory");
@@ -183,7 +184,7 @@ int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const s
         }
     }
     port_real_free(port);
-    free(rb);
+    free(own);
     return rc;
 }
 

@@ -67,6 +67,8 @@ struct cell_sink {
     const char *captures_dir;
     struct sigrok *sigrok;
     const struct serial_sys *serial; /* real boards' ports; NULL: the OS's */
+    struct run_buffers *rb; /* where the runs are made (1 MB and more): one for
+                               every cell of a matrix; NULL: each cell its own */
     char *err; /* a failed capture write stops the matrix with this */
     size_t err_len;
 };

@@ -219,7 +219,8 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
                      struct outputs *io, char *err, size_t len)
 {
     char captures_dir[600];
-    struct cell_sink sink = {&io->rec, o->keep_captures, captures_dir, NULL, NULL, err, len};
+    struct cell_sink sink = {.recorder = &io->rec, .keep = o->keep_captures, .captures_dir = captures_dir, .err = err,
+                             .err_len = len};
     snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
     int any_real = 0;
     for (int c = 0; c < n_cells; c++)
@@ -229,7 +230,8 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     if ((o->keep_captures != KEEP_NONE || any_real) && (sink.sigrok = sigrok_new(err, len)) == NULL)
         return -1;
     struct sim_world *w = sim_world_new();
-    int rc = w ? 0 : -1;
+    sink.rb = malloc(sizeof *sink.rb);
+    int rc = w && sink.rb ? 0 : -1;
     recorder_start(&io->rec);
     for (int c = 0; c < n_cells && rc == 0; c++) {
         rc = matrix_cell_from(w, plan[c].b, plan[c].h, plan[c].s, plan[c].done, o->iterations, o->seed, &cells[c],
@@ -242,6 +244,7 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     if (rc < 0 && err[0] == '\0')
         snprintf(err, len, "out of memory");
     sim_world_free(w);
+    free(sink.rb);
     sigrok_free(sink.sigrok);
     return rc;
 }
