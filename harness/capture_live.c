@@ -819,14 +819,24 @@ struct live_capture *live_capture_start(struct sigrok *s, const struct live_conf
 
 int live_capture_wait_streaming(struct live_capture *c, int timeout_ms)
 {
+    return live_capture_wait_streaming_or_stop(c, timeout_ms, NULL);
+}
+
+/* A signal handler cannot signal the condition, so with a stop flag the
+ * wait wakes every LIVE_STOP_POLL_MS to look at it. */
+int live_capture_wait_streaming_or_stop(struct live_capture *c, int timeout_ms, const volatile sig_atomic_t *stop)
+{
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     g_mutex_lock(&c->lock);
-    while (!c->streaming && c->running)
-        if (!g_cond_wait_until(&c->cond, &c->lock, deadline))
+    while (!c->streaming && c->running && !(stop && *stop)) {
+        gint64 now = g_get_monotonic_time(), slice = (gint64)LIVE_STOP_POLL_MS * 1000;
+        if (now >= deadline)
             break;
+        g_cond_wait_until(&c->cond, &c->lock, stop && deadline - now > slice ? now + slice : deadline);
+    }
     int ok = c->streaming;
     g_mutex_unlock(&c->lock);
-    return ok ? 0 : -1;
+    return ok ? 0 : stop && *stop ? 1 : -1;
 }
 
 /* Host time of raw sample 0: the tightest packet bound, never before the

@@ -66,7 +66,7 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
     sim_world_reset(w, b, h, seed);
     if (s->after_power_on)
         sim_power_on(w);
-    struct port port = {port_backend(b->port), w};
+    struct port port = {.ops = port_backend(b->port), .ctx = w}; /* no stop: a simulated run finishes */
     struct capture cap = {capture_backend(b->analyzer.kind), w};
     rb->tr = (struct trace){.edges = rb->edges, .cap = MATRIX_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = MATRIX_MAX_ANALOG}};
     struct trace *tr = &rb->tr;
