@@ -54,9 +54,10 @@ static void copy_analog(const struct analog *from, struct run_buffers *rb)
         to->v[to->n++] = from->v[i];
 }
 
-/* A sequence that failed part-way may leave the board held in reset or
- * strapped for download: RTS is released, then DTR, before the port
- * closes (mpremote's order). Failures are ignored: the port may be gone. */
+/* A sequence that failed or was stopped part-way may leave the board held
+ * in reset or strapped for download: RTS is released, then DTR, before
+ * the port closes (mpremote's order). Failures are ignored: the port may
+ * be gone, or closed already. */
 static void release_lines(struct port *port)
 {
     port->ops->set_lines(port, -1, 0);
@@ -78,10 +79,34 @@ static int copy_trace(const struct trace *from, struct run_buffers *rb, char *wh
     return 0;
 }
 
-/* Capture while the port plays the scenario; the trace lands in rb. */
+static int stop_asked(const struct port *port)
+{
+    return port->stop != NULL && *port->stop;
+}
+
+/* The scenario on the port, then the capture's tail: 0, -1 (why), or
+ * RUNNER_STOPPED. A sequence that failed or was stopped part-way has its
+ * lines released; either way the port is closed. */
+static int play_scenario(const struct board_profile *b, const struct scenario *s, struct port *port,
+                         struct run_buffers *rb, char *why, size_t len)
+{
+    int rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    if (rc != 0)
+        release_lines(port);
+    port_real_close_if_open(port); /* a serial port keeps its lock for the cell */
+    int64_t tail_end = serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6);
+    if (rc == 0 && serial_sleep_until_ns_or_stop(tail_end, port->stop) == 1)
+        rc = RUNNER_STOPPED; /* a tail cut short may miss the last samples: not a finished run */
+    return rc;
+}
+
+/* Capture while the port plays the scenario; the trace lands in rb.
+ * Returns 0, -1 (why), or RUNNER_STOPPED with the capture discarded. */
 static int capture_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
                        struct run_buffers *rb, struct live_timing *timing, char *why, size_t len)
 {
+    if (stop_asked(port)) /* before opening the analyzer, which can take seconds */
+        return RUNNER_STOPPED;
     struct live_config cfg;
     if (live_config_parse(b->analyzer.driver, b->analyzer.config, b->analyzer.channels, &cfg, why, len) != 0)
         return -1;
@@ -91,22 +116,17 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
     struct live_capture *cap = live_capture_start(sr, &cfg, why, len);
     if (cap == NULL)
         return -1;
-    int rc = live_capture_wait_streaming(cap, STREAM_TIMEOUT_MS);
-    if (rc != 0)
+    int rc = live_capture_wait_streaming_or_stop(cap, STREAM_TIMEOUT_MS, port->stop);
+    if (rc < 0)
         snprintf(why, len, "%s: no samples within %d ms", b->analyzer.driver, STREAM_TIMEOUT_MS);
-    if (rc == 0) {
-        rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
-        if (rc != 0)
-            release_lines(port);
-        port_real_close_if_open(port); /* a serial port keeps its lock for the cell */
-        serial_sleep_until_ns(serial_now_ns() + (int64_t)(b->analyzer.tail_ms * 1e6));
-    }
+    if (rc == 0)
+        rc = play_scenario(b, s, port, rb, why, len);
     char cap_why[320];
     struct trace tr;
     if (live_capture_finish_timed(cap, 1, &tr, timing, cap_why, sizeof cap_why) != 0) {
         if (rc == 0)
             snprintf(why, len, "%s", cap_why);
-        return -1;
+        return rc == RUNNER_STOPPED ? RUNNER_STOPPED : -1;
     }
     if (rc == 0)
         rc = copy_trace(&tr, rb, why, len);
@@ -125,7 +145,7 @@ static int served_run(struct sigrok *sr, const struct board_profile *b, const st
         release_lines(port);
     port_real_close_if_open(port);
     if (rc != 0)
-        return -1;
+        return rc; /* -1, or RUNNER_STOPPED: the server's attempt is not fetched */
     struct trace tr;
     int64_t t0 = 0;
     /* the attempt ends when the board rests and the client is quiet: a few
@@ -139,15 +159,20 @@ static int served_run(struct sigrok *sr, const struct board_profile *b, const st
     return rc;
 }
 
-void real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
-                   struct run_buffers *rb)
+int real_run_once(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
+                  struct run_buffers *rb)
 {
     char why[320] = "";
     struct live_timing timing;
     rb->n_log = rb->uart_len = 0;
     int served = strcmp(b->analyzer.kind, "serve") == 0;
-    if ((served ? served_run : capture_run)(sr, b, s, port, rb, &timing, why, sizeof why) != 0)
-        return matrix_infrastructure_error(&rb->a, why);
+    int rc = (served ? served_run : capture_run)(sr, b, s, port, rb, &timing, why, sizeof why);
+    if (rc == RUNNER_STOPPED)
+        return RUNNER_STOPPED;
+    if (rc != 0) {
+        matrix_infrastructure_error(&rb->a, why);
+        return 0;
+    }
     align_op_log(rb->log, rb->n_log, &timing);
     rb->tr.threshold_v = b->analyzer.threshold_v;
     int has_rx = trace_has(&rb->tr, CH_RX);
@@ -157,4 +182,5 @@ void real_run_once(struct sigrok *sr, const struct board_profile *b, const struc
     if (analyze_run(&rb->tr, &log, &bm, has_rx ? rb->uart : NULL, rb->uart_len, s->expected, &rb->a, why,
                     sizeof why) != 0)
         matrix_infrastructure_error(&rb->a, why);
+    return 0;
 }

@@ -370,3 +370,133 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     free(lines);
     cell_free(&cell);
 }
+
+/* ---- SIGINT/SIGTERM in the middle of a real run ----
+ * A cell of 3 runs of a scenario with a 3 s wait; another thread sets the
+ * stop flag (as the signal handler does) 500 ms into run 2's wait. The
+ * wait ends at once; RTS is released, then DTR, then the port closes; the
+ * cut-short run is neither in the cell nor recorded, run 3 is never
+ * made, and the cell returns 1 (a stop), as matrix_run expects. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../harness/dsl.h"
+
+static volatile sig_atomic_t stop_flag;
+static atomic_int stop_opens;
+static atomic_llong stop_open2_ns, stop_set_ns;
+static char stop_calls[16]; /* run 2's releases and close, in order: R, D, C */
+
+static void note_run2(char what)
+{
+    size_t n = strlen(stop_calls);
+    if (atomic_load(&stop_opens) == 2 && n + 1 < sizeof stop_calls)
+        stop_calls[n] = what;
+}
+
+static int stop_open(const char *path, void **handle, char *why, size_t len)
+{
+    if (atomic_fetch_add(&stop_opens, 1) + 1 == 2)
+        atomic_store(&stop_open2_ns, serial_now_ns());
+    return fake_open(path, handle, why, len);
+}
+
+static int stop_bic(void *h, int bits)
+{
+    note_run2(bits == TIOCM_RTS ? 'R' : bits == TIOCM_DTR ? 'D' : '?');
+    return fake_bic(h, bits);
+}
+
+static int stop_close(void *h)
+{
+    note_run2('C');
+    return fake_close(h);
+}
+
+/* Sets the stop flag 500 ms after open number *(int *)arg. */
+static void *stop_500ms_after_open(void *arg)
+{
+    while (atomic_load(&stop_opens) < *(const int *)arg)
+        usleep(1000);
+    usleep(500 * 1000);
+    atomic_store(&stop_set_ns, serial_now_ns());
+    stop_flag = SIGTERM;
+    return NULL;
+}
+
+Test(realrun, a_stop_mid_wait_cuts_the_run_short_releases_the_lines_and_records_nothing_of_it)
+{
+    struct serial_sys stop_sys = fake_sys;
+    stop_sys.open = stop_open;
+    stop_sys.bic = stop_bic;
+    stop_sys.close = stop_close;
+    struct board_profile b = demo_board("all-high");
+    struct scenario s = *lab_scenario(&suite_lab, "esptool-hard-reset");
+    char err[400] = "", *lines = NULL;
+    cr_assert_eq(dsl_parse("O|U0,1|W3|U1,0|W0.05|U0,0|C", &s.seq[OS_LINUX], err, sizeof err), 0, "%s", err);
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    size_t lines_len = 0;
+    FILE *runs = open_memstream(&lines, &lines_len);
+    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
+    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    pthread_t th;
+    static const int run2_open = 2; /* then run 2 has set one line and is in its 3 s wait */
+    cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run2_open), 0);
+    int rc = matrix_cell(NULL, &b, &real_host, &s, 3, 1, &cell, &sink);
+    int64_t t_end = serial_now_ns();
+    pthread_join(th, NULL);
+    sigrok_free(sr);
+    fclose(runs);
+    op_seq_free(&s.seq[OS_LINUX]);
+    double after_stop_ms = (double)(t_end - atomic_load(&stop_set_ns)) / 1e6;
+    double into_wait_ms = (double)(t_end - atomic_load(&stop_open2_ns)) / 1e6;
+    fprintf(stderr, "realrun: the cell stopped %.1f ms after the stop, %.1f ms after run 2 opened the port\n",
+            after_stop_ms, into_wait_ms);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_expect_lt(after_stop_ms, 1000.0, "the cell went on for %.1f ms after the stop", after_stop_ms);
+    cr_expect_lt(into_wait_ms, 2000.0, "run 2's 3 s wait was not cut short (%.1f ms)", into_wait_ms);
+    cr_expect_str_eq(stop_calls, "RDC", "run 2's releases and close");
+    cr_expect_eq(atomic_load(&stop_opens), 2, "run 3 was made");
+    cr_expect_eq(cell.runs, 1, "%d runs in the cell", cell.runs);
+    cr_expect_eq(count_of(lines, "\n"), 1, "runs.jsonl:\n%s", lines);
+    cr_expect(strstr(lines, "\"iteration\": 0") != NULL, "%s", lines);
+    free(lines);
+    cell_free(&cell);
+}
+
+/* The capture's tail is part of the run: a stop in it (here 500 ms into a
+ * 3 s tail_ms, the sequence done and the port closed) cuts the run short
+ * too, with nothing to release and nothing recorded. */
+Test(realrun, a_stop_in_the_capture_tail_cuts_the_run_short)
+{
+    struct serial_sys stop_sys = fake_sys;
+    stop_sys.open = stop_open;
+    struct board_profile b = demo_board("all-high");
+    b.analyzer.tail_ms = 3000;
+    char err[400] = "", *lines = NULL;
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    size_t lines_len = 0;
+    FILE *runs = open_memstream(&lines, &lines_len);
+    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
+    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    pthread_t th;
+    static const int run1_open = 1; /* esptool-hard-reset takes 200 ms: then the tail */
+    cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run1_open), 0);
+    int rc = matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &cell, &sink);
+    double after_stop_ms = (double)(serial_now_ns() - atomic_load(&stop_set_ns)) / 1e6;
+    pthread_join(th, NULL);
+    sigrok_free(sr);
+    fclose(runs);
+    fprintf(stderr, "realrun: a stop in the tail ended the cell %.1f ms later\n", after_stop_ms);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_expect_lt(after_stop_ms, 1000.0, "the tail went on for %.1f ms after the stop", after_stop_ms);
+    cr_expect_eq(atomic_load(&stop_opens), 1, "run 2 was made");
+    cr_expect_eq(cell.runs, 0, "%d runs in the cell", cell.runs);
+    cr_expect_str_eq(lines, "", "runs.jsonl:\n%s", lines);
+    free(lines);
+    cell_free(&cell);
+}
