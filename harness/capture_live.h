@@ -104,6 +104,9 @@ struct live_timing {
     int sr_trigger;            /* 1: the driver sent an SR_DF_TRIGGER packet */
     uint64_t sr_trigger_sample;/* samples before it, raw capture numbering */
     int stopped;               /* 1: ended by stop_now rather than by its limit */
+    uint64_t limit_samples;    /* the limit asked, in samples (limit_time at the samplerate; the smaller of
+                                  the two when both are set); 0: none */
+    int64_t t_end_ns;          /* host time the acquisition ended (sr_session_run returned) */
 };
 
 /* Waits until the capture ends (its limit), or stops it (sr_session_stop)

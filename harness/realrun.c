@@ -79,6 +79,67 @@ static int copy_trace(const struct trace *from, struct run_buffers *rb, char *wh
     return 0;
 }
 
+/* "1 MHz", "24 MHz", "500 kHz": a samplerate as sigrok-cli writes it. */
+static void rate_text(double hz, char *buf, size_t len)
+{
+    if (hz >= 1e6)
+        snprintf(buf, len, "%g MHz", hz / 1e6);
+    else if (hz >= 1e3)
+        snprintf(buf, len, "%g kHz", hz / 1e3);
+    else
+        snprintf(buf, len, "%g Hz", hz);
+}
+
+static double captured_ms(const struct capture_figures *f)
+{
+    return f->samplerate_hz > 0 ? (double)f->samples * 1e3 / f->samplerate_hz : 0;
+}
+
+/* When the sequence ended, in ms from the start of the acquisition. */
+static double sequence_end_ms(const struct capture_figures *f)
+{
+    return (double)(f->sequence_end_ns - f->start_ns) / 1e6;
+}
+
+static void say_limit_short(const struct capture_figures *f, const char *driver, char *why, size_t len)
+{
+    char rate[32];
+    rate_text(f->samplerate_hz, rate, sizeof rate);
+    snprintf(why, len,
+             "%s: the capture stopped at its limit, %llu samples (%.0f ms at %s), before the sequence ended %.0f ms in: "
+             "raise limit_samples or limit_time",
+             driver, (unsigned long long)f->limit_samples, captured_ms(f), rate, sequence_end_ms(f));
+}
+
+static void say_aborted(const struct capture_figures *f, const char *driver, char *why, size_t len)
+{
+    char asked[48] = " (no limit set)";
+    if (f->limit_samples > 0)
+        snprintf(asked, sizeof asked, " of the %llu asked", (unsigned long long)f->limit_samples);
+    snprintf(why, len,
+             "%s: the capture ended on its own after %.0f ms, %llu samples%s; the sequence ended %.0f ms in: "
+             "analyzer unplugged or its transfers overflowed",
+             driver, captured_ms(f), (unsigned long long)f->samples, asked, sequence_end_ms(f));
+}
+
+enum capture_end capture_end_of(const struct capture_figures *f, const char *driver, char *why, size_t len)
+{
+    if (f->stopped)
+        return CAPTURE_WHOLE;
+    /* 1 % short still counts as the limit: a driver's own rounding of
+     * limit_time to samples, not a device that quit */
+    int at_limit = f->limit_samples > 0 && f->samples >= f->limit_samples - f->limit_samples / 100;
+    if (!at_limit) {
+        say_aborted(f, driver, why, len);
+        return CAPTURE_ABORTED;
+    }
+    if (f->end_ns < f->sequence_end_ns) {
+        say_limit_short(f, driver, why, len);
+        return CAPTURE_LIMIT_SHORT;
+    }
+    return CAPTURE_WHOLE; /* the limit came after the sequence: every step is in the trace */
+}
+
 static int stop_asked(const struct port *port)
 {
     return port->stop != NULL && *port->stop;
@@ -98,6 +159,17 @@ static int play_scenario(const struct board_profile *b, const struct scenario *s
     if (rc == 0 && serial_sleep_until_ns_or_stop(tail_end, port->stop) == 1)
         rc = RUNNER_STOPPED; /* a tail cut short may miss the last samples: not a finished run */
     return rc;
+}
+
+/* A capture that ended early is an infrastructure error: judged, its
+ * truncated trace would read as a board that never reset. */
+static int check_capture_end(const struct board_profile *b, const struct live_timing *t, const struct trace *tr,
+                             const struct run_buffers *rb, char *why, size_t len)
+{
+    int64_t sequence_end = rb->n_log > 0 ? rb->log[rb->n_log - 1].t_after_ns : t->t_start_ns; /* host time still */
+    struct capture_figures f = {t->stopped,       t->samples, t->limit_samples, tr->sample_rate_hz,
+                                t->t_start_ns,    t->t_end_ns, sequence_end};
+    return capture_end_of(&f, b->analyzer.driver, why, len) == CAPTURE_WHOLE ? 0 : -1;
 }
 
 /* Capture while the port plays the scenario; the trace lands in rb.
@@ -128,6 +200,8 @@ static int capture_run(struct sigrok *sr, const struct board_profile *b, const s
             snprintf(why, len, "%s", cap_why);
         return rc == RUNNER_STOPPED ? RUNNER_STOPPED : -1;
     }
+    if (rc == 0)
+        rc = check_capture_end(b, timing, &tr, rb, why, len);
     if (rc == 0)
         rc = copy_trace(&tr, rb, why, len);
     sigrok_trace_free(&tr);

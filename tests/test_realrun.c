@@ -500,3 +500,97 @@ Test(realrun, a_stop_in_the_capture_tail_cuts_the_run_short)
     free(lines);
     cell_free(&cell);
 }
+
+/* ---- the analyzer's capture ending early ----
+ * An unplugged or overflowing USB analyzer makes libsigrok end the session
+ * on its own, short of its limit; a limit shorter than the scenario ends
+ * it at the limit, before the sequence does. Either way the trace is
+ * truncated: an infrastructure error naming the figures, never a fail. */
+#define MS_NS 1000000LL
+
+static enum capture_end end_of(struct capture_figures f, char *why, size_t len)
+{
+    why[0] = '\0';
+    return capture_end_of(&f, "fx2lafw", why, len);
+}
+
+Test(realrun, how_a_capture_ended_is_told_from_its_figures)
+{
+    char why[200];
+    /* at 1 MHz from t = 1000 ms: the sequence ends 400 ms in */
+    struct capture_figures f = {.samples = 4000000, .limit_samples = 4000000, .samplerate_hz = 1e6,
+                                .start_ns = 1000 * MS_NS, .end_ns = 5000 * MS_NS, .sequence_end_ns = 1400 * MS_NS};
+    cr_expect_eq(end_of(f, why, sizeof why), CAPTURE_WHOLE, "at its limit after the sequence: %s", why);
+    struct capture_figures g = f;
+    g.stopped = 1, g.limit_samples = 0, g.samples = 550000, g.end_ns = 1550 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_WHOLE, "stopped by resetlab, no limit: %s", why);
+    g = f;
+    g.samples = 3970000; /* limit_time rounded by a driver: 0.75 % short */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_WHOLE, "%s", why);
+
+    g = f;
+    g.samples = g.limit_samples = 50000, g.end_ns = 1050 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_LIMIT_SHORT);
+    cr_expect_str_eq(why, "fx2lafw: the capture stopped at its limit, 50000 samples (50 ms at 1 MHz), before the "
+                          "sequence ended 400 ms in: raise limit_samples or limit_time");
+
+    g = f;
+    g.samples = 120000, g.end_ns = 1120 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED);
+    cr_expect_str_eq(why, "fx2lafw: the capture ended on its own after 120 ms, 120000 samples of the 4000000 asked; "
+                          "the sequence ended 400 ms in: analyzer unplugged or its transfers overflowed");
+    g.end_ns = 1450 * MS_NS, g.samples = 450000; /* in the tail, after the sequence: still short of its limit */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED, "%s", why);
+    g.limit_samples = 0; /* no limit: only an abort ends it before resetlab stops it */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED);
+    cr_expect_str_eq(why, "fx2lafw: the capture ended on its own after 450 ms, 450000 samples (no limit set); the "
+                          "sequence ended 400 ms in: analyzer unplugged or its transfers overflowed");
+    cr_expect_lt(strlen(why), 180, "longer than a finding holds: %s", why);
+}
+
+/* The demo driver with a limit shorter than esptool-tight (~300 ms):
+ * each run of the cell is an error saying so, the cell goes on; the
+ * same for limit_time, which the demo takes itself. */
+Test(realrun, a_capture_limit_shorter_than_the_sequence_is_an_error_not_a_fail)
+{
+    const char *configs[] = {"samplerate=1M:limit_samples=50k:pattern=all-high", "samplerate=1M:limit_time=50:pattern=all-high"};
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    for (int k = 0; k < 2; k++) {
+        struct board_profile b = demo_board("all-high");
+        snprintf(b.analyzer.config, sizeof b.analyzer.config, "%s", configs[k]);
+        char err[400] = "";
+        struct cell_sink sink = {.sigrok = sr, .serial = &fake_sys, .err = err, .err_len = sizeof err};
+        struct cell_stats cell;
+        cr_assert_eq(matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-tight"), 2, 1, &cell, &sink),
+                     0, "%s", err);
+        cr_expect_eq(cell.errors, 2, "%s: %d errors, %d failed", configs[k], cell.errors, cell.failed);
+        cr_expect_eq(cell.failed, 0, "%s", configs[k]);
+        const struct finding *worst = cell_worst(&cell);
+        cr_assert_not_null(worst);
+        fprintf(stderr, "realrun: %s\n", worst->message);
+        cr_expect(strstr(worst->message, "demo: the capture stopped at its limit, 50000 samples (50 ms at 1 MHz), "
+                                         "before the sequence ended ") &&
+                      strstr(worst->message, " ms in: raise limit_samples or limit_time"),
+                  "%s: %s", configs[k], worst->message);
+        cell_free(&cell);
+    }
+    sigrok_free(sr);
+}
+
+/* A USB analyzer that is not there (fx2lafw on a machine without one):
+ * the run opens it again, finds nothing and says so, as an error. */
+Test(realrun, an_analyzer_not_plugged_in_is_an_infrastructure_error)
+{
+    struct board_profile b = demo_board("all-high");
+    snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "fx2lafw");
+    snprintf(b.analyzer.config, sizeof b.analyzer.config, "samplerate=4M");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    run_once(sr, &b, "esptool-tight");
+    sigrok_free(sr);
+    cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
+    cr_expect_str_eq(rb.a.findings[0].message,
+                     "fx2lafw: libsigrok's fx2lafw driver found no device (plugged in? try sigrok-cli -d fx2lafw --scan)");
+    cr_expect_eq(opened, 0, "the port was opened without an analyzer");
+}
