@@ -4,6 +4,7 @@
 #ifndef RESETLAB_BACKEND_H
 #define RESETLAB_BACKEND_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,11 @@ struct port_ops {
 struct port {
     const struct port_ops *ops;
     void *ctx;
+    /* A real board's port in a matrix cell: once set (SIGINT, SIGTERM) a
+     * wait ends early and the sequence stops at its next step, where a
+     * W0.55 would otherwise run on. NULL: never (the sim's runs take
+     * microseconds and finish). */
+    const volatile sig_atomic_t *stop;
 };
 
 struct capture;

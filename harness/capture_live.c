@@ -44,6 +44,8 @@ struct live_capture {
     uint64_t first_packet_samples, sr_trigger_sample;
     int sr_trigger;
     uint64_t samplerate; /* as configured, for the t0 estimate; 0: ask the reader */
+    uint64_t limit_samples, limit_ms; /* as set on the device; 0: not set */
+    int64_t t_end_ns;    /* when sr_session_run returned */
 };
 
 static int64_t now_ns(void)
@@ -525,6 +527,10 @@ static int set_key(struct live_capture *c, const struct sr_key_info *ki, const c
         c->samplerate = g_variant_get_uint64(v);
     if (rc == 0 && (ki->key == SR_CONF_LIMIT_SAMPLES || ki->key == SR_CONF_LIMIT_MSEC))
         c->has_limit = 1;
+    if (rc == 0 && ki->key == SR_CONF_LIMIT_SAMPLES)
+        c->limit_samples = g_variant_get_uint64(v);
+    if (rc == 0 && ki->key == SR_CONF_LIMIT_MSEC)
+        c->limit_ms = g_variant_get_uint64(v);
     g_variant_unref(v);
     return rc;
 }
@@ -722,6 +728,7 @@ static gpointer session_thread(gpointer data)
     if (rc == SR_OK) {
         rc = sr_session_run(c->session);
         g_mutex_lock(&c->lock);
+        c->t_end_ns = now_ns();
         c->running = 0;
         c->start_rc = rc;
         g_cond_broadcast(&c->cond);
@@ -819,14 +826,24 @@ struct live_capture *live_capture_start(struct sigrok *s, const struct live_conf
 
 int live_capture_wait_streaming(struct live_capture *c, int timeout_ms)
 {
+    return live_capture_wait_streaming_or_stop(c, timeout_ms, NULL);
+}
+
+/* A signal handler cannot signal the condition, so with a stop flag the
+ * wait wakes every LIVE_STOP_POLL_MS to look at it. */
+int live_capture_wait_streaming_or_stop(struct live_capture *c, int timeout_ms, const volatile sig_atomic_t *stop)
+{
     gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
     g_mutex_lock(&c->lock);
-    while (!c->streaming && c->running)
-        if (!g_cond_wait_until(&c->cond, &c->lock, deadline))
+    while (!c->streaming && c->running && !(stop && *stop)) {
+        gint64 now = g_get_monotonic_time(), slice = (gint64)LIVE_STOP_POLL_MS * 1000;
+        if (now >= deadline)
             break;
+        g_cond_wait_until(&c->cond, &c->lock, stop && deadline - now > slice ? now + slice : deadline);
+    }
     int ok = c->streaming;
     g_mutex_unlock(&c->lock);
-    return ok ? 0 : -1;
+    return ok ? 0 : stop && *stop ? 1 : -1;
 }
 
 /* Host time of raw sample 0: the tightest packet bound, never before the
@@ -896,6 +913,18 @@ static void apply_trigger(struct trace *tr, uint64_t n_samples, double pct, stru
     cut_analog(&tr->en_v, cut_ns);
 }
 
+/* The device's limit in samples: whichever of limit_samples and
+ * limit_time (at the samplerate) comes first; 0 when neither is set. */
+static uint64_t limit_in_samples(const struct live_capture *c)
+{
+    uint64_t rate = c->samplerate ? c->samplerate : c->reader.samplerate;
+    double by_time = (double)c->limit_ms * (double)rate / 1000.0;
+    uint64_t t = c->limit_ms && rate ? (by_time >= (double)UINT64_MAX ? UINT64_MAX : (uint64_t)by_time) : 0;
+    if (c->limit_samples && t)
+        return c->limit_samples < t ? c->limit_samples : t;
+    return c->limit_samples ? c->limit_samples : t;
+}
+
 int live_capture_finish_timed(struct live_capture *c, int stop_now, struct trace *tr, struct live_timing *timing,
                               char *err, size_t err_len)
 {
@@ -917,6 +946,8 @@ int live_capture_finish_timed(struct live_capture *c, int stop_now, struct trace
     t.sr_trigger = c->sr_trigger;
     t.sr_trigger_sample = c->sr_trigger_sample;
     t.stopped = c->stop_requested;
+    t.limit_samples = limit_in_samples(c);
+    t.t_end_ns = c->t_end_ns;
     int out = 0;
     if (rc != SR_OK) {
         snprintf(err, err_len, "%s: the capture failed (%s)", c->cfg.driver, sr_strerror(rc));

@@ -38,6 +38,7 @@
 #ifndef RESETLAB_CAPTURE_LIVE_H
 #define RESETLAB_CAPTURE_LIVE_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +82,10 @@ struct live_capture *live_capture_start(struct sigrok *s, const struct live_conf
  * driving the lines, or early ops fall before sample 0. 0 once streaming;
  * -1 on timeout or when the capture ended without samples. */
 int live_capture_wait_streaming(struct live_capture *c, int timeout_ms);
+/* The same, giving up within LIVE_STOP_POLL_MS once *stop is set (NULL:
+ * never; SIGINT/SIGTERM): 0 streaming, 1 stopped, -1 as above. */
+#define LIVE_STOP_POLL_MS 20
+int live_capture_wait_streaming_or_stop(struct live_capture *c, int timeout_ms, const volatile sig_atomic_t *stop);
 
 /* Host CLOCK_MONOTONIC upper bound (ns) on the time of sample 0 of the raw
  * capture so far, 0 before the first LOGIC packet (see above). */
@@ -99,6 +104,9 @@ struct live_timing {
     int sr_trigger;            /* 1: the driver sent an SR_DF_TRIGGER packet */
     uint64_t sr_trigger_sample;/* samples before it, raw capture numbering */
     int stopped;               /* 1: ended by stop_now rather than by its limit */
+    uint64_t limit_samples;    /* the limit asked, in samples (limit_time at the samplerate; the smaller of
+                                  the two when both are set); 0: none */
+    int64_t t_end_ns;          /* host time the acquisition ended (sr_session_run returned) */
 };
 
 /* Waits until the capture ends (its limit), or stops it (sr_session_stop)

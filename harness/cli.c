@@ -54,6 +54,13 @@ int cli_parse_seed(const char *v, uint64_t *out)
     return 0;
 }
 
+int cli_is_one_of(const char *opt, const char *const *known)
+{
+    for (int k = 0; known[k] != NULL; k++)
+        if (strcmp(known[k], opt) == 0)
+            return 1;
+    return 0;
+}
 
 /* Options every lab command takes; returns 1 when consumed (with *i moved). */
 int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)

@@ -19,6 +19,11 @@ int cli_parse_count(const char *opt, const char *v, long max, long *out);
 /* 0 to 2^64-1; -1 when not one (no message). */
 int cli_parse_seed(const char *v, uint64_t *out);
 
+/* Whether `opt` is in `known` (NULL-terminated): a command asks before it
+ * looks for the option's value, so an unknown last option is named as
+ * unknown rather than as missing its value. */
+int cli_is_one_of(const char *opt, const char *const *known);
+
 /* --boards FILE and --scenarios DIR, which every lab command takes. */
 struct cli_common {
     const char *boards, *scenarios;

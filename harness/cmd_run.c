@@ -58,7 +58,12 @@ const char run_usage[] =
     "EN release), DIR/runs.jsonl (one line per run: outcome, margin, gap, EN\n"
     "release, τ and how many analog samples it was fitted on, findings) and the\n"
     "store. A progress line (runs, rate, ETA) goes to stderr when it is a terminal\n"
-    "and CI is unset. Ctrl-C stops after the run in hand; a second one at once.\n"
+    "and CI is unset. Ctrl-C or SIGTERM stops after the run in hand; a second one at\n"
+    "once. On a real board the run in hand stops at its next step instead (a wait\n"
+    "within 20 ms): RTS is released, then DTR, the port closes, and the run is not\n"
+    "recorded (--resume makes it again). A real run whose capture ends early (the\n"
+    "analyzer unplugged or overflowed, or a limit_samples/limit_time shorter than\n"
+    "the sequence) is an error, not a fail.\n"
     "\n"
     "exit status: 0 every cell met its expectation, 1 some did not, 2 bad input,\n"
     "130 interrupted by Ctrl-C, 143 by SIGTERM (resume with --resume).\n";
@@ -160,8 +165,9 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
 
 static volatile sig_atomic_t stop_asked;
 
-/* The first signal asks the matrix to stop after the run in hand; the
- * next one is the default action (a second Ctrl-C ends it at once). */
+/* The first signal asks the matrix to stop: after the run in hand on the
+ * virtual lab, at the next step of a real board's (matrix.h); the next
+ * one is the default action (a second Ctrl-C ends it at once). */
 static void on_stop_signal(int sig)
 {
     stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */

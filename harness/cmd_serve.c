@@ -96,6 +96,10 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
     return 0;
 }
 
+/* The options parse_value takes, each with a value. */
+static const char *const value_opts[] = {"--board",    "--host",     "--listen",         "--out", "--seed",
+                                         "--attempts", "--grace-ms", "--attempt-gap-ms", NULL};
+
 static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_common *c)
 {
     for (int i = 1; i < argc; i++) {
@@ -116,6 +120,8 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
         }
         if (strncmp(opt, "--", 2) != 0)
             return cli_bad_input("serve: unexpected argument '%s'%s (resetlab help serve)", opt, "");
+        if (!cli_is_one_of(opt, value_opts))
+            return cli_bad_input("serve: unknown option '%s'%s (resetlab help serve)", opt, "");
         if (i + 1 >= argc)
             return cli_bad_input("serve: %s needs a value%s", opt, "");
         if (parse_value(a, opt, argv[++i]) != 0)

@@ -65,6 +65,10 @@ static int parse_number(const char *opt, const char *v, double lo, double hi, do
     return 0;
 }
 
+/* The options parse_args takes, each with a value. */
+static const char *const value_opts[] = {"--board",      "--host", "--write", "--target", "--min-margin-ms",
+                                         "--iterations", "--seed", NULL};
+
 static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_common *c)
 {
     for (int i = 1; i < argc; i++) {
@@ -76,6 +80,8 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
             continue;
         if (strncmp(opt, "--", 2) != 0)
             return cli_bad_input("tune: unexpected argument '%s'%s (resetlab help tune)", opt, "");
+        if (!cli_is_one_of(opt, value_opts))
+            return cli_bad_input("tune: unknown option '%s'%s (resetlab help tune)", opt, "");
         if (i + 1 >= argc)
             return cli_bad_input("tune: %s needs a value%s", opt, "");
         const char *v = argv[++i];

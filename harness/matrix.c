@@ -66,7 +66,7 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
     sim_world_reset(w, b, h, seed);
     if (s->after_power_on)
         sim_power_on(w);
-    struct port port = {port_backend(b->port), w};
+    struct port port = {.ops = port_backend(b->port), .ctx = w}; /* no stop: a simulated run finishes */
     struct capture cap = {capture_backend(b->analyzer.kind), w};
     rb->tr = (struct trace){.edges = rb->edges, .cap = MATRIX_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = MATRIX_MAX_ANALOG}};
     struct trace *tr = &rb->tr;
@@ -144,6 +144,29 @@ static struct port *claim_real_port(const struct board_profile *b, const struct 
     return port_real_new(b->port, sink->serial, why, len);
 }
 
+/* A real port's stop flag: the recorder's, which SIGINT/SIGTERM set. */
+static const volatile sig_atomic_t *cell_stop(const struct cell_sink *sink)
+{
+    return sink != NULL && sink->recorder != NULL ? sink->recorder->stop : NULL;
+}
+
+/* One run of the cell into rb->a; RUNNER_STOPPED when a stop cut a real
+ * run short (nothing to record). */
+static int make_run(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
+                    const struct scenario *s, uint64_t rs, struct port *port, const char *claim_err,
+                    const struct cell_sink *sink, struct run_buffers *rb)
+{
+    if (!board_is_real(b)) {
+        matrix_run_once(w, b, h, s, rs, rb);
+        return 0;
+    }
+    if (port == NULL) {
+        matrix_infrastructure_error(&rb->a, claim_err);
+        return 0;
+    }
+    return real_run_once(sink->sigrok, b, s, port, rb);
+}
+
 int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                      const struct scenario *s, int first, int iterations, uint64_t seed, struct cell_stats *cell,
                      const struct cell_sink *sink)
@@ -160,14 +183,14 @@ int matrix_cell_from(struct sim_world *w, const struct board_profile *b, const s
     struct port *port = NULL;
     if (board_is_real(b) && first < iterations)
         port = claim_real_port(b, sink, claim_err, sizeof claim_err);
+    if (port != NULL)
+        port->stop = cell_stop(sink);
     for (int it = first; it < iterations && rc == 0; it++) {
         uint64_t rs = run_seed(seed, b->name, h->name, s->name, it);
-        if (board_is_real(b) && port == NULL)
-            matrix_infrastructure_error(&rb->a, claim_err);
-        else if (board_is_real(b))
-            real_run_once(sink->sigrok, b, s, port, rb);
-        else
-            matrix_run_once(w, b, h, s, rs, rb);
+        if (make_run(w, b, h, s, rs, port, claim_err, sink, rb) == RUNNER_STOPPED) {
+            rc = 1; /* not a finished run: not recorded, and --resume makes it again */
+            break;
+        }
         if (cell_add(cell, &rb->a) != 0) {
             rc = -1; /* out of memory for its samples */
             break;

@@ -28,7 +28,8 @@ struct matrix_opts {
     const struct session_facts *facts; /* the new session's facts (resume_session 0) */
     int64_t resume_session;          /* continue this session of the store; 0: a new one */
     int progress;                    /* draw the progress line on stderr */
-    volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: stop after the run in hand */
+    volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: a simulated run in hand finishes; a real
+                                        one stops at its next step and is not recorded */
 };
 
 #define MATRIX_INTERRUPTED 3
@@ -82,7 +83,9 @@ void matrix_run_once(struct sim_world *w, const struct board_profile *b, const s
 /* One cell: `iterations` runs, seeded from `seed` and the names; each
  * goes to the sink's recorder. cell is initialised here; the caller frees
  * it with cell_free. Returns 0, -1 on an error (reason in sink->err, or
- * out of memory), 1 when the recorder saw a stop asked for. */
+ * out of memory), 1 when the recorder's stop flag was set: after the run
+ * in hand on the virtual lab; on a real board the run in hand is cut
+ * short (real_run_once) and neither added to the cell nor recorded. */
 int matrix_cell(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                 const struct scenario *s, int iterations, uint64_t seed, struct cell_stats *cell,
                 const struct cell_sink *sink);

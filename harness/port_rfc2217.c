@@ -403,7 +403,8 @@ static int rfc_set_lines(struct port *p, int dtr, int rts)
 }
 
 /* The same absolute-deadline waits as serial.c: W0.1 is 100 ms between
- * the changes the board sees, whatever our own overhead. */
+ * the changes the board sees, whatever our own overhead; a stop asked for
+ * ends one as it does there. */
 static int rfc_sleep(struct port *p, double seconds)
 {
     struct r2217_port *rp = rfc_of(p);
@@ -411,9 +412,11 @@ static int rfc_sleep(struct port *p, double seconds)
         return fail(rp, "bad wait of %g s", seconds);
     int64_t base = rp->step_end_ns ? rp->step_end_ns : serial_now_ns();
     int64_t deadline = base + (int64_t)(seconds * 1e9 + 0.5);
-    if (serial_sleep_until_ns(deadline) != 0)
+    int rc = serial_sleep_until_ns_or_stop(deadline, p->stop);
+    if (rc < 0)
         return fail(rp, "waiting failed: %s", strerror(errno));
-    rp->step_end_ns = deadline;
+    /* stopped: cut short, which the runner sees in the flag */
+    rp->step_end_ns = rc == 1 ? serial_now_ns() : deadline;
     return 0;
 }
 

@@ -77,21 +77,49 @@ int64_t serial_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-int serial_sleep_until_ns(int64_t deadline_ns)
+/* One clock_nanosleep to an absolute deadline: 0, EINTR or an error. */
+static int sleep_once_until(int64_t deadline_ns)
 {
     if (deadline_ns < 0)
         deadline_ns = 0;
     struct timespec at = {.tv_sec = (time_t)(deadline_ns / 1000000000), .tv_nsec = (long)(deadline_ns % 1000000000)};
+    return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+}
+
+int serial_sleep_until_ns(int64_t deadline_ns)
+{
     int rc;
     /* A signal ends the sleep early; sleeping again to the same absolute
      * deadline loses nothing, where a relative sleep would restart. */
-    while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL)) == EINTR)
+    while ((rc = sleep_once_until(deadline_ns)) == EINTR)
         ;
     if (rc != 0) {
         errno = rc;
         return -1;
     }
     return 0;
+}
+
+/* Short slices toward the same deadline: the signal handler only sets the
+ * flag, and it may run on another thread (the capture's), so the flag is
+ * looked at after every slice, and at once after an EINTR. */
+int serial_sleep_until_ns_or_stop(int64_t deadline_ns, const volatile sig_atomic_t *stop)
+{
+    if (stop == NULL)
+        return serial_sleep_until_ns(deadline_ns);
+    const int64_t slice_ns = (int64_t)SERIAL_STOP_POLL_MS * 1000000;
+    for (;;) {
+        if (*stop)
+            return 1;
+        int64_t now = serial_now_ns();
+        if (now >= deadline_ns)
+            return 0;
+        int rc = sleep_once_until(deadline_ns - now > slice_ns ? now + slice_ns : deadline_ns);
+        if (rc != 0 && rc != EINTR) {
+            errno = rc;
+            return -1;
+        }
+    }
 }
 
 /* ---- the port lock: two CI jobs never share a board ---------------------- */
@@ -417,7 +445,8 @@ static int serial_set_lines(struct port *p, int dtr, int rts)
 /* A wait ends at an absolute deadline: the end of the previous step (or the
  * previous wait's deadline) plus the wait. So W0.1 is 100 ms between the
  * line changes the board sees, not 100 ms plus our own overhead, and a run
- * of waits does not add up wake-up latencies. */
+ * of waits does not add up wake-up latencies. A stop asked for (p->stop)
+ * ends it within SERIAL_STOP_POLL_MS. */
 static int serial_sleep(struct port *p, double seconds)
 {
     struct serial_port *sp = serial_of(p);
@@ -425,9 +454,11 @@ static int serial_sleep(struct port *p, double seconds)
         return fail(sp, "bad wait of %g s", seconds);
     int64_t base = sp->step_end_ns ? sp->step_end_ns : serial_now_ns();
     int64_t deadline = base + (int64_t)(seconds * 1e9 + 0.5);
-    if (serial_sleep_until_ns(deadline) != 0)
+    int rc = serial_sleep_until_ns_or_stop(deadline, p->stop);
+    if (rc < 0)
         return fail(sp, "waiting failed: %s", strerror(errno));
-    sp->step_end_ns = deadline;
+    /* stopped: cut short, which the runner sees in the flag */
+    sp->step_end_ns = rc == 1 ? serial_now_ns() : deadline;
     return 0;
 }
 

@@ -15,6 +15,7 @@
 #ifndef RESETLAB_SERIAL_H
 #define RESETLAB_SERIAL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,15 @@ void serial_lock_path(const char *device, char *buf, size_t len);
  * (retried on EINTR with the same deadline). */
 int64_t serial_now_ns(void);
 int serial_sleep_until_ns(int64_t deadline_ns);
+
+/* How often a wait with a stop flag looks at it. */
+#define SERIAL_STOP_POLL_MS 20
+
+/* The same, ending within SERIAL_STOP_POLL_MS once *stop is set (NULL:
+ * never). The last slice sleeps to the deadline itself, so a wait that is
+ * not stopped ends as precisely as one without a flag. Returns 0 at the
+ * deadline, 1 when stopped first, -1 with errno. */
+int serial_sleep_until_ns_or_stop(int64_t deadline_ns, const volatile sig_atomic_t *stop);
 
 const char *serial_transport_name(int transport);
 

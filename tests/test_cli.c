@@ -102,6 +102,25 @@ Test(cli, bad_options_are_one_line_and_exit_2)
     expect_bad_input("list --nope", "unknown option '--nope'");
 }
 
+/* An option a command does not have is named as unknown, also when it is
+ * last (no value after it), as `run` does; a known one without its value
+ * still says it needs one. */
+Test(cli, serve_and_tune_name_an_unknown_option_as_run_does)
+{
+    static const char *const cmds[] = {"serve", "tune"};
+    for (int k = 0; k < 2; k++) {
+        char args[64], want[128];
+        const char *tails[] = {"", " --board devkitc"};
+        for (int t = 0; t < 2; t++) {
+            snprintf(args, sizeof args, "%s --bogus%s", cmds[k], tails[t]);
+            snprintf(want, sizeof want, "resetlab: %s: unknown option '--bogus' (resetlab help %s)\n", cmds[k], cmds[k]);
+            cr_expect_str_eq(expect_bad_input(args, "unknown option '--bogus'"), want, "`resetlab %s`", args);
+        }
+        snprintf(args, sizeof args, "%s --board", cmds[k]);
+        expect_bad_input(args, "--board needs a value");
+    }
+}
+
 Test(cli, bad_files_name_file_and_line)
 {
     expect_bad_input("run --boards /nonexistent/boards.yaml", "/nonexistent/boards.yaml: No such file");

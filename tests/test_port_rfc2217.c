@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,4 +285,116 @@ Test(port_rfc2217, real_port_helpers_choose_the_backend)
     cr_assert_eq(p->ops, &port_rfc2217_ops);
     port_real_close_if_open(p);
     port_real_free(p);
+}
+
+/* ---- `resetlab run` on an rfc2217:// board, stopped by SIGTERM ----------
+ * A board behind pyserial's server with the demo driver as its analyzer,
+ * 3 runs of a scenario with a 2 s wait. SIGTERM 200 ms into run 2's wait:
+ * the run stops there, RTS then DTR are released over the connection
+ * before it closes, resetlab exits 143 at once with run 1 kept and run 2
+ * not recorded; `run --resume` then makes runs 2 and 3. */
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A lab of the shipped boards plus `remote` at `url`, and a scenarios
+ * folder holding only `long-wait`. */
+static void write_remote_lab(const char *dir, const char *url)
+{
+    char path[512], *shipped = slurp(src_path("boards.yaml", path, sizeof path), NULL);
+    cr_assert_not_null(shipped);
+    size_t len = strlen(shipped) + 1024;
+    char *text = malloc(len);
+    snprintf(text, len,
+             "%s  remote:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
+             "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
+             "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: %s\n"
+             "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=1M:pattern=all-high\", "
+             "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 150, settle_ms: 0.1, "
+             "transient_max_ms: 200}\n",
+             shipped, url);
+    snprintf(path, sizeof path, "%s/boards.yaml", dir);
+    write_text(path, text);
+    free(text), free(shipped);
+    snprintf(path, sizeof path, "%s/scenarios", dir);
+    cr_assert_eq(mkdir(path, 0777), 0);
+    snprintf(path, sizeof path, "%s/scenarios/long-wait.yaml", dir);
+    write_text(path, "name: long-wait\norigin: \"a test: EN held low for 2 s\"\nexpect: flash\nos: [linux]\n"
+                     "sequence: \"O|U0,1|W2|U1,0|C\"\n");
+}
+
+/* Waits (up to 20 s) for the peer's log to show run 2 in its wait: the
+ * second open's BAUD line, then U0,1's DTR 0. Returns that line's index. */
+static int wait_for_run2s_wait(const struct peer *pe, struct log_line *lines)
+{
+    for (int tries = 0; tries < 2000; tries++) {
+        int n = read_log(pe, lines);
+        int first = find_line(lines, n, 0, "BAUD 115200");
+        int second = first < 0 ? -1 : find_line(lines, n, first + 1, "BAUD 115200");
+        int dtr0 = second < 0 ? -1 : find_line(lines, n, second, "DTR 0");
+        if (dtr0 >= 0)
+            return dtr0;
+        usleep(10000);
+    }
+    cr_assert_fail("run 2 never reached its wait");
+    return -1;
+}
+
+Test(port_rfc2217, sigterm_mid_wait_exits_143_without_the_cut_run_and_resume_makes_it, .timeout = 60)
+{
+    struct peer pe;
+    start_peer(&pe, "portmanager");
+    char dir[] = "/tmp/resetlab-r2217-stop-XXXXXX", cmd[2048], args[1024], out[8192], err[4096];
+    cr_assert_not_null(mkdtemp(dir));
+    write_remote_lab(dir, pe.url);
+    snprintf(args, sizeof args, "--boards %s/boards.yaml --scenarios %s/scenarios --board remote --iterations 3 --out %s/out",
+             dir, dir, dir);
+    snprintf(cmd, sizeof cmd, "exec %s run %s >/dev/null 2>%s/run.err", getenv("RESETLAB_BIN"), args, dir);
+    pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    struct log_line *lines = calloc(MAX_LINES, sizeof *lines);
+    int in_wait = wait_for_run2s_wait(&pe, lines);
+    usleep(200 * 1000);
+    int64_t t_signal = serial_now_ns();
+    kill(child, SIGTERM);
+    int status;
+    waitpid(child, &status, 0);
+    double exit_ms = (double)(serial_now_ns() - t_signal) / 1e6;
+    fprintf(stderr, "rfc2217: resetlab run exited %.1f ms after SIGTERM\n", exit_ms);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 143, "status %#x", status);
+    cr_expect_lt(exit_ms, 1500.0, "exited %.1f ms after SIGTERM, the wait was 2000 ms", exit_ms);
+    /* run 2 after its U0,1: RTS released, then DTR, then the connection closed; never U1,0 */
+    int rts0 = wait_line(&pe, lines, in_wait, "RTS 0");
+    int dtr0 = wait_line(&pe, lines, rts0, "DTR 0");
+    wait_line(&pe, lines, dtr0, "DISCONNECT");
+    cr_expect_eq(find_line(lines, read_log(&pe, lines), in_wait, "DTR 1"), -1, "run 2 went on past its wait");
+    char path[600];
+    snprintf(path, sizeof path, "%s/run.err", dir);
+    char *text = slurp(path, NULL);
+    cr_expect(text && strstr(text, "resetlab: interrupted: 1 runs are in "), "stderr: %s", text ? text : "(none)");
+    free(text);
+    snprintf(path, sizeof path, "%s/out/runs.jsonl", dir);
+    text = slurp(path, NULL);
+    cr_assert_not_null(text);
+    cr_expect_eq(count_of(text, "\n"), 1, "runs.jsonl after the stop:\n%s", text);
+    free(text);
+    snprintf(args, sizeof args, "run --resume --out %s/out", dir);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    stop_peer(&pe);
+    cr_assert_eq(rc, 1, "--resume exited %d: %s", rc, err); /* the demo's lines never move: the cell fails */
+    text = slurp(path, NULL);
+    cr_assert_not_null(text);
+    cr_expect(count_of(text, "\n") == 3 && strstr(text, "\"iteration\": 1") && strstr(text, "\"iteration\": 2"),
+              "runs.jsonl after --resume:\n%s", text);
+    free(text);
+    free(lines);
+    remove_tree(dir);
 }

@@ -370,3 +370,227 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     free(lines);
     cell_free(&cell);
 }
+
+/* ---- SIGINT/SIGTERM in the middle of a real run ----
+ * A cell of 3 runs of a scenario with a 3 s wait; another thread sets the
+ * stop flag (as the signal handler does) 500 ms into run 2's wait. The
+ * wait ends at once; RTS is released, then DTR, then the port closes; the
+ * cut-short run is neither in the cell nor recorded, run 3 is never
+ * made, and the cell returns 1 (a stop), as matrix_run expects. */
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "../harness/dsl.h"
+
+static volatile sig_atomic_t stop_flag;
+static atomic_int stop_opens;
+static atomic_llong stop_open2_ns, stop_set_ns;
+static char stop_calls[16]; /* run 2's releases and close, in order: R, D, C */
+
+static void note_run2(char what)
+{
+    size_t n = strlen(stop_calls);
+    if (atomic_load(&stop_opens) == 2 && n + 1 < sizeof stop_calls)
+        stop_calls[n] = what;
+}
+
+static int stop_open(const char *path, void **handle, char *why, size_t len)
+{
+    if (atomic_fetch_add(&stop_opens, 1) + 1 == 2)
+        atomic_store(&stop_open2_ns, serial_now_ns());
+    return fake_open(path, handle, why, len);
+}
+
+static int stop_bic(void *h, int bits)
+{
+    note_run2(bits == TIOCM_RTS ? 'R' : bits == TIOCM_DTR ? 'D' : '?');
+    return fake_bic(h, bits);
+}
+
+static int stop_close(void *h)
+{
+    note_run2('C');
+    return fake_close(h);
+}
+
+/* Sets the stop flag 500 ms after open number *(int *)arg. */
+static void *stop_500ms_after_open(void *arg)
+{
+    while (atomic_load(&stop_opens) < *(const int *)arg)
+        usleep(1000);
+    usleep(500 * 1000);
+    atomic_store(&stop_set_ns, serial_now_ns());
+    stop_flag = SIGTERM;
+    return NULL;
+}
+
+Test(realrun, a_stop_mid_wait_cuts_the_run_short_releases_the_lines_and_records_nothing_of_it)
+{
+    struct serial_sys stop_sys = fake_sys;
+    stop_sys.open = stop_open;
+    stop_sys.bic = stop_bic;
+    stop_sys.close = stop_close;
+    struct board_profile b = demo_board("all-high");
+    struct scenario s = *lab_scenario(&suite_lab, "esptool-hard-reset");
+    char err[400] = "", *lines = NULL;
+    cr_assert_eq(dsl_parse("O|U0,1|W3|U1,0|W0.05|U0,0|C", &s.seq[OS_LINUX], err, sizeof err), 0, "%s", err);
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    size_t lines_len = 0;
+    FILE *runs = open_memstream(&lines, &lines_len);
+    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
+    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    pthread_t th;
+    static const int run2_open = 2; /* then run 2 has set one line and is in its 3 s wait */
+    cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run2_open), 0);
+    int rc = matrix_cell(NULL, &b, &real_host, &s, 3, 1, &cell, &sink);
+    int64_t t_end = serial_now_ns();
+    pthread_join(th, NULL);
+    sigrok_free(sr);
+    fclose(runs);
+    op_seq_free(&s.seq[OS_LINUX]);
+    double after_stop_ms = (double)(t_end - atomic_load(&stop_set_ns)) / 1e6;
+    double into_wait_ms = (double)(t_end - atomic_load(&stop_open2_ns)) / 1e6;
+    fprintf(stderr, "realrun: the cell stopped %.1f ms after the stop, %.1f ms after run 2 opened the port\n",
+            after_stop_ms, into_wait_ms);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_expect_lt(after_stop_ms, 1000.0, "the cell went on for %.1f ms after the stop", after_stop_ms);
+    cr_expect_lt(into_wait_ms, 2000.0, "run 2's 3 s wait was not cut short (%.1f ms)", into_wait_ms);
+    cr_expect_str_eq(stop_calls, "RDC", "run 2's releases and close");
+    cr_expect_eq(atomic_load(&stop_opens), 2, "run 3 was made");
+    cr_expect_eq(cell.runs, 1, "%d runs in the cell", cell.runs);
+    cr_expect_eq(count_of(lines, "\n"), 1, "runs.jsonl:\n%s", lines);
+    cr_expect(strstr(lines, "\"iteration\": 0") != NULL, "%s", lines);
+    free(lines);
+    cell_free(&cell);
+}
+
+/* The capture's tail is part of the run: a stop in it (here 500 ms into a
+ * 3 s tail_ms, the sequence done and the port closed) cuts the run short
+ * too, with nothing to release and nothing recorded. */
+Test(realrun, a_stop_in_the_capture_tail_cuts_the_run_short)
+{
+    struct serial_sys stop_sys = fake_sys;
+    stop_sys.open = stop_open;
+    struct board_profile b = demo_board("all-high");
+    b.analyzer.tail_ms = 3000;
+    char err[400] = "", *lines = NULL;
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    size_t lines_len = 0;
+    FILE *runs = open_memstream(&lines, &lines_len);
+    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
+    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
+    struct cell_stats cell;
+    pthread_t th;
+    static const int run1_open = 1; /* esptool-hard-reset takes 200 ms: then the tail */
+    cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run1_open), 0);
+    int rc = matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &cell, &sink);
+    double after_stop_ms = (double)(serial_now_ns() - atomic_load(&stop_set_ns)) / 1e6;
+    pthread_join(th, NULL);
+    sigrok_free(sr);
+    fclose(runs);
+    fprintf(stderr, "realrun: a stop in the tail ended the cell %.1f ms later\n", after_stop_ms);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_expect_lt(after_stop_ms, 1000.0, "the tail went on for %.1f ms after the stop", after_stop_ms);
+    cr_expect_eq(atomic_load(&stop_opens), 1, "run 2 was made");
+    cr_expect_eq(cell.runs, 0, "%d runs in the cell", cell.runs);
+    cr_expect_str_eq(lines, "", "runs.jsonl:\n%s", lines);
+    free(lines);
+    cell_free(&cell);
+}
+
+/* ---- the analyzer's capture ending early ----
+ * An unplugged or overflowing USB analyzer makes libsigrok end the session
+ * on its own, short of its limit; a limit shorter than the scenario ends
+ * it at the limit, before the sequence does. Either way the trace is
+ * truncated: an infrastructure error naming the figures, never a fail. */
+#define MS_NS 1000000LL
+
+static enum capture_end end_of(struct capture_figures f, char *why, size_t len)
+{
+    why[0] = '\0';
+    return capture_end_of(&f, "fx2lafw", why, len);
+}
+
+Test(realrun, how_a_capture_ended_is_told_from_its_figures)
+{
+    char why[200];
+    /* at 1 MHz from t = 1000 ms: the sequence ends 400 ms in */
+    struct capture_figures f = {.samples = 4000000, .limit_samples = 4000000, .samplerate_hz = 1e6,
+                                .start_ns = 1000 * MS_NS, .end_ns = 5000 * MS_NS, .sequence_end_ns = 1400 * MS_NS};
+    cr_expect_eq(end_of(f, why, sizeof why), CAPTURE_WHOLE, "at its limit after the sequence: %s", why);
+    struct capture_figures g = f;
+    g.stopped = 1, g.limit_samples = 0, g.samples = 550000, g.end_ns = 1550 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_WHOLE, "stopped by resetlab, no limit: %s", why);
+    g = f;
+    g.samples = 3970000; /* limit_time rounded by a driver: 0.75 % short */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_WHOLE, "%s", why);
+
+    g = f;
+    g.samples = g.limit_samples = 50000, g.end_ns = 1050 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_LIMIT_SHORT);
+    cr_expect_str_eq(why, "fx2lafw: the capture stopped at its limit, 50000 samples (50 ms at 1 MHz), before the "
+                          "sequence ended 400 ms in: raise limit_samples or limit_time");
+
+    g = f;
+    g.samples = 120000, g.end_ns = 1120 * MS_NS;
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED);
+    cr_expect_str_eq(why, "fx2lafw: the capture ended on its own after 120 ms, 120000 samples of the 4000000 asked; "
+                          "the sequence ended 400 ms in: analyzer unplugged or its transfers overflowed");
+    g.end_ns = 1450 * MS_NS, g.samples = 450000; /* in the tail, after the sequence: still short of its limit */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED, "%s", why);
+    g.limit_samples = 0; /* no limit: only an abort ends it before resetlab stops it */
+    cr_expect_eq(end_of(g, why, sizeof why), CAPTURE_ABORTED);
+    cr_expect_str_eq(why, "fx2lafw: the capture ended on its own after 450 ms, 450000 samples (no limit set); the "
+                          "sequence ended 400 ms in: analyzer unplugged or its transfers overflowed");
+    cr_expect_lt(strlen(why), 180, "longer than a finding holds: %s", why);
+}
+
+/* The demo driver with a limit shorter than esptool-tight (~300 ms):
+ * each run of the cell is an error saying so, the cell goes on; the
+ * same for limit_time, which the demo takes itself. */
+Test(realrun, a_capture_limit_shorter_than_the_sequence_is_an_error_not_a_fail)
+{
+    const char *configs[] = {"samplerate=1M:limit_samples=50k:pattern=all-high", "samplerate=1M:limit_time=50:pattern=all-high"};
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    for (int k = 0; k < 2; k++) {
+        struct board_profile b = demo_board("all-high");
+        snprintf(b.analyzer.config, sizeof b.analyzer.config, "%s", configs[k]);
+        char err[400] = "";
+        struct cell_sink sink = {.sigrok = sr, .serial = &fake_sys, .err = err, .err_len = sizeof err};
+        struct cell_stats cell;
+        cr_assert_eq(matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-tight"), 2, 1, &cell, &sink),
+                     0, "%s", err);
+        cr_expect_eq(cell.errors, 2, "%s: %d errors, %d failed", configs[k], cell.errors, cell.failed);
+        cr_expect_eq(cell.failed, 0, "%s", configs[k]);
+        const struct finding *worst = cell_worst(&cell);
+        cr_assert_not_null(worst);
+        fprintf(stderr, "realrun: %s\n", worst->message);
+        cr_expect(strstr(worst->message, "demo: the capture stopped at its limit, 50000 samples (50 ms at 1 MHz), "
+                                         "before the sequence ended ") &&
+                      strstr(worst->message, " ms in: raise limit_samples or limit_time"),
+                  "%s: %s", configs[k], worst->message);
+        cell_free(&cell);
+    }
+    sigrok_free(sr);
+}
+
+/* A USB analyzer that is not there (fx2lafw on a machine without one):
+ * the run opens it again, finds nothing and says so, as an error. */
+Test(realrun, an_analyzer_not_plugged_in_is_an_infrastructure_error)
+{
+    struct board_profile b = demo_board("all-high");
+    snprintf(b.analyzer.driver, sizeof b.analyzer.driver, "fx2lafw");
+    snprintf(b.analyzer.config, sizeof b.analyzer.config, "samplerate=4M");
+    struct sigrok *sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(sr);
+    run_once(sr, &b, "esptool-tight");
+    sigrok_free(sr);
+    cr_assert_eq(rb.a.verdict, VERDICT_ERROR);
+    cr_expect_str_eq(rb.a.findings[0].message,
+                     "fx2lafw: libsigrok's fx2lafw driver found no device (plugged in? try sigrok-cli -d fx2lafw --scan)");
+    cr_expect_eq(opened, 0, "the port was opened without an analyzer");
+}

@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -380,6 +381,42 @@ Test(serial, sleep_survives_signals)
     cr_assert_eq(rc, 0, "%s", p->ops->error(p));
     cr_expect_geq(alarms, 1, "no signal arrived during the sleep");
     cr_expect_geq(t1 - t0, 30 * MS, "a signal cut the sleep short: %lld ns", (long long)(t1 - t0));
+    port_serial_free(p);
+}
+
+/* A stop asked for (SIGINT/SIGTERM sets the flag, here another thread)
+ * ends a long wait within a few slices of SERIAL_STOP_POLL_MS; with the
+ * flag given but never set, a wait still ends at its deadline. */
+static volatile sig_atomic_t wait_stop;
+static int64_t stop_set_ns;
+
+static void *stop_after_100ms(void *arg)
+{
+    (void)arg;
+    usleep(100 * 1000);
+    stop_set_ns = serial_now_ns();
+    wait_stop = SIGINT;
+    return NULL;
+}
+
+Test(serial, a_stop_ends_a_wait_early_and_only_then)
+{
+    struct port *p = cp210x_port();
+    p->stop = &wait_stop;
+    int64_t t0 = serial_now_ns();
+    cr_assert_eq(p->ops->sleep(p, 0.03), 0, "%s", p->ops->error(p));
+    cr_expect_geq(serial_now_ns() - t0, 30 * MS, "a flag never set cut the wait short");
+    pthread_t th;
+    cr_assert_eq(pthread_create(&th, NULL, stop_after_100ms, NULL), 0);
+    t0 = serial_now_ns();
+    cr_assert_eq(p->ops->sleep(p, 5.0), 0, "%s", p->ops->error(p));
+    int64_t t1 = serial_now_ns();
+    pthread_join(th, NULL);
+    double late_ms = (double)(t1 - stop_set_ns) / 1e6;
+    fprintf(stderr, "serial: a 5 s wait ended %.1f ms after the stop\n", late_ms);
+    /* 20 ms slices; the margin is for a loaded machine */
+    cr_expect_lt(t1 - t0, 1000 * MS, "the 5 s wait went on for %lld ms", (long long)((t1 - t0) / MS));
+    cr_expect_lt(late_ms, 500.0, "the wait ended %.1f ms after the stop", late_ms);
     port_serial_free(p);
 }
 
