@@ -747,9 +747,10 @@ static GHashTable *csv_options(uint64_t samplerate)
 
 /* What libsigrok 0.5.2's VCD input would crash or hang on, read in one
  * pass over the file's whitespace-separated tokens (found by fuzz_capture):
- *  - it divides by the $timescale's number: "$timescale 0 ns" is SIGFPE.
- *    VCD allows 1, 10 and 100; 1 to 10^6 is let through (an unparsable
- *    one libsigrok reports itself);
+ *  - it divides by the $timescale's number, read with strtoull (blanks,
+ *    then a sign, then digits): "$timescale 0 ns", "+0 ns" or "\f0 ns" is
+ *    SIGFPE. VCD allows 1, 10 and 100; 1 to 10^6 is let through (an
+ *    unparsable one libsigrok reports itself), a negative one is refused;
  *  - it makes every sample up to the last timestamp (#N at a token's
  *    start): a stray #2505555… keeps it busy for hours;
  *  - the header ends past the $end after $enddefinitions (the file's size
@@ -776,14 +777,13 @@ static void vcd_token(struct vcd_prescan *v, const char *tok, size_t kept, size_
     }
     if (v->header_end >= 0)
         return;
-    if (v->after_timescale) {
+    if (v->after_timescale) { /* as libsigrok's sr_parse_period reads it: strtoull, so a sign too */
         v->after_timescale = 0;
-        if (tok[0] >= '0' && tok[0] <= '9') {
-            errno = 0;
-            unsigned long long n = strtoull(tok, NULL, 10);
-            if (errno != 0 || n == 0 || n > 1000000 || len > kept)
-                snprintf(v->timescale, sizeof v->timescale, "%.*s", (int)strcspn(tok, "$"), tok);
-        }
+        char *end;
+        errno = 0;
+        unsigned long long n = strtoull(tok, &end, 10);
+        if (end != tok && (errno != 0 || n == 0 || n > 1000000 || tok[0] == '-' || len > kept))
+            snprintf(v->timescale, sizeof v->timescale, "%.*s", (int)strcspn(tok, "$"), tok);
     }
     if (strcmp(tok, "$timescale") == 0)
         v->after_timescale = 1;

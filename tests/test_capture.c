@@ -395,9 +395,10 @@ Test(capture, malformed_files_are_one_error_line)
         snprintf(args, sizeof args, "analyze %s --board devkitc", path);
         expect_bad_input(args, "no channels: the VCD header declares no $var that libsigrok reads");
     }
-    /* ... and by the $timescale's number: 0 (the fuzzer's), 0 after a form
-     * feed (the fuzzer's again: libsigrok skips C's six blanks, as
-     * isspace), the last of several, or one that overflows */
+    /* ... and by the $timescale's number, which it reads with strtoull: 0
+     * (the fuzzer's), 0 after a form feed or +0 (the fuzzer's again: C's
+     * six blanks and a sign are skipped), -0, the last of several, or one
+     * that overflows */
     static const char *const bad_scales[][2] = {
         {"$timescale 0 ns $end\n$var wire 1 ! DTR $end\n$var wire 1 \" RTS $end\n$enddefinitions $end\n#0 1! 1\"\n#100 0!\n",
          "$timescale 0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
@@ -405,6 +406,10 @@ Test(capture, malformed_files_are_one_error_line)
          "$timescale 0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
         {"$timescale 10 us $end\n$timescale\v0\vus $end\n$var wire 1 ! DTR $end\n$enddefinitions $end\n#0 0!\n#10 1!\n",
          "$timescale 0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
+        {"$timescale +0 us $end\n$var wire 1 ! DTR $end\n$enddefinitions $end\n#0 0!\n#10 1!\n#20\n",
+         "$timescale +0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
+        {"$timescale -0 us $end\n$var wire 1 ! DTR $end\n$enddefinitions $end\n#0 0!\n#10 1!\n#20\n",
+         "$timescale -0: not 1, 10 or 100 of s, ms, us, ns, ps or fs"},
         {"$timescale\n 99999999999999999999999 s $end $var wire 1 ! DTR $end $var wire 1 \" RTS $end $enddefinitions $end\n",
          "$timescale 99999999999999999999: not 1, 10 or 100"}};
     for (size_t i = 0; i < sizeof bad_scales / sizeof bad_scales[0]; i++) {
