@@ -156,3 +156,22 @@ int count_of(const char *hay, const char *needle)
         n++;
     return n;
 }
+
+char *shipped_lab_with_real_board(const char *name, const char *port)
+{
+    char path[512], *shipped = slurp(src_path("boards.yaml", path, sizeof path), NULL);
+    cr_assert_not_null(shipped);
+    size_t len = strlen(shipped) + strlen(name) + strlen(port) + 1024;
+    char *text = malloc(len);
+    cr_assert_not_null(text);
+    snprintf(text, len,
+             "%s  %s:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
+             "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
+             "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: %s\n"
+             "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=1M:pattern=all-high\", "
+             "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 150, settle_ms: 0.1, "
+             "transient_max_ms: 200}\n",
+             shipped, name, port);
+    free(shipped);
+    return text;
+}

@@ -52,4 +52,9 @@ int count_of(const char *hay, const char *needle);
 /* Reads a whole file into a malloc'd string (NULL when missing). */
 char *slurp(const char *path, size_t *len);
 
+/* The shipped boards.yaml with one more board, `name`, on `port`: a
+ * DevKitC (10 kOhm / 1 uF) with libsigrok's demo driver as its analyzer
+ * (D0-D3 = DTR, RTS, EN, IO0; all-high). A malloc'd string. */
+char *shipped_lab_with_real_board(const char *name, const char *port);
+
 #endif

@@ -305,21 +305,10 @@ static void write_text(const char *path, const char *text)
  * folder holding only `long-wait`. */
 static void write_remote_lab(const char *dir, const char *url)
 {
-    char path[512], *shipped = slurp(src_path("boards.yaml", path, sizeof path), NULL);
-    cr_assert_not_null(shipped);
-    size_t len = strlen(shipped) + 1024;
-    char *text = malloc(len);
-    snprintf(text, len,
-             "%s  remote:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
-             "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
-             "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: %s\n"
-             "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=1M:pattern=all-high\", "
-             "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 150, settle_ms: 0.1, "
-             "transient_max_ms: 200}\n",
-             shipped, url);
+    char path[512], *text = shipped_lab_with_real_board("remote", url);
     snprintf(path, sizeof path, "%s/boards.yaml", dir);
     write_text(path, text);
-    free(text), free(shipped);
+    free(text);
     snprintf(path, sizeof path, "%s/scenarios", dir);
     cr_assert_eq(mkdir(path, 0777), 0);
     snprintf(path, sizeof path, "%s/scenarios/long-wait.yaml", dir);

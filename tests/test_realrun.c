@@ -166,21 +166,10 @@ Test(realrun, a_missing_analyzer_is_an_infrastructure_error)
  * says what is missing; the simulated boards run as ever. */
 Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
 {
-    char src[512], out[1 << 15], err[4096], path[256], args[700];
-    char *lab = slurp(src_path("boards.yaml", src, sizeof src), NULL);
-    cr_assert_not_null(lab);
-    size_t len = strlen(lab) + 1024;
-    char *text = malloc(len);
-    snprintf(text, len,
-             "%s  bench-devkitc:\n    chip: esp32\n    bridge: cp210x\n    circuit: two-transistor\n"
-             "    en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}\n"
-             "    io0: {pullup_ohms: 10000, c_farads: 10.0e-12}\n    vdd: 3.3\n    port: usb:10c4:ea61:nosuchserial\n"
-             "    analyzer: {kind: sigrok, driver: demo, config: \"samplerate=1M:pattern=all-high\", "
-             "channels: \"D0=DTR,D1=RTS,D2=EN,D3=IO0\", threshold_v: 1.5, tail_ms: 150, settle_ms: 0.1, "
-             "transient_max_ms: 200}\n",
-             lab);
+    char out[1 << 15], err[4096], path[256], args[700];
+    char *text = shipped_lab_with_real_board("bench-devkitc", "usb:10c4:ea61:nosuchserial");
     write_temp(text, ".yaml", path, sizeof path);
-    free(lab), free(text);
+    free(text);
     snprintf(args, sizeof args,
              "run --boards %s --board bench-devkitc --board devkitc --scenario esptool-tight --iterations 2 "
              "--out /tmp/resetlab-realrun-cli",
@@ -329,6 +318,43 @@ static int vanish_set_bits(void *h, int bits)
     return fake_set_bits(h, bits);
 }
 
+/* A cell made as `resetlab run` makes it, on the demo analyzer and a fake
+ * seam: each run's runs.jsonl line into `lines`, the stop flag given. */
+struct recorded_cell {
+    struct sigrok *sr;
+    char *lines, err[400];
+    size_t lines_len;
+    FILE *runs;
+    struct recorder rec;
+    struct cell_sink sink;
+    struct cell_stats cell;
+};
+
+static void recorded_cell_open(struct recorded_cell *c, const struct serial_sys *sys, volatile sig_atomic_t *stop)
+{
+    memset(c, 0, sizeof *c);
+    c->sr = sigrok_new(NULL, 0);
+    cr_assert_not_null(c->sr);
+    c->runs = open_memstream(&c->lines, &c->lines_len);
+    cr_assert_not_null(c->runs);
+    c->rec = (struct recorder){.runs = c->runs, .stop = stop, .err = c->err, .err_len = sizeof c->err};
+    c->sink = (struct cell_sink){.recorder = &c->rec, .sigrok = c->sr, .serial = sys, .err = c->err,
+                                 .err_len = sizeof c->err};
+}
+
+/* After the cell: lines holds what it recorded (free it with the rest). */
+static void recorded_cell_done(struct recorded_cell *c)
+{
+    sigrok_free(c->sr);
+    fclose(c->runs);
+}
+
+static void recorded_cell_free(struct recorded_cell *c)
+{
+    free(c->lines);
+    cell_free(&c->cell);
+}
+
 Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
 {
     struct serial_sys vanish_sys = fake_sys;
@@ -336,39 +362,31 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     vanish_sys.set_bits = vanish_set_bits;
     vanish_sys.bic = vanish_bic;
     struct board_profile b = demo_board("all-high");
-    struct sigrok *sr = sigrok_new(NULL, 0);
-    cr_assert_not_null(sr);
-    char err[400] = "", *lines = NULL;
-    size_t lines_len = 0;
-    FILE *runs = open_memstream(&lines, &lines_len); /* each run's runs.jsonl line */
-    struct recorder rec = {.runs = runs, .err = err, .err_len = sizeof err};
-    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &vanish_sys, .err = err, .err_len = sizeof err};
-    struct cell_stats cell;
+    static struct recorded_cell c;
+    recorded_cell_open(&c, &vanish_sys, NULL);
     const struct scenario *s = lab_scenario(&suite_lab, "esptool-tight");
-    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 4, 1, &cell, &sink), 0, "%s", err);
-    sigrok_free(sr);
-    fclose(runs);
+    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 4, 1, &c.cell, &c.sink), 0, "%s", c.err);
+    recorded_cell_done(&c);
     cr_assert_eq(vanish_opens, 4, "%d opens", vanish_opens);
     /* after the failure the lines were released RTS first, then DTR (were the
      * port still there, the board is neither held in reset nor strapped) */
     cr_expect_str_eq(vanish_released, "RD");
-    cr_assert_eq(cell.runs, 4);
-    cr_assert_eq(cell.errors, 2, "%d errors", cell.errors);
-    cr_assert_eq(cell.failed, 2, "runs 1 and 4 are judged (the demo's lines never move: a fail)");
+    cr_assert_eq(c.cell.runs, 4);
+    cr_assert_eq(c.cell.errors, 2, "%d errors", c.cell.errors);
+    cr_assert_eq(c.cell.failed, 2, "runs 1 and 4 are judged (the demo's lines never move: a fail)");
     /* run by run: judged, the pull named, the absence named, judged again */
-    char *line[4] = {lines, NULL, NULL, NULL};
+    char *line[4] = {c.lines, NULL, NULL, NULL};
     for (int i = 1; i < 4; i++) {
         cr_assert_not_null(line[i - 1]);
         line[i] = strchr(line[i - 1], '\n');
-        cr_assert_not_null(line[i], "fewer than 4 lines:\n%s", lines);
+        cr_assert_not_null(line[i], "fewer than 4 lines:\n%s", c.lines);
         *line[i]++ = '\0';
     }
     cr_expect(strstr(line[0], "\"verdict\": \"fail\"") != NULL, "run 1: %s", line[0]);
     cr_expect(strstr(line[1], "\"verdict\": \"error\"") && strstr(line[1], "Input/output error"), "run 2: %s", line[1]);
     cr_expect(strstr(line[2], "\"verdict\": \"error\"") && strstr(line[2], "/dev/ttyUSB7: no such port (unplugged?)"), "run 3: %s", line[2]);
     cr_expect(strstr(line[3], "\"verdict\": \"fail\"") != NULL, "run 4 (the port back): %s", line[3]);
-    free(lines);
-    cell_free(&cell);
+    recorded_cell_free(&c);
 }
 
 /* ---- SIGINT/SIGTERM in the middle of a real run ----
@@ -432,38 +450,30 @@ Test(realrun, a_stop_mid_wait_cuts_the_run_short_releases_the_lines_and_records_
     stop_sys.close = stop_close;
     struct board_profile b = demo_board("all-high");
     struct scenario s = *lab_scenario(&suite_lab, "esptool-hard-reset");
-    char err[400] = "", *lines = NULL;
-    cr_assert_eq(dsl_parse("O|U0,1|W3|U1,0|W0.05|U0,0|C", &s.seq[OS_LINUX], err, sizeof err), 0, "%s", err);
-    struct sigrok *sr = sigrok_new(NULL, 0);
-    cr_assert_not_null(sr);
-    size_t lines_len = 0;
-    FILE *runs = open_memstream(&lines, &lines_len);
-    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
-    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
-    struct cell_stats cell;
+    static struct recorded_cell c;
+    recorded_cell_open(&c, &stop_sys, &stop_flag);
+    cr_assert_eq(dsl_parse("O|U0,1|W3|U1,0|W0.05|U0,0|C", &s.seq[OS_LINUX], c.err, sizeof c.err), 0, "%s", c.err);
     pthread_t th;
     static const int run2_open = 2; /* then run 2 has set one line and is in its 3 s wait */
     cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run2_open), 0);
-    int rc = matrix_cell(NULL, &b, &real_host, &s, 3, 1, &cell, &sink);
+    int rc = matrix_cell(NULL, &b, &real_host, &s, 3, 1, &c.cell, &c.sink);
     int64_t t_end = serial_now_ns();
     pthread_join(th, NULL);
-    sigrok_free(sr);
-    fclose(runs);
+    recorded_cell_done(&c);
     op_seq_free(&s.seq[OS_LINUX]);
     double after_stop_ms = (double)(t_end - atomic_load(&stop_set_ns)) / 1e6;
     double into_wait_ms = (double)(t_end - atomic_load(&stop_open2_ns)) / 1e6;
     fprintf(stderr, "realrun: the cell stopped %.1f ms after the stop, %.1f ms after run 2 opened the port\n",
             after_stop_ms, into_wait_ms);
-    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, c.err);
     cr_expect_lt(after_stop_ms, 1000.0, "the cell went on for %.1f ms after the stop", after_stop_ms);
     cr_expect_lt(into_wait_ms, 2000.0, "run 2's 3 s wait was not cut short (%.1f ms)", into_wait_ms);
     cr_expect_str_eq(stop_calls, "RDC", "run 2's releases and close");
     cr_expect_eq(atomic_load(&stop_opens), 2, "run 3 was made");
-    cr_expect_eq(cell.runs, 1, "%d runs in the cell", cell.runs);
-    cr_expect_eq(count_of(lines, "\n"), 1, "runs.jsonl:\n%s", lines);
-    cr_expect(strstr(lines, "\"iteration\": 0") != NULL, "%s", lines);
-    free(lines);
-    cell_free(&cell);
+    cr_expect_eq(c.cell.runs, 1, "%d runs in the cell", c.cell.runs);
+    cr_expect_eq(count_of(c.lines, "\n"), 1, "runs.jsonl:\n%s", c.lines);
+    cr_expect(strstr(c.lines, "\"iteration\": 0") != NULL, "%s", c.lines);
+    recorded_cell_free(&c);
 }
 
 /* The capture's tail is part of the run: a stop in it (here 500 ms into a
@@ -475,30 +485,22 @@ Test(realrun, a_stop_in_the_capture_tail_cuts_the_run_short)
     stop_sys.open = stop_open;
     struct board_profile b = demo_board("all-high");
     b.analyzer.tail_ms = 3000;
-    char err[400] = "", *lines = NULL;
-    struct sigrok *sr = sigrok_new(NULL, 0);
-    cr_assert_not_null(sr);
-    size_t lines_len = 0;
-    FILE *runs = open_memstream(&lines, &lines_len);
-    struct recorder rec = {.runs = runs, .stop = &stop_flag, .err = err, .err_len = sizeof err};
-    struct cell_sink sink = {.recorder = &rec, .sigrok = sr, .serial = &stop_sys, .err = err, .err_len = sizeof err};
-    struct cell_stats cell;
+    static struct recorded_cell c;
+    recorded_cell_open(&c, &stop_sys, &stop_flag);
     pthread_t th;
     static const int run1_open = 1; /* esptool-hard-reset takes 200 ms: then the tail */
     cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run1_open), 0);
-    int rc = matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &cell, &sink);
+    int rc = matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &c.cell, &c.sink);
     double after_stop_ms = (double)(serial_now_ns() - atomic_load(&stop_set_ns)) / 1e6;
     pthread_join(th, NULL);
-    sigrok_free(sr);
-    fclose(runs);
+    recorded_cell_done(&c);
     fprintf(stderr, "realrun: a stop in the tail ended the cell %.1f ms later\n", after_stop_ms);
-    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, err);
+    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, c.err);
     cr_expect_lt(after_stop_ms, 1000.0, "the tail went on for %.1f ms after the stop", after_stop_ms);
     cr_expect_eq(atomic_load(&stop_opens), 1, "run 2 was made");
-    cr_expect_eq(cell.runs, 0, "%d runs in the cell", cell.runs);
-    cr_expect_str_eq(lines, "", "runs.jsonl:\n%s", lines);
-    free(lines);
-    cell_free(&cell);
+    cr_expect_eq(c.cell.runs, 0, "%d runs in the cell", c.cell.runs);
+    cr_expect_str_eq(c.lines, "", "runs.jsonl:\n%s", c.lines);
+    recorded_cell_free(&c);
 }
 
 /* ---- the analyzer's capture ending early ----
