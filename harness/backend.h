@@ -32,6 +32,12 @@ struct port {
     const volatile sig_atomic_t *stop;
 };
 
+/* A stop was asked for on this port (never on one without a flag). */
+static inline int port_stop_asked(const struct port *p)
+{
+    return p->stop != NULL && *p->stop;
+}
+
 struct capture;
 struct capture_ops {
     const char *name;

@@ -140,11 +140,6 @@ enum capture_end capture_end_of(const struct capture_figures *f, const char *dri
     return CAPTURE_WHOLE; /* the limit came after the sequence: every step is in the trace */
 }
 
-static int stop_asked(const struct port *port)
-{
-    return port->stop != NULL && *port->stop;
-}
-
 /* The scenario on the port, then the capture's tail: 0, -1 (why), or
  * RUNNER_STOPPED. A sequence that failed or was stopped part-way has its
  * lines released; either way the port is closed. */
@@ -177,7 +172,7 @@ static int check_capture_end(const struct board_profile *b, const struct live_ti
 static int capture_run(struct sigrok *sr, const struct board_profile *b, const struct scenario *s, struct port *port,
                        struct run_buffers *rb, struct live_timing *timing, char *why, size_t len)
 {
-    if (stop_asked(port)) /* before opening the analyzer, which can take seconds */
+    if (port_stop_asked(port)) /* before opening the analyzer, which can take seconds */
         return RUNNER_STOPPED;
     struct live_config cfg;
     if (live_config_parse(b->analyzer.driver, b->analyzer.config, b->analyzer.channels, &cfg, why, len) != 0)

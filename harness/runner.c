@@ -46,11 +46,6 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool
     return -1;
 }
 
-static int stop_asked(const struct port *p)
-{
-    return p->stop != NULL && *p->stop;
-}
-
 int run_sequence(struct port *p, const struct scenario *s, enum host_os os, struct op_record *log,
                  size_t *n_log, char *err, size_t err_len)
 {
@@ -59,7 +54,7 @@ int run_sequence(struct port *p, const struct scenario *s, enum host_os os, stru
     int opened = 0;
     *n_log = 0;
     for (int i = 0; i < seq->n; i++) {
-        if (stop_asked(p))
+        if (port_stop_asked(p))
             return RUNNER_STOPPED;
         const struct op *op = &seq->ops[i];
         if (*n_log >= RUNNER_MAX_OPS) {
@@ -82,5 +77,5 @@ int run_sequence(struct port *p, const struct scenario *s, enum host_os os, stru
         }
     }
     /* a last wait cut short is no finished sequence either */
-    return stop_asked(p) ? RUNNER_STOPPED : 0;
+    return port_stop_asked(p) ? RUNNER_STOPPED : 0;
 }
