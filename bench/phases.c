@@ -1,7 +1,7 @@
 /* Where a simulated run's time goes: the default matrix's runs, each phase
  * timed alone on one thread, so bench/run can say which one bounds the
  * runs per second:
- *   sim       the virtual lab and every analyzer (matrix_run_once)
+ *   sim       the virtual lab and every analyzer (run_sim_once)
  *   store     the results store's insert of the same runs (store_add_run,
  *             the default mode: WAL, grouped commits), into a new store
  *   jsonl     runs.jsonl's lines for them
@@ -15,12 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../harness/config.h"
-#include "../harness/matrix.h"
-#include "../harness/realrun.h"
-#include "../reports/results.h"
-#include "../reports/store.h"
-#include "../sim/world.h"
+#include "harness/lab/lab_load.h"
+#include "harness/run/run_matrix.h"
+#include "harness/run/run_real.h"
+#include "reports/results.h"
+#include "reports/store.h"
+#include "sim/world.h"
 
 struct kept_run {
     struct run_record rec;    /* rec.a: set to the scratch analysis when written */
@@ -87,7 +87,7 @@ static size_t simulate(const struct lab *lab, int iterations, struct kept_run *o
                     continue;
                 for (int it = 0; it < iterations && n < cap; it++, n++) {
                     uint64_t rs = run_seed(1, bp->name, hp->name, sc->name, it);
-                    matrix_run_once(w, bp, hp, sc, rs, rb);
+                    run_sim_once(w, bp, hp, sc, rs, rb);
                     if (out == NULL)
                         continue;
                     out[n].a = keep(&rb->a);

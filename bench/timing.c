@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "../harness/config.h"
-#include "../harness/serial.h"
-#include "../reports/results.h"
-#include "../sim/world.h"
+#include "harness/lab/lab_load.h"
+#include "harness/port/port_serial.h"
+#include "reports/results.h"
+#include "sim/world.h"
 
 static void report(const char *where, const char *what, double period_ms, double *over_us, int n)
 {

@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../analyzers/analyze.h"
+#include "analyzers/analyze.h"
 
 /* One run's timing diagram: four lanes sharing a time axis in ms on the
  * trace's clock, "DTR pin", "RTS pin", "EN", "IO0". DTR, RTS and IO0 are pin

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../analyzers/analyze.h"
+#include "analyzers/analyze.h"
 
 struct run_record {
     const char *board, *host, *scenario;

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../analyzers/analyze.h"
+#include "analyzers/analyze.h"
 #include "rom.h"
 
 /* ---- sequences (esptool's custom_reset_sequence DSL, extended) ---- */

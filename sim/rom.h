@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../analyzers/slip.h"
+#include "analyzers/slip.h"
 
 /* A chip's ROM as boards.yaml describes it (chips.<name>.rom). */
 struct rom_chip {

@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../harness/config.h"
+#include "harness/lab/lab_load.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define RESETLAB_TEST_LSAN 1

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "../sim/lab.h"
-#include "../sim/world.h"
+#include "sim/lab.h"
+#include "sim/world.h"
 
 /* Path of a file in the source tree. */
 const char *src_path(const char *rel, char *buf, size_t len);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../analyzers/uart.h"
-#include "../harness/matrix.h"
-#include "../harness/runmeta.h"
-#include "../harness/sigrok.h"
+#include "analyzers/uart.h"
+#include "harness/run/run_matrix.h"
+#include "harness/run/run_meta.h"
+#include "harness/capture/capture_sigrok.h"
 #include "helpers.h"
 
 static struct run_buffers rb;
@@ -43,12 +43,12 @@ static const char *record(const char *board, const char *host, const char *scena
     const struct host_profile *h = lab_host(&suite_lab, host);
     const struct scenario *s = lab_scenario(&suite_lab, scenario);
     cr_assert(b && h && s);
-    matrix_run_once(suite_world, b, h, s, seed, &rb);
+    run_sim_once(suite_world, b, h, s, seed, &rb);
     cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
     snprintf(path, len, "%s/%s.sr", dir, name);
     struct sigrok *sr = sigrok_new(err, sizeof err);
     cr_assert_not_null(sr, "%s", err);
-    cr_assert_eq(matrix_write_capture(sr, suite_world, b, h, s, seed, 0, &rb, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_write_capture(sr, suite_world, b, h, s, seed, 0, &rb, path, err, sizeof err), 0, "%s", err);
     sigrok_free(sr);
     return path;
 }

@@ -5,7 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "../reports/results.h"
+#include "reports/results.h"
 #include "helpers.h"
 
 static struct analysis judged(enum verdict v, double margin_ms, double gap_ms, double en_release_ms)

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../reports/compare.h"
+#include "reports/compare.h"
 #include "helpers.h"
 
 static char dir[] = "/tmp/resetlab-compare-XXXXXX";

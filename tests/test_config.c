@@ -10,7 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../harness/config.h"
+#include "harness/lab/lab_load.h"
 #include "helpers.h"
 
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../harness/dsl.h"
+#include "harness/lab/lab_dsl.h"
 
 
 /* Parses `text` and asserts success with `n` ops. */

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../harness/dsl.h"
-#include "../harness/matrix.h"
+#include "harness/lab/lab_dsl.h"
+#include "harness/run/run_matrix.h"
 #include "helpers.h"
 
 static struct run_buffers rb;
@@ -38,7 +38,7 @@ Test(faults, each_fault_board_gets_its_diagnosis)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct cell_stats c;
-        cr_assert_eq(matrix_cell(suite_world, lab_board(&suite_lab, cases[i].board), lab_host(&suite_lab, "native-linux"),
+        cr_assert_eq(run_cell(suite_world, lab_board(&suite_lab, cases[i].board), lab_host(&suite_lab, "native-linux"),
                                  lab_scenario(&suite_lab, "esptool-classic"), 50, 1, &c, NULL), 0);
         int runs = cell_has_diagnosis(&c, cases[i].diagnosis);
         cr_expect_eq(runs, 50, "%s: '%s' in %d of 50 runs (first diagnosis: %s)", cases[i].board, cases[i].diagnosis,
@@ -47,7 +47,7 @@ Test(faults, each_fault_board_gets_its_diagnosis)
         cell_free(&c);
     }
     struct cell_stats c;
-    cr_assert_eq(matrix_cell(suite_world, lab_board(&suite_lab, "devkitc-wrong-cap"), lab_host(&suite_lab, "native-linux"),
+    cr_assert_eq(run_cell(suite_world, lab_board(&suite_lab, "devkitc-wrong-cap"), lab_host(&suite_lab, "native-linux"),
                              lab_scenario(&suite_lab, "esptool-tight"), 5, 1, &c, NULL), 0);
     /* fitted on the noisy analog channel (10 mV): 0.1 µF within 5 % */
     const char *at = strstr(c.diag[0].message, "EN C ≈ ");
@@ -66,7 +66,7 @@ Test(faults, healthy_boards_get_no_diagnosis_in_1000_runs_on_every_host)
                 if (bp->fault[0] || !scenario_applies(&suite_lab.scenarios[s], bp, &suite_lab.hosts[h]))
                     continue;
                 struct cell_stats c;
-                cr_assert_eq(matrix_cell(suite_world, bp, &suite_lab.hosts[h], &suite_lab.scenarios[s], 1000, 1, &c, NULL), 0);
+                cr_assert_eq(run_cell(suite_world, bp, &suite_lab.hosts[h], &suite_lab.scenarios[s], 1000, 1, &c, NULL), 0);
                 cr_expect_eq(c.n_diag, 0, "%s/%s/%s: %s (%d runs)", bp->name, suite_lab.hosts[h].name, suite_lab.scenarios[s].name,
                              c.n_diag ? c.diag[0].message : "", c.n_diag ? c.diag_count[0] : 0);
                 cr_expect_eq(c.errors, 0);
@@ -83,7 +83,7 @@ Test(faults, tau_from_the_analyzer_edge_within_2_percent_from_0_1_to_100_ms)
     struct host_profile h = *lab_host(&suite_lab, "native-linux");
     for (size_t i = 0; i < sizeof rc_ms / sizeof rc_ms[0]; i++) {
         b.en_c_farads = b.real.en_c_farads = rc_ms[i] / 1e3 / b.en_r_ohms;
-        matrix_run_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
+        run_sim_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
         cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
         cr_assert_geq(rb.a.n_resets, 1);
         double tau = rb.a.resets[rb.a.n_resets - 1].tau_ms;
@@ -93,7 +93,7 @@ Test(faults, tau_from_the_analyzer_edge_within_2_percent_from_0_1_to_100_ms)
     }
     b.en_c_farads = b.real.en_c_farads = 1e-6;
     b.en_r_ohms = b.real.en_r_ohms = 12e3;
-    matrix_run_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
+    run_sim_once(suite_world, &b, &h, lab_scenario(&suite_lab, "esptool-tight"), 3, &rb);
     cr_expect(fabs(rb.a.en_release_ms - 16.6) < 0.05, "12 kΩ/1 µF: %.4f ms", rb.a.en_release_ms);
 }
 
@@ -116,7 +116,7 @@ Test(faults, margin_moves_through_zero_where_the_boot_mode_flips)
         struct op_seq ops;
         cr_assert_eq(dsl_parse(seq, &ops, err, sizeof err), 0, "%s", err);
         s.seq[OS_LINUX] = ops;
-        matrix_run_once(suite_world, b, &h, &s, 1, &rb);
+        run_sim_once(suite_world, b, &h, &s, 1, &rb);
         op_seq_free(&ops);
         double m = rb.a.margin_ms;
         int download = rb.a.outcome == BOOT_DOWNLOAD;

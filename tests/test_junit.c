@@ -10,8 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../reports/junit.h"
-#include "../reports/results.h"
+#include "reports/junit.h"
+#include "reports/results.h"
 #include "helpers.h"
 
 #define GAP_MESSAGE                                                                                                  \

@@ -11,7 +11,7 @@
 
 #include <libsigrok/libsigrok.h>
 
-#include "../harness/capture_live.h"
+#include "harness/capture/capture_live.h"
 #include "helpers.h"
 
 static struct sigrok *sg;

@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../reports/plot.h"
+#include "reports/plot.h"
 #include "helpers.h"
 #include "trace_fixture.h"
 

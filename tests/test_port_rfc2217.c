@@ -5,8 +5,8 @@
  * time.monotonic_ns(), the same clock as ours, so the gap between the two
  * changes of one U step is measured where they are applied. Skipped when
  * Debian's python3-serial is not installed. */
-#include "../harness/port_rfc2217.h"
-#include "../harness/serial.h"
+#include "harness/port/port_rfc2217.h"
+#include "harness/port/port_serial.h"
 #include "helpers.h"
 
 #include <criterion/criterion.h>

@@ -9,7 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../harness/ports.h"
+#include "harness/cli/cli_commands.h"
+#include "harness/port/port_list.h"
 #include "helpers.h"
 
 static struct serial_port_info usb_port(const char *path, int vid, int pid, const char *driver)
@@ -45,14 +46,14 @@ static struct serial_port_info cp2102(void)
     return p;
 }
 
-/* What ports_print wrote, as a malloc'd string. */
+/* What cli_ports_print wrote, as a malloc'd string. */
 static char *printed(const struct serial_port_info *p, int n, int json)
 {
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     cr_assert(f != NULL);
-    cr_assert_eq(ports_print(f, p, n, json), 0);
+    cr_assert_eq(cli_ports_print(f, p, n, json), 0);
     fclose(f);
     return text;
 }
@@ -151,7 +152,7 @@ Test(ports, bridge_from_vid_pid)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct serial_port_info p = usb_port("/dev/ttyUSB0", cases[i].vid, cases[i].pid, cases[i].driver);
-        const char *got = ports_bridge(&p);
+        const char *got = port_list_bridge(&p);
         if (cases[i].bridge == NULL)
             cr_expect_null(got, "%04x:%04x gave %s", cases[i].vid, cases[i].pid, got);
         else
@@ -159,7 +160,7 @@ Test(ports, bridge_from_vid_pid)
                       cases[i].pid, got ? got : "NULL", cases[i].bridge);
     }
     struct serial_port_info s0 = native_port("/dev/ttyS0");
-    cr_expect_null(ports_bridge(&s0));
+    cr_expect_null(port_list_bridge(&s0));
 }
 
 /* ---- the table ----------------------------------------------------------- */
@@ -241,11 +242,11 @@ Test(ports, by_id_links_point_at_their_ports)
     cr_assert_eq(symlink("../ttyUSB0", link), 0); /* relative, as udev makes them */
 
     struct serial_port_info p[2] = {usb_port(dev, 0x10c4, 0xea60, "cp210x"), native_port("/dev/ttyS0")};
-    ports_find_by_id(p, 2, links);
+    port_list_find_by_id(p, 2, links);
     cr_expect_str_eq(p[0].by_id, link);
     cr_expect_str_empty(p[1].by_id);
 
-    ports_find_by_id(p, 2, "/nonexistent/by-id"); /* no directory: nothing changes, no error */
+    port_list_find_by_id(p, 2, "/nonexistent/by-id"); /* no directory: nothing changes, no error */
     cr_expect_str_eq(p[0].by_id, link);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     cr_expect_eq(system(cmd), 0);
@@ -259,7 +260,7 @@ static int run_ports(int argc, const char *const *args)
     for (int i = 0; i < argc; i++)
         argv[i] = (char *)args[i];
     argv[argc] = NULL;
-    int rc = ports_command(argc, argv);
+    int rc = cli_ports(argc, argv);
     fflush(stdout);
     fflush(stderr);
     return rc;
@@ -280,7 +281,7 @@ Test(ports, stray_argument_is_exit_2, .init = cr_redirect_stderr)
 Test(ports, help_prints_usage, .init = cr_redirect_stdout)
 {
     cr_assert_eq(run_ports(2, (const char *const[]){"ports", "--help"}), 0);
-    cr_assert_stdout_eq_str(ports_usage);
+    cr_assert_stdout_eq_str(cli_ports_usage);
 }
 
 static int fake_list(struct serial_port_info *out, int max)
@@ -304,7 +305,7 @@ Test(ports, command_lists_through_the_seam, .init = cr_redirect_stdout)
 {
     const struct serial_sys fake = {.list = fake_list}; /* listing needs nothing else */
     char *argv[] = {"ports", "--json", NULL};
-    cr_assert_eq(ports_command_with(2, argv, &fake, "/nonexistent/by-id"), 0);
+    cr_assert_eq(cli_ports_with(2, argv, &fake, "/nonexistent/by-id"), 0);
     fflush(stdout);
     const char *out = redirected_stdout();
     cr_expect(json_parses(out), "%s", out);

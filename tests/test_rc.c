@@ -2,7 +2,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "../analyzers/analyze.h"
+#include "analyzers/analyze.h"
 
 /* t = RC·ln(1/(1−0.75)) = 1.3863·RC */
 Test(rc, seed_board_12k_1u_is_16_6_ms)

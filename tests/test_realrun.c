@@ -12,9 +12,10 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "../harness/realrun.h"
-#include "../harness/recorder.h"
-#include "../harness/tune.h"
+#include "harness/run/run_cell.h"
+#include "harness/run/run_real.h"
+#include "harness/run/run_recorder.h"
+#include "harness/run/run_tune.h"
 #include "helpers.h"
 
 static struct run_buffers rb;
@@ -100,7 +101,7 @@ static void run_once(struct sigrok *sr, const struct board_profile *b, const cha
     char err[400];
     struct port *port = port_serial_new(b->port, &fake_sys, err, sizeof err);
     cr_assert_not_null(port, "%s", err);
-    real_run_once(sr, b, lab_scenario(&suite_lab, scenario), port, &rb);
+    run_real_once(sr, b, lab_scenario(&suite_lab, scenario), port, &rb);
     port_serial_free(port);
 }
 
@@ -201,7 +202,7 @@ Test(realrun, a_real_run_is_kept_as_a_capture)
     char dir[] = "/tmp/resetlab-realcap-XXXXXX", path[256], err[320];
     cr_assert_not_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/real.sr", dir);
-    cr_assert_eq(matrix_write_capture(sr, NULL, &b, &real_host, s, 0, 0, &rb, path, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(run_write_capture(sr, NULL, &b, &real_host, s, 0, 0, &rb, path, err, sizeof err), 0, "%s", err);
     struct trace back;
     cr_assert_eq(sigrok_read(sr, path, NULL, NULL, &back, err, sizeof err), 0, "%s", err);
     sigrok_free(sr);
@@ -230,7 +231,7 @@ Test(realrun, a_cell_holds_the_port_lock_between_runs)
     struct cell_sink sink = {.sigrok = sr, .serial = &fake_sys, .err = err, .err_len = sizeof err};
     struct cell_stats cell;
     const struct scenario *s = lab_scenario(&suite_lab, "esptool-hard-reset");
-    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
+    cr_assert_eq(run_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
     cr_assert_eq(opened, 2, "%d opens", opened);
     cr_assert_eq(n_lists, 1, "the port was claimed %d times, not once for the cell", n_lists);
     cr_assert_eq(unlocked_moments, 0, "the port lock was free at %d opens/closes", unlocked_moments);
@@ -240,7 +241,7 @@ Test(realrun, a_cell_holds_the_port_lock_between_runs)
 
     struct port *holder = port_serial_new(b.port, &fake_sys, err, sizeof err);
     cr_assert_not_null(holder, "%s", err);
-    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
+    cr_assert_eq(run_cell(NULL, &b, &real_host, s, 2, 1, &cell, &sink), 0, "%s", err);
     port_serial_free(holder);
     sigrok_free(sr);
     cr_assert_eq(opened, 2, "a taken port was opened");
@@ -365,7 +366,7 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
     static struct recorded_cell c;
     recorded_cell_open(&c, &vanish_sys, NULL);
     const struct scenario *s = lab_scenario(&suite_lab, "esptool-tight");
-    cr_assert_eq(matrix_cell(NULL, &b, &real_host, s, 4, 1, &c.cell, &c.sink), 0, "%s", c.err);
+    cr_assert_eq(run_cell(NULL, &b, &real_host, s, 4, 1, &c.cell, &c.sink), 0, "%s", c.err);
     recorded_cell_done(&c);
     cr_assert_eq(vanish_opens, 4, "%d opens", vanish_opens);
     /* after the failure the lines were released RTS first, then DTR (were the
@@ -394,11 +395,11 @@ Test(realrun, a_port_that_vanishes_is_an_error_and_is_reopened_when_back)
  * stop flag (as the signal handler does) 500 ms into run 2's wait. The
  * wait ends at once; RTS is released, then DTR, then the port closes; the
  * cut-short run is neither in the cell nor recorded, run 3 is never
- * made, and the cell returns 1 (a stop), as matrix_run expects. */
+ * made, and the cell returns 1 (a stop), as run_matrix expects. */
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "../harness/dsl.h"
+#include "harness/lab/lab_dsl.h"
 
 static volatile sig_atomic_t stop_flag;
 static atomic_int stop_opens;
@@ -456,7 +457,7 @@ Test(realrun, a_stop_mid_wait_cuts_the_run_short_releases_the_lines_and_records_
     pthread_t th;
     static const int run2_open = 2; /* then run 2 has set one line and is in its 3 s wait */
     cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run2_open), 0);
-    int rc = matrix_cell(NULL, &b, &real_host, &s, 3, 1, &c.cell, &c.sink);
+    int rc = run_cell(NULL, &b, &real_host, &s, 3, 1, &c.cell, &c.sink);
     int64_t t_end = serial_now_ns();
     pthread_join(th, NULL);
     recorded_cell_done(&c);
@@ -465,7 +466,7 @@ Test(realrun, a_stop_mid_wait_cuts_the_run_short_releases_the_lines_and_records_
     double into_wait_ms = (double)(t_end - atomic_load(&stop_open2_ns)) / 1e6;
     fprintf(stderr, "realrun: the cell stopped %.1f ms after the stop, %.1f ms after run 2 opened the port\n",
             after_stop_ms, into_wait_ms);
-    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, c.err);
+    cr_assert_eq(rc, 1, "run_cell returned %d (%s), not the stop", rc, c.err);
     cr_expect_lt(after_stop_ms, 1000.0, "the cell went on for %.1f ms after the stop", after_stop_ms);
     cr_expect_lt(into_wait_ms, 2000.0, "run 2's 3 s wait was not cut short (%.1f ms)", into_wait_ms);
     cr_expect_str_eq(stop_calls, "RDC", "run 2's releases and close");
@@ -490,12 +491,12 @@ Test(realrun, a_stop_in_the_capture_tail_cuts_the_run_short)
     pthread_t th;
     static const int run1_open = 1; /* esptool-hard-reset takes 200 ms: then the tail */
     cr_assert_eq(pthread_create(&th, NULL, stop_500ms_after_open, (void *)&run1_open), 0);
-    int rc = matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &c.cell, &c.sink);
+    int rc = run_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-hard-reset"), 2, 1, &c.cell, &c.sink);
     double after_stop_ms = (double)(serial_now_ns() - atomic_load(&stop_set_ns)) / 1e6;
     pthread_join(th, NULL);
     recorded_cell_done(&c);
     fprintf(stderr, "realrun: a stop in the tail ended the cell %.1f ms later\n", after_stop_ms);
-    cr_assert_eq(rc, 1, "matrix_cell returned %d (%s), not the stop", rc, c.err);
+    cr_assert_eq(rc, 1, "run_cell returned %d (%s), not the stop", rc, c.err);
     cr_expect_lt(after_stop_ms, 1000.0, "the tail went on for %.1f ms after the stop", after_stop_ms);
     cr_expect_eq(atomic_load(&stop_opens), 1, "run 2 was made");
     cr_expect_eq(c.cell.runs, 0, "%d runs in the cell", c.cell.runs);
@@ -564,7 +565,7 @@ Test(realrun, a_capture_limit_shorter_than_the_sequence_is_an_error_not_a_fail)
         char err[400] = "";
         struct cell_sink sink = {.sigrok = sr, .serial = &fake_sys, .err = err, .err_len = sizeof err};
         struct cell_stats cell;
-        cr_assert_eq(matrix_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-tight"), 2, 1, &cell, &sink),
+        cr_assert_eq(run_cell(NULL, &b, &real_host, lab_scenario(&suite_lab, "esptool-tight"), 2, 1, &cell, &sink),
                      0, "%s", err);
         cr_expect_eq(cell.errors, 2, "%s: %d errors, %d failed", configs[k], cell.errors, cell.failed);
         cr_expect_eq(cell.failed, 0, "%s", configs[k]);

@@ -11,11 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../harness/matrix.h"
-#include "../harness/session.h"
-#include "../reports/html.h"
-#include "../reports/stats.h"
-#include "../reports/store.h"
+#include "harness/run/run_matrix.h"
+#include "harness/run/run_session.h"
+#include "reports/html.h"
+#include "reports/stats.h"
+#include "reports/store.h"
 #include "helpers.h"
 
 static char dir[] = "/tmp/resetlab-report-XXXXXX";
@@ -459,7 +459,7 @@ static void partial_session(const char *db)
     cr_assert_not_null(rb);
     for (int it = 0; it < 4; it++) { /* killed after 4 of 10 */
         uint64_t seed = run_seed(1, b->name, h->name, s->name, it);
-        matrix_run_once(suite_world, b, h, s, seed, rb);
+        run_sim_once(suite_world, b, h, s, seed, rb);
         cr_assert_eq(rb->a.verdict, VERDICT_FAIL, "the classic reset over usbipd fails");
         /* what a port could put in a message: markup, quotes, bytes that
          * are not UTF-8, a control character */

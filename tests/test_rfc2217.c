@@ -3,7 +3,7 @@
  * SE 240 (0xF0), WILL 251, WONT 252, DO 253, DONT 254 (RFC 854);
  * COM-PORT-OPTION 44 (0x2C), SET-BAUDRATE 1, SET-CONTROL 5 with 8/9 DTR
  * on/off and 11/12 RTS on/off, PURGE-DATA 12, answers +100 (RFC 2217). */
-#include "../harness/rfc2217.h"
+#include "harness/port/port_rfc2217_codec.h"
 
 #include <criterion/criterion.h>
 #include <stdlib.h>

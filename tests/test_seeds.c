@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "../harness/matrix.h"
+#include "harness/run/run_matrix.h"
 #include "helpers.h"
 
 #define RUNS 1000
@@ -18,7 +18,7 @@ static struct cell_stats cell(const char *board, const char *host, const char *s
     const struct host_profile *h = lab_host(&suite_lab, host);
     const struct scenario *s = lab_scenario(&suite_lab, scenario);
     cr_assert(b && h && s, "%s/%s/%s not in the shipped suite_lab", board, host, scenario);
-    cr_assert_eq(matrix_cell(suite_world, b, h, s, RUNS, 1, &c, NULL), 0);
+    cr_assert_eq(run_cell(suite_world, b, h, s, RUNS, 1, &c, NULL), 0);
     cr_assert_eq(c.errors, 0, "%s/%s/%s: %d infrastructure errors", board, host, scenario, c.errors);
     cell_close(&c);
     return c;

@@ -17,7 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../harness/serial.h"
+#include "harness/port/port_serial.h"
 #include "helpers.h"
 
 #define LINES (TIOCM_DTR | TIOCM_RTS)

@@ -5,7 +5,7 @@
  * build's in the sanitizer job: it must exit 0 after SIGTERM, so a leak or
  * a memory error fails the test). */
 #define _GNU_SOURCE /* memmem */
-#include "../harness/port_rfc2217.h"
+#include "harness/port/port_rfc2217.h"
 #include "helpers.h"
 
 #include <arpa/inet.h>

@@ -4,10 +4,10 @@
 #include <math.h>
 #include <string.h>
 
-#include "../analyzers/slip.h"
-#include "../harness/dsl.h"
-#include "../harness/matrix.h"
-#include "../sim/world.h"
+#include "analyzers/slip.h"
+#include "harness/lab/lab_dsl.h"
+#include "harness/run/run_matrix.h"
+#include "sim/world.h"
 #include "helpers.h"
 
 static struct host_profile ideal_host(enum host_os os)
@@ -34,7 +34,7 @@ static const struct analysis *run(struct lab *lab, const char *board, const stru
     const struct scenario *s = lab_scenario(lab, scenario);
     cr_assert(b && s, "%s / %s missing from the shipped lab", board, scenario);
     struct sim_world *w = sim_world_new();
-    matrix_run_once(w, b, h, s, seed, &rb);
+    run_sim_once(w, b, h, s, seed, &rb);
     sim_world_free(w);
     cr_assert_neq(rb.a.verdict, VERDICT_ERROR, "%s", rb.a.findings[0].message);
     return &rb.a;
@@ -105,7 +105,7 @@ Test(sim, cp210x_first_open_on_windows_resets_once_per_power_cycle)
     char err[160];
     cr_assert_eq(dsl_parse("O|W0.5|C0|W0.5|O|W0.5|C0", &sc.seq[OS_WINDOWS], err, sizeof err), 0, "%s", err);
     struct sim_world *w = sim_world_new();
-    matrix_run_once(w, lab_board(&lab, "devkitc"), &h, &sc, 1, &rb);
+    run_sim_once(w, lab_board(&lab, "devkitc"), &h, &sc, 1, &rb);
     cr_assert_eq(rb.a.n_resets, 1, "%d resets", rb.a.n_resets);
     cr_assert_eq(rb.a.resets[0].cause_op, 0, "caused by op %d", rb.a.resets[0].cause_op);
     cr_assert(rb.a.resets[0].spurious);
@@ -116,7 +116,7 @@ Test(sim, cp210x_first_open_on_windows_resets_once_per_power_cycle)
     cr_assert_float_eq((double)(rb.a.resets[0].release_ns - rb.a.resets[0].en_low_ns) / 1e6, 5.0, 0.01);
     /* not after power-on: the driver's normal open, no reset */
     sc.after_power_on = 0;
-    matrix_run_once(w, lab_board(&lab, "devkitc"), &h, &sc, 1, &rb);
+    run_sim_once(w, lab_board(&lab, "devkitc"), &h, &sc, 1, &rb);
     cr_assert_eq(rb.a.n_resets, 0);
     cr_assert_eq(rb.a.verdict, VERDICT_PASS);
     op_seq_free(&sc.seq[OS_WINDOWS]);
@@ -352,7 +352,7 @@ Test(sim, sync_unanswered_in_flash_mode_or_too_early)
     cr_assert_eq(dsl_parse("O|R0|D0|W0.1|R1|W0.1|R0|W0.05|S|W0.1", &flash, err, sizeof err), 0, "%s", err);
     s.seq[OS_LINUX] = flash;
     struct sim_world *w = sim_world_new();
-    matrix_run_once(w, lab_board(&lab, "devkitc"), &h, &s, 1, &rb);
+    run_sim_once(w, lab_board(&lab, "devkitc"), &h, &s, 1, &rb);
     cr_assert_eq(rb.a.outcome, BOOT_FLASH);
     cr_assert_eq(rb.a.sync, 0);
     cr_assert_eq(rb.a.verdict, VERDICT_PASS);
@@ -360,7 +360,7 @@ Test(sim, sync_unanswered_in_flash_mode_or_too_early)
     s = *lab_scenario(&lab, "esptool-usb-jtag");
     cr_assert_eq(dsl_parse("O|R0|D0|W0.1|D1|R0|W0.1|R1|D0|R1|W0.1|D0|R0|S|W0.1", &early, err, sizeof err), 0, "%s", err);
     s.seq[OS_LINUX] = early;
-    matrix_run_once(w, lab_board(&lab, "esp32c3-usb"), &h, &s, 1, &rb);
+    run_sim_once(w, lab_board(&lab, "esp32c3-usb"), &h, &s, 1, &rb);
     cr_assert_eq(rb.a.outcome, BOOT_DOWNLOAD);
     cr_assert_eq(rb.a.sync, 0);
     cr_assert_eq(rb.a.verdict, VERDICT_FAIL);
@@ -388,17 +388,17 @@ Test(sim, epochs_carry_the_lines_the_reset_and_the_boot_mode)
     sim_world_reset(w, b, &h, 1);
     cr_assert_eq(sim_open(w, 1), 0);
     cr_assert_eq(sim_set_lines(w, 0, 1), 0); /* RTS asserted: EN low */
-    rb.tr = (struct trace){.edges = rb.edges, .cap = MATRIX_MAX_EDGES};
+    rb.tr = (struct trace){.edges = rb.edges, .cap = RUN_MAX_EDGES};
     struct sim_truth truth;
     size_t n;
-    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, RUN_MAX_UART, &n, &truth), 0);
     cr_assert_eq(truth.n_resets, 0, "held in reset: no release yet");
     cr_assert_float_eq((double)sim_rest_ns(w), 5 * 10 * 1e-6 * 1e9, 1, "at rest 5 τ after the change: the driver (10 Ω) on 1 µF");
     sim_continue(w);
 
     sim_advance_to(w, 10000000);
     cr_assert_eq(sim_set_lines(w, 1, 0), 0); /* EN released, IO0 held low */
-    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, RUN_MAX_UART, &n, &truth), 0);
     cr_assert_eq(rb.tr.initial[CH_EN], 0, "the epoch starts with EN low");
     cr_assert_eq(rb.tr.initial[CH_RTS], 0, "RTS asserted: its pin low");
     cr_assert_eq(rb.tr.initial[CH_DTR], 1);
@@ -411,7 +411,7 @@ Test(sim, epochs_carry_the_lines_the_reset_and_the_boot_mode)
     uint8_t req[64];
     size_t len = esp_sync_request(req, sizeof req);
     cr_assert_gt(sim_receive(w, 1000000, req, len), 1000000);
-    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, MATRIX_MAX_UART, &n, &truth), 0);
+    cr_assert_eq(sim_finish(w, &rb.tr, rb.uart, RUN_MAX_UART, &n, &truth), 0);
     cr_assert_eq(truth.n_resets, 0);
     size_t pos = 0, flen, frames = 0;
     uint8_t frame[256];

@@ -5,8 +5,8 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "../analyzers/slip.h"
-#include "../sim/rom.h"
+#include "analyzers/slip.h"
+#include "sim/rom.h"
 
 /* Chip ROM facts, as boards.yaml gives them (sources there): the magic
  * word at 0x40001000 (esptool targets, one file per chip), 4 status bytes for the

@@ -7,7 +7,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "../reports/stats.h"
+#include "reports/stats.h"
 #include "helpers.h"
 
 #define close_to(got, want, tol) cr_assert(fabs((got) - (want)) <= (tol), "got %.17g, want %.17g", (got), (want))

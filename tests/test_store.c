@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../harness/session.h"
-#include "../reports/store.h"
+#include "harness/run/run_session.h"
+#include "reports/store.h"
 #include "helpers.h"
 
 static char dir[] = "/tmp/resetlab-store-XXXXXX";

@@ -2,7 +2,7 @@
 #ifndef RESETLAB_TRACE_FIXTURE_H
 #define RESETLAB_TRACE_FIXTURE_H
 
-#include "../analyzers/analyze.h"
+#include "analyzers/analyze.h"
 
 #define FIX_MAX 64
 

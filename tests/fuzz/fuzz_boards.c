@@ -1,5 +1,5 @@
 /* boards.yaml: the lab loader (harness/config.c) on any file. */
-#include "../../harness/config.h"
+#include "harness/lab/lab_load.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

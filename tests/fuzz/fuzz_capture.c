@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/sigrok.h"
+#include "harness/capture/capture_sigrok.h"
 #include "fuzz.h"
 
 static struct sigrok *context(void)

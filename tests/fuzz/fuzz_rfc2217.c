@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../harness/rfc2217.h"
+#include "harness/port/port_rfc2217_codec.h"
 #include "fuzz.h"
 
 static void feed_all(struct r2217 *c, const uint8_t *in, size_t n, uint8_t cut_seed)

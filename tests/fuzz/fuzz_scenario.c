@@ -3,8 +3,8 @@
  * first byte picks which. */
 #include <stdlib.h>
 
-#include "../../harness/config.h"
-#include "../../harness/runmeta.h"
+#include "harness/lab/lab_load.h"
+#include "harness/run/run_meta.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,8 +3,8 @@
  * simulated ROM (sim/rom.c) answering the bytes as a request stream. */
 #include <stdlib.h>
 
-#include "../../analyzers/slip.h"
-#include "../../sim/rom.h"
+#include "analyzers/slip.h"
+#include "sim/rom.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

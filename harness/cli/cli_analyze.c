@@ -1,0 +1,257 @@
+/* `resetlab analyze FILE`: a capture made anywhere (a .sr session, a VCD,
+ * a CSV) through every analyzer, against a board of boards.yaml. When
+ * resetlab made the capture, its op log beside it (FILE.yaml) names the
+ * board and the expectation and attributes each reset to its op, so the
+ * findings are those of the run; without it the DTR/RTS edges stand for
+ * the op log. */
+#include "cli_commands.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analyzers/uart.h"
+#include "reports/results.h"
+#include "harness/lab/lab_load.h"
+#include "harness/run/run_meta.h"
+#include "harness/capture/capture_sigrok.h"
+
+#define UART_MAX 65536
+
+const char cli_analyze_usage[] =
+    "usage: resetlab analyze FILE [--board NAME] [--expect MODE] [--map SPEC] [--json]\n"
+    "                        [--samplerate HZ] [--boards FILE]\n"
+    "\n"
+    "Reads a capture (a sigrok session .sr, or VCD or CSV through libsigrok's input\n"
+    "modules), decodes the UART line (RX, 8N1 at the board's chip baud rate) and\n"
+    "runs every analyzer: resets, EN RC, strap window and margin, truth table,\n"
+    "transients, the ROM banner and SYNC answers, against the board's description.\n"
+    "When FILE.yaml lies beside it (resetlab run --captures writes one), it supplies\n"
+    "the board, the expectation and the op log, so each reset is attributed to the\n"
+    "op that caused it; without it the DTR/RTS edges stand for the op log.\n"
+    "libsigrok makes every sample a VCD's timestamps span: a VCD longer than 10^10\n"
+    "samples (7 minutes at 24 MS/s) is refused, as is one without channels or\n"
+    "with a $timescale of 0 (on which libsigrok 0.5.2 would crash).\n"
+    "\n"
+    "options:\n"
+    "  --board NAME    the board in boards.yaml (default: the one FILE.yaml names)\n"
+    "  --expect MODE   download, flash or no-reset (default: FILE.yaml's; else none,\n"
+    "                  and the verdict only reports the outcome)\n"
+    "  --map SPEC      which file channel is which: D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX\n"
+    "                  (default: channels named DTR, RTS, EN, IO0, RX). An analog\n"
+    "                  channel with EN's voltage: A0=EN_V (τ is then fitted to it),\n"
+    "                  or A0=EN with no logic EN (EN's edges made from it at the\n"
+    "                  analyzer's threshold, ±0.05 V). Default: analog EN_V, or an\n"
+    "                  analog EN when the file has no logic EN\n"
+    "  --samplerate HZ a CSV file's sample rate, when it does not say it in a\n"
+    "                  '; Samplerate: 4 MHz' comment as sigrok's CSV output does\n"
+    "  --json          one JSON line, as in runs.jsonl\n"
+    "  --boards FILE   the lab description (default: ./boards.yaml)\n"
+    "\n"
+    "exit status: 0 the board reached the expected mode (or no expectation), 1 it did\n"
+    "not, 2 bad input (one error line).\n";
+
+struct analyze_opts {
+    const char *file, *board, *expect, *map, *boards;
+    uint64_t samplerate;
+    int json;
+};
+
+static int usage_error(const char *fmt, const char *a)
+{
+    fputs("resetlab: analyze: ", stderr);
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+static int parse_opts(int argc, char **argv, struct analyze_opts *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char **slot = strcmp(a, "--board") == 0    ? &o->board
+                            : strcmp(a, "--expect") == 0 ? &o->expect
+                            : strcmp(a, "--map") == 0    ? &o->map
+                            : strcmp(a, "--boards") == 0 ? &o->boards
+                                                         : NULL;
+        if (strcmp(a, "--json") == 0)
+            o->json = 1;
+        else if (strcmp(a, "--samplerate") == 0) {
+            char *end;
+            double hz = i + 1 < argc ? strtod(argv[++i], &end) : 0;
+            if (!(hz >= 1 && hz <= 1e12) || *end != '\0')
+                return usage_error("--samplerate needs a rate in Hz (e.g. 4000000), got '%s'", i < argc ? argv[i] : "");
+            o->samplerate = (uint64_t)hz;
+        }
+        else if (slot != NULL && i + 1 < argc)
+            *slot = argv[++i];
+        else if (slot != NULL)
+            return usage_error("%s needs a value", a);
+        else if (a[0] == '-' && a[1] != '\0')
+            return usage_error("unknown option '%s' (resetlab help analyze)", a);
+        else if (o->file != NULL)
+            return usage_error("one capture file at a time, got '%s' too", a);
+        else
+            o->file = a;
+    }
+    if (o->file == NULL)
+        return usage_error("%s", "which capture? resetlab analyze FILE --board NAME");
+    return 0;
+}
+
+/* The board and expectation: options first, then the sidecar. */
+static int pick_board(const struct analyze_opts *o, const struct lab *lab, const struct run_meta *meta, int have_meta,
+                      const struct board_profile **b, int *expected)
+{
+    const char *name = o->board ? o->board : have_meta ? meta->board : NULL;
+    if (name == NULL)
+        return usage_error("%s: which board? give --board NAME (resetlab list shows them)", o->file);
+    if ((*b = lab_board(lab, name)) == NULL)
+        return usage_error("unknown board '%s' (resetlab list shows them)", name);
+    *expected = have_meta ? (int)meta->expected : -1;
+    if (o->expect != NULL) {
+        *expected = boot_mode_parse(o->expect);
+        if (*expected < 0 || *expected == BOOT_MARGINAL)
+            return usage_error("--expect must be download, flash or no-reset, got '%s'", o->expect);
+    }
+    return 0;
+}
+
+static void print_bytes(FILE *f, const uint8_t *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n && i < 160; i++) {
+        if (s[i] == '\r')
+            fputs("\\r", f);
+        else if (s[i] == '\n')
+            fputs("\\n", f);
+        else if (s[i] >= 0x20 && s[i] < 0x7f)
+            fputc(s[i], f);
+        else
+            fprintf(f, "\\x%02x", s[i]);
+    }
+    fputs(n > 160 ? "\"…" : "\"", f);
+}
+
+static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
+                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart, int expected,
+                         const struct analysis *a)
+{
+    printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
+    for (int c = 0; c < CH_COUNT; c++)
+        if (trace_has(tr, (enum channel)c))
+            printf(" %s", channel_name((enum channel)c));
+    printf("\nboard %s (%s, %s); ", b->name, b->chip->name, b->circuit->name);
+    if (have_meta)
+        printf("op log: %zu ops of %s on %s, run %d\n", meta->n_ops, meta->scenario, meta->host, meta->iteration);
+    else
+        printf("no op log: the DTR/RTS edges stand for it\n");
+    printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+    if (n_uart) {
+        fputs(": ", stdout);
+        print_bytes(stdout, uart, n_uart);
+    }
+    printf("\nresets: %d\n", a->n_resets);
+    for (int i = 0; i < a->n_resets; i++) {
+        const struct reset_event *r = &a->resets[i];
+        printf("  #%d EN low at %.3f ms", i + 1, (double)r->en_low_ns / 1e6);
+        if (r->release_ns >= 0)
+            printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
+                   r->en_release_ms, r->tau_ms);
+        if (r->predicted != BOOT_NONE)
+            printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
+        putchar('\n');
+    }
+    printf("outcome: %s", boot_mode_name(a->outcome));
+    if (expected >= 0)
+        printf(" (expected %s): %s", boot_mode_name((enum boot_mode)expected), verdict_name(a->verdict));
+    printf("\nfindings: %d\n", a->n_findings);
+    for (int i = 0; i < a->n_findings; i++)
+        printf("  %-5s %-20s %10.3f ms  %s\n", severity_name(a->findings[i].severity), a->findings[i].kind,
+               (double)a->findings[i].t_ns / 1e6, a->findings[i].message);
+}
+
+/* Without an expectation the verdict follows the outcome alone. */
+static int exit_status(const struct analysis *a, int expected)
+{
+    if (a->verdict == VERDICT_ERROR)
+        return 2;
+    return expected < 0 || a->verdict == VERDICT_PASS ? 0 : 1;
+}
+
+static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
+{
+    char err[512], meta_path[600];
+    struct run_meta *meta = calloc(1, sizeof *meta);
+    uint8_t *uart = malloc(UART_MAX);
+    struct sigrok *sr = NULL;
+    struct trace tr = {0};
+    int rc = 2, have_meta = 0, expected = -1;
+    const struct board_profile *b = NULL;
+    struct channel_map map;
+    if (meta == NULL || uart == NULL) {
+        fprintf(stderr, "resetlab: out of memory\n");
+        goto out;
+    }
+    run_meta_path(o->file, meta_path, sizeof meta_path);
+    if (access(meta_path, F_OK) == 0) {
+        if (run_meta_read(meta_path, meta, err, sizeof err) != 0) {
+            fprintf(stderr, "resetlab: %s\n", err);
+            goto out;
+        }
+        have_meta = 1;
+    }
+    if (pick_board(o, lab, meta, have_meta, &b, &expected) != 0)
+        goto out;
+    /* files do not say their threshold or the EN rate wanted; the board's analyzer does */
+    struct sigrok_read_opts read_opts = {o->samplerate, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz, 0};
+    if (channel_map_parse(o->map, &map, err, sizeof err) != 0 || (sr = sigrok_new(err, sizeof err)) == NULL ||
+        sigrok_read(sr, o->file, &map, &read_opts, &tr, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: %s\n", err);
+        goto out;
+    }
+    tr.threshold_v = b->analyzer.threshold_v; /* files do not say; the board's analyzer does */
+    size_t n_uart = uart_decode(&tr, b->chip->baud, uart, UART_MAX);
+    struct board_model bm = board_model_of(b);
+    struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
+    struct analysis a;
+    enum boot_mode want = expected >= 0 ? (enum boot_mode)expected : BOOT_ANY;
+    if (analyze_run(&tr, &log, &bm, trace_has(&tr, CH_RX) ? uart : NULL, n_uart, want, &a, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: %s: %s\n", o->file, err);
+        goto out;
+    }
+    if (o->json) {
+        struct run_record rec = {b->name, have_meta ? meta->host : "capture", have_meta ? meta->scenario : o->file,
+                                 have_meta ? meta->iteration : 0, have_meta ? meta->seed : 0, want, &a};
+        write_run_json(stdout, &rec);
+    } else {
+        print_report(o, &tr, b, meta, have_meta, uart, n_uart, expected, &a);
+    }
+    rc = exit_status(&a, expected);
+out:
+    sigrok_trace_free(&tr);
+    sigrok_free(sr);
+    free(uart);
+    free(meta);
+    return rc;
+}
+
+int cli_analyze(int argc, char **argv, const char *default_boards)
+{
+    struct analyze_opts o = {0};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_analyze_usage, stdout), 0;
+    if (parse_opts(argc, argv, &o) != 0)
+        return 2;
+    struct lab lab;
+    char err[512];
+    if (lab_load(&lab, o.boards ? o.boards : default_boards, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: %s\n", err);
+        return 2;
+    }
+    int rc = analyze_capture(&o, &lab);
+    lab_free(&lab);
+    return rc;
+}

@@ -1,0 +1,220 @@
+/* `resetlab compare`: two sessions (in one store or two) or two hosts of
+ * one session, cell by cell (reports/compare.h). */
+#include "cli_commands.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "reports/compare.h"
+#include "cli.h"
+
+const char cli_compare_usage[] =
+    "usage: resetlab compare A B [--host NAME] [--json] [--html FILE] [--alpha P] [--min-shift MS]\n"
+    "       resetlab compare A --host NAME --host NAME [--json] [--html FILE] ...\n"
+    "\n"
+    "Compares two result sets cell by cell: two sessions (A and B), or two hosts of\n"
+    "one session (the first --host is A). A side is a results store (results.db), a\n"
+    "run folder holding one, or STORE:N for its session N; without :N, the store's\n"
+    "newest complete session. A change is flagged only when it is statistically\n"
+    "real: Fisher's exact test on the pass counts, the Mann-Whitney rank test on the\n"
+    "strap margins, Holm-corrected over every test made (so comparing hundreds of\n"
+    "cells does not flag noise), and for margins a shift of at least --min-shift.\n"
+    "B worse than A is a regression.\n"
+    "\n"
+    "options:\n"
+    "  --host NAME     with one side: the two hosts to compare; with two: only this host\n"
+    "  --json          one JSON document instead of the table\n"
+    "  --html FILE     also write the comparison as an HTML page\n"
+    "  --alpha P       family-wise error rate (default 0.05)\n"
+    "  --min-shift MS  smallest margin change worth flagging (default 0.5 ms)\n"
+    "\n"
+    "exit status: 0 no regression, 1 a regression, 2 bad input.\n";
+
+struct compare_args {
+    const char *side[2];
+    const char *host[2];
+    int n_sides, n_hosts, json;
+    const char *html;
+    struct compare_opts o;
+};
+
+static int parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    double x = strtod(v, &end);
+    if (*v == '\0' || *end != '\0' || !(x >= lo && x <= hi)) {
+        fprintf(stderr, "resetlab: %s needs a number from %g to %g, got '%s'\n", opt, lo, hi, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+static int parse_option(struct compare_args *c, int argc, char **argv, int *i)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--json") == 0)
+        return c->json = 1, 0;
+    static const char *const valued[] = {"--host", "--html", "--alpha", "--min-shift", NULL};
+    int k = 0;
+    while (valued[k] && strcmp(valued[k], a) != 0)
+        k++;
+    if (valued[k] == NULL)
+        return cli_bad_input("compare: unknown option '%s'%s (resetlab help compare)", a, ""), -1;
+    if (*i + 1 >= argc)
+        return cli_bad_input("%s needs a value%s", a, ""), -1;
+    const char *v = argv[++*i];
+    switch (k) {
+    case 0:
+        if (c->n_hosts == 2)
+            return cli_bad_input("compare: at most two --host options%s%s", "", ""), -1;
+        c->host[c->n_hosts++] = v;
+        return 0;
+    case 1:
+        c->html = v;
+        return 0;
+    case 2:
+        return parse_number(a, v, 1e-9, 0.5, &c->o.alpha);
+    default:
+        return parse_number(a, v, 0, 1e6, &c->o.min_shift_ms);
+    }
+}
+
+static int parse_args(int argc, char **argv, struct compare_args *c)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "--", 2) == 0) {
+            if (parse_option(c, argc, argv, &i) != 0)
+                return -1;
+        } else if (c->n_sides == 2) {
+            return cli_bad_input("compare: more than two result sets ('%s')%s", argv[i], ""), -1;
+        } else {
+            c->side[c->n_sides++] = argv[i];
+        }
+    }
+    if (c->n_sides == 0)
+        return cli_bad_input("compare: which results? (resetlab help compare)%s%s", "", ""), -1;
+    if (c->n_sides == 1 && c->n_hosts != 2)
+        return cli_bad_input("compare: one result set needs two --host options to compare%s%s", "", ""), -1;
+    if (c->n_sides == 2 && c->n_hosts == 2)
+        return cli_bad_input("compare: two result sets take at most one --host%s%s", "", ""), -1;
+    return 0;
+}
+
+/* "DIR", "FILE" or "FILE:N" → the store's path and the session (0: newest complete). */
+static int split_side(const char *spec, char *path, size_t len, long *session)
+{
+    *session = 0;
+    snprintf(path, len, "%s", spec);
+    char *colon = strrchr(path, ':');
+    if (colon && colon[1] != '\0' && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
+        *session = strtol(colon + 1, NULL, 10);
+        *colon = '\0';
+        if (*session <= 0)
+            return cli_bad_input("compare: '%s': sessions are numbered from 1%s", spec, ""), -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        size_t n = strlen(path);
+        snprintf(path + n, len - n, "/results.db");
+    }
+    if (stat(path, &st) != 0)
+        return cli_bad_input("compare: %s: no such results store%s", path, ""), -1;
+    return 0;
+}
+
+/* The session asked for, or the newest complete one. */
+static int pick_session(struct store *st, const char *path, long wanted, struct session_row *row)
+{
+    char err[600];
+    if (wanted) {
+        int found = store_session_get(st, wanted, row, err, sizeof err);
+        if (found == 1)
+            return 0;
+        if (found < 0)
+            fprintf(stderr, "resetlab: %s\n", err);
+        else
+            fprintf(stderr, "resetlab: compare: %s has no session %ld\n", path, wanted);
+        return -1;
+    }
+    static struct session_row rows[64];
+    int n = store_sessions(st, rows, 64, err, sizeof err);
+    for (int i = 0; i < n; i++)
+        if (strcmp(rows[i].status, "complete") == 0) {
+            *row = rows[i];
+            return 0;
+        }
+    if (n < 0)
+        return cli_bad_input("%s%s", err, ""), -1;
+    return cli_bad_input("compare: %s holds no complete session (name one with :N)%s", path, ""), -1;
+}
+
+static int load_side(const char *spec, const char *host, struct compare_side *side)
+{
+    char path[600], err[700];
+    long wanted;
+    if (split_side(spec, path, sizeof path, &wanted) != 0)
+        return -1;
+    struct store *st = store_open(path, STORE_READ, err, sizeof err);
+    if (st == NULL)
+        return cli_bad_input("%s%s", err, ""), -1;
+    static struct session_row row;
+    int rc = pick_session(st, path, wanted, &row);
+    if (rc == 0 && compare_load(st, row.id, host, side, err, sizeof err) != 0) {
+        cli_bad_input("compare: %s: %s", path, err);
+        rc = -1;
+    }
+    if (rc == 0)
+        snprintf(side->label, sizeof side->label, "%.80s session %lld (%s)%s%.40s", path, (long long)row.id,
+                 row.facts.started, host ? ", host " : "", host ? host : "");
+    store_close(st);
+    return rc;
+}
+
+static int write_html(const char *path, const struct compare_side *a, const struct compare_side *b,
+                      const struct compare_result *r, const struct compare_opts *o)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return cli_bad_input("compare: cannot write %s%s", path, ""), -1;
+    compare_write_html(f, a, b, r, o);
+    if (fclose(f) != 0)
+        return cli_bad_input("compare: %s: write failed%s", path, ""), -1;
+    return 0;
+}
+
+int cli_compare(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_compare_usage, stdout), 0;
+    struct compare_args c = {.o = {.alpha = 0.05, .min_shift_ms = 0.5}};
+    if (parse_args(argc, argv, &c) != 0)
+        return 2;
+    struct compare_side a = {0}, b = {0};
+    struct compare_result r = {0};
+    int rc = 2;
+    c.o.by_host = c.n_sides == 1;
+    const char *host_a = c.n_hosts ? c.host[0] : NULL, *host_b = c.n_hosts == 2 ? c.host[1] : host_a;
+    if (load_side(c.side[0], host_a, &a) != 0 || load_side(c.side[c.n_sides - 1], host_b, &b) != 0)
+        goto out;
+    if (compare_sides(&a, &b, &c.o, &r) != 0) {
+        fprintf(stderr, "resetlab: out of memory\n");
+        goto out;
+    }
+    if (c.json)
+        compare_write_json(stdout, &a, &b, &r, &c.o);
+    else
+        compare_write_table(stdout, &a, &b, &r, &c.o);
+    if (c.html && write_html(c.html, &a, &b, &r, &c.o) != 0)
+        goto out;
+    rc = r.regressions > 0 ? 1 : 0;
+out:
+    compare_result_free(&r);
+    compare_side_free(&a);
+    compare_side_free(&b);
+    return rc;
+}

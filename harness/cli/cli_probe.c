@@ -1,0 +1,255 @@
+/* `resetlab probe --board NAME`: board bring-up in one command. Every
+ * scenario that applies to the board runs a few times; the report says
+ * whether the board follows its circuit table, what EN's RC is, how much
+ * strap margin each strategy leaves, and which strategy to use. */
+#include "cli_commands.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "harness/lab/lab_load.h"
+#include "harness/run/run_matrix.h"
+#include "harness/run/run_real.h"
+
+const char cli_probe_usage[] =
+    "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
+    "                      [--boards FILE] [--scenarios DIR]\n"
+    "\n"
+    "Board bring-up in one command: runs every scenario that applies to the board\n"
+    "N times (default 20) and prints\n"
+    "  - the truth-table verdict: does EN/IO0 follow the circuit in boards.yaml, or\n"
+    "    the diagnosis (transistor open or shorted, lines swapped, direct wiring,\n"
+    "    IO0 pull-up missing),\n"
+    "  - the EN RC estimate: the chip's reset release after EN is let go, against\n"
+    "    the design's R·C,\n"
+    "  - per scenario: pass rate, outcomes, strap margin (worst and median) and the\n"
+    "    DTR/RTS gap,\n"
+    "  - a recommendation: the reset strategy with the best pass rate and the widest\n"
+    "    worst-case margin, and what fails and why.\n"
+    "On the virtual lab the host profile (default native-linux) sets the latencies;\n"
+    "a board on a real port runs on this machine, through its serial port and\n"
+    "logic analyzer (boards.yaml: port, analyzer kind sigrok).\n"
+    "\n"
+    "exit status: 0 the board is sound and some download strategy always works,\n"
+    "1 it is not, 2 bad input.\n";
+
+struct probe_opts {
+    const char *board, *host;
+    int iterations;
+    uint64_t seed;
+};
+
+static int probe_error(const char *fmt, const char *a)
+{
+    fputs("resetlab: probe: ", stderr);
+    fprintf(stderr, fmt, a);
+    fputc('\n', stderr);
+    return 2;
+}
+
+/* --board NAME [--host NAME] [--iterations N] [--seed S], and the lab's
+ * files as every lab command takes them. */
+static int parse_opts(int argc, char **argv, struct probe_opts *o, struct cli_common *c)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int used = cli_common_opt(c, argc, argv, &i);
+        if (used != 0) {
+            if (used < 0)
+                return probe_error("%s needs a value", a);
+            continue;
+        }
+        const char **slot = strcmp(a, "--board") == 0 ? &o->board : strcmp(a, "--host") == 0 ? &o->host : NULL;
+        int numeric = strcmp(a, "--iterations") == 0 || strcmp(a, "--seed") == 0;
+        if (slot == NULL && !numeric)
+            return probe_error("unknown option '%s' (resetlab help probe)", a);
+        if (i + 1 >= argc)
+            return probe_error("%s needs a value", a);
+        const char *v = argv[++i];
+        long n;
+        if (slot != NULL)
+            *slot = v;
+        else if (a[2] == 'i' && cli_parse_count(a, v, 100000, &n) == 0)
+            o->iterations = (int)n;
+        else if (a[2] == 'i')
+            return 2;
+        else if (cli_parse_seed(v, &o->seed) != 0)
+            return probe_error("--seed needs a whole number from 0 to 2^64-1, got '%s'", v);
+    }
+    if (o->board == NULL)
+        return probe_error("%s", "which board? give --board NAME (resetlab list shows them)");
+    return 0;
+}
+
+/* The chip's release after EN across every scenario's resets (the first
+ * 4096): read before the cells close, as it pools their samples. */
+struct en_release_pool {
+    double median;
+    int n;
+};
+
+static struct en_release_pool pool_en_release(const struct cell_stats *cells, int n)
+{
+    double rel[4096];
+    int n_rel = 0;
+    for (int i = 0; i < n; i++)
+        for (int k = 0; cells[i].samples && k < cells[i].samples->n_en_release && n_rel < 4096; k++)
+            rel[n_rel++] = cells[i].samples->en_release[k];
+    return (struct en_release_pool){percentile(rel, n_rel, 0.5), n_rel};
+}
+
+static void print_truth_and_rc(const struct board_profile *b, struct cell_stats *cells, int n,
+                               const struct en_release_pool *rel, int *sound)
+{
+    int runs = 0, shown = 0;
+    for (int i = 0; i < n; i++)
+        runs += cells[i].runs - cells[i].errors; /* runs that could not be made say nothing of the board */
+    if (runs == 0) {
+        const struct finding *why = n > 0 ? cell_worst(&cells[0]) : NULL;
+        printf("  board: no run could be made%s%s\n", why ? ": " : "", why ? why->message : "");
+        *sound = 0;
+        return;
+    }
+    struct board_diagnoses bd;
+    board_diagnoses(cells, n, b->name, &bd);
+    for (int k = 0; k < bd.n; k++, shown++)
+        printf("  %s %s (%d of %d runs, in %d of %d scenarios)\n", shown ? "      " : "board:", bd.diag[k].message,
+               bd.runs[k], runs, bd.cells[k], n);
+    if (shown == 0)
+        printf("  board: follows the %s table in all %d runs; EN RC as designed\n", b->circuit->name, runs);
+    *sound = shown == 0;
+    double design = rc_time_to_fraction(b->en_r_ohms * b->en_c_farads, b->chip->timing.vih_frac) * 1e3;
+    if (rel->n > 0)
+        printf("  EN: the chip leaves reset %.3f ms after EN is released (median of %d resets; "
+               "design %.3f ms: %.3g kOhm, %.3g uF at %.2f VDD)\n",
+               rel->median, rel->n, design, b->en_r_ohms / 1e3, b->en_c_farads * 1e6,
+               b->chip->timing.vih_frac);
+    else if (b->circuit->kind == CIRCUIT_USB_JTAG)
+        printf("  EN: no reset released EN (USB-Serial/JTAG resets inside the chip)\n");
+    else
+        printf("  EN: no reset released EN in these runs\n");
+}
+
+static void print_scenarios(struct cell_stats *cells, int n)
+{
+    printf("\n  %-24s %-9s %6s  %-34s %-19s %s\n", "scenario", "expect", "pass", "outcomes (dl/flash/none/marginal)",
+           "margin min / p50", "gap p50");
+    for (int i = 0; i < n; i++) {
+        struct cell_stats *c = &cells[i];
+        char outcomes[48], margin[32] = "-", gap[16] = "-";
+        snprintf(outcomes, sizeof outcomes, "%d/%d/%d/%d", c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH],
+                 c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
+        if (c->margin.n > 0)
+            snprintf(margin, sizeof margin, "%+.3f / %+.3f ms", c->margin.min, c->margin.p50);
+        if (c->gap.n > 0)
+            snprintf(gap, sizeof gap, "%.3f ms", c->gap.p50);
+        printf("  %-24s %-9s %5.1f%%  %-34s %-19s %s\n", c->scenario, boot_mode_name(c->expected),
+               100.0 * c->passed / c->runs, outcomes, margin, gap);
+    }
+}
+
+/* The download strategy to use: best pass rate, then widest worst margin. */
+static const struct cell_stats *best_download(struct cell_stats *cells, int n)
+{
+    const struct cell_stats *best = NULL;
+    double best_rate = -1, best_margin = -INFINITY;
+    for (int i = 0; i < n; i++) {
+        struct cell_stats *c = &cells[i];
+        if (c->expected != BOOT_DOWNLOAD)
+            continue;
+        double rate = (double)c->passed / c->runs;
+        double margin = c->margin.n ? c->margin.min : -INFINITY;
+        if (rate > best_rate || (rate == best_rate && margin > best_margin)) {
+            best = c;
+            best_rate = rate;
+            best_margin = margin;
+        }
+    }
+    return best;
+}
+
+static int recommend(struct cell_stats *cells, int n, int sound)
+{
+    const struct cell_stats *best = best_download(cells, n);
+    printf("\nrecommendation:\n");
+    if (!sound)
+        printf("  fix the board first: the diagnosis above holds whatever the host does\n");
+    if (best != NULL && best->passed == best->runs) {
+        printf("  to enter the bootloader use %s: %d of %d runs, worst strap margin %+.3f ms\n", best->scenario,
+               best->passed, best->runs, best->margin.n ? best->margin.min : NAN);
+    } else if (best != NULL) {
+        printf("  no strategy reached download mode every time; the best, %s, did in %d of %d runs\n", best->scenario,
+               best->passed, best->runs);
+    }
+    for (int i = 0; i < n; i++) {
+        const struct finding *w = cell_met(&cells[i]) ? NULL : cell_worst(&cells[i]);
+        if (w != NULL)
+            printf("  avoid %s here (%d of %d runs failed): %s\n", cells[i].scenario, cells[i].runs - cells[i].passed,
+                   cells[i].runs, w->message);
+    }
+    return sound && best != NULL && best->passed == best->runs ? 0 : 1;
+}
+
+static int probe_board(const struct lab *lab, const struct probe_opts *o)
+{
+    const struct board_profile *b = lab_board(lab, o->board);
+    if (b == NULL)
+        return probe_error("unknown board '%s' (resetlab list shows them)", o->board);
+    /* a real board runs on this machine; a simulated one on a host profile */
+    const struct host_profile *h = board_is_real(b) ? &real_host : lab_host(lab, o->host ? o->host : "native-linux");
+    if (h == NULL)
+        return probe_error("unknown host '%s' (resetlab list shows them)", o->host);
+    char err[320] = "";
+    struct cell_sink sink = {.err = err, .err_len = sizeof err};
+    struct cell_stats *cells = calloc((size_t)lab->n_scenarios, sizeof *cells);
+    struct sim_world *w = sim_world_new();
+    int n = 0, rc = 2;
+    if (cells == NULL || w == NULL || (board_is_real(b) && (sink.sigrok = sigrok_new(err, sizeof err)) == NULL)) {
+        fprintf(stderr, "resetlab: %s\n", err[0] ? err : "out of memory");
+        goto out;
+    }
+    for (int s = 0; s < lab->n_scenarios; s++)
+        if (scenario_applies(&lab->scenarios[s], b, h) &&
+            run_cell(w, b, h, &lab->scenarios[s], o->iterations, o->seed, &cells[n++], &sink) != 0) {
+            fprintf(stderr, "resetlab: %s\n", err[0] ? err : "out of memory");
+            goto out;
+        }
+    printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
+           b->chip->name, b->bridge->name, b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, h->name,
+           o->iterations);
+    struct en_release_pool rel = pool_en_release(cells, n);
+    for (int i = 0; i < n; i++)
+        cell_close(&cells[i]);
+    int sound;
+    print_truth_and_rc(b, cells, n, &rel, &sound);
+    print_scenarios(cells, n);
+    rc = recommend(cells, n, sound);
+out:
+    for (int i = 0; i < n; i++)
+        cell_free(&cells[i]);
+    free(cells);
+    sim_world_free(w);
+    sigrok_free(sink.sigrok);
+    return rc;
+}
+
+int cli_probe(int argc, char **argv)
+{
+    struct probe_opts o = {.iterations = 20, .seed = 1};
+    struct cli_common c = {0};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_probe_usage, stdout), 0;
+    if (parse_opts(argc, argv, &o, &c) != 0)
+        return 2;
+    struct lab lab;
+    if (cli_load_lab(&c, &lab) != 0)
+        return 2;
+    int rc = probe_board(&lab, &o);
+    lab_free(&lab);
+    return rc;
+}

@@ -1,0 +1,97 @@
+/* `resetlab report`: options; report.c writes the page. */
+#include "cli_commands.h"
+
+#include <libgen.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "harness/report/report.h"
+
+const char cli_report_usage[] =
+    "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
+    "                       [--report DIR]\n"
+    "\n"
+    "Writes the HTML report of a session of the results store: REPORT/index.html,\n"
+    "one self-contained page (no network; open it from disk, or keep the folder as\n"
+    "a CI artifact), with its plots beside it in REPORT/plots/*.svg (gnuplot):\n"
+    "  - the session's facts: host, OS, kernel, virtualization, resetlab version,\n"
+    "    boards.yaml and its SHA-256, seed, iterations;\n"
+    "  - the pass rate of every cell with its 95 % Wilson interval, coloured;\n"
+    "  - per cell below its expectation: worst finding, outcomes, board diagnoses,\n"
+    "    strap margin and DTR/RTS gap figures, and the timing diagrams of its\n"
+    "    typical run (median margin) and worst run (lowest margin), re-simulated\n"
+    "    from their seeds on the session's lab (not when boards.yaml changed since\n"
+    "    the session, nor for a real board: the page says why);\n"
+    "  - per board and scenario with such a cell: the DTR/RTS gap per host;\n"
+    "  - trends: pass rate and median margin per cell over the last sessions of\n"
+    "    the store, when it holds more than one.\n"
+    "`resetlab run` writes the same report into its folder at its end.\n"
+    "\n"
+    "options:\n"
+    "  --db FILE      the results store (default: DIR/results.db)\n"
+    "  --out DIR      the run folder whose store to read (default: results)\n"
+    "  --session N    this session (default: the newest complete one; an\n"
+    "                 interrupted one only when named, and the page says it is\n"
+    "                 partial)\n"
+    "  --last N       trends over the last N sessions up to this one (default 30;\n"
+    "                 1: no trends)\n"
+    "  --report DIR   where index.html and plots/ go (default: the store's folder);\n"
+    "                 plots/ is the report's own: SVG files an earlier report left\n"
+    "                 there are removed\n"
+    "\n"
+    "Prints the page's path. exit status: 0 written (plots gnuplot could not draw are\n"
+    "notes on the page and a warning), 2 bad input (no store, no such session) or\n"
+    "an output error.\n";
+
+struct report_opts {
+    const char *db, *out, *report_dir;
+    long session, last;
+};
+
+static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i)
+{
+    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", NULL};
+    const char *a = argv[*i];
+    int k = 0;
+    while (known[k] && strcmp(known[k], a) != 0)
+        k++;
+    if (known[k] == NULL)
+        return cli_bad_input("report: unknown option '%s'%s (resetlab help report)", a, ""), -1;
+    if (*i + 1 >= argc)
+        return cli_bad_input("%s needs a value%s", a, ""), -1;
+    const char *v = argv[++*i];
+    switch (k) {
+    case 0: o->db = v; return 0;
+    case 1: o->out = v; return 0;
+    case 2: return cli_parse_count(a, v, 1000000000000L, &o->session);
+    case 3: return cli_parse_count(a, v, REPORT_MAX_LAST, &o->last);
+    default: o->report_dir = v; return 0;
+    }
+}
+
+int cli_report(int argc, char **argv)
+{
+    struct report_opts o = {.last = REPORT_DEFAULT_LAST};
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_report_usage, stdout), 0;
+    for (int i = 1; i < argc; i++)
+        if (parse_report_opt(&o, argc, argv, &i) != 0)
+            return 2;
+    if (o.db && o.out)
+        return cli_bad_input("report: give --db FILE or --out DIR, not both%s%s", "", "");
+    char db[1024], dir[1024];
+    snprintf(db, sizeof db, "%s/results.db", o.out ? o.out : "results");
+    const char *db_path = o.db ? o.db : db;
+    snprintf(dir, sizeof dir, "%s", db_path);
+    struct report_request rq = {db_path, o.session, o.report_dir ? o.report_dir : dirname(dir), (int)o.last};
+    char page[1200], err[1000] = "";
+    struct report_warnings warn;
+    if (report_write(&rq, page, sizeof page, &warn, err, sizeof err) != 0)
+        return cli_bad_input("report: %s%s", err, "");
+    if (warn.plots_failed > 0)
+        fprintf(stderr, "resetlab: warning: %d plots not drawn: %s\n", warn.plots_failed, warn.first);
+    printf("wrote %s\n", page);
+    return 0;
+}

@@ -1,0 +1,294 @@
+/* `resetlab run`: options, the session's facts, Ctrl-C, --resume. */
+#include "cli_commands.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "harness/run/run_matrix.h"
+#include "harness/run/run_recorder.h"
+#include "harness/run/run_session.h"
+
+const char cli_run_usage[] =
+    "usage: resetlab run [--boards FILE] [--scenarios DIR] [--board NAME]... [--host NAME]...\n"
+    "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
+    "                    [--captures failing|all] [--db FILE]\n"
+    "       resetlab run --resume [--out DIR] [--db FILE]\n"
+    "\n"
+    "Runs every scenario on every board and host it applies to, N times each, on\n"
+    "the virtual lab (boards whose port is `sim`): the host model draws each USB\n"
+    "request's latency, the board model charges EN through its RC, the chip samples\n"
+    "IO0 and prints its ROM banner, the virtual logic analyzer records the wires (and\n"
+    "EN's voltage, where the board's analyzer has an analog channel), and the\n"
+    "analyzers decide each run's outcome and verdict. Scenarios marked\n"
+    "after_power_on start with the bridge's first open after power-on.\n"
+    "Boards on a real port run on this machine (host `local`): a serial device\n"
+    "with a libsigrok analyzer (analyzer kind sigrok), or rfc2217://HOST:PORT;\n"
+    "a board served by `resetlab serve` (analyzer kind serve, log: its --out\n"
+    "folder) gets each run's capture from the server's log.\n"
+    "\n"
+    "options:\n"
+    "  --boards FILE     the lab description (default: ./boards.yaml, else the installed one)\n"
+    "  --scenarios DIR   one YAML file per reset strategy (default: ./scenarios)\n"
+    "  --board NAME      only this board; repeat for more (default: all)\n"
+    "  --host NAME       only this host profile; repeat for more (default: all)\n"
+    "  --scenario NAME   only this scenario; repeat for more (default: all)\n"
+    "  --iterations N    runs per cell (default 200)\n"
+    "  --seed S          seed of the virtual lab (default 1); the same seed gives the same results\n"
+    "  --out DIR         results folder (default: results)\n"
+    "  --captures WHICH  keep the virtual analyzer's capture of the failing runs, or of\n"
+    "                    all, as sigrok sessions: DIR/captures/BOARD--HOST--SCENARIO--N.sr\n"
+    "                    (DTR, RTS, EN, IO0 and the UART line RX; open them in PulseView\n"
+    "                    or sigrok-cli) with the run's op log beside each (.yaml), which\n"
+    "                    `resetlab analyze` reads back\n"
+    "\n"
+    "  --db FILE         the results store (SQLite; default DIR/results.db): a session\n"
+    "                    per run with this host's facts (OS, kernel, virtualization,\n"
+    "                    resetlab version, boards.yaml SHA-256), each run committed as it\n"
+    "                    finishes; several runs may share one store\n"
+    "  --resume          go on with the store's last session where it stopped (killed,\n"
+    "                    Ctrl-C, power cut), with the options it was started with: the\n"
+    "                    totals are those of an uninterrupted run with the same seed\n"
+    "\n"
+    "writes DIR/summary.json (one entry per cell: pass rate, outcomes, margin, gap,\n"
+    "EN release), DIR/runs.jsonl (one line per run: outcome, margin, gap, EN\n"
+    "release, τ and how many analog samples it was fitted on, findings) and the\n"
+    "store. A progress line (runs, rate, ETA) goes to stderr when it is a terminal\n"
+    "and CI is unset. Ctrl-C or SIGTERM stops after the run in hand; a second one at\n"
+    "once. On a real board the run in hand stops at its next step instead (a wait\n"
+    "within 20 ms): RTS is released, then DTR, the port closes, and the run is not\n"
+    "recorded (--resume makes it again). A real run whose capture ends early (the\n"
+    "analyzer unplugged or overflowed, or a limit_samples/limit_time shorter than\n"
+    "the sequence) is an error, not a fail.\n"
+    "\n"
+    "exit status: 0 every cell met its expectation, 1 some did not, 2 bad input,\n"
+    "130 interrupted by Ctrl-C, 143 by SIGTERM (resume with --resume).\n";
+
+static int add_pick(const char **list, int *n, const char *opt, const char *v)
+{
+    if (*n >= MATRIX_MAX_PICKS) {
+        fprintf(stderr, "resetlab: too many %s options (at most %d)\n", opt, MATRIX_MAX_PICKS);
+        return -1;
+    }
+    list[(*n)++] = v;
+    return 0;
+}
+
+static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
+{
+    static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
+                                        "--captures", "--db", NULL};
+    const char *a = argv[*i];
+    int k = 0;
+    while (known[k] && strcmp(known[k], a) != 0)
+        k++;
+    if (known[k] == NULL)
+        return cli_bad_input("run: unknown option '%s'%s (resetlab help run)", a, ""), -1;
+    if (*i + 1 >= argc)
+        return cli_bad_input("%s needs a value%s", a, ""), -1;
+    const char *v = argv[++*i];
+    long n;
+    switch (k) {
+    case 0: return add_pick(o->boards, &o->n_boards, a, v);
+    case 1: return add_pick(o->hosts, &o->n_hosts, a, v);
+    case 2: return add_pick(o->scenarios, &o->n_scenarios, a, v);
+    case 3:
+        if (cli_parse_count(a, v, 10000000, &n) != 0)
+            return -1;
+        o->iterations = (int)n;
+        return 0;
+    case 4:
+        if (cli_parse_seed(v, &o->seed) != 0)
+            return cli_bad_input("--seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, ""), -1;
+        return 0;
+    case 5:
+        o->out_dir = v;
+        return 0;
+    case 7:
+        o->db_path = v;
+        return 0;
+    default: /* --captures */
+        if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
+            return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
+        o->keep_captures = v[0] == 'a' ? KEEP_ALL : v[0] == 'f' ? KEEP_FAILING : KEEP_NONE;
+        return 0;
+    }
+}
+
+
+/* Where the run's results go, and whether to go on with the last session:
+ * not part of the matrix, so not recorded for --resume. */
+static int is_output_opt(const char *a)
+{
+    return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0;
+}
+
+static int is_lab_opt(const char *a)
+{
+    return strcmp(a, "--boards") == 0 || strcmp(a, "--scenarios") == 0;
+}
+
+static int append_line(char *buf, size_t len, const char *s)
+{
+    size_t used = strlen(buf);
+    int n = snprintf(buf + used, len - used, "%s\n", s);
+    return n < 0 || (size_t)n >= len - used ? -1 : 0;
+}
+
+/* The matrix options as given, one per line, with the lab's files as
+ * absolute paths: what --resume parses again. */
+static int record_options(int argc, char **argv, const struct cli_common *c, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--resume") == 0)
+            continue;
+        if (is_output_opt(argv[i]) || is_lab_opt(argv[i])) {
+            i++;
+            continue;
+        }
+        if (append_line(buf, len, argv[i]) != 0)
+            return -1;
+    }
+    char path[PATH_MAX];
+    const char *files[][2] = {{"--boards", c->boards}, {"--scenarios", c->scenarios}};
+    for (int k = 0; k < 2; k++)
+        if (append_line(buf, len, files[k][0]) != 0 ||
+            append_line(buf, len, realpath(files[k][1], path) ? path : files[k][1]) != 0)
+            return -1;
+    return 0;
+}
+
+static volatile sig_atomic_t stop_asked;
+
+/* The first signal asks the matrix to stop: after the run in hand on the
+ * virtual lab, at the next step of a real board's (matrix.h); the next
+ * one is the default action (a second Ctrl-C ends it at once). */
+static void on_stop_signal(int sig)
+{
+    stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* Parses every option; -1 after one error line. */
+static int parse_args(int argc, char **argv, struct cli_common *c, struct matrix_opts *o, int *resume)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--resume") == 0) {
+            *resume = 1;
+            continue;
+        }
+        int used = cli_common_opt(c, argc, argv, &i);
+        if (used < 0)
+            return cli_bad_input("%s needs a value%s", argv[i], ""), -1;
+        if (used == 0 && parse_run_opt(o, argc, argv, &i) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Splits the recorded options (one per line, in place) into argv[1..]. */
+static int split_lines(char *text, char **argv, int max)
+{
+    int n = 1;
+    argv[0] = "run";
+    for (char *line = strtok(text, "\n"); line != NULL && n < max; line = strtok(NULL, "\n"))
+        argv[n++] = line;
+    return n;
+}
+
+/* --resume: the store's last session, unfinished, its options parsed
+ * again (the output options of this command kept), the lab unchanged. */
+static int resume_options(int argc, char **argv, struct cli_common *c, struct matrix_opts *o,
+                          struct session_row *last)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--resume") != 0 && !is_output_opt(argv[i]))
+            return cli_bad_input("--resume goes on as the session was started: give only --out and --db, not %s%s",
+                                 argv[i], ""), -1;
+        else if (is_output_opt(argv[i]))
+            i++;
+    char db[600], err[600];
+    snprintf(db, sizeof db, "%s/results.db", o->out_dir);
+    const char *path = o->db_path ? o->db_path : db;
+    struct store *st = access(path, F_OK) == 0 ? store_open(path, STORE_READ, err, sizeof err) : NULL;
+    if (st == NULL)
+        return cli_bad_input("--resume: %s%s", access(path, F_OK) == 0 ? err : path,
+                             access(path, F_OK) == 0 ? "" : ": no results store to resume"), -1;
+    int found = store_session_get(st, 0, last, err, sizeof err);
+    store_close(st);
+    if (found <= 0)
+        return cli_bad_input("--resume: %s%s", found < 0 ? err : path, found < 0 ? "" : " holds no session"), -1;
+    if (strcmp(last->status, "complete") == 0) {
+        fprintf(stderr, "resetlab: --resume: the last session in %s (#%lld, started %s) is complete: nothing to resume\n",
+                path, (long long)last->id, last->facts.started);
+        return -1;
+    }
+    static char *args[2 * MATRIX_MAX_PICKS * 3 + 32];
+    int n = split_lines(last->facts.options, args, (int)(sizeof args / sizeof args[0]));
+    int resume = 0;
+    if (parse_args(n, args, c, o, &resume) != 0)
+        return -1;
+    o->resume_session = last->id;
+    return 0;
+}
+
+/* A resumed session must run on the lab it started on. */
+static int same_lab(const struct cli_common *c, const struct session_row *last)
+{
+    char sha[65];
+    if (session_sha256_file(c->boards, sha) == 0 && strcmp(sha, last->facts.boards_sha256) == 0)
+        return 0;
+    fprintf(stderr, "resetlab: --resume: %s has changed since session #%lld started; resuming would mix two labs\n",
+            c->boards, (long long)last->id);
+    return -1;
+}
+
+int cli_run(int argc, char **argv)
+{
+    struct cli_common c = {0};
+    struct matrix_opts o = {.out_dir = "results", .iterations = 200, .seed = 1};
+    static struct session_row last;
+    static struct session_facts facts;
+    int resume = 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_run_usage, stdout), 0;
+    if (parse_args(argc, argv, &c, &o, &resume) != 0 ||
+        (resume && resume_options(argc, argv, &c, &o, &last) != 0))
+        return 2;
+    struct lab lab;
+    if (cli_load_lab(&c, &lab) != 0)
+        return 2;
+    if (resume ? same_lab(&c, &last) != 0 : record_options(argc, argv, &c, facts.options, sizeof facts.options) != 0) {
+        if (!resume)
+            fprintf(stderr, "resetlab: too many options to record for --resume\n");
+        lab_free(&lab);
+        return 2;
+    }
+    session_facts_gather(&facts, c.boards);
+    facts.seed = o.seed;
+    facts.iterations = o.iterations;
+    o.facts = &facts;
+    o.progress = progress_wanted();
+    o.stop = &stop_asked;
+    catch_stop_signals();
+    char err[700] = "";
+    int rc = run_matrix(&lab, &o, stdout, err, sizeof err);
+    if (rc == 2 || rc == MATRIX_INTERRUPTED)
+        fprintf(stderr, "resetlab: %s\n", err);
+    lab_free(&lab);
+    return rc == MATRIX_INTERRUPTED ? 128 + (stop_asked ? (int)stop_asked : SIGINT) : rc;
+}

@@ -1,0 +1,219 @@
+/* `resetlab serve --board NAME --host PROFILE [--listen HOST:PORT]`. */
+#include "cli_commands.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "harness/lab/lab_load.h"
+#include "harness/serve/serve.h"
+
+const char cli_serve_usage[] =
+    "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT]\n"
+    "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
+    "                      [--attempt-gap-ms MS] [--attempts N] [--boards FILE] [--scenarios DIR]\n"
+    "\n"
+    "Serves a simulated board over RFC 2217 (telnet COM-PORT-OPTION) in real time,\n"
+    "so real tools reach the virtual lab: esptool --port rfc2217://127.0.0.1:2217,\n"
+    "pyserial's serial_for_url(\"rfc2217://...\"), `resetlab run` on a board whose\n"
+    "port is rfc2217://HOST:PORT.\n"
+    "  - SET-CONTROL DTR/RTS goes through the host profile's bridge model (default\n"
+    "    native-linux) to the board; each is answered when the simulated request\n"
+    "    completes.\n"
+    "  - The board's UART carries the ROM banner and, in download mode, the ROM's\n"
+    "    SLIP answers (SYNC, READ_REG of the chip-detect magic): enough for\n"
+    "    esptool's connect and chip detection.\n"
+    "  - Every attempt (the commands until the board is at rest) is analyzed like a\n"
+    "    run: one line on stderr, one JSON line in DIR/serve.jsonl (ops as they\n"
+    "    arrived and as applied, outcome, the deciding gap split into waiting for\n"
+    "    the client and the bridge, findings), and DIR/captures/attempt-NNNN.sr.\n"
+    "  - One client owns the board; another waits up to --grace-ms (default 250)\n"
+    "    for it to leave, then is refused with one line of text. When the owner\n"
+    "    disconnects, RTS and then DTR are cleared.\n"
+    "\n"
+    "  --listen HOST:PORT   default 127.0.0.1:2217 (loopback); port 0 picks one;\n"
+    "                       the first line on stdout says where it listens\n"
+    "  --reset-replay       the SET-CONTROL that starts a reset (DTR on while RTS\n"
+    "                       is on) runs a whole reset here, through the bridge model:\n"
+    "                       esptool-tight (esptool-classic on Windows hosts), or\n"
+    "                       SCENARIO; line commands during it are acknowledged and\n"
+    "                       not applied (as esptool's esp_rfc2217_server, which\n"
+    "                       does not acknowledge them)\n"
+    "  --out DIR            the log's folder (default resetlab-serve)\n"
+    "  --seed S             the host model's random draws (default 1)\n"
+    "  --attempt-gap-ms MS  an attempt ends when the board is at rest and the client\n"
+    "                       has been quiet this long; a DTR/RTS command this long\n"
+    "                       after the last starts the next one (default 300)\n"
+    "  --attempts N         stop after N attempts (default: until Ctrl-C/SIGTERM)\n"
+    "\n"
+    "exit status: 0 stopped, 1 serving failed, 2 bad input.\n";
+
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop(int sig)
+{
+    (void)sig;
+    stop_asked = 1;
+}
+
+struct serve_args {
+    const char *board, *host, *listen, *out, *replay;
+    int replay_on;
+    long attempts;
+    double grace_ms, attempt_gap_ms;
+    uint64_t seed;
+};
+
+static int parse_value(struct serve_args *a, const char *opt, const char *v)
+{
+    long n;
+    char *end;
+    if (strcmp(opt, "--board") == 0)
+        a->board = v;
+    else if (strcmp(opt, "--host") == 0)
+        a->host = v;
+    else if (strcmp(opt, "--listen") == 0)
+        a->listen = v;
+    else if (strcmp(opt, "--out") == 0)
+        a->out = v;
+    else if (strcmp(opt, "--seed") == 0) {
+        if (cli_parse_seed(v, &a->seed) != 0)
+            return cli_bad_input("serve: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "");
+    } else if (strcmp(opt, "--attempts") == 0) {
+        if (cli_parse_count(opt, v, 1000000000L, &n) != 0)
+            return 2;
+        a->attempts = n;
+    } else if (strcmp(opt, "--grace-ms") == 0 || strcmp(opt, "--attempt-gap-ms") == 0) {
+        double *slot = opt[2] == 'g' ? &a->grace_ms : &a->attempt_gap_ms;
+        *slot = strtod(v, &end);
+        if (end == v || *end != '\0' || !(*slot >= 0 && *slot <= 60000))
+            return cli_bad_input("serve: %s needs milliseconds from 0 to 60000, got '%s'", opt, v);
+    } else {
+        return cli_bad_input("serve: unknown option '%s'%s (resetlab help serve)", opt, "");
+    }
+    return 0;
+}
+
+/* The options parse_value takes, each with a value. */
+static const char *const value_opts[] = {"--board",    "--host",     "--listen",         "--out", "--seed",
+                                         "--attempts", "--grace-ms", "--attempt-gap-ms", NULL};
+
+static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_common *c)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        int used = cli_common_opt(c, argc, argv, &i);
+        if (used < 0)
+            return cli_bad_input("serve: %s needs a value%s", opt, "");
+        if (used > 0)
+            continue;
+        if (strcmp(opt, "--reset-replay") == 0) {
+            a->replay_on = 1;
+            continue;
+        }
+        if (strncmp(opt, "--reset-replay=", 15) == 0) {
+            a->replay_on = 1;
+            a->replay = opt + 15;
+            continue;
+        }
+        if (strncmp(opt, "--", 2) != 0)
+            return cli_bad_input("serve: unexpected argument '%s'%s (resetlab help serve)", opt, "");
+        if (!cli_is_one_of(opt, value_opts))
+            return cli_bad_input("serve: unknown option '%s'%s (resetlab help serve)", opt, "");
+        if (i + 1 >= argc)
+            return cli_bad_input("serve: %s needs a value%s", opt, "");
+        if (parse_value(a, opt, argv[++i]) != 0)
+            return 2;
+    }
+    if (a->board == NULL)
+        return cli_bad_input("serve: which board? give --board NAME%s%s", " (resetlab list shows them)", "");
+    return 0;
+}
+
+/* The replay scenario: named, or esptool's default for the host's OS. */
+static const struct scenario *pick_replay(const struct lab *lab, const struct serve_args *a,
+                                          const struct host_profile *h)
+{
+    const char *name = a->replay ? a->replay : h->os == OS_WINDOWS ? "esptool-classic" : "esptool-tight";
+    const struct scenario *s = lab_scenario(lab, name);
+    if (s == NULL) {
+        cli_bad_input("serve: --reset-replay: no scenario '%s' in the lab%s", name, " (resetlab list shows them)");
+        return NULL;
+    }
+    if (!(s->os_mask & (1 << h->os))) {
+        cli_bad_input("serve: --reset-replay: scenario '%s' does not run on %s hosts", name, host_os_name(h->os));
+        return NULL;
+    }
+    int lines = 0;
+    for (int i = 0; i < s->seq[h->os].n; i++)
+        lines += s->seq[h->os].ops[i].kind <= OP_BOTH && s->seq[h->os].ops[i].kind != OP_WAIT;
+    if (lines == 0) {
+        cli_bad_input("serve: --reset-replay: scenario '%s' changes no line on %s hosts", name,
+                      host_os_name(h->os));
+        return NULL;
+    }
+    return s;
+}
+
+static int serve_loop(struct serve *srv, long attempts)
+{
+    char err[512];
+    while (!stop_asked && (attempts == 0 || serve_attempts(srv) < attempts)) {
+        if (serve_step(srv, 200, err, sizeof err) != 0) {
+            fprintf(stderr, "resetlab: serve: %s\n", err);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_serve_usage, stdout), 0;
+    struct serve_args a = {.listen = "127.0.0.1:2217", .out = "resetlab-serve", .grace_ms = 250,
+                            .attempt_gap_ms = 300, .seed = 1};
+    struct cli_common c = {0};
+    if (parse_args(argc, argv, &a, &c) != 0)
+        return 2;
+    struct lab lab;
+    if (cli_load_lab(&c, &lab) != 0)
+        return 2;
+    int rc = 2;
+    const struct board_profile *b = lab_board(&lab, a.board);
+    const struct host_profile *h = lab_host(&lab, a.host ? a.host : "native-linux");
+    const struct scenario *replay = NULL;
+    if (b == NULL)
+        cli_bad_input("serve: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
+    else if (h == NULL)
+        cli_bad_input("serve: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
+    else if (strcmp(b->port, "sim") != 0)
+        cli_bad_input("serve: board '%s' is on port %s: serve simulates boards of the virtual lab (port: sim)",
+                      a.board, b->port);
+    else if (!a.replay_on || (replay = pick_replay(&lab, &a, h)) != NULL) {
+        struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .listen = a.listen,
+                               .out_dir = a.out, .seed = a.seed, .grace_ms = a.grace_ms,
+                               .attempt_gap_ms = a.attempt_gap_ms, .human = stderr};
+        char err[512];
+        struct serve *srv = serve_new(&o, err, sizeof err);
+        if (srv == NULL) {
+            fprintf(stderr, "resetlab: serve: %s\n", err);
+            rc = strstr(err, "--listen") == err ? 2 : 1;
+        } else {
+            printf("serving %s on %s at rfc2217://%s (log: %s/serve.jsonl)\n", b->name, h->name, serve_address(srv),
+                   a.out);
+            fflush(stdout);
+            struct sigaction sa = {.sa_handler = on_stop};
+            sigaction(SIGINT, &sa, NULL);
+            sigaction(SIGTERM, &sa, NULL);
+            signal(SIGPIPE, SIG_IGN);
+            rc = serve_loop(srv, a.attempts);
+            serve_free(srv);
+        }
+    }
+    lab_free(&lab);
+    return rc;
+}

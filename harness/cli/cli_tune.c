@@ -1,0 +1,269 @@
+/* `resetlab tune --board NAME --host PROFILE`: the shortest reliable reset
+ * sequence (tune.h), as an esptool.cfg snippet and, with --write, a
+ * scenario. */
+#include "cli_commands.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "reports/stats.h"
+#include "sim/world.h"
+#include "cli.h"
+#include "harness/lab/lab_load.h"
+#include "harness/run/run_matrix.h"
+#include "harness/port/port_rfc2217.h"
+#include "harness/run/run_real.h"
+#include "harness/capture/capture_sigrok.h"
+#include "harness/run/run_tune.h"
+
+const char cli_tune_usage[] =
+    "usage: resetlab tune --board NAME [--host PROFILE] [--target P] [--min-margin-ms M]\n"
+    "                     [--iterations N] [--seed S] [--write FILE]\n"
+    "                     [--boards FILE] [--scenarios DIR]\n"
+    "\n"
+    "Searches the waits of a reset sequence, and one call per change (esptool's U:\n"
+    "both lines in one TIOCMSET, POSIX hosts) against two (D then R, as esptool's\n"
+    "ClassicReset), for the shortest reset whose pass rate meets the target on\n"
+    "this board and host: a simulated board on a host profile (default\n"
+    "native-linux), a board on a real port on this machine, through its port and\n"
+    "logic analyzer (each candidate's runs take real time: lower --iterations and\n"
+    "--target to match; a candidate stops at its first failures too many).\n"
+    "A run passes when the chip boots in download mode, the ROM answers SYNC and\n"
+    "the strap margin is at least M ms (default 1). A candidate meets the target\n"
+    "when the 95 % Wilson lower bound of its pass rate over N runs (default 5000)\n"
+    "does (default P 0.999).\n"
+    "\n"
+    "Prints the best sequence as an esptool.cfg snippet ([esptool]\n"
+    "custom_reset_sequence = ...), its pass rate with the interval, the margin\n"
+    "distribution and esptool's default on the same board and host; --write FILE\n"
+    "saves it as a scenario (its name: FILE's base name) for `resetlab run`.\n"
+    "\n"
+    "exit status: 0 a sequence met the target, 1 none did, 2 bad input.\n";
+
+struct tune_args {
+    const char *board, *host, *write;
+    double target, min_margin_ms;
+    long iterations;
+    uint64_t seed;
+};
+
+static int parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end != '\0' || errno != 0 || !(x >= lo && x <= hi)) {
+        char range[64];
+        snprintf(range, sizeof range, "a number from %g to %g, got '%s'", lo, hi, v);
+        return cli_bad_input("tune: %s needs %s", opt, range);
+    }
+    *out = x;
+    return 0;
+}
+
+/* The options parse_args takes, each with a value. */
+static const char *const value_opts[] = {"--board",      "--host", "--write", "--target", "--min-margin-ms",
+                                         "--iterations", "--seed", NULL};
+
+static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_common *c)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *opt = argv[i];
+        int used = cli_common_opt(c, argc, argv, &i);
+        if (used < 0)
+            return cli_bad_input("tune: %s needs a value%s", opt, "");
+        if (used > 0)
+            continue;
+        if (strncmp(opt, "--", 2) != 0)
+            return cli_bad_input("tune: unexpected argument '%s'%s (resetlab help tune)", opt, "");
+        if (!cli_is_one_of(opt, value_opts))
+            return cli_bad_input("tune: unknown option '%s'%s (resetlab help tune)", opt, "");
+        if (i + 1 >= argc)
+            return cli_bad_input("tune: %s needs a value%s", opt, "");
+        const char *v = argv[++i];
+        long n;
+        if (strcmp(opt, "--board") == 0)
+            a->board = v;
+        else if (strcmp(opt, "--host") == 0)
+            a->host = v;
+        else if (strcmp(opt, "--write") == 0)
+            a->write = v;
+        else if (strcmp(opt, "--target") == 0) {
+            if (parse_number(opt, v, 0.5, 0.99999, &a->target) != 0)
+                return 2;
+        } else if (strcmp(opt, "--min-margin-ms") == 0) {
+            if (parse_number(opt, v, 0, 1000, &a->min_margin_ms) != 0)
+                return 2;
+        } else if (strcmp(opt, "--iterations") == 0) {
+            if (cli_parse_count(opt, v, 1000000, &n) != 0)
+                return 2;
+            a->iterations = n;
+        } else if (strcmp(opt, "--seed") == 0) {
+            if (cli_parse_seed(v, &a->seed) != 0)
+                return cli_bad_input("tune: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "");
+        } else {
+            return cli_bad_input("tune: unknown option '%s'%s (resetlab help tune)", opt, "");
+        }
+    }
+    if (a->board == NULL)
+        return cli_bad_input("tune: which board? give --board NAME%s%s", " (resetlab list shows them)", "");
+    return 0;
+}
+
+/* esptool's default for the board, as the shipped scenario runs it. */
+static void reference(const struct lab *lab, const struct tune_opts *o, const char *name)
+{
+    const struct scenario *s = lab_scenario(lab, name);
+    if (s == NULL || !scenario_applies(s, o->board, o->host))
+        return;
+    struct run_buffers *rb = calloc(1, sizeof *rb);
+    struct sim_world *w = sim_world_new();
+    double *t = malloc((size_t)o->iterations * sizeof *t);
+    int passed = 0, n_t = 0;
+    for (int it = 0; rb && w && t && it < o->iterations; it++) {
+        tune_run_once(o, w, s, s->name, it, rb);
+        passed += rb->a.verdict == VERDICT_PASS;
+        double ms = tune_reset_ms(rb);
+        if (isfinite(ms))
+            t[n_t++] = ms;
+    }
+    if (rb && w && t) {
+        double lo, hi;
+        wilson_interval(passed, o->iterations, 1.96, &lo, &hi);
+        printf("%s on the same board and host: %.1f %% [%.2f–%.2f] of %d runs pass, %.1f ms per reset (median)\n",
+               name, 100.0 * passed / o->iterations, 100 * lo, 100 * hi, o->iterations, percentile(t, n_t, 0.5));
+    }
+    free(rb), free(t), sim_world_free(w);
+}
+
+static void print_result(const struct tune_opts *o, const struct tune_result *r)
+{
+    if (r->family == TUNE_USB_JTAG)
+        printf("best: %s (USBJTAGSerialReset's order), waits of %g ms, then %g ms before SYNC: %.2f ms per reset "
+               "(median)\n",
+               tune_family_name(r->family), r->hold_ms, r->boot_ms, r->reset_ms);
+    else
+        printf("best: %s, EN held low %g ms, IO0 held low %g ms after: %.2f ms per reset (median)\n",
+               tune_family_name(r->family), r->hold_ms, r->boot_ms, r->reset_ms);
+    printf("  pass rate %d/%d = %.2f %% [%.3f–%.3f] (95 %% Wilson): meets %.3g %%\n", r->passed, r->runs,
+           100.0 * r->passed / r->runs, 100 * r->lo, 100 * r->hi, 100 * o->target);
+    if (isnan(r->margin_min))
+        printf("  strap margin: none (the USB-Serial/JTAG reset acts inside the chip)\n");
+    else
+        printf("  strap margin: min %.3f ms, p1 %.3f ms, median %.3f ms (asked: >= %g ms)\n", r->margin_min,
+               r->margin_p1, r->margin_p50, o->min_margin_ms);
+    printf("\nesptool.cfg (in the directory esptool runs in, or ~/.config/esptool/):\n"
+           "[esptool]\ncustom_reset_sequence = %s\n",
+           r->reset);
+}
+
+/* FILE's base name without .yaml, as the scenario's name. */
+static void scenario_name(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    snprintf(out, len, "%.*s", (int)n, base);
+}
+
+static int write_scenario(const char *path, const struct tune_opts *o, const struct tune_result *r)
+{
+    char name[64];
+    scenario_name(path, name, sizeof name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return cli_bad_input("tune: --write %s: %s", path, strerror(errno));
+    time_t now = time(NULL);
+    char day[16];
+    strftime(day, sizeof day, "%Y-%m-%d", gmtime(&now));
+    fprintf(f,
+            "# Written by resetlab tune on %s: the shortest reset found for %s on %s with\n"
+            "# %.2f %% of %d runs in download mode, SYNC answered and strap margin >= %g ms\n"
+            "# (95 %% Wilson lower bound %.3f %%, target %.3g %%).\n",
+            day, o->board->name, o->host->name, 100.0 * r->passed / r->runs, r->runs, o->min_margin_ms,
+            100 * r->lo, 100 * o->target);
+    fprintf(f, "name: %s\n", name);
+    fprintf(f, "origin: \"resetlab tune --board %s --host %s --target %g --min-margin-ms %g\"\n", o->board->name,
+            o->host->name, o->target, o->min_margin_ms);
+    fprintf(f, "expect: download\n");
+    fprintf(f, "dtr_rewrite_after_rts: true   # esptool's CustomReset sets RTS with _setRTS\n");
+    if (r->family == TUNE_ONE_CALL)
+        fprintf(f, "os: [linux]   # U is esptool's _setDTRandRTS: TIOCMSET, POSIX only\n");
+    if (r->family == TUNE_USB_JTAG)
+        fprintf(f, "bridges: [%s]\n", o->board->bridge->name);
+    fprintf(f, "sequence: \"O|%s|S|W0.1\"\n", r->reset);
+    if (fclose(f) != 0)
+        return cli_bad_input("tune: --write %s: %s", path, strerror(errno));
+    printf("\nwrote %s (scenario %s)\n", path, name);
+    return 0;
+}
+
+int cli_tune(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(cli_tune_usage, stdout), 0;
+    struct tune_args a = {.target = 0.999, .min_margin_ms = 1.0, .iterations = 5000, .seed = 1};
+    struct cli_common c = {0};
+    if (parse_args(argc, argv, &a, &c) != 0)
+        return 2;
+    struct lab lab;
+    if (cli_load_lab(&c, &lab) != 0)
+        return 2;
+    int rc = 2;
+    const struct board_profile *b = lab_board(&lab, a.board);
+    const struct host_profile *h = b && board_is_real(b) ? &real_host : lab_host(&lab, a.host ? a.host : "native-linux");
+    struct sigrok *sr = NULL;
+    struct port *port = NULL;
+    char claim[512] = "";
+    if (b != NULL && board_is_real(b) && ((sr = sigrok_new(claim, sizeof claim)) == NULL ||
+                                          (port = port_real_new(b->port, NULL, claim, sizeof claim)) == NULL))
+        rc = 1;
+    if (b == NULL)
+        cli_bad_input("tune: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
+    else if (h == NULL)
+        cli_bad_input("tune: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
+    else if (board_is_real(b) && a.host != NULL)
+        cli_bad_input("tune: board '%s' is on port %s: it runs on this machine, not on a host profile", a.board,
+                      b->port);
+    else if (rc == 1)
+        fprintf(stderr, "resetlab: tune: %s\n", claim);
+    else {
+        struct tune_opts o = {b, h, a.target, a.min_margin_ms, (int)a.iterations, a.seed, sr, port};
+        struct tune_result best;
+        char err[512];
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        int tried = tune_search(&o, &best, err, sizeof err);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+        if (tried < 0) {
+            fprintf(stderr, "resetlab: tune: %s\n", err);
+            rc = 1;
+        } else {
+            printf("tune %s on %s: %.3g %% of runs in download mode with SYNC answered and strap margin >= %g ms\n"
+                   "(%d candidates, up to %d runs each, %.1f s)\n\n",
+                   b->name, h->name, 100 * a.target, a.min_margin_ms, tried, o.iterations, secs);
+            if (best.met) {
+                print_result(&o, &best);
+                printf("\n");
+                reference(&lab, &o, b->circuit->kind == CIRCUIT_USB_JTAG ? "esptool-usb-jtag" : "esptool-classic");
+                rc = a.write ? (write_scenario(a.write, &o, &best) != 0 ? 2 : 0) : 0;
+            } else {
+                printf("no sequence met the target on this board and host\n");
+                reference(&lab, &o, b->circuit->kind == CIRCUIT_USB_JTAG ? "esptool-usb-jtag" : "esptool-classic");
+                rc = 1;
+            }
+        }
+    }
+    port_real_free(port);
+    sigrok_free(sr);
+    lab_free(&lab);
+    return rc;
+}

@@ -1,0 +1,19 @@
+/* Loading the lab: boards.yaml (chips, circuits, bridges, hosts, boards)
+ * and scenarios/ (one YAML file per reset strategy). Errors are one line,
+ * "file:line: key.path: reason", for exit status 2. */
+#ifndef RESETLAB_LAB_LAB_LOAD_H
+#define RESETLAB_LAB_LAB_LOAD_H
+
+#include <stddef.h>
+
+#include "sim/lab.h"
+
+int lab_load(struct lab *lab, const char *file, char *err, size_t err_len);
+
+/* Loads every *.yaml in `dir` (sorted by file name) into lab->scenarios. */
+int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len);
+
+/* Loads one scenario file into `s` (freed with lab_free's rules). */
+int scenario_load_file(struct scenario *s, const char *file, char *err, size_t err_len);
+
+#endif

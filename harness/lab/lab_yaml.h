@@ -1,0 +1,59 @@
+/* Typed access to a libyaml document, with errors that name file:line and
+ * the key path ("boards.yaml:42: boards.devkitc.en.r_ohms: expected a
+ * number, got 'ten'"). */
+#ifndef RESETLAB_LAB_LAB_YAML_H
+#define RESETLAB_LAB_LAB_YAML_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+struct ydoc {
+    yaml_document_t doc;
+    const char *file;
+    char *err;
+    size_t err_len;
+    int loaded;
+};
+
+/* Loads the first document of `file`. Returns 0, or -1 with the error. */
+int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len);
+void ydoc_free(struct ydoc *y);
+yaml_node_t *ydoc_root(struct ydoc *y);
+
+int yfail(struct ydoc *y, const yaml_node_t *at, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+yaml_node_t *ymap_get(struct ydoc *y, const yaml_node_t *map, const char *key);
+int ymap_require(struct ydoc *y, const yaml_node_t *map, const char *path);
+int yseq_require(struct ydoc *y, const yaml_node_t *node, const char *path);
+/* Rejects keys not in the NULL-terminated `allowed` list (typos). */
+int ymap_only(struct ydoc *y, const yaml_node_t *map, const char *path, const char *const *allowed);
+
+const char *yscalar(const yaml_node_t *n); /* NULL when not a scalar */
+
+/* Required keys: -1 with an error when missing or of the wrong type. */
+int yget_double(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double *out);
+int yget_string(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, char *out,
+                size_t len);
+int yget_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, int *out);
+/* Optional: leaves *out alone when the key is absent. */
+int yopt_bool(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, int *out);
+/* A number in [lo, hi]. */
+int yget_range(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double lo,
+               double hi, double *out);
+/* Optional: absent leaves *out alone. */
+int yopt_range(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, double lo, double hi,
+               double *out);
+/* A whole number in [0, 2^32), decimal or 0x-hex. */
+int yget_u32(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key, uint32_t *out);
+char *yget_strdup(struct ydoc *y, const yaml_node_t *map, const char *path, const char *key);
+
+#define YMAP_FOREACH(y, map, pair)                                                                         \
+    for (yaml_node_pair_t *pair = (map)->data.mapping.pairs.start; pair < (map)->data.mapping.pairs.top;  \
+         pair++)
+#define YSEQ_FOREACH(y, seq, item)                                                                         \
+    for (yaml_node_item_t *item = (seq)->data.sequence.items.start; item < (seq)->data.sequence.items.top; \
+         item++)
+
+#endif

@@ -1,0 +1,109 @@
+/* Exclusive locks between resetlab processes (lockfile.h). */
+#include "port_lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* "resetlab run --board devkitc": argv[0]'s base name, then the arguments,
+ * so a blocked job can say who holds the port. */
+static void own_command_line(char *buf, size_t len)
+{
+    char raw[256];
+    size_t n = 0;
+    FILE *f = fopen("/proc/self/cmdline", "rb");
+    if (f) {
+        n = fread(raw, 1, sizeof raw - 1, f);
+        fclose(f);
+    }
+    raw[n] = '\0';
+    const char *argv0 = strrchr(raw, '/') ? strrchr(raw, '/') + 1 : raw;
+    size_t used = (size_t)snprintf(buf, len, "%s", argv0);
+    for (size_t i = strlen(raw) + 1; i < n && used + 1 < len; i += strlen(raw + i) + 1)
+        used += (size_t)snprintf(buf + used, len - used, " %s", raw + i);
+}
+
+static void record_holder(int fd)
+{
+    char cmd[200], text[256];
+    own_command_line(cmd, sizeof cmd);
+    snprintf(text, sizeof text, "%ld %s\n", (long)getpid(), cmd);
+    size_t n = strlen(text);
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, text, n, 0) != (ssize_t)n) {
+        /* a read-only lock file (another user's) cannot say who holds it;
+         * the lock itself still holds */
+    }
+}
+
+/* Fills `buf` with "pid 1234 (resetlab run ...)" from the lock file. */
+static void describe_holder(int fd, char *buf, size_t len)
+{
+    char text[256];
+    ssize_t n = pread(fd, text, sizeof text - 1, 0);
+    text[n > 0 ? n : 0] = '\0';
+    text[strcspn(text, "\n")] = '\0';
+    char *rest;
+    long pid = strtol(text, &rest, 10);
+    if (pid <= 0 || rest == text) {
+        snprintf(buf, len, "another process");
+        return;
+    }
+    rest += strspn(rest, " ");
+    snprintf(buf, len, "pid %ld (%s)", pid, rest[0] ? rest : "?");
+}
+
+/* Opens without O_CREAT first: a sticky /tmp (protected_regular) refuses
+ * O_CREAT on another user's file. Read-only still locks when the file
+ * belongs to someone else. */
+static int open_lock_file(const char *file)
+{
+    int fd = open(file, O_RDWR | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT) {
+        fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd >= 0 && fchmod(fd, 0666) != 0) {
+            /* other users' jobs will lock read-only */
+        }
+    }
+    if (fd < 0 && errno == EACCES)
+        fd = open(file, O_RDONLY | O_CLOEXEC);
+    return fd;
+}
+
+int lockfile_take(const char *file, int *fd_out, char *why, size_t why_len)
+{
+    *fd_out = -1;
+    int fd = open_lock_file(file);
+    if (fd < 0) {
+        snprintf(why, why_len, "cannot open its lock file %s: %s", file, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK)
+            describe_holder(fd, why, why_len);
+        else
+            snprintf(why, why_len, "cannot lock %s: %s", file, strerror(e));
+        close(fd);
+        return e == EWOULDBLOCK ? LOCKFILE_HELD : -1;
+    }
+    record_holder(fd);
+    *fd_out = fd;
+    return 0;
+}
+
+/* Emptied, not unlinked: unlinking a lock file races with a process that
+ * has just opened it and would lock a file nobody else sees. */
+void lockfile_release(int fd)
+{
+    if (fd < 0)
+        return;
+    if (ftruncate(fd, 0) != 0) {
+        /* a read-only lock recorded nothing */
+    }
+    close(fd);
+}

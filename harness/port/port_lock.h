@@ -1,0 +1,21 @@
+/* Exclusive locks between resetlab processes (a serial port, a results
+ * database): flock on a lock file that names its holder, so a blocked job
+ * can say who has it. flock, not the file's existence: a lock left by a
+ * crashed job is released by the kernel, so a stale file never blocks. */
+#ifndef RESETLAB_PORT_PORT_LOCK_H
+#define RESETLAB_PORT_PORT_LOCK_H
+
+#include <stddef.h>
+
+#define LOCKFILE_HELD 1
+
+/* Takes the lock on `file` (created when missing) and writes our pid and
+ * command line into it. Returns 0 with the lock's fd in *fd;
+ * LOCKFILE_HELD with "pid 1234 (resetlab run ...)" in `why` when another
+ * process holds it; -1 with the reason in `why` otherwise. */
+int lockfile_take(const char *file, int *fd, char *why, size_t why_len);
+
+/* Empties the file (it no longer names a holder) and lets go; fd < 0: no-op. */
+void lockfile_release(int fd);
+
+#endif

@@ -1,0 +1,55 @@
+/* The virtual lab as a port: every call acts on one sim_world, whose
+ * clock is virtual (capture_sim.c records the same world). */
+#include "sim/world.h"
+#include "port.h"
+
+static struct sim_world *world(void *ctx)
+{
+    return (struct sim_world *)ctx;
+}
+
+static int sim_port_open(struct port *p, int lowered)
+{
+    return sim_open(world(p->ctx), lowered);
+}
+
+static int sim_port_close(struct port *p)
+{
+    return sim_close(world(p->ctx));
+}
+
+static int sim_port_set_lines(struct port *p, int dtr, int rts)
+{
+    return sim_set_lines(world(p->ctx), dtr, rts);
+}
+
+static int sim_port_sleep(struct port *p, double seconds)
+{
+    return sim_sleep(world(p->ctx), seconds);
+}
+
+static int sim_port_write(struct port *p, const uint8_t *bytes, size_t n)
+{
+    return sim_write(world(p->ctx), bytes, n);
+}
+
+static int64_t sim_port_now(struct port *p)
+{
+    return sim_now_ns(world(p->ctx));
+}
+
+static const char *sim_port_error(struct port *p)
+{
+    return sim_error(world(p->ctx));
+}
+
+const struct port_ops port_sim_ops = {
+    .name = "sim",
+    .open = sim_port_open,
+    .close = sim_port_close,
+    .set_lines = sim_port_set_lines,
+    .sleep = sim_port_sleep,
+    .write = sim_port_write,
+    .now_ns = sim_port_now,
+    .error = sim_port_error,
+};

@@ -1,0 +1,499 @@
+/* `resetlab run` (matrix.h): the cells picked, run in order; each run
+ * recorded as it finishes (runs.jsonl, the results store); --resume
+ * replays a session's committed runs and goes on; then summary.json and
+ * the table. */
+#include "run_matrix.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/junit.h"
+#include "harness/port/port_lock.h"
+#include "run_real.h"
+#include "run_recorder.h"
+#include "harness/report/report.h"
+
+/* Boards, hosts and scenarios picked on the command line, or all of them. */
+struct pick {
+    const struct board_profile *boards[256];
+    const struct host_profile *hosts[256];
+    const struct scenario *scenarios[256];
+    int n_boards, n_hosts, n_scenarios;
+};
+
+static int unknown(char *err, size_t len, const char *what, const char *name, const char *file)
+{
+    snprintf(err, len, "unknown %s '%s' (not in %s; `resetlab list` shows them)", what, name, file);
+    return -1;
+}
+
+static int pick_from(const struct lab *lab, const struct matrix_opts *o, struct pick *p, char *err, size_t len)
+{
+    memset(p, 0, sizeof *p);
+    for (int i = 0; i < (o->n_boards ? o->n_boards : lab->n_boards) && i < 256; i++) {
+        const struct board_profile *b = o->n_boards ? lab_board(lab, o->boards[i]) : &lab->boards[i];
+        if (b == NULL)
+            return unknown(err, len, "board", o->boards[i], lab->path);
+        p->boards[p->n_boards++] = b;
+    }
+    for (int i = 0; i < (o->n_hosts ? o->n_hosts : lab->n_hosts) && i < 256; i++) {
+        const struct host_profile *h = o->n_hosts ? lab_host(lab, o->hosts[i]) : &lab->hosts[i];
+        if (h == NULL)
+            return unknown(err, len, "host", o->hosts[i], lab->path);
+        p->hosts[p->n_hosts++] = h;
+    }
+    for (int i = 0; i < (o->n_scenarios ? o->n_scenarios : lab->n_scenarios) && i < 256; i++) {
+        const struct scenario *s = o->n_scenarios ? lab_scenario(lab, o->scenarios[i]) : &lab->scenarios[i];
+        if (s == NULL)
+            return unknown(err, len, "scenario", o->scenarios[i], "the scenarios folder");
+        p->scenarios[p->n_scenarios++] = s;
+    }
+    return 0;
+}
+
+/* A simulated board runs on every host picked; a real one on this machine. */
+static const struct host_profile *host_of(const struct pick *p, const struct board_profile *b, int i)
+{
+    return board_is_real(b) ? (i == 0 ? &real_host : NULL) : (i < p->n_hosts ? p->hosts[i] : NULL);
+}
+
+static int count_cells(const struct pick *p)
+{
+    int n = 0;
+    for (int b = 0; b < p->n_boards; b++)
+        for (int s = 0; s < p->n_scenarios; s++)
+            for (int h = 0; host_of(p, p->boards[b], h) != NULL; h++)
+                n += scenario_applies(p->scenarios[s], p->boards[b], host_of(p, p->boards[b], h));
+    return n;
+}
+
+static int any_real_board(const struct pick *p)
+{
+    for (int b = 0; b < p->n_boards; b++)
+        if (board_is_real(p->boards[b]))
+            return 1;
+    return 0;
+}
+
+static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells);
+
+/* The cells in the order they run: board, scenario, host. */
+struct plan {
+    const struct board_profile *b;
+    const struct host_profile *h;
+    const struct scenario *s;
+    int done; /* runs already in the store (resumed) */
+};
+
+static int plan_cells(const struct pick *p, struct plan *plan)
+{
+    int n = 0;
+    for (int bi = 0; bi < p->n_boards; bi++)
+        for (int si = 0; si < p->n_scenarios; si++)
+            for (int hi = 0; host_of(p, p->boards[bi], hi) != NULL; hi++) {
+                const struct host_profile *h = host_of(p, p->boards[bi], hi);
+                if (scenario_applies(p->scenarios[si], p->boards[bi], h))
+                    plan[n++] = (struct plan){p->boards[bi], h, p->scenarios[si], 0};
+            }
+    return n;
+}
+
+/* Everything a matrix run writes to, opened and closed together. */
+struct outputs {
+    char runs_path[600], db_path[600], lock_path[620];
+    FILE *runs;
+    struct store *store;
+    int lock_fd;
+    int64_t session;
+    struct progress progress;
+    struct recorder rec;
+};
+
+static FILE *open_out(const char *dir, const char *name, char *path, size_t path_len, char *err, size_t len)
+{
+    snprintf(path, path_len, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        snprintf(err, len, "%s: %s", path, strerror(errno));
+    return f;
+}
+
+/* One writer per database: a second resetlab on the same --out waits for
+ * nobody, it says who holds it. */
+static int lock_store(struct outputs *io, char *err, size_t len)
+{
+    char why[300];
+    snprintf(io->lock_path, sizeof io->lock_path, "%s.lock", io->db_path);
+    int rc = lockfile_take(io->lock_path, &io->lock_fd, why, sizeof why);
+    if (rc == LOCKFILE_HELD)
+        snprintf(err, len, "%s is in use by %s", io->db_path, why);
+    else if (rc != 0)
+        snprintf(err, len, "%s: %s", io->db_path, why);
+    return rc == 0 ? 0 : -1;
+}
+
+static int open_outputs(const struct matrix_opts *o, struct outputs *io, char *err, size_t len)
+{
+    io->lock_fd = -1;
+    if (o->db_path)
+        snprintf(io->db_path, sizeof io->db_path, "%s", o->db_path);
+    else
+        snprintf(io->db_path, sizeof io->db_path, "%s/results.db", o->out_dir);
+    if (run_mkdir_p(o->out_dir, err, len) != 0 || lock_store(io, err, len) != 0 ||
+        !(io->store = store_open(io->db_path, STORE_WRITE, err, len)) ||
+        !(io->runs = open_out(o->out_dir, "runs.jsonl", io->runs_path, sizeof io->runs_path, err, len)))
+        return -1;
+    if (o->resume_session) {
+        io->session = o->resume_session;
+    } else if (store_session_begin(io->store, o->facts, &io->session, err, len) != 0) {
+        return -1;
+    }
+    io->rec = (struct recorder){.runs = io->runs, .runs_path = io->runs_path, .store = io->store, .session = io->session,
+                                .progress = &io->progress, .stop = o->stop, .err = err, .err_len = len};
+    return 0;
+}
+
+/* Closes everything; 0, or -1 when runs.jsonl could not be written. */
+static int close_outputs(struct outputs *io, char *err, size_t len)
+{
+    int rc = 0;
+    if (io->runs && fclose(io->runs) != 0 && err[0] == '\0') {
+        snprintf(err, len, "%s: write failed", io->runs_path);
+        rc = -1;
+    }
+    store_close(io->store);
+    lockfile_release(io->lock_fd);
+    return rc;
+}
+
+/* --resume: the session's committed runs go back into their cells and
+ * runs.jsonl, in the order they were made; each cell then goes on from
+ * its next iteration. Runs arrive cell by cell, so the last cell found
+ * is tried first. */
+struct replay {
+    struct plan *plan;
+    struct cell_stats *cells;
+    int n_cells, at, iterations;
+    FILE *runs;
+    char *err;
+    size_t err_len;
+};
+
+static int replay_run(const struct stored_run *r, void *ctx)
+{
+    struct replay *rp = ctx;
+    for (int k = 0; k < rp->n_cells; k++) {
+        int c = (rp->at + k) % rp->n_cells;
+        struct plan *pl = &rp->plan[c];
+        if (strcmp(pl->b->name, r->board) != 0 || strcmp(pl->h->name, r->host) != 0 ||
+            strcmp(pl->s->name, r->scenario) != 0)
+            continue;
+        if (pl->done >= rp->iterations) {
+            snprintf(rp->err, rp->err_len, "the session holds more than its %d runs of %s / %s / %s", rp->iterations,
+                     r->board, r->host, r->scenario);
+            return -1;
+        }
+        if (r->iteration != pl->done) {
+            snprintf(rp->err, rp->err_len, "the session holds run %d of %s / %s / %s where run %d was due",
+                     r->iteration, r->board, r->host, r->scenario, pl->done);
+            return -1;
+        }
+        if (c != rp->at && rp->plan[rp->at].done == rp->iterations)
+            cell_close(&rp->cells[rp->at]); /* complete: its samples can go */
+        rp->at = c;
+        pl->done++;
+        if (cell_add(&rp->cells[c], &r->a) != 0) {
+            snprintf(rp->err, rp->err_len, "out of memory");
+            return -1;
+        }
+        write_run_json(rp->runs, &r->rec);
+        return ferror(rp->runs) ? -1 : 0;
+    }
+    snprintf(rp->err, rp->err_len, "the session holds runs of %s / %s / %s, which this matrix does not have",
+             r->board, r->host, r->scenario);
+    return -1;
+}
+
+static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells, struct cell_stats *cells,
+                     struct outputs *io, char *err, size_t len)
+{
+    char captures_dir[600];
+    struct cell_sink sink = {.recorder = &io->rec, .keep = o->keep_captures, .captures_dir = captures_dir, .err = err,
+                             .err_len = len};
+    snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
+    int any_real = 0;
+    for (int c = 0; c < n_cells; c++)
+        any_real |= board_is_real(plan[c].b);
+    if (o->keep_captures != KEEP_NONE && run_mkdir_p(captures_dir, err, len) != 0)
+        return -1;
+    if ((o->keep_captures != KEEP_NONE || any_real) && (sink.sigrok = sigrok_new(err, len)) == NULL)
+        return -1;
+    struct sim_world *w = sim_world_new();
+    sink.rb = malloc(sizeof *sink.rb);
+    int rc = w && sink.rb ? 0 : -1;
+    recorder_start(&io->rec);
+    for (int c = 0; c < n_cells && rc == 0; c++) {
+        rc = run_cell_from(w, plan[c].b, plan[c].h, plan[c].s, plan[c].done, o->iterations, o->seed, &cells[c],
+                              &sink);
+        if (rc == 0)
+            cell_close(&cells[c]); /* complete: its samples can go, one cell's at a time */
+    }
+    if (recorder_finish(&io->rec) != 0)
+        rc = -1;
+    if (rc < 0 && err[0] == '\0')
+        snprintf(err, len, "out of memory");
+    sim_world_free(w);
+    free(sink.rb);
+    sigrok_free(sink.sigrok);
+    return rc;
+}
+
+static int write_summary(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, char *path,
+                         size_t path_len, char *err, size_t len)
+{
+    FILE *f = open_out(o->out_dir, "summary.json", path, path_len, err, len);
+    if (f == NULL)
+        return -1;
+    write_summary_json(f, o->seed, o->iterations, cells, n_cells);
+    if (fclose(f) != 0) {
+        snprintf(err, len, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every cell initialised, then what the resumed session already holds. */
+static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_cells, struct cell_stats *cells,
+                         struct outputs *io, char *err, size_t len)
+{
+    for (int c = 0; c < n_cells; c++)
+        if (cell_init(&cells[c], plan[c].b->name, plan[c].h->name, plan[c].s->name, plan[c].s->expected,
+                      o->iterations) != 0) {
+            snprintf(err, len, "out of memory");
+            return -1;
+        }
+    if (!o->resume_session)
+        return 0;
+    struct replay rp = {plan, cells, n_cells, 0, o->iterations, io->runs, err, len};
+    return store_each_run(io->store, io->session, NULL, NULL, NULL, replay_run, &rp, err, len) == 0 ? 0 : -1;
+}
+
+static int64_t runs_done(const struct plan *plan, int n_cells)
+{
+    int64_t n = 0;
+    for (int c = 0; c < n_cells; c++)
+        n += plan[c].done;
+    return n;
+}
+
+/* DIR/junit.xml for the CI server: a testcase per cell. */
+static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, double elapsed_s,
+                       char *err, size_t len)
+{
+    char path[600], stamp[32] = "";
+    if (o->facts) /* the schema's timestamp has no zone: the Z goes */
+        snprintf(stamp, sizeof stamp, "%.*s", (int)strcspn(o->facts->started, "Z"), o->facts->started);
+    FILE *f = open_out(o->out_dir, "junit.xml", path, sizeof path, err, len);
+    if (f == NULL)
+        return -1;
+    struct junit_run run = {"resetlab", stamp[0] ? stamp : NULL, elapsed_s, o->seed, o->iterations};
+    int rc = write_junit_xml(f, &run, cells, n_cells);
+    if (fclose(f) != 0 || rc != 0) {
+        snprintf(err, len, "%s: write failed", path);
+        return -1;
+    }
+    return 0;
+}
+
+/* DIR/index.html and DIR/plots/: the report `resetlab report` writes,
+ * from the session just committed. gnuplot failing costs the plots (a
+ * warning, notes on the page), not the run's results. */
+static int write_html_report(const struct matrix_opts *o, const struct outputs *io, char *page, size_t page_len,
+                             char *err, size_t len)
+{
+    struct report_request rq = {io->db_path, io->session, o->out_dir, REPORT_DEFAULT_LAST};
+    struct report_warnings warn;
+    if (report_write(&rq, page, page_len, &warn, err, len) != 0)
+        return -1;
+    if (warn.plots_failed > 0)
+        fprintf(stderr, "resetlab: warning: %d plots of the report not drawn: %s\n", warn.plots_failed, warn.first);
+    return 0;
+}
+
+static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, struct outputs *io, int stopped,
+                  char *summary_path, char *page, size_t path_len, char *err, size_t len)
+{
+    if (store_session_end(io->store, io->session, stopped ? "interrupted" : "complete", err, len) != 0)
+        return -1;
+    if (stopped)
+        return 0;
+    double elapsed_s = (double)(progress_now_ns() - io->progress.t_start_ns) / 1e9;
+    return write_summary(o, cells, n_cells, summary_path, path_len, err, len) != 0 ||
+                   write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
+                   write_html_report(o, io, page, path_len, err, len) != 0
+               ? -1
+               : 0;
+}
+
+int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
+{
+    struct pick *p = malloc(sizeof *p);
+    if (p == NULL || pick_from(lab, o, p, err, err_len) != 0) {
+        free(p);
+        return 2;
+    }
+    int n_cells = count_cells(p), rc = 2;
+    struct cell_stats *cells = calloc(n_cells ? (size_t)n_cells : 1, sizeof *cells);
+    struct plan *plan = calloc(n_cells ? (size_t)n_cells : 1, sizeof *plan);
+    struct outputs io = {.lock_fd = -1};
+    char summary_path[600], page[600]; /* finish() fills both, to sizeof summary_path */
+    if (n_cells == 0) {
+        snprintf(err, err_len, "no scenario applies to the boards and hosts picked");
+        goto out;
+    }
+    if (cells == NULL || plan == NULL) {
+        snprintf(err, err_len, "out of memory");
+        goto out;
+    }
+    plan_cells(p, plan);
+    if (open_outputs(o, &io, err, err_len) != 0 || prepare_cells(o, plan, n_cells, cells, &io, err, err_len) != 0)
+        goto out;
+    progress_start(&io.progress, (int64_t)n_cells * o->iterations, runs_done(plan, n_cells), o->progress);
+    int ran = run_cells(o, plan, n_cells, cells, &io, err, err_len);
+    progress_end(&io.progress);
+    if (ran < 0 && io.progress.done > 0) { /* what was committed is kept: say how to go on */
+        size_t used = strlen(err);
+        snprintf(err + used, err_len - used, "; %lld runs are in %s: `resetlab run --resume --out %s` goes on",
+                 (long long)io.progress.done, io.db_path, o->out_dir);
+    }
+    if (ran < 0 || finish(o, cells, n_cells, &io, ran == 1, summary_path, page, sizeof summary_path, err, err_len) != 0)
+        goto out;
+    if (ran == 1) {
+        snprintf(err, err_len, "interrupted: %lld runs are in %s; `resetlab run --resume --out %s` goes on",
+                 (long long)io.progress.done, io.db_path, o->out_dir);
+        rc = MATRIX_INTERRUPTED;
+        goto out;
+    }
+    print_table(out, p, cells, n_cells);
+    fprintf(out, "\nwrote %s, %s, %s/junit.xml, %s and %s\n", summary_path, io.runs_path, o->out_dir, io.db_path,
+            page);
+    rc = 0;
+    for (int i = 0; i < n_cells; i++)
+        if (!cell_met(&cells[i]))
+            rc = 1;
+out:
+    if (close_outputs(&io, err, err_len) != 0)
+        rc = 2;
+    for (int i = 0; cells && i < n_cells; i++)
+        cell_free(&cells[i]);
+    free(cells);
+    free(plan);
+    free(p);
+    return rc;
+}
+
+/* ------------------------------------------------------------- table -- */
+
+static struct cell_stats *find_cell(struct cell_stats *cells, int n, const char *b, const char *h, const char *s)
+{
+    for (int i = 0; i < n; i++)
+        if (cells[i].board == b && cells[i].host == h && cells[i].scenario == s)
+            return &cells[i];
+    return NULL;
+}
+
+static int col_width(const char *host)
+{
+    int n = (int)strlen(host);
+    return n < 8 ? 8 : n;
+}
+
+/* The table's columns: the hosts picked, and this machine for real boards. */
+static int table_hosts(const struct pick *p, const struct host_profile **out)
+{
+    int n = 0;
+    for (int h = 0; h < p->n_hosts; h++)
+        out[n++] = p->hosts[h];
+    if (any_real_board(p))
+        out[n++] = &real_host;
+    return n;
+}
+
+static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    const struct host_profile *hosts[257];
+    int n_hosts = table_hosts(p, hosts);
+    fprintf(out, "%-22s %-24s %-9s", "board", "scenario", "expect");
+    for (int h = 0; h < n_hosts; h++)
+        fprintf(out, " %*s", col_width(hosts[h]->name), hosts[h]->name);
+    fputc('\n', out);
+    for (int b = 0; b < p->n_boards; b++)
+        for (int s = 0; s < p->n_scenarios; s++) {
+            int any = 0;
+            for (int h = 0; h < n_hosts; h++)
+                any |= find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name, p->scenarios[s]->name) != NULL;
+            if (!any)
+                continue;
+            fprintf(out, "%-22s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
+                    boot_mode_name(p->scenarios[s]->expected));
+            for (int h = 0; h < n_hosts; h++) {
+                struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name,
+                                                 p->scenarios[s]->name);
+                int w = col_width(hosts[h]->name);
+                if (c == NULL)
+                    fprintf(out, " %*s ", w - 1, "-");
+                else
+                    fprintf(out, " %*.1f%%%c", w - 2, 100.0 * c->passed / c->runs, cell_met(c) ? ' ' : '*');
+            }
+            fputc('\n', out);
+        }
+}
+
+static void print_failures(FILE *out, struct cell_stats *cells, int n_cells)
+{
+    int shown = 0;
+    for (int i = 0; i < n_cells; i++) {
+        struct cell_stats *c = &cells[i];
+        if (cell_met(c))
+            continue;
+        if (!shown++)
+            fprintf(out, "\n* cells that did not meet their expectation (outcomes; worst finding):\n");
+        fprintf(out, "  %s / %s / %s: download %d, flash %d, no-reset %d, marginal %d, errors %d; %s\n", c->board,
+                c->host, c->scenario, c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE],
+                c->outcomes[BOOT_MARGINAL], c->errors, cell_worst(c) ? cell_worst(c)->message : "-");
+    }
+}
+
+/* Per board, each distinct diagnosis with the runs that showed it. */
+static void print_diagnoses(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    int shown = 0;
+    for (int b = 0; b < p->n_boards; b++) {
+        const char *name = p->boards[b]->name;
+        int runs = 0;
+        for (int i = 0; i < n_cells; i++)
+            runs += strcmp(cells[i].board, name) == 0 ? cells[i].runs : 0;
+        struct board_diagnoses bd;
+        board_diagnoses(cells, n_cells, name, &bd);
+        for (int k = 0; k < bd.n; k++) {
+            if (!shown++)
+                fprintf(out, "\nboard diagnoses (truth table, EN RC), from every run, passing or not:\n");
+            fprintf(out, "  %s: %s (%d of %d runs)\n", name, bd.diag[k].message, bd.runs[k], runs);
+        }
+    }
+}
+
+static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
+{
+    int met = 0, runs = 0;
+    for (int i = 0; i < n_cells; i++) {
+        met += cell_met(&cells[i]);
+        runs += cells[i].runs;
+    }
+    fprintf(out, "pass rate per cell (board x scenario x host); '*' = below its expectation, '-' = does not apply\n\n");
+    print_rates(out, p, cells, n_cells);
+    print_failures(out, cells, n_cells);
+    print_diagnoses(out, p, cells, n_cells);
+    fprintf(out, "\n%d of %d cells met their expectation (%d runs)\n", met, n_cells, runs);
+}

@@ -1,0 +1,61 @@
+/* Where each finished run goes: its line in runs.jsonl, its row in the
+ * results store (committed before the next run starts), and the progress
+ * line. A stop asked for (SIGINT, SIGTERM) is seen here, after the run is
+ * safe. */
+#ifndef RESETLAB_RUN_RUN_RECORDER_H
+#define RESETLAB_RUN_RUN_RECORDER_H
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "reports/results.h"
+#include "reports/store.h"
+
+/* A progress line on stderr while a terminal watches (not under CI):
+ * runs done of the total, rate, ETA, redrawn at most 10 times a second. */
+struct progress {
+    int enabled;
+    int64_t total, done, start_done; /* start_done: resumed runs, not counted in the rate */
+    int64_t t_start_ns, t_drawn_ns;
+};
+
+void progress_start(struct progress *p, int64_t total, int64_t already_done, int enabled);
+void progress_add(struct progress *p, int64_t runs);
+/* Erases the line (the table follows on stdout). */
+void progress_end(struct progress *p);
+/* CLOCK_MONOTONIC, ns: the progress line's clock. */
+int64_t progress_now_ns(void);
+/* Whether a progress line belongs on this stderr: a terminal, and CI unset. */
+int progress_wanted(void);
+
+struct recorder_queue;
+
+struct recorder {
+    FILE *runs;           /* runs.jsonl; NULL: not written */
+    const char *runs_path; /* its name, for errors */
+    struct store *store;  /* NULL: no store */
+    int64_t session;
+    struct progress *progress;
+    volatile sig_atomic_t *stop; /* set by a signal handler; NULL: never */
+    char *err;
+    size_t err_len;
+    struct recorder_queue *queue; /* recorder_start's writer thread; NULL: runs recorded in the caller */
+};
+
+/* Records one finished run (durable: fsync'd, for real boards). Returns 0,
+ * 1 when a stop has been asked for (the run is recorded), -1 with the
+ * reason in r->err. With a writer thread the run is copied and queued;
+ * a durable run is waited for, so it is committed before this returns. */
+int recorder_add(struct recorder *r, const struct run_record *rec, int durable);
+
+/* A writer thread from here on: the store's rows, runs.jsonl's lines and
+ * the progress line are written beside the next runs' simulation, in the
+ * order the runs were added. Without a thread (it could not be made) runs
+ * are recorded in the caller, as before. */
+void recorder_start(struct recorder *r);
+/* Waits until every queued run is recorded and ends the thread. 0, or -1
+ * with the writer's first failure in r->err. */
+int recorder_finish(struct recorder *r);
+
+#endif

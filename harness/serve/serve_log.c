@@ -1,0 +1,366 @@
+/* The served board's attempt log (serve_log.h). */
+#include "serve_log.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/results.h"
+#include "harness/capture/capture_sigrok.h"
+
+struct serve_log {
+    FILE *jsonl;
+    FILE *human;
+    struct sigrok *sr;
+    char dir[512];
+    int count;
+    uint8_t uart[16384];
+};
+
+/* ---- the attempt --------------------------------------------------------- */
+
+int attempt_init(struct attempt *a, const struct board_profile *b, const struct host_profile *h)
+{
+    memset(a, 0, sizeof *a);
+    a->board = b;
+    a->host = h;
+    a->rb = calloc(1, sizeof *a->rb);
+    if (a->rb == NULL)
+        return -1;
+    a->rb->tr = (struct trace){.edges = a->rb->edges, .cap = RUN_MAX_EDGES};
+    a->rb->tr.en_v = (struct analog){.v = a->rb->en_v, .cap = RUN_MAX_ANALOG};
+    return 0;
+}
+
+void attempt_clear(struct attempt *a)
+{
+    a->n_ops = 0;
+    a->n_absorbed = 0;
+    a->replays = a->frames = a->malformed = a->wants_download = a->wants_reset = a->n_line_ops = a->closed = 0;
+    a->uart_sent = 0;
+    a->peer[0] = a->note[0] = '\0';
+    a->connected_mono_ns = 0;
+    a->started = (struct timespec){0};
+}
+
+void attempt_free(struct attempt *a)
+{
+    free(a->rb);
+    a->rb = NULL;
+}
+
+int attempt_full(const struct attempt *a)
+{
+    return a->n_ops + 16 > RUNNER_MAX_OPS || a->n_absorbed >= ATTEMPT_MAX_ABSORBED;
+}
+
+static void mark_start(struct attempt *a)
+{
+    if (a->started.tv_sec == 0)
+        clock_gettime(CLOCK_REALTIME, &a->started);
+}
+
+void attempt_add_op(struct attempt *a, const char *label, int64_t arrived, int64_t before, int64_t after,
+                    int is_port_op)
+{
+    mark_start(a);
+    if (a->n_ops >= RUNNER_MAX_OPS)
+        return;
+    struct op_record *r = &a->rb->log[a->n_ops];
+    *r = (struct op_record){.t_before_ns = before, .t_after_ns = after, .index = (int)a->n_ops,
+                            .is_port_op = is_port_op};
+    snprintf(r->label, sizeof r->label, "%s", label);
+    a->arrived[a->n_ops++] = arrived;
+    a->n_line_ops += strcmp(label, "S") != 0;
+}
+
+void attempt_add_absorbed(struct attempt *a, const char *label, int64_t t, int trigger)
+{
+    mark_start(a);
+    if (a->n_absorbed >= ATTEMPT_MAX_ABSORBED)
+        return;
+    snprintf(a->absorbed[a->n_absorbed].label, sizeof a->absorbed[0].label, "%s", label);
+    a->absorbed[a->n_absorbed].t_ns = t;
+    a->absorbed[a->n_absorbed++].trigger = trigger;
+}
+
+/* ---- the log ------------------------------------------------------------- */
+
+static void iso_time(const struct timespec *ts, char *out, size_t len)
+{
+    struct tm tm;
+    time_t t = ts->tv_sec;
+    gmtime_r(&t, &tm);
+    size_t k = strftime(out, len, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + k, len - k, ".%03ldZ", ts->tv_nsec / 1000000);
+}
+
+struct serve_log *serve_log_open(const struct serve_opts *o, const char *address, char *err, size_t err_len)
+{
+    struct serve_log *l = calloc(1, sizeof *l);
+    if (l == NULL) {
+        snprintf(err, err_len, "out of memory");
+        return NULL;
+    }
+    snprintf(l->dir, sizeof l->dir, "%s", o->out_dir);
+    char path[600];
+    snprintf(path, sizeof path, "%s/captures", o->out_dir);
+    if (run_mkdir_p(path, err, err_len) != 0) {
+        free(l);
+        return NULL;
+    }
+    snprintf(path, sizeof path, "%s/serve.jsonl", o->out_dir);
+    l->jsonl = fopen(path, "a");
+    if (l->jsonl == NULL) {
+        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+        free(l);
+        return NULL;
+    }
+    l->sr = sigrok_new(err, err_len);
+    if (l->sr == NULL) {
+        fclose(l->jsonl);
+        free(l);
+        return NULL;
+    }
+    l->human = o->human;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char when[40];
+    iso_time(&now, when, sizeof when);
+    fprintf(l->jsonl, "{\"event\": \"started\", \"time\": \"%s\", \"address\": ", when);
+    json_str(l->jsonl, address);
+    fputs(", \"board\": ", l->jsonl);
+    json_str(l->jsonl, o->board->name);
+    fputs(", \"host\": ", l->jsonl);
+    json_str(l->jsonl, o->host->name);
+    fputs(", \"reset_replay\": ", l->jsonl);
+    if (o->replay != NULL)
+        json_str(l->jsonl, o->replay->name);
+    else
+        fputs("null", l->jsonl);
+    fprintf(l->jsonl, ", \"seed\": %llu}\n", (unsigned long long)o->seed);
+    fflush(l->jsonl);
+    return l;
+}
+
+void serve_log_event(struct serve_log *l, const char *what, const char *peer)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    char when[40];
+    iso_time(&now, when, sizeof when);
+    fprintf(l->jsonl, "{\"event\": ");
+    json_str(l->jsonl, what);
+    fprintf(l->jsonl, ", \"time\": \"%s\", \"client\": ", when);
+    json_str(l->jsonl, peer);
+    fputs("}\n", l->jsonl);
+    fflush(l->jsonl);
+    if (l->human != NULL)
+        fprintf(l->human, "%s: %s\n", peer, what), fflush(l->human);
+}
+
+int serve_log_count(const struct serve_log *l)
+{
+    return l->count;
+}
+
+/* The deciding reset's gap, split: how long the host waited for the
+ * client's next command, and how long the bridge took to apply it. */
+struct gap_split {
+    int known;
+    double gap_ms, waiting_ms, bridge_ms;
+    int first, second; /* ops */
+};
+
+static int is_probe(const struct op_record *r)
+{
+    return strcmp(r->label, "S") == 0;
+}
+
+/* The releasing transition is the op that released EN and the next line
+ * op, the one the analyzer's gap ends at; split only when the ops agree
+ * with the analyzer's gap (within a few samples). */
+static struct gap_split split_gap(const struct attempt *a, const struct analysis *an)
+{
+    struct gap_split g = {0};
+    if (an->n_resets == 0 || !isfinite(an->gap_ms) || an->gap_ms <= 0)
+        return g;
+    const struct reset_event *r = &an->resets[an->n_resets - 1];
+    const struct op_record *ops = a->rb->log;
+    int first = -1, second = -1;
+    for (size_t i = 0; i < a->n_ops; i++)
+        if (ops[i].t_after_ns <= r->release_ns && !is_probe(&ops[i]))
+            first = (int)i;
+    for (int i = first + 1; first >= 0 && i < (int)a->n_ops && second < 0; i++)
+        if (!is_probe(&ops[i]))
+            second = i;
+    if (first < 0 || second < 0)
+        return g;
+    double gap = (double)(ops[second].t_after_ns - ops[first].t_after_ns) / 1e6;
+    double slack_ms = 0.05 + 3e3 / a->board->analyzer.sample_rate_hz;
+    if (fabs(gap - an->gap_ms) > slack_ms)
+        return g;
+    g.known = 1;
+    g.first = first;
+    g.second = second;
+    g.gap_ms = gap;
+    g.waiting_ms = (double)(ops[second].t_before_ns - ops[first].t_after_ns) / 1e6;
+    g.bridge_ms = (double)(ops[second].t_after_ns - ops[second].t_before_ns) / 1e6;
+    return g;
+}
+
+static void write_ops(FILE *f, const struct attempt *a)
+{
+    fputs("[", f);
+    for (size_t i = 0; i < a->n_ops; i++) {
+        const struct op_record *r = &a->rb->log[i];
+        fputs(i ? ", {\"op\": " : "{\"op\": ", f);
+        json_str(f, r->label);
+        fputs(", \"arrived_ms\": ", f);
+        json_num(f, (double)a->arrived[i] / 1e6);
+        fputs(", \"applied_ms\": ", f);
+        json_num(f, (double)r->t_after_ns / 1e6);
+        fprintf(f, ", \"by\": \"%s\"}", r->is_port_op ? "server" : "client");
+    }
+    fputs("]", f);
+}
+
+static void write_absorbed(FILE *f, const struct attempt *a)
+{
+    fputs("[", f);
+    for (int i = 0; i < a->n_absorbed; i++) {
+        fputs(i ? ", {\"op\": " : "{\"op\": ", f);
+        json_str(f, a->absorbed[i].label);
+        fputs(", \"arrived_ms\": ", f);
+        json_num(f, (double)a->absorbed[i].t_ns / 1e6);
+        fprintf(f, ", \"started_replay\": %s}", a->absorbed[i].trigger ? "true" : "false");
+    }
+    fputs("]", f);
+}
+
+static void write_json(FILE *f, int n, const struct attempt *a, enum boot_mode wanted, const struct analysis *an,
+                       const struct gap_split *g, const char *capture, const char *capture_err)
+{
+    char when[40];
+    iso_time(&a->started, when, sizeof when);
+    fprintf(f, "{\"attempt\": %d, \"time\": \"%s\", \"t0_monotonic_ns\": %lld, \"client\": ", n, when,
+            (long long)a->t0_monotonic_ns);
+    json_str(f, a->peer);
+    fputs(", \"board\": ", f);
+    json_str(f, a->board->name);
+    fputs(", \"host\": ", f);
+    json_str(f, a->host->name);
+    fputs(", \"ops\": ", f);
+    write_ops(f, a);
+    fputs(", \"absorbed\": ", f);
+    write_absorbed(f, a);
+    fprintf(f, ", \"replays\": %d, \"frames\": %d, \"uart_bytes\": %ld, \"malformed\": %d, \"closed\": %s, \"wanted\": ",
+            a->replays, a->frames, a->uart_sent, a->malformed, a->closed ? "true" : "false");
+    json_str(f, boot_mode_name(wanted));
+    write_verdict_json(f, an);
+    fputs(", \"gap_waiting_ms\": ", f);
+    json_num(f, g->known ? g->waiting_ms : NAN);
+    fputs(", \"gap_bridge_ms\": ", f);
+    json_num(f, g->known ? g->bridge_ms : NAN);
+    fputs(", \"en_release_ms\": ", f);
+    json_num(f, an->en_release_ms);
+    fputs(", \"note\": ", f);
+    json_str(f, a->note);
+    fputs(", \"capture\": ", f);
+    if (capture != NULL)
+        json_str(f, capture);
+    else
+        fputs("null", f);
+    if (capture_err != NULL) {
+        fputs(", \"capture_error\": ", f);
+        json_str(f, capture_err);
+    }
+    fputs(", \"findings\": ", f);
+    write_findings_json(f, an);
+    fputs("}\n", f);
+}
+
+static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode wanted, const struct analysis *an,
+                        const struct gap_split *g)
+{
+    fprintf(f, "attempt %d  %s ", n, a->peer[0] ? a->peer : "-");
+    for (size_t i = 0; i < a->n_ops && i < 24; i++)
+        fprintf(f, " %s", a->rb->log[i].label);
+    if (a->n_ops > 24)
+        fprintf(f, " …(%zu ops)", a->n_ops);
+    int absorbed = a->n_absorbed - a->replays;
+    if (a->replays)
+        fprintf(f, "  [%d reset replay%s, %d command%s absorbed]", a->replays, a->replays > 1 ? "s" : "", absorbed,
+                absorbed == 1 ? "" : "s");
+    fprintf(f, "  → %s", an->verdict == VERDICT_ERROR ? "error" : boot_mode_name(an->outcome));
+    if (wanted == BOOT_ANY)
+        fputs(" (no reset asked for)", f);
+    else
+        fprintf(f, " (wanted %s)", boot_mode_name(wanted));
+    if (an->sync >= 0)
+        fprintf(f, ", SYNC %s", an->sync ? "answered" : "unanswered");
+    if (g->known)
+        fprintf(f, "; gap %.2f ms between %s and %s: %.2f ms waiting for the %s, %.2f ms in the bridge", g->gap_ms,
+                a->rb->log[g->first].label, a->rb->log[g->second].label, g->waiting_ms,
+                a->rb->log[g->second].is_port_op ? "server (client gone)" : "client's next command", g->bridge_ms);
+    else if (an->gap_ms == 0)
+        fputs("; both lines changed in one request", f);
+    else if (isfinite(an->gap_ms))
+        fprintf(f, "; gap %.2f ms", an->gap_ms);
+    if (isfinite(an->margin_ms))
+        fprintf(f, "; margin %.2f ms", an->margin_ms);
+    if (a->note[0])
+        fprintf(f, "; %s", a->note);
+    fputc('\n', f);
+    for (int i = 0; i < an->n_findings; i++)
+        if (an->findings[i].severity != SEV_INFO)
+            fprintf(f, "    %s: %s\n", an->findings[i].kind, an->findings[i].message);
+    fflush(f);
+}
+
+int serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_byte *uart, size_t n_uart,
+                      int truncated, char *err, size_t err_len)
+{
+    int n = ++l->count;
+    if (n_uart > sizeof l->uart)
+        n_uart = sizeof l->uart;
+    for (size_t i = 0; i < n_uart; i++)
+        l->uart[i] = uart[i].value;
+    /* What the client wanted, from what its lines did: no reset asked for
+     * (a tool opening the port) passes with any outcome. */
+    enum boot_mode wanted = !a->wants_reset ? BOOT_ANY : a->wants_download ? BOOT_DOWNLOAD : BOOT_FLASH;
+    struct board_model bm = board_model_of(a->board);
+    struct op_log log = {a->rb->log, a->n_ops};
+    struct analysis *an = &a->rb->a;
+    char why[256];
+    if (analyze_run(&a->rb->tr, &log, &bm, l->uart, n_uart, wanted, an, why, sizeof why) != 0)
+        run_infrastructure_error(an, why);
+    if (truncated && a->note[0] == '\0')
+        snprintf(a->note, sizeof a->note, "the virtual analyzer's buffers filled: the capture is cut short");
+    struct gap_split g = split_gap(a, an);
+
+    char rel[64], path[700], cap_err[256];
+    snprintf(rel, sizeof rel, "captures/attempt-%04d.sr", n);
+    snprintf(path, sizeof path, "%s/%s", l->dir, rel);
+    int cap_ok = sigrok_write_sr(l->sr, path, &a->rb->tr, uart, n_uart, a->board->chip->baud, cap_err,
+                                 sizeof cap_err) == 0;
+    write_json(l->jsonl, n, a, wanted, an, &g, cap_ok ? rel : NULL, cap_ok ? NULL : cap_err);
+    if (fflush(l->jsonl) != 0 || ferror(l->jsonl)) {
+        snprintf(err, err_len, "%s/serve.jsonl: %s", l->dir, strerror(errno));
+        return -1;
+    }
+    if (l->human != NULL)
+        write_human(l->human, n, a, wanted, an, &g);
+    return 0;
+}
+
+void serve_log_close(struct serve_log *l)
+{
+    if (l == NULL)
+        return;
+    if (l->jsonl != NULL)
+        fclose(l->jsonl);
+    sigrok_free(l->sr);
+    free(l);
+}
