@@ -3,7 +3,7 @@
 #ifndef RESETLAB_STEPS_H
 #define RESETLAB_STEPS_H
 
-#include "analyze.h"
+#include "analysis.h"
 
 #define MAX_STEPS 512
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "harness/report/report.h"
 #include "harness/run/run_matrix.h"
 #include "harness/run/run_recorder.h"
 #include "harness/run/run_session.h"
@@ -256,6 +257,21 @@ static int same_lab(const struct cli_common *c, const struct session_row *last)
     return -1;
 }
 
+/* The report at the end of a run (run_matrix.h's matrix_report_fn): the
+ * page `resetlab report` writes, over the last REPORT_DEFAULT_LAST
+ * sessions; plots gnuplot could not draw are a warning. */
+static int write_report(const char *db_path, int64_t session, const char *out_dir, char *page, size_t page_len,
+                        char *err, size_t err_len)
+{
+    struct report_request rq = {db_path, session, out_dir, REPORT_DEFAULT_LAST};
+    struct report_warnings warn;
+    if (report_write(&rq, page, page_len, &warn, err, err_len) != 0)
+        return -1;
+    if (warn.plots_failed > 0)
+        fprintf(stderr, "resetlab: warning: %d plots of the report not drawn: %s\n", warn.plots_failed, warn.first);
+    return 0;
+}
+
 int cli_run(int argc, char **argv)
 {
     struct cli_common c = {0};
@@ -284,6 +300,7 @@ int cli_run(int argc, char **argv)
     o.facts = &facts;
     o.progress = progress_wanted();
     o.stop = &stop_asked;
+    o.write_report = write_report;
     catch_stop_signals();
     char err[700] = "";
     int rc = run_matrix(&lab, &o, stdout, err, sizeof err);

@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "harness/lab/lab_load.h"
-#include "harness/run/run_matrix.h"
+#include "harness/run/run_cell.h"
 #include "harness/run/run_real.h"
 #include "harness/run/run_session.h"
 

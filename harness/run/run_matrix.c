@@ -12,7 +12,6 @@
 #include "harness/port/port_lock.h"
 #include "run_real.h"
 #include "run_recorder.h"
-#include "harness/report/report.h"
 
 /* Boards, hosts and scenarios picked on the command line, or all of them. */
 struct pick {
@@ -306,19 +305,17 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
     return 0;
 }
 
-/* DIR/index.html and DIR/plots/: the report `resetlab report` writes,
- * from the session just committed. gnuplot failing costs the plots (a
- * warning, notes on the page), not the run's results. */
+/* DIR/index.html and DIR/plots/, from the session just committed, by the
+ * writer the caller gave (the report room's; gnuplot failing costs the
+ * plots, not the run's results). */
 static int write_html_report(const struct matrix_opts *o, const struct outputs *io, char *page, size_t page_len,
                              char *err, size_t len)
 {
-    struct report_request rq = {io->db_path, io->session, o->out_dir, REPORT_DEFAULT_LAST};
-    struct report_warnings warn;
-    if (report_write(&rq, page, page_len, &warn, err, len) != 0)
+    if (o->write_report == NULL) {
+        snprintf(err, len, "no report writer given");
         return -1;
-    if (warn.plots_failed > 0)
-        fprintf(stderr, "resetlab: warning: %d plots of the report not drawn: %s\n", warn.plots_failed, warn.first);
-    return 0;
+    }
+    return o->write_report(io->db_path, io->session, o->out_dir, page, page_len, err, len);
 }
 
 static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, struct outputs *io, int stopped,

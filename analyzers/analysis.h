@@ -1,0 +1,100 @@
+/* The analyzers' types: a board as designed (board_model), the op log,
+ * one chip reset, a finding and a run's whole analysis. analyze.h declares
+ * the functions over them; the analyzers' own helpers (steps.h) need the
+ * types alone. */
+#ifndef RESETLAB_ANALYSIS_H
+#define RESETLAB_ANALYSIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "circuit.h"
+#include "trace.h"
+
+/* BOOT_ANY is only an expectation: any outcome passes (a capture analyzed
+ * without one); it is never an outcome. */
+enum boot_mode { BOOT_NONE, BOOT_DOWNLOAD, BOOT_FLASH, BOOT_MARGINAL, BOOT_ANY };
+enum verdict { VERDICT_PASS, VERDICT_FAIL, VERDICT_ERROR };
+enum severity { SEV_INFO, SEV_WARN, SEV_ERROR };
+
+/* "no-reset", "download", "flash", "marginal" */
+const char *boot_mode_name(enum boot_mode m);
+/* Inverse of boot_mode_name; -1 when the name is unknown. */
+int boot_mode_parse(const char *name);
+const char *verdict_name(enum verdict v);
+const char *severity_name(enum severity s);
+
+struct chip_timing {
+    double vih_frac;           /* EN (CHIP_PU) rising threshold, fraction of VDD */
+    double setup_ms, hold_ms;  /* strap window around the reset release */
+    double min_reset_pulse_us; /* shortest EN low pulse that resets the chip */
+};
+
+/* The board as designed, and how the analyzers judge it. */
+struct board_model {
+    const struct circuit *circuit;
+    double en_r_ohms, en_c_farads, vdd;
+    double en_c_tolerance;           /* relative: 0.2 = ±20 % */
+    double io0_pullup_ohms, io0_c_farads;
+    struct chip_timing chip;
+    size_t rom_status_len;   /* status bytes in the ROM's replies (SYNC probe) */
+    double settle_ms;        /* truth table: lines stable this long first */
+    double transient_max_ms; /* one line then the other within this = one transition */
+};
+
+/* One host call, with the host's clock before and after it (DESIGN.md §4). */
+struct op_record {
+    int64_t t_before_ns, t_after_ns;
+    int index;       /* position in the scenario's sequence */
+    int is_port_op;  /* open or close: a reset caused by it was not asked for */
+    char label[16];  /* the DSL token, e.g. "D1", "U1,0", "C" */
+    int first_open;  /* the first open after power-on (the bridges' first-open quirks) */
+};
+
+struct op_log {
+    const struct op_record *ops;
+    size_t n;
+};
+
+/* Release: everything known about one chip reset. Times are in ns on the
+ * trace's clock; doubles are NaN when they do not apply. */
+struct reset_event {
+    int64_t en_low_ns;     /* EN seen low, or the reset command */
+    int64_t release_ns;    /* the line edge that released EN; -1 when unknown */
+    int64_t en_rise_ns;    /* analyzer saw EN rise; -1 when EN never rose */
+    double t_chip_ns;      /* estimated reset release at the chip's threshold */
+    double en_release_ms;  /* t_chip - release: the RC delay the chip sees */
+    double tau_ms;         /* estimated EN time constant */
+    int fit_samples;       /* analog EN samples τ was fitted on; 0: from the analyzer's edge */
+    enum boot_mode predicted;
+    double margin_ms; /* signed distance of the nearest IO0 edge from the strap window */
+    double gap_ms;    /* DTR/RTS gap of the releasing transition */
+    int cause_op;     /* index into the op log of the op that started the reset; -1 */
+    int spurious;     /* caused by an op that did not ask for a reset */
+};
+
+#define ANALYSIS_MAX_RESETS 16
+#define ANALYSIS_MAX_FINDINGS 32
+
+struct finding {
+    char kind[24];
+    int64_t t_ns;
+    enum severity severity;
+    char message[192];
+};
+
+struct analysis {
+    struct reset_event resets[ANALYSIS_MAX_RESETS];
+    int n_resets;
+    struct finding findings[ANALYSIS_MAX_FINDINGS];
+    int n_findings;
+    enum boot_mode observed; /* from the ROM banner on the UART */
+    enum boot_mode outcome;  /* observed, or marginal when the strap window was violated */
+    enum verdict verdict;
+    int sync; /* the scenario's SYNC probe: 1 answered by the ROM, 0 not, -1 no probe */
+    /* Figures of the reset that decided the outcome (the last one); NaN when none. */
+    double margin_ms, gap_ms, en_release_ms, tau_ms;
+    int en_fit_samples; /* analog EN samples its τ was fitted on; 0: from the analyzer's edge */
+};
+
+#endif
