@@ -110,19 +110,28 @@ const char *expect_bad_input(const char *args, const char *want)
     return err;
 }
 
+int run_shell(const char *cmd, char *out, size_t out_len, char *err, size_t err_len)
+{
+    char o[] = "/tmp/resetlab-out-XXXXXX", e[] = "/tmp/resetlab-err-XXXXXX";
+    close(mkstemp(o));
+    close(mkstemp(e));
+    char full[8192];
+    cr_assert((size_t)snprintf(full, sizeof full, "( %s ) >%s 2>%s", cmd, o, e) < sizeof full, "command too long");
+    int status = system(full);
+    read_into(o, out, out_len);
+    read_into(e, err, err_len);
+    unlink(o);
+    unlink(e);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len)
 {
     const char *bin = getenv("RESETLAB_BIN");
     cr_assert(bin != NULL, "RESETLAB_BIN is not set (run the tests through ctest)");
-    char o[] = "/tmp/resetlab-out-XXXXXX", e[] = "/tmp/resetlab-err-XXXXXX";
-    close(mkstemp(o));
-    close(mkstemp(e));
     char cmd[4096];
-    snprintf(cmd, sizeof cmd, "cd %s && %s %s >%s 2>%s", RESETLAB_SOURCE_DIR, bin, args, o, e);
-    int status = system(cmd);
-    read_into(o, out, out_len);
-    read_into(e, err, err_len);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    snprintf(cmd, sizeof cmd, "cd %s && %s %s", RESETLAB_SOURCE_DIR, bin, args);
+    return run_shell(cmd, out, out_len, err, err_len);
 }
 
 void remove_tree(const char *dir)

@@ -16,6 +16,10 @@ const char *write_temp(const char *text, const char *suffix, char *buf, size_t l
 /* Loads the shipped boards.yaml and scenarios/ (asserts on failure). */
 void load_shipped_lab(struct lab *lab);
 
+/* Runs `cmd` with the shell; captures stdout and stderr into the buffers;
+ * returns the exit status (-1 when it did not exit). */
+int run_shell(const char *cmd, char *out, size_t out_len, char *err, size_t err_len);
+
 /* Runs the resetlab binary with `args` (a shell fragment); captures stdout
  * and stderr into the buffers; returns the exit status. */
 int run_cli(const char *args, char *out, size_t out_len, char *err, size_t err_len);

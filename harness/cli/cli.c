@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,12 @@
 
 #ifndef RESETLAB_DATADIR
 #define RESETLAB_DATADIR "."
+#endif
+/* Where `cmake --install` puts the shipped lab, from the binary's folder
+ * (CMakeLists.txt: share/resetlab beside bin/), so an installed tree can
+ * move, and `cmake --install --prefix` can pick it after the build. */
+#ifndef RESETLAB_BIN_TO_DATA
+#define RESETLAB_BIN_TO_DATA "../share/resetlab"
 #endif
 
 int cli_bad_input(const char *fmt, const char *a, const char *b)
@@ -19,11 +26,35 @@ int cli_bad_input(const char *fmt, const char *a, const char *b)
     return 2;
 }
 
-/* ./NAME when it exists, else the copy beside the sources. */
+/* The installed lab's NAME (BINDIR/../share/resetlab/NAME) when this
+ * binary is an installed one and the file is there; 0 then. */
+static int installed_path(const char *name, char *buf, size_t len)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return -1;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash == NULL)
+        return -1;
+    *slash = '\0';
+    char path[PATH_MAX], real[PATH_MAX];
+    int w = snprintf(path, sizeof path, "%s/%s/%s", exe, RESETLAB_BIN_TO_DATA, name);
+    if (w <= 0 || (size_t)w >= sizeof path || realpath(path, real) == NULL) /* bin/../share: share */
+        return -1;
+    w = snprintf(buf, len, "%s", real);
+    return w > 0 && (size_t)w < len ? 0 : -1;
+}
+
+/* ./NAME when it exists, else the lab installed beside the binary, else
+ * the copy beside the sources (a binary in the build tree). */
 const char *cli_default_path(const char *name, char *buf, size_t len)
 {
     if (access(name, F_OK) == 0)
         return name;
+    if (installed_path(name, buf, len) == 0)
+        return buf;
     snprintf(buf, len, "%s/%s", RESETLAB_DATADIR, name);
     return buf;
 }

@@ -8,10 +8,19 @@
 
 #include "harness/lab/lab_load.h"
 
+/* A command of the table in cli_main.c: argv[0] is its name; it returns
+ * the exit status. `summary` is its line in `resetlab --help`, `usage` the
+ * text of its --help (and of its man page). */
+struct cli_command {
+    const char *name, *summary, *usage;
+    int (*run)(int argc, char **argv);
+};
+
 /* "resetlab: " + fmt (with a and b) on stderr; returns 2. */
 int cli_bad_input(const char *fmt, const char *a, const char *b);
 
-/* ./NAME when it exists, else the copy beside the sources. */
+/* ./NAME when it exists, else the lab installed beside the binary
+ * (BINDIR/../share/resetlab/NAME), else the copy beside the sources. */
 const char *cli_default_path(const char *name, char *buf, size_t len);
 
 /* A whole number in [1, max]; -1 after one error line naming `opt`. */

@@ -47,7 +47,8 @@ const char cli_analyze_usage[] =
     "  --samplerate HZ a CSV file's sample rate, when it does not say it in a\n"
     "                  '; Samplerate: 4 MHz' comment as sigrok's CSV output does\n"
     "  --json          one JSON line, as in runs.jsonl\n"
-    "  --boards FILE   the lab description (default: ./boards.yaml)\n"
+    "  --boards FILE   the lab description (default: ./boards.yaml, else the one\n"
+    "                  installed with resetlab, share/resetlab/boards.yaml)\n"
     "\n"
     "exit status: 0 the board reached the expected mode (or no expectation), 1 it did\n"
     "not, 2 bad input (one error line).\n";

@@ -1,41 +1,30 @@
-/* resetlab: one binary, subcommands. Bad input: one error line, exit 2. */
+/* resetlab: one binary, one command per file (cli_<command>.c), found in
+ * the table below; `resetlab help COMMAND` prints a command's text and
+ * `resetlab help --man COMMAND` its man page (cli_man.c), made from the
+ * same text. Bad input: one error line, exit 2.
+ * May call: every room's public header (it is the top of the arrows). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
 #include "cli_commands.h"
-#include "harness/lab/lab_load.h"
-#include "harness/run/run_matrix.h"
+#include "cli_man.h"
 
-#ifndef RESETLAB_DATADIR
-#define RESETLAB_DATADIR "."
-#endif
 #ifndef RESETLAB_VERSION
 #define RESETLAB_VERSION "0.1.0"
 #endif
 
-static const char usage_main[] =
+static const char usage_head[] =
     "usage: resetlab <command> [options]\n"
     "\n"
     "Test harness and timing analyzer for DTR/RTS auto-download reset circuits\n"
     "(ESP32-family) and the native USB-Serial/JTAG reset, on real boards or the\n"
     "virtual lab.\n"
     "\n"
-    "commands:\n"
-    "  run     run scenarios x boards x hosts on the lab; print pass rates, write results\n"
-    "  list    list the boards, hosts and scenarios the lab describes\n"
-    "  analyze run every analyzer on a capture file (.sr, VCD, CSV)\n"
-    "  probe   bring-up: every scenario on one board; truth table, EN RC, margins, advice\n"
-    "  report  write a session's HTML report (matrix, failing cells' timing diagrams, trends)\n"
-    "  compare two sessions or two hosts cell by cell; flags statistically real changes\n"
-    "  serve   serve a simulated board over RFC 2217 in real time (esptool, pyserial)\n"
-    "  observe run a tool against a served board; its sequence, resets, spurious ones\n"
-    "  tune    the shortest reset sequence that meets a pass-rate target (esptool.cfg)\n"
-    "  ports   list the serial ports (USB ids, bridge type, by-id link) without opening them\n"
-    "  help    show help for a command (resetlab help run)\n"
+    "commands:\n";
+static const char usage_tail[] =
     "\n"
     "resetlab --version prints the version.\n";
 
@@ -44,6 +33,60 @@ static const char usage_list[] =
     "\n"
     "Lists the boards (chip, bridge, circuit, EN R·C), host profiles and scenarios\n"
     "(origin, expected outcome) that `resetlab run` would use.\n";
+
+static const char usage_help[] =
+    "usage: resetlab help [COMMAND]\n"
+    "       resetlab help --man [COMMAND]\n"
+    "       resetlab help --man-pages DIR\n"
+    "\n"
+    "Prints the text of COMMAND's --help, or resetlab's own without one. With\n"
+    "--man, prints the same text as a man page (troff, man macros); with\n"
+    "--man-pages, writes every page into DIR: resetlab.1 and resetlab-COMMAND.1.\n"
+    "The build makes the pages `cmake --install` puts in share/man/man1 this\n"
+    "way, so a page and --help never disagree: man -l DIR/resetlab-run.1.\n"
+    "\n"
+    "exit status: 0, 2 for an unknown command or a DIR that cannot be written.\n";
+
+static int cmd_list(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+static int cmd_analyze(int argc, char **argv);
+
+/* Every command: its name, what the main help says of it, its --help text. */
+static const struct cli_command commands[] = {
+    {"run", "run scenarios x boards x hosts on the lab; print pass rates, write results", cli_run_usage, cli_run},
+    {"list", "list the boards, hosts and scenarios the lab describes", usage_list, cmd_list},
+    {"analyze", "run every analyzer on a capture file (.sr, VCD, CSV)", cli_analyze_usage, cmd_analyze},
+    {"probe", "bring-up: every scenario on one board; truth table, EN RC, margins, advice", cli_probe_usage,
+     cli_probe},
+    {"report", "write a session's HTML report (matrix, failing cells' timing diagrams, trends)", cli_report_usage,
+     cli_report},
+    {"compare", "two sessions or two hosts cell by cell; flags statistically real changes", cli_compare_usage,
+     cli_compare},
+    {"serve", "serve a simulated board over RFC 2217 in real time (esptool, pyserial)", cli_serve_usage, cli_serve},
+    {"observe", "run a tool against a served board; its sequence, resets, spurious ones", cli_observe_usage,
+     cli_observe},
+    {"tune", "the shortest reset sequence that meets a pass-rate target (esptool.cfg)", cli_tune_usage, cli_tune},
+    {"ports", "list the serial ports (USB ids, bridge type, by-id link) without opening them", cli_ports_usage,
+     cli_ports},
+    {"help", "show help for a command (resetlab help run)", usage_help, cmd_help},
+};
+#define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
+
+static const struct cli_command *find_command(const char *name)
+{
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_main_usage(FILE *f)
+{
+    fputs(usage_head, f);
+    for (int i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+    fputs(usage_tail, f);
+}
 
 static void list_lab(const struct lab *lab)
 {
@@ -87,69 +130,100 @@ static int cmd_list(int argc, char **argv)
     return 0;
 }
 
+static int cmd_analyze(int argc, char **argv)
+{
+    char buf[512];
+    return cli_analyze(argc, argv, cli_default_path("boards.yaml", buf, sizeof buf));
+}
+
+/* resetlab(1) when c is NULL, else resetlab-COMMAND(1), to f; -1 when out
+ * of memory. */
+static int write_man(FILE *f, const struct cli_command *c)
+{
+    if (c != NULL) {
+        cli_man_write(f, c, c->usage, RESETLAB_VERSION, commands, N_COMMANDS);
+        return 0;
+    }
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (m == NULL)
+        return -1;
+    print_main_usage(m);
+    fclose(m);
+    cli_man_write(f, NULL, text, RESETLAB_VERSION, commands, N_COMMANDS);
+    free(text);
+    return 0;
+}
+
+/* `resetlab help --man [COMMAND]`. */
+static int print_man(const char *name)
+{
+    const struct cli_command *c = name ? find_command(name) : NULL;
+    if (name != NULL && c == NULL)
+        return cli_bad_input("help: unknown command '%s'%s", name, "");
+    if (write_man(stdout, c) != 0)
+        return cli_bad_input("help: out of memory%s%s", "", "");
+    return 0;
+}
+
+/* One page into DIR/NAME; -1 after one error line. */
+static int write_page(const char *dir, const char *name, const struct cli_command *c)
+{
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof path, "%s/%s.1", dir, name) >= sizeof path)
+        return cli_bad_input("help: --man-pages %s: path too long%s", dir, ""), -1;
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return cli_bad_input("help: %s: %s", path, strerror(errno)), -1;
+    int rc = write_man(f, c);
+    if (fclose(f) != 0 || rc != 0)
+        return cli_bad_input("help: %s: write failed%s", path, ""), -1;
+    return 0;
+}
+
+/* `resetlab help --man-pages DIR`: every page, as the build makes them. */
+static int write_man_pages(const char *dir)
+{
+    if (write_page(dir, "resetlab", NULL) != 0)
+        return 2;
+    for (int i = 0; i < N_COMMANDS; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "resetlab-%s", commands[i].name);
+        if (write_page(dir, name, &commands[i]) != 0)
+            return 2;
+    }
+    return 0;
+}
+
 static int cmd_help(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "--man") == 0)
+        return argc > 3 ? cli_bad_input("help: --man takes one command at most%s%s", "", "")
+                        : print_man(argc == 3 ? argv[2] : NULL);
+    if (argc >= 2 && strcmp(argv[1], "--man-pages") == 0)
+        return argc != 3 ? cli_bad_input("help: --man-pages needs one folder%s%s", "", "") : write_man_pages(argv[2]);
     if (argc < 2)
-        return fputs(usage_main, stdout), 0;
-    if (strcmp(argv[1], "run") == 0)
-        return fputs(cli_run_usage, stdout), 0;
-    if (strcmp(argv[1], "list") == 0)
-        return fputs(usage_list, stdout), 0;
-    if (strcmp(argv[1], "analyze") == 0)
-        return fputs(cli_analyze_usage, stdout), 0;
-    if (strcmp(argv[1], "ports") == 0)
-        return fputs(cli_ports_usage, stdout), 0;
-    if (strcmp(argv[1], "probe") == 0)
-        return fputs(cli_probe_usage, stdout), 0;
-    if (strcmp(argv[1], "compare") == 0)
-        return fputs(cli_compare_usage, stdout), 0;
-    if (strcmp(argv[1], "report") == 0)
-        return fputs(cli_report_usage, stdout), 0;
-    if (strcmp(argv[1], "serve") == 0)
-        return fputs(cli_serve_usage, stdout), 0;
-    if (strcmp(argv[1], "observe") == 0)
-        return fputs(cli_observe_usage, stdout), 0;
-    if (strcmp(argv[1], "tune") == 0)
-        return fputs(cli_tune_usage, stdout), 0;
-    if (strcmp(argv[1], "help") == 0)
-        return fputs(usage_main, stdout), 0;
-    return cli_bad_input("help: unknown command '%s'%s", argv[1], "");
+        return print_main_usage(stdout), 0;
+    const struct cli_command *c = find_command(argv[1]);
+    if (c == NULL)
+        return cli_bad_input("help: unknown command '%s'%s", argv[1], "");
+    return fputs(c->usage, stdout), 0;
 }
 
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fputs(usage_main, stderr);
+        print_main_usage(stderr);
         return 2;
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
-        return fputs(usage_main, stdout), 0;
+        return print_main_usage(stdout), 0;
     if (strcmp(cmd, "--version") == 0)
         return printf("resetlab %s\n", RESETLAB_VERSION), 0;
-    if (strcmp(cmd, "run") == 0)
-        return cli_run(argc - 1, argv + 1);
-    if (strcmp(cmd, "list") == 0)
-        return cmd_list(argc - 1, argv + 1);
-    if (strcmp(cmd, "ports") == 0)
-        return cli_ports(argc - 1, argv + 1);
-    if (strcmp(cmd, "compare") == 0)
-        return cli_compare(argc - 1, argv + 1);
-    if (strcmp(cmd, "report") == 0)
-        return cli_report(argc - 1, argv + 1);
-    if (strcmp(cmd, "probe") == 0)
-        return cli_probe(argc - 1, argv + 1);
-    if (strcmp(cmd, "serve") == 0)
-        return cli_serve(argc - 1, argv + 1);
-    if (strcmp(cmd, "observe") == 0)
-        return cli_observe(argc - 1, argv + 1);
-    if (strcmp(cmd, "tune") == 0)
-        return cli_tune(argc - 1, argv + 1);
-    if (strcmp(cmd, "analyze") == 0) {
-        char buf[512];
-        return cli_analyze(argc - 1, argv + 1, cli_default_path("boards.yaml", buf, sizeof buf));
-    }
-    if (strcmp(cmd, "help") == 0)
-        return cmd_help(argc - 1, argv + 1);
-    return cli_bad_input("unknown command '%s'%s (resetlab --help lists them)", cmd, "");
+    const struct cli_command *c = find_command(cmd);
+    if (c == NULL)
+        return cli_bad_input("unknown command '%s'%s (resetlab --help lists them)", cmd, "");
+    return c->run(argc - 1, argv + 1);
 }
