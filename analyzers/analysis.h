@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The analyzers' types: a board as designed (board_model), the op log,
  * one chip reset, a finding and a run's whole analysis. analyze.h declares
  * the functions over them; the analyzers' own helpers (steps.h) need the

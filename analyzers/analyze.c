@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run's analysis: resets, strap window, spurious resets, the outcome
  * from the ROM banner and the verdict against the scenario's expectation.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Analyzers: pure functions over a trace, the op log and the board's
  * description (DESIGN.md §5). No I/O, no globals, nothing of ours but
  * analysis.h (the types), trace.h and circuit.h.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* RC delay on EN (DESIGN.md §5).
  *
  * Released, EN charges as V(t) = VDD·(1 − e^(−t/τ)), τ = R·C, so it crosses

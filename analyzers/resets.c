@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Chip resets found in a trace, with their cause and their RC delay.
  *
  * DTR and RTS edges are first grouped into line *steps* (edges at the same

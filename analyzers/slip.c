@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SLIP framing and the esptool serial protocol; sources are cited in slip.h. */
 #include "slip.h"
 

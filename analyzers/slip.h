@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* SLIP framing and the esptool serial protocol (DESIGN.md §5 "ROM outcome").
  *
  * Pure functions: libc only, no I/O, no globals, no allocation. Every

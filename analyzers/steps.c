@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Line steps (steps.h): DTR and RTS edges grouped by instant, built once
+ * for every analyzer of a run; and the helpers the analyzers share over
+ * them (first edge, the op behind an edge). May call: libc. */
 #include "steps.h"
 
 int build_steps(const struct trace *tr, struct steps *st)

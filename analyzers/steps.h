@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Line steps: DTR and RTS edges grouped by instant (one TIOCMSET changes
  * both at once), in the asserted convention. Internal to the analyzers. */
 #ifndef RESETLAB_STEPS_H

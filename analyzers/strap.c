@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Strap window and margin (DESIGN.md §5).
  *
  * IO0 must hold its level from t_chip − setup to t_chip + hold. The margin

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Traces (trace.h): channel names and the checks every analyzer runs on a
+ * trace before trusting it (ordered, on known channels). May call: libc. */
 #include "trace.h"
 
 #include <stdio.h>

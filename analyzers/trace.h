@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Traces: what the wires did, as a logic analyzer sees them (DESIGN.md §4).
  *
  * A trace is a time-ordered list of edges on the channels DTR, RTS, EN,

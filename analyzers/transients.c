@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Skew and glitches: a transition the host meant as one change (one line,
  * then the other with no wait between the calls, or within transient_max_ms
  * when there is no op log) passes through an intermediate

@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The UART line as edges (uart.h): bytes to an 8N1 line for a capture
+ * file, and a captured line back to bytes with their times. May call: libm. */
 #include "uart.h"
 
 #include <math.h>

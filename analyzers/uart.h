@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The UART line (RX as the host sees it: the chip's TX) as edges: encoding
  * bytes into a line for a capture file, and decoding a captured line back
  * into bytes, 8N1, LSB first, idle high. Pure functions. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The floor for reading a sigrok session: inflating its logic chunks with
  * libzip (what libsigrok's srzip input reads them with), into a buffer
  * thrown away. Nothing that analyses the samples can be faster.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where a simulated run's time goes: the default matrix's runs, each phase
  * timed alone on one thread, so bench/run can say which one bounds the
  * runs per second:

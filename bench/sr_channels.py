@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The virtual analyzer's session (DTR, RTS, EN, IO0, RX: one byte a sample)
 as a 4- or 8-channel capture, for bench/run's analysis group.
 

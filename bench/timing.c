@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Host timing: how late waits on absolute deadlines wake up (p50/p99),
  * on this machine with the clock and sleep the serial backend uses
  * (serial_sleep_until_ns: clock_nanosleep TIMER_ABSTIME on

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Two result sets compared (compare.h). */
 #include "compare.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab compare`: two result sets cell by cell (two sessions, in one
  * store or two, or two hosts of one session), a change flagged only when
  * it is statistically real: Fisher's exact test on pass counts and the

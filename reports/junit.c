@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* JUnit XML (junit.h): a testsuite per board, a testcase per cell, a
+ * failure or error with the cell's worst finding. May call: reports/
+ * (results, stats), libc. */
 #include "junit.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* JUnit XML for CI servers (GitLab, Jenkins): one <testsuite> per board,
  * one <testcase> per board × host × scenario cell. Valid against
  * tests/junit.xsd, resetlab's hand-written schema of the format as Jenkins

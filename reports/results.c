@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Results of a matrix (results.h): a cell's counts and spreads, the runs
+ * and cells as JSON (runs.jsonl, summary.json) and the console table.
+ * May call: analyzers/ (types), reports/stats.c, libc. */
 #include "results.h"
 
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Results of a matrix: per-run records and per-cell statistics, written as
  * summary.json, runs.jsonl and a console table. Depends only on the
  * analyzers' result types. */

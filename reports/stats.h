@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Statistics for comparing result sets and reporting pass rates (issue #5):
  * a change is flagged only when it is statistically real, not noise.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The results store over SQLite (store.h). */
 #include "store.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The results store (issue #5): one SQLite database per lab or run folder.
  * Sessions (one `resetlab run` each, with the facts of the host it ran on),
  * runs and their findings. Each run is its own transaction, committed when

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* UTF-8 validation shared by the writers that copy text from the store or
  * the lab into other formats (gnuplot scripts, JUnit XML, HTML): findings
  * are cut to a fixed size by snprintf, which can split a "µ" or "τ", and

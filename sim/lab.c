@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The lab as data (lab.h): names of the enums boards.yaml spells, lookups
+ * of a board, host or scenario by name, and freeing a loaded lab.
+ * May call: analyzers/ (types), libc. */
 #include "lab.h"
 
 #include <stdlib.h>

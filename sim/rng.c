@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The virtual lab's random numbers (rng.h): splitmix64 and xoshiro256**,
+ * uniform and normal draws, hashing a name into a seed. May call: libm. */
 #include "rng.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Seeded, portable random numbers for the virtual lab: splitmix64 to seed,
  * xoshiro256** to draw. Same seed, same numbers, on every machine. */
 #ifndef RESETLAB_RNG_H

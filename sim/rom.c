@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The ROM loader in download mode, answering SLIP requests (see rom.h). */
 #include "rom.h"
 

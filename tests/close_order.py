@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Opens a port with pyserial, waits, clears the lines in a tool's order and
 closes: `windows` clears DTR then RTS (pyserial's close on Windows, where
 the driver drops DTR first), `mpremote` clears RTS then DTR (mpremote's

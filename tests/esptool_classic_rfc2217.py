@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """esptool's classic reset and connect, through pyserial's RFC 2217 client.
 
 Reproduces espressif/esptool issue #383 against `resetlab serve`: the reset

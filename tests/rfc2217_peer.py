@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A real RFC 2217 server for test_port_rfc2217: pyserial's own
 serial.rfc2217.PortManager over a loop:// port (loop:// accepts DTR/RTS and
 echoes data; a pty has no modem lines).

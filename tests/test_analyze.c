@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The analyzers over hand-built traces (12 kΩ/1 µF, 3.3 V, 1.5 V analyzer):
  * EN released at 102 ms rises past 1.5 V at 102 + 12·ln(3.3/1.8) = 109.2737 ms;
  * τ = 12 ms; the chip leaves reset at 102 + 1.3863·12 = 118.636 ms. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture files (issue #4, item 4): the virtual analyzer's runs written as
  * sigrok sessions, read back through libsigrok (.sr, and VCD and CSV made
  * from them by sigrok-cli), decoded, and analyzed to the same findings;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A cell's statistics (reports/results.c): its runs counted, its samples
  * held while it is open and turned into exact spreads when it closes, so a
  * matrix or a report holds one cell's samples at a time. */

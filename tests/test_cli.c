@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* resetlab's commands end to end, as a user runs them. */
 #include <criterion/criterion.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab compare` (reports/compare.c, harness/cmd_compare.c): what is
  * flagged and what is not, against hand-computed tests, and the command
  * end to end on the virtual lab: USB passthrough against serial

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The sequence DSL (harness/dsl.h): esptool's custom_reset_sequence
  * ("D0|R1|W0.1|D1|R0|W0.05|D0", U<dtr>,<rts>) plus the port ops O, O0, C,
  * C0. Errors are "column N: reason", N the 1-based column of the offending

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Issue #3's acceptance figures on the virtual lab: fault boards diagnosed,
  * healthy boards clean, τ recovered across three decades, margins signed
  * and continuous. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The JUnit report over hand-built cells: valid (through xmllint) against
  * tests/junit.xsd, resetlab's own hand-written schema of the JUnit format
  * as Jenkins and GitLab read it; the counts CI servers show, the failure and

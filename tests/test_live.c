@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Live capture through libsigrok's demo driver (harness/capture_live.h).
  * The demo paces itself in real time and delivers its samples every
  * 100 ms: captures here are ≤ 100k samples at ≥ 1 MHz (≈ 0.1 s each).

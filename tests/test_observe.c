@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab observe --serve` end to end: pyserial scripts closing the port
  * in Windows' order (DTR, then RTS: EN pulled low for a whole ack wait) and
  * in mpremote's (RTS, then DTR: never (DTR0,RTS1)). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reports/plot: timing diagrams, distributions and trends drawn by gnuplot.
  *
  * The board is a DevKitC as boards.yaml describes it: EN 10 kΩ / 1 µF,

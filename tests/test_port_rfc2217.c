@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The RFC 2217 client port against real peers: pyserial's own server
  * (serial.rfc2217.PortManager over loop://, tests/rfc2217_peer.py) and
  * scripted servers that never agree, never answer SET-CONTROL, answer the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab ports`: bridge inference, the table, JSON, the by-id links and
  * the command's exit statuses. Listing never opens a port. */
 #include <criterion/criterion.h>

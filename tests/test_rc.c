@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* RC on EN against hand-computed values (DESIGN.md §5). */
 #include <criterion/criterion.h>
 #include <math.h>

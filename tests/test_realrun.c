@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A run on "real hardware" end to end, with what this machine has: the
  * serial port through a fake OS layer (a seam under the backend) and the
  * logic analyzer as libsigrok's demo driver. The demo's lines do not follow

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The telnet + RFC 2217 codec, byte by byte (harness/rfc2217.h). Expected
  * bytes are written by hand from the RFCs: IAC 255 (0xFF), SB 250 (0xFA),
  * SE 240 (0xF0), WILL 251, WONT 252, DO 253, DONT 254 (RFC 854);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The field failures the project exists for, reproduced by the shipped lab
  * (issue #2's acceptance figures), 1000 runs per cell. */
 #include <criterion/criterion.h>

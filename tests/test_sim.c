@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual lab against its own physics and the shipped scenarios. */
 #define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* reports/stats against hand-computed and exactly computed reference values.
  *
  * Where the arithmetic is too long for a comment, the value comes from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The results store (reports/store.c) and what `resetlab run` does with it:
  * schema, runs round-tripped, readers beside a writer, malformed
  * databases; a run killed with SIGKILL or stopped with SIGINT and resumed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Strap window and signed margin, against hand-computed values. Window:
  * [t_chip − 0, t_chip + 1 ms] (ESP32: setup 0, hold 1 ms). */
 #include <criterion/criterion.h>

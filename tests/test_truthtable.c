@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The truth-table and transient analyzers on hand-built traces
  * (two-transistor board, 10 kΩ/1 µF: EN reaches 1.5 V 6.06 ms after release). */
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab tune` end to end on the shipped lab: the sequence it promises
  * holds when `resetlab run` plays it 10,000 times, it beats esptool's
  * default where the physics allows, and bad input is one line. */

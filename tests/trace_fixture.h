@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Hand-built traces for the analyzer suites. Times in ms, pin levels. */
 #ifndef RESETLAB_TRACE_FIXTURE_H
 #define RESETLAB_TRACE_FIXTURE_H

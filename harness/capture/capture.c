@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The table of capture backends, by a board's analyzer `kind:`. */
 #include "capture.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The capture room's promise: a capture records what the wires did during
  * a run, as a trace (edges and EN's voltage) and the UART bytes. Backends
  * are small vtables, like libsigrok's input and hardware drivers: the

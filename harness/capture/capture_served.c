@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Captures of a served board, from `resetlab serve`'s log (capture_serve.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "capture_served.h"

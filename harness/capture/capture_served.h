@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The capture of a board served by `resetlab serve` (boards.yaml analyzer
  * kind `serve`, `log: DIR` = serve's --out): the server's virtual analyzer
  * records every attempt as DIR/captures/attempt-NNNN.sr with a line in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What every command's options share (cli.h). */
 #include "cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The command line's shared pieces: one error line and exit 2 for bad
  * input, counts and seeds, the lab's files and their defaults. */
 #ifndef RESETLAB_CLI_CLI_H

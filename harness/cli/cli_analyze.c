@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab analyze FILE`: a capture made anywhere (a .sr session, a VCD,
  * a CSV) through every analyzer, against a board of boards.yaml. When
  * resetlab made the capture, its op log beside it (FILE.yaml) names the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The commands, one file each (cli_<command>.c): each takes argv with
  * argv[0] = its name, returns the exit status, and has the --help text
  * that `resetlab help COMMAND` and its man page print. */

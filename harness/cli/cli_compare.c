@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab compare`: two sessions (in one store or two) or two hosts of
  * one session, cell by cell (reports/compare.h). */
 #include "cli_commands.h"

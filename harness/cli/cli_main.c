@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* resetlab: one binary, one command per file (cli_<command>.c), found in
  * the table below; `resetlab help COMMAND` prints a command's text and
  * `resetlab help --man COMMAND` its man page (cli_man.c), made from the

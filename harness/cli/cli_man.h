@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Man pages from the --help texts (cli_man.c): `resetlab help --man` and
  * the pages `cmake --install` puts in share/man/man1 are made here, from
  * the very text --help prints, so the two never disagree. */

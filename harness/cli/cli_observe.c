@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab observe --board NAME --serve -- COMMAND ...`: a tool under the
  * analyzer. The board is served over RFC 2217 (serve.h) while the command
  * runs; every attempt it makes is collected (observe.h) and reported. */

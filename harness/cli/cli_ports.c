@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `resetlab ports`: the machine's serial ports as a table or JSON, listed
+ * without opening any (harness/port/port_list.c infers each bridge).
+ * May call: harness/port (listing through the serial seam), libc. */
 #include "cli_commands.h"
 
 #include "harness/port/port_list.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab probe --board NAME`: board bring-up in one command. Every
  * scenario that applies to the board runs a few times; the report says
  * whether the board follows its circuit table, what EN's RC is, how much

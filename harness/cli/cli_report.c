@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab report`: options; report.c writes the page. */
 #include "cli_commands.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run`: options, the session's facts, Ctrl-C, --resume. */
 #include "cli_commands.h"
 

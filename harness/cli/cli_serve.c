@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab serve --board NAME --host PROFILE [--listen HOST:PORT]`. */
 #include "cli_commands.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab tune --board NAME --host PROFILE`: the shortest reliable reset
  * sequence (tune.h), as an esptool.cfg snippet and, with --write, a
  * scenario. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own. */
 #include "lab_load.h"

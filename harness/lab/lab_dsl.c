@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The sequence DSL (lab_dsl.h): parsing esptool's custom_reset_sequence
+ * with resetlab's port ops into an op_seq, each op with its position for
+ * errors, and formatting an op back. May call: sim/ (lab types), libc. */
 #include "lab_dsl.h"
 
 #include <ctype.h>

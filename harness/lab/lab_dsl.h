@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The sequence DSL: esptool's custom_reset_sequence ("D0|R1|W0.1|D1|R0|W0.05|D0",
  * U<dtr>,<rts> for both lines in one call) extended with port ops:
  *   O   open; the OS raises the lines as it does by default

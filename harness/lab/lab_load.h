@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Loading the lab: boards.yaml (chips, circuits, bridges, hosts, boards)
  * and scenarios/ (one YAML file per reset strategy). Errors are one line,
  * "file:line: key.path: reason", for exit status 2. */

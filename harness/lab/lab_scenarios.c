@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* scenarios/ (one YAML file each) → struct scenario. A scenario opens the port before it
  * touches a line and never touches one after closing it. */
 #include <dirent.h>

@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Typed access to a libyaml document (lab_yaml.h) with errors that name
+ * file:line and the key path; every loader of the lab reads through it.
+ * May call: libyaml, libc. */
 #include "lab_yaml.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Typed access to a libyaml document, with errors that name file:line and
  * the key path ("boards.yaml:42: boards.devkitc.en.r_ohms: expected a
  * number, got 'ten'"). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The table of port backends, by a board's `port:` value. */
 #include "port.h"
 

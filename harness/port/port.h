@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The port room's promise: a port drives DTR and RTS, writes bytes and
  * keeps the op log's clock. Backends are small vtables, like libsigrok's
  * drivers (struct sr_dev_driver): one file each (port_sim.c, port_serial.c,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The machine's serial ports as `resetlab ports` and the loader see them:
  * the bridge family a USB VID:PID means, and the stable /dev/serial/by-id
  * link of each port. Listing opens nothing (opening raises DTR and RTS).

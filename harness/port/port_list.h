@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Serial ports without opening them: the bridge a port's USB ids mean and
  * its /dev/serial/by-id link (port_list.c). */
 #ifndef RESETLAB_PORT_PORT_LIST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Exclusive locks between resetlab processes (lockfile.h). */
 #include "port_lock.h"
 

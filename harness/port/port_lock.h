@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Exclusive locks between resetlab processes (a serial port, a results
  * database): flock on a lock file that names its holder, so a blocked job
  * can say who has it. flock, not the file's existence: a lock left by a

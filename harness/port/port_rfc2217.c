@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The RFC 2217 client port backend (port_rfc2217.h): a TCP socket, the
  * codec of rfc2217.h, and poll() with absolute CLOCK_MONOTONIC deadlines. */
 #include "port_rfc2217.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A remote serial port over RFC 2217 (`port: rfc2217://HOST:PORT`), the
  * client side of ser2net, pyserial's PortManager or esp_rfc2217_server.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A pure telnet + RFC 2217 (COM-PORT-OPTION) codec: bytes in, events and
  * bytes out, no I/O and no clock, so it is tested byte by byte and shared by
  * the client port backend and, later, `resetlab serve`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real serial port backend's logic, above the seam (serial.h): which
  * calls happen and in what order, both lines in one TIOCMSET, the wait
  * deadlines, the port lock and the error text. The OS and libserialport are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real serial port backend (DESIGN.md §7): a struct port_ops over
  * libserialport, with DTR and RTS as *asserted* booleans as pyserial names
  * them (setDTR(True) = asserted = TIOCM_DTR set = pin at 0 V).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real seam under the serial backend: one libserialport or ioctl call
  * per function, and nothing to decide (that is serial.c's job). */
 #include <dirent.h>

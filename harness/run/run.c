@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What one run is made into (run.h): its seed, the verdict of a run that
  * could not be made, the output folder. */
 #include "run.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The run room's base: what one run is made into, wherever it is made (a
  * matrix cell, probe, tune, a served board's attempt, a report's redrawn
  * diagram): the storage for its trace, UART bytes, op log and analysis,

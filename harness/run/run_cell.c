@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One cell of the matrix (run_cell.h): its runs, on the virtual lab or a
  * real board, each to the sink. */
 #include "run_cell.h"

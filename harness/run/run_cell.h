@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One cell of the matrix: a scenario's runs on one board and host, made
  * on the virtual lab (run_sim_once) or on a real board (run_real.c), each sent
  * to the cell's sink (runs.jsonl, the store, a capture file when kept).

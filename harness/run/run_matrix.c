@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run` (matrix.h): the cells picked, run in order; each run
  * recorded as it finishes (runs.jsonl, the results store); --resume
  * replays a session's committed runs and goes on; then summary.json and

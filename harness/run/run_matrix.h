@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run`: boards × hosts × scenarios × iterations on the lab. */
 #ifndef RESETLAB_RUN_RUN_MATRIX_H
 #define RESETLAB_RUN_RUN_MATRIX_H

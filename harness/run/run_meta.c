@@ -1,3 +1,7 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A capture's sidecar (run_meta.h): the op log and the run's names beside
+ * FILE.sr as FILE.yaml, written by run_cell.c and read back by `resetlab
+ * analyze` with the lab's YAML reader. May call: harness/lab (lab_yaml.h), libc. */
 #include "run_meta.h"
 
 #include <errno.h>

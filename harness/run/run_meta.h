@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A capture's sidecar (FILE.sr → FILE.yaml): what resetlab knew when it
  * recorded the run — board, host, scenario, seed, expectation and the op
  * log with its timestamps — so that `resetlab analyze FILE.sr` judges the

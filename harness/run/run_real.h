@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run of a scenario on a real board: serial port + live capture. */
 #ifndef RESETLAB_RUN_RUN_REAL_H
 #define RESETLAB_RUN_RUN_REAL_H

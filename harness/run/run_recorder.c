@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Each finished run to runs.jsonl, the store and the progress line. */
 #include "run_recorder.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Where each finished run goes: its line in runs.jsonl, its row in the
  * results store (committed before the next run starts), and the progress
  * line. A stop asked for (SIGINT, SIGTERM) is seen here, after the run is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run: a scenario's ops through a port, each logged with the port's
  * clock before and after the call (DESIGN.md §4). */
 #ifndef RESETLAB_RUN_RUN_SEQUENCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Session facts (session.h). */
 #include "run_session.h"
 

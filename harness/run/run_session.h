@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A session's facts for the results store: where and how `resetlab run`
  * ran (OS, kernel, virtualization, resetlab's git describe, the lab file's
  * SHA-256), gathered once per run. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* resetlab tune's search (tune.h). */
 #include "run_tune.h"
 

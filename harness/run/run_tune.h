@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* resetlab tune: the shortest reset sequence that reaches download mode
  * reliably, found from measured runs (the virtual lab's, here).
  *

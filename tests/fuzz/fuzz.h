@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Fuzz targets (libFuzzer's entry point), built two ways:
  *  - with clang and -fsanitize=fuzzer by ci/fuzz (RESETLAB_FUZZ=ON), to
  *    search for inputs that crash, leak, hang or trip UBSan;

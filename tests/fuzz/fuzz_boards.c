@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml: the lab loader (harness/config.c) on any file. */
 #include "harness/lab/lab_load.h"
 #include "fuzz.h"

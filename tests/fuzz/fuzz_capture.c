@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture import (harness/sigrok.c): a .vcd or .csv file through
  * libsigrok's input modules, a .sr session, or the edge extraction behind
  * them all fed logic packets directly (any unitsize, any split, sample

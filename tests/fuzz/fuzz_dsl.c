@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The sequence DSL ("D1|W0.1|R0", harness/dsl.c), as scenario files and
  * `resetlab probe --sequence` give it, and each op formatted back. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* fuzz_file: the input as a file, written where the parsers open it. */
 #define _GNU_SOURCE
 #include "fuzz.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The RFC 2217 telnet parser (harness/rfc2217.c) in both roles, with the
  * stream cut into pieces of any size: the first byte seeds the cuts. */
 #include <stdlib.h>

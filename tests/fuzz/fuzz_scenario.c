@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A scenario file (harness/scenario.c), and the op log a capture's .yaml
  * carries (harness/runmeta.c): both are YAML a user edits by hand. The
  * first byte picks which. */

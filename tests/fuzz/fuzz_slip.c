@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The ROM's side of esptool's protocol: SLIP framing (analyzers/slip.c) of
  * whatever a UART carries, the responses parsed from each frame, and the
  * simulated ROM (sim/rom.c) answering the bytes as a request stream. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs a fuzz target over files and directories of inputs (its corpus):
  * the regression test of every fuzz target, in the normal build.
  *   usage: fuzz_TARGET_replay PATH...   (exit 0 when no input crashed) */
