@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run's analysis: resets, strap window, spurious resets, the outcome
  * from the ROM banner and the verdict against the scenario's expectation.
- */
+ * May call: the other analyzers (steps.h, slip.h), libm, libc. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>

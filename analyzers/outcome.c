@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Boot outcome from the ROM's UART output, read as esptool reads it: the
  * regex `boot:(0x[0-9a-fA-F]+)(.*waiting for download)?` on the last banner.
- */
+ * May call: libc. */
 #include <string.h>
 
 #include "analyze.h"

@@ -8,7 +8,7 @@
  *
  * With an analog EN channel the curve itself is fitted: ln(VDD − V) is a
  * straight line of slope −1/τ, whatever V was at the release.
- */
+ * May call: libm. */
 #include <math.h>
 
 #include "analyze.h"

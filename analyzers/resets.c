@@ -8,7 +8,7 @@
  * (analyzer-threshold corrected). Without an EN channel the circuit table
  * and the board's R·C stand in. For USB-Serial/JTAG the steps are replayed
  * through the peripheral's action table.
- */
+ * May call: steps.c, libm, libc. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

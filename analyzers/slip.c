@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* SLIP framing and the esptool serial protocol; sources are cited in slip.h. */
+/* SLIP framing and the esptool serial protocol; sources are cited in slip.h.
+ * May call: libc. */
 #include "slip.h"
 
 #include <string.h>

@@ -8,7 +8,7 @@
  * L with that much to spare on the tighter side. Negative: L misses the
  * window by that much. Interval ends at the capture bounds count as edges
  * (the capture cannot say more), so the margin is never infinite.
- */
+ * May call: libm. */
 #include <math.h>
 
 #include "analyze.h"

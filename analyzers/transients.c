@@ -5,7 +5,7 @@
  * line state. Each such transient is reported with its duration and what EN
  * did inside it: charging past the analyzer threshold in (1,1) is the
  * classic-reset race; being driven low in (0,1) is Windows' close.
- */
+ * May call: steps.c, libm, libc. */
 #include <math.h>
 #include <stdio.h>
 

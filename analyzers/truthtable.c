@@ -7,7 +7,7 @@
  *
  * Violations are then read as a bring-up engineer would: lines swapped, a
  * transistor open or shorted, the wrong circuit type, a missing pull-up.
- */
+ * May call: steps.c, libm, libc. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

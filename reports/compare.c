@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Two result sets compared (compare.h). */
+/* Two result sets compared (compare.h).
+ * May call: reports/ (stats, the store's rows), libm, libc. */
 #include "compare.h"
 
 #include <math.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Statistics for compare and the HTML report (issue #5). The formulas
  * follow R (binom's Wilson interval, fisher.test, wilcox.test) so a reader
- * can check any figure resetlab prints with one line of R. */
+ * can check any figure resetlab prints with one line of R.
+ * May call: libm. */
 #include "stats.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The results store over SQLite (store.h). */
+/* The results store over SQLite (store.h).
+ * May call: SQLite, libc. */
 #include "store.h"
 
 #include <math.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The ROM loader in download mode, answering SLIP requests (see rom.h). */
+/* The ROM loader in download mode, answering SLIP requests (see rom.h).
+ * May call: analyzers/ (SLIP framing), libc. */
 #include "rom.h"
 
 #include <string.h>

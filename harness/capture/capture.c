@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The table of capture backends, by a board's analyzer `kind:`. */
+/* The table of capture backends, by a board's analyzer `kind:`.
+ * May call: the backends it lists, libc. */
 #include "capture.h"
 
 #include <string.h>

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Captures of a served board, from `resetlab serve`'s log (capture_serve.h). */
+/* Captures of a served board, from `resetlab serve`'s log (capture_served.h).
+ * May call: capture_sigrok.h (to read the attempts' .sr files), harness/port (the monotonic
+ * clock), libc. */
 #define _POSIX_C_SOURCE 200809L
 #include "capture_served.h"
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual analyzer as a capture: it records the sim_world the port
- * of port_sim.c acts on, from t = 0 of its virtual clock. */
+ * of port_sim.c acts on, from t = 0 of its virtual clock.
+ * May call: sim/ (the world's virtual analyzer). */
 #include "capture.h"
 
 #include "sim/world.h"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* What every command's options share (cli.h). */
+/* What every command's options share (cli.h).
+ * May call: harness/lab (loading the lab), libc. */
 #include "cli.h"
 
 #include <errno.h>

@@ -4,7 +4,9 @@
  * resetlab made the capture, its op log beside it (FILE.yaml) names the
  * board and the expectation and attributes each reset to its op, so the
  * findings are those of the run; without it the DTR/RTS edges stand for
- * the op log. */
+ * the op log.
+ * May call: harness/lab, harness/capture (reading the file), harness/run (the sidecar),
+ * analyzers/, reports/ (the JSON line), libc. */
 #include "cli_commands.h"
 
 #include <stdio.h>

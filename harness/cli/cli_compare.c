@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab compare`: two sessions (in one store or two) or two hosts of
- * one session, cell by cell (reports/compare.h). */
+ * one session, cell by cell (reports/compare.h).
+ * May call: reports/ (compare.h, the store), libc. */
 #include "cli_commands.h"
 
 #include <ctype.h>

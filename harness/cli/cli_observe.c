@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab observe --board NAME --serve -- COMMAND ...`: a tool under the
  * analyzer. The board is served over RFC 2217 (serve.h) while the command
- * runs; every attempt it makes is collected (observe.h) and reported. */
+ * runs; every attempt it makes is collected (serve_observe.h) and reported.
+ * May call: harness/serve (serving and observing), harness/capture (a real board's analyzer),
+ * harness/port, harness/lab, analyzers/, libc (fork, exec, signals). */
 #include "cli_commands.h"
 
 #include <errno.h>

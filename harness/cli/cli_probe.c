@@ -2,7 +2,8 @@
 /* `resetlab probe --board NAME`: board bring-up in one command. Every
  * scenario that applies to the board runs a few times; the report says
  * whether the board follows its circuit table, what EN's RC is, how much
- * strap margin each strategy leaves, and which strategy to use. */
+ * strap margin each strategy leaves, and which strategy to use.
+ * May call: harness/run (cells on the virtual lab or a real board), harness/lab, libc. */
 #include "cli_commands.h"
 
 #include <errno.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `resetlab report`: options; report.c writes the page. */
+/* `resetlab report`: options; harness/report writes the page.
+ * May call: harness/report, libc. */
 #include "cli_commands.h"
 
 #include <libgen.h>

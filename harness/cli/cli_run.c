@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `resetlab run`: options, the session's facts, Ctrl-C, --resume. */
+/* `resetlab run`: options, the session's facts, Ctrl-C, --resume.
+ * May call: harness/run (the matrix, the session's facts), harness/report (the page at the end),
+ * libc (signals). */
 #include "cli_commands.h"
 
 #include <limits.h>

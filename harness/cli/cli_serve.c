@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `resetlab serve --board NAME --host PROFILE [--listen HOST:PORT]`. */
+/* `resetlab serve --board NAME --host PROFILE [--listen HOST:PORT]`.
+ * May call: harness/serve, harness/lab, libc (signals). */
 #include "cli_commands.h"
 
 #include <signal.h>

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab tune --board NAME --host PROFILE`: the shortest reliable reset
- * sequence (tune.h), as an esptool.cfg snippet and, with --write, a
- * scenario. */
+ * sequence (run_tune.h), as an esptool.cfg snippet and, with --write, a
+ * scenario.
+ * May call: harness/run (run_tune.h, real runs), harness/port, harness/capture, harness/lab, sim/,
+ * reports/ (stats), libc. */
 #include "cli_commands.h"
 
 #include <errno.h>

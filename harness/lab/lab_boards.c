@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
- * the key path; nothing here holds a number of its own. */
+ * the key path; nothing here holds a number of its own.
+ * May call: lab_yaml.c, lab_dsl.c, harness/capture (checking an analyzer's options), harness/port
+ * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
 #include "harness/capture/capture_live.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* scenarios/ (one YAML file each) → struct scenario. A scenario opens the port before it
- * touches a line and never touches one after closing it. */
+ * touches a line and never touches one after closing it.
+ * May call: lab_yaml.c, lab_dsl.c, libc. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>

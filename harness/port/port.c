@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The table of port backends, by a board's `port:` value. */
+/* The table of port backends, by a board's `port:` value.
+ * May call: the backends it lists, libc. */
 #include "port.h"
 
 #include <string.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Exclusive locks between resetlab processes (lockfile.h). */
+/* Exclusive locks between resetlab processes (port_lock.h).
+ * May call: libc (flock). */
 #include "port_lock.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The RFC 2217 client port backend (port_rfc2217.h): a TCP socket, the
- * codec of rfc2217.h, and poll() with absolute CLOCK_MONOTONIC deadlines. */
+ * codec of port_rfc2217_codec.h, and poll() with absolute CLOCK_MONOTONIC deadlines.
+ * May call: port_rfc2217_codec.c, port_serial.h (its clock and waits), libc (sockets, poll). */
 #include "port_rfc2217.h"
 
 #include "port_rfc2217_codec.h"

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The telnet + RFC 2217 codec (rfc2217.h): a byte-at-a-time state machine,
- * so input split at any byte parses exactly as the whole. */
+/* The telnet + RFC 2217 codec (port_rfc2217_codec.h): a byte-at-a-time state machine,
+ * so input split at any byte parses exactly as the whole.
+ * May call: libc; no I/O. */
 #include "port_rfc2217_codec.h"
 
 #include <ctype.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The real serial port backend's logic, above the seam (serial.h): which
+/* The real serial port backend's logic, above the seam (port_serial.h): which
  * calls happen and in what order, both lines in one TIOCMSET, the wait
  * deadlines, the port lock and the error text. The OS and libserialport are
- * reached only through struct serial_sys. */
+ * reached only through struct serial_sys.
+ * May call: struct serial_sys (the seam), port_lock.c, libc. */
 #include "port_serial.h"
 
 #include "port_lock.h"

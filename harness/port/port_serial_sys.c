@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The real seam under the serial backend: one libserialport or ioctl call
- * per function, and nothing to decide (that is serial.c's job). */
+ * per function, and nothing to decide (that is port_serial.c's job).
+ * May call: libserialport, libc (ioctl). */
 #include <dirent.h>
 #include <errno.h>
 #include <libserialport.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual lab as a port: every call acts on one sim_world, whose
- * clock is virtual (capture_sim.c records the same world). */
+ * clock is virtual (capture_sim.c records the same world).
+ * May call: sim/ (the world). */
 #include "sim/world.h"
 #include "port.h"
 

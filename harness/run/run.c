@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What one run is made into (run.h): its seed, the verdict of a run that
- * could not be made, the output folder. */
+ * could not be made, the output folder.
+ * May call: sim/ (rng.h), libc. */
 #include "run.h"
 
 #include <errno.h>

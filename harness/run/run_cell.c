@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One cell of the matrix (run_cell.h): its runs, on the virtual lab or a
- * real board, each to the sink. */
+ * real board, each to the sink.
+ * May call: run_real.c, run_recorder.c, run_meta.c, run_sequence.c, harness/port, harness/capture,
+ * sim/, reports/ (results), libc. */
 #include "run_cell.h"
 
 #include <errno.h>

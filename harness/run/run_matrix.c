@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `resetlab run` (matrix.h): the cells picked, run in order; each run
+/* `resetlab run` (run_matrix.h): the cells picked, run in order; each run
  * recorded as it finishes (runs.jsonl, the results store); --resume
  * replays a session's committed runs and goes on; then summary.json and
- * the table. */
+ * the table.
+ * May call: run_cell.c, run_recorder.c, harness/port (the store's lock), reports/ (JUnit, the
+ * store), the report writer it is given, libc. */
 #include "run_matrix.h"
 
 #include <errno.h>

@@ -2,7 +2,9 @@
 /* One run on real hardware (DESIGN.md §7): the logic analyzer captures
  * through libsigrok while the serial port plays the scenario; then the op
  * log is moved onto the capture's clock and every analyzer runs, as on the
- * virtual lab. */
+ * virtual lab.
+ * May call: run_sequence.c, harness/port, harness/capture (live and served captures), analyzers/,
+ * libc. */
 #include "run_real.h"
 
 #include <math.h>

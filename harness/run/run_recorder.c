@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Each finished run to runs.jsonl, the store and the progress line. */
+/* Each finished run to runs.jsonl, the store and the progress line.
+ * May call: reports/ (the store, JSON lines), pthreads, libc. */
 #include "run_recorder.h"
 
 #include <errno.h>

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A scenario's ops through a port (run_sequence.h), each logged with the
  * port's clock before and after the call; a stop asked for ends it at the
- * next step. May call: harness/port (the vtable), analyzers/ (SLIP), libc. */
+ * next step. May call: harness/port (the vtable), harness/lab (an op's DSL token),
+ * analyzers/ (SLIP), libc. */
 #include "run_sequence.h"
 
 #include <stdio.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Session facts (session.h). */
+/* Session facts (run_session.h).
+ * May call: GLib (checksums), reports/ (the facts' struct), libc (uname). */
 #include "run_session.h"
 
 #include <glib.h>

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* resetlab tune's search (tune.h). */
+/* resetlab tune's search (run_tune.h).
+ * May call: run_cell.c, run_real.c, harness/lab (lab_dsl.h), sim/, reports/ (stats), libc. */
 #include "run_tune.h"
 
 #include <math.h>
