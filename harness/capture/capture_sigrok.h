@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture files through libsigrok (DESIGN.md §7, ../shared/LIBS.md):
  * sigrok sessions (.sr, srzip) out and in, VCD and CSV in through
  * libsigrok's input modules. Everything is turned into a trace (edges) as

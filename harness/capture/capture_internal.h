@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the capture room's files share and no other room sees: the insides
+ * of the libsigrok context. Included only by the .c files of harness/capture/.
+ * May call: libsigrok (its types), analyzers/ (trace types). */
+#ifndef RESETLAB_CAPTURE_CAPTURE_INTERNAL_H
+#define RESETLAB_CAPTURE_CAPTURE_INTERNAL_H
+
+#include "analyzers/trace.h"
+
+struct sr_context;
+struct sr_dev_inst;
+
+struct sigrok {
+    struct sr_context *ctx;
+    /* srzip writes from a user device instance, which the public API cannot
+     * free: one per channel set, kept for the context's life. */
+    struct sr_dev_inst *sdi[1u << (CH_COUNT + 1)]; /* + EN_V */
+};
+
+#endif
