@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Live capture through libsigrok 0.5.2; see capture_live.h for the
  * trigger and the op-log alignment. The calls:
  *   sr_driver_list → sr_driver_init (once: a second init orphans the
@@ -11,6 +12,7 @@
  * captures do not pile up device instances.
  */
 #include "capture_live.h"
+#include "capture_internal.h"
 
 #include <ctype.h>
 #include <glib.h>
@@ -21,9 +23,6 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
-
-#define MAX_PAIRS 16
-#define DEFAULT_PRETRIGGER_PCT 20.0
 
 struct live_capture {
     struct live_config cfg; /* the reader's map points here */
@@ -53,183 +52,6 @@ static int64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
-/* -------------------------------------------------- parsing values -- */
-
-struct pair {
-    char key[40];
-    char val[160];
-};
-
-/* "k1=v1:k2=v2" → pairs. */
-static int split_pairs(const char *spec, struct pair *out, int max, const char *what, char *err, size_t err_len)
-{
-    int n = 0;
-    const char *p = spec;
-    while (p && *p) {
-        const char *colon = strchr(p, ':'), *end = colon ? colon : p + strlen(p);
-        const char *eq = memchr(p, '=', (size_t)(end - p));
-        if (eq == NULL || eq == p || eq + 1 == end) {
-            snprintf(err, err_len, "%s: '%.*s' is not KEY=VALUE", what, (int)(end - p), p);
-            return -1;
-        }
-        if (n == max || (size_t)(eq - p) >= sizeof out->key || (size_t)(end - eq - 1) >= sizeof out->val) {
-            snprintf(err, err_len, "%s: '%.*s' is too long", what, (int)(end - p), p);
-            return -1;
-        }
-        snprintf(out[n].key, sizeof out[n].key, "%.*s", (int)(eq - p), p);
-        snprintf(out[n].val, sizeof out[n].val, "%.*s", (int)(end - eq - 1), eq + 1);
-        n++;
-        p = colon ? colon + 1 : end;
-    }
-    return n;
-}
-
-/* limit_time: milliseconds, "250", "250ms", "2s". */
-static int parse_ms(const char *s, uint64_t *out)
-{
-    char *end;
-    if (!isdigit((unsigned char)*s) && *s != '.')
-        return -1;
-    double v = strtod(s, &end);
-    double scale = strcmp(end, "s") == 0 ? 1000 : (strcmp(end, "ms") == 0 || *end == '\0') ? 1 : -1;
-    double x = v * scale;
-    if (scale < 0 || !(x >= 1) || x > 1e15 || x != floor(x))
-        return -1;
-    *out = (uint64_t)x;
-    return 0;
-}
-
-static int parse_bool(const char *s, int *out)
-{
-    static const char *yes[] = {"1", "on", "true", "yes"}, *no[] = {"0", "off", "false", "no"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(s, yes[i]) == 0)
-            return *out = 1, 0;
-        if (strcasecmp(s, no[i]) == 0)
-            return *out = 0, 0;
-    }
-    return -1;
-}
-
-/* A config or scan option value as the GVariant libsigrok wants for the
- * key (floating reference). NULL with one line in err. */
-static GVariant *value_variant(const struct sr_key_info *ki, const char *val, const char *what, char *err,
-                               size_t err_len)
-{
-    uint64_t u;
-    int b;
-    char *end;
-    switch (ki->datatype) {
-    case SR_T_UINT64:
-        if (ki->key == SR_CONF_SAMPLERATE) {
-            if (sigrok_parse_scaled(val, 1, &u) != 0) {
-                snprintf(err, err_len, "%s: samplerate '%s' is not a rate (e.g. 4M, 24MHz, 1000000)", what, val);
-                return NULL;
-            }
-        } else if (ki->key == SR_CONF_LIMIT_MSEC) {
-            if (parse_ms(val, &u) != 0) {
-                snprintf(err, err_len, "%s: limit_time '%s' is not a time in ms (e.g. 250, 250ms, 2s)", what, val);
-                return NULL;
-            }
-        } else if (sigrok_parse_scaled(val, 0, &u) != 0) {
-            snprintf(err, err_len, "%s: %s '%s' is not a positive count (e.g. 100000, 100k, 4M)", what, ki->id, val);
-            return NULL;
-        }
-        return g_variant_new_uint64(u);
-    case SR_T_STRING:
-        return g_variant_new_string(val);
-    case SR_T_BOOL:
-        if (parse_bool(val, &b) != 0) {
-            snprintf(err, err_len, "%s: %s '%s' is not on/off", what, ki->id, val);
-            return NULL;
-        }
-        return g_variant_new_boolean(b);
-    case SR_T_FLOAT: {
-        double d = strtod(val, &end);
-        if (end == val || *end != '\0' || !isfinite(d)) {
-            snprintf(err, err_len, "%s: %s '%s' is not a number", what, ki->id, val);
-            return NULL;
-        }
-        return g_variant_new_double(d);
-    }
-    case SR_T_INT32: {
-        long l = strtol(val, &end, 10);
-        if (end == val || *end != '\0' || l < INT32_MIN || l > INT32_MAX) {
-            snprintf(err, err_len, "%s: %s '%s' is not an integer", what, ki->id, val);
-            return NULL;
-        }
-        return g_variant_new_int32((int32_t)l);
-    }
-    default:
-        snprintf(err, err_len, "%s: resetlab cannot set %s (its value type is not supported here)", what, ki->id);
-        return NULL;
-    }
-}
-
-static const struct sr_key_info *config_key(const char *name, const char *what, char *err, size_t err_len)
-{
-    const struct sr_key_info *ki = sr_key_info_name_get(SR_KEY_CONFIG, name);
-    if (ki == NULL)
-        snprintf(err, err_len, "%s: unknown key '%s' (e.g. samplerate, limit_samples, limit_time, pattern)", what, name);
-    return ki;
-}
-
-/* Every pair names a libsigrok key and has a value of its type. */
-static int check_pairs(const struct pair *pairs, int n, const char *what, char *err, size_t err_len)
-{
-    for (int i = 0; i < n; i++) {
-        const struct sr_key_info *ki = config_key(pairs[i].key, what, err, err_len);
-        GVariant *v = ki ? value_variant(ki, pairs[i].val, what, err, err_len) : NULL;
-        if (v == NULL)
-            return -1;
-        g_variant_unref(g_variant_ref_sink(v));
-    }
-    return 0;
-}
-
-static int driver_name_of(const char *spec, char *name, size_t len)
-{
-    size_t n = strcspn(spec, ":");
-    if (n == 0 || n >= len)
-        return -1;
-    for (size_t i = 0; i < n; i++)
-        if (!(islower((unsigned char)spec[i]) || isdigit((unsigned char)spec[i]) || spec[i] == '-'))
-            return -1;
-    snprintf(name, len, "%.*s", (int)n, spec);
-    return 0;
-}
-
-int live_config_parse(const char *driver_spec, const char *config, const char *map_spec, struct live_config *out,
-                      char *err, size_t err_len)
-{
-    struct pair pairs[MAX_PAIRS];
-    char name[64];
-    memset(out, 0, sizeof *out);
-    out->pretrigger_pct = DEFAULT_PRETRIGGER_PCT;
-    if (driver_spec == NULL || driver_name_of(driver_spec, name, sizeof name) != 0) {
-        snprintf(err, err_len, "driver: '%s' is not a libsigrok driver name (e.g. demo, fx2lafw, fx2lafw:conn=1.5)",
-                 driver_spec ? driver_spec : "");
-        return -1;
-    }
-    if (strlen(driver_spec) >= sizeof out->driver || (config && strlen(config) >= sizeof out->config)) {
-        snprintf(err, err_len, "driver or config: too long (at most %zu / %zu characters)", sizeof out->driver - 1,
-                 sizeof out->config - 1);
-        return -1;
-    }
-    const char *scan = driver_spec + strlen(name);
-    int n = split_pairs(*scan == ':' ? scan + 1 : scan, pairs, MAX_PAIRS, "driver options", err, err_len);
-    if (n < 0 || check_pairs(pairs, n, "driver options", err, err_len) != 0)
-        return -1;
-    n = split_pairs(config, pairs, MAX_PAIRS, "config", err, err_len);
-    if (n < 0 || check_pairs(pairs, n, "config", err, err_len) != 0)
-        return -1;
-    if (channel_map_parse(map_spec, &out->map, err, err_len) != 0)
-        return -1;
-    snprintf(out->driver, sizeof out->driver, "%s", driver_spec);
-    snprintf(out->config, sizeof out->config, "%s", config ? config : "");
-    return 0;
 }
 
 /* ------------------------------------------ drivers in use (sr_dev_clear) -- */
@@ -507,7 +329,7 @@ static int set_key(struct live_capture *c, const struct sr_key_info *ki, const c
                  keys);
         return -1;
     }
-    GVariant *v = value_variant(ki, val, "config", err, err_len);
+    GVariant *v = live_config_value(ki, val, "config", err, err_len);
     if (v == NULL)
         return -1;
     g_variant_ref_sink(v);
@@ -549,14 +371,14 @@ static uint64_t device_samplerate(const struct live_capture *c)
 
 static int apply_config(struct live_capture *c, char *err, size_t err_len)
 {
-    struct pair pairs[MAX_PAIRS];
-    int n = split_pairs(c->cfg.config, pairs, MAX_PAIRS, "config", err, err_len);
+    struct live_config_pair pairs[LIVE_CONFIG_MAX_PAIRS];
+    int n = live_config_split_pairs(c->cfg.config, pairs, LIVE_CONFIG_MAX_PAIRS, "config", err, err_len);
     if (n < 0)
         return -1;
     /* samplerate first: limits and triggers may depend on it */
     for (int pass = 0; pass < 2; pass++)
         for (int i = 0; i < n; i++) {
-            const struct sr_key_info *ki = config_key(pairs[i].key, "config", err, err_len);
+            const struct sr_key_info *ki = live_config_key(pairs[i].key, "config", err, err_len);
             if (ki == NULL)
                 return -1;
             if ((ki->key == SR_CONF_SAMPLERATE) != (pass == 0))
@@ -565,7 +387,7 @@ static int apply_config(struct live_capture *c, char *err, size_t err_len)
                 (caps(c->sdi, NULL, SR_CONF_LIMIT_SAMPLES) & SR_CONF_SET)) {
                 /* as sigrok-cli's --time does on drivers without limit_time */
                 uint64_t ms, rate = device_samplerate(c), samples;
-                if (parse_ms(pairs[i].val, &ms) != 0 || rate == 0) {
+                if (live_config_parse_ms(pairs[i].val, &ms) != 0 || rate == 0) {
                     snprintf(err, err_len, "%s: limit_time '%s' needs a samplerate on this device", c->cfg.driver,
                              pairs[i].val);
                     return -1;
@@ -586,14 +408,14 @@ static int apply_config(struct live_capture *c, char *err, size_t err_len)
 /* Scan options from the driver spec, checked against the driver's list. */
 static GSList *scan_options(struct sr_dev_driver *drv, const char *spec, char *err, size_t err_len, int *failed)
 {
-    struct pair pairs[MAX_PAIRS];
+    struct live_config_pair pairs[LIVE_CONFIG_MAX_PAIRS];
     const char *colon = strchr(spec, ':');
     GSList *opts = NULL;
-    int n = split_pairs(colon ? colon + 1 : "", pairs, MAX_PAIRS, "driver options", err, err_len);
+    int n = live_config_split_pairs(colon ? colon + 1 : "", pairs, LIVE_CONFIG_MAX_PAIRS, "driver options", err, err_len);
     *failed = n < 0;
     GArray *allowed = n > 0 ? sr_driver_scan_options_list(drv) : NULL;
     for (int i = 0; i < n && !*failed; i++) {
-        const struct sr_key_info *ki = config_key(pairs[i].key, "driver options", err, err_len);
+        const struct sr_key_info *ki = live_config_key(pairs[i].key, "driver options", err, err_len);
         int ok = 0;
         for (guint j = 0; ki && allowed && j < allowed->len; j++)
             ok |= g_array_index(allowed, uint32_t, j) == ki->key;
@@ -607,7 +429,7 @@ static GSList *scan_options(struct sr_dev_driver *drv, const char *spec, char *e
             snprintf(err, err_len, "%s: the %s driver takes no scan option '%s' (it takes: %s)", spec, drv->name,
                      pairs[i].key, have[0] ? have : "none");
         }
-        GVariant *v = ki && ok ? value_variant(ki, pairs[i].val, "driver options", err, err_len) : NULL;
+        GVariant *v = ki && ok ? live_config_value(ki, pairs[i].val, "driver options", err, err_len) : NULL;
         if (v == NULL) {
             *failed = 1;
             break;
@@ -633,7 +455,7 @@ static int find_device(struct live_capture *c, struct sigrok *s, char *err, size
 {
     char name[64];
     struct sr_context *ctx = sigrok_context(s);
-    driver_name_of(c->cfg.driver, name, sizeof name);
+    live_config_driver_name(c->cfg.driver, name, sizeof name);
     struct sr_dev_driver **list = sr_driver_list(ctx);
     for (int i = 0; list && list[i]; i++)
         if (strcmp(list[i]->name, name) == 0)
@@ -770,7 +592,7 @@ struct live_capture *live_capture_start(struct sigrok *s, const struct live_conf
     g_mutex_init(&c->lock);
     g_cond_init(&c->cond);
     char name[64];
-    if (driver_name_of(cfg->driver, name, sizeof name) != 0) {
+    if (live_config_driver_name(cfg->driver, name, sizeof name) != 0) {
         snprintf(err, err_len, "driver: '%s' is not a libsigrok driver name", cfg->driver);
         release(c);
         return NULL;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Live capture through libsigrok (DESIGN.md §7, ../shared/LIBS.md): any
  * analyzer libsigrok drives (fx2lafw clones, ...; tests use the "demo"
  * driver). The session runs on a background thread while the caller drives
