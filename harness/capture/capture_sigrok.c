@@ -1,50 +1,19 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The libsigrok context (sigrok_new, sigrok_free, sigrok_context) and the
- * text forms capture options come in: scaled values ("4M", "1.5 MHz") and
- * the channel map (D0=DTR,...), all declared in capture_sigrok.h. Writing
- * a .sr is capture_export.c's, reading one capture_import.c's, turning
- * packets into edges capture_edges.c's.
- * May call: libsigrok, analyzers/ (channel names). */
+/* The text forms capture options come in (capture_sigrok.h): scaled values
+ * ("4M", "1.5 MHz") for rates and counts, and the channel map
+ * (D0=DTR,D1=RTS,A0=EN_V). The rest of capture_sigrok.h is implemented by
+ * capture_context.c (the libsigrok context), capture_export.c (writing a
+ * .sr), capture_import.c (reading files) and capture_edges.c (packets into
+ * edges).
+ * May call: analyzers/ (channel names), libc. */
 #include "capture_sigrok.h"
-#include "capture_internal.h"
 
 #include <ctype.h>
-#include <libsigrok/libsigrok.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-struct sigrok *sigrok_new(char *err, size_t err_len)
-{
-    struct sigrok *s = calloc(1, sizeof *s);
-    if (s == NULL) {
-        snprintf(err, err_len, "out of memory");
-        return NULL;
-    }
-    sr_log_loglevel_set(SR_LOG_NONE); /* its messages are not ours: errors are reported here */
-    int rc = sr_init(&s->ctx);
-    if (rc != SR_OK) {
-        snprintf(err, err_len, "libsigrok: %s", sr_strerror(rc));
-        free(s);
-        return NULL;
-    }
-    return s;
-}
-
-void sigrok_free(struct sigrok *s)
-{
-    if (s == NULL)
-        return;
-    sr_exit(s->ctx);
-    free(s);
-}
-
-struct sr_context *sigrok_context(struct sigrok *s)
-{
-    return s->ctx;
-}
 
 /* "4M", "1.5 MHz", "24000000", "1k": a positive whole number of units.
  * (sr_parse_sizestring reads "1.5k" as 1.) `hz`: "Hz" may follow. */
