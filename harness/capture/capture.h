@@ -3,7 +3,7 @@
  * a run, as a trace (edges and EN's voltage) and the UART bytes. Backends
  * are small vtables, like libsigrok's input and hardware drivers: the
  * virtual analyzer (capture_sim.c) is in the table of capture.c; libsigrok
- * files and live analyzers (capture_sigrok.c, capture_live.c) and a served
+ * files and live analyzers (capture_sigrok.h, capture_live.h) and a served
  * board's log (capture_served.c) are read through their own calls, because
  * they need the port's op log to align to. May call: sim/, analyzers/. */
 #ifndef RESETLAB_CAPTURE_CAPTURE_H

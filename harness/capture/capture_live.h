@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Live capture through libsigrok (DESIGN.md §7, ../shared/LIBS.md): any
  * analyzer libsigrok drives (fx2lafw clones, ...; tests use the "demo"
  * driver). The session runs on a background thread while the caller drives
@@ -34,6 +35,10 @@
  *    packets delivered together (USB: ~1 ms; the demo driver,
  *    which sends its backlog every 100 ms, up to 100 ms when the limit
  *    is under 100 ms of samples).
+ *
+ * Implemented by capture_live_config.c, capture_live_device.c and
+ * capture_live_session.c. May call: libsigrok, glib, capture_sigrok.h (the
+ * context and the reader), analyzers/ (trace types).
  */
 #ifndef RESETLAB_CAPTURE_CAPTURE_LIVE_H
 #define RESETLAB_CAPTURE_CAPTURE_LIVE_H

@@ -1,7 +1,11 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Capture files through libsigrok (DESIGN.md §7, ../shared/LIBS.md):
  * sigrok sessions (.sr, srzip) out and in, VCD and CSV in through
  * libsigrok's input modules. Everything is turned into a trace (edges) as
- * it streams in, so memory is O(edges), not O(samples).
+ * it streams in, so memory is O(edges), not O(samples). Implemented by
+ * capture_context.c, capture_sigrok.c, capture_export.c, capture_import.c
+ * and capture_edges.c. May call: libsigrok, glib, analyzers/ (trace and
+ * UART types).
  */
 #ifndef RESETLAB_CAPTURE_CAPTURE_SIGROK_H
 #define RESETLAB_CAPTURE_CAPTURE_SIGROK_H

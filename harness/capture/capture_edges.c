@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The stream of datafeed packets turned into a trace as it comes
+ * (sigrok_reader, capture_sigrok.h), for files and live captures alike:
+ * our channels resolved from the device's on the first LOGIC or ANALOG
+ * packet, every level change an edge, EN's analog samples thinned to a
+ * rate and a maximum, EN's edges from its voltage when it has no logic
+ * channel. The session driver sends no META: the samplerate then comes
+ * from sr_config_get (../shared/LIBS.md).
+ * May call: libsigrok, glib, analyzers/ (trace types). */
+#include "capture_internal.h"
+#include "capture_sigrok.h"
+
+#include <glib.h>
+#include <libsigrok/libsigrok.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_FILE_CHANNELS 64
+
+#define reader sigrok_reader
+
+void sigrok_reader_fail(struct reader *r, const char *fmt, const char *a, const char *b)
+{
+    if (!r->failed)
+        snprintf(r->err, sizeof r->err, fmt, r->path, a, b);
+    r->failed = 1;
+}
+
+/* "D3" or "3": a channel by its position, for files whose channels have
+ * no useful names (sigrok's CSV output names every column "logic"). */
+static int index_spec(const char *spec)
+{
+    const char *p = spec[0] == 'D' || spec[0] == 'd' ? spec + 1 : spec;
+    char *end;
+    long n = strtol(p, &end, 10);
+    return *p != '\0' && *end == '\0' && n >= 0 && n < MAX_FILE_CHANNELS ? (int)n : -1;
+}
+
+/* Mapped channels not found by name, by position. */
+static void resolve_by_index(struct reader *r, const struct sr_dev_inst *sdi)
+{
+    for (int c = 0; c < CH_COUNT; c++) {
+        int want = r->map->file_name[c][0] && r->bit[c] < 0 ? index_spec(r->map->file_name[c]) : -1;
+        for (GSList *l = sr_dev_inst_channels_get(sdi); want >= 0 && l != NULL; l = l->next) {
+            const struct sr_channel *ch = l->data;
+            if (ch->type == SR_CHANNEL_LOGIC && ch->index == want)
+                r->bit[c] = ch->index;
+        }
+    }
+}
+
+static const struct sr_channel *analog_named(const struct sr_dev_inst *sdi, const char *name)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); name[0] && l != NULL; l = l->next) {
+        const struct sr_channel *ch = l->data;
+        if (ch->type == SR_CHANNEL_ANALOG && strcasecmp(ch->name, name) == 0)
+            return ch;
+    }
+    return NULL;
+}
+
+/* EN's analog channel: mapped as EN_V, or EN mapped to an analog channel
+ * (then EN's edges come from it), or by name: EN_V beside a logic EN, or
+ * an analog EN with no logic one. Adds the analog names to `names`. */
+static void resolve_analog_en(struct reader *r, const struct sr_dev_inst *sdi, char *names, size_t len)
+{
+    for (GSList *l = sr_dev_inst_channels_get(sdi); l != NULL; l = l->next) {
+        const struct sr_channel *ch = l->data;
+        size_t used = strlen(names);
+        if (ch->type == SR_CHANNEL_ANALOG)
+            snprintf(names + used, len - used, "%s%s (analog)", used ? ", " : "", ch->name);
+    }
+    const struct channel_map *m = r->map;
+    const struct sr_channel *ch = NULL;
+    if (m->en_analog[0])
+        ch = analog_named(sdi, m->en_analog);
+    else if (r->bit[CH_EN] < 0 && m->file_name[CH_EN][0])
+        ch = analog_named(sdi, m->file_name[CH_EN]);
+    else if (!m->given)
+        ch = analog_named(sdi, "EN_V");
+    if (ch == NULL && !m->given && r->bit[CH_EN] < 0)
+        ch = analog_named(sdi, "EN");
+    if (ch == NULL)
+        return;
+    snprintf(r->en_analog, sizeof r->en_analog, "%s", ch->name);
+    r->en_from_analog = r->bit[CH_EN] < 0;
+}
+
+/* Our channels from the file's logic channels, by --map or by name. */
+static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
+{
+    char names[256] = "";
+    for (int c = 0; c < CH_COUNT; c++)
+        r->bit[c] = -1;
+    for (GSList *l = sr_dev_inst_channels_get(sdi); l != NULL; l = l->next) {
+        const struct sr_channel *ch = l->data;
+        if (ch->type != SR_CHANNEL_LOGIC)
+            continue;
+        size_t used = strlen(names);
+        snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", ch->name);
+        for (int c = 0; c < CH_COUNT; c++) {
+            const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : (r->map->given ? NULL : channel_name((enum channel)c));
+            if (want != NULL && strcasecmp(ch->name, want) == 0 && ch->index < MAX_FILE_CHANNELS)
+                r->bit[c] = ch->index;
+        }
+    }
+    resolve_by_index(r, sdi);
+    resolve_analog_en(r, sdi, names, sizeof names);
+    r->resolved = 1;
+    for (int c = 0; c < CH_COUNT; c++) {
+        if (c == CH_EN && r->en_from_analog)
+            continue;
+        if (r->map->file_name[c][0] && r->bit[c] < 0)
+            sigrok_reader_fail(r, "%s: no logic channel '%s' (the file has: %s)", r->map->file_name[c], names);
+        else if ((c == CH_DTR || c == CH_RTS) && r->bit[c] < 0)
+            sigrok_reader_fail(r, "%s: no channel for %s (the file has: %s); name them with --map, e.g. --map D0=DTR,D1=RTS",
+                               channel_name((enum channel)c), names);
+    }
+    if (r->map->en_analog[0] && !r->en_analog[0])
+        sigrok_reader_fail(r, "%s: no analog channel '%s' for EN_V (the file has: %s)", r->map->en_analog, names);
+    for (int c = 0; c < CH_COUNT; c++)
+        if (r->bit[c] >= 0) {
+            r->tr->present |= 1u << c;
+            r->mask |= 1ull << r->bit[c];
+        }
+    if (r->en_from_analog)
+        r->tr->present |= 1u << CH_EN;
+}
+
+static int grow_edges(struct trace *tr)
+{
+    size_t cap = tr->cap ? tr->cap * 2 : 4096;
+    struct edge *e = realloc(tr->edges, cap * sizeof *e);
+    if (e == NULL)
+        return -1;
+    tr->edges = e;
+    tr->cap = cap;
+    return 0;
+}
+
+static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
+{
+    const uint8_t *d = logic->data;
+    unsigned unit = logic->unitsize;
+    if (unit == 0 || unit > 8) {
+        sigrok_reader_fail(r, "%s: %s%s", "unsupported logic unit size", "");
+        return;
+    }
+    /* length is in bytes (a 16-channel analyzer sends 2 a sample); a
+     * trailing partial sample is not one */
+    uint64_t n = logic->length / unit;
+    double ns_per_sample = 1e9 / (double)r->samplerate;
+    for (uint64_t i = 0; i < n; i++, d += unit) {
+        /* One-byte samples (≤ 8 channels, the common case): skip eight
+         * unchanged samples at a time; captures are mostly steady lines. */
+        if (unit == 1 && r->n_samples + i > 0) {
+            uint64_t same = r->prev * 0x0101010101010101ull, mask8 = r->mask * 0x0101010101010101ull, word;
+            while (i + 8 <= n) {
+                memcpy(&word, d, 8);
+                if ((word & mask8) != same)
+                    break;
+                i += 8, d += 8;
+            }
+            if (i >= n)
+                break;
+        }
+        uint64_t bits = 0;
+        memcpy(&bits, d, unit); /* little-endian: bit i = channel i */
+        bits &= r->mask;
+        if (r->n_samples + i == 0) {
+            for (int c = 0; c < CH_COUNT; c++)
+                if (!(c == CH_EN && r->en_from_analog)) /* that one is the analog channel's */
+                    r->tr->initial[c] = r->bit[c] >= 0 ? (uint8_t)((bits >> r->bit[c]) & 1) : 1;
+        } else if (bits != r->prev) {
+            int64_t t = (int64_t)llround((double)(r->n_samples + i) * ns_per_sample);
+            for (int c = 0; c < CH_COUNT; c++) {
+                if (r->bit[c] < 0 || ((bits ^ r->prev) >> r->bit[c] & 1) == 0)
+                    continue;
+                if (r->tr->n >= r->tr->cap && grow_edges(r->tr) != 0) {
+                    sigrok_reader_fail(r, "%s: out of memory after %s%s edges", "many", "");
+                    return;
+                }
+                trace_push(r->tr, t, (enum channel)c, (int)((bits >> r->bit[c]) & 1));
+            }
+        }
+        r->prev = bits;
+    }
+    r->n_samples += n;
+}
+
+/* Keeps every other sample: the EN samples stay within their maximum
+ * however long the capture runs, at half the rate each time. */
+static void thin_analog(struct reader *r)
+{
+    struct analog *a = &r->tr->en_v;
+    for (size_t i = 0; 2 * i < a->n; i++)
+        a->v[i] = a->v[2 * i];
+    a->n = (a->n + 1) / 2;
+    a->period_ns *= 2;
+    r->stride *= 2;
+}
+
+static int keep_analog_sample(struct reader *r, uint64_t index, float v)
+{
+    struct analog *a = &r->tr->en_v;
+    if (a->v == NULL) {
+        double rate = (double)r->samplerate, want = r->opts.analog_rate_hz;
+        r->stride = want > 0 && want < rate ? (uint64_t)llround(rate / want) : 1;
+        a->cap = SIGROK_MAX_ANALOG;
+        a->v = malloc(a->cap * sizeof *a->v);
+        a->period_ns = (double)r->stride * 1e9 / rate;
+        a->t0_ns = 0;
+        if (a->v == NULL)
+            return -1;
+    }
+    if (index % r->stride != 0)
+        return 0;
+    if (a->n == a->cap) {
+        thin_analog(r);
+        if (index % r->stride != 0)
+            return 0;
+    }
+    a->v[a->n++] = v;
+    return 0;
+}
+
+/* EN's edges from its voltage, with 0.1 V of hysteresis around the
+ * threshold so noise near it does not chatter. */
+static int analog_edge(struct reader *r, uint64_t index, float v)
+{
+    double th = r->opts.threshold_v > 0 ? r->opts.threshold_v : 1.5;
+    int level = r->en_level;
+    if (index == 0) {
+        r->en_level = r->tr->initial[CH_EN] = v >= th;
+        return 0;
+    }
+    if (level ? v < th - 0.05 : v > th + 0.05) {
+        if (r->n_en_edges == r->cap_en_edges) {
+            size_t cap = r->cap_en_edges ? 2 * r->cap_en_edges : 64;
+            struct edge *e = realloc(r->en_edges, cap * sizeof *e);
+            if (e == NULL)
+                return -1;
+            r->en_edges = e, r->cap_en_edges = cap;
+        }
+        int64_t t = (int64_t)llround((double)index * 1e9 / (double)r->samplerate);
+        r->en_edges[r->n_en_edges++] = (struct edge){.t_ns = t, .channel = CH_EN, .level = (uint8_t)!level};
+        r->en_level = !level;
+    }
+    return 0;
+}
+
+static int is_en_analog(const struct reader *r, const struct sr_datafeed_analog *analog)
+{
+    const GSList *chans = analog->meaning ? analog->meaning->channels : NULL;
+    return r->en_analog[0] && chans != NULL && strcmp(((const struct sr_channel *)chans->data)->name, r->en_analog) == 0;
+}
+
+static void read_analog(struct reader *r, const struct sr_datafeed_analog *analog)
+{
+    if (!is_en_analog(r, analog) || analog->num_samples == 0)
+        return;
+    if (analog->num_samples > r->scratch_cap) {
+        free(r->scratch);
+        r->scratch_cap = analog->num_samples;
+        r->scratch = malloc(r->scratch_cap * sizeof *r->scratch);
+    }
+    if (r->scratch == NULL || sr_analog_to_float(analog, r->scratch) != SR_OK) {
+        sigrok_reader_fail(r, "%s: cannot read the analog channel %s%s", r->en_analog, "");
+        return;
+    }
+    for (uint32_t i = 0; i < analog->num_samples; i++) {
+        uint64_t index = r->n_analog + i;
+        if (keep_analog_sample(r, index, r->scratch[i]) != 0 ||
+            (r->en_from_analog && analog_edge(r, index, r->scratch[i]) != 0)) {
+            sigrok_reader_fail(r, "%s: out of memory reading %s%s", r->en_analog, "");
+            return;
+        }
+    }
+    r->n_analog += analog->num_samples;
+}
+
+/* EN's edges made from its voltage, merged in time order with the rest. */
+static int merge_en_edges(struct reader *r)
+{
+    struct trace *tr = r->tr;
+    size_t n = tr->n + r->n_en_edges;
+    struct edge *all = n ? malloc(n * sizeof *all) : NULL;
+    if (n && all == NULL)
+        return -1;
+    size_t i = 0, j = 0, k = 0;
+    while (i < tr->n || j < r->n_en_edges)
+        all[k++] = j == r->n_en_edges || (i < tr->n && tr->edges[i].t_ns <= r->en_edges[j].t_ns) ? tr->edges[i++]
+                                                                                             : r->en_edges[j++];
+    free(tr->edges);
+    tr->edges = all;
+    tr->n = tr->cap = n;
+    return 0;
+}
+
+void sigrok_reader_init(struct sigrok_reader *r, const char *what, const struct channel_map *map, struct trace *tr)
+{
+    static const struct channel_map by_name;
+    memset(tr, 0, sizeof *tr);
+    *r = (struct sigrok_reader){.path = what, .map = map ? map : &by_name, .tr = tr};
+}
+
+void sigrok_trace_free(struct trace *tr)
+{
+    free(tr->edges);
+    free(tr->en_v.v);
+    tr->edges = NULL, tr->en_v.v = NULL;
+    tr->n = tr->cap = tr->en_v.n = tr->en_v.cap = 0;
+}
+
+int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len)
+{
+    if (!r->failed && !r->resolved)
+        sigrok_reader_fail(r, "%s: no samples%s%s", "", "");
+    if (!r->failed && r->en_from_analog && merge_en_edges(r) != 0)
+        sigrok_reader_fail(r, "%s: out of memory merging EN's edges%s%s", "", "");
+    free(r->scratch), free(r->en_edges);
+    r->scratch = NULL, r->en_edges = NULL;
+    r->scratch_cap = r->n_en_edges = r->cap_en_edges = 0;
+    if (r->failed) {
+        snprintf(err, err_len, "%s", r->err);
+        sigrok_trace_free(r->tr);
+        memset(r->tr, 0, sizeof *r->tr);
+        return -1;
+    }
+    r->tr->sample_rate_hz = (double)r->samplerate;
+    r->tr->t_end_ns = r->n_samples ? (int64_t)llround((double)(r->n_samples - 1) * 1e9 / (double)r->samplerate) : 0;
+    return 0;
+}
+
+void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafeed_packet *pkt, void *data)
+{
+    struct reader *r = data;
+    if (r->failed)
+        return;
+    if (pkt->type == SR_DF_META) {
+        const struct sr_datafeed_meta *meta = pkt->payload;
+        for (GSList *l = meta->config; l != NULL; l = l->next) {
+            const struct sr_config *cfg = l->data;
+            if (cfg->key == SR_CONF_SAMPLERATE)
+                r->samplerate = g_variant_get_uint64(cfg->data);
+        }
+    } else if (pkt->type == SR_DF_LOGIC || pkt->type == SR_DF_ANALOG) {
+        if (!r->resolved)
+            resolve_channels(r, sdi);
+        if (r->samplerate == 0) {
+            GVariant *gv = NULL;
+            if (sr_config_get(sr_dev_inst_driver_get(sdi), sdi, NULL, SR_CONF_SAMPLERATE, &gv) == SR_OK && gv) {
+                r->samplerate = g_variant_get_uint64(gv);
+                g_variant_unref(gv);
+            }
+        }
+        if (r->samplerate == 0)
+            sigrok_reader_fail(r, "%s: the capture gives no sample rate%s%s", "", "");
+        if (!r->failed && pkt->type == SR_DF_LOGIC)
+            read_logic(r, pkt->payload);
+        else if (!r->failed)
+            read_analog(r, pkt->payload);
+    }
+}
