@@ -43,7 +43,7 @@ struct board_model {
     double transient_max_ms; /* one line then the other within this = one transition */
 };
 
-/* One host call, with the host's clock before and after it (DESIGN.md §4). */
+/* One host call, with the host's clock before and after it (CONTRIBUTING.md#data-flow). */
 struct op_record {
     int64_t t_before_ns, t_after_ns;
     int index;       /* position in the scenario's sequence */

@@ -86,7 +86,7 @@ static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_
                     boot_mode_name(predicted), boot_mode_name(a->observed));
 }
 
-/* Why the chip did not reach the expected mode, in the terms of DESIGN.md §5. */
+/* Why the chip did not reach the expected mode, in the terms of docs/physics.md. */
 static void explain_failure(struct analysis *a, const struct board_model *bm, enum boot_mode expected)
 {
     const struct reset_event *last = deciding_reset(a);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Analyzers: pure functions over a trace, the op log and the board's
- * description (DESIGN.md §5). No I/O, no globals, nothing of ours but
+ * description (docs/physics.md). No I/O, no globals, nothing of ours but
  * analysis.h (the types), trace.h and circuit.h.
  */
 #ifndef RESETLAB_ANALYZE_H
@@ -11,7 +11,7 @@
 
 #include "analysis.h"
 
-/* RC on EN (DESIGN.md §5): V(t) = VDD(1 - e^(-t/RC)). */
+/* RC on EN (docs/physics.md#en-rc): V(t) = VDD(1 - e^(-t/RC)). */
 double rc_time_to_fraction(double tau_s, double fraction);
 double rc_tau_from_analyzer(double t_la_s, double vdd, double v_la);
 
@@ -43,7 +43,7 @@ enum boot_mode strap_predict(const struct trace *tr, double t_chip_ns, const str
 int find_resets(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
                 struct reset_event *out, int max, char *why, size_t why_len);
 
-/* Truth table (DESIGN.md §5): EN and IO0 against the circuit table in every
+/* Truth table (docs/physics.md#truth-table): EN and IO0 against the circuit table in every
  * interval where the lines are stable, with a diagnosis per violation.
  * Returns the number of findings stored (kind "truth-table"). */
 int check_truth_table(const struct trace *tr, const struct board_model *bm, struct finding *out, int max);

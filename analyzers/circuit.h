@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Reset circuits as data (DESIGN.md §5). Tables are indexed
+/* Reset circuits as data (docs/physics.md#truth-table). Tables are indexed
  * [dtr_asserted][rts_asserted] in the *asserted* convention: 1 = the host
  * called setDTR(True) / setRTS(True), i.e. the pin is at 0 V.
  */

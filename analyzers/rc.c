@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* RC delay on EN (DESIGN.md §5).
+/* RC delay on EN (docs/physics.md#en-rc).
  *
  * Released, EN charges as V(t) = VDD·(1 − e^(−t/τ)), τ = R·C, so it crosses
  * a fraction f of VDD at t = τ·ln(1/(1−f)): 1.386·τ at the ESP32's 0.75·VDD.

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* SLIP framing and the esptool serial protocol (DESIGN.md §5 "ROM outcome").
+/* SLIP framing and the esptool serial protocol (docs/physics.md#slip).
  *
  * Pure functions: libc only, no I/O, no globals, no allocation. Every
  * constant below names its public source (repository/path).

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Strap window and margin (DESIGN.md §5).
+/* Strap window and margin (docs/physics.md#strap-window).
  *
  * IO0 must hold its level from t_chip − setup to t_chip + hold. The margin
  * is signed and continuous: for the target level L it is the largest, over

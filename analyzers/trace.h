@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Traces: what the wires did, as a logic analyzer sees them (DESIGN.md §4).
+/* Traces: what the wires did, as a logic analyzer sees them (CONTRIBUTING.md#data-flow).
  *
  * A trace is a time-ordered list of edges on the channels DTR, RTS, EN,
  * IO0 (and optionally RX), in *pin levels* (1 = high). DTR and RTS are

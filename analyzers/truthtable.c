@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Truth table: for every interval in which DTR and RTS are stable longer
  * than the settle time, EN and IO0 are compared with the board's circuit
- * table (DESIGN.md §5). A released net gets the time its RC needs to cross
+ * table (docs/physics.md#truth-table). A released net gets the time its RC needs to cross
  * the analyzer's threshold (with the capacitor's tolerance) before it is
  * judged; a net that rises later than that is slow, not stuck.
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The lab as data: what boards.yaml and scenarios/ describe (DESIGN.md §4,
- * §6). The simulator reads these; the harness loads them. No numbers live
+/* The lab as data: what boards.yaml and scenarios/ describe (docs/lab.md;
+ * CONTRIBUTING.md#data-flow). The simulator reads these; the harness loads them. No numbers live
  * here: every constant comes from boards.yaml.
  */
 #ifndef RESETLAB_LAB_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The ROM loader's side of the serial protocol in download mode (DESIGN.md
- * §5 "ROM outcome", §6 chip model): given the bytes the host wrote, the
+/* The ROM loader's side of the serial protocol in download mode
+ * (docs/physics.md#slip, #rom-banner): given the bytes the host wrote, the
  * exact bytes the ROM sends back. Protocol constants and their sources are
  * in analyzers/slip.h.
  */

@@ -149,7 +149,7 @@ Test(cli, unwritable_output_is_a_clear_error)
 }
 
 /* probe: bring-up advice from every scenario on one board. On USB
- * passthrough the classic reset loses the race (DESIGN.md §5), the tight one
+ * passthrough the classic reset loses the race (docs/physics.md#classic-vs-tight), the tight one
  * does not: probe must say so, and name the swapped board's fault. */
 Test(cli, probe_recommends_and_diagnoses)
 {

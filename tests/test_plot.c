@@ -29,7 +29,7 @@ static const double t_la_10k = 10.0 * 0.60613580; /* 10 ms · ln(3.3/1.8) */
  * (enhanced text would subscript after '_'). */
 static const char classic_title[] = "devkitc / vm-usb-passthrough / esptool-classic — worst_run #17 (margin -18.9 ms)";
 
-/* esptool's classic reset through USB passthrough (DESIGN.md §5): D1
+/* esptool's classic reset through USB passthrough (docs/physics.md#classic-vs-tight): D1
  * releases EN at 102 ms, but R0 arrives 32.795 ms later, after the chip
  * left reset at 115.863 ms: IO0 falls outside the strap window, flash boot,
  * margin 115.863 − 134.795 = −18.932 ms. Pin levels: asserted = 0. */

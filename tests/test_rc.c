@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* RC on EN against hand-computed values (DESIGN.md §5). */
+/* RC on EN against hand-computed values (docs/physics.md#en-rc). */
 #include <criterion/criterion.h>
 #include <math.h>
 

@@ -42,7 +42,7 @@ static const struct analysis *run(struct lab *lab, const char *board, const stru
 }
 
 /* Why a scenario must fail on a board even on a host without latency, or
- * NULL when it must do what it was written for (DESIGN.md §5). */
+ * NULL when it must do what it was written for (docs/physics.md). */
 static const char *field_failure(const struct board_profile *b, enum host_os os, const struct scenario *sc)
 {
     int usb = b->circuit->kind == CIRCUIT_USB_JTAG;

@@ -31,7 +31,7 @@ static inline void fix_edge(struct fixture *f, double t_ms, enum channel ch, int
     trace_push(&f->tr, (int64_t)(t_ms * 1e6 + 0.5), ch, level);
 }
 
-/* The two-transistor table in the asserted convention (DESIGN.md §5). */
+/* The two-transistor table in the asserted convention (docs/physics.md#truth-table). */
 static inline struct circuit fix_two_transistor(void)
 {
     struct circuit c = {.name = "two-transistor", .kind = CIRCUIT_TRANSISTOR, .driver_ohms = 10};

@@ -5,7 +5,7 @@
  * packet, every level change an edge, EN's analog samples thinned to a
  * rate and a maximum, EN's edges from its voltage when it has no logic
  * channel. The session driver sends no META: the samplerate then comes
- * from sr_config_get (../shared/LIBS.md).
+ * from sr_config_get (CONTRIBUTING.md#library-facts).
  * May call: libsigrok, glib, analyzers/ (trace types). */
 #include "capture_internal.h"
 #include "capture_sigrok.h"

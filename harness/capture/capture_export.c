@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Writing a sigrok session (.sr, srzip) from a trace and the UART bytes
  * (sigrok_write_sr, capture_sigrok.h). srzip needs a META packet and
- * ≥ 1 Mi-sample LOGIC packets (../shared/LIBS.md), and writes from a user
+ * ≥ 1 Mi-sample LOGIC packets (CONTRIBUTING.md#library-facts), and writes from a user
  * device instance, one per channel set, kept in the context.
  * May call: libsigrok, glib, analyzers/ (trace types, uart_encode). */
 #include "capture_internal.h"

@@ -2,7 +2,7 @@
 /* Reading a capture file into a trace (sigrok_read, capture_sigrok.h): a
  * sigrok session (.sr) through sr_session_load, VCD and CSV through
  * libsigrok's input modules, each streamed through the reader of
- * capture_edges.c. The pitfalls are the ones checked in ../shared/LIBS.md:
+ * capture_edges.c. The pitfalls are the ones checked in CONTRIBUTING.md#library-facts:
  * a non-zip .sr gives SR_ERR with no message, input modules hand over their
  * device instance only after the first chunk; the VCD pre-scan refuses what
  * libsigrok 0.5.2's VCD input would crash or hang on; a CSV file's rate is

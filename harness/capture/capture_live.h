@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Live capture through libsigrok (DESIGN.md §7, ../shared/LIBS.md): any
+/* Live capture through libsigrok (docs/real-hardware.md, CONTRIBUTING.md#library-facts): any
  * analyzer libsigrok drives (fx2lafw clones, ...; tests use the "demo"
  * driver). The session runs on a background thread while the caller drives
  * the serial port; packets stream into a trace through sigrok_reader, so

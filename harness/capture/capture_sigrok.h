@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Capture files through libsigrok (DESIGN.md §7, ../shared/LIBS.md):
+/* Capture files through libsigrok (docs/real-hardware.md, CONTRIBUTING.md#library-facts):
  * sigrok sessions (.sr, srzip) out and in, VCD and CSV in through
  * libsigrok's input modules. Everything is turned into a trace (edges) as
  * it streams in, so memory is O(edges), not O(samples). Implemented by

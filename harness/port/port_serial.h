@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The real serial port backend (DESIGN.md §7): a struct port_ops over
+/* The real serial port backend (docs/real-hardware.md): a struct port_ops over
  * libserialport, with DTR and RTS as *asserted* booleans as pyserial names
  * them (setDTR(True) = asserted = TIOCM_DTR set = pin at 0 V).
  *
@@ -7,9 +7,9 @@
  * struct serial_sys, a thin seam: the real one (serial_sys_real) does one
  * call per function; the logic above it (which calls, in what order, both
  * lines in one TIOCMSET, the wait deadlines, the port lock, the error text)
- * lives in serial.c, where tests drive it through a fake seam. The seam
+ * lives in port_serial.c, where tests drive it through a fake seam. The seam
  * exists because libserialport cannot open a pty and a test machine has no
- * USB serial port (LIBS.md).
+ * USB serial port (CONTRIBUTING.md#library-facts).
  *
  * Linux only: on Windows both lines would change in one SetCommState, which
  * this build does not implement. */

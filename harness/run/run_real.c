@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* One run on real hardware (DESIGN.md §7): the logic analyzer captures
+/* One run on real hardware (docs/real-hardware.md): the logic analyzer captures
  * through libsigrok while the serial port plays the scenario; then the op
  * log is moved onto the capture's clock and every analyzer runs, as on the
  * virtual lab.

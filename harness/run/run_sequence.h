@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run: a scenario's ops through a port, each logged with the port's
- * clock before and after the call (DESIGN.md §4). */
+ * clock before and after the call (CONTRIBUTING.md#data-flow). */
 #ifndef RESETLAB_RUN_RUN_SEQUENCE_H
 #define RESETLAB_RUN_RUN_SEQUENCE_H
 
