@@ -196,7 +196,8 @@ static int read_owner(struct serve *s, char *err, size_t err_len)
             return -1;
         int line_command = ev.kind == R2217_EV_COMMAND && ev.command == R2217_SET_CONTROL &&
                            ev.value >= R2217_DTR_ON && ev.value <= R2217_RTS_OFF && ev.value != R2217_RTS_REQUEST;
-        if (line_command && (serve_board_split_before_command(s, err, err_len) != 0 || serve_board_make_room(s, err, err_len) != 0))
+        if (line_command &&
+            (serve_board_split_before_command(s, err, err_len) != 0 || serve_board_make_room(s, err, err_len) != 0))
             return -1;
         if (ev.kind == R2217_EV_COMMAND) {
             serve_commands_on_command(s, &ev);
@@ -292,11 +293,12 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     serve_board_send_uart(s, v);
     if (s->owner.fd >= 0 && (conn_flush(&s->owner) != 0 || s->owner.out_len > OUT_LIMIT))
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
-    if (serve_board_epoch_active(s) && v - s->last_activity_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) && serve_board_at_rest(s, v))
+    if (serve_board_epoch_active(s) && v - s->last_activity_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
+        serve_board_at_rest(s, v))
         return serve_board_close_attempt(s, NULL, err, err_len);
     if (s->sim_failed && serve_board_epoch_active(s))
-        return serve_board_close_attempt(s, "cut: the virtual analyzer's buffers filled before the board came to rest", err,
-                             err_len);
+        return serve_board_close_attempt(
+            s, "cut: the virtual analyzer's buffers filled before the board came to rest", err, err_len);
     return 0;
 }
 

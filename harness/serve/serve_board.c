@@ -186,7 +186,8 @@ int serve_board_make_room(struct serve *s, char *err, size_t err_len)
 {
     if (!sim_epoch_full(s->w) && !attempt_full(&s->at))
         return 0;
-    return serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest", err, err_len);
+    return serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest", err,
+                                     err_len);
 }
 
 /* The lines hold the chip in reset: its reset is not over yet. */
