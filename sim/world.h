@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The virtual lab's world for one run (DESIGN.md §6), in virtual time.
  *
  * The host model turns each API call into bridge requests with latencies

@@ -1,10 +1,13 @@
-/* Trends over the last sessions of a store (report.h): pass rate and
- * median strap margin per cell, one point per session. */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Trends over the last sessions of a store (report_internal.h): pass rate
+ * and median strap margin per cell, one point per session.
+ * May call: reports/ (the store, plots), report_plots.c, libc. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "report_internal.h"
 
 #define SERIES_PER_PLOT 12 /* more lines than this on one plot are a tangle */
 #define MAX_TREND_PLOTS 6  /* of each quantity */

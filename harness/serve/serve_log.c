@@ -1,4 +1,8 @@
-/* The served board's attempt log (serve_log.h). */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The served board's attempt log (serve_log.h).
+ * May call: analyzers/ (the attempt's analysis), reports/ (JSON),
+ * harness/capture (the sigrok session), harness/run (run storage, folders,
+ * the infrastructure error), libc. */
 #include "serve_log.h"
 
 #include <errno.h>

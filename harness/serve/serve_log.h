@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab serve`'s attempt log: what one epoch of the served board did
  * (the client's commands, the lines as applied, data), analyzed like a run
  * and written as one JSON line of DIR/serve.jsonl, one human line, and a
@@ -11,7 +12,7 @@
 #include "analyzers/uart.h"
 #include "sim/world.h"
 #include "harness/run/run.h"
-#include "serve.h"
+#include "serve_opts.h"
 
 #define ATTEMPT_MAX_ABSORBED 64
 

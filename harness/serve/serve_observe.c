@@ -1,4 +1,7 @@
-/* resetlab observe's reading of a served board's attempts (observe.h). */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* resetlab observe's reading of a served board's attempts (serve_observe.h).
+ * May call: analyzers/ (traces, findings, boot modes), serve_log.h (the
+ * attempt), libc. */
 #include "serve_observe.h"
 
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a tool did to the lines, from the served board's attempts
  * (resetlab observe --serve): its line commands in the sequence DSL, the
  * resets they caused, and which of them the tool did not ask for. */

@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The report's reading of a session (report.h): its runs read back from
+ * the store cell by cell into each cell's figures, a failing cell's
+ * typical and worst run handed to report_redraw.c as it closes, and each
+ * failing board × scenario's DTR/RTS gap plots queued; the matrix's
+ * columns.
+ * May call: reports/ (the store, cell figures, plots), report_redraw.c,
+ * report_plots.c, libc. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_internal.h"
+
+/* ------------------------------------------------- the session's cells -- */
+
+static void pair_gaps_clear(struct pair_gaps *g, int first)
+{
+    for (int k = 0; k < g->n; k++)
+        free((double *)g->series[k].x);
+    g->n = 0;
+    g->first = first;
+}
+
+void report_cells_free(struct session_cells *sc)
+{
+    for (int i = 0; i < sc->n; i++) {
+        cell_free(&sc->stats[i]);
+        free(sc->runs[i].board);
+        free(sc->runs[i].host);
+        free(sc->runs[i].scenario);
+        free(sc->runs[i].runs);
+    }
+    pair_gaps_clear(&sc->gaps, 0);
+    free(sc->gaps.series);
+    free(sc->stats);
+    free(sc->runs);
+    free(sc->html);
+    free(sc->groups);
+}
+
+static int is_cell(const struct cell_runs *c, const char *board, const char *host, const char *scenario)
+{
+    return strcmp(c->board, board) == 0 && strcmp(c->host, host) == 0 && strcmp(c->scenario, scenario) == 0;
+}
+
+static int same_pair(const struct cell_runs *c, const char *board, const char *scenario)
+{
+    return strcmp(c->board, board) == 0 && strcmp(c->scenario, scenario) == 0;
+}
+
+/* Room for the session's n cells. The html entries do not move once
+ * made: plots queued on the batch point into them. */
+static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
+{
+    memset(sc, 0, sizeof *sc);
+    size_t cap = n > 0 ? (size_t)n : 1;
+    sc->stats = calloc(cap, sizeof *sc->stats);
+    sc->runs = calloc(cap, sizeof *sc->runs);
+    sc->html = calloc(cap, sizeof *sc->html);
+    sc->groups = calloc(cap, sizeof *sc->groups);
+    sc->cap = n;
+    sc->samples_cap = samples_cap;
+    return sc->stats && sc->runs && sc->html && sc->groups ? 0 : -1;
+}
+
+static int add_run_ref(struct cell_runs *c, const struct stored_run *r)
+{
+    if (c->n == c->cap) {
+        int cap = c->cap ? 2 * c->cap : 32;
+        struct run_ref *p = realloc(c->runs, sizeof *p * (size_t)cap);
+        if (p == NULL)
+            return -1;
+        c->runs = p;
+        c->cap = cap;
+    }
+    c->runs[c->n++] = (struct run_ref){r->iteration, r->seed, r->a.verdict, r->a.outcome, r->a.margin_ms};
+    return 0;
+}
+
+/* A copy of the closing cell's gaps, for its pair's plots. */
+static int keep_gaps(struct pair_gaps *g, const struct cell_stats *c, const char *host)
+{
+    if (g->n == g->cap) {
+        int cap = g->cap ? 2 * g->cap : 8;
+        struct plot_series *p = realloc(g->series, sizeof *p * (size_t)cap);
+        if (p == NULL)
+            return -1;
+        g->series = p;
+        g->cap = cap;
+    }
+    int n = c->samples ? c->samples->n_gap : 0;
+    double *x = malloc(sizeof *x * (size_t)(n ? n : 1));
+    if (x == NULL)
+        return -1;
+    if (n > 0)
+        memcpy(x, c->samples->gap, sizeof *x * (size_t)n);
+    g->series[g->n++] = (struct plot_series){host, x, n};
+    return 0;
+}
+
+/* The matrix's columns: each host once, a host first seen in a row put
+ * after the host before it in that row, so the lab's order survives rows
+ * that skip a host. */
+int report_cells_column_hosts(const struct session_cells *sc, const char **out)
+{
+    int n = 0;
+    for (int i = 0; i < sc->n; i++) {
+        const char *h = sc->runs[i].host;
+        int k = 0;
+        while (k < n && strcmp(out[k], h) != 0)
+            k++;
+        if (k < n)
+            continue;
+        int at = n;
+        const struct cell_runs *prev = i > 0 ? &sc->runs[i - 1] : NULL;
+        if (prev && strcmp(prev->board, sc->runs[i].board) == 0 && strcmp(prev->scenario, sc->runs[i].scenario) == 0)
+            for (int j = 0; j < n; j++)
+                if (strcmp(out[j], prev->host) == 0)
+                    at = j + 1;
+        memmove(&out[at + 1], &out[at], sizeof *out * (size_t)(n - at));
+        out[at] = h;
+        n++;
+    }
+    return n;
+}
+
+/* ------------------------------------------------------- distributions -- */
+
+/* The DTR/RTS gap per host of one board × scenario: histogram and CDF. */
+static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps, struct html_group *g, int gi)
+{
+    char b_[64], s_[64], title[300], path[900], err[400] = "", unique[16] = "";
+    if (report_file_name(b_, sizeof b_, g->board) | report_file_name(s_, sizeof s_, g->scenario))
+        snprintf(unique, sizeof unique, "-g%d", gi);
+    snprintf(title, sizeof title, "%s / %s " EM_DASH " DTR/RTS gap per host", g->board, g->scenario);
+    int rc = 0;
+    for (int cdf = 0; cdf < 2 && rc == 0; cdf++) {
+        struct html_plot *out = cdf ? &g->gap_cdf : &g->gap_hist;
+        snprintf(out->src, sizeof out->src, "plots/%s--%s%s--gap-%s.svg", b_, s_, unique, cdf ? "cdf" : "hist");
+        snprintf(out->caption, sizeof out->caption, "DTR/RTS gap of the releasing transition per host, %s",
+                 cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)");
+        snprintf(path, sizeof path, "%s/%s", pl->dir, out->src + strlen("plots/"));
+        int index = plot_batch_distribution(pl->batch, path, gaps->series, gaps->n, title, "DTR/RTS gap (ms)", cdf,
+                                            err, sizeof err);
+        rc = pending_add(pl->pending, out, index, err);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------- reading the session -- */
+
+static int read_fail(struct reading *rd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int read_fail(struct reading *rd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rd->err, rd->err_len, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static int out_of_memory(struct reading *rd)
+{
+    return read_fail(rd, "out of memory reading session #%lld", (long long)rd->session);
+}
+
+static int close_cell(struct reading *rd)
+{
+    struct session_cells *sc = rd->sc;
+    int i = sc->n - 1;
+    struct cell_stats *c = &sc->stats[i];
+    if (keep_gaps(&sc->gaps, c, sc->runs[i].host) != 0)
+        return out_of_memory(rd);
+    cell_close(c);
+    int rc = cell_met(c) ? 0 : report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
+    free(sc->runs[i].runs);
+    sc->runs[i].runs = NULL;
+    sc->runs[i].n = sc->runs[i].cap = 0;
+    return rc == 0 ? 0 : out_of_memory(rd);
+}
+
+/* The board × scenario whose cells end at the last one read. */
+static int close_pair(struct reading *rd)
+{
+    struct session_cells *sc = rd->sc;
+    int failing = 0, rc = 0;
+    for (int i = sc->gaps.first; i < sc->n; i++)
+        failing |= !cell_met(&sc->stats[i]);
+    if (failing) {
+        struct html_group *g = &sc->groups[sc->n_groups++];
+        g->board = sc->runs[sc->gaps.first].board;
+        g->scenario = sc->runs[sc->gaps.first].scenario;
+        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1);
+    }
+    pair_gaps_clear(&sc->gaps, sc->n);
+    return rc == 0 ? 0 : out_of_memory(rd);
+}
+
+/* resetlab makes a cell's runs one after another and a board × scenario's
+ * cells one after another; a session otherwise would mix up the figures
+ * read one cell at a time, so it is refused. */
+static int out_of_order(const struct session_cells *sc, const struct stored_run *r)
+{
+    for (int i = 0; i < sc->n; i++)
+        if (is_cell(&sc->runs[i], r->board, r->host, r->scenario) ||
+            (i < sc->gaps.first && same_pair(&sc->runs[i], r->board, r->scenario)))
+            return 1;
+    return 0;
+}
+
+static int open_cell(struct reading *rd, const struct stored_run *r)
+{
+    struct session_cells *sc = rd->sc;
+    if (sc->n > 0 && close_cell(rd) != 0)
+        return -1;
+    if (out_of_order(sc, r))
+        return read_fail(rd, "session #%lld holds the runs of %s / %s / %s apart from the others of their cell or of "
+                         "their board and scenario (resetlab makes them one after another)",
+                         (long long)rd->session, r->board, r->host, r->scenario);
+    if (sc->n == sc->cap)
+        return read_fail(rd, "session #%lld gained cells while it was read", (long long)rd->session);
+    if (sc->n > 0 && !same_pair(&sc->runs[sc->n - 1], r->board, r->scenario) && close_pair(rd) != 0)
+        return -1;
+    struct cell_runs *c = &sc->runs[sc->n];
+    sc->n++; /* from here on report_cells_free frees what there is */
+    c->board = strdup(r->board);
+    c->host = strdup(r->host);
+    c->scenario = strdup(r->scenario);
+    if (!c->board || !c->host || !c->scenario)
+        return out_of_memory(rd);
+    cell_init(&sc->stats[sc->n - 1], c->board, c->host, c->scenario, r->expected, sc->samples_cap);
+    return 0;
+}
+
+static int collect_run(const struct stored_run *r, void *ctx)
+{
+    struct reading *rd = ctx;
+    struct session_cells *sc = rd->sc;
+    if ((sc->n == 0 || !is_cell(&sc->runs[sc->n - 1], r->board, r->host, r->scenario)) && open_cell(rd, r) != 0)
+        return -1;
+    int i = sc->n - 1;
+    if (add_run_ref(&sc->runs[i], r) != 0 || cell_add(&sc->stats[i], &r->a) != 0)
+        return out_of_memory(rd);
+    return 0;
+}
+
+int report_cells_read(struct store *st, const struct session_row *s, struct reading *rd)
+{
+    int n_cells;
+    if (store_count_cells(st, s->id, &n_cells, rd->err, rd->err_len) != 0)
+        return -1;
+    int64_t cap = s->facts.iterations > 0 && s->facts.iterations < s->runs ? s->facts.iterations : s->runs;
+    if (session_cells_alloc(rd->sc, n_cells, cap > 0 ? (int)cap : 1) != 0)
+        return out_of_memory(rd);
+    rd->err[0] = '\0';
+    int rc = store_each_run(st, s->id, NULL, NULL, NULL, collect_run, rd, rd->err, rd->err_len);
+    if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
+        rc = -1;
+    return rc == 0 ? 0 : -1;
+}

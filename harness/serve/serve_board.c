@@ -1,0 +1,224 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The simulated board behind `resetlab serve`'s connection: the epoch
+ * re-run as commands come (sim/world.h), the UART's bytes to the client
+ * when each is out, epochs and the attempts they make, the lines as the
+ * bridge holds them, line changes applied through the host model, and
+ * --reset-replay's local reset.
+ * May call: sim/ (the world, the circuit), harness/port (the RFC 2217
+ * codec, the monotonic clock), serve_log.c (the attempt), libc. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "harness/port/port_rfc2217_codec.h"
+#include "harness/port/port_serial.h"
+#include "sim/world.h"
+#include "serve_internal.h"
+
+/* ---- the board ----------------------------------------------------------- */
+
+static int by_time(const void *a, const void *b)
+{
+    const struct uart_byte *x = a, *y = b;
+    return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
+}
+
+/* Runs the epoch so far; the UART's bytes sorted by when they start. */
+void serve_board_resimulate(struct serve *s)
+{
+    size_t len = 0;
+    s->sim_failed = sim_finish(s->w, &s->at.rb->tr, s->uart, SCHED_MAX, &len, &s->at.truth) != 0;
+    const double *t = NULL;
+    size_t n = sim_uart_times(s->w, &t);
+    if (n > len)
+        n = len;
+    for (size_t i = 0; i < n; i++)
+        s->sched[i] = (struct uart_byte){t[i], s->uart[i]};
+    /* equal times keep their order: qsort is not stable, so break ties by index */
+    for (size_t i = 0; i < n; i++)
+        s->sched[i].t_ns += (double)i * 1e-6;
+    qsort(s->sched, n, sizeof *s->sched, by_time);
+    s->n_sched = n;
+    s->dirty = 0;
+}
+
+static double byte_ns(const struct serve *s)
+{
+    return 10.0 / s->o.board->chip->baud * 1e9;
+}
+
+/* Bytes the board has finished sending by now go to the client. */
+void serve_board_send_uart(struct serve *s, int64_t v)
+{
+    double done = byte_ns(s);
+    for (size_t i = 0; i < s->n_sched; i++) {
+        double t = s->sched[i].t_ns + done;
+        if (t <= (double)s->sent_until_v || t > (double)v)
+            continue;
+        s->at.uart_sent++;
+        if (s->owner.fd < 0)
+            continue; /* nobody listening: the bytes are lost, as on a wire */
+        uint8_t enc[2];
+        size_t used = 0, k = r2217_encode_data(&s->sched[i].value, 1, &used, enc, sizeof enc);
+        serve_conn_queue(&s->owner, enc, k);
+    }
+    if (v > s->sent_until_v)
+        s->sent_until_v = v;
+}
+
+/* The next moment something on the board's side is due, or INT64_MAX. */
+int64_t serve_board_next_uart_v(const struct serve *s)
+{
+    double done = byte_ns(s);
+    for (size_t i = 0; i < s->n_sched; i++) {
+        double t = s->sched[i].t_ns + done;
+        if (t > (double)s->sent_until_v)
+            return (int64_t)ceil(t);
+    }
+    return INT64_MAX;
+}
+
+/* A new epoch at t = 0 = now: the previous one's board at rest. */
+void serve_board_new_epoch(struct serve *s)
+{
+    serve_board_resimulate(s);
+    sim_continue(s->w);
+    s->epoch0_ns = serial_now_ns();
+    s->at.t0_monotonic_ns = s->epoch0_ns;
+    s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
+    s->last_line_v = s->last_activity_v = 0;
+    s->n_sched = 0;
+    attempt_clear(&s->at);
+    s->at.t0_monotonic_ns = s->epoch0_ns;
+}
+
+int serve_board_close_attempt(struct serve *s, const char *note, char *err, size_t err_len)
+{
+    serve_board_resimulate(s);
+    if (s->at.n_line_ops == 0) { /* data alone (a terminal, a flasher's traffic): not an attempt */
+        serve_board_new_epoch(s);
+        return 0;
+    }
+    if (note != NULL)
+        snprintf(s->at.note, sizeof s->at.note, "%s", note);
+    int rc = serve_log_attempt(s->log, &s->at, s->sched, s->n_sched, s->sim_failed, err, err_len);
+    if (s->o.on_attempt != NULL)
+        s->o.on_attempt(s->o.ctx, &s->at, &s->at.rb->a);
+    serve_board_new_epoch(s);
+    return rc;
+}
+
+/* The lines as the bridge now holds them; an attempt wants download when
+ * they ever pull IO0 low (or ask the USB reset for download). */
+static void track_lines(struct serve *s, int dtr, int rts)
+{
+    if (dtr >= 0)
+        s->line_dtr = dtr;
+    if (rts >= 0)
+        s->line_rts = rts;
+    const struct circuit *c = s->o.board->circuit;
+    if (c->kind == CIRCUIT_USB_JTAG) {
+        s->at.wants_download |= c->usb_action[s->line_dtr][s->line_rts] == USB_SET_FLAG;
+        s->at.wants_reset |= c->usb_action[s->line_dtr][s->line_rts] == USB_RESET;
+    } else {
+        s->at.wants_download |= circuit_io0(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
+        s->at.wants_reset |= circuit_en(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
+    }
+}
+
+void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, int64_t before, int64_t after,
+                           int is_port_op)
+{
+    if (s->at.peer[0] == '\0' && s->owner.fd >= 0) {
+        snprintf(s->at.peer, sizeof s->at.peer, "%s", s->owner.peer);
+        s->at.connected_mono_ns = s->owner.since_ns;
+    }
+    attempt_add_op(&s->at, label, arrived, before, after, is_port_op);
+    s->dirty = 1;
+}
+
+/* One line change as the server's host makes it: the request starts when
+ * the host is free, and is answered when the bridge has applied it. */
+int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *label, int is_port_op, int64_t v)
+{
+    sim_advance_to(s->w, v);
+    int64_t before = sim_now_ns(s->w);
+    sim_set_lines(s->w, dtr, rts);
+    track_lines(s, dtr, rts);
+    serve_board_record_op(s, label, v, before, sim_now_ns(s->w), is_port_op);
+    return sim_now_ns(s->w);
+}
+
+/* --reset-replay: the scenario's line changes and waits, run here. */
+int64_t serve_board_replay_reset(struct serve *s, int64_t v)
+{
+    const struct op_seq *seq = &s->o.replay->seq[s->o.host->os];
+    int last = -1;
+    for (int i = 0; i < seq->n; i++)
+        if (seq->ops[i].kind <= OP_BOTH)
+            last = i;
+    sim_advance_to(s->w, v);
+    for (int i = 0; i <= last; i++) {
+        const struct op *op = &seq->ops[i];
+        char label[16];
+        if (op->kind == OP_WAIT) {
+            sim_sleep(s->w, op->wait_s);
+            continue;
+        }
+        if (op->kind > OP_BOTH)
+            continue;
+        int d = op->kind == OP_RTS ? -1 : op->dtr, r = op->kind == OP_DTR ? -1 : op->rts;
+        if (op->kind == OP_BOTH)
+            snprintf(label, sizeof label, "U%d,%d", d, r);
+        else
+            snprintf(label, sizeof label, "%c%d", op->kind == OP_DTR ? 'D' : 'R', op->kind == OP_DTR ? d : r);
+        int64_t before = sim_now_ns(s->w);
+        sim_set_lines(s->w, d, r);
+        track_lines(s, d, r);
+        serve_board_record_op(s, label, v, before, sim_now_ns(s->w), 0);
+    }
+    s->at.replays++;
+    return sim_now_ns(s->w);
+}
+
+/* An epoch that cannot take more ends here, at rest or not (noted). */
+int serve_board_make_room(struct serve *s, char *err, size_t err_len)
+{
+    if (!sim_epoch_full(s->w) && !attempt_full(&s->at))
+        return 0;
+    return serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest", err,
+                                     err_len);
+}
+
+/* The lines hold the chip in reset: its reset is not over yet. */
+static int lines_hold_reset(const struct serve *s)
+{
+    const struct circuit *c = s->o.board->circuit;
+    if (c->kind == CIRCUIT_USB_JTAG)
+        return c->usb_action[s->line_dtr][s->line_rts] == USB_RESET;
+    return circuit_en(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
+}
+
+/* The board at rest: nothing due, the chip not held in reset; the epoch
+ * can end. */
+int serve_board_at_rest(struct serve *s, int64_t v)
+{
+    if (s->dirty)
+        serve_board_resimulate(s);
+    return s->n_answers == 0 && v >= sim_rest_ns(s->w) && v >= s->absorb_until_v && !lines_hold_reset(s);
+}
+
+/* A line command long after the last one, with the board at rest, starts
+ * a new attempt: a tool's next reset. */
+int serve_board_split_before_command(struct serve *s, char *err, size_t err_len)
+{
+    int64_t v = serve_now_v(s);
+    if (!s->at.n_line_ops || v - s->last_line_v < (int64_t)(s->o.attempt_gap_ms * 1e6) || !serve_board_at_rest(s, v))
+        return 0;
+    return serve_board_close_attempt(s, NULL, err, err_len);
+}
+
+int serve_board_epoch_active(const struct serve *s)
+{
+    return s->at.n_ops > 0 || s->at.frames > 0 || s->at.n_absorbed > 0;
+}

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `resetlab serve`'s answers to the client: its RFC 2217 commands (line
+ * changes to the board, settings, signature, purge), each answered when
+ * due, and its data, SLIP frames to the chip's RX.
+ * May call: harness/port (the RFC 2217 codec), analyzers/ (SLIP), sim/
+ * (the world's RX), serve_board.c, libc. */
+#include <stdio.h>
+#include <string.h>
+
+#include "analyzers/slip.h"
+#include "harness/port/port_rfc2217_codec.h"
+#include "sim/world.h"
+#include "serve_internal.h"
+
+/* ---- answers ------------------------------------------------------------- */
+
+static void answer_at(struct serve *s, int command, uint32_t value, size_t len, int64_t due_v)
+{
+    if (s->n_answers >= MAX_ANSWERS || s->owner.fd < 0)
+        return;
+    uint8_t v[4];
+    for (size_t i = 0; i < len; i++)
+        v[i] = (uint8_t)(value >> (8 * (len - 1 - i)));
+    struct answer *a = &s->answers[s->n_answers++];
+    /* in the order the commands came */
+    int64_t prev = s->n_answers > 1 ? s->answers[s->n_answers - 2].due_v : INT64_MIN;
+    a->due_v = due_v > prev ? due_v : prev;
+    a->n = r2217_encode_answer(command, v, len, a->b, sizeof a->b);
+}
+
+void serve_commands_send_due_answers(struct serve *s, int64_t v)
+{
+    int k = 0;
+    while (k < s->n_answers && s->answers[k].due_v <= v) {
+        serve_conn_queue(&s->owner, s->answers[k].b, s->answers[k].n);
+        k++;
+    }
+    memmove(s->answers, s->answers + k, (size_t)(s->n_answers - k) * sizeof *s->answers);
+    s->n_answers -= k;
+}
+
+static void on_line_command(struct serve *s, uint32_t value)
+{
+    int64_t v = serve_now_v(s);
+    s->last_line_v = v;
+    int is_dtr = value == R2217_DTR_ON || value == R2217_DTR_OFF;
+    int on = value == R2217_DTR_ON || value == R2217_RTS_ON;
+    char label[16];
+    snprintf(label, sizeof label, "%c%d", is_dtr ? 'D' : 'R', on);
+    int starts_reset = s->o.replay && is_dtr && on && !s->client_dtr && s->client_rts && v >= s->absorb_until_v;
+    if (is_dtr)
+        s->client_dtr = on;
+    else
+        s->client_rts = on;
+    if (starts_reset) {
+        attempt_add_absorbed(&s->at, label, v, 1);
+        s->absorb_until_v = serve_board_replay_reset(s, v);
+        answer_at(s, R2217_SET_CONTROL, value, 1, v);
+    } else if (v < s->absorb_until_v) {
+        attempt_add_absorbed(&s->at, label, v, 0);
+        answer_at(s, R2217_SET_CONTROL, value, 1, v);
+    } else {
+        int64_t done = serve_board_apply_change(s, is_dtr ? on : -1, is_dtr ? -1 : on, label, 0, v);
+        answer_at(s, R2217_SET_CONTROL, value, 1, done);
+    }
+}
+
+static void on_set_control(struct serve *s, uint32_t value)
+{
+    int64_t v = serve_now_v(s);
+    switch (value) {
+    case R2217_DTR_ON:
+    case R2217_DTR_OFF:
+    case R2217_RTS_ON:
+    case R2217_RTS_OFF:
+        return on_line_command(s, value);
+    case R2217_FLOW_REQUEST:
+        return answer_at(s, R2217_SET_CONTROL, R2217_FLOW_NONE, 1, v);
+    case R2217_DTR_REQUEST:
+        return answer_at(s, R2217_SET_CONTROL, s->client_dtr ? R2217_DTR_ON : R2217_DTR_OFF, 1, v);
+    case R2217_RTS_REQUEST:
+        return answer_at(s, R2217_SET_CONTROL, s->client_rts ? R2217_RTS_ON : R2217_RTS_OFF, 1, v);
+    default: /* flow control and BREAK: accepted; the board has no use for them */
+        return answer_at(s, R2217_SET_CONTROL, value, 1, v);
+    }
+}
+
+/* A setting: 0 asks for the current value, anything else sets it. */
+static void on_setting(struct serve *s, int command, uint32_t *slot, uint32_t value, size_t len)
+{
+    if (value != 0)
+        *slot = value;
+    answer_at(s, command, *slot, len, serve_now_v(s));
+}
+
+void serve_commands_on_command(struct serve *s, const struct r2217_event *ev)
+{
+    int64_t v = serve_now_v(s);
+    switch (ev->command) {
+    case R2217_SIGNATURE:
+        if (ev->value_len == 0) { /* a request for ours */
+            char text[160];
+            int n = snprintf(text, sizeof text, "resetlab serve %s on %s", s->o.board->name, s->o.host->name);
+            uint8_t b[200];
+            size_t k = r2217_encode_command(R2217_SIGNATURE + R2217_SERVER_OFFSET, (const uint8_t *)text,
+                                            (size_t)n, b, sizeof b);
+            serve_conn_queue(&s->owner, b, k);
+        }
+        return;
+    case R2217_SET_BAUDRATE:
+        return on_setting(s, ev->command, &s->baud, ev->value, 4);
+    case R2217_SET_DATASIZE:
+        return on_setting(s, ev->command, &s->datasize, ev->value, 1);
+    case R2217_SET_PARITY:
+        return on_setting(s, ev->command, &s->parity, ev->value, 1);
+    case R2217_SET_STOPSIZE:
+        return on_setting(s, ev->command, &s->stopsize, ev->value, 1);
+    case R2217_SET_CONTROL:
+        return on_set_control(s, ev->value);
+    case R2217_SET_LINESTATE_MASK:
+        s->linestate_mask = ev->value;
+        return answer_at(s, ev->command, ev->value, 1, v);
+    case R2217_SET_MODEMSTATE_MASK:
+        s->modemstate_mask = ev->value;
+        return answer_at(s, ev->command, ev->value, 1, v);
+    case R2217_FLOWCONTROL_SUSPEND:
+    case R2217_FLOWCONTROL_RESUME:
+        return answer_at(s, ev->command, 0, 0, v);
+    case R2217_PURGE_DATA:
+        /* Nothing waits in our buffers: bytes go out as the board sends
+         * them. A half-received frame from the client is dropped. */
+        if (ev->value & R2217_PURGE_TX)
+            s->frame_len = 0, s->in_frame = 0;
+        return answer_at(s, ev->command, ev->value, 1, v);
+    default: /* NOTIFY-LINESTATE / -MODEMSTATE are the server's to send */
+        return;
+    }
+}
+
+/* ---- data from the client: SLIP frames to the chip's RX ------------------- */
+
+static int submit_frame(struct serve *s, char *err, size_t err_len)
+{
+    if (serve_board_make_room(s, err, err_len) != 0)
+        return -1;
+    int64_t v = serve_now_v(s), start = v > s->rx_free_v ? v : s->rx_free_v;
+    int64_t arrived = sim_receive(s->w, start, s->frame, s->frame_len);
+    if (arrived < 0)
+        return 0;
+    s->rx_free_v = arrived;
+    s->at.frames++;
+    s->dirty = 1;
+    /* A SYNC is the attempt's probe, as an S op is a scenario's: the
+     * analysis then says whether the ROM answered it. */
+    int is_sync = s->frame_len > 3 && s->frame[1] == 0x00 && s->frame[2] == ESP_SYNC;
+    size_t n = s->at.n_ops;
+    if (is_sync && (n == 0 || strcmp(s->at.rb->log[n - 1].label, "S") != 0))
+        serve_board_record_op(s, "S", v, v, arrived, 0);
+    return 0;
+}
+
+int serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n, char *err, size_t err_len)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (b[i] == SLIP_END) {
+            if (s->in_frame && s->frame_len > 1) {
+                s->frame[s->frame_len++] = SLIP_END;
+                if (submit_frame(s, err, err_len) != 0)
+                    return -1;
+                s->in_frame = 0;
+                s->frame_len = 0;
+            } else {
+                s->in_frame = 1;
+                s->frame[0] = SLIP_END;
+                s->frame_len = 1;
+            }
+        } else if (s->in_frame && s->frame_len < FRAME_MAX - 1) {
+            s->frame[s->frame_len++] = b[i];
+        } /* junk between frames, and the tail of an over-long frame, are dropped */
+    }
+    return 0;
+}

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the server's files share (serve.c: sockets, the owner and the
+ * loop; serve_board.c: the simulated board behind the connection;
+ * serve_commands.c: the client's RFC 2217 commands and data): the server's
+ * state, one connection, and the calls between them. Used only inside
+ * harness/serve/. */
+#ifndef RESETLAB_SERVE_SERVE_INTERNAL_H
+#define RESETLAB_SERVE_SERVE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "harness/port/port_rfc2217_codec.h"
+#include "harness/port/port_serial.h"
+#include "serve_log.h"
+#include "serve_opts.h"
+
+#define MAX_WAITING 64 /* a tool reconnecting in a loop queues behind its own closing connections */
+#define MAX_ANSWERS 64
+#define SCHED_MAX 16384 /* UART bytes of one epoch */
+#define FRAME_MAX 128   /* the sim's longest write: longer SLIP frames are cut (README) */
+
+struct conn {
+    int fd; /* -1: none */
+    char peer[64];
+    struct r2217 codec;
+    uint8_t *out;
+    size_t out_len, out_cap;
+    int64_t since_ns;
+};
+
+struct answer {
+    int64_t due_v; /* on the epoch's clock */
+    uint8_t b[R2217_COMMAND_MAX];
+    size_t n;
+};
+
+struct serve {
+    struct serve_opts o;
+    int listen_fd;
+    char address[96];
+    struct conn owner;
+    struct conn waiting[MAX_WAITING];
+    int n_waiting;
+    struct sim_world *w;
+    int64_t epoch0_ns; /* CLOCK_MONOTONIC of the epoch's t = 0 */
+    struct attempt at; /* what the epoch did, for the log */
+    struct serve_log *log;
+    /* the UART as sim_finish last saw it, by time */
+    struct uart_byte *sched;
+    size_t n_sched;
+    uint8_t *uart;
+    int dirty, sim_failed;
+    int64_t sent_until_v, rx_free_v, absorb_until_v;
+    int64_t last_line_v, last_activity_v; /* the client's last line command, and last command or frame */
+    struct answer answers[MAX_ANSWERS];
+    int n_answers;
+    uint8_t frame[FRAME_MAX];
+    size_t frame_len;
+    int in_frame;
+    int client_dtr, client_rts; /* as the client last asked */
+    int line_dtr, line_rts;     /* as the bridge holds them */
+    uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
+};
+
+static inline int64_t serve_now_v(const struct serve *s)
+{
+    return serial_now_ns() - s->epoch0_ns;
+}
+
+/* ---- serve.c ---- */
+
+int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n);
+
+/* ---- serve_board.c: the board ---- */
+
+/* Runs the epoch so far; the UART's bytes sorted by when they start. */
+void serve_board_resimulate(struct serve *s);
+/* Bytes the board has finished sending by now go to the client. */
+void serve_board_send_uart(struct serve *s, int64_t v);
+/* The next moment something on the board's side is due, or INT64_MAX. */
+int64_t serve_board_next_uart_v(const struct serve *s);
+/* A new epoch at t = 0 = now: the previous one's board at rest. */
+void serve_board_new_epoch(struct serve *s);
+/* Logs the epoch as an attempt (when it had line changes; note: NULL or
+ * why it was cut) and starts a new one. */
+int serve_board_close_attempt(struct serve *s, const char *note, char *err, size_t err_len);
+void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, int64_t before, int64_t after,
+                           int is_port_op);
+/* One line change as the server's host makes it; returns when the bridge
+ * has applied it. */
+int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *label, int is_port_op, int64_t v);
+/* --reset-replay: the scenario's line changes and waits, run here. */
+int64_t serve_board_replay_reset(struct serve *s, int64_t v);
+/* An epoch that cannot take more ends here, at rest or not (noted). */
+int serve_board_make_room(struct serve *s, char *err, size_t err_len);
+/* The board at rest: nothing due, the chip not held in reset; the epoch
+ * can end. */
+int serve_board_at_rest(struct serve *s, int64_t v);
+/* A line command long after the last one, with the board at rest, starts
+ * a new attempt: a tool's next reset. */
+int serve_board_split_before_command(struct serve *s, char *err, size_t err_len);
+/* The epoch has line changes, data or absorbed commands. */
+int serve_board_epoch_active(const struct serve *s);
+
+/* ---- serve_commands.c: the client's commands and data ---- */
+
+/* One RFC 2217 command: applied, and its answer queued for when it is due. */
+void serve_commands_on_command(struct serve *s, const struct r2217_event *ev);
+/* The client's data: SLIP frames to the chip's RX. */
+int serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n, char *err, size_t err_len);
+/* Answers due by v go to the owner. */
+void serve_commands_send_due_answers(struct serve *s, int64_t v);
+
+#endif

@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the world's files share (world.c: lifecycle, the host model, real
+ * time, sim_finish; world_physics.c: the board's nets and the chip;
+ * world_analyzer.c: the virtual analyzer): the world's state, the RC net,
+ * and the calls sim_finish makes. The run's hot path: the small helpers
+ * both sides use are static inline here. Used only inside sim/. */
+#ifndef RESETLAB_SIM_WORLD_INTERNAL_H
+#define RESETLAB_SIM_WORLD_INTERNAL_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lab.h"
+#include "rng.h"
+
+struct sim_truth; /* world.h */
+
+#define MAX_CHANGES 512
+#define MAX_CH_EDGES 256
+#define BANNER_MAX 640
+#define MAX_WRITES 64 /* a serve epoch: esptool's connect writes up to 7 × 5 SYNCs */
+#define WRITE_MAX 128
+
+/* Bytes the host wrote, as they arrive at the chip's UART. */
+struct host_write {
+    int64_t t_arrive_ns;
+    uint8_t data[WRITE_MAX];
+    size_t n;
+};
+
+struct line_change {
+    int64_t t_ns;
+    uint8_t dtr, rts; /* asserted, after this request */
+};
+
+/* One RC net: V(t) = target + (v0 − target)·e^(−(t − t0)/τ). */
+struct net {
+    double t0, v0, target, tau_ns;
+};
+
+struct ch_edges {
+    double t[MAX_CH_EDGES];
+    uint8_t level[MAX_CH_EDGES];
+    int n;
+};
+
+#define UART_TIMES_MAX 16384
+
+struct uart_out {
+    uint8_t *buf;
+    double *t; /* when each byte's start bit began: UART_TIMES_MAX entries */
+    size_t cap, len;
+    char banner[BANNER_MAX];
+    size_t banner_len;
+    double banner_t0, byte_ns;
+    int overflow;
+};
+
+struct chip_state {
+    double below_since; /* EN under VIL since; NAN when above */
+    int in_reset;
+    int usb_flag, usb_latched; /* USB-Serial/JTAG: download requested; latched at the reset */
+};
+
+/* How an epoch starts: the board at rest under these lines (sim_continue). */
+struct start_state {
+    uint8_t dtr, rts;
+    struct chip_state chip;
+    enum boot_mode mode; /* what the chip runs when not in reset: its ROM listens in download mode */
+};
+
+struct physics {
+    const struct board_profile *b;
+    struct net en, io0;
+    struct net en_start; /* EN at rest when the epoch began */
+    struct net en_history[MAX_CHANGES + 1]; /* EN's segments, for the analog channel */
+    int n_en_history;
+    struct chip_state chip;
+    struct ch_edges ce[CH_COUNT];
+    struct uart_out uart;
+    double uart_t[UART_TIMES_MAX];
+    struct sim_truth *truth;
+    double reset_start[ANALYSIS_MAX_RESETS]; /* when the chip went into reset */
+    int n_reset_starts;
+    double last_event;
+    double rest_ns; /* sim_rest_ns */
+    enum boot_mode end_mode; /* what the chip runs after the epoch's last reset */
+    int overflow;
+};
+
+#define NOISE_TABLE 1024 /* 10 bits of an index */
+
+struct sim_world {
+    struct physics phys; /* reused run after run: no allocation per run */
+    float normal[NOISE_TABLE]; /* standard normal deviates: the analog channel's noise, cheaply */
+    const struct board_profile *board;
+    const struct host_profile *host;
+    struct rng rng;
+    int64_t t_ns;
+    uint64_t seed;
+    int open;
+    int powered_up; /* no open since power-on: the bridge's first-open behaviour applies */
+    uint8_t dtr, rts;
+    struct start_state start;
+    struct line_change changes[MAX_CHANGES];
+    int n_changes;
+    struct host_write writes[MAX_WRITES];
+    int n_writes;
+    int overflow;
+    char error[160];
+};
+
+/* V(t) of one RC net. */
+static inline double world_net_v(const struct net *n, double t)
+{
+    if (n->tau_ns <= 0 || t <= n->t0)
+        return t <= n->t0 ? n->v0 : n->target;
+    return n->target + (n->v0 - n->target) * exp(-(t - n->t0) / n->tau_ns);
+}
+
+/* ---- world_physics.c: the board and the chip ---- */
+
+/* The board's nets and the chip over the epoch's line changes: through the
+ * transistor circuit (RC on EN and IO0), or the USB-Serial/JTAG
+ * peripheral's line-state packets. */
+void world_physics_simulate_transistor(struct physics *p, const struct line_change *ch, int n);
+void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change *ch, int n);
+/* When the pending banner's last byte is out; 0 when none is pending. */
+double world_physics_uart_end(const struct uart_out *u);
+/* Emits the pending banner's bytes that finish before `until`. */
+void world_physics_uart_flush(struct uart_out *u, double until);
+/* The ROM's answers to what the host wrote; when the last is out. */
+double world_physics_answer_writes(const struct sim_world *w, struct physics *p);
+
+/* ---- world_analyzer.c: the virtual analyzer ---- */
+
+/* The channels' edges as the analyzer samples them, merged into tr by
+ * time. 0, or -1 when the trace is full. */
+int world_analyzer_merge_into_trace(struct trace *tr, struct ch_edges ce[CH_COUNT], const int initial[CH_COUNT],
+                                    double period_ns);
+/* The analog EN channel up to t_end, with the analyzer's noise. */
+void world_analyzer_sample_en(const struct sim_world *w, const struct physics *p, double t_end, struct analog *out);
+
+#endif

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The virtual board and chip (world.h) over an epoch's line changes: the
+ * RC nets on EN and IO0 driven by the circuit, the chip's reset at its EN
+ * thresholds, strap sampling, its ROM banner on the UART and the ROM's
+ * answers in download mode, and the edges the analyzer's channels see.
+ * May call: analyzers/ (the circuit), sim/rom (the ROM's answers), libc. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "world.h"
+#include "world_internal.h"
+
+#define REPLY_MAX 1024
+
+/* --------------------------------------------------------------- board -- */
+
+/* When the net crosses `level` (strictly), or INFINITY if it never does. */
+static double net_cross(const struct net *n, double level)
+{
+    if ((n->v0 - level) * (n->target - level) >= 0 || n->v0 == level)
+        return INFINITY;
+    if (n->tau_ns <= 0)
+        return n->t0;
+    return n->t0 + n->tau_ns * log((n->v0 - n->target) / (level - n->target));
+}
+
+static void net_drive(struct net *n, double t, int driven_low, double vdd, double r_up, double r_down,
+                      double c)
+{
+    double v = world_net_v(n, t);
+    double r = driven_low ? r_down : r_up;
+    *n = (struct net){.t0 = t, .v0 = v, .target = driven_low ? 0.0 : vdd, .tau_ns = r * c * 1e9};
+}
+
+/* ---- the analyzer's channels: edges as the lines and nets move them -- */
+
+static void ch_push(struct ch_edges *ce, double t, int level, int *overflow)
+{
+    if (ce->n > 0 && ce->level[ce->n - 1] == level)
+        return;
+    if (ce->n >= MAX_CH_EDGES) {
+        *overflow = 1;
+        return;
+    }
+    ce->t[ce->n] = t;
+    ce->level[ce->n++] = (uint8_t)level;
+}
+
+/* ---------------------------------------------------------------- chip -- */
+
+/* Emits the pending banner's bytes that finish before `until`. */
+void world_physics_uart_flush(struct uart_out *u, double until)
+{
+    for (size_t i = 0; i < u->banner_len; i++) {
+        if (u->banner_t0 + (double)(i + 1) * u->byte_ns > until)
+            break;
+        if (u->len >= u->cap) {
+            u->overflow = 1;
+            break;
+        }
+        if (u->len < UART_TIMES_MAX)
+            u->t[u->len] = u->banner_t0 + (double)i * u->byte_ns;
+        u->buf[u->len++] = (uint8_t)u->banner[i];
+    }
+    u->banner_len = 0;
+}
+
+static void uart_banner(struct uart_out *u, const struct chip_profile *chip, double t_release, int via_usb,
+                        enum boot_mode mode)
+{
+    int n = snprintf(u->banner, sizeof u->banner, "%s%s,%s", chip->rom_header, via_usb ? chip->rst_usb : chip->rst_pin,
+                     mode == BOOT_DOWNLOAD ? chip->boot_download : chip->boot_flash);
+    u->banner_len = n < 0 ? 0 : (size_t)n < sizeof u->banner ? (size_t)n : sizeof u->banner - 1;
+    u->banner_t0 = t_release + chip->boot_delay_ms * 1e6;
+    u->byte_ns = 10.0 / chip->baud * 1e9; /* 8N1: ten bits a byte */
+}
+
+double world_physics_uart_end(const struct uart_out *u)
+{
+    return u->banner_len ? u->banner_t0 + (double)u->banner_len * u->byte_ns : 0.0;
+}
+
+static void record_truth(struct sim_truth *truth, double t, enum boot_mode mode)
+{
+    if (truth->n_resets < ANALYSIS_MAX_RESETS) {
+        truth->release_ns[truth->n_resets] = t;
+        truth->mode[truth->n_resets++] = mode;
+    }
+}
+
+/* The chip goes into reset: the UART stops mid-banner. */
+static void enter_reset(struct physics *p, double t)
+{
+    p->chip.in_reset = 1;
+    world_physics_uart_flush(&p->uart, t);
+    if (p->n_reset_starts < ANALYSIS_MAX_RESETS)
+        p->reset_start[p->n_reset_starts++] = t;
+}
+
+struct net_event {
+    double t;
+    int what; /* 0: EN at the analyzer threshold, 1: EN at VIL, 2: EN at VIH, 3: IO0 at the analyzer threshold */
+};
+
+/* Chip and analyzer events on EN and IO0 inside [ta, tb). */
+static void run_segment(struct physics *p, double ta, double tb)
+{
+    const struct board_profile *b = p->b;
+    double vdd = b->vdd, v_la = b->analyzer.threshold_v;
+    double vil = b->chip->en_vil_v, vih = b->chip->timing.vih_frac * vdd;
+    double min_pulse = b->chip->timing.min_reset_pulse_us * 1e3;
+    struct net_event ev[4] = {
+        {net_cross(&p->en, v_la), 0}, {net_cross(&p->en, vil), 1},
+        {net_cross(&p->en, vih), 2}, {net_cross(&p->io0, v_la), 3}};
+    for (int i = 1; i < 4; i++) /* at most four events: insertion sort */
+        for (int j = i; j > 0 && ev[j].t < ev[j - 1].t; j--) {
+            struct net_event tmp = ev[j];
+            ev[j] = ev[j - 1];
+            ev[j - 1] = tmp;
+        }
+    for (int i = 0; i < 4; i++) {
+        double t = ev[i].t;
+        if (!(t >= ta && t < tb))
+            continue;
+        p->last_event = fmax(p->last_event, t);
+        int rising = ev[i].what == 3 ? p->io0.target > v_la : p->en.target > p->en.v0;
+        if (ev[i].what == 0)
+            ch_push(&p->ce[CH_EN], t, rising, &p->overflow);
+        else if (ev[i].what == 3)
+            ch_push(&p->ce[CH_IO0], t, rising, &p->overflow);
+        else if (ev[i].what == 1 && !rising)
+            p->chip.below_since = t;
+        else if (ev[i].what == 1 && rising) {
+            if (!isnan(p->chip.below_since) && t - p->chip.below_since >= min_pulse && !p->chip.in_reset)
+                enter_reset(p, p->chip.below_since);
+            p->chip.below_since = NAN;
+        } else if (ev[i].what == 2 && rising && p->chip.in_reset) {
+            p->chip.in_reset = 0;
+            int io0_high = world_net_v(&p->io0, t) > b->chip->io0_switch_frac * vdd;
+            enum boot_mode mode = io0_high ? BOOT_FLASH : BOOT_DOWNLOAD;
+            record_truth(p->truth, t, mode);
+            uart_banner(&p->uart, b->chip, t, 0, mode);
+        }
+    }
+    /* Held under VIL past the minimum pulse: the chip is in reset by now. */
+    if (!isnan(p->chip.below_since) && !p->chip.in_reset && tb - p->chip.below_since >= min_pulse &&
+        isfinite(tb))
+        enter_reset(p, p->chip.below_since);
+}
+
+static void apply_lines(struct physics *p, double t, uint8_t dtr, uint8_t rts)
+{
+    const struct board_profile *b = p->b;
+    const struct board_parts *r = &b->real;
+    const struct circuit *c = r->circuit;
+    ch_push(&p->ce[CH_DTR], t, !dtr, &p->overflow);
+    ch_push(&p->ce[CH_RTS], t, !rts, &p->overflow);
+    net_drive(&p->en, t, circuit_en(c, dtr, rts) == DRIVE_LOW, b->vdd, r->en_r_ohms, c->driver_ohms, r->en_c_farads);
+    if (p->n_en_history < MAX_CHANGES + 1)
+        p->en_history[p->n_en_history++] = p->en;
+    net_drive(&p->io0, t, circuit_io0(c, dtr, rts) == DRIVE_LOW, b->vdd, r->io0_pullup_ohms, c->driver_ohms,
+              r->io0_c_farads);
+}
+
+void world_physics_simulate_transistor(struct physics *p, const struct line_change *ch, int n)
+{
+    double t = 0;
+    for (int i = 0; i < n; i++) {
+        run_segment(p, t, (double)ch[i].t_ns);
+        t = (double)ch[i].t_ns;
+        apply_lines(p, t, ch[i].dtr, ch[i].rts);
+    }
+    run_segment(p, t, INFINITY);
+}
+
+/* USB-Serial/JTAG: each request is a line-state packet acted on by the
+ * peripheral; EN and IO0 pins do not move. */
+void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change *ch, int n)
+{
+    int flag = p->chip.usb_flag, latched = p->chip.usb_latched;
+    for (int i = 0; i < n; i++) {
+        double t = (double)ch[i].t_ns;
+        ch_push(&p->ce[CH_DTR], t, !ch[i].dtr, &p->overflow);
+        ch_push(&p->ce[CH_RTS], t, !ch[i].rts, &p->overflow);
+        enum usb_action a = (enum usb_action)p->b->real.circuit->usb_action[ch[i].dtr][ch[i].rts];
+        if (a == USB_RESET && !p->chip.in_reset) {
+            latched = flag;
+            enter_reset(p, t);
+        } else if (a != USB_RESET && p->chip.in_reset) {
+            p->chip.in_reset = 0;
+            enum boot_mode mode = latched ? BOOT_DOWNLOAD : BOOT_FLASH;
+            record_truth(p->truth, t, mode);
+            uart_banner(&p->uart, p->b->chip, t, 1, mode);
+        }
+        if (a == USB_SET_FLAG)
+            flag = 1;
+        else if (a == USB_CLEAR_FLAG)
+            flag = 0;
+        p->last_event = t;
+    }
+    p->chip.usb_flag = flag;
+    p->chip.usb_latched = latched;
+}
+
+static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, int via_usb)
+{
+    size_t n = strlen(c->rom_header) + strlen(via_usb ? c->rst_usb : c->rst_pin) + 1 +
+               strlen(mode == BOOT_DOWNLOAD ? c->boot_download : c->boot_flash);
+    return n < BANNER_MAX ? n : BANNER_MAX - 1;
+}
+
+/* The ROM answers what the host wrote if, when it arrived, the chip was out
+ * of reset in download mode and had printed its banner (it is listening
+ * from "waiting for download" on). Replies go out at the UART's pace. */
+double world_physics_answer_writes(const struct sim_world *w, struct physics *p)
+{
+    const struct chip_profile *chip = w->board->chip;
+    int via_usb = w->board->real.circuit->kind == CIRCUIT_USB_JTAG;
+    double byte_ns = 10.0 / chip->baud * 1e9, end = 0;
+    for (int i = 0; i < w->n_writes; i++) {
+        double t = (double)w->writes[i].t_arrive_ns;
+        int r = -1;
+        for (int k = 0; k < p->truth->n_resets; k++)
+            if (p->truth->release_ns[k] <= t)
+                r = k;
+        /* no release yet this epoch: the chip runs what it ran at its start */
+        enum boot_mode mode = r >= 0 ? p->truth->mode[r] : w->start.chip.in_reset ? BOOT_NONE : w->start.mode;
+        if (mode != BOOT_DOWNLOAD)
+            continue;
+        double release = r >= 0 ? p->truth->release_ns[r] : -INFINITY;
+        int reset_since = 0;
+        for (int k = 0; k < p->n_reset_starts; k++)
+            reset_since |= p->reset_start[k] > release && p->reset_start[k] <= t;
+        double listening = release + chip->boot_delay_ms * 1e6 + (double)banner_length(chip, BOOT_DOWNLOAD, via_usb) * byte_ns;
+        if (reset_since || t < listening)
+            continue;
+        uint8_t reply[REPLY_MAX];
+        size_t n = rom_answer(&chip->rom, w->writes[i].data, w->writes[i].n, reply, sizeof reply);
+        for (size_t k = 0; k < n; k++) {
+            if (p->uart.len >= p->uart.cap) {
+                p->uart.overflow = 1;
+                break;
+            }
+            if (p->uart.len < UART_TIMES_MAX)
+                p->uart.t[p->uart.len] = t + (double)k * byte_ns;
+            p->uart.buf[p->uart.len++] = reply[k];
+        }
+        end = fmax(end, t + (double)n * byte_ns);
+    }
+    return end;
+}
