@@ -1,11 +1,18 @@
-/* The HTML report (html.h). */
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The HTML report (html.h): the page, its head, inline style, session
+ * facts and footer, and how a pass rate is shown (its figure, interval and
+ * colour), which the matrix and the cells share. The matrix and board
+ * diagnoses are html_matrix.c's, the cells below expectation and the
+ * trends html_cells.c's.
+ * May call: html_matrix.c, html_cells.c, reports/ (junit.h's XML escaping,
+ * stats, results), libc, libm. */
 #include "html.h"
 
 #include <math.h>
 #include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "html_internal.h"
 #include "junit.h"
 #include "stats.h"
 
@@ -16,8 +23,7 @@ void html_put_text(FILE *f, const char *s)
     xml_escaped(f, s ? s : "", 0);
 }
 
-static void put_textf(FILE *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put_textf(FILE *f, const char *fmt, ...)
+void html_put_textf(FILE *f, const char *fmt, ...)
 {
     char buf[1024];
     va_list ap;
@@ -29,23 +35,7 @@ static void put_textf(FILE *f, const char *fmt, ...)
 
 /* ------------------------------------------------------------- numbers -- */
 
-#define MINUS "\xE2\x88\x92" /* U+2212: a minus sign, not a hyphen */
-
-/* A figure in ms with a real minus sign; "–" when there is none. */
-static const char *ms(double v, int decimals, char *buf, size_t len)
-{
-    if (!isfinite(v))
-        snprintf(buf, len, "\xE2\x80\x93"); /* en dash */
-    else if (v < 0 && fabs(v) >= 0.5 * pow(10, -decimals))
-        snprintf(buf, len, MINUS "%.*f", decimals, -v);
-    else
-        snprintf(buf, len, "%.*f", decimals, fabs(v));
-    return buf;
-}
-
-/* A pass rate in percent, one decimal. A cell below its expectation never
- * shows "100.0" (1999 of 2000), nor one with passing runs "0.0". */
-static const char *rate_text(int passed, int runs, char *buf, size_t len)
+const char *html_rate_text(int passed, int runs, char *buf, size_t len)
 {
     double pct = runs > 0 ? 100.0 * passed / runs : 0;
     if (passed < runs && pct > 99.9)
@@ -56,8 +46,7 @@ static const char *rate_text(int passed, int runs, char *buf, size_t len)
     return buf;
 }
 
-/* "[29.9–35.7]": the 95 % Wilson interval in percent. */
-static const char *interval_text(int passed, int runs, char *buf, size_t len)
+const char *html_interval_text(int passed, int runs, char *buf, size_t len)
 {
     double lo, hi;
     if (wilson_interval(passed, runs, STATS_Z95, &lo, &hi) != 0)
@@ -207,7 +196,7 @@ static void put_head(FILE *f, const struct html_report *r)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
-    put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
+    html_put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -217,10 +206,10 @@ static void put_top(FILE *f, const struct html_report *r)
     long long runs;
     count_cells(r, &met, &runs);
     fputs("<header class=\"top\">\n<h1>", f);
-    put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
+    html_put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
     fputs("</h1>\n<div class=\"sub\">", f);
-    put_textf(f, "%d of %d cells met their expectation \xC2\xB7 %lld runs \xC2\xB7 started %s", met, r->n_cells, runs,
-              r->session->facts.started);
+    html_put_textf(f, "%d of %d cells met their expectation \xC2\xB7 %lld runs \xC2\xB7 started %s", met, r->n_cells,
+                   runs, r->session->facts.started);
     fputs("</div>\n<nav class=\"toc\"><a href=\"#session\">Session</a><a href=\"#matrix\">Matrix</a>"
           "<a href=\"#diagnoses\">Board diagnoses</a>", f);
     if (r->n_groups > 0)
@@ -250,8 +239,8 @@ static void put_partial_banner(FILE *f, const struct session_row *s)
     if (!is_partial(s))
         return;
     fputs("<div class=\"banner\"><b>Partial session.</b> ", f);
-    put_textf(f, "This session is %s: the page shows the %lld runs it committed, not the whole matrix; "
-                 "`resetlab run --resume` goes on with it.", s->status, (long long)s->runs);
+    html_put_textf(f, "This session is %s: the page shows the %lld runs it committed, not the whole matrix; "
+                      "`resetlab run --resume` goes on with it.", s->status, (long long)s->runs);
     fputs("</div>\n", f);
 }
 
@@ -310,435 +299,6 @@ static void put_session(FILE *f, const struct html_report *r)
     html_put_text(f, r->db_path);
     fputs("</span></p>\n</section>\n", f);
 }
-
-/* -------------------------------------------------------------- matrix -- */
-
-/* A row of the matrix: one board × scenario, its cells found by host. */
-struct row {
-    const char *board, *scenario;
-    enum boot_mode expected;
-};
-
-static int same_row(const struct cell_stats *c, const struct row *w)
-{
-    return strcmp(c->board, w->board) == 0 && strcmp(c->scenario, w->scenario) == 0;
-}
-
-/* The rows in the order their first cell ran; returns how many. */
-static int matrix_rows(const struct html_report *r, struct row *rows)
-{
-    int n = 0;
-    for (int i = 0; i < r->n_cells; i++) {
-        const struct cell_stats *c = &r->stats[i];
-        int k = n;
-        while (k > 0 && !same_row(c, &rows[k - 1]))
-            k--;
-        if (k == 0)
-            rows[n++] = (struct row){c->board, c->scenario, c->expected};
-    }
-    return n;
-}
-
-static int find_cell(const struct html_report *r, const struct row *w, const char *host)
-{
-    for (int i = 0; i < r->n_cells; i++)
-        if (same_row(&r->stats[i], w) && strcmp(r->stats[i].host, host) == 0)
-            return i;
-    return -1;
-}
-
-static void put_rate_cell(FILE *f, const struct html_report *r, int i)
-{
-    const struct cell_stats *c = &r->stats[i];
-    char colour[8], rate[16], ci[48];
-    html_rate_colour(c->runs ? (double)c->passed / c->runs : 0, cell_met(c), colour);
-    fprintf(f, "<td class=\"rate\" style=\"background:%s\" title=\"", colour);
-    put_textf(f, "%d of %d runs passed (%d failed, %d errors); 95 %% Wilson interval in brackets", c->passed, c->runs,
-              c->failed, c->errors);
-    fputs("\">", f);
-    int linked = !cell_met(c);
-    if (linked)
-        fprintf(f, "<a href=\"#cell-%d\">", i);
-    fprintf(f, "<span class=\"pct\">%s %%</span> <span class=\"ci\">%s</span>",
-            rate_text(c->passed, c->runs, rate, sizeof rate), interval_text(c->passed, c->runs, ci, sizeof ci));
-    fputs(linked ? "</a></td>" : "</td>", f);
-}
-
-static int board_span(const struct row *rows, int n, int at)
-{
-    int k = at;
-    while (k < n && strcmp(rows[k].board, rows[at].board) == 0)
-        k++;
-    return k - at;
-}
-
-static void put_matrix_row(FILE *f, const struct html_report *r, const struct row *rows, int n, int at)
-{
-    const struct row *w = &rows[at];
-    int first = at == 0 || strcmp(rows[at - 1].board, w->board) != 0;
-    fputs(first ? "<tr class=\"first\">" : "<tr>", f);
-    if (first) {
-        fprintf(f, "<th class=\"board\" rowspan=\"%d\" scope=\"rowgroup\">", board_span(rows, n, at));
-        html_put_text(f, w->board);
-        fputs("</th>", f);
-    }
-    fputs("<td class=\"scen\">", f);
-    html_put_text(f, w->scenario);
-    fputs("</td><td class=\"exp\">", f);
-    html_put_text(f, boot_mode_name(w->expected));
-    fputs("</td>", f);
-    for (int h = 0; h < r->n_hosts; h++) {
-        int i = find_cell(r, w, r->hosts[h]);
-        if (i < 0)
-            fputs("<td class=\"na\" title=\"does not apply\"></td>", f);
-        else
-            put_rate_cell(f, r, i);
-    }
-    fputs("</tr>\n", f);
-}
-
-static void put_legend(FILE *f)
-{
-    static const double stops[] = {0, 0.25, 0.5, 0.75, 0.999};
-    char colour[8];
-    fputs("<div class=\"legend\"><span class=\"ramp\"><div class=\"bar\" style=\"background:linear-gradient(to right", f);
-    for (size_t i = 0; i < sizeof stops / sizeof stops[0]; i++) {
-        html_rate_colour(stops[i], 0, colour);
-        fprintf(f, ",%s", colour);
-    }
-    fputs(")\"></div><div class=\"ticks\"><span>0 %</span><span>50 %</span><span>99.9 %</span></div></span>", f);
-    html_rate_colour(1, 1, colour);
-    fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>100 %%: met its expectation</span>", colour);
-    fputs("<span><span class=\"sw\" style=\"background:#e8ebef\"></span>does not apply</span>"
-          "<span class=\"muted\">pass rate, and its 95 % Wilson interval in brackets; a cell below its "
-          "expectation links to its details</span></div>\n", f);
-}
-
-static void put_matrix(FILE *f, const struct html_report *r)
-{
-    struct row *rows = malloc(sizeof *rows * (size_t)(r->n_cells > 0 ? r->n_cells : 1));
-    if (rows == NULL)
-        return;
-    int n = matrix_rows(r, rows);
-    fputs("<section class=\"card\" id=\"matrix\">\n<h2>Pass rate per cell</h2>\n", f);
-    put_legend(f);
-    fputs("<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
-          "<th class=\"left\" scope=\"col\">scenario</th><th class=\"left\" scope=\"col\">expect</th>", f);
-    for (int h = 0; h < r->n_hosts; h++) {
-        fputs("<th scope=\"col\">", f);
-        html_put_text(f, r->hosts[h]);
-        fputs("</th>", f);
-    }
-    fputs("</tr></thead>\n<tbody>\n", f);
-    for (int i = 0; i < n; i++)
-        put_matrix_row(f, r, rows, n, i);
-    fputs("</tbody></table></div>\n</section>\n", f);
-    free(rows);
-}
-
-/* ----------------------------------------------------------- diagnoses -- */
-
-static int board_seen_before(const struct html_report *r, int i)
-{
-    for (int k = 0; k < i; k++)
-        if (strcmp(r->stats[k].board, r->stats[i].board) == 0)
-            return 1;
-    return 0;
-}
-
-static void put_board_diagnoses(FILE *f, const struct html_report *r, const char *board, int *shown)
-{
-    struct board_diagnoses bd;
-    board_diagnoses(r->stats, r->n_cells, board, &bd);
-    int runs = 0;
-    for (int i = 0; i < r->n_cells; i++)
-        runs += strcmp(r->stats[i].board, board) == 0 ? r->stats[i].runs : 0;
-    for (int k = 0; k < bd.n; k++) {
-        fputs(*shown ? "" : "<ul class=\"tight\">\n", f);
-        *shown = 1;
-        fputs("<li><b>", f);
-        html_put_text(f, board);
-        fputs("</b>: ", f);
-        html_put_text(f, bd.diag[k].message);
-        put_textf(f, " (%d of %d runs, %d cells)", bd.runs[k], runs, bd.cells[k]);
-        fputs("</li>\n", f);
-    }
-}
-
-static void put_diagnoses(FILE *f, const struct html_report *r)
-{
-    fputs("<section class=\"card\" id=\"diagnoses\">\n<h2>Board diagnoses</h2>\n<p class=\"muted\">Truth-table "
-          "and EN RC findings from every run, passing or not: a faulty board can still pass a reset.</p>\n", f);
-    int shown = 0;
-    for (int i = 0; i < r->n_cells; i++)
-        if (!board_seen_before(r, i))
-            put_board_diagnoses(f, r, r->stats[i].board, &shown);
-    fputs(shown ? "</ul>\n" : "<p>None: every board followed its circuit table and its EN RC.</p>\n", f);
-    fputs("</section>\n", f);
-}
-
-/* -------------------------------------------------------------- plots -- */
-
-static void put_plot(FILE *f, const struct html_plot *p)
-{
-    if (p->src[0] == '\0') {
-        if (p->note[0]) {
-            fputs("<div class=\"note\">", f);
-            html_put_text(f, p->note);
-            fputs("</div>\n", f);
-        }
-        return;
-    }
-    fputs("<figure><a href=\"", f);
-    html_put_text(f, p->src);
-    fputs("\"><img loading=\"lazy\" width=\"1000\" height=\"560\" src=\"", f);
-    html_put_text(f, p->src);
-    fputs("\" alt=\"", f);
-    html_put_text(f, p->caption);
-    fputs("\"></a><figcaption>", f);
-    html_put_text(f, p->caption);
-    fputs("</figcaption></figure>\n", f);
-}
-
-static void put_plots(FILE *f, const struct html_plot *const *plots, int n)
-{
-    fputs("<div class=\"plots\">\n", f);
-    for (int i = 0; i < n; i++)
-        put_plot(f, plots[i]);
-    fputs("</div>\n", f);
-}
-
-/* -------------------------------------------------------- cell details -- */
-
-static void put_spread_row(FILE *f, const char *name, const struct spread *s)
-{
-    char b[5][32];
-    fputs("<tr><td>", f);
-    html_put_text(f, name);
-    fprintf(f, "</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", s->n,
-            ms(s->min, 3, b[0], 32), ms(s->p5, 3, b[1], 32), ms(s->p50, 3, b[2], 32), ms(s->p95, 3, b[3], 32),
-            ms(s->max, 3, b[4], 32));
-}
-
-static void put_spreads(FILE *f, const struct cell_stats *c)
-{
-    fputs("<table class=\"nums\"><thead><tr><th>ms</th><th>runs</th><th>min</th><th>p5</th><th>p50</th><th>p95</th>"
-          "<th>max</th></tr></thead><tbody>\n", f);
-    put_spread_row(f, "strap margin", &c->margin);
-    put_spread_row(f, "DTR/RTS gap", &c->gap);
-    put_spread_row(f, "EN release", &c->en_release);
-    fputs("</tbody></table>\n", f);
-}
-
-static void put_outcomes(FILE *f, const struct cell_stats *c)
-{
-    fputs("<table class=\"nums\"><thead><tr><th>outcome</th><th>runs</th></tr></thead><tbody>\n", f);
-    static const enum boot_mode modes[] = {BOOT_DOWNLOAD, BOOT_FLASH, BOOT_NONE, BOOT_MARGINAL};
-    for (int k = 0; k < 4; k++) {
-        fputs("<tr><td>", f);
-        html_put_text(f, boot_mode_name(modes[k]));
-        fprintf(f, "%s</td><td>%d</td></tr>\n", modes[k] == c->expected ? " (expected)" : "", c->outcomes[modes[k]]);
-    }
-    fprintf(f, "<tr><td>error (infrastructure)</td><td>%d</td></tr>\n</tbody></table>\n", c->errors);
-}
-
-static void put_worst(FILE *f, const struct cell_stats *c)
-{
-    const struct finding *w = cell_worst(c);
-    if (w == NULL) {
-        fputs("<p class=\"muted\">No finding explains the failures.</p>\n", f);
-        return;
-    }
-    int k = (int)(w - c->kinds);
-    fputs("<div class=\"finding\"><b>Worst finding</b> <span class=\"kind\">", f);
-    html_put_text(f, w->kind);
-    fputs("</span> ", f);
-    put_textf(f, "(%s, in %d of the %d runs that did not pass): ", severity_name(w->severity), c->kind_count[k],
-              c->runs - c->passed);
-    html_put_text(f, w->message);
-    fputs("</div>\n", f);
-}
-
-static void put_other_findings(FILE *f, const struct cell_stats *c)
-{
-    const struct finding *w = cell_worst(c);
-    if (c->n_kinds < 2)
-        return;
-    fputs("<p style=\"margin:4px 0\">Other findings in the runs that did not pass:</p><ul class=\"tight\">\n", f);
-    for (int k = 0; k < c->n_kinds; k++) {
-        if (&c->kinds[k] == w)
-            continue;
-        fputs("<li><span class=\"kind\">", f);
-        html_put_text(f, c->kinds[k].kind);
-        fprintf(f, "</span> \xC3\x97%d: ", c->kind_count[k]);
-        html_put_text(f, c->kinds[k].message);
-        fputs("</li>\n", f);
-    }
-    fputs("</ul>\n", f);
-}
-
-static void put_cell_diagnoses(FILE *f, const struct cell_stats *c)
-{
-    if (c->n_diag == 0)
-        return;
-    fputs("<p style=\"margin:4px 0\">Board diagnoses:</p><ul class=\"tight\">\n", f);
-    for (int k = 0; k < c->n_diag; k++) {
-        fputs("<li>", f);
-        html_put_text(f, c->diag[k].message);
-        put_textf(f, " (%d of %d runs)", c->diag_count[k], c->runs);
-        fputs("</li>\n", f);
-    }
-    fputs("</ul>\n", f);
-}
-
-static void put_cell_head(FILE *f, const struct cell_stats *c, int i)
-{
-    char colour[8], rate[16], ci[48];
-    html_rate_colour(c->runs ? (double)c->passed / c->runs : 0, cell_met(c), colour);
-    fprintf(f, "<article class=\"cell\" id=\"cell-%d\">\n<div class=\"cellhead\"><h4>", i);
-    put_textf(f, "%s / %s / %s", c->board, c->host, c->scenario);
-    fprintf(f, "</h4><span class=\"pill\" style=\"background:%s\">%s %% %s</span>", colour,
-            rate_text(c->passed, c->runs, rate, sizeof rate), interval_text(c->passed, c->runs, ci, sizeof ci));
-    fputs("<span class=\"muted\">", f);
-    put_textf(f, "%d of %d runs passed; expected %s", c->passed, c->runs, boot_mode_name(c->expected));
-    fputs("</span></div>\n", f);
-}
-
-static void put_cell(FILE *f, const struct html_report *r, int i)
-{
-    const struct cell_stats *c = &r->stats[i];
-    const struct html_cell *d = &r->cells[i];
-    put_cell_head(f, c, i);
-    put_worst(f, c);
-    fputs("<div class=\"cols\"><div>\n", f);
-    put_outcomes(f, c);
-    put_cell_diagnoses(f, c);
-    fputs("</div><div>\n", f);
-    put_spreads(f, c);
-    put_other_findings(f, c);
-    fputs("</div></div>\n", f);
-    const struct html_plot *plots[2] = {&d->typical, &d->worst};
-    put_plots(f, plots, d->same_run ? 1 : 2);
-    fputs("</article>\n", f);
-}
-
-static int in_group(const struct cell_stats *c, const struct html_group *g)
-{
-    return strcmp(c->board, g->board) == 0 && strcmp(c->scenario, g->scenario) == 0;
-}
-
-static void put_group(FILE *f, const struct html_report *r, int gi)
-{
-    const struct html_group *g = &r->groups[gi];
-    fprintf(f, "<section class=\"group\" id=\"group-%d\">\n<h3>", gi);
-    put_textf(f, "%s \xC2\xB7 %s", g->board, g->scenario);
-    fputs("</h3>\n<p class=\"muted\" style=\"margin:0\">Below expectation: ", f);
-    int shown = 0;
-    for (int i = 0; i < r->n_cells; i++)
-        if (in_group(&r->stats[i], g) && !cell_met(&r->stats[i])) {
-            fprintf(f, "%s<a href=\"#cell-%d\">", shown++ ? ", " : "", i);
-            html_put_text(f, r->stats[i].host);
-            fputs("</a>", f);
-        }
-    fputs(". The DTR/RTS gap on every host this pair ran on:</p>\n", f);
-    const struct html_plot *plots[2] = {&g->gap_hist, &g->gap_cdf};
-    put_plots(f, plots, 2);
-    for (int i = 0; i < r->n_cells; i++)
-        if (in_group(&r->stats[i], g) && !cell_met(&r->stats[i]))
-            put_cell(f, r, i);
-    fputs("</section>\n", f);
-}
-
-static int cells_below(const struct html_report *r, const struct html_group *g)
-{
-    int n = 0;
-    for (int i = 0; i < r->n_cells; i++)
-        n += in_group(&r->stats[i], g) && !cell_met(&r->stats[i]);
-    return n;
-}
-
-/* One line per board: its scenarios with a cell below expectation. */
-static void put_group_index(FILE *f, const struct html_report *r)
-{
-    fputs("<ul class=\"tight\">\n", f);
-    for (int gi = 0; gi < r->n_groups; gi++) {
-        const struct html_group *g = &r->groups[gi];
-        int first = gi == 0 || strcmp(r->groups[gi - 1].board, g->board) != 0;
-        int last = gi + 1 == r->n_groups || strcmp(r->groups[gi + 1].board, g->board) != 0;
-        if (first) {
-            fputs("<li><b>", f);
-            html_put_text(f, g->board);
-            fputs("</b>: ", f);
-        }
-        fprintf(f, "%s<a href=\"#group-%d\">", first ? "" : ", ", gi);
-        html_put_text(f, g->scenario);
-        fprintf(f, "</a> <span class=\"muted\">(%d)</span>", cells_below(r, g));
-        fputs(last ? "</li>\n" : "", f);
-    }
-    fputs("</ul>\n", f);
-}
-
-static void put_below(FILE *f, const struct html_report *r)
-{
-    if (r->n_groups == 0)
-        return;
-    fputs("<section class=\"card\" id=\"below\">\n<h2>Cells below their expectation</h2>\n<p class=\"muted\">Per "
-          "board and scenario: the DTR/RTS gap per host, then each cell with its worst finding, outcomes, "
-          "diagnoses, figures and the timing diagrams of its typical run (median strap margin) and its worst "
-          "run (lowest margin among the failing runs), re-simulated from their seeds.</p>\n", f);
-    fputs("<p style=\"margin:8px 0 2px\">Per board, the scenarios with cells below their expectation (how "
-          "many):</p>\n", f);
-    put_group_index(f, r);
-    for (int gi = 0; gi < r->n_groups; gi++)
-        put_group(f, r, gi);
-    fputs("</section>\n", f);
-}
-
-/* -------------------------------------------------------------- trends -- */
-
-static void put_trend_sessions(FILE *f, const struct html_trends *t)
-{
-    fputs("<table class=\"nums\"><thead><tr><th>x</th><th>session</th><th>started</th><th>status</th><th>seed</th>"
-          "<th>iterations</th><th>runs</th><th>cells met</th></tr></thead><tbody>\n", f);
-    for (int i = 0; i < t->n_sessions; i++) {
-        const struct session_row *s = &t->sessions[i];
-        fprintf(f, "<tr><td>%d</td><td>#%lld</td><td>", i, (long long)s->id);
-        html_put_text(f, s->facts.started);
-        fputs("</td><td>", f);
-        html_put_text(f, s->status);
-        fprintf(f, "</td><td>%llu</td><td>%d</td><td>%lld</td><td>%d of %d</td></tr>\n",
-                (unsigned long long)s->facts.seed, s->facts.iterations, (long long)s->runs, t->cells_met[i],
-                t->cells_total[i]);
-    }
-    fputs("</tbody></table>\n", f);
-}
-
-static void put_trends(FILE *f, const struct html_trends *t)
-{
-    if (t->n_sessions < 2)
-        return;
-    fputs("<section class=\"card\" id=\"trends\">\n<h2>Trends</h2>\n<p class=\"muted\">", f);
-    put_textf(f, "The last %d sessions of this store, oldest first (x = the session's index below). Plotted: the %d "
-                 "cells whose pass rate changed or that did not meet their expectation in some session.",
-              t->n_sessions, t->cells_plotted);
-    if (t->cells_left_out > 0)
-        put_textf(f, " %d more such cells are left out to keep the plots readable.", t->cells_left_out);
-    fputs("</p>\n", f);
-    if (t->note) {
-        fputs("<div class=\"note\">", f);
-        html_put_text(f, t->note);
-        fputs("</div>\n", f);
-    }
-    put_trend_sessions(f, t);
-    if (t->cells_plotted == 0)
-        fputs("<p>Every cell met its expectation with the same pass rate in every session.</p>\n", f);
-    for (int k = 0; k < t->n_plots; k++) {
-        const struct html_plot *plots[2] = {&t->pass[k], &t->margin[k]};
-        put_plots(f, plots, 2);
-    }
-    fputs("</section>\n", f);
-}
-
 /* -------------------------------------------------------------- footer -- */
 
 static void put_footer(FILE *f, const struct html_report *r)
@@ -747,7 +307,8 @@ static void put_footer(FILE *f, const struct html_report *r)
           "again, bit for bit (same lab, same seed):</p>\n<pre class=\"cmd\">", f);
     html_put_text(f, r->reproduce);
     fputs("</pre>\n</section>\n<footer>", f);
-    put_textf(f, "Written by resetlab %s from %s, session #%lld.", r->version, r->db_path, (long long)r->session->id);
+    html_put_textf(f, "Written by resetlab %s from %s, session #%lld.", r->version, r->db_path,
+                   (long long)r->session->id);
     fputs("</footer>\n</main>\n", f);
     fputs(count_script, f);
     fputs("</body>\n</html>\n", f);
@@ -758,10 +319,10 @@ int html_write_report(FILE *f, const struct html_report *r)
     put_head(f, r);
     put_top(f, r);
     put_session(f, r);
-    put_matrix(f, r);
-    put_diagnoses(f, r);
-    put_below(f, r);
-    put_trends(f, &r->trends);
+    html_put_matrix(f, r);
+    html_put_diagnoses(f, r);
+    html_put_below(f, r);
+    html_put_trends(f, &r->trends);
     put_footer(f, r);
     return ferror(f) ? -1 : 0;
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Plots for the reports (issue #5, DESIGN.md §8): timing diagrams of single
  * runs, distributions per host and trends over sessions, drawn by gnuplot.
  *

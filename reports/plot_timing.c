@@ -1,0 +1,485 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Timing diagrams of single runs (plot.h's plot_timing): the DTR, RTS, EN
+ * and IO0 lanes, the modelled or sampled EN voltage, the strap windows and
+ * margins, as gnuplot commands queued on a batch.
+ * May call: plot.c (the batch, text quoting), the analyzers' trace helpers
+ * (analyze.h), libc, libm. */
+#include "plot.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "plot_internal.h"
+
+#define NS_PER_MS 1e6
+
+/* ------------------------------------------------------- timing diagram -- */
+
+/* One EN low pulse and the chip reset it caused, as the plot models it. */
+struct en_pulse {
+    int64_t low_ns;     /* EN driven low */
+    int64_t release_ns; /* EN released and charging; INT64_MAX: not within the trace */
+    double tau_s;       /* time constant of the charge after the release */
+    double t_chip_ns;   /* the chip leaves reset; NaN when unknown */
+    double margin_ms;   /* the analyzer's strap margin; NaN when unknown */
+};
+
+static double board_tau_s(const struct board_model *bm)
+{
+    return bm->en_r_ohms * bm->en_c_farads;
+}
+
+/* Time for EN, charging from 0 V with τ, to reach `volts`. */
+static double charge_time_s(double tau_s, double vdd, double volts)
+{
+    if (!(volts > 0 && volts < vdd) || !(tau_s > 0))
+        return 0;
+    return tau_s * log(vdd / (vdd - volts));
+}
+
+static int pulses_from_analysis(const struct analysis *a, const struct board_model *bm, struct en_pulse *out)
+{
+    int n = a->n_resets < ANALYSIS_MAX_RESETS ? a->n_resets : ANALYSIS_MAX_RESETS;
+    for (int i = 0; i < n; i++) {
+        const struct reset_event *r = &a->resets[i];
+        double tau = r->tau_ms > 0 ? r->tau_ms / 1e3 : board_tau_s(bm);
+        int64_t release = r->release_ns;
+        /* Release unknown but the chip's release estimated: the model
+         * curve must cross VIH at t_chip. */
+        if (release < 0 && isfinite(r->t_chip_ns))
+            release = (int64_t)(r->t_chip_ns - charge_time_s(tau, bm->vdd, bm->chip.vih_frac * bm->vdd) * 1e9);
+        out[i] = (struct en_pulse){.low_ns = r->en_low_ns, .release_ns = release >= 0 ? release : INT64_MAX,
+                                   .tau_s = tau, .t_chip_ns = r->t_chip_ns, .margin_ms = r->margin_ms};
+    }
+    return n;
+}
+
+static void pulse_from_rise(struct en_pulse *p, int64_t rise_ns, const struct board_model *bm, double threshold_v)
+{
+    double vdd = bm->vdd;
+    int64_t release = rise_ns - (int64_t)(charge_time_s(p->tau_s, vdd, threshold_v) * 1e9);
+    p->release_ns = release > p->low_ns ? release : p->low_ns;
+    p->t_chip_ns = (double)p->release_ns + charge_time_s(p->tau_s, vdd, bm->chip.vih_frac * vdd) * 1e9;
+}
+
+/* Without an analysis: each EN low pulse the analyzer saw, released
+ * τ·ln(VDD/(VDD − threshold)) before EN's rising edge, τ = R·C. */
+static int pulses_from_edges(const struct trace *tr, const struct board_model *bm, double threshold_v,
+                             struct en_pulse *out)
+{
+    int n = 0;
+    if (!trace_has(tr, CH_EN))
+        return 0;
+    if (tr->initial[CH_EN] == 0)
+        out[n++] = (struct en_pulse){.low_ns = 0, .release_ns = INT64_MAX, .tau_s = board_tau_s(bm),
+                                     .t_chip_ns = NAN, .margin_ms = NAN};
+    for (size_t i = 0; i < tr->n; i++) {
+        const struct edge *e = &tr->edges[i];
+        if (e->channel != CH_EN)
+            continue;
+        if (e->level == 0 && n < ANALYSIS_MAX_RESETS)
+            out[n++] = (struct en_pulse){.low_ns = e->t_ns, .release_ns = INT64_MAX, .tau_s = board_tau_s(bm),
+                                         .t_chip_ns = NAN, .margin_ms = NAN};
+        else if (e->level == 1 && n > 0 && out[n - 1].release_ns == INT64_MAX)
+            pulse_from_rise(&out[n - 1], e->t_ns, bm, threshold_v);
+    }
+    return n;
+}
+
+struct timing_ctx {
+    const struct timing_plot *p;
+    struct en_pulse pulses[ANALYSIS_MAX_RESETS];
+    int n_pulses;
+    double threshold_v;
+    int64_t from_ns, to_ns;
+};
+
+static int64_t first_line_edge(const struct trace *tr)
+{
+    for (size_t i = 0; i < tr->n; i++)
+        if (tr->edges[i].channel == CH_DTR || tr->edges[i].channel == CH_RTS)
+            return tr->edges[i].t_ns;
+    return tr->n > 0 ? tr->edges[0].t_ns : 0;
+}
+
+/* The first IO0 edge within 100 ms after `t`, else t. In the classic race
+ * it is the late IO0 fall the whole diagram is about, and it comes up to
+ * tens of ms after the strap window. */
+static int64_t late_io0_edge(const struct trace *tr, int64_t t)
+{
+    for (size_t i = 0; i < tr->n; i++) {
+        const struct edge *e = &tr->edges[i];
+        if (e->channel == CH_IO0 && e->t_ns > t)
+            return e->t_ns <= t + (int64_t)(100 * NS_PER_MS) ? e->t_ns : t;
+    }
+    return t;
+}
+
+/* The end of the last strap window, or of the IO0 edge that missed it. */
+static int64_t last_event(const struct timing_ctx *c)
+{
+    const struct trace *tr = c->p->tr;
+    int64_t last = INT64_MIN;
+    for (int i = 0; i < c->n_pulses; i++)
+        if (isfinite(c->pulses[i].t_chip_ns)) {
+            int64_t end = (int64_t)(c->pulses[i].t_chip_ns + c->p->bm->chip.hold_ms * NS_PER_MS);
+            last = end > last ? end : last;
+        }
+    if (last != INT64_MIN)
+        return late_io0_edge(tr, last);
+    return tr->n > 0 ? tr->edges[tr->n - 1].t_ns : tr->t_end_ns; /* no reset: the last edge */
+}
+
+static void auto_window(struct timing_ctx *c)
+{
+    const struct trace *tr = c->p->tr;
+    int64_t from = first_line_edge(tr) - (int64_t)(5 * NS_PER_MS);
+    int64_t to = last_event(c) + (int64_t)(10 * NS_PER_MS);
+    if (from < 0)
+        from = 0;
+    if (tr->t_end_ns > 0 && to > tr->t_end_ns)
+        to = tr->t_end_ns;
+    if (to <= from) /* an empty trace: still a readable, empty diagram */
+        to = from + (int64_t)(10 * NS_PER_MS);
+    c->from_ns = from;
+    c->to_ns = to;
+}
+
+static void put_point(FILE *f, int64_t t_ns, double y)
+{
+    fprintf(f, "%.6f %.4f\n", (double)t_ns / NS_PER_MS, y);
+}
+
+/* A digital channel as points for `with steps`: the level at the window's
+ * start, each edge inside it, the level at its end. */
+static void put_digital(FILE *f, const char *block, const struct timing_ctx *c, enum channel ch, double high)
+{
+    const struct trace *tr = c->p->tr;
+    fprintf(f, "$%s << EOD\n", block);
+    if (trace_has(tr, ch)) {
+        int level = trace_level_at(tr, ch, c->from_ns);
+        put_point(f, c->from_ns, level * high);
+        for (size_t i = 0; i < tr->n; i++) {
+            const struct edge *e = &tr->edges[i];
+            if (e->channel == ch && e->t_ns > c->from_ns && e->t_ns < c->to_ns) {
+                level = e->level;
+                put_point(f, e->t_ns, level * high);
+            }
+        }
+        put_point(f, c->to_ns, level * high);
+    }
+    fputs("EOD\n", f);
+}
+
+/* What the modelled EN voltage follows between two events. */
+struct en_curve {
+    int charging;       /* else flat at flat_v */
+    double flat_v;
+    int64_t release_ns; /* charging from 0 V since */
+    double tau_s;
+};
+
+static double en_curve_v(const struct en_curve *cv, double vdd, int64_t t_ns)
+{
+    if (!cv->charging)
+        return cv->flat_v;
+    if (!(cv->tau_s > 0)) /* no capacitor: EN follows the pull-up at once */
+        return vdd;
+    return vdd * (1 - exp(-(double)(t_ns - cv->release_ns) / 1e9 / cv->tau_s));
+}
+
+/* The curve over [a, b] clipped to the window and after *last: dense over
+ * the first 7τ of a charge (where it rises), two points where it is flat. */
+static void put_en_segment(FILE *f, const struct en_curve *cv, int64_t a, int64_t b, const struct timing_ctx *c,
+                           int64_t *last)
+{
+    double vdd = c->p->bm->vdd;
+    a = a > *last ? a : *last;
+    a = a > c->from_ns ? a : c->from_ns;
+    b = b < c->to_ns ? b : c->to_ns;
+    if (b < a)
+        return;
+    put_point(f, a, en_curve_v(cv, vdd, a));
+    if (cv->charging && cv->tau_s > 0) {
+        int64_t rise_end = cv->release_ns + (int64_t)(7 * cv->tau_s * 1e9);
+        int64_t dense_end = rise_end < b ? rise_end : b;
+        for (int k = 1; k < 200 && dense_end > a; k++) {
+            int64_t t = a + (dense_end - a) * k / 200;
+            put_point(f, t, en_curve_v(cv, vdd, t));
+        }
+    }
+    put_point(f, b, en_curve_v(cv, vdd, b));
+    *last = b;
+}
+
+static void put_en_model(FILE *f, const struct timing_ctx *c)
+{
+    const struct trace *tr = c->p->tr;
+    double vdd = c->p->bm->vdd;
+    int high_at_start = !trace_has(tr, CH_EN) || tr->initial[CH_EN];
+    struct en_curve cv = {.charging = 0, .flat_v = high_at_start ? vdd : 0};
+    int64_t cursor = INT64_MIN, last = INT64_MIN;
+    fputs("$ENMODEL << EOD\n", f);
+    for (int i = 0; i < c->n_pulses; i++) {
+        const struct en_pulse *pl = &c->pulses[i];
+        put_en_segment(f, &cv, cursor, pl->low_ns, c, &last);
+        cv = (struct en_curve){.charging = 0, .flat_v = 0};
+        put_en_segment(f, &cv, pl->low_ns, pl->release_ns, c, &last);
+        cv = (struct en_curve){.charging = 1, .release_ns = pl->release_ns, .tau_s = pl->tau_s};
+        cursor = pl->release_ns;
+    }
+    put_en_segment(f, &cv, cursor, INT64_MAX, c, &last);
+    fputs("EOD\n", f);
+}
+
+/* Sampled EN inside the window, at most ~4000 points: beyond that each
+ * bucket gives its minimum and maximum, so no edge or dip disappears. */
+static void put_en_samples(FILE *f, const struct timing_ctx *c)
+{
+    const struct analog *an = &c->p->tr->en_v;
+    fputs("$ENV << EOD\n", f);
+    double per = an->period_ns > 0 ? an->period_ns : 1;
+    double lo = ceil((double)(c->from_ns - an->t0_ns) / per), hi = floor((double)(c->to_ns - an->t0_ns) / per) + 1;
+    size_t i0 = lo < 0 ? 0 : lo > (double)an->n ? an->n : (size_t)lo;
+    size_t i1 = hi < 0 ? 0 : hi > (double)an->n ? an->n : (size_t)hi;
+    size_t stride = i1 > i0 ? (i1 - i0 + 1999) / 2000 : 1;
+    for (size_t b = i0; b < i1; b += stride) {
+        size_t end = b + stride < i1 ? b + stride : i1, mn = b, mx = b;
+        for (size_t i = b; i < end; i++) {
+            mn = an->v[i] < an->v[mn] ? i : mn;
+            mx = an->v[i] > an->v[mx] ? i : mx;
+        }
+        size_t first = mn < mx ? mn : mx, second = mn < mx ? mx : mn;
+        put_point(f, an->t0_ns + (int64_t)((double)first * per), an->v[first]);
+        if (second != first)
+            put_point(f, an->t0_ns + (int64_t)((double)second * per), an->v[second]);
+    }
+    fputs("EOD\n", f);
+}
+
+/* Lanes, top to bottom, in screen fractions: the plot area runs from
+ * LANES_BOTTOM to LANES_TOP, EN gets the most height (it carries the
+ * analog curve and two thresholds). */
+#define LANES_LEFT 0.13
+#define LANES_RIGHT 0.82
+#define LANES_BOTTOM 0.10
+#define LANES_TOP 0.90
+enum lane { LANE_DTR, LANE_RTS, LANE_EN, LANE_IO0, LANE_COUNT };
+static const double lane_weight[LANE_COUNT] = {1, 1, 2.4, 1};
+
+static void lane_bounds(enum lane l, double *bottom, double *top)
+{
+    double total = 0, above = 0;
+    for (int i = 0; i < LANE_COUNT; i++) {
+        total += lane_weight[i];
+        above += i < (int)l ? lane_weight[i] : 0;
+    }
+    double unit = (LANES_TOP - LANES_BOTTOM) / total;
+    *top = LANES_TOP - above * unit;
+    *bottom = *top - lane_weight[l] * unit;
+}
+
+/* The strap windows, shaded across every lane (objects and arrows stay set
+ * for all the panels of the multiplot), and a line where the chip leaves
+ * reset. */
+static void put_strap_windows(FILE *f, const struct timing_ctx *c)
+{
+    const struct chip_timing *chip = &c->p->bm->chip;
+    double from = (double)c->from_ns / NS_PER_MS, to = (double)c->to_ns / NS_PER_MS;
+    for (int i = 0; i < c->n_pulses; i++) {
+        double t = c->pulses[i].t_chip_ns / NS_PER_MS;
+        if (!isfinite(t))
+            continue;
+        double a = fmax(t - chip->setup_ms, from), b = fmin(t + chip->hold_ms, to);
+        if (b > a)
+            fprintf(f,
+                    "set object %d rect from first %.6f, graph 0 to first %.6f, graph 1 behind "
+                    "fc rgb '#f5a623' fs transparent solid 0.25 noborder\n",
+                    i + 1, a, b);
+        if (t >= from && t <= to)
+            fprintf(f, "set arrow %d from first %.6f, graph 0 to first %.6f, graph 1 nohead "
+                    "lc rgb '#b22222' lw 1.2 dt 2 front\n", i + 1, t, t);
+    }
+}
+
+static void put_chip_labels(FILE *f, const struct timing_ctx *c)
+{
+    double from = (double)c->from_ns / NS_PER_MS, to = (double)c->to_ns / NS_PER_MS;
+    for (int i = 0; i < c->n_pulses; i++) {
+        double t = c->pulses[i].t_chip_ns / NS_PER_MS;
+        if (isfinite(t) && t >= from && t <= to)
+            fprintf(f, "set label %d 'chip leaves reset' at first %.6f, graph 0.93 offset char 0.6, 0 left "
+                    "tc rgb '#b22222' font ',10' front\n", 20 + i, t);
+    }
+}
+
+/* The IO0 edge and window boundary the analyzer measured the margin
+ * between: the pair whose distance is |margin|. Returns 0 when none is
+ * (IO0 without edges, or a margin from another reset's edge). */
+static int margin_span(const struct timing_ctx *c, const struct en_pulse *pl, double *edge_ms, double *bound_ms)
+{
+    const struct chip_timing *chip = &c->p->bm->chip;
+    const struct trace *tr = c->p->tr;
+    double t = pl->t_chip_ns / NS_PER_MS, bounds[2] = {t - chip->setup_ms, t + chip->hold_ms};
+    double best = INFINITY;
+    for (size_t i = 0; i < tr->n; i++) {
+        if (tr->edges[i].channel != CH_IO0)
+            continue;
+        double e = (double)tr->edges[i].t_ns / NS_PER_MS;
+        for (int k = 0; k < 2; k++) {
+            double miss = fabs(fabs(e - bounds[k]) - fabs(pl->margin_ms));
+            if (miss < best) {
+                best = miss;
+                *edge_ms = e;
+                *bound_ms = bounds[k];
+            }
+        }
+    }
+    return best < 0.01;
+}
+
+/* The strap margin in the IO0 lane: an arrow from the window to the IO0
+ * edge it was measured to, red when IO0 missed the window. */
+static void put_margins(FILE *f, const struct timing_ctx *c)
+{
+    double from = (double)c->from_ns / NS_PER_MS, to = (double)c->to_ns / NS_PER_MS;
+    for (int i = 0; i < c->n_pulses; i++) {
+        const struct en_pulse *pl = &c->pulses[i];
+        double edge = 0, bound = 0;
+        if (!isfinite(pl->t_chip_ns) || !isfinite(pl->margin_ms) || !margin_span(c, pl, &edge, &bound))
+            continue;
+        if (fmin(edge, bound) < from || fmax(edge, bound) > to)
+            continue;
+        const char *colour = pl->margin_ms < 0 ? "#c0392b" : "#1a7f37";
+        if (fabs(edge - bound) > 1e-6)
+            fprintf(f, "set arrow %d from first %.6f, graph 0.55 to first %.6f, graph 0.55 heads size screen 0.006,30 "
+                    "lc rgb '%s' lw 1.5 front\n", 40 + i, bound, edge, colour);
+        /* Under the arrow, between the low and high levels, on a white box
+         * where it crosses the window's line. */
+        fprintf(f, "set label %d 'strap margin %+.2f ms' at first %.6f, graph 0.36 center tc rgb '%s' "
+                "font ',10' boxed front\n", 40 + i, pl->margin_ms, (edge + bound) / 2, colour);
+    }
+}
+
+static void put_lane_frame(FILE *f, enum lane l, const char *name, const char *note)
+{
+    double bottom, top;
+    lane_bounds(l, &bottom, &top);
+    fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, bottom);
+    fprintf(f, "set label 1 '%s' at screen 0.012, screen %.4f left font ',12'\n", name,
+            (top + bottom) / 2 + (note ? 0.012 : 0));
+    if (note)
+        fprintf(f, "set label 2 '%s' at screen 0.012, screen %.4f left font ',9' tc rgb '#555555'\n", note,
+                (top + bottom) / 2 - 0.018);
+    int bottom_lane = l == LANE_IO0;
+    fprintf(f, "set format x '%s'\n", bottom_lane ? "%g" : "");
+    fprintf(f, bottom_lane ? "set xlabel 'time (ms)'\n" : "unset xlabel\n");
+}
+
+static void put_digital_lane(FILE *f, const struct timing_ctx *c, enum lane l, enum channel ch, const char *colour)
+{
+    static const char *const names[LANE_COUNT] = {"DTR pin", "RTS pin", "EN", "IO0 pin"};
+    put_lane_frame(f, l, names[l], ch == CH_IO0 ? "low = download" : "low = asserted");
+    fputs("set yrange [-0.25:1.35]\nset ytics ('low' 0, 'high' 1)\nunset key\n", f);
+    if (trace_has(c->p->tr, ch))
+        fprintf(f, "plot $%s with steps lw 2 lc rgb '%s' notitle\n", channel_name(ch), colour);
+    else
+        fputs("set label 3 'not captured' at graph 0.5, graph 0.5 center tc rgb '#777777'\nplot NaN notitle\n", f);
+    fputs("unset label\n", f);
+}
+
+static void put_en_lane(FILE *f, const struct timing_ctx *c)
+{
+    const struct board_model *bm = c->p->bm;
+    double vdd = bm->vdd, vih = bm->chip.vih_frac * vdd;
+    char note[48] = "";
+    if (c->n_pulses > 0 && c->pulses[c->n_pulses - 1].tau_s > 0)
+        snprintf(note, sizeof note, "τ = %.2f ms", c->pulses[c->n_pulses - 1].tau_s * 1e3);
+    put_lane_frame(f, LANE_EN, "EN (V)", *note ? note : NULL);
+    put_chip_labels(f, c);
+    fprintf(f, "set yrange [-0.25:%.4f]\nset ytics 1 format '%%g'\n", vdd * 1.3);
+    fprintf(f, "set key at screen %.3f, screen %.4f left top Left reverse samplen 2 spacing 1.1 font ',10'\n",
+            LANES_RIGHT + 0.012, LANES_TOP - 0.02);
+    fputs("plot ", f);
+    if (c->p->tr->en_v.n > 0)
+        fputs("$ENV with lines lw 2 lc rgb '#000000' title 'EN sampled', ", f);
+    else
+        fputs("$ENMODEL with lines lw 2 lc rgb '#000000' title 'EN, RC model', ", f);
+    if (trace_has(c->p->tr, CH_EN))
+        fputs("$ENDIG with steps lw 1 lc rgb '#b8b8b8' title 'EN, analyzer', ", f);
+    fprintf(f, "%.4f with lines dt 2 lw 1.2 lc rgb '#b22222' title 'chip V_{IH} %.4g V'", vih, vih);
+    if (c->threshold_v > 0)
+        fprintf(f, ", %.4f with lines dt 3 lw 1.2 lc rgb '#555555' title 'threshold %.4g V'", c->threshold_v,
+                c->threshold_v);
+    /* A legend entry for the shading, which is an object, not a plot. */
+    fputs(", NaN with boxes fs transparent solid 0.25 noborder lc rgb '#f5a623' title 'strap window'", f);
+    fputs("\nunset label\nunset key\n", f);
+}
+
+static void put_title(FILE *f, const char *title)
+{
+    if (title == NULL || *title == '\0')
+        return;
+    fputs("set label 10 ", f);
+    plot_put_text(f, title);
+    fprintf(f, " at screen 0.5, screen %.4f center noenhanced font ',12'\n", LANES_TOP + 0.05);
+}
+
+static int timing_body(FILE *f, const void *ctx, char *err, size_t err_len)
+{
+    (void)err;
+    (void)err_len;
+    const struct timing_ctx *c = ctx;
+    const struct trace *tr = c->p->tr;
+    put_digital(f, "DTR", c, CH_DTR, 1);
+    put_digital(f, "RTS", c, CH_RTS, 1);
+    put_digital(f, "IO0", c, CH_IO0, 1);
+    put_digital(f, "ENDIG", c, CH_EN, c->p->bm->vdd);
+    if (tr->en_v.n > 0)
+        put_en_samples(f, c);
+    else
+        put_en_model(f, c);
+    fprintf(f, "set xrange [%.6f:%.6f]\n", (double)c->from_ns / NS_PER_MS, (double)c->to_ns / NS_PER_MS);
+    fprintf(f, "set lmargin at screen %.3f\nset rmargin at screen %.3f\n", LANES_LEFT, LANES_RIGHT);
+    fputs("set grid xtics lc rgb '#e0e0e0' lw 1 dt 1\nset border 15 lc rgb '#404040'\nset tics nomirror\n"
+          "set style textbox opaque noborder margins 1,1\nset mxtics 5\nset multiplot\n", f);
+    put_strap_windows(f, c);
+    put_title(f, c->p->title);
+    put_digital_lane(f, c, LANE_DTR, CH_DTR, "#1f5fbf");
+    put_digital_lane(f, c, LANE_RTS, CH_RTS, "#1a8a3a");
+    put_en_lane(f, c);
+    put_margins(f, c);
+    put_digital_lane(f, c, LANE_IO0, CH_IO0, "#7b3fa0");
+    fputs("unset multiplot\n", f);
+    return 0;
+}
+
+int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct timing_plot *p, char *err,
+                      size_t err_len)
+{
+    if (p == NULL || p->tr == NULL || p->bm == NULL)
+        return plot_fail(err, err_len, "plot_timing: no trace or no board model");
+    if (!(p->bm->vdd > 0))
+        return plot_fail(err, err_len, "plot_timing: the board model has no VDD");
+    struct timing_ctx c = {.p = p};
+    c.threshold_v = p->threshold_v > 0 ? p->threshold_v : p->tr->threshold_v;
+    c.n_pulses = p->a ? pulses_from_analysis(p->a, p->bm, c.pulses)
+                      : pulses_from_edges(p->tr, p->bm, c.threshold_v, c.pulses);
+    if (p->t_from_ns == 0 && p->t_to_ns == 0) {
+        auto_window(&c);
+    } else {
+        if (p->t_to_ns <= p->t_from_ns)
+            return plot_fail(err, err_len, "plot_timing: empty time window (%lld..%lld ns)", (long long)p->t_from_ns,
+                             (long long)p->t_to_ns);
+        c.from_ns = p->t_from_ns;
+        c.to_ns = p->t_to_ns;
+    }
+    return plot_batch_add(b, out_path, timing_body, &c, err, err_len);
+}
+
+int plot_timing(const char *out_path, const struct timing_plot *p, char *err, size_t err_len)
+{
+    struct plot_batch *b = plot_batch_new(1, err, err_len);
+    return plot_draw_alone(b, b ? plot_batch_timing(b, out_path, p, err, err_len) : -1, err, err_len);
+}
