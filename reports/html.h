@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The HTML report (issue #5, DESIGN.md §8): one self-contained page per
+/* The HTML report (docs/report.md): one self-contained page per
  * session, index.html, with the plots beside it in plots/ as SVG files.
  * No network: no external CSS, scripts, fonts or CDN; the styles are
  * inline, the plots relative <img> files, so the folder can be zipped as a

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Plots for the reports (issue #5, DESIGN.md §8): timing diagrams of single
+/* Plots for the reports (docs/report.md): timing diagrams of single
  * runs, distributions per host and trends over sessions, drawn by gnuplot.
  *
  * Each function writes one gnuplot script (data inline, as datablocks) to a

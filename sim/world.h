@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The virtual lab's world for one run (DESIGN.md §6), in virtual time.
+/* The virtual lab's world for one run (CONTRIBUTING.md#data-flow), in virtual time.
  *
  * The host model turns each API call into bridge requests with latencies
  * drawn from the host profile; a call returns when its request completes
