@@ -18,11 +18,12 @@ static char out[1 << 17], err[1 << 14];
 static char *page_of(const char *help)
 {
     static const struct cli_command x = {"x", "does x", NULL, NULL};
+    static const struct cli_command *const all[] = {&x};
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     cr_assert(f != NULL);
-    cli_man_write(f, &x, help, "9.9", &x, 1);
+    cli_man_write(f, &x, help, "9.9", all, 1);
     fclose(f);
     return text;
 }

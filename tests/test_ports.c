@@ -261,7 +261,7 @@ static int run_ports(int argc, const char *const *args)
     for (int i = 0; i < argc; i++)
         argv[i] = (char *)args[i];
     argv[argc] = NULL;
-    int rc = cli_ports(argc, argv);
+    int rc = cli_ports_command.run(argc, argv);
     fflush(stdout);
     fflush(stderr);
     return rc;
@@ -282,7 +282,7 @@ Test(ports, stray_argument_is_exit_2, .init = cr_redirect_stderr)
 Test(ports, help_prints_usage, .init = cr_redirect_stdout)
 {
     cr_assert_eq(run_ports(2, (const char *const[]){"ports", "--help"}), 0);
-    cr_assert_stdout_eq_str(cli_ports_usage);
+    cr_assert_stdout_eq_str(cli_ports_command.usage);
 }
 
 static int fake_list(struct serial_port_info *out, int max)

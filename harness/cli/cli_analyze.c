@@ -22,7 +22,7 @@
 
 #define UART_MAX 65536
 
-const char cli_analyze_usage[] =
+static const char usage[] =
     "usage: resetlab analyze FILE [--board NAME] [--expect MODE] [--map SPEC] [--json]\n"
     "                        [--samplerate HZ] [--boards FILE]\n"
     "\n"
@@ -241,12 +241,12 @@ out:
     return rc;
 }
 
-int cli_analyze(int argc, char **argv, const char *default_boards)
+static int analyze_command(int argc, char **argv, const char *default_boards)
 {
     struct analyze_opts o = {0};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_analyze_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     if (parse_opts(argc, argv, &o) != 0)
         return 2;
     struct lab lab;
@@ -259,3 +259,13 @@ int cli_analyze(int argc, char **argv, const char *default_boards)
     lab_free(&lab);
     return rc;
 }
+
+/* Without --boards, the lab's default (./boards.yaml, the installed one, the
+ * source tree's); FILE.yaml beside the capture may name the board. */
+static int run_analyze(int argc, char **argv)
+{
+    char buf[512];
+    return analyze_command(argc, argv, cli_default_path("boards.yaml", buf, sizeof buf));
+}
+
+const struct cli_command cli_analyze_command = {"analyze", "run every analyzer on a capture file (.sr, VCD, CSV)", usage, run_analyze};

@@ -13,7 +13,7 @@
 #include "reports/compare.h"
 #include "cli.h"
 
-const char cli_compare_usage[] =
+static const char usage[] =
     "usage: resetlab compare A B [--host NAME] [--json] [--html FILE] [--alpha P] [--min-shift MS]\n"
     "       resetlab compare A --host NAME --host NAME [--json] [--html FILE] ...\n"
     "\n"
@@ -188,11 +188,11 @@ static int write_html(const char *path, const struct compare_side *a, const stru
     return 0;
 }
 
-int cli_compare(int argc, char **argv)
+static int cli_compare(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_compare_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     struct compare_args c = {.o = {.alpha = 0.05, .min_shift_ms = 0.5}};
     if (parse_args(argc, argv, &c) != 0)
         return 2;
@@ -220,3 +220,5 @@ out:
     compare_side_free(&b);
     return rc;
 }
+
+const struct cli_command cli_compare_command = {"compare", "two sessions or two hosts cell by cell; flags statistically real changes", usage, cli_compare};

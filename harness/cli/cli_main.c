@@ -50,34 +50,25 @@ static const char usage_help[] =
 
 static int cmd_list(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
-static int cmd_analyze(int argc, char **argv);
 
-/* Every command: its name, what the main help says of it, its --help text. */
-static const struct cli_command commands[] = {
-    {"run", "run scenarios x boards x hosts on the lab; print pass rates, write results", cli_run_usage, cli_run},
-    {"list", "list the boards, hosts and scenarios the lab describes", usage_list, cmd_list},
-    {"analyze", "run every analyzer on a capture file (.sr, VCD, CSV)", cli_analyze_usage, cmd_analyze},
-    {"probe", "bring-up: every scenario on one board; truth table, EN RC, margins, advice", cli_probe_usage,
-     cli_probe},
-    {"report", "write a session's HTML report (matrix, failing cells' timing diagrams, trends)", cli_report_usage,
-     cli_report},
-    {"compare", "two sessions or two hosts cell by cell; flags statistically real changes", cli_compare_usage,
-     cli_compare},
-    {"serve", "serve a simulated board over RFC 2217 in real time (esptool, pyserial)", cli_serve_usage, cli_serve},
-    {"observe", "run a tool against a served board; its sequence, resets, spurious ones", cli_observe_usage,
-     cli_observe},
-    {"tune", "the shortest reset sequence that meets a pass-rate target (esptool.cfg)", cli_tune_usage, cli_tune},
-    {"ports", "list the serial ports (USB ids, bridge type, by-id link) without opening them", cli_ports_usage,
-     cli_ports},
-    {"help", "show help for a command (resetlab help run)", usage_help, cmd_help},
+static const struct cli_command list_command = {"list", "list the boards, hosts and scenarios the lab describes",
+                                                usage_list, cmd_list};
+static const struct cli_command help_command = {"help", "show help for a command (resetlab help run)", usage_help,
+                                                cmd_help};
+
+/* Every command, in the order `resetlab --help` lists them. */
+static const struct cli_command *const commands[] = {
+    &cli_run_command,     &list_command,      &cli_analyze_command, &cli_probe_command,
+    &cli_report_command,  &cli_compare_command, &cli_serve_command, &cli_observe_command,
+    &cli_tune_command,    &cli_ports_command,   &help_command,
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
 
 static const struct cli_command *find_command(const char *name)
 {
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(commands[i].name, name) == 0)
-            return &commands[i];
+        if (strcmp(commands[i]->name, name) == 0)
+            return commands[i];
     return NULL;
 }
 
@@ -85,7 +76,7 @@ static void print_main_usage(FILE *f)
 {
     fputs(usage_head, f);
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-7s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-7s %s\n", commands[i]->name, commands[i]->summary);
     fputs(usage_tail, f);
 }
 
@@ -129,12 +120,6 @@ static int cmd_list(int argc, char **argv)
     list_lab(&lab);
     lab_free(&lab);
     return 0;
-}
-
-static int cmd_analyze(int argc, char **argv)
-{
-    char buf[512];
-    return cli_analyze(argc, argv, cli_default_path("boards.yaml", buf, sizeof buf));
 }
 
 /* resetlab(1) when c is NULL, else resetlab-COMMAND(1), to f; -1 when out
@@ -190,8 +175,8 @@ static int write_man_pages(const char *dir)
         return 2;
     for (int i = 0; i < N_COMMANDS; i++) {
         char name[64];
-        snprintf(name, sizeof name, "resetlab-%s", commands[i].name);
-        if (write_page(dir, name, &commands[i]) != 0)
+        snprintf(name, sizeof name, "resetlab-%s", commands[i]->name);
+        if (write_page(dir, name, commands[i]) != 0)
             return 2;
     }
     return 0;

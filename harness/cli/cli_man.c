@@ -264,7 +264,7 @@ static void put_header(FILE *f, const struct cli_command *cmd, const char *versi
     put_line(f, cmd ? cmd->summary : "test harness and timing analyzer for serial-port reset circuits");
 }
 
-static void put_see_also(FILE *f, const struct cli_command *cmd, const struct cli_command *all, int n_all)
+static void put_see_also(FILE *f, const struct cli_command *cmd, const struct cli_command *const *all, int n_all)
 {
     fputs(".SH \"SEE ALSO\"\n", f);
     if (cmd) {
@@ -272,7 +272,7 @@ static void put_see_also(FILE *f, const struct cli_command *cmd, const struct cl
         return;
     }
     for (int i = 0; i < n_all; i++)
-        fprintf(f, "\\fBresetlab\\-%s\\fR(1)%s\n", all[i].name, i + 1 < n_all ? "," : "");
+        fprintf(f, "\\fBresetlab\\-%s\\fR(1)%s\n", all[i]->name, i + 1 < n_all ? "," : "");
 }
 
 static void put_para(FILE *f, const struct para *p, struct page *pg)
@@ -300,7 +300,7 @@ static void put_para(FILE *f, const struct para *p, struct page *pg)
 }
 
 void cli_man_write(FILE *f, const struct cli_command *cmd, const char *help, const char *version,
-                   const struct cli_command *all, int n_all)
+                   const struct cli_command *const *all, int n_all)
 {
     static struct para p; /* 32 KB: not on the stack */
     struct page pg = {SEC_NONE, {0}};

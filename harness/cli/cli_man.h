@@ -18,6 +18,6 @@
  * starting "exit status:" the EXIT STATUS; every other paragraph, with its
  * "  - " items, the DESCRIPTION. */
 void cli_man_write(FILE *f, const struct cli_command *cmd, const char *help, const char *version,
-                   const struct cli_command *all, int n_all);
+                   const struct cli_command *const *all, int n_all);
 
 #endif

@@ -23,7 +23,7 @@
 #include "harness/serve/serve.h"
 #include "harness/capture/capture_sigrok.h"
 
-const char cli_observe_usage[] =
+static const char usage[] =
     "usage: resetlab observe --board NAME [--serve] [--host PROFILE] [--listen HOST:PORT]\n"
     "                        [--out DIR] [--seed S] [--boards FILE] [--scenarios DIR]\n"
     "                        -- COMMAND [ARG...]\n"
@@ -309,11 +309,11 @@ static int observe_live(const struct board_profile *b, const struct observe_args
     return rc;
 }
 
-int cli_observe(int argc, char **argv)
+static int cli_observe(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_observe_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     struct observe_args a = {.listen = "127.0.0.1:2217", .out = "resetlab-observe", .seed = 1};
     struct cli_common c = {0};
     if (parse_args(argc, argv, &a, &c) != 0)
@@ -349,3 +349,5 @@ int cli_observe(int argc, char **argv)
     lab_free(&lab);
     return rc;
 }
+
+const struct cli_command cli_observe_command = {"observe", "run a tool against a served board; its sequence, resets, spurious ones", usage, cli_observe};

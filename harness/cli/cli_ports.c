@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char cli_ports_usage[] =
+static const char usage[] =
     "usage: resetlab ports [--json]\n"
     "\n"
     "Lists the serial ports of this machine without opening any of them (opening\n"
@@ -186,7 +186,7 @@ static int parse_args(int argc, char **argv, int *json)
         if (strcmp(argv[i], "--json") == 0) {
             *json = 1;
         } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(cli_ports_usage, stdout);
+            fputs(usage, stdout);
             return 0;
         } else if (argv[i][0] == '-') {
             fprintf(stderr, "resetlab ports: unknown option '%s'\n", argv[i]);
@@ -222,7 +222,9 @@ int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const ch
     return status;
 }
 
-int cli_ports(int argc, char **argv)
+static int cli_ports(int argc, char **argv)
 {
     return cli_ports_with(argc, argv, &serial_sys_real, "/dev/serial/by-id");
 }
+
+const struct cli_command cli_ports_command = {"ports", "list the serial ports (USB ids, bridge type, by-id link) without opening them", usage, cli_ports};

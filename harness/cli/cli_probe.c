@@ -17,7 +17,7 @@
 #include "harness/run/run_matrix.h"
 #include "harness/run/run_real.h"
 
-const char cli_probe_usage[] =
+static const char usage[] =
     "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
     "                      [--boards FILE] [--scenarios DIR]\n"
     "\n"
@@ -239,13 +239,13 @@ out:
     return rc;
 }
 
-int cli_probe(int argc, char **argv)
+static int cli_probe(int argc, char **argv)
 {
     struct probe_opts o = {.iterations = 20, .seed = 1};
     struct cli_common c = {0};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_probe_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     if (parse_opts(argc, argv, &o, &c) != 0)
         return 2;
     struct lab lab;
@@ -255,3 +255,5 @@ int cli_probe(int argc, char **argv)
     lab_free(&lab);
     return rc;
 }
+
+const struct cli_command cli_probe_command = {"probe", "bring-up: every scenario on one board; truth table, EN RC, margins, advice", usage, cli_probe};

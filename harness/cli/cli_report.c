@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "harness/report/report.h"
 
-const char cli_report_usage[] =
+static const char usage[] =
     "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
     "                       [--report DIR]\n"
     "\n"
@@ -72,12 +72,12 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     }
 }
 
-int cli_report(int argc, char **argv)
+static int cli_report(int argc, char **argv)
 {
     struct report_opts o = {.last = REPORT_DEFAULT_LAST};
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_report_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     for (int i = 1; i < argc; i++)
         if (parse_report_opt(&o, argc, argv, &i) != 0)
             return 2;
@@ -97,3 +97,5 @@ int cli_report(int argc, char **argv)
     printf("wrote %s\n", page);
     return 0;
 }
+
+const struct cli_command cli_report_command = {"report", "write a session's HTML report (matrix, failing cells' timing diagrams, trends)", usage, cli_report};

@@ -17,7 +17,7 @@
 #include "harness/run/run_recorder.h"
 #include "harness/run/run_session.h"
 
-const char cli_run_usage[] =
+static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE]\n"
@@ -277,7 +277,7 @@ static int write_report(const char *db_path, int64_t session, const char *out_di
     return 0;
 }
 
-int cli_run(int argc, char **argv)
+static int cli_run(int argc, char **argv)
 {
     struct cli_common c = {0};
     struct matrix_opts o = {.out_dir = "results", .iterations = 200, .seed = 1};
@@ -286,7 +286,7 @@ int cli_run(int argc, char **argv)
     int resume = 0;
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_run_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     if (parse_args(argc, argv, &c, &o, &resume) != 0 ||
         (resume && resume_options(argc, argv, &c, &o, &last) != 0))
         return 2;
@@ -314,3 +314,5 @@ int cli_run(int argc, char **argv)
     lab_free(&lab);
     return rc == MATRIX_INTERRUPTED ? 128 + (stop_asked ? (int)stop_asked : SIGINT) : rc;
 }
+
+const struct cli_command cli_run_command = {"run", "run scenarios x boards x hosts on the lab; print pass rates, write results", usage, cli_run};

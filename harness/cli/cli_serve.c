@@ -12,7 +12,7 @@
 #include "harness/lab/lab_load.h"
 #include "harness/serve/serve.h"
 
-const char cli_serve_usage[] =
+static const char usage[] =
     "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT]\n"
     "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
     "                      [--attempt-gap-ms MS] [--attempts N] [--boards FILE] [--scenarios DIR]\n"
@@ -171,11 +171,11 @@ static int serve_loop(struct serve *srv, long attempts)
     return 0;
 }
 
-int cli_serve(int argc, char **argv)
+static int cli_serve(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_serve_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     struct serve_args a = {.listen = "127.0.0.1:2217", .out = "resetlab-serve", .grace_ms = 250,
                             .attempt_gap_ms = 300, .seed = 1};
     struct cli_common c = {0};
@@ -219,3 +219,5 @@ int cli_serve(int argc, char **argv)
     lab_free(&lab);
     return rc;
 }
+
+const struct cli_command cli_serve_command = {"serve", "serve a simulated board over RFC 2217 in real time (esptool, pyserial)", usage, cli_serve};

@@ -23,7 +23,7 @@
 #include "harness/capture/capture_sigrok.h"
 #include "harness/run/run_tune.h"
 
-const char cli_tune_usage[] =
+static const char usage[] =
     "usage: resetlab tune --board NAME [--host PROFILE] [--target P] [--min-margin-ms M]\n"
     "                     [--iterations N] [--seed S] [--write FILE]\n"
     "                     [--boards FILE] [--scenarios DIR]\n"
@@ -207,11 +207,11 @@ static int write_scenario(const char *path, const struct tune_opts *o, const str
     return 0;
 }
 
-int cli_tune(int argc, char **argv)
+static int cli_tune(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-            return fputs(cli_tune_usage, stdout), 0;
+            return fputs(usage, stdout), 0;
     struct tune_args a = {.target = 0.999, .min_margin_ms = 1.0, .iterations = 5000, .seed = 1};
     struct cli_common c = {0};
     if (parse_args(argc, argv, &a, &c) != 0)
@@ -270,3 +270,5 @@ int cli_tune(int argc, char **argv)
     lab_free(&lab);
     return rc;
 }
+
+const struct cli_command cli_tune_command = {"tune", "the shortest reset sequence that meets a pass-rate target (esptool.cfg)", usage, cli_tune};
