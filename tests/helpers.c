@@ -1,3 +1,6 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Shared test fixtures (helpers.h says what each does): paths, temporary
+ * files, running the CLI and a shell, the leak check, the shipped lab. */
 #include "helpers.h"
 
 #include <criterion/criterion.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Shared test fixtures: paths, temporary files, running the CLI. */
 #ifndef RESETLAB_TEST_HELPERS_H
 #define RESETLAB_TEST_HELPERS_H

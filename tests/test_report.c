@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The HTML report (reports/html.c, harness/report.c, `resetlab report`):
  * what `resetlab run` writes at its end and `resetlab report` writes again,
  * byte for byte; the matrix's figures against summary.json; the failing
- * cell's timing diagrams; trends over sessions; a lab that is gone; a
- * partial session with hostile findings; a real browser loading it all. */
+ * cell's timing diagrams; trends over sessions; a lab that is gone; a real
+ * browser loading it all. Sessions made through the store API:
+ * test_report_sessions.c. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,138 +13,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/run/run_matrix.h"
-#include "harness/run/run_session.h"
 #include "reports/html.h"
 #include "reports/stats.h"
-#include "reports/store.h"
-#include "helpers.h"
-
-static char dir[] = "/tmp/resetlab-report-XXXXXX";
-static char out[1 << 16], err[1 << 14];
-
-static void setup(void)
-{
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    remove_tree(dir);
-}
+#include "report_fixture.h"
 
 TestSuite(report, .init = setup, .fini = teardown, .timeout = 240);
-
-static const char *in_dir(const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-    return buf;
-}
-
-/* The brief's matrix: devkitc on native Linux and through USB passthrough,
- * esptool's classic and tight reset, 100 runs per cell, seed 1. */
-static const char small_matrix[] = "run --board devkitc --host native-linux --host vm-usb-passthrough "
-                                   "--scenario esptool-classic --scenario esptool-tight --iterations 100";
-
-static void run_small_matrix(const char *extra)
-{
-    char args[600];
-    snprintf(args, sizeof args, "%s %s", small_matrix, extra);
-    int rc = run_cli(args, out, sizeof out, err, sizeof err);
-    cr_assert_eq(rc, 1, "the classic reset fails through passthrough: exit %d, %s", rc, err);
-}
-
-static char *read_file(const char *path)
-{
-    char *s = slurp(path, NULL);
-    cr_assert_not_null(s, "%s was not written", path);
-    return s;
-}
-
-static void assert_valid_svg(const char *path)
-{
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
-    cr_assert_eq(system(cmd), 0, "%s is not valid XML", path);
-}
-
-/* ---- the page's structure ---- */
-
-/* The value of the attribute at `p` (just after `name="`), into buf. */
-static const char *attr_value(const char *p, char *buf, size_t len)
-{
-    size_t n = strcspn(p, "\"");
-    snprintf(buf, len, "%.*s", (int)n, p);
-    return buf;
-}
-
-/* Every <img> names a plot that exists in the page's folder, as a valid
- * SVG; returns how many there are. */
-static int check_images(const char *html, const char *page_dir)
-{
-    int n = 0;
-    for (const char *p = strstr(html, "<img "); p; p = strstr(p + 1, "<img ")) {
-        const char *src = strstr(p, "src=\"");
-        cr_assert(src != NULL && src < strchr(p, '>'), "an <img> without src");
-        char rel[300], path[900];
-        attr_value(src + 5, rel, sizeof rel);
-        cr_expect(strncmp(rel, "plots/", 6) == 0 && strstr(rel, "..") == NULL, "image %s is not in plots/", rel);
-        snprintf(path, sizeof path, "%s/%s", page_dir, rel);
-        cr_assert_eq(access(path, R_OK), 0, "image %s does not exist", path);
-        assert_valid_svg(path);
-        n++;
-    }
-    return n;
-}
-
-/* Ids are unique, and every in-page link lands on one. */
-static void check_ids_and_links(const char *html)
-{
-    enum { MAX_IDS = 4096 };
-    static char ids[MAX_IDS][64];
-    int n = 0;
-    for (const char *p = strstr(html, " id=\""); p; p = strstr(p + 1, " id=\"")) {
-        cr_assert(n < MAX_IDS);
-        attr_value(p + 5, ids[n], sizeof ids[n]);
-        for (int k = 0; k < n; k++)
-            cr_assert(strcmp(ids[k], ids[n]) != 0, "id %s twice", ids[n]);
-        n++;
-    }
-    for (const char *p = strstr(html, "href=\"#"); p; p = strstr(p + 1, "href=\"#")) {
-        char target[64];
-        attr_value(p + 7, target, sizeof target);
-        int found = 0;
-        for (int k = 0; k < n && !found; k++)
-            found = strcmp(ids[k], target) == 0;
-        cr_expect(found, "link to #%s, which is not on the page", target);
-    }
-}
-
-/* libxml2's HTML parser knows HTML 4: it names the HTML 5 elements
- * (section, nav, figure, ...) as unknown tags, and nothing else may be
- * wrong: no unclosed or mismatched tags, no bad entities. */
-static void check_html_parses(const char *path)
-{
-    char cmd[1200], report[4096] = "";
-    snprintf(cmd, sizeof cmd, "xmllint --html --noout '%s' 2>&1 | grep 'error :' | grep -v 'Tag [a-z]* invalid'",
-             path);
-    FILE *p = popen(cmd, "r");
-    cr_assert_not_null(p);
-    size_t got = fread(report, 1, sizeof report - 1, p);
-    report[got] = '\0';
-    pclose(p);
-    cr_expect_eq(got, 0, "%s: %s", path, report);
-}
-
-/* Self-contained: nothing is fetched from anywhere. */
-static void check_no_network(const char *html)
-{
-    cr_expect_null(strstr(html, "http://"), "the page refers to http://");
-    cr_expect_null(strstr(html, "https://"), "the page refers to https://");
-    cr_expect_null(strstr(html, "<link"), "the page links a stylesheet");
-    cr_expect_null(strstr(html, "<script src"), "the page loads a script");
-    cr_expect_null(strstr(html, "@import"), "the page imports CSS");
-}
 
 /* ---- figures from summary.json ---- */
 
@@ -433,120 +308,6 @@ Test(report, a_scenario_that_changed_leaves_notes_not_diagrams)
     cr_expect(strstr(html, "made again from its seed is not the stored run bit for bit") != NULL, "no note");
     cr_expect_null(strstr(html, "--typical.svg"), "a diagram of another scenario");
     free(html);
-}
-
-/* ---- a partial session with hostile findings, made through the API ---- */
-
-static void partial_session(const char *db)
-{
-    char boards[512], scen[512], e[512];
-    struct session_facts facts = {.seed = 1, .iterations = 10};
-    snprintf(facts.started, sizeof facts.started, "2026-11-23T14:30:00Z");
-    snprintf(facts.hostname, sizeof facts.hostname, "<bench & \"rig\">");
-    src_path("boards.yaml", boards, sizeof boards);
-    src_path("scenarios", scen, sizeof scen);
-    snprintf(facts.boards_file, sizeof facts.boards_file, "%.200s", boards);
-    cr_assert_eq(session_sha256_file(boards, facts.boards_sha256), 0);
-    snprintf(facts.options, sizeof facts.options, "--board\ndevkitc\n--boards\n%s\n--scenarios\n%s\n", boards, scen);
-    struct store *st = store_open(db, STORE_WRITE, e, sizeof e);
-    cr_assert_not_null(st, "%s", e);
-    int64_t id;
-    cr_assert_eq(store_session_begin(st, &facts, &id, e, sizeof e), 0, "%s", e);
-    const struct board_profile *b = lab_board(&suite_lab, "devkitc");
-    const struct host_profile *h = lab_host(&suite_lab, "wsl-usbipd");
-    const struct scenario *s = lab_scenario(&suite_lab, "esptool-classic");
-    struct run_buffers *rb = malloc(sizeof *rb);
-    cr_assert_not_null(rb);
-    for (int it = 0; it < 4; it++) { /* killed after 4 of 10 */
-        uint64_t seed = run_seed(1, b->name, h->name, s->name, it);
-        run_sim_once(suite_world, b, h, s, seed, rb);
-        cr_assert_eq(rb->a.verdict, VERDICT_FAIL, "the classic reset over usbipd fails");
-        /* what a port could put in a message: markup, quotes, bytes that
-         * are not UTF-8, a control character */
-        snprintf(rb->a.findings[0].message, sizeof rb->a.findings[0].message,
-                 "<script>alert('x')</script> & \"q\" \xff\xfe bad \x01 end");
-        struct run_record rec = {b->name, h->name, s->name, it, seed, s->expected, &rb->a};
-        cr_assert_eq(store_add_run(st, id, &rec, 0, e, sizeof e), 0, "%s", e);
-    }
-    free(rb);
-    cr_assert_eq(store_session_end(st, id, "interrupted", e, sizeof e), 0, "%s", e);
-    store_close(st);
-}
-
-/* The suite's folder is made as well: Criterion runs both fixtures. */
-Test(report, partial_session_only_when_named_and_every_text_escaped, .init = suite_lab_setup,
-     .fini = suite_lab_teardown)
-{
-    char db[300], args[800], path[600];
-    in_dir("partial.db", db, sizeof db);
-    partial_session(db);
-    snprintf(args, sizeof args, "report --db %s", db);
-    expect_bad_input(args, "holds no complete session (name an unfinished one with --session N)");
-    snprintf(args, sizeof args, "report --db %s --session 1 --report %s/page", db, dir);
-    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
-    snprintf(path, sizeof path, "%s/page/index.html", dir);
-    char *html = read_file(path);
-    cr_expect(strstr(html, "<b>Partial session.</b>") && strstr(html, "is interrupted"), "not marked partial");
-    cr_expect_null(strstr(html, "<script>alert"), "a finding's markup reached the page");
-    cr_expect(strstr(html, "&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;q&quot; "
-                           "\xEF\xBF\xBD\xEF\xBF\xBD bad \xEF\xBF\xBD end") != NULL,
-              "the finding is not escaped as expected");
-    cr_expect(strstr(html, "&lt;bench &amp; &quot;rig&quot;&gt;") != NULL, "the hostname is not escaped");
-    /* the diagrams are redrawn: the messages differ, the physics does not */
-    cr_expect(strstr(html, "src=\"plots/devkitc--wsl-usbipd--esptool-classic--worst.svg\"") != NULL,
-              "no diagram for the partial session");
-    check_html_parses(path);
-    check_ids_and_links(html);
-    free(html);
-}
-
-/* ---- a session not in resetlab's order ---- */
-
-/* Session `id` gets one passing run per (host, iteration) pair, in that
- * order, of devkitc / esptool-classic. */
-static void add_runs_in_order(struct store *st, int64_t id, const char *const *hosts, const int *iterations, int n)
-{
-    char e[512];
-    struct analysis a = {.verdict = VERDICT_PASS, .outcome = BOOT_DOWNLOAD, .observed = BOOT_DOWNLOAD, .sync = 1,
-                         .n_resets = 1, .margin_ms = 2.5, .gap_ms = 0.3, .en_release_ms = 13.86, .tau_ms = NAN};
-    for (int i = 0; i < n; i++) {
-        struct run_record rec = {"devkitc", hosts[i], "esptool-classic", iterations[i], 1, BOOT_DOWNLOAD, &a};
-        cr_assert_eq(store_add_run(st, id, &rec, 0, e, sizeof e), 0, "%s", e);
-    }
-    cr_assert_eq(store_session_end(st, id, "complete", e, sizeof e), 0, "%s", e);
-}
-
-/* The report reads a session one cell at a time; a session whose cell's
- * runs are apart (not something resetlab writes) is refused with one line,
- * as the session reported and as an earlier one of its trends. */
-Test(report, a_session_with_a_cell_apart_is_refused)
-{
-    char db[300], args[800], e[512];
-    in_dir("apart.db", db, sizeof db);
-    struct store *st = store_open(db, STORE_WRITE, e, sizeof e);
-    cr_assert_not_null(st, "%s", e);
-    struct session_facts facts = {.seed = 1, .iterations = 2};
-    snprintf(facts.started, sizeof facts.started, "2026-11-23T14:30:00Z");
-    int64_t apart, together;
-    cr_assert_eq(store_session_begin(st, &facts, &apart, e, sizeof e), 0, "%s", e);
-    const char *mixed[] = {"native-linux", "wsl-usbipd", "native-linux", "wsl-usbipd"};
-    const int mixed_it[] = {0, 0, 1, 1};
-    add_runs_in_order(st, apart, mixed, mixed_it, 4);
-    cr_assert_eq(store_session_begin(st, &facts, &together, e, sizeof e), 0, "%s", e);
-    const char *in_order[] = {"native-linux", "native-linux", "wsl-usbipd", "wsl-usbipd"};
-    const int in_order_it[] = {0, 1, 0, 1};
-    add_runs_in_order(st, together, in_order, in_order_it, 4);
-    store_close(st);
-
-    snprintf(args, sizeof args, "report --db %s --session %lld --report %s/apart", db, (long long)apart, dir);
-    expect_bad_input(args, "session #1 holds the runs of devkitc / native-linux / esptool-classic apart from the "
-                           "others of their cell");
-    snprintf(args, sizeof args, "report --db %s --session %lld --last 2 --report %s/trend", db, (long long)together,
-             dir);
-    expect_bad_input(args, "session #1 holds the runs of a cell apart from each other");
-    snprintf(args, sizeof args, "report --db %s --session %lld --last 1 --report %s/alone", db, (long long)together,
-             dir);
-    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "the session in order alone: %s", err);
 }
 
 /* ---- a real browser ---- */
