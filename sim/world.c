@@ -49,6 +49,8 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->n_writes = 0;
     w->overflow = 0;
     w->error[0] = '\0';
+    w->peek.valid = 0;
+    w->read_from_ns = 0;
 }
 
 int64_t sim_now_ns(const struct sim_world *w)
@@ -205,14 +207,13 @@ int sim_close(struct sim_world *w)
 
 /* -------------------------------------------------------------- finish -- */
 
-int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
-               struct sim_truth *truth)
+/* The board and the chip over the epoch so far (no analyzer): the truth,
+ * the banners and the ROM's answers in p->uart (storage `uart`), the
+ * mode the chip ends in. Returns when the last banner byte is out. */
+static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t *uart, size_t uart_cap)
 {
     const struct board_profile *b = w->board;
     static const struct sim_truth no_truth;
-    struct sim_truth scratch;
-    if (truth == NULL)
-        truth = &scratch;
     *truth = no_truth;
     struct physics *p = &w->phys; /* reset field by field: the edge buffers are large */
     p->b = b;
@@ -231,16 +232,29 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
         en0 = io00 = b->vdd; /* the pins do not move */
     p->en = p->en_start = (struct net){0, en0, en0, 0};
     p->io0 = (struct net){0, io00, io00, 0};
+    p->io0_start_v = io00;
     p->uart = (struct uart_out){.buf = uart, .t = p->uart_t, .cap = uart_cap};
-    if (b->real.circuit->kind == CIRCUIT_USB_JTAG)
+    if (circ->kind == CIRCUIT_USB_JTAG)
         world_physics_simulate_usb_jtag(p, w->changes, w->n_changes);
     else
         world_physics_simulate_transistor(p, w->changes, w->n_changes);
-
     double banner_end = world_physics_uart_end(&p->uart);
     world_physics_uart_flush(&p->uart, INFINITY); /* no reset follows the last banner */
-    double replies_end = world_physics_answer_writes(w, p);
     p->end_mode = truth->n_resets > 0 ? truth->mode[truth->n_resets - 1] : w->start.mode;
+    return banner_end;
+}
+
+int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
+               struct sim_truth *truth)
+{
+    const struct board_profile *b = w->board;
+    struct sim_truth scratch;
+    if (truth == NULL)
+        truth = &scratch;
+    w->peek.valid = 0; /* the physics' storage is the caller's from here */
+    struct physics *p = &w->phys;
+    double banner_end = run_physics(w, truth, uart, uart_cap);
+    double replies_end = world_physics_answer_writes(w, p);
     double last = fmax(fmax((double)w->t_ns, p->last_event), fmax(banner_end, replies_end));
     double t_end = last + b->analyzer.tail_ms * 1e6;
     *uart_len = p->uart.len;
@@ -250,7 +264,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     p->rest_ns = fmax(last, settled);
 
     double v_la = b->analyzer.threshold_v;
-    int initial[CH_COUNT] = {!w->start.dtr, !w->start.rts, en0 > v_la, io00 > v_la, 1};
+    int initial[CH_COUNT] = {!w->start.dtr, !w->start.rts, p->en_start.v0 > v_la, p->io0_start_v > v_la, 1};
     tr->n = 0;
     for (int c = 0; c < CH_COUNT; c++)
         tr->initial[c] = (uint8_t)initial[c];
@@ -262,6 +276,60 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     int rc = world_analyzer_merge_into_trace(tr, p->ce, initial, period);
     world_analyzer_sample_en(w, p, (double)tr->t_end_ns, &tr->en_v);
     return (p->overflow || p->uart.overflow || w->overflow || rc != 0) ? -1 : 0;
+}
+
+/* ------------------------------------------------------------- reading -- */
+
+/* The UART as the chip has sent it so far, kept while nothing changes: the
+ * board's physics is re-run only after a line change, and the ROM's
+ * answers only after a write (the chip's modes do not depend on what the
+ * host writes). */
+static void peek(struct sim_world *w)
+{
+    struct sim_peek *k = &w->peek;
+    struct physics *p = &w->phys;
+    if (!k->valid || k->n_changes != w->n_changes) {
+        run_physics(w, &k->truth, k->uart, SIM_PEEK_UART);
+        k->banner_len = p->uart.len;
+        k->n_changes = w->n_changes;
+        k->n_writes = -1;
+        k->valid = 1;
+    }
+    if (k->n_writes != w->n_writes) {
+        p->uart.len = k->banner_len;
+        p->uart.overflow = 0;
+        world_physics_answer_writes(w, p);
+        k->n_writes = w->n_writes;
+    }
+}
+
+size_t sim_read(struct sim_world *w, uint8_t *buf, size_t cap, double timeout_s, sim_read_done done, void *ctx)
+{
+    peek(w);
+    const struct physics *p = &w->phys;
+    const struct sim_peek *k = &w->peek;
+    double byte_ns = 10.0 / w->board->chip->baud * 1e9;
+    int64_t deadline = w->t_ns + (timeout_s > 0 ? (int64_t)llround(timeout_s * 1e9) : 0);
+    size_t len = p->uart.len < UART_TIMES_MAX ? p->uart.len : UART_TIMES_MAX;
+    size_t a = 0, r = k->banner_len, n = 0; /* banners [0, banner_len), answers after: each in time order */
+    int64_t end = deadline;
+    while ((a < k->banner_len || r < len) && n < cap) {
+        int take_a = a < k->banner_len && (r >= len || p->uart_t[a] <= p->uart_t[r]);
+        size_t i = take_a ? a++ : r++;
+        int64_t arrived = (int64_t)ceil(p->uart_t[i] + byte_ns);
+        if (arrived <= w->read_from_ns)
+            continue; /* read before */
+        if (arrived > deadline)
+            break; /* later bytes in this run are later still */
+        buf[n++] = p->uart.buf[i];
+        if (done != NULL && done(buf, n, ctx)) {
+            end = arrived > w->t_ns ? arrived : w->t_ns;
+            break;
+        }
+    }
+    w->read_from_ns = end > w->read_from_ns ? end : w->read_from_ns;
+    sim_advance_to(w, end);
+    return n;
 }
 
 size_t sim_uart_times(const struct sim_world *w, const double **t_ns)
@@ -296,4 +364,6 @@ void sim_continue(struct sim_world *w)
     w->n_writes = 0;
     w->overflow = 0;
     w->error[0] = '\0';
+    w->peek.valid = 0;
+    w->read_from_ns = 0;
 }

@@ -12,14 +12,10 @@
 #define RESETLAB_WORLD_H
 
 #include "lab.h"
+#include "world_truth.h"
 
 struct sim_world;
 
-struct sim_truth {
-    int n_resets;
-    double release_ns[ANALYSIS_MAX_RESETS]; /* EN crossed the chip's VIH */
-    enum boot_mode mode[ANALYSIS_MAX_RESETS];
-};
 
 struct sim_world *sim_world_new(void);
 void sim_world_free(struct sim_world *w);
@@ -71,6 +67,18 @@ int64_t sim_rest_ns(const struct sim_world *w);
  * the port, the lines and the chip (in reset or not, a USB download
  * request) carry over, EN and IO0 at rest under the lines. */
 void sim_continue(struct sim_world *w);
+
+/* ---- a tool's reads (a connect loop that waits for the ROM's answers) ----
+ *
+ * What the host reads: the bytes the chip sent (ROM banners, the ROM's
+ * answers to what the host wrote) that arrived since the last read, up to
+ * now + timeout_s; a byte arrives when its stop bit ends. `done` (NULL:
+ * never) is asked after each byte whether the read has what it waits for:
+ * the read then ends at that byte's arrival, else at the timeout; the
+ * host's clock moves there. timeout_s 0: what is waiting now. Returns the
+ * bytes read (at most cap). */
+typedef int (*sim_read_done)(const uint8_t *bytes, size_t n, void *ctx);
+size_t sim_read(struct sim_world *w, uint8_t *buf, size_t cap, double timeout_s, sim_read_done done, void *ctx);
 
 /* After sim_finish: when each UART byte's start bit began (ns), for the
  * bytes sim_finish returned, in the same order. Returns how many. */

@@ -13,8 +13,8 @@
 
 #include "lab.h"
 #include "rng.h"
+#include "world_truth.h"
 
-struct sim_truth; /* world.h */
 
 #define MAX_CHANGES 512
 #define MAX_CH_EDGES 256
@@ -74,6 +74,7 @@ struct physics {
     const struct board_profile *b;
     struct net en, io0;
     struct net en_start; /* EN at rest when the epoch began */
+    double io0_start_v;  /* IO0's voltage then */
     struct net en_history[MAX_CHANGES + 1]; /* EN's segments, for the analog channel */
     int n_en_history;
     struct chip_state chip;
@@ -90,6 +91,16 @@ struct physics {
 };
 
 #define NOISE_TABLE 1024 /* 10 bits of an index */
+#define SIM_PEEK_UART 8192 /* the UART a tool reads during its run: 7 attempts of banners and answers */
+
+/* What the chip has sent so far in this epoch, for sim_read (world.c):
+ * valid while no line change or write was added since. */
+struct sim_peek {
+    int valid, n_changes, n_writes;
+    size_t banner_len; /* the banners' bytes come first in the buffer, the ROM's answers after */
+    struct sim_truth truth;
+    uint8_t uart[SIM_PEEK_UART];
+};
 
 struct sim_world {
     struct physics phys; /* reused run after run: no allocation per run */
@@ -107,6 +118,8 @@ struct sim_world {
     int n_changes;
     struct host_write writes[MAX_WRITES];
     int n_writes;
+    struct sim_peek peek;
+    int64_t read_from_ns; /* the host has read what arrived until then */
     int overflow;
     char error[160];
 };

@@ -71,8 +71,8 @@ static int fake_list(struct serial_port_info *out, int max)
     return 1;
 }
 
-static const struct serial_sys fake_sys = {fake_open,  fake_close, fake_exclusive, fake_get_bits, fake_set_bits,
-                                           fake_bis,   fake_bic,   fake_write,     fake_list};
+static const struct serial_sys fake_sys = {.open = fake_open, .close = fake_close, .exclusive = fake_exclusive, .get_bits = fake_get_bits,
+    .set_bits = fake_set_bits, .bis = fake_bis, .bic = fake_bic, .write = fake_write, .list = fake_list};
 
 TestSuite(realrun, .init = suite_lab_setup, .fini = suite_lab_teardown);
 

@@ -14,6 +14,11 @@
 #include "sim/lab.h"
 
 struct port;
+
+/* A read's reader: 1 once the bytes read so far are what it waits for
+ * (a whole SLIP frame, say), which ends the read there. */
+typedef int (*port_read_done)(const uint8_t *bytes, size_t n, void *ctx);
+
 struct port_ops {
     const char *name;
     int (*open)(struct port *p, int lowered);      /* O / O0 */
@@ -21,6 +26,11 @@ struct port_ops {
     int (*set_lines)(struct port *p, int dtr, int rts); /* -1 leaves a line; both set = one call */
     int (*sleep)(struct port *p, double seconds);
     int (*write)(struct port *p, const uint8_t *bytes, size_t n); /* returns when sent */
+    /* What the board sent: waits up to timeout_s, ending early once done()
+     * says so (NULL: at the timeout); 0 s reads what is waiting now, as a
+     * tool's read(in_waiting) does. Returns the bytes read (0 at a quiet
+     * timeout), or -1. */
+    long (*read)(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx);
     int64_t (*now_ns)(struct port *p);             /* the op log's clock */
     const char *(*error)(struct port *p);
 };
@@ -41,6 +51,13 @@ static inline int port_stop_asked(const struct port *p)
 }
 
 extern const struct port_ops port_sim_ops;
+
+/* A read for the real backends, one byte at a time from `read1` (which
+ * waits up to its timeout for one byte: 1, 0 at the timeout, -1), so done()
+ * sees each byte and nothing past what it waits for is taken from the
+ * port. `now_ns` is the backend's clock. */
+long port_read_bytewise(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx,
+                        long (*read1)(struct port *p, uint8_t *byte, int timeout_ms));
 
 const struct port_ops *port_backend(const char *port_spec);
 

@@ -452,6 +452,16 @@ static const char *rfc_error(struct port *p)
     return rp->error[0] ? rp->error : "no error";
 }
 
+static long rfc_read1(struct port *p, uint8_t *byte, int timeout_ms)
+{
+    return port_rfc2217_read(p, byte, 1, 1, timeout_ms);
+}
+
+static long rfc_read(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx)
+{
+    return port_read_bytewise(p, buf, cap, timeout_s, done, ctx, rfc_read1);
+}
+
 const struct port_ops port_rfc2217_ops = {
     .name = "rfc2217",
     .open = rfc_open,
@@ -459,6 +469,7 @@ const struct port_ops port_rfc2217_ops = {
     .set_lines = rfc_set_lines,
     .sleep = rfc_sleep,
     .write = rfc_write,
+    .read = rfc_read,
     .now_ns = rfc_now,
     .error = rfc_error,
 };

@@ -475,6 +475,25 @@ static int serial_write(struct port *p, const uint8_t *bytes, size_t n)
     return rc == 0 ? 0 : fail(sp, "%s: writing %zu bytes failed: %s", sp->path, n, strerror(e));
 }
 
+static long serial_read1(struct port *p, uint8_t *byte, int timeout_ms)
+{
+    struct serial_port *sp = serial_of(p);
+    long got = sp->sys->read(sp->handle, byte, 1, timeout_ms);
+    return got >= 0 ? got : fail(sp, "%s: reading failed: %s", sp->path, strerror(errno));
+}
+
+static long serial_read(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx)
+{
+    struct serial_port *sp = serial_of(p);
+    if (require_open(sp, "read") != 0)
+        return -1;
+    if (sp->sys->read == NULL)
+        return fail(sp, "%s: this port cannot be read", sp->path);
+    long n = port_read_bytewise(p, buf, cap, timeout_s, done, ctx, serial_read1);
+    step_done(sp);
+    return n;
+}
+
 static int64_t serial_port_now(struct port *p)
 {
     (void)p; /* the op log's clock is the host's monotonic clock */
@@ -495,6 +514,7 @@ const struct port_ops port_serial_ops = {
     .set_lines = serial_set_lines,
     .sleep = serial_sleep,
     .write = serial_write,
+    .read = serial_read,
     .now_ns = serial_port_now,
     .error = serial_error,
 };

@@ -54,6 +54,10 @@ struct serial_sys {
     int (*bis)(void *handle, int bits);         /* TIOCMBIS: assert these lines */
     int (*bic)(void *handle, int bits);         /* TIOCMBIC: release these lines */
     int (*write)(void *handle, const uint8_t *bytes, size_t n); /* returns when sent */
+    /* Up to `cap` bytes that arrived, waiting up to timeout_ms for the
+     * first (0: none waits). Returns how many (0 at the timeout). NULL in a
+     * seam that cannot read: reads then fail with a line saying so. */
+    long (*read)(void *handle, uint8_t *buf, size_t cap, int timeout_ms);
     /* Fills up to `max` ports without opening any; returns how many, or -1. */
     int (*list)(struct serial_port_info *out, int max);
 };

@@ -124,6 +124,19 @@ static int real_bic(void *handle, int bits)
 /* Blocks until the bytes have left the UART (sp_open leaves the fd
  * non-blocking, so sp_blocking_write waits with select; sp_drain is
  * tcdrain). Timeout: twice the time on the wire at 115200 baud, plus 1 s. */
+/* sp_blocking_read waits up to timeout_ms for `cap` bytes; with cap 1 that
+ * is the first byte. 0 ms: only what is waiting (sp_nonblocking_read). */
+static long real_read(void *handle, uint8_t *buf, size_t cap, int timeout_ms)
+{
+    enum sp_return rc = timeout_ms > 0 ? sp_blocking_read(sp_of(handle), buf, cap, (unsigned)timeout_ms)
+                                       : sp_nonblocking_read(sp_of(handle), buf, cap);
+    if (rc < 0) {
+        take_sp_error("read", NULL, 0);
+        return -1;
+    }
+    return (long)rc;
+}
+
 static int real_write(void *handle, const uint8_t *bytes, size_t n)
 {
     unsigned timeout_ms = 1000 + (unsigned)(n * 10 * 2 * 1000 / 115200);
@@ -255,5 +268,6 @@ const struct serial_sys serial_sys_real = {
     .bis = real_bis,
     .bic = real_bic,
     .write = real_write,
+    .read = real_read,
     .list = real_list,
 };

@@ -35,6 +35,11 @@ static int sim_port_write(struct port *p, const uint8_t *bytes, size_t n)
     return sim_write(world(p->ctx), bytes, n);
 }
 
+static long sim_port_read(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx)
+{
+    return (long)sim_read(world(p->ctx), buf, cap, timeout_s, done, ctx);
+}
+
 static int64_t sim_port_now(struct port *p)
 {
     return sim_now_ns(world(p->ctx));
@@ -52,6 +57,7 @@ const struct port_ops port_sim_ops = {
     .set_lines = sim_port_set_lines,
     .sleep = sim_port_sleep,
     .write = sim_port_write,
+    .read = sim_port_read,
     .now_ns = sim_port_now,
     .error = sim_port_error,
 };
