@@ -84,6 +84,19 @@ struct finding {
     char message[192];
 };
 
+/* What a tool's connect loop saw (docs/tools.md): the harness runs the
+ * loop and fills this; the analyzers judge the wires of the attempt that
+ * decided it. */
+struct tool_outcome {
+    int ran;              /* 1 when the run was a tool's connect loop */
+    int connected;        /* a SYNC was answered with all its replies */
+    int attempts;         /* attempts made, the connecting one included */
+    char strategy[48];    /* the last attempt's strategy, e.g. "UnixTightReset 0.05" */
+    double connect_ms;    /* from the open to the end of the first SYNC reply; NaN when not connected */
+    enum boot_mode after; /* what the tool's after-reset booted; BOOT_ANY when it does none */
+    char error[160];      /* what the tool would print when it gives up; "" when connected */
+};
+
 struct analysis {
     struct reset_event resets[ANALYSIS_MAX_RESETS];
     int n_resets;
@@ -96,6 +109,7 @@ struct analysis {
     /* Figures of the reset that decided the outcome (the last one); NaN when none. */
     double margin_ms, gap_ms, en_release_ms, tau_ms;
     int en_fit_samples; /* analog EN samples its τ was fitted on; 0: from the analyzer's edge */
+    struct tool_outcome tool;
 };
 
 #endif

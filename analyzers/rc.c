@@ -7,7 +7,9 @@
  * τ = t_la / ln(VDD/(VDD−V_la)).
  *
  * With an analog EN channel the curve itself is fitted: ln(VDD − V) is a
- * straight line of slope −1/τ, whatever V was at the release.
+ * straight line of slope −1/τ, whatever V was at the release. Only the
+ * rise is fitted, up to the first sample past 90 %: a sample of the next
+ * reset's fall, a second later, would weigh more than the whole curve.
  * May call: libm. */
 #include <math.h>
 
@@ -45,6 +47,8 @@ int rc_fit_release(const struct analog *a, int64_t t_from_ns, int64_t t_to_ns, d
         if (t >= (double)t_to_ns)
             break;
         double v = a->v[i];
+        if (n > 0 && v >= FIT_HI * vdd)
+            break; /* charged: what follows (the next reset's fall, seconds later) is no part of this curve */
         if (!(v > FIT_LO * vdd && v < FIT_HI * vdd))
             continue;
         double x = (t - (double)t_from_ns) / 1e6, y = log(vdd - v); /* ms from the release, to stay well scaled */

@@ -28,6 +28,8 @@ static void samples_free(struct cell_samples *s)
     free(s->margin);
     free(s->gap);
     free(s->en_release);
+    free(s->attempts);
+    free(s->connect_ms);
     free(s);
 }
 
@@ -39,8 +41,8 @@ void cell_free(struct cell_stats *c)
 
 static int samples_grow(struct cell_samples *s, int cap)
 {
-    double **arrays[] = {&s->margin, &s->gap, &s->en_release};
-    for (int k = 0; k < 3; k++) {
+    double **arrays[] = {&s->margin, &s->gap, &s->en_release, &s->attempts, &s->connect_ms};
+    for (int k = 0; k < 5; k++) {
         double *x = realloc(*arrays[k], sizeof(double) * (size_t)cap);
         if (x == NULL)
             return -1;
@@ -58,7 +60,8 @@ static int samples_room(struct cell_stats *c)
     if (c->samples == NULL && (c->samples = calloc(1, sizeof *c->samples)) == NULL)
         return -1;
     struct cell_samples *s = c->samples;
-    if (s->n_margin < s->cap && s->n_gap < s->cap && s->n_en_release < s->cap)
+    if (s->n_margin < s->cap && s->n_gap < s->cap && s->n_en_release < s->cap && s->n_attempts < s->cap &&
+        s->n_connect < s->cap)
         return 0;
     if (s->cap > INT_MAX / 2)
         return -1;
@@ -145,6 +148,14 @@ int cell_add(struct cell_stats *c, const struct analysis *a)
         add_sample(s->margin, &s->n_margin, a->margin_ms);
         add_sample(s->gap, &s->n_gap, a->gap_ms);
         add_sample(s->en_release, &s->n_en_release, a->en_release_ms);
+        if (a->tool.ran) {
+            c->tool_runs++;
+            c->connected += a->tool.connected;
+            if (a->tool.connected) {
+                add_sample(s->attempts, &s->n_attempts, a->tool.attempts);
+                add_sample(s->connect_ms, &s->n_connect, a->tool.connect_ms);
+            }
+        }
     }
     if (a->verdict == VERDICT_PASS)
         return 0;
@@ -170,6 +181,8 @@ void cell_close(struct cell_stats *c)
     c->margin = spread_of(s->margin, s->n_margin);
     c->gap = spread_of(s->gap, s->n_gap);
     c->en_release = spread_of(s->en_release, s->n_en_release);
+    c->attempts = spread_of(s->attempts, s->n_attempts);
+    c->connect_ms = spread_of(s->connect_ms, s->n_connect);
     cell_free(c);
     c->closed = 1;
 }
@@ -304,6 +317,25 @@ void write_verdict_json(FILE *f, const struct analysis *a)
     json_num(f, a->gap_ms);
 }
 
+void write_tool_json(FILE *f, const struct tool_outcome *t)
+{
+    fprintf(f, "{\"connected\": %s, \"attempts\": %d, \"strategy\": ", t->connected ? "true" : "false", t->attempts);
+    json_str(f, t->strategy);
+    fputs(", \"connect_ms\": ", f);
+    json_num(f, t->connect_ms);
+    fputs(", \"after\": ", f);
+    if (t->after == BOOT_ANY)
+        fputs("null", f);
+    else
+        json_str(f, boot_mode_name(t->after));
+    fputs(", \"error\": ", f);
+    if (t->error[0])
+        json_str(f, t->error);
+    else
+        fputs("null", f);
+    fputc('}', f);
+}
+
 /* flockfile: one lock for the line, not one per fputc. */
 void write_run_json(FILE *f, const struct run_record *r)
 {
@@ -322,10 +354,39 @@ void write_run_json(FILE *f, const struct run_record *r)
     json_num(f, a->en_release_ms);
     fputs(", \"tau_ms\": ", f);
     json_num(f, a->tau_ms);
-    fprintf(f, ", \"en_fit_samples\": %d, \"findings\": ", a->en_fit_samples);
+    fprintf(f, ", \"en_fit_samples\": %d, ", a->en_fit_samples);
+    if (a->tool.ran) {
+        fputs("\"tool\": ", f);
+        write_tool_json(f, &a->tool);
+        fputs(", ", f);
+    }
+    fputs("\"findings\": ", f);
     write_findings_json(f, a);
     fputs("}\n", f);
     funlockfile(f);
+}
+
+static void write_spread3(FILE *f, const struct spread *s)
+{
+    fputs("{\"p50\": ", f);
+    json_num(f, s->p50);
+    fputs(", \"p95\": ", f);
+    json_num(f, s->p95);
+    fputs(", \"max\": ", f);
+    json_num(f, s->max);
+    fputc('}', f);
+}
+
+/* A tool's cell: how often it connected, on which attempt, how fast. */
+static void write_tool_cell(FILE *f, const struct cell_stats *c)
+{
+    fprintf(f, ",\n     \"tool\": {\"runs\": %d, \"connected\": %d, \"connect_rate\": ", c->tool_runs, c->connected);
+    json_num(f, (double)c->connected / c->tool_runs);
+    fputs(", \"attempts\": ", f);
+    write_spread3(f, &c->attempts);
+    fputs(", \"connect_ms\": ", f);
+    write_spread3(f, &c->connect_ms);
+    fputc('}', f);
 }
 
 static void write_cell(FILE *f, struct cell_stats *c)
@@ -353,7 +414,10 @@ static void write_cell(FILE *f, struct cell_stats *c)
     json_num(f, c->gap.p99);
     fputs("}, \"en_release_ms\": {\"p50\": ", f);
     json_num(f, c->en_release.p50);
-    fputs("},\n     \"diagnoses\": [", f);
+    fputs("}", f);
+    if (c->tool_runs > 0)
+        write_tool_cell(f, c);
+    fputs(",\n     \"diagnoses\": [", f);
     for (int i = 0; i < c->n_diag; i++) {
         fprintf(f, "%s{\"runs\": %d, \"message\": ", i ? ", " : "", c->diag_count[i]);
         json_str(f, c->diag[i].message);

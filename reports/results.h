@@ -31,7 +31,8 @@ struct spread {
 /* The samples of an open cell; cell_close turns them into spreads. */
 struct cell_samples {
     double *margin, *gap, *en_release; /* the runs' figures that apply (NaN skipped) */
-    int n_margin, n_gap, n_en_release, cap;
+    double *attempts, *connect_ms;     /* a tool's runs: attempts made, time to connect (connected runs) */
+    int n_margin, n_gap, n_en_release, n_attempts, n_connect, cap;
 };
 
 /* A cell holds its samples only while it is open (its runs being made or
@@ -45,6 +46,10 @@ struct cell_stats {
     int expected_runs;            /* the samples' first allocation */
     int closed;                   /* cell_close was called: no more runs */
     struct spread margin, gap, en_release; /* set by cell_close */
+    /* A tool's cell (docs/tools.md): runs of its connect loop, how many
+     * connected, and the attempts and ms it took (connected runs only). */
+    int tool_runs, connected;
+    struct spread attempts, connect_ms; /* set by cell_close */
     /* Findings of runs that did not pass, by kind: the cell reports the most
      * severe (ties: the more frequent), with the first message of its kind. */
     struct finding kinds[CELL_MAX_KINDS];
@@ -104,6 +109,9 @@ void write_run_json(FILE *f, const struct run_record *r);
 /* A run's judgement as JSON members, each after ", ": outcome, verdict,
  * resets, sync, margin_ms and gap_ms (runs.jsonl and serve.jsonl). */
 void write_verdict_json(FILE *f, const struct analysis *a);
+/* What a tool's connect loop saw, as a JSON object: connected, attempts,
+ * strategy, connect_ms, after (null: no after-reset), error (null). */
+void write_tool_json(FILE *f, const struct tool_outcome *t);
 /* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
 void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);

@@ -2,6 +2,7 @@
 /* The results store over SQLite (store.h).
  * May call: SQLite, libc. */
 #include "store.h"
+#include "store_internal.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -11,16 +12,10 @@
 #include <string.h>
 #include <time.h>
 
-#define SCHEMA_VERSION 1
+/* 2: tool_runs (a tool's connect loop: issue #19). A version-1 store opened
+ * for writing gets the table; read as it is, its runs have no tool. */
+#define SCHEMA_VERSION 2
 
-struct store {
-    sqlite3 *db;
-    sqlite3_stmt *add_run, *add_finding;
-    sqlite3_stmt *savepoint, *release; /* around each run: a run lands whole or not at all */
-    int durable; /* the synchronous level now set: 1 FULL, 0 NORMAL */
-    int in_txn;  /* simulated runs not yet committed */
-    int64_t txn_start_ns;
-};
 
 /* Simulated runs are committed together at most this long after the
  * first of them finished: one transaction per run would write each page
@@ -48,10 +43,13 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS findings("
     " run_id INTEGER NOT NULL REFERENCES runs(id),"
     " idx INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, t_ns INTEGER NOT NULL, message TEXT NOT NULL,"
-    " PRIMARY KEY (run_id, idx)) WITHOUT ROWID;"; /* one b-tree per finding, not a table and its key */
+    " PRIMARY KEY (run_id, idx)) WITHOUT ROWID;" /* one b-tree per finding, not a table and its key */
+    "CREATE TABLE IF NOT EXISTS tool_runs("
+    " run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
+    " connected INTEGER NOT NULL, attempts INTEGER NOT NULL, strategy TEXT NOT NULL,"
+    " connect_ms REAL, after TEXT, error TEXT);";
 
-static int fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t len, const char *fmt, ...)
+int store_fail(char *err, size_t len, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -60,14 +58,14 @@ static int fail(char *err, size_t len, const char *fmt, ...)
     return -1;
 }
 
-static int db_fail(struct store *st, const char *what, char *err, size_t len)
+int store_db_fail(struct store *st, const char *what, char *err, size_t len)
 {
-    return fail(err, len, "%s: %s: %s", sqlite3_db_filename(st->db, "main"), what, sqlite3_errmsg(st->db));
+    return store_fail(err, len, "%s: %s: %s", sqlite3_db_filename(st->db, "main"), what, sqlite3_errmsg(st->db));
 }
 
 static int exec(struct store *st, const char *sql, char *err, size_t len)
 {
-    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : db_fail(st, sql, err, len);
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_db_fail(st, sql, err, len);
 }
 
 /* The schema version in meta: 0 when the database is new (no tables). */
@@ -80,11 +78,11 @@ static int schema_version(struct store *st, int *version, char *err, size_t len)
         /* no meta table: new, unless other tables say it is someone else's */
         sqlite3_stmt *t;
         if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &t, NULL) != SQLITE_OK)
-            return db_fail(st, "not a database", err, len);
+            return store_db_fail(st, "not a database", err, len);
         int tables = sqlite3_step(t) == SQLITE_ROW ? sqlite3_column_int(t, 0) : -1;
         sqlite3_finalize(t);
         if (tables != 0)
-            return fail(err, len, "%s: not a resetlab results database", sqlite3_db_filename(st->db, "main"));
+            return store_fail(err, len, "%s: not a resetlab results database", sqlite3_db_filename(st->db, "main"));
         return 0;
     }
     if (sqlite3_step(q) == SQLITE_ROW)
@@ -96,8 +94,10 @@ static int schema_version(struct store *st, int *version, char *err, size_t len)
 static int create_schema(struct store *st, char *err, size_t len)
 {
     char sql[sizeof schema + 160];
-    snprintf(sql, sizeof sql, "BEGIN;%sINSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');COMMIT;", schema,
-             SCHEMA_VERSION);
+    snprintf(sql, sizeof sql,
+             "BEGIN;%sINSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');"
+             "UPDATE meta SET value = '%d' WHERE key = 'schema_version' AND CAST(value AS INTEGER) < %d;COMMIT;",
+             schema, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION);
     return exec(st, sql, err, len);
 }
 
@@ -108,16 +108,18 @@ static int prepare(struct store *st, char *err, size_t len)
         " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
     static const char add_finding[] = "INSERT INTO findings VALUES (?, ?, ?, ?, ?, ?)";
+    static const char add_tool[] = "INSERT INTO tool_runs VALUES (?, ?, ?, ?, ?, ?, ?)";
     const struct {
         const char *sql;
         sqlite3_stmt **q;
     } stmts[] = {{add_run, &st->add_run},
                  {add_finding, &st->add_finding},
+                 {add_tool, &st->add_tool},
                  {"SAVEPOINT run", &st->savepoint},
                  {"RELEASE run", &st->release}};
     for (size_t i = 0; i < sizeof stmts / sizeof stmts[0]; i++)
         if (sqlite3_prepare_v3(st->db, stmts[i].sql, -1, SQLITE_PREPARE_PERSISTENT, stmts[i].q, NULL) != SQLITE_OK)
-            return db_fail(st, "preparing", err, len);
+            return store_db_fail(st, "preparing", err, len);
     return 0;
 }
 
@@ -135,7 +137,7 @@ static int configure(struct store *st, enum store_mode mode, char *err, size_t l
     static const char setup[] = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
                                 " PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=16384;";
     if (sqlite3_exec(st->db, setup, NULL, NULL, NULL) != SQLITE_OK)
-        return fail(err, len, "%s: %s", sqlite3_db_filename(st->db, "main"), sqlite3_errmsg(st->db));
+        return store_fail(err, len, "%s: %s", sqlite3_db_filename(st->db, "main"), sqlite3_errmsg(st->db));
     return 0;
 }
 
@@ -143,7 +145,7 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
 {
     struct store *st = calloc(1, sizeof *st);
     if (st == NULL) {
-        fail(err, err_len, "out of memory");
+        store_fail(err, err_len, "out of memory");
         return NULL;
     }
     /* NOMUTEX: a connection is used by one thread at a time (the matrix's
@@ -152,7 +154,7 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
     int flags = (mode == STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-        fail(err, err_len, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
+        store_fail(err, err_len, "%s: %s", path, st->db ? sqlite3_errmsg(st->db) : "cannot open");
         store_close(st);
         return NULL;
     }
@@ -160,11 +162,12 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
     if (configure(st, mode, err, err_len) != 0 || schema_version(st, &version, err, err_len) != 0)
         goto bad;
     if (version > SCHEMA_VERSION) {
-        fail(err, err_len, "%s: results schema %d is newer than this resetlab's (%d)", path, version, SCHEMA_VERSION);
+        store_fail(err, err_len, "%s: results schema %d is newer than this resetlab's (%d)", path, version, SCHEMA_VERSION);
         goto bad;
     }
+    st->version = version;
     if (version == 0 && mode == STORE_READ) {
-        fail(err, err_len, "%s: not a resetlab results database (empty)", path);
+        store_fail(err, err_len, "%s: not a resetlab results database (empty)", path);
         goto bad;
     }
     if (mode == STORE_WRITE && (create_schema(st, err, err_len) != 0 || prepare(st, err, err_len) != 0))
@@ -185,6 +188,7 @@ void store_close(struct store *st)
     }
     sqlite3_finalize(st->add_run);
     sqlite3_finalize(st->add_finding);
+    sqlite3_finalize(st->add_tool);
     sqlite3_finalize(st->savepoint);
     sqlite3_finalize(st->release);
     sqlite3_close(st->db);
@@ -214,7 +218,7 @@ int store_session_begin(struct store *st, const struct session_facts *f, int64_t
                            " hostname, boards_file, boards_sha256, seed, iterations, options)"
                            " VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, "adding a session", err, err_len);
+        return store_db_fail(st, "adding a session", err, err_len);
     const char *text[] = {f->started,  f->resetlab_version, f->os,          f->kernel, f->virtualization,
                           f->hostname, f->boards_file,      f->boards_sha256};
     for (int i = 0; i < 8; i++)
@@ -225,7 +229,7 @@ int store_session_begin(struct store *st, const struct session_facts *f, int64_t
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return db_fail(st, "adding a session", err, err_len);
+        return store_db_fail(st, "adding a session", err, err_len);
     *id = sqlite3_last_insert_rowid(st->db);
     return 0;
 }
@@ -239,16 +243,16 @@ int store_session_end(struct store *st, int64_t id, const char *status, char *er
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, "UPDATE sessions SET status = ?, finished = ? WHERE id = ?", -1, &q, NULL) !=
         SQLITE_OK)
-        return db_fail(st, "ending the session", err, err_len);
+        return store_db_fail(st, "ending the session", err, err_len);
     bind_text(q, 1, status);
     bind_text(q, 2, now);
     sqlite3_bind_int64(q, 3, id);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : db_fail(st, "ending the session", err, err_len);
+    return rc == SQLITE_DONE ? 0 : store_db_fail(st, "ending the session", err, err_len);
 }
 
-static void column_text(sqlite3_stmt *q, int i, char *out, size_t len)
+void store_column_text(sqlite3_stmt *q, int i, char *out, size_t len)
 {
     const unsigned char *s = sqlite3_column_text(q, i);
     snprintf(out, len, "%s", s ? (const char *)s : "");
@@ -258,19 +262,19 @@ static void read_session(sqlite3_stmt *q, struct session_row *r)
 {
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(q, 0);
-    column_text(q, 1, r->facts.started, sizeof r->facts.started);
-    column_text(q, 2, r->finished, sizeof r->finished);
-    column_text(q, 3, r->status, sizeof r->status);
-    column_text(q, 4, r->facts.resetlab_version, sizeof r->facts.resetlab_version);
-    column_text(q, 5, r->facts.os, sizeof r->facts.os);
-    column_text(q, 6, r->facts.kernel, sizeof r->facts.kernel);
-    column_text(q, 7, r->facts.virtualization, sizeof r->facts.virtualization);
-    column_text(q, 8, r->facts.hostname, sizeof r->facts.hostname);
-    column_text(q, 9, r->facts.boards_file, sizeof r->facts.boards_file);
-    column_text(q, 10, r->facts.boards_sha256, sizeof r->facts.boards_sha256);
+    store_column_text(q, 1, r->facts.started, sizeof r->facts.started);
+    store_column_text(q, 2, r->finished, sizeof r->finished);
+    store_column_text(q, 3, r->status, sizeof r->status);
+    store_column_text(q, 4, r->facts.resetlab_version, sizeof r->facts.resetlab_version);
+    store_column_text(q, 5, r->facts.os, sizeof r->facts.os);
+    store_column_text(q, 6, r->facts.kernel, sizeof r->facts.kernel);
+    store_column_text(q, 7, r->facts.virtualization, sizeof r->facts.virtualization);
+    store_column_text(q, 8, r->facts.hostname, sizeof r->facts.hostname);
+    store_column_text(q, 9, r->facts.boards_file, sizeof r->facts.boards_file);
+    store_column_text(q, 10, r->facts.boards_sha256, sizeof r->facts.boards_sha256);
     r->facts.seed = (uint64_t)sqlite3_column_int64(q, 11);
     r->facts.iterations = sqlite3_column_int(q, 12);
-    column_text(q, 13, r->facts.options, sizeof r->facts.options);
+    store_column_text(q, 13, r->facts.options, sizeof r->facts.options);
     r->runs = sqlite3_column_int64(q, 14);
 }
 
@@ -284,27 +288,27 @@ int store_session_get(struct store *st, int64_t id, struct session_row *out, cha
     sqlite3_stmt *q;
     const char *sql = id ? SESSION_COLUMNS " WHERE id = ?" : SESSION_COLUMNS " ORDER BY id DESC LIMIT 1";
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, "reading sessions", err, err_len);
+        return store_db_fail(st, "reading sessions", err, err_len);
     if (id)
         sqlite3_bind_int64(q, 1, id);
     int rc = sqlite3_step(q), found = rc == SQLITE_ROW;
     if (found)
         read_session(q, out);
     sqlite3_finalize(q);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : db_fail(st, "reading sessions", err, err_len);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : store_db_fail(st, "reading sessions", err, err_len);
 }
 
 int store_sessions(struct store *st, struct session_row *out, int max, char *err, size_t err_len)
 {
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, SESSION_COLUMNS " ORDER BY id DESC LIMIT ?", -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, "reading sessions", err, err_len);
+        return store_db_fail(st, "reading sessions", err, err_len);
     sqlite3_bind_int(q, 1, max);
     int n = 0, rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW)
         read_session(q, &out[n++]);
     sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? n : db_fail(st, "reading sessions", err, err_len);
+    return rc == SQLITE_DONE ? n : store_db_fail(st, "reading sessions", err, err_len);
 }
 
 /* ---------------------------------------------------------------- runs -- */
@@ -342,6 +346,29 @@ static int insert_run(struct store *st, int64_t session, const struct run_record
     bind_figure(q, 14, a->en_release_ms);
     bind_figure(q, 15, a->tau_ms);
     sqlite3_bind_int(q, 16, a->en_fit_samples);
+    return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
+}
+
+/* A tool's outcome, for the runs that were a tool's connect loop. */
+static int insert_tool(struct store *st, int64_t run_id, const struct tool_outcome *t)
+{
+    if (!t->ran)
+        return 0;
+    sqlite3_stmt *q = st->add_tool;
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, run_id);
+    sqlite3_bind_int(q, 2, t->connected);
+    sqlite3_bind_int(q, 3, t->attempts);
+    sqlite3_bind_text(q, 4, t->strategy, -1, SQLITE_STATIC);
+    bind_figure(q, 5, t->connect_ms);
+    if (t->after == BOOT_ANY)
+        sqlite3_bind_null(q, 6);
+    else
+        sqlite3_bind_text(q, 6, boot_mode_name(t->after), -1, SQLITE_STATIC);
+    if (t->error[0])
+        sqlite3_bind_text(q, 7, t->error, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 7);
     return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -410,184 +437,16 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
         st->txn_start_ns = now_ns();
     }
     if (step_once(st->savepoint) != 0)
-        return db_fail(st, "SAVEPOINT run", err, err_len);
-    if (insert_run(st, session, rec) != 0 || insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0) {
-        db_fail(st, "adding a run", err, err_len);
+        return store_db_fail(st, "SAVEPOINT run", err, err_len);
+    if (insert_run(st, session, rec) != 0 || insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0 ||
+        insert_tool(st, sqlite3_last_insert_rowid(st->db), &rec->a->tool) != 0) {
+        store_db_fail(st, "adding a run", err, err_len);
         sqlite3_exec(st->db, "ROLLBACK TO run; RELEASE run", NULL, NULL, NULL);
         return -1;
     }
     if (step_once(st->release) != 0)
-        return db_fail(st, "RELEASE run", err, err_len);
+        return store_db_fail(st, "RELEASE run", err, err_len);
     if (durable || now_ns() - st->txn_start_ns >= STORE_GROUP_NS)
         return store_flush(st, err, err_len);
     return 0;
-}
-
-/* ------------------------------------------------------------- reading -- */
-
-static double column_figure(sqlite3_stmt *q, int i)
-{
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
-}
-
-static enum verdict verdict_of(const char *name)
-{
-    return strcmp(name, "pass") == 0 ? VERDICT_PASS : strcmp(name, "fail") == 0 ? VERDICT_FAIL : VERDICT_ERROR;
-}
-
-static int parse_names(sqlite3_stmt *q, struct stored_run *r)
-{
-    int expected = boot_mode_parse((const char *)sqlite3_column_text(q, 6));
-    const char *outcome = (const char *)sqlite3_column_text(q, 7), *verdict = (const char *)sqlite3_column_text(q, 8);
-    if (expected < 0 || outcome == NULL || verdict == NULL)
-        return -1;
-    r->expected = (enum boot_mode)expected;
-    r->a.verdict = verdict_of(verdict);
-    int o = boot_mode_parse(outcome);
-    r->a.outcome = r->a.observed = o >= 0 ? (enum boot_mode)o : BOOT_NONE;
-    return 0;
-}
-
-static enum severity severity_of(const char *name)
-{
-    return strcmp(name, severity_name(SEV_ERROR)) == 0  ? SEV_ERROR
-           : strcmp(name, severity_name(SEV_WARN)) == 0 ? SEV_WARN
-                                                        : SEV_INFO;
-}
-
-/* Findings come from one cursor over the findings table in run order,
- * walked beside the runs (a query per run was a fifth of reading a
- * session back). */
-struct findings_cursor {
-    sqlite3_stmt *q;
-    int started, rc; /* rc: the last sqlite3_step's */
-};
-
-static int read_findings(struct findings_cursor *fc, int64_t run_id, struct analysis *a)
-{
-    if (!fc->started) { /* runs come in id order: nothing before the first is needed */
-        sqlite3_bind_int64(fc->q, 1, run_id);
-        fc->rc = sqlite3_step(fc->q);
-        fc->started = 1;
-    }
-    a->n_findings = 0;
-    while (fc->rc == SQLITE_ROW && sqlite3_column_int64(fc->q, 0) <= run_id) {
-        if (sqlite3_column_int64(fc->q, 0) == run_id && a->n_findings < ANALYSIS_MAX_FINDINGS) {
-            struct finding *f = &a->findings[a->n_findings++];
-            column_text(fc->q, 1, f->kind, sizeof f->kind);
-            char sev[16];
-            column_text(fc->q, 2, sev, sizeof sev);
-            f->severity = severity_of(sev);
-            f->t_ns = sqlite3_column_int64(fc->q, 3);
-            column_text(fc->q, 4, f->message, sizeof f->message);
-        }
-        fc->rc = sqlite3_step(fc->q);
-    }
-    return fc->rc == SQLITE_ROW || fc->rc == SQLITE_DONE ? 0 : -1;
-}
-
-static int read_run(sqlite3_stmt *q, struct findings_cursor *fc, struct stored_run *r)
-{
-    memset(&r->a, 0, sizeof r->a);
-    r->board = (const char *)sqlite3_column_text(q, 1);
-    r->host = (const char *)sqlite3_column_text(q, 2);
-    r->scenario = (const char *)sqlite3_column_text(q, 3);
-    r->iteration = sqlite3_column_int(q, 4);
-    r->seed = (uint64_t)sqlite3_column_int64(q, 5);
-    if (r->board == NULL || r->host == NULL || r->scenario == NULL || parse_names(q, r) != 0)
-        return -1;
-    r->a.n_resets = sqlite3_column_int(q, 9);
-    r->a.sync = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 10);
-    r->a.margin_ms = column_figure(q, 11);
-    r->a.gap_ms = column_figure(q, 12);
-    r->a.en_release_ms = column_figure(q, 13);
-    r->a.tau_ms = column_figure(q, 14);
-    r->a.en_fit_samples = sqlite3_column_int(q, 15);
-    r->rec = (struct run_record){r->board, r->host, r->scenario, r->iteration, r->seed, r->expected, &r->a};
-    return read_findings(fc, sqlite3_column_int64(q, 0), &r->a);
-}
-
-int store_each_run(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
-                   int (*each)(const struct stored_run *r, void *ctx), void *ctx, char *err, size_t err_len)
-{
-    sqlite3_stmt *q = NULL;
-    struct findings_cursor fc = {0};
-    int rc = sqlite3_prepare_v2(st->db,
-                                "SELECT id, board, host, scenario, iteration, seed, expected, outcome, verdict, resets,"
-                                " sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples FROM runs"
-                                " WHERE session_id = ?1 AND (?2 IS NULL OR board = ?2) AND (?3 IS NULL OR host = ?3)"
-                                " AND (?4 IS NULL OR scenario = ?4) ORDER BY id",
-                                -1, &q, NULL);
-    if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(st->db,
-                                "SELECT run_id, kind, severity, t_ns, message FROM findings WHERE run_id >= ?"
-                                " ORDER BY run_id, idx",
-                                -1, &fc.q, NULL);
-    if (rc != SQLITE_OK) {
-        sqlite3_finalize(q);
-        return db_fail(st, "reading runs", err, err_len);
-    }
-    sqlite3_bind_int64(q, 1, session);
-    const char *names[] = {board, host, scenario};
-    for (int i = 0; i < 3; i++)
-        if (names[i])
-            sqlite3_bind_text(q, i + 2, names[i], -1, SQLITE_STATIC);
-    struct stored_run *r = malloc(sizeof *r);
-    int out = r ? 0 : fail(err, err_len, "out of memory");
-    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        if (read_run(q, &fc, r) != 0)
-            out = fail(err, err_len, "%s: a malformed run row (id %lld)", sqlite3_db_filename(st->db, "main"),
-                       (long long)sqlite3_column_int64(q, 0));
-        else
-            out = each(r, ctx);
-    }
-    if (out == 0 && rc != SQLITE_DONE)
-        out = db_fail(st, "reading runs", err, err_len);
-    free(r);
-    sqlite3_finalize(q);
-    sqlite3_finalize(fc.q);
-    return out;
-}
-
-
-int store_count_cells(struct store *st, int64_t session, int *n, char *err, size_t err_len)
-{
-    sqlite3_stmt *q = NULL;
-    /* the UNIQUE key's index holds these columns: no table row is read */
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE session_id = ? GROUP BY board, host, scenario)",
-                           -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, "counting cells", err, err_len);
-    sqlite3_bind_int64(q, 1, session);
-    int rc = sqlite3_step(q);
-    if (rc == SQLITE_ROW)
-        *n = sqlite3_column_int(q, 0);
-    sqlite3_finalize(q);
-    return rc == SQLITE_ROW ? 0 : db_fail(st, "counting cells", err, err_len);
-}
-
-int store_each_figure(struct store *st, int64_t session, int (*each)(const struct run_figures *r, void *ctx),
-                      void *ctx, char *err, size_t err_len)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT board, host, scenario, verdict, margin_ms FROM runs WHERE session_id = ? ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return db_fail(st, "reading runs", err, err_len);
-    sqlite3_bind_int64(q, 1, session);
-    int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *verdict = (const char *)sqlite3_column_text(q, 3);
-        struct run_figures r = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-                                (const char *)sqlite3_column_text(q, 2), verdict ? verdict_of(verdict) : VERDICT_ERROR,
-                                column_figure(q, 4)};
-        if (r.board == NULL || r.host == NULL || r.scenario == NULL)
-            out = fail(err, err_len, "%s: a malformed run row", sqlite3_db_filename(st->db, "main"));
-        else
-            out = each(&r, ctx);
-    }
-    if (out == 0 && rc != SQLITE_DONE)
-        out = db_fail(st, "reading runs", err, err_len);
-    sqlite3_finalize(q);
-    return out;
 }

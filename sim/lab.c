@@ -12,6 +12,49 @@ const char *host_os_name(enum host_os os)
     return os == OS_WINDOWS ? "windows" : "linux";
 }
 
+const char *port_kind_name(enum port_kind k)
+{
+    return k == PORT_RFC2217 ? "rfc2217" : "local";
+}
+
+static int when_matches(const struct tool_when *w, enum host_os os, enum port_kind port, int usb_pid)
+{
+    return (w->os_mask == 0 || ((w->os_mask >> os) & 1)) && (w->port_mask == 0 || ((w->port_mask >> port) & 1)) &&
+           (w->usb_pid < 0 || (port == PORT_LOCAL && w->usb_pid == usb_pid));
+}
+
+const struct tool_rule *tool_rule_for(const struct tool_rule *rules, int n, enum host_os os, enum port_kind port,
+                                      int usb_pid)
+{
+    for (int i = 0; i < n; i++)
+        if (when_matches(&rules[i].when, os, port, usb_pid))
+            return &rules[i];
+    return NULL;
+}
+
+static void tool_rules_free(struct tool_rule *rules, int n)
+{
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < rules[i].n_steps; k++)
+            op_seq_free(&rules[i].steps[k].seq);
+}
+
+void tool_free(struct tool *t)
+{
+    if (t == NULL)
+        return;
+    tool_rules_free(t->cycle, t->n_cycle);
+    tool_rules_free(t->after, t->n_after);
+    free(t);
+}
+
+double board_byte_ns(const struct board_profile *b)
+{
+    if (b->bridge->usb_bytes_per_s > 0)
+        return 1e9 / b->bridge->usb_bytes_per_s;
+    return 10.0 / b->chip->baud * 1e9; /* 8N1: ten bits a byte */
+}
+
 void op_seq_free(struct op_seq *s)
 {
     free(s->ops);
@@ -41,8 +84,7 @@ void lab_free(struct lab *lab)
             op_seq_free(&lab->bridges[i].os[os].first_open_lowered);
         }
     for (int i = 0; i < lab->n_scenarios; i++)
-        for (int os = 0; os < OS_COUNT; os++)
-            op_seq_free(&lab->scenarios[i].seq[os]);
+        scenario_free(&lab->scenarios[i]);
     free(lab->circuits);
     free(lab->chips);
     free(lab->bridges);
@@ -50,6 +92,14 @@ void lab_free(struct lab *lab)
     free(lab->boards);
     free(lab->scenarios);
     memset(lab, 0, sizeof *lab);
+}
+
+void scenario_free(struct scenario *s)
+{
+    for (int os = 0; os < OS_COUNT; os++)
+        op_seq_free(&s->seq[os]);
+    tool_free(s->tool);
+    s->tool = NULL;
 }
 
 const struct board_profile *lab_board(const struct lab *lab, const char *name)
@@ -76,10 +126,24 @@ const struct scenario *lab_scenario(const struct lab *lab, const char *name)
     return NULL;
 }
 
+static int has_both_lines_step(const struct scenario *s, enum host_os os)
+{
+    for (int i = 0; i < s->seq[os].n; i++)
+        if (s->seq[os].ops[i].kind == OP_BOTH)
+            return 1;
+    return 0;
+}
+
 int scenario_applies(const struct scenario *s, const struct board_profile *b, const struct host_profile *h)
 {
     if (!((s->os_mask >> h->os) & 1))
         return 0;
+    if (s->port_mask != 0 && !((s->port_mask >> h->port) & 1))
+        return 0;
+    if (h->port == PORT_RFC2217 && has_both_lines_step(s, h->os))
+        return 0; /* pyserial's RFC 2217 client has no TIOCMSET: esptool's U fails there (io.UnsupportedOperation) */
+    if (s->tool != NULL && tool_rule_for(s->tool->cycle, s->tool->n_cycle, h->os, h->port, b->bridge->usb_pid) == NULL)
+        return 0; /* the tool's file has no strategy for this OS and port */
     if (s->n_only_bridges == 0)
         return 1;
     for (int i = 0; i < s->n_only_bridges; i++)

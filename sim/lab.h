@@ -31,6 +31,7 @@ struct op {
     uint8_t dtr, rts; /* asserted values for line ops */
     double wait_s;
     int pos; /* 1-based character position in the source text */
+    char label[16]; /* the op in DSL form ("W0.05"), made once when parsed: the op log copies it */
 };
 
 struct op_seq {
@@ -48,6 +49,17 @@ static inline int op_is_port_op(enum op_kind k)
 enum host_os { OS_LINUX, OS_WINDOWS, OS_COUNT };
 const char *host_os_name(enum host_os os);
 
+/* How the tool reaches the port: a local device, or rfc2217:// (esptool
+ * picks its reset strategies by it, and cannot do a `U` step there). */
+enum port_kind { PORT_LOCAL, PORT_RFC2217, PORT_KIND_COUNT };
+const char *port_kind_name(enum port_kind k);
+
+struct board_profile;
+/* How long one byte of the chip's serial output (or of the host's
+ * writes) takes, in ns: 8N1 at the chip's baud rate, or the USB rate of a
+ * chip's own USB serial. */
+double board_byte_ns(const struct board_profile *b);
+
 /* Time one bridge request (or one sleep's overshoot) takes, in ms:
  * floor + lognormal(median − floor, sigma), plus with probability spike_p a
  * spike of about spike_ms. */
@@ -61,6 +73,7 @@ struct host_profile {
     struct latency request;  /* one USB control request, call to completion */
     struct latency overshoot; /* how late a sleep wakes up */
     int split_both_lines;    /* a both-lines change reaches the bridge as two requests */
+    enum port_kind port;     /* how a tool on this host reaches the board's port */
 };
 
 struct os_behaviour {
@@ -74,6 +87,8 @@ struct os_behaviour {
 struct bridge_profile {
     char name[32];
     int both_lines_one_request; /* the driver turns one TIOCMSET into one USB request */
+    int usb_pid;                /* the USB product id a tool sees on a local port; -1 unknown */
+    double usb_bytes_per_s;     /* the chip's own USB serial: bytes at this rate, not at its UART's baud; 0: a UART */
     struct os_behaviour os[OS_COUNT];
 };
 
@@ -128,17 +143,87 @@ struct board_profile {
     struct analyzer_cfg analyzer;
 };
 
+/* ---- tools: a connect loop as data (docs/tools.md) ----
+ *
+ * A tool does not run one reset sequence once: it cycles through reset
+ * strategies over several attempts, reads the boot log after each reset,
+ * tries SYNC a few times, and once connected resets the chip into its
+ * application (--after hard_reset). Which strategies it cycles depends on
+ * the host's OS, the port's kind and the USB PID it sees: a tool file
+ * lists rules, and the first that matches applies, as the tool's own code
+ * decides (esptool's _construct_reset_strategy_sequence). */
+
+/* esptool's connect_attempts 0 ("forever") is capped here: 14 resets and an
+ * after-reset stay within the 16 chip resets a run's analysis follows */
+#define TOOL_MAX_ATTEMPTS 14
+#define TOOL_MAX_STEPS 8     /* strategies in one rule's cycle */
+#define TOOL_MAX_RULES 8
+#define TOOL_MAX_STRATEGIES 16 /* named in one tool file */
+#define TOOL_MAX_SYNC_TRIES 16
+
+/* When a rule applies; a mask of 0 or a pid of -1 matches anything. */
+struct tool_when {
+    int os_mask;   /* 1 << enum host_os */
+    int port_mask; /* 1 << enum port_kind */
+    int usb_pid;   /* the port's USB PID as the tool sees it (local ports only) */
+};
+
+/* One strategy as a cycle uses it: a named sequence with its delay. */
+struct tool_step {
+    char label[48];   /* "UnixTightReset 0.05" */
+    struct op_seq seq; /* line ops and waits only */
+    int rewrite_dtr;   /* writes DTR again after each RTS change (esptool's _setRTS) */
+};
+
+struct tool_rule {
+    struct tool_when when;
+    struct tool_step steps[TOOL_MAX_STEPS];
+    int n_steps;
+};
+
+/* How a tool waits for the ROM: `tries` SYNC requests per attempt, the
+ * first reply within `timeout_s`, then `replies − 1` more within
+ * `reply_timeout_s` each; `pause_s` after a failed try. */
+struct tool_sync {
+    int tries, replies;
+    double timeout_s, reply_timeout_s, pause_s;
+    int skip_junk; /* bytes before a frame are skipped (a plain SLIP decoder), not an "Invalid head of packet" */
+};
+
+struct tool {
+    int attempts;
+    int attempts_capped; /* the file asked for more, or 0 ("forever"): capped at TOOL_MAX_ATTEMPTS */
+    struct tool_rule cycle[TOOL_MAX_RULES];
+    int n_cycle;
+    struct tool_rule after[TOOL_MAX_RULES]; /* its first step; none: it leaves the chip as it is */
+    int n_after;
+    int flush_before_reset; /* empties the input before each reset (esptool, local ports) */
+    int boot_log;           /* reads what arrived after a reset and looks for "boot:0x.." */
+    struct tool_sync sync;
+    char fail_message[96]; /* what it prints when the attempts run out; "{error}" is the last attempt's error */
+    int reads_esptool_cfg; /* a user's esptool.cfg can set its custom_reset_sequence (esptool >= 4.5) */
+    double work_s; /* connected → after: what the tool does in between (flashing), in seconds */
+};
+
+/* The rule that applies, or NULL. */
+const struct tool_rule *tool_rule_for(const struct tool_rule *rules, int n, enum host_os os, enum port_kind port,
+                                      int usb_pid);
+
 struct scenario {
     char name[64];
     char origin[160];
+    char product[48];  /* the tool and versions a user runs ("esptool 4.5–4.12"); "": a bare strategy */
+    char used_by[160]; /* who runs it for the user ("arduino-esp32 2.0.x uploads"); "" */
     char file[256];
     enum boot_mode expected;
     struct op_seq seq[OS_COUNT];
     int rewrite_dtr_after_rts; /* esptool's _setRTS re-writes DTR after every RTS change */
     int after_power_on;        /* the run starts right after power-on: its first open is the bridge's first */
     int os_mask;               /* bit (1 << enum host_os) set for the OSes the tool runs on */
+    int port_mask;             /* bit (1 << enum port_kind) set for the ports it can open; 0: any */
     char only_bridges[4][32];  /* when set, the scenario applies to these bridges only */
     int n_only_bridges;
+    struct tool *tool;         /* a tool's connect loop (seq: its open); NULL: a single sequence */
 };
 
 struct lab {
@@ -159,6 +244,8 @@ struct lab {
 
 void lab_free(struct lab *lab);
 void op_seq_free(struct op_seq *s);
+void tool_free(struct tool *t);
+void scenario_free(struct scenario *s); /* its sequences and tool; the struct stays */
 
 const struct board_profile *lab_board(const struct lab *lab, const char *name);
 const struct host_profile *lab_host(const struct lab *lab, const char *name);

@@ -125,7 +125,7 @@ static int64_t queue_write(struct sim_world *w, int64_t t_start_ns, const uint8_
         return -1;
     }
     struct host_write *hw = &w->writes[w->n_writes++];
-    hw->t_arrive_ns = t_start_ns + (int64_t)llround((double)n * 10.0 / w->board->chip->baud * 1e9);
+    hw->t_arrive_ns = t_start_ns + (int64_t)llround((double)n * board_byte_ns(w->board));
     memcpy(hw->data, bytes, n);
     hw->n = n;
     return hw->t_arrive_ns;
@@ -244,6 +244,26 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     return banner_end;
 }
 
+/* The UART as the wire carries it, in time order: the banners (in order)
+ * and the ROM's answers (appended after them) merged by when each byte
+ * starts. Bytes past UART_TIMES_MAX have no time and stay where they are. */
+static void merge_by_time(struct sim_world *w, size_t n_banner)
+{
+    struct uart_out *u = &w->phys.uart;
+    size_t len = u->len < UART_TIMES_MAX ? u->len : UART_TIMES_MAX;
+    if (n_banner >= len || n_banner == 0 || u->t[n_banner - 1] <= u->t[n_banner])
+        return; /* already in order: the answers all come after the last banner */
+    size_t a = 0, r = n_banner;
+    for (size_t k = 0; k < len; k++) {
+        int take_a = a < n_banner && (r >= len || u->t[a] <= u->t[r]);
+        size_t i = take_a ? a++ : r++;
+        w->merge_byte[k] = u->buf[i];
+        w->merge_t[k] = u->t[i];
+    }
+    memcpy(u->buf, w->merge_byte, len);
+    memcpy(u->t, w->merge_t, len * sizeof u->t[0]);
+}
+
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
                struct sim_truth *truth)
 {
@@ -254,7 +274,9 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     w->peek.valid = 0; /* the physics' storage is the caller's from here */
     struct physics *p = &w->phys;
     double banner_end = run_physics(w, truth, uart, uart_cap);
+    size_t n_banner = p->uart.len;
     double replies_end = world_physics_answer_writes(w, p);
+    merge_by_time(w, n_banner);
     double last = fmax(fmax((double)w->t_ns, p->last_event), fmax(banner_end, replies_end));
     double t_end = last + b->analyzer.tail_ms * 1e6;
     *uart_len = p->uart.len;
@@ -275,7 +297,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     tr->t_end_ns = (int64_t)(ceil(t_end / period) * period);
     int rc = world_analyzer_merge_into_trace(tr, p->ce, initial, period);
     world_analyzer_sample_en(w, p, (double)tr->t_end_ns, &tr->en_v);
-    return (p->overflow || p->uart.overflow || w->overflow || rc != 0) ? -1 : 0;
+    return (p->overflow || p->uart.overflow || w->overflow || truth->overflow || rc != 0) ? -1 : 0;
 }
 
 /* ------------------------------------------------------------- reading -- */
@@ -303,18 +325,34 @@ static void peek(struct sim_world *w)
     }
 }
 
+/* The first byte of [lo, hi) that arrives after t: each run is in time order. */
+static size_t first_after(const double *start, size_t lo, size_t hi, double byte_ns, int64_t t)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((int64_t)ceil(start[mid] + byte_ns) <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 size_t sim_read(struct sim_world *w, uint8_t *buf, size_t cap, double timeout_s, sim_read_done done, void *ctx)
 {
     peek(w);
     const struct physics *p = &w->phys;
     const struct sim_peek *k = &w->peek;
-    double byte_ns = 10.0 / w->board->chip->baud * 1e9;
+    double byte_ns = board_byte_ns(w->board);
     int64_t deadline = w->t_ns + (timeout_s > 0 ? (int64_t)llround(timeout_s * 1e9) : 0);
     size_t len = p->uart.len < UART_TIMES_MAX ? p->uart.len : UART_TIMES_MAX;
-    size_t a = 0, r = k->banner_len, n = 0; /* banners [0, banner_len), answers after: each in time order */
+    size_t nb = k->banner_len < len ? k->banner_len : len, n = 0;
+    /* banners [0, nb), the ROM's answers [nb, len): each in time order; what was read before is skipped */
+    size_t a = first_after(p->uart_t, 0, nb, byte_ns, w->read_from_ns);
+    size_t r = first_after(p->uart_t, nb, len, byte_ns, w->read_from_ns);
     int64_t end = deadline;
-    while ((a < k->banner_len || r < len) && n < cap) {
-        int take_a = a < k->banner_len && (r >= len || p->uart_t[a] <= p->uart_t[r]);
+    while ((a < nb || r < len) && n < cap) {
+        int take_a = a < nb && (r >= len || p->uart_t[a] <= p->uart_t[r]);
         size_t i = take_a ? a++ : r++;
         int64_t arrived = (int64_t)ceil(p->uart_t[i] + byte_ns);
         if (arrived <= w->read_from_ns)

@@ -73,6 +73,20 @@ static inline double next_deviate(struct noise *n, const float *table)
     return d;
 }
 
+/* The world's noise table scaled to the analyzer's noise, made when the
+ * noise level changes (a board with another analyzer). */
+static const float *flat_noise(const struct sim_world *w, double noise_v)
+{
+    struct sim_world *mw = (struct sim_world *)w; /* a cache inside the world: no run sees it change */
+    if (mw->flat_noise_v != noise_v || !mw->flat_noise_ready) {
+        for (int i = 0; i < FLAT_NOISE; i++)
+            mw->flat_noise[i] = (float)(noise_v * w->normal[(i * 7 + i / NOISE_TABLE) & (NOISE_TABLE - 1)]);
+        mw->flat_noise_v = noise_v;
+        mw->flat_noise_ready = 1;
+    }
+    return w->flat_noise;
+}
+
 void world_analyzer_sample_en(const struct sim_world *w, const struct physics *p, double t_end, struct analog *out)
 {
     const struct analyzer_cfg *cfg = &w->board->analyzer;
@@ -111,8 +125,18 @@ void world_analyzer_sample_en(const struct sim_world *w, const struct physics *p
             out->v[j] = (float)(v + noise_v * next_deviate(&nz, w->normal));
             v = seg.target + (v - seg.target) * decay;
         }
-        for (size_t j = settle; j < end; j++) /* flat: independent samples */
-            out->v[j] = (float)(seg.target + noise_v * next_deviate(&nz, w->normal));
+        /* flat: the target plus noise from the scaled table, in one pass the
+         * compiler vectorizes (most of a long run is flat) */
+        const float *noise = flat_noise(w, noise_v);
+        size_t from = rng_next(&nz.rng) & (FLAT_NOISE - 1);
+        for (size_t j = settle; j < end;) {
+            size_t run = FLAT_NOISE - from < end - j ? FLAT_NOISE - from : end - j;
+            float target = (float)seg.target;
+            for (size_t i = 0; i < run; i++)
+                out->v[j + i] = target + noise[from + i];
+            j += run;
+            from = 0;
+        }
         out->n = end;
     }
 }

@@ -19,7 +19,7 @@
 #define MAX_CHANGES 512
 #define MAX_CH_EDGES 256
 #define BANNER_MAX 640
-#define MAX_WRITES 64 /* a serve epoch: esptool's connect writes up to 7 × 5 SYNCs */
+#define MAX_WRITES 256 /* a tool's run: up to 14 attempts × 16 SYNC tries (TOOL_MAX_ATTEMPTS) */
 #define WRITE_MAX 128
 
 /* Bytes the host wrote, as they arrive at the chip's UART. */
@@ -91,7 +91,8 @@ struct physics {
 };
 
 #define NOISE_TABLE 1024 /* 10 bits of an index */
-#define SIM_PEEK_UART 8192 /* the UART a tool reads during its run: 7 attempts of banners and answers */
+#define FLAT_NOISE 8192  /* scaled noise for the flat stretches of the analog channel: 0.4 s at 20 kS/s */
+#define SIM_PEEK_UART 16384 /* the UART a tool reads during its run: 14 attempts of banners and answers */
 
 /* What the chip has sent so far in this epoch, for sim_read (world.c):
  * valid while no line change or write was added since. */
@@ -105,6 +106,9 @@ struct sim_peek {
 struct sim_world {
     struct physics phys; /* reused run after run: no allocation per run */
     float normal[NOISE_TABLE]; /* standard normal deviates: the analog channel's noise, cheaply */
+    float flat_noise[FLAT_NOISE]; /* the same scaled by flat_noise_v, walked from a random start */
+    double flat_noise_v;
+    int flat_noise_ready;
     const struct board_profile *board;
     const struct host_profile *host;
     struct rng rng;
@@ -119,6 +123,8 @@ struct sim_world {
     struct host_write writes[MAX_WRITES];
     int n_writes;
     struct sim_peek peek;
+    uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
+    double merge_t[UART_TIMES_MAX];
     int64_t read_from_ns; /* the host has read what arrived until then */
     int overflow;
     char error[160];

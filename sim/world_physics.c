@@ -52,28 +52,32 @@ static void ch_push(struct ch_edges *ce, double t, int level, int *overflow)
 /* Emits the pending banner's bytes that finish before `until`. */
 void world_physics_uart_flush(struct uart_out *u, double until)
 {
-    for (size_t i = 0; i < u->banner_len; i++) {
-        if (u->banner_t0 + (double)(i + 1) * u->byte_ns > until)
-            break;
-        if (u->len >= u->cap) {
-            u->overflow = 1;
-            break;
-        }
-        if (u->len < UART_TIMES_MAX)
-            u->t[u->len] = u->banner_t0 + (double)i * u->byte_ns;
-        u->buf[u->len++] = (uint8_t)u->banner[i];
+    size_t n = u->banner_len; /* the bytes whose stop bit ends by `until` */
+    if (isfinite(until)) {
+        double done = floor((until - u->banner_t0) / u->byte_ns);
+        n = done <= 0 ? 0 : done < (double)n ? (size_t)done : n;
     }
+    if (n > u->cap - u->len) {
+        u->overflow = 1;
+        n = u->cap - u->len;
+    }
+    memcpy(u->buf + u->len, u->banner, n);
+    size_t timed = u->len >= UART_TIMES_MAX ? 0 : UART_TIMES_MAX - u->len < n ? UART_TIMES_MAX - u->len : n;
+    for (size_t i = 0; i < timed; i++)
+        u->t[u->len + i] = u->banner_t0 + (double)i * u->byte_ns;
+    u->len += n;
     u->banner_len = 0;
 }
 
-static void uart_banner(struct uart_out *u, const struct chip_profile *chip, double t_release, int via_usb,
+static void uart_banner(struct uart_out *u, const struct board_profile *b, double t_release, int via_usb,
                         enum boot_mode mode)
 {
+    const struct chip_profile *chip = b->chip;
     int n = snprintf(u->banner, sizeof u->banner, "%s%s,%s", chip->rom_header, via_usb ? chip->rst_usb : chip->rst_pin,
                      mode == BOOT_DOWNLOAD ? chip->boot_download : chip->boot_flash);
     u->banner_len = n < 0 ? 0 : (size_t)n < sizeof u->banner ? (size_t)n : sizeof u->banner - 1;
     u->banner_t0 = t_release + chip->boot_delay_ms * 1e6;
-    u->byte_ns = 10.0 / chip->baud * 1e9; /* 8N1: ten bits a byte */
+    u->byte_ns = board_byte_ns(b);
 }
 
 double world_physics_uart_end(const struct uart_out *u)
@@ -86,6 +90,8 @@ static void record_truth(struct sim_truth *truth, double t, enum boot_mode mode)
     if (truth->n_resets < ANALYSIS_MAX_RESETS) {
         truth->release_ns[truth->n_resets] = t;
         truth->mode[truth->n_resets++] = mode;
+    } else {
+        truth->overflow = 1; /* the ROM's answers after this reset would be judged on an older one */
     }
 }
 
@@ -140,7 +146,7 @@ static void run_segment(struct physics *p, double ta, double tb)
             int io0_high = world_net_v(&p->io0, t) > b->chip->io0_switch_frac * vdd;
             enum boot_mode mode = io0_high ? BOOT_FLASH : BOOT_DOWNLOAD;
             record_truth(p->truth, t, mode);
-            uart_banner(&p->uart, b->chip, t, 0, mode);
+            uart_banner(&p->uart, b, t, 0, mode);
         }
     }
     /* Held under VIL past the minimum pulse: the chip is in reset by now. */
@@ -191,7 +197,7 @@ void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change
             p->chip.in_reset = 0;
             enum boot_mode mode = latched ? BOOT_DOWNLOAD : BOOT_FLASH;
             record_truth(p->truth, t, mode);
-            uart_banner(&p->uart, p->b->chip, t, 1, mode);
+            uart_banner(&p->uart, p->b, t, 1, mode);
         }
         if (a == USB_SET_FLAG)
             flag = 1;
@@ -217,7 +223,7 @@ double world_physics_answer_writes(const struct sim_world *w, struct physics *p)
 {
     const struct chip_profile *chip = w->board->chip;
     int via_usb = w->board->real.circuit->kind == CIRCUIT_USB_JTAG;
-    double byte_ns = 10.0 / chip->baud * 1e9, end = 0;
+    double byte_ns = board_byte_ns(w->board), end = 0;
     for (int i = 0; i < w->n_writes; i++) {
         double t = (double)w->writes[i].t_arrive_ns;
         int r = -1;

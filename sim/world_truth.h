@@ -12,6 +12,7 @@ struct sim_truth {
     int n_resets;
     double release_ns[ANALYSIS_MAX_RESETS]; /* EN crossed the chip's VIH */
     enum boot_mode mode[ANALYSIS_MAX_RESETS];
+    int overflow; /* more resets than it holds: the epoch's results are not to be trusted */
 };
 
 #endif

@@ -102,7 +102,7 @@ static void read_into(const char *path, char *buf, size_t len)
 
 const char *expect_bad_input(const char *args, const char *want)
 {
-    static char out[1 << 16], err[1 << 14];
+    static char out[1 << 18], err[1 << 14];
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     int lines = 0;
     for (const char *p = err; *p; p++)

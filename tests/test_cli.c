@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 
-static char out[1 << 16], err[1 << 14];
+static char out[1 << 18], err[1 << 14];
 
 Test(cli, help_and_version)
 {
@@ -155,7 +155,13 @@ Test(cli, probe_recommends_and_diagnoses)
 {
     cr_assert_eq(run_cli("probe --board devkitc --host vm-usb-passthrough", out, sizeof out, err, sizeof err), 0, "%s",
                  err);
-    cr_assert(strstr(out, "follows the two-transistor table in all 180 runs") != NULL, "%s", out);
+    cr_assert(strstr(out, "follows the two-transistor table in all 340 runs") != NULL, "%s", out);
+    /* per tool (issue #19): esptool >= 4.5 connects with UnixTightReset on its first attempt; 3.x cycles
+     * ClassicResets, 35 % each, and runs out of attempts now and then (0.65^7 = 5 %) */
+    cr_assert(strstr(out, "esptool 4.5-4.12           connects in 20 of 20 runs, attempt 1 (median; at worst 1)"),
+              "%s", out);
+    cr_assert(strstr(out, "esptool 3.2-4.4 connects in 19 of 20 runs: use one that always does: ") != NULL, "%s", out);
+    cr_assert(strstr(out, "Wrong boot mode detected (0x13)! The chip needs to be in download mode.") != NULL, "%s", out);
     cr_assert(strstr(out, "the chip leaves reset 13.863 ms after EN is released") != NULL, "%s", out);
     cr_assert(strstr(out, "to enter the bootloader use esptool-tight: 20 of 20 runs") != NULL, "%s", out);
     cr_assert(strstr(out, "avoid esptool-classic here") != NULL && strstr(out, "outlasted the EN release") != NULL,

@@ -48,14 +48,17 @@ Test(shipped, boards_yaml_has_seven_healthy_and_six_fault_boards)
     assert_no_leaks("lab_free");
 }
 
-Test(shipped, boards_yaml_has_five_hosts)
+Test(shipped, boards_yaml_has_seven_hosts)
 {
     static const char *const want[] = {"native-linux", "native-windows", "vm-serial-virtualized",
-                                       "vm-usb-passthrough", "wsl-usbipd"};
+                                       "vm-usb-passthrough", "vm-usb-passthrough-win", "wsl-usbipd",
+                                       "rfc2217-pyserial"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("hosts", lab.hosts[0].name, sizeof lab.hosts[0], lab.n_hosts, want, 5);
-    for (int i = 0; i < 5; i++)
+    assert_names("hosts", lab.hosts[0].name, sizeof lab.hosts[0], lab.n_hosts, want, 7);
+    cr_assert_eq(lab_host(&lab, "rfc2217-pyserial")->port, PORT_RFC2217);
+    cr_assert_eq(lab_host(&lab, "vm-usb-passthrough-win")->os, OS_WINDOWS);
+    for (int i = 0; i < 7; i++)
         cr_assert_eq(lab_host(&lab, want[i]), &lab.hosts[i], "lab_host(\"%s\") does not find it", want[i]);
     cr_assert_null(lab_host(&lab, "native-macos"));
     lab_free(&lab);
@@ -219,16 +222,25 @@ Test(shipped, host_os_and_latency)
     assert_no_leaks("lab_free");
 }
 
-Test(shipped, ten_scenarios_load)
+/* In file-name order: eight tools (six connect loops, idf-monitor, picocom)
+ * and the ten strategies. */
+Test(shipped, eighteen_scenarios_load)
 {
-    static const char *const want[] = {"esptool-classic-slow", "esptool-classic",        "esptool-hard-reset",
-                                       "esptool-tight",        "esptool-usb-jtag",       "mpremote-connect-close",
-                                       "mpremote-first-open",  "picocom-lower",          "pyserial-first-open",
-                                       "pyserial-open-close"};
+    static const char *const want[] = {"espflash-3",           "espflash",        "esptool-3",
+                                       "esptool-4",            "esptool-5",       "esptool-classic-slow",
+                                       "esptool-classic",      "esptool-hard-reset", "esptool-js",
+                                       "esptool-tight",        "esptool-usb-jtag", "idf-monitor",
+                                       "mpremote-connect-close", "mpremote-first-open", "picocom-lower",
+                                       "picocom",              "pyserial-first-open", "pyserial-open-close"};
     struct lab lab;
     load_shipped_lab(&lab);
-    assert_names("scenarios", lab.scenarios[0].name, sizeof lab.scenarios[0], lab.n_scenarios, want, 10);
-    for (int i = 0; i < 10; i++)
+    assert_names("scenarios", lab.scenarios[0].name, sizeof lab.scenarios[0], lab.n_scenarios, want, 18);
+    static const char *const loops[] = {"espflash-3", "espflash", "esptool-3", "esptool-4", "esptool-5", "esptool-js"};
+    for (int i = 0; i < 6; i++)
+        cr_assert(lab_scenario(&lab, loops[i])->tool != NULL && lab_scenario(&lab, loops[i])->product[0],
+                  "%s is a tool's connect loop", loops[i]);
+    cr_assert_null(lab_scenario(&lab, "esptool-classic")->tool);
+    for (int i = 0; i < 18; i++)
         cr_assert_eq(lab_scenario(&lab, want[i]), &lab.scenarios[i], "lab_scenario(\"%s\")", want[i]);
     cr_assert_null(lab_scenario(&lab, "esptool"));
     lab_free(&lab);
@@ -267,7 +279,7 @@ Test(shipped, esptool_tight_applies_only_to_linux_hosts)
     cr_assert_not_null(s);
     for (int i = 0; i < lab.n_hosts; i++) {
         const struct host_profile *h = &lab.hosts[i];
-        int want = h->os == OS_LINUX;
+        int want = h->os == OS_LINUX && h->port == PORT_LOCAL; /* a U step needs TIOCMSET: no rfc2217:// */
         cr_assert_eq(scenario_applies(s, b, h), want, "esptool-tight on %s (%s): applies=%d, expected %d", h->name,
                      host_os_name(h->os), scenario_applies(s, b, h), want);
     }

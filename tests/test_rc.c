@@ -113,6 +113,21 @@ Test(rc_fit, window_ends_at_the_next_pull_down)
     cr_assert_float_eq(tau * 1e3, 12.0, 1e-3, "τ %.5f ms", tau * 1e3);
 }
 
+/* A tool's next attempt pulls EN down a second later: the one sample the
+ * analyzer catches mid-fall (1.0 V at 58 ms, 30 ms past the curve's 90 %)
+ * is no part of this release's curve. Fitted with the rise, that one
+ * point turned τ 12 ms into hundreds (issue #19: rc-mismatch on healthy
+ * boards in multi-attempt runs). */
+Test(rc_fit, a_later_fall_is_not_part_of_the_curve)
+{
+    struct analog a = en_curve(10.0, 0.0, 12.0, 0.0);
+    samples[5800] = 1.0f;
+    double tau, t_level;
+    int n = rc_fit_release(&a, 10000000, 59000000, 3.3, 0.75 * 3.3, &tau, &t_level);
+    cr_assert(n > 2600 && n < 2660, "%d samples", n);
+    cr_assert_float_eq(tau * 1e3, 12.0, 1e-3, "τ %.5f ms", tau * 1e3);
+}
+
 Test(rc_fit, nothing_to_fit_returns_zero)
 {
     double tau = -1, t_level = -1;

@@ -46,8 +46,8 @@ static const struct analysis *run(struct lab *lab, const char *board, const stru
 static const char *field_failure(const struct board_profile *b, enum host_os os, const struct scenario *sc)
 {
     int usb = b->circuit->kind == CIRCUIT_USB_JTAG;
-    if (usb && sc->expected == BOOT_DOWNLOAD && sc->n_only_bridges == 0)
-        return "a transistor-circuit sequence on a USB-Serial/JTAG chip";
+    if (usb && sc->expected == BOOT_DOWNLOAD && sc->n_only_bridges == 0 && sc->tool == NULL)
+        return "a transistor-circuit sequence on a USB-Serial/JTAG chip"; /* a tool picks its USB reset by PID */
     /* The peripheral acts on each packet: Windows' DTR-then-RTS close sends
      * (DTR0,RTS1) = reset, however fast the second packet follows. */
     if (usb && os == OS_WINDOWS && strcmp(sc->name, "pyserial-open-close") == 0)
@@ -83,7 +83,14 @@ Test(sim, every_scenario_meets_its_expectation_on_an_ideal_host)
                     continue;
                 const char *why = field_failure(bp, (enum host_os)os, sc);
                 const struct analysis *a = run(&lab, bp->name, &h, sc->name, 1);
-                if (why)
+                /* esptool-js: its HardReset never asserts RTS (lib/reset.js), so no banner
+                 * follows it; and with no latency at all its five SYNC tries, with no pause
+                 * between them, all fall inside the USB-Serial/JTAG banner's 137 µs */
+                if (strcmp(sc->name, "esptool-js") == 0)
+                    cr_expect(a->verdict == VERDICT_FAIL && (a->tool.connected ? a->tool.after == BOOT_NONE : bp->circuit->kind == CIRCUIT_USB_JTAG),
+                              "%s/%s/esptool-js: connected %d, after %s", bp->name, h.name, a->tool.connected,
+                              boot_mode_name(a->tool.after));
+                else if (why)
                     cr_expect_eq(a->outcome, BOOT_FLASH, "%s/%s/%s (%s): outcome %s", bp->name, h.name, sc->name, why,
                                  boot_mode_name(a->outcome));
                 else
@@ -160,8 +167,9 @@ Test(sim, analog_en_channel_is_sampled_and_fitted)
     cr_assert_float_eq(b->analyzer.analog_en_rate_hz, 20000, 1e-9);
     struct host_profile h = fixed_host(OS_LINUX, 1.0);
     const struct analysis *a = run(&lab, "seed-12k-1u", &h, "esptool-tight", 3);
-    /* 10 %–90 % of VDD spans 12·ln 9 = 26.4 ms: 527 samples at 50 µs */
-    cr_assert(a->en_fit_samples >= 520 && a->en_fit_samples <= 530, "%d samples fitted", a->en_fit_samples);
+    /* 10 %–90 % of VDD spans 12·ln 9 = 26.4 ms: 527 samples at 50 µs; near 90 % EN rises 1.4 mV a
+     * sample, so 10 mV of noise moves the end by up to ~7 samples */
+    cr_assert(a->en_fit_samples >= 520 && a->en_fit_samples <= 535, "%d samples fitted", a->en_fit_samples);
     cr_assert(fabs(a->tau_ms - 12.0) < 0.06, "τ %.4f ms", a->tau_ms);
     cr_assert(fabs(a->en_release_ms - 16.636) < 0.08, "release %.4f ms", a->en_release_ms);
 

@@ -160,11 +160,11 @@ Test(store, schema_and_wal)
                                     -1, &q, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "findings,meta,runs,sessions");
+    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "findings,meta,runs,sessions,tool_runs");
     sqlite3_finalize(q);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "1");
+    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "2");
     sqlite3_finalize(q);
     sqlite3_close(db);
 }
@@ -193,7 +193,7 @@ Test(store, malformed_databases_are_one_error_line)
     cr_assert_eq(sqlite3_exec(db, "UPDATE meta SET value = '99'", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_null(store_open(path, STORE_READ, err, sizeof err));
-    cr_expect(strstr(err, "results schema 99 is newer than this resetlab's (1)") != NULL, "%s", err);
+    cr_expect(strstr(err, "results schema 99 is newer than this resetlab's (2)") != NULL, "%s", err);
 
     cr_assert_eq(sqlite3_open(in_dir("empty.db", path, sizeof path), &db), SQLITE_OK);
     sqlite3_close(db);
@@ -462,7 +462,7 @@ Test(store, progress_line_on_a_terminal_only)
     char *text = slurp(path, NULL);
     cr_assert_not_null(text);
     cr_expect(strstr(text, " runs (") && strstr(text, "runs/s, ETA "), "no progress line: '%s'", text);
-    cr_expect(strstr(text, "/27000 runs") != NULL, "9 cells x 3000 runs: '%s'", text);
+    cr_expect(strstr(text, "/51000 runs") != NULL, "17 cells x 3000 runs: '%s'", text);
     cr_expect(strstr(text, "\r\033[K") != NULL, "the line is not erased at the end");
     free(text);
     snprintf(cmd, sizeof cmd,

@@ -92,8 +92,9 @@ static void list_lab(const struct lab *lab)
     printf("hosts:\n");
     for (int i = 0; i < lab->n_hosts; i++) {
         const struct host_profile *h = &lab->hosts[i];
-        printf("  %-22s %-8s request median %g ms (floor %g)%s\n", h->name, host_os_name(h->os), h->request.median_ms,
-               h->request.floor_ms, h->split_both_lines ? ", both-lines change split in two" : "");
+        printf("  %-22s %-8s request median %g ms (floor %g)%s%s\n", h->name, host_os_name(h->os), h->request.median_ms,
+               h->request.floor_ms, h->split_both_lines ? ", both-lines change split in two" : "",
+               h->port == PORT_RFC2217 ? ", port rfc2217://" : "");
     }
     printf("scenarios:\n");
     for (int i = 0; i < lab->n_scenarios; i++) {

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "harness/lab/lab_dsl.h"
 #include "harness/lab/lab_load.h"
 #include "harness/run/run_matrix.h"
 #include "harness/run/run_real.h"
@@ -30,8 +31,14 @@ static const char usage[] =
     "    the design's R·C,\n"
     "  - per scenario: pass rate, outcomes, strap margin (worst and median) and the\n"
     "    DTR/RTS gap,\n"
+    "  - per tool (esptool 3/4/5, espflash, esptool-js, idf-monitor, mpremote,\n"
+    "    picocom: scenarios with `tool:`): how often its whole connect loop connects,\n"
+    "    on which attempt and after how many ms, or what it would print,\n"
     "  - a recommendation: the reset strategy with the best pass rate and the widest\n"
-    "    worst-case margin, and what fails and why.\n"
+    "    worst-case margin, and what fails and why; per tool that does not connect\n"
+    "    every time, the esptool.cfg custom_reset_sequence that did (esptool >= 4.5\n"
+    "    reads one; none with a U step on a Windows or rfc2217:// host), or the\n"
+    "    tools that do.\n"
     "On the virtual lab the host profile (default native-linux) sets the latencies;\n"
     "a board on a real port runs on this machine, through its serial port and\n"
     "logic analyzer (boards.yaml: port, analyzer kind sigrok).\n"
@@ -161,8 +168,8 @@ static const struct cell_stats *best_download(struct cell_stats *cells, int n)
     double best_rate = -1, best_margin = -INFINITY;
     for (int i = 0; i < n; i++) {
         struct cell_stats *c = &cells[i];
-        if (c->expected != BOOT_DOWNLOAD)
-            continue;
+        if (c->expected != BOOT_DOWNLOAD || c->tool_runs > 0)
+            continue; /* a single strategy: a tool's connect loop is reported on its own */
         double rate = (double)c->passed / c->runs;
         double margin = c->margin.n ? c->margin.min : -INFINITY;
         if (rate > best_rate || (rate == best_rate && margin > best_margin)) {
@@ -172,6 +179,87 @@ static const struct cell_stats *best_download(struct cell_stats *cells, int n)
         }
     }
     return best;
+}
+
+/* ---- tools: what a user who runs one sees ---- */
+
+static void print_tools(const struct lab *lab, struct cell_stats *cells, int n)
+{
+    int shown = 0;
+    for (int i = 0; i < n; i++) {
+        const struct cell_stats *c = &cells[i];
+        const struct scenario *s = lab_scenario(lab, c->scenario);
+        if (s == NULL || s->product[0] == '\0')
+            continue;
+        if (!shown++)
+            printf("\ntools (the whole session, as the tool's own code runs it):\n");
+        if (c->tool_runs == 0) {
+            printf("  %-26s %s as it should in %d of %d runs\n", s->product,
+                   c->expected == BOOT_NONE ? "leaves the chip running" : "resets it", c->passed, c->runs);
+            continue;
+        }
+        printf("  %-26s connects in %d of %d runs", s->product, c->connected, c->tool_runs);
+        if (c->connected)
+            printf(", attempt %g (median; at worst %g), %.0f ms (median)", c->attempts.p50, c->attempts.max,
+                   c->connect_ms.p50);
+        const struct finding *w = cell_met(c) ? NULL : cell_worst(c);
+        const char *msg = w ? w->message : "";
+        size_t len = strlen(s->product);
+        if (strncmp(msg, s->product, len) == 0 && msg[len] == ':')
+            msg += len + 2; /* "esptool 4.5-4.12: no connection ..." under its own name */
+        printf("%s%s\n", w ? "; " : "", msg);
+    }
+}
+
+/* A strategy the tool can be given on this host: no U step where esptool
+ * has no TIOCMSET (Windows, rfc2217://). */
+static int usable_by(const struct scenario *bare, const struct host_profile *h)
+{
+    for (int i = 0; i < bare->seq[h->os].n; i++)
+        if (bare->seq[h->os].ops[i].kind == OP_BOTH && (h->os == OS_WINDOWS || h->port == PORT_RFC2217))
+            return 0;
+    return bare->seq[h->os].n > 0;
+}
+
+/* For a tool that does not connect every time: a custom_reset_sequence
+ * that did, where the tool reads esptool.cfg; else the tools that do. */
+static void advise_tools(const struct lab *lab, const struct host_profile *h, struct cell_stats *cells, int n)
+{
+    const struct scenario *fix = NULL;
+    char good[512] = "";
+    for (int i = 0; i < n; i++) {
+        const struct scenario *s = lab_scenario(lab, cells[i].scenario);
+        if (s && s->tool == NULL && s->expected == BOOT_DOWNLOAD && cell_met(&cells[i]) && usable_by(s, h) &&
+            (fix == NULL || strcmp(s->name, "esptool-tight") == 0))
+            fix = s; /* the tight reset first: esptool's own, where it can be used */
+        if (s && s->tool && cell_met(&cells[i]))
+            snprintf(good + strlen(good), sizeof good - strlen(good), "%s%s", good[0] ? ", " : "", s->product);
+    }
+    for (int i = 0; i < n; i++) {
+        const struct scenario *s = lab_scenario(lab, cells[i].scenario);
+        if (s == NULL || s->tool == NULL || cell_met(&cells[i]))
+            continue;
+        if (cells[i].connected == cells[i].tool_runs) { /* connects; its after-reset is what fails */
+            printf("  %s connects, but leaves the chip %s: press reset after flashing\n", s->product,
+                   "in the ROM loader");
+            continue;
+        }
+        char seq[200];
+        if (s->tool->reads_esptool_cfg && fix != NULL) {
+            dsl_format_reset(&fix->seq[h->os], seq, sizeof seq);
+            printf("  %s connects in %d of %d runs: in esptool.cfg, [esptool] custom_reset_sequence = %s (%s, "
+                   "which always reached download mode here)\n",
+                   s->product, cells[i].connected, cells[i].tool_runs, seq, fix->name);
+        } else if (s->tool->reads_esptool_cfg) {
+            printf("  %s connects in %d of %d runs: `resetlab tune` finds a custom_reset_sequence for esptool.cfg\n",
+                   s->product, cells[i].connected, cells[i].tool_runs);
+        } else {
+            printf("  %s connects in %d of %d runs%s%s\n", s->product, cells[i].connected, cells[i].tool_runs,
+                   good[0] ? ": use one that always does: " : "", good);
+        }
+    }
+    if (good[0])
+        printf("  connect every time here: %s\n", good);
 }
 
 static int recommend(struct cell_stats *cells, int n, int sound)
@@ -188,8 +276,8 @@ static int recommend(struct cell_stats *cells, int n, int sound)
                best->passed, best->runs);
     }
     for (int i = 0; i < n; i++) {
-        const struct finding *w = cell_met(&cells[i]) ? NULL : cell_worst(&cells[i]);
-        if (w != NULL)
+        const struct finding *w = cell_met(&cells[i]) || cells[i].tool_runs ? NULL : cell_worst(&cells[i]);
+        if (w != NULL) /* a tool's connect loop gets its own advice */
             printf("  avoid %s here (%d of %d runs failed): %s\n", cells[i].scenario, cells[i].runs - cells[i].passed,
                    cells[i].runs, w->message);
     }
@@ -229,7 +317,9 @@ static int probe_board(const struct lab *lab, const struct probe_opts *o)
     int sound;
     print_truth_and_rc(b, cells, n, &rel, &sound);
     print_scenarios(cells, n);
+    print_tools(lab, cells, n);
     rc = recommend(cells, n, sound);
+    advise_tools(lab, h, cells, n);
 out:
     for (int i = 0; i < n; i++)
         cell_free(&cells[i]);

@@ -206,13 +206,19 @@ static int load_opt_os_seq(struct ydoc *y, yaml_node_t *m, const char *path, con
 
 static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"both_lines_one_request", "linux", "windows", NULL};
+    static const char *const keys[] = {"both_lines_one_request", "usb_pid", "usb_bytes_per_s", "linux", "windows", NULL};
     static const char *const os_keys[] = {"open", "open_lowered", "close", "first_open", "first_open_lowered",
                                           NULL};
     struct bridge_profile *b = &lab->bridges[lab->n_bridges - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
-    if (ymap_only(y, m, path, keys) || yget_bool(y, m, path, "both_lines_one_request", &b->both_lines_one_request))
+    uint32_t pid = 0;
+    if (ymap_only(y, m, path, keys) || yget_bool(y, m, path, "both_lines_one_request", &b->both_lines_one_request) ||
+        (ymap_get(y, m, "usb_pid") != NULL && yget_u32(y, m, path, "usb_pid", &pid)) ||
+        yopt_range(y, m, path, "usb_bytes_per_s", 1000, 1e9, &b->usb_bytes_per_s))
         return -1;
+    if (pid > 0xFFFF)
+        return yfail(y, ymap_get(y, m, "usb_pid"), path, "usb_pid must be 0x0000 to 0xFFFF, got 0x%X", (unsigned)pid);
+    b->usb_pid = ymap_get(y, m, "usb_pid") != NULL ? (int)pid : -1; /* unknown: no tool's PID rule matches */
     for (int os = 0; os < OS_COUNT; os++) {
         char os_path[160];
         snprintf(os_path, sizeof os_path, "%s.%s", path, host_os_name((enum host_os)os));
@@ -252,15 +258,19 @@ static int load_latency(struct ydoc *y, yaml_node_t *m, const char *path, const 
 
 static int load_host(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"os", "request", "overshoot", "split_both_lines", NULL};
+    static const char *const keys[] = {"os", "port", "request", "overshoot", "split_both_lines", NULL};
     struct host_profile *h = &lab->hosts[lab->n_hosts - 1];
     snprintf(h->name, sizeof h->name, "%s", name);
-    char os[16];
-    if (ymap_only(y, m, path, keys) || yget_string(y, m, path, "os", os, sizeof os))
+    char os[16], port[16] = "local";
+    if (ymap_only(y, m, path, keys) || yget_string(y, m, path, "os", os, sizeof os) ||
+        (ymap_get(y, m, "port") != NULL && yget_string(y, m, path, "port", port, sizeof port)))
         return -1;
     if (strcmp(os, "linux") != 0 && strcmp(os, "windows") != 0)
         return yfail(y, ymap_get(y, m, "os"), path, "os must be linux or windows, got '%s'", os);
     h->os = strcmp(os, "windows") == 0 ? OS_WINDOWS : OS_LINUX;
+    if (strcmp(port, "local") != 0 && strcmp(port, "rfc2217") != 0)
+        return yfail(y, ymap_get(y, m, "port"), path, "port must be local or rfc2217, got '%s'", port);
+    h->port = strcmp(port, "rfc2217") == 0 ? PORT_RFC2217 : PORT_LOCAL;
     return load_latency(y, m, path, "request", &h->request) || load_latency(y, m, path, "overshoot", &h->overshoot) ||
                    yget_bool(y, m, path, "split_both_lines", &h->split_both_lines)
                ? -1

@@ -145,6 +145,7 @@ int dsl_parse(const char *text, struct op_seq *out, char *err, size_t err_len)
         skip_spaces(&c);
         if (parse_one(&c, &op) != 0)
             goto bad;
+        dsl_format_op(&op, op.label, sizeof op.label);
         skip_spaces(&c);
         char ch = text[c.i];
         if (ch != '\0' && ch != '|') {
@@ -163,6 +164,22 @@ int dsl_parse(const char *text, struct op_seq *out, char *err, size_t err_len)
 bad:
     op_seq_free(out);
     return -1;
+}
+
+void dsl_format_reset(const struct op_seq *seq, char *buf, size_t len)
+{
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < seq->n && seq->ops[i].kind != OP_SYNC; i++) {
+        if (op_is_port_op(seq->ops[i].kind))
+            continue;
+        char tok[24];
+        dsl_format_op(&seq->ops[i], tok, sizeof tok);
+        int n = snprintf(buf + at, at < len ? len - at : 0, "%s%s", at ? "|" : "", tok);
+        if (n < 0 || at + (size_t)n >= len)
+            return; /* cut: the caller's buffer is its limit */
+        at += (size_t)n;
+    }
 }
 
 void dsl_format_op(const struct op *op, char *buf, size_t len)

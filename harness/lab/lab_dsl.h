@@ -23,4 +23,9 @@ int dsl_parse(const char *text, struct op_seq *out, char *err, size_t err_len);
 /* Writes one op back in DSL form ("D1", "U1,0", "W0.05", "O0"). */
 void dsl_format_op(const struct op *op, char *buf, size_t len);
 
+/* The reset part of a scenario's sequence, as esptool's
+ * custom_reset_sequence takes it: without the opening O/O0 and without the
+ * S (and what follows it). "" when nothing is left. */
+void dsl_format_reset(const struct op_seq *seq, char *buf, size_t len);
+
 #endif

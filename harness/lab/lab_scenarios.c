@@ -9,6 +9,7 @@
 
 #include "lab_load.h"
 #include "lab_dsl.h"
+#include "lab_tools.h"
 #include "lab_yaml.h"
 
 /* Line ops need an open port; a port is opened once and closed once. */
@@ -41,10 +42,28 @@ static int parse_sequence(struct ydoc *y, yaml_node_t *n, const char *path, stru
     return check_port_use(y, n, path, out);
 }
 
-/* `sequence` is one string for every OS, or a mapping with linux/windows. */
+/* A tool's `sequence` is how it opens the port: it must leave it open. */
+static int check_tool_open(struct ydoc *y, yaml_node_t *at, const struct scenario *s)
+{
+    for (int os = 0; os < OS_COUNT; os++) {
+        const struct op_seq *q = &s->seq[os];
+        for (int i = 0; i < q->n; i++)
+            if (q->ops[i].kind == OP_CLOSE || q->ops[i].kind == OP_CLOSE_RTS_DTR || q->ops[i].kind == OP_SYNC)
+                return yfail(y, at, "sequence", "column %d: a tool's sequence only opens the port (its connect loop "
+                             "and after steps do the rest)", q->ops[i].pos);
+    }
+    return 0;
+}
+
+/* `sequence` is one string for every OS, or a mapping with linux/windows.
+ * A tool without one opens the port as the OS does by default ("O"). */
 static int load_sequences(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 {
     yaml_node_t *n = ymap_get(y, m, "sequence");
+    if (n == NULL && ymap_get(y, m, "connect") != NULL) {
+        char err[160];
+        return dsl_parse("O", &s->seq[OS_LINUX], err, sizeof err) || dsl_parse("O", &s->seq[OS_WINDOWS], err, sizeof err);
+    }
     if (n == NULL)
         return yfail(y, m, "", "missing key 'sequence'");
     if (n->type != YAML_MAPPING_NODE) {
@@ -97,6 +116,28 @@ static int load_os_list(struct ydoc *y, yaml_node_t *m, struct scenario *s)
     return 0;
 }
 
+/* Optional list of port kinds the tool can open (picocom: local only). */
+static int load_ports(struct ydoc *y, yaml_node_t *m, struct scenario *s)
+{
+    yaml_node_t *n = ymap_get(y, m, "ports");
+    if (n == NULL)
+        return 0;
+    if (yseq_require(y, n, "ports") != 0)
+        return -1;
+    YSEQ_FOREACH(y, n, item)
+    {
+        yaml_node_t *v = yaml_document_get_node(&y->doc, *item);
+        const char *name = yscalar(v);
+        if (name && strcmp(name, "local") == 0)
+            s->port_mask |= 1 << PORT_LOCAL;
+        else if (name && strcmp(name, "rfc2217") == 0)
+            s->port_mask |= 1 << PORT_RFC2217;
+        else
+            return yfail(y, v, "ports", "expected local or rfc2217, got '%s'", name ? name : "?");
+    }
+    return s->port_mask ? 0 : yfail(y, n, "ports", "list at least one port kind");
+}
+
 static int load_bridges(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 {
     yaml_node_t *n = ymap_get(y, m, "bridges");
@@ -117,10 +158,33 @@ static int load_bridges(struct ydoc *y, yaml_node_t *m, struct scenario *s)
     return 0;
 }
 
+/* A tool's connect loop (`connect:`), or the keys that only a tool has,
+ * refused without it. */
+static int load_tool(struct ydoc *y, yaml_node_t *m, struct scenario *s)
+{
+    static const char *const tool_keys[] = {"strategies", "after", "work_s", "esptool_cfg", "fail_message",
+                                            "reads_esptool_cfg", NULL};
+    if (ymap_get(y, m, "connect") == NULL) {
+        for (int i = 0; tool_keys[i]; i++)
+            if (ymap_get(y, m, tool_keys[i]) != NULL)
+                return yfail(y, ymap_get(y, m, tool_keys[i]), tool_keys[i],
+                             "only a tool has this key: add its 'connect' loop");
+        return 0;
+    }
+    if (s->expected != BOOT_DOWNLOAD)
+        return yfail(y, ymap_get(y, m, "expect"), "expect", "a tool's connect loop expects download");
+    if (s->product[0] == '\0')
+        return yfail(y, m, "", "a connect loop needs 'tool' (the tool and versions it describes)");
+    return check_tool_open(y, ymap_get(y, m, "sequence") ? ymap_get(y, m, "sequence") : m, s) ||
+           lab_tool_load(y, m, s->rewrite_dtr_after_rts, &s->tool);
+}
+
 int scenario_load_file(struct scenario *s, const char *file, char *err, size_t err_len)
 {
-    static const char *const keys[] = {"name", "origin", "expect", "sequence", "dtr_rewrite_after_rts", "os", "bridges",
-                                       "after_power_on", NULL};
+    static const char *const keys[] = {"name",  "origin",   "expect",     "sequence", "dtr_rewrite_after_rts",
+                                       "os",    "bridges",  "after_power_on", "tool", "used_by",
+                                       "strategies", "connect", "after", "work_s", "esptool_cfg", "fail_message", "ports",
+                                       "reads_esptool_cfg", NULL};
     struct ydoc y;
     memset(s, 0, sizeof *s);
     snprintf(s->file, sizeof s->file, "%s", file);
@@ -139,16 +203,17 @@ int scenario_load_file(struct scenario *s, const char *file, char *err, size_t e
         goto out;
     }
     s->expected = (enum boot_mode)mode;
-    if (yopt_bool(&y, m, "", "dtr_rewrite_after_rts", &s->rewrite_dtr_after_rts) ||
+    if ((ymap_get(&y, m, "tool") && yget_string(&y, m, "", "tool", s->product, sizeof s->product)) ||
+        (ymap_get(&y, m, "used_by") && yget_string(&y, m, "", "used_by", s->used_by, sizeof s->used_by)) ||
+        yopt_bool(&y, m, "", "dtr_rewrite_after_rts", &s->rewrite_dtr_after_rts) ||
         yopt_bool(&y, m, "", "after_power_on", &s->after_power_on) || load_sequences(&y, m, s) ||
-        load_os_list(&y, m, s) || load_bridges(&y, m, s))
+        load_os_list(&y, m, s) || load_ports(&y, m, s) || load_bridges(&y, m, s) || load_tool(&y, m, s))
         goto out;
     rc = 0;
 out:
     ydoc_free(&y);
     if (rc != 0)
-        for (int os = 0; os < OS_COUNT; os++)
-            op_seq_free(&s->seq[os]);
+        scenario_free(s);
     return rc;
 }
 
@@ -200,8 +265,7 @@ int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len)
         else if (rc == 0 && lab_scenario(lab, lab->scenarios[lab->n_scenarios].name) != NULL) {
             snprintf(err, err_len, "%s:1: name '%s' is already used by another scenario", path,
                      lab->scenarios[lab->n_scenarios].name);
-            op_seq_free(&lab->scenarios[lab->n_scenarios].seq[OS_LINUX]);
-            op_seq_free(&lab->scenarios[lab->n_scenarios].seq[OS_WINDOWS]);
+            scenario_free(&lab->scenarios[lab->n_scenarios]);
             rc = -1;
         } else if (rc == 0)
             lab->n_scenarios++;

@@ -16,7 +16,7 @@
 #include "run_sequence.h"
 
 #define RUN_MAX_EDGES 4096
-#define RUN_MAX_UART 4096
+#define RUN_MAX_UART 16384 /* a tool's 14 attempts of banners and SYNC answers */
 #define RUN_MAX_ANALOG 262144 /* analog EN samples: 2.6 s at 100 kHz */
 
 /* Storage for one run: the analyzer's edges, the UART bytes, the op log. */

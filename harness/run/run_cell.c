@@ -21,6 +21,7 @@
 #include "run_recorder.h"
 #include "run_meta.h"
 #include "run_sequence.h"
+#include "run_tool.h"
 
 
 void run_sim_once(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
@@ -34,22 +35,39 @@ void run_sim_once(struct sim_world *w, const struct board_profile *b, const stru
     struct capture cap = {capture_backend(b->analyzer.kind), w};
     rb->tr = (struct trace){.edges = rb->edges, .cap = RUN_MAX_EDGES, .en_v = {.v = rb->en_v, .cap = RUN_MAX_ANALOG}};
     struct trace *tr = &rb->tr;
-    size_t n_log = 0, uart_len = 0;
+    size_t n_log = 0, uart_len = 0, connect_end = 0;
+    struct tool_outcome tool;
     rb->n_log = 0;
     rb->uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return run_infrastructure_error(&rb->a, cap.ops->error(&cap));
-    int ran = run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why);
+    struct tool_target where = {h->os, h->port, b->bridge->usb_pid};
+    int ran = s->tool ? run_tool(&port, s, &where, rb->log, &n_log, &connect_end, &tool, why, sizeof why)
+                      : run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why);
     rb->n_log = n_log;
     if (ran != 0)
         return run_infrastructure_error(&rb->a, why);
     if (cap.ops->stop(&cap, tr, rb->uart, RUN_MAX_UART, &uart_len) != 0)
         return run_infrastructure_error(&rb->a, cap.ops->error(&cap));
     rb->uart_len = uart_len;
-    struct op_log log = {rb->log, n_log};
     struct board_model bm = board_model_of(b);
-    if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
-        run_infrastructure_error(&rb->a, why);
+    if (s->tool == NULL) {
+        struct op_log log = {rb->log, n_log};
+        if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
+            run_infrastructure_error(&rb->a, why);
+        return;
+    }
+    /* a tool: the wires of its connect phase decide the figures; what it saw decides the verdict */
+    int64_t cut = connect_end < n_log ? rb->log[connect_end].t_before_ns : tr->t_end_ns;
+    struct trace phase = trace_until(tr, cut);
+    const double *t_ns;
+    size_t n_t = sim_uart_times(w, &t_ns), n_uart = 0;
+    while (n_uart < uart_len && n_uart < n_t && t_ns[n_uart] < (double)cut)
+        n_uart++;
+    struct op_log log = {rb->log, connect_end};
+    if (analyze_run(&phase, &log, &bm, rb->uart, n_uart, s->expected, &rb->a, why, sizeof why) != 0)
+        return run_infrastructure_error(&rb->a, why);
+    run_tool_judge(&rb->a, &tool, s->product);
 }
 
 int run_write_capture(struct sigrok *sr, const struct sim_world *w, const struct board_profile *b,
@@ -63,8 +81,16 @@ int run_write_capture(struct sigrok *sr, const struct sim_world *w, const struct
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    for (size_t i = 0; i < n; i++)
-        rx[i] = (struct uart_byte){t_ns[i], rb->uart[i]};
+    /* The capture's RX is a UART at the chip's baud. A chip on its own USB
+     * serial sends faster than that; the ROM prints the same bytes on UART0,
+     * where an analyzer would see them one UART byte after another. */
+    double uart_byte_ns = w ? 10.0 / b->chip->baud * 1e9 : 0;
+    for (size_t i = 0; i < n; i++) {
+        double t = t_ns[i];
+        if (i > 0 && t < rx[i - 1].t_ns + uart_byte_ns)
+            t = rx[i - 1].t_ns + uart_byte_ns;
+        rx[i] = (struct uart_byte){t, rb->uart[i]};
+    }
     /* the sim's UART is bytes with times; a real capture has its RX line */
     int rc = sigrok_write_sr(sr, path, &rb->tr, rx, n, w ? b->chip->baud : 0, err, err_len);
     free(rx);

@@ -124,6 +124,7 @@ static void copy_analysis(struct analysis *to, const struct analysis *from)
     to->en_release_ms = from->en_release_ms;
     to->tau_ms = from->tau_ms;
     to->en_fit_samples = from->en_fit_samples;
+    to->tool = from->tool;
 }
 
 static void *writer_main(void *arg)

@@ -6,17 +6,12 @@
 #include "run_sequence.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "analyzers/slip.h"
 #include "harness/lab/lab_dsl.h"
 
-/* What the tool believes DTR is (pyserial's port.dtr): esptool's _setRTS
- * writes it back after every RTS change. */
-struct tool_state {
-    int dtr;
-};
-
-static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool_state *ts)
+static int exec_op(struct port *p, const struct op *op, int rewrite, struct seq_state *ts)
 {
     const struct port_ops *o = p->ops;
     switch (op->kind) {
@@ -32,11 +27,10 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool
         return o->set_lines(p, op->dtr, op->rts);
     case OP_WAIT:
         return o->sleep(p, op->wait_s);
-    case OP_SYNC: {
-        uint8_t req[64];
-        size_t n = esp_sync_request(req, sizeof req);
-        return o->write(p, req, n);
-    }
+    case OP_SYNC:
+        if (ts->sync_len == 0) /* made once a run: a tool writes it up to 70 times */
+            ts->sync_len = esp_sync_request(ts->sync_req, sizeof ts->sync_req);
+        return o->write(p, ts->sync_req, ts->sync_len);
     case OP_OPEN:
     case OP_OPEN_LOWERED:
         ts->dtr = op->kind == OP_OPEN;
@@ -51,36 +45,61 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct tool
     return -1;
 }
 
+int seq_run_op(struct seq_state *st, const struct op *op, int index, int rewrite)
+{
+    struct port *p = st->port;
+    if (port_stop_asked(p))
+        return RUNNER_STOPPED;
+    if (*st->n_log >= RUNNER_MAX_OPS) {
+        snprintf(st->err, st->err_len, "more than %d steps in one run", RUNNER_MAX_OPS);
+        return -1;
+    }
+    struct op_record *r = &st->log[(*st->n_log)++];
+    r->index = index;
+    r->is_port_op = op_is_port_op(op->kind);
+    int is_open = op->kind == OP_OPEN || op->kind == OP_OPEN_LOWERED;
+    r->first_open = is_open && st->after_power_on && !st->opened;
+    st->opened |= is_open;
+    if (op->label[0])
+        memcpy(r->label, op->label, sizeof r->label);
+    else
+        dsl_format_op(op, r->label, sizeof r->label);
+    r->t_before_ns = p->ops->now_ns(p);
+    int rc = exec_op(p, op, rewrite, st);
+    r->t_after_ns = p->ops->now_ns(p);
+    if (rc != 0) {
+        snprintf(st->err, st->err_len, "step %d (%s): %s", index + 1, r->label, p->ops->error(p));
+        return -1;
+    }
+    return 0;
+}
+
+int seq_run_ops(struct seq_state *st, const struct op_seq *seq, int rewrite)
+{
+    for (int i = 0; i < seq->n; i++) {
+        int rc = seq_run_op(st, &seq->ops[i], st->next_index++, rewrite);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void seq_state_init(struct seq_state *st, struct port *p, const struct scenario *s, struct op_record *log,
+                    size_t *n_log, char *err, size_t err_len)
+{
+    *st = (struct seq_state){.port = p, .log = log, .n_log = n_log, .err = err, .err_len = err_len,
+                             .after_power_on = s->after_power_on};
+    *n_log = 0;
+}
+
 int run_sequence(struct port *p, const struct scenario *s, enum host_os os, struct op_record *log,
                  size_t *n_log, char *err, size_t err_len)
 {
-    const struct op_seq *seq = &s->seq[os];
-    struct tool_state ts = {0};
-    int opened = 0;
-    *n_log = 0;
-    for (int i = 0; i < seq->n; i++) {
-        if (port_stop_asked(p))
-            return RUNNER_STOPPED;
-        const struct op *op = &seq->ops[i];
-        if (*n_log >= RUNNER_MAX_OPS) {
-            snprintf(err, err_len, "more than %d steps in one sequence", RUNNER_MAX_OPS);
-            return -1;
-        }
-        struct op_record *r = &log[(*n_log)++];
-        r->index = i;
-        r->is_port_op = op_is_port_op(op->kind);
-        int is_open = op->kind == OP_OPEN || op->kind == OP_OPEN_LOWERED;
-        r->first_open = is_open && s->after_power_on && !opened;
-        opened |= is_open;
-        dsl_format_op(op, r->label, sizeof r->label);
-        r->t_before_ns = p->ops->now_ns(p);
-        int rc = exec_op(p, op, s->rewrite_dtr_after_rts, &ts);
-        r->t_after_ns = p->ops->now_ns(p);
-        if (rc != 0) {
-            snprintf(err, err_len, "step %d (%s): %s", i + 1, r->label, p->ops->error(p));
-            return -1;
-        }
-    }
+    struct seq_state st;
+    seq_state_init(&st, p, s, log, n_log, err, err_len);
+    int rc = seq_run_ops(&st, &s->seq[os], s->rewrite_dtr_after_rts);
+    if (rc != 0)
+        return rc;
     /* a last wait cut short is no finished sequence either */
     return port_stop_asked(p) ? RUNNER_STOPPED : 0;
 }

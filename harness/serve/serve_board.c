@@ -44,7 +44,7 @@ void serve_board_resimulate(struct serve *s)
 
 static double byte_ns(const struct serve *s)
 {
-    return 10.0 / s->o.board->chip->baud * 1e9;
+    return board_byte_ns(s->o.board);
 }
 
 /* Bytes the board has finished sending by now go to the client. */
