@@ -11,107 +11,29 @@
 #include "harness/port/port_rfc2217_codec.h"
 #include "harness/serve/serve_budget.h"
 #include "helpers.h"
+#include "serve_fixture.h"
 
 #include <arpa/inet.h>
-#include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
-static char out_dir[64];
-
-static void make_dir(void)
-{
-    snprintf(out_dir, sizeof out_dir, "/tmp/resetlab-hostile-XXXXXX");
-    cr_assert_not_null(mkdtemp(out_dir));
-}
-
-static void drop_dir(void)
-{
-    remove_tree(out_dir);
-}
 
 TestSuite(serve_hostile, .init = make_dir, .fini = drop_dir, .timeout = 90);
 
-static int64_t mono_ms(void)
+/* serve_fixture's server, where no file it writes may grow past fsize
+ * bytes (a full disk, as test_store makes one): the limit is inherited at
+ * fork, and this process's own restored at once. */
+static void start_limited_server(struct server *sv, const char *extra, long fsize)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* ---- the server ----------------------------------------------------------- */
-
-struct server {
-    pid_t pid;
-    int out_fd, port;
-    char url[64], err_path[128];
-};
-
-/* `resetlab serve --board devkitc --listen 127.0.0.1:0 --out DIR EXTRA`;
- * with fsize > 0, no file it writes may grow past fsize bytes (a full disk,
- * as test_store makes one). */
-static void start_server(struct server *sv, const char *extra, long fsize)
-{
-    const char *bin = getenv("RESETLAB_BIN");
-    cr_assert_not_null(bin, "RESETLAB_BIN is set by ctest");
-    char boards[512], cmd[2048];
-    src_path("boards.yaml", boards, sizeof boards);
-    snprintf(sv->err_path, sizeof sv->err_path, "%s/stderr.txt", out_dir);
-    snprintf(cmd, sizeof cmd, "exec %s serve --board devkitc --listen 127.0.0.1:0 --out %s --boards %s %s 2>%s", bin,
-             out_dir, boards, extra, sv->err_path);
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sv->pid = fork();
-    cr_assert_geq(sv->pid, 0);
-    if (sv->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        if (fsize > 0)
-            setrlimit(RLIMIT_FSIZE, &(struct rlimit){(rlim_t)fsize, (rlim_t)fsize});
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    sv->out_fd = out[0];
-    char line[256] = "";
-    size_t n = 0;
-    struct pollfd pf = {.fd = sv->out_fd, .events = POLLIN};
-    while (n + 1 < sizeof line && poll(&pf, 1, 10000) == 1 && read(sv->out_fd, line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
-    const char *at = strstr(line, "rfc2217://127.0.0.1:");
-    cr_assert_not_null(at, "serve said '%s'", line);
-    sv->port = atoi(at + strlen("rfc2217://127.0.0.1:"));
-    snprintf(sv->url, sizeof sv->url, "rfc2217://127.0.0.1:%d", sv->port);
-}
-
-/* SIGTERM: the server must stop cleanly, exit 0, whatever the disk did. */
-static void stop_server(struct server *sv)
-{
-    kill(sv->pid, SIGTERM);
-    int st = 0;
-    cr_assert_eq(waitpid(sv->pid, &st, 0), sv->pid);
-    close(sv->out_fd);
-    char *err = slurp(sv->err_path, NULL);
-    cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "serve ended with status %d; stderr:\n%.2000s", st,
-              err ? err : "");
-    free(err);
+    struct rlimit was;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &was), 0);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &(struct rlimit){(rlim_t)fsize, was.rlim_max}), 0);
+    start_server(sv, "devkitc", extra);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &was), 0);
 }
 
 static char *read_file(const char *name, size_t *len)
@@ -257,7 +179,7 @@ static int exchange(int fd, const uint8_t *cmds, size_t len, int n, const uint32
 Test(serve_hostile, a_megabyte_of_iac_se_costs_the_log_kilobytes)
 {
     struct server sv;
-    start_server(&sv, "", 0);
+    start_server(&sv, "devkitc", "");
     int fd = connect_to(sv.port);
     expect_greeting(fd);
     enum { PAIRS = 512 * 1024 };
@@ -317,7 +239,7 @@ Test(serve_hostile, a_full_disk_stops_the_log_and_serving_goes_on)
 {
     enum { LIMIT = 16384 };
     struct server sv;
-    start_server(&sv, "--attempt-gap-ms 50", LIMIT);
+    start_limited_server(&sv, "--attempt-gap-ms 50", LIMIT);
     for (int i = 0; i < 24; i++)
         reset_and_leave(sv.port);
     cr_assert(served_download(sv.url), "still serving once the log stopped");
@@ -349,7 +271,7 @@ Test(serve_hostile, thirty_thousand_commands_get_thirty_thousand_answers)
 {
     enum { N = 30000 };
     struct server sv;
-    start_server(&sv, "", 0);
+    start_server(&sv, "devkitc", "");
     uint8_t *cmds = malloc((size_t)N * R2217_COMMAND_MAX);
     uint32_t *want = malloc(N * sizeof *want);
     size_t len = 0;
@@ -385,7 +307,7 @@ Test(serve_hostile, thirty_thousand_commands_get_thirty_thousand_answers)
 Test(serve_hostile, an_idle_owner_is_closed_and_the_board_freed)
 {
     struct server sv;
-    start_server(&sv, "--idle-timeout 1", 0);
+    start_server(&sv, "devkitc", "--idle-timeout 1");
     int a = connect_to(sv.port);
     expect_greeting(a);
     int64_t t0 = mono_ms(), closed_at = -1;
@@ -454,7 +376,7 @@ Test(serve_hostile, a_line_flood_keeps_at_most_the_captures_asked)
 {
     enum { N = 2000, KEEP = 5 };
     struct server sv;
-    start_server(&sv, "--keep-captures 5 --attempt-gap-ms 50", 0);
+    start_server(&sv, "devkitc", "--keep-captures 5 --attempt-gap-ms 50");
     uint8_t *cmds = malloc((size_t)N * R2217_COMMAND_MAX);
     size_t len = 0;
     for (int i = 0; i < N; i++)
