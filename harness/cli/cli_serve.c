@@ -3,10 +3,12 @@
  * May call: harness/serve, harness/lab, libc (signals). */
 #include "cli_commands.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "harness/lab/lab_load.h"
@@ -15,7 +17,9 @@
 static const char usage[] =
     "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT]\n"
     "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
-    "                      [--attempt-gap-ms MS] [--attempts N] [--boards FILE] [--scenarios DIR]\n"
+    "                      [--attempt-gap-ms MS] [--attempts N] [--idle-timeout S]\n"
+    "                      [--keep-captures N] [--captures-max-mb MB] [--boards FILE]\n"
+    "                      [--scenarios DIR]\n"
     "\n"
     "Serves a simulated board over RFC 2217 (telnet COM-PORT-OPTION) in real time,\n"
     "so real tools reach the virtual lab: esptool --port rfc2217://127.0.0.1:2217,\n"
@@ -43,12 +47,39 @@ static const char usage[] =
     "                       SCENARIO; line commands during it are acknowledged and\n"
     "                       not applied (as esptool's esp_rfc2217_server, which\n"
     "                       does not acknowledge them)\n"
-    "  --out DIR            the log's folder (default resetlab-serve)\n"
+    "  --out DIR            the log's folder (default resetlab-serve; at most 400\n"
+    "                       bytes, not a file)\n"
     "  --seed S             the host model's random draws (default 1)\n"
     "  --attempt-gap-ms MS  an attempt ends when the board is at rest and the client\n"
     "                       has been quiet this long; a DTR/RTS command this long\n"
     "                       after the last starts the next one (default 300)\n"
     "  --attempts N         stop after N attempts (default: until Ctrl-C/SIGTERM)\n"
+    "  --idle-timeout S     the owner is disconnected, and the board freed for the\n"
+    "                       next client, after S seconds without driving it\n"
+    "                       (default 300; 0 never; at most 86400): driving is a\n"
+    "                       DTR/RTS command (SET-CONTROL DTR or RTS on/off) or an\n"
+    "                       esptool request (a SLIP frame, direction 0, with its\n"
+    "                       8-byte header). Telnet negotiation and NOPs, other\n"
+    "                       settings and queries, bytes outside frames and\n"
+    "                       malformed input are not: a trickle of them is closed,\n"
+    "                       and so is a terminal left open on the UART (0 for one)\n"
+    "  --keep-captures N    keep the captures of the last N attempts (default 1000,\n"
+    "                       1 to 1000000): an older one is deleted, and the line of\n"
+    "                       the attempt that rotated it out names it (rotated_out)\n"
+    "  --captures-max-mb MB and at most MB MiB of them (default 100, 1 to 1000000)\n"
+    "\n"
+    "A client's misbehaviour costs it, not the server:\n"
+    "  - every command read is answered: while 64 answers wait, the client's input\n"
+    "    is not read (TCP holds the rest); a client that leaves 1 MiB of our\n"
+    "    output unread is dropped\n"
+    "  - malformed telnet or RFC 2217 input is logged 20 times a connection, then\n"
+    "    once every 10 s; the server logs 500 events of any kind (connections,\n"
+    "    refusals, malformed input) at once, then one a second. The rest are\n"
+    "    counted in a \"suppressed\" line: when the flood ends, and every 10 s while\n"
+    "    it lasts\n"
+    "  - a disk that refuses serve.jsonl (full, an I/O error, a file-size limit)\n"
+    "    stops the log with one line on stderr; the file ends on a whole line, and\n"
+    "    serving goes on\n"
     "\n"
     "exit status: 0 stopped, 1 serving failed, 2 bad input.\n";
 
@@ -63,8 +94,8 @@ static void on_stop(int sig)
 struct serve_args {
     const char *board, *host, *listen, *out, *replay;
     int replay_on;
-    long attempts;
-    double grace_ms, attempt_gap_ms;
+    long attempts, keep_captures, captures_max_mb;
+    double grace_ms, attempt_gap_ms, idle_timeout_s;
     uint64_t seed;
 };
 
@@ -87,6 +118,17 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
         if (cli_parse_count(opt, v, 1000000000L, &n) != 0)
             return 2;
         a->attempts = n;
+    } else if (strcmp(opt, "--keep-captures") == 0) {
+        if (cli_parse_count(opt, v, SERVE_KEEP_CAPTURES_MAX, &a->keep_captures) != 0)
+            return 2;
+    } else if (strcmp(opt, "--captures-max-mb") == 0) {
+        if (cli_parse_count(opt, v, SERVE_CAPTURES_MB_MAX, &a->captures_max_mb) != 0)
+            return 2;
+    } else if (strcmp(opt, "--idle-timeout") == 0) {
+        a->idle_timeout_s = strtod(v, &end);
+        if (!(*v >= '0' && *v <= '9') || *end != '\0' ||
+            !(a->idle_timeout_s >= 0 && a->idle_timeout_s <= SERVE_IDLE_TIMEOUT_MAX_S))
+            return cli_bad_input("serve: --idle-timeout needs seconds from 0 (never) to 86400, got '%s'%s", v, "");
     } else if (strcmp(opt, "--grace-ms") == 0 || strcmp(opt, "--attempt-gap-ms") == 0) {
         double *slot = opt[2] == 'g' ? &a->grace_ms : &a->attempt_gap_ms;
         *slot = strtod(v, &end);
@@ -99,8 +141,25 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
 }
 
 /* The options parse_value takes, each with a value. */
-static const char *const value_opts[] = {"--board",    "--host",     "--listen",         "--out", "--seed",
-                                         "--attempts", "--grace-ms", "--attempt-gap-ms", NULL};
+static const char *const value_opts[] = {"--board",         "--host",         "--listen",        "--out",
+                                         "--seed",          "--attempts",     "--grace-ms",      "--attempt-gap-ms",
+                                         "--idle-timeout",  "--keep-captures", "--captures-max-mb", NULL};
+
+/* --out names a folder, existing or not: not empty (which would be /),
+ * not a file, not longer than its files' names allow. */
+static int check_out(const char *out)
+{
+    struct stat st;
+    if (out[0] == '\0')
+        return cli_bad_input("serve: --out is empty: give a folder for the log (default resetlab-serve)%s%s", "", "");
+    if (strlen(out) > SERVE_OUT_MAX)
+        return cli_bad_input("serve: --out %.60s...: longer than 400 bytes%s", out, "");
+    if (stat(out, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_bad_input("serve: --out %s: %s", out, "is a file, not a folder");
+    if (stat(out, &st) != 0 && errno == ENOTDIR)
+        return cli_bad_input("serve: --out %s: %s", out, "a part of it is a file, not a folder");
+    return 0;
+}
 
 static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_common *c)
 {
@@ -131,7 +190,7 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
     }
     if (a->board == NULL)
         return cli_bad_input("serve: which board? give --board NAME%s%s", " (resetlab list shows them)", "");
-    return 0;
+    return check_out(a->out);
 }
 
 /* The replay scenario: named, or esptool's default for the host's OS. */
@@ -177,7 +236,8 @@ static int cli_serve(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage, stdout), 0;
     struct serve_args a = {.listen = "127.0.0.1:2217", .out = "resetlab-serve", .grace_ms = 250,
-                            .attempt_gap_ms = 300, .seed = 1};
+                           .attempt_gap_ms = 300, .seed = 1, .idle_timeout_s = SERVE_IDLE_TIMEOUT_S,
+                           .keep_captures = SERVE_KEEP_CAPTURES, .captures_max_mb = SERVE_CAPTURES_MB};
     struct cli_common c = {0};
     if (parse_args(argc, argv, &a, &c) != 0)
         return 2;
@@ -198,7 +258,9 @@ static int cli_serve(int argc, char **argv)
     else if (!a.replay_on || (replay = pick_replay(&lab, &a, h)) != NULL) {
         struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .listen = a.listen,
                                .out_dir = a.out, .seed = a.seed, .grace_ms = a.grace_ms,
-                               .attempt_gap_ms = a.attempt_gap_ms, .human = stderr};
+                               .attempt_gap_ms = a.attempt_gap_ms, .idle_timeout_s = a.idle_timeout_s,
+                               .keep_captures = (int)a.keep_captures,
+                               .captures_max_bytes = (int64_t)a.captures_max_mb << 20, .human = stderr};
         char err[512];
         struct serve *srv = serve_new(&o, err, sizeof err);
         if (srv == NULL) {
@@ -212,6 +274,7 @@ static int cli_serve(int argc, char **argv)
             sigaction(SIGINT, &sa, NULL);
             sigaction(SIGTERM, &sa, NULL);
             signal(SIGPIPE, SIG_IGN);
+            signal(SIGXFSZ, SIG_IGN); /* a file-size limit: the log stops, as on a full disk */
             rc = serve_loop(srv, a.attempts);
             serve_free(srv);
         }

@@ -27,6 +27,7 @@
 #include "serve_internal.h"
 
 #define OUT_LIMIT (1u << 20) /* a client that reads nothing for this long is dropped */
+#define OUT_PAUSE (1u << 18) /* its commands wait while this much of our output does */
 #define IDLE_REBASE_NS 1000000000LL
 
 /* ---- connections --------------------------------------------------------- */
@@ -74,7 +75,9 @@ static int conn_flush(struct conn *c)
 static void take_board(struct serve *s, struct conn *c)
 {
     s->owner = *c;
-    s->owner.since_ns = serial_now_ns(); /* when it got the board */
+    s->owner.since_ns = s->owner.active_ns = serial_now_ns(); /* when it got the board */
+    serve_budget_rate_init(&s->owner.protocol_errors, SERVE_PROTOCOL_BURST, SERVE_PROTOCOL_REFILL_S,
+                           "protocol errors");
     *c = (struct conn){.fd = -1};
     r2217_init_server(&s->owner.codec);
     uint8_t hello[16];
@@ -87,7 +90,7 @@ static void take_board(struct serve *s, struct conn *c)
     s->datasize = 8;
     s->parity = 1; /* NONE */
     s->stopsize = 1;
-    serve_log_event(s->log, "connected", s->owner.peer);
+    serve_log_event(s->log, NULL, "connected", s->owner.peer);
 }
 
 /* The owner left: lines back to deasserted, RTS first (the chip is let out
@@ -95,7 +98,8 @@ static void take_board(struct serve *s, struct conn *c)
  * reset it causes counts as spurious. */
 static void owner_gone(struct serve *s, const char *why)
 {
-    serve_log_event(s->log, why, s->owner.peer);
+    serve_log_conn_end(s->log, &s->owner.protocol_errors, s->owner.peer);
+    serve_log_event(s->log, NULL, why, s->owner.peer);
     /* The close is an op of the client's attempt (a run's C), and the
      * attempt says it ended the connection: a served run collects its
      * attempts up to that one (capture_serve.h). */
@@ -120,7 +124,7 @@ static void refuse(struct serve *s, struct conn *c)
                      s->o.board->name, s->owner.peer);
     serve_conn_queue(c, (const uint8_t *)line, (size_t)n);
     conn_flush(c);
-    serve_log_event(s->log, "refused", c->peer);
+    serve_log_event(s->log, NULL, "refused", c->peer);
     conn_close(c);
 }
 
@@ -167,47 +171,86 @@ static void serve_waiting(struct serve *s)
     s->n_waiting = k;
 }
 
-static int read_owner(struct serve *s, char *err, size_t err_len)
+/* Parses the owner's input while the answers' queue has room and our
+ * output is not piling up: a command is read only when it can be answered
+ * (the rest waits in `in`, then in the socket: backpressure). A full queue
+ * holds the input until half of it has gone out. */
+static void parse_owner(struct serve *s)
 {
-    uint8_t in[4096], data[4096];
-    ssize_t got = recv(s->owner.fd, in, sizeof in, MSG_DONTWAIT);
-    if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        owner_gone(s, got == 0 ? "disconnected" : "connection lost");
-        return 0;
-    }
-    if (got < 0)
-        return 0;
+    struct conn *c = &s->owner;
+    if (c->held && s->n_answers <= MAX_ANSWERS / 2)
+        c->held = 0;
+    if (c->fd < 0 || c->in_off >= c->in_len || c->held)
+        return;
     /* An idle epoch restarts at this command: the attempt's capture
      * begins with it. */
     if (!serve_board_epoch_active(s) && s->n_answers == 0)
         serve_board_new_epoch(s);
-    size_t off = 0;
-    while (off < (size_t)got) {
+    uint8_t data[IN_MAX];
+    while (c->in_off < c->in_len && s->n_answers < MAX_ANSWERS && c->out_len < OUT_PAUSE) {
         struct r2217_event ev = {0};
         size_t dlen = 0;
-        off += r2217_feed(&s->owner.codec, in + off, (size_t)got - off, data, sizeof data, &dlen, &ev);
-        if (s->owner.codec.reply_len) {
-            serve_conn_queue(&s->owner, s->owner.codec.reply, s->owner.codec.reply_len);
-            s->owner.codec.reply_len = 0;
+        c->in_off += r2217_feed(&c->codec, c->in + c->in_off, c->in_len - c->in_off, data, sizeof data, &dlen, &ev);
+        if (c->codec.reply_len) {
+            serve_conn_queue(c, c->codec.reply, c->codec.reply_len);
+            c->codec.reply_len = 0;
         }
         if (dlen || ev.kind == R2217_EV_COMMAND)
             s->last_activity_v = serve_now_v(s);
-        if (dlen && serve_commands_on_data(s, data, dlen, err, err_len) != 0)
-            return -1;
+        if (dlen)
+            serve_commands_on_data(s, data, dlen);
         int line_command = ev.kind == R2217_EV_COMMAND && ev.command == R2217_SET_CONTROL &&
                            ev.value >= R2217_DTR_ON && ev.value <= R2217_RTS_OFF && ev.value != R2217_RTS_REQUEST;
-        if (line_command &&
-            (serve_board_split_before_command(s, err, err_len) != 0 || serve_board_make_room(s, err, err_len) != 0))
-            return -1;
+        if (line_command) {
+            serve_board_split_before_command(s);
+            serve_board_make_room(s);
+        }
         if (ev.kind == R2217_EV_COMMAND) {
             serve_commands_on_command(s, &ev);
-        }
-        else if (ev.kind == R2217_EV_MALFORMED) {
+        } else if (ev.kind == R2217_EV_MALFORMED) {
             s->at.malformed++;
-            serve_log_event(s->log, ev.what, s->owner.peer);
+            serve_log_event(s->log, &c->protocol_errors, ev.what, c->peer);
         }
     }
-    return 0;
+    c->held = s->n_answers >= MAX_ANSWERS;
+    if (c->in_off >= c->in_len)
+        c->in_off = c->in_len = 0;
+}
+
+/* Reads more of the owner's input once what it sent before is parsed. */
+static void read_owner(struct serve *s)
+{
+    if (s->owner.in_len == 0) {
+        ssize_t got = recv(s->owner.fd, s->owner.in, sizeof s->owner.in, MSG_DONTWAIT);
+        if (got == 0 || (got < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            owner_gone(s, got == 0 ? "disconnected" : "connection lost");
+            return;
+        }
+        if (got < 0)
+            return;
+        s->owner.in_off = 0;
+        s->owner.in_len = (size_t)got;
+    }
+    parse_owner(s);
+}
+
+/* The owner has not driven the board for --idle-timeout: it goes, and the
+ * board is free for the next client. */
+static int64_t idle_deadline_ns(const struct serve *s)
+{
+    if (s->owner.fd < 0 || !(s->o.idle_timeout_s > 0))
+        return INT64_MAX;
+    return s->owner.active_ns + (int64_t)(s->o.idle_timeout_s * 1e9);
+}
+
+static void close_if_idle(struct serve *s)
+{
+    if (serial_now_ns() < idle_deadline_ns(s))
+        return;
+    char why[160];
+    snprintf(why, sizeof why, "closed: idle for %g s (no DTR/RTS command or esptool request; --idle-timeout)",
+             s->o.idle_timeout_s);
+    owner_gone(s, why);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -244,6 +287,8 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         int64_t since = s->waiting[0].since_ns > s->owner.since_ns ? s->waiting[0].since_ns : s->owner.since_ns;
         due = min64(due, since + (int64_t)(s->o.grace_ms * 1e6) - s->epoch0_ns);
     }
+    if (idle_deadline_ns(s) != INT64_MAX)
+        due = min64(due, idle_deadline_ns(s) - s->epoch0_ns);
     int64_t wait = due - v;
     if (wait < 0)
         wait = 0;
@@ -253,8 +298,11 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     pf[n++] = (struct pollfd){.fd = s->listen_fd, .events = s->n_waiting < MAX_WAITING ? POLLIN : 0};
     int owner_at = -1;
     if (s->owner.fd >= 0) {
+        /* input still to parse: the socket is not read (and not polled,
+         * unless output waits) until it is */
+        short ev = (short)((s->owner.in_len == 0 ? POLLIN : 0) | (s->owner.out_len ? POLLOUT : 0));
         owner_at = n;
-        pf[n++] = (struct pollfd){.fd = s->owner.fd, .events = (short)(POLLIN | (s->owner.out_len ? POLLOUT : 0))};
+        pf[n++] = (struct pollfd){.fd = ev ? s->owner.fd : -1, .events = ev};
     }
     int waiting_at = n;
     for (int i = 0; i < s->n_waiting; i++)
@@ -272,14 +320,13 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
                 uint8_t junk[512];
                 ssize_t k = recv(s->waiting[i].fd, junk, sizeof junk, MSG_DONTWAIT);
                 if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
-                    serve_log_event(s->log, "left while waiting", s->waiting[i].peer);
+                    serve_log_event(s->log, NULL, "left while waiting", s->waiting[i].peer);
                     conn_close(&s->waiting[i]);
                     s->waiting[i] = s->waiting[--s->n_waiting];
                 }
             }
-        if (owner_at >= 0 && (pf[owner_at].revents & (POLLIN | POLLHUP | POLLERR)) &&
-            read_owner(s, err, err_len) != 0)
-            return -1;
+        if (owner_at >= 0 && (pf[owner_at].revents & (POLLIN | POLLHUP | POLLERR)))
+            read_owner(s);
         if (pf[0].revents & POLLIN)
             accept_clients(s);
     }
@@ -288,17 +335,24 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     v = serve_now_v(s);
     if (s->dirty)
         serve_board_resimulate(s);
-    if (s->owner.fd >= 0)
+    if (s->owner.fd >= 0) {
         serve_commands_send_due_answers(s, v);
+        conn_flush(&s->owner);
+        parse_owner(s); /* the input that waited for room */
+        if (s->dirty)
+            serve_board_resimulate(s);
+        serve_commands_send_due_answers(s, serve_now_v(s));
+    }
     serve_board_send_uart(s, v);
     if (s->owner.fd >= 0 && (conn_flush(&s->owner) != 0 || s->owner.out_len > OUT_LIMIT))
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
+    close_if_idle(s);
+    serve_log_tick(s->log);
     if (serve_board_epoch_active(s) && v - s->last_activity_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
         serve_board_at_rest(s, v))
-        return serve_board_close_attempt(s, NULL, err, err_len);
-    if (s->sim_failed && serve_board_epoch_active(s))
-        return serve_board_close_attempt(
-            s, "cut: the virtual analyzer's buffers filled before the board came to rest", err, err_len);
+        serve_board_close_attempt(s, NULL);
+    else if (s->sim_failed && serve_board_epoch_active(s))
+        serve_board_close_attempt(s, "cut: the virtual analyzer's buffers filled before the board came to rest");
     return 0;
 }
 
@@ -413,10 +467,8 @@ void serve_free(struct serve *s)
         owner_gone(s, "server stopped");
     for (int i = 0; i < s->n_waiting; i++)
         conn_close(&s->waiting[i]);
-    if (s->log != NULL && serve_board_epoch_active(s)) {
-        char err[256];
-        serve_board_close_attempt(s, "server stopped before the board came to rest", err, sizeof err);
-    }
+    if (s->log != NULL && serve_board_epoch_active(s))
+        serve_board_close_attempt(s, "server stopped before the board came to rest");
     serve_log_close(s->log);
     if (s->listen_fd >= 0)
         close(s->listen_fd);

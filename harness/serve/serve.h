@@ -12,7 +12,15 @@
  *
  * One client owns the board at a time; another that connects waits up to
  * a grace period (a tool reconnecting while its old connection closes)
- * and is then refused with one line of text.
+ * and is then refused with one line of text. An owner that neither
+ * changes a line nor sends an esptool request for serve_opts.idle_timeout_s
+ * is disconnected.
+ *
+ * A peer's misbehaviour costs it, not the server: every command read is
+ * answered (while MAX_ANSWERS wait, its input is not read), its malformed
+ * input is logged at a bounded rate (serve_budget.h), the captures kept
+ * are bounded in count and bytes, and a log the disk refuses stops while
+ * the server goes on serving.
  */
 #ifndef RESETLAB_SERVE_SERVE_H
 #define RESETLAB_SERVE_SERVE_H
@@ -31,8 +39,8 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len);
 const char *serve_address(const struct serve *s);
 
 /* Serves for up to max_wait_ms (less when something is due). Returns 0,
- * or -1 with one line in err when the server cannot go on (the log could
- * not be written). */
+ * or -1 with one line in err when the server cannot go on (poll failed;
+ * a log that cannot be written is not a reason). */
 int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len);
 
 /* 1 when no client is connected or waiting and no attempt is in progress. */

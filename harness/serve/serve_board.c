@@ -83,7 +83,12 @@ void serve_board_new_epoch(struct serve *s)
 {
     serve_board_resimulate(s);
     sim_continue(s->w);
+    int64_t was = s->epoch0_ns;
     s->epoch0_ns = serial_now_ns();
+    /* answers still queued (an epoch cut while commands wait) keep their
+     * moment: on the new clock it is this much earlier */
+    for (int i = 0; i < s->n_answers; i++)
+        s->answers[i].due_v -= s->epoch0_ns - was;
     s->at.t0_monotonic_ns = s->epoch0_ns;
     s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
     s->last_line_v = s->last_activity_v = 0;
@@ -92,20 +97,19 @@ void serve_board_new_epoch(struct serve *s)
     s->at.t0_monotonic_ns = s->epoch0_ns;
 }
 
-int serve_board_close_attempt(struct serve *s, const char *note, char *err, size_t err_len)
+void serve_board_close_attempt(struct serve *s, const char *note)
 {
     serve_board_resimulate(s);
     if (s->at.n_line_ops == 0) { /* data alone (a terminal, a flasher's traffic): not an attempt */
         serve_board_new_epoch(s);
-        return 0;
+        return;
     }
     if (note != NULL)
         snprintf(s->at.note, sizeof s->at.note, "%s", note);
-    int rc = serve_log_attempt(s->log, &s->at, s->sched, s->n_sched, s->sim_failed, err, err_len);
+    serve_log_attempt(s->log, &s->at, s->sched, s->n_sched, s->sim_failed);
     if (s->o.on_attempt != NULL)
         s->o.on_attempt(s->o.ctx, &s->at, &s->at.rb->a);
     serve_board_new_epoch(s);
-    return rc;
 }
 
 /* The lines as the bridge now holds them; an attempt wants download when
@@ -182,12 +186,10 @@ int64_t serve_board_replay_reset(struct serve *s, int64_t v)
 }
 
 /* An epoch that cannot take more ends here, at rest or not (noted). */
-int serve_board_make_room(struct serve *s, char *err, size_t err_len)
+void serve_board_make_room(struct serve *s)
 {
-    if (!sim_epoch_full(s->w) && !attempt_full(&s->at))
-        return 0;
-    return serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest", err,
-                                     err_len);
+    if (sim_epoch_full(s->w) || attempt_full(&s->at))
+        serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest");
 }
 
 /* The lines hold the chip in reset: its reset is not over yet. */
@@ -210,12 +212,11 @@ int serve_board_at_rest(struct serve *s, int64_t v)
 
 /* A line command long after the last one, with the board at rest, starts
  * a new attempt: a tool's next reset. */
-int serve_board_split_before_command(struct serve *s, char *err, size_t err_len)
+void serve_board_split_before_command(struct serve *s)
 {
     int64_t v = serve_now_v(s);
-    if (!s->at.n_line_ops || v - s->last_line_v < (int64_t)(s->o.attempt_gap_ms * 1e6) || !serve_board_at_rest(s, v))
-        return 0;
-    return serve_board_close_attempt(s, NULL, err, err_len);
+    if (s->at.n_line_ops && v - s->last_line_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) && serve_board_at_rest(s, v))
+        serve_board_close_attempt(s, NULL);
 }
 
 int serve_board_epoch_active(const struct serve *s)

@@ -2,13 +2,14 @@
 /* `resetlab serve`'s answers to the client: its RFC 2217 commands (line
  * changes to the board, settings, signature, purge), each answered when
  * due, and its data, SLIP frames to the chip's RX.
- * May call: harness/port (the RFC 2217 codec), analyzers/ (SLIP), sim/
- * (the world's RX), serve_board.c, libc. */
+ * May call: harness/port (the RFC 2217 codec, the monotonic clock),
+ * analyzers/ (SLIP), sim/ (the world's RX), serve_board.c, libc. */
 #include <stdio.h>
 #include <string.h>
 
 #include "analyzers/slip.h"
 #include "harness/port/port_rfc2217_codec.h"
+#include "harness/port/port_serial.h"
 #include "sim/world.h"
 #include "serve_internal.h"
 
@@ -16,6 +17,8 @@
 
 static void answer_at(struct serve *s, int command, uint32_t value, size_t len, int64_t due_v)
 {
+    /* a full queue never comes here: the owner's input waits while it is
+     * full (serve.c, parse_owner) */
     if (s->n_answers >= MAX_ANSWERS || s->owner.fd < 0)
         return;
     uint8_t v[4];
@@ -43,6 +46,7 @@ static void on_line_command(struct serve *s, uint32_t value)
 {
     int64_t v = serve_now_v(s);
     s->last_line_v = v;
+    s->owner.active_ns = serial_now_ns();
     int is_dtr = value == R2217_DTR_ON || value == R2217_DTR_OFF;
     int on = value == R2217_DTR_ON || value == R2217_RTS_ON;
     char label[16];
@@ -139,14 +143,22 @@ void serve_commands_on_command(struct serve *s, const struct r2217_event *ev)
 
 /* ---- data from the client: SLIP frames to the chip's RX ------------------- */
 
-static int submit_frame(struct serve *s, char *err, size_t err_len)
+/* A frame as esptool sends one: a request's direction byte and at least
+ * its 8-byte header (frames past FRAME_MAX are cut, so not its length). */
+static int is_request(const struct serve *s)
 {
-    if (serve_board_make_room(s, err, err_len) != 0)
-        return -1;
+    return s->frame_len >= 2 + ESP_HEADER_LEN && s->frame[1] == ESP_DIR_REQUEST;
+}
+
+static void submit_frame(struct serve *s)
+{
+    serve_board_make_room(s);
+    if (is_request(s))
+        s->owner.active_ns = serial_now_ns();
     int64_t v = serve_now_v(s), start = v > s->rx_free_v ? v : s->rx_free_v;
     int64_t arrived = sim_receive(s->w, start, s->frame, s->frame_len);
     if (arrived < 0)
-        return 0;
+        return;
     s->rx_free_v = arrived;
     s->at.frames++;
     s->dirty = 1;
@@ -156,17 +168,15 @@ static int submit_frame(struct serve *s, char *err, size_t err_len)
     size_t n = s->at.n_ops;
     if (is_sync && (n == 0 || strcmp(s->at.rb->log[n - 1].label, "S") != 0))
         serve_board_record_op(s, "S", v, v, arrived, 0);
-    return 0;
 }
 
-int serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n, char *err, size_t err_len)
+void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (b[i] == SLIP_END) {
             if (s->in_frame && s->frame_len > 1) {
                 s->frame[s->frame_len++] = SLIP_END;
-                if (submit_frame(s, err, err_len) != 0)
-                    return -1;
+                submit_frame(s);
                 s->in_frame = 0;
                 s->frame_len = 0;
             } else {
@@ -178,5 +188,4 @@ int serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n, char *er
             s->frame[s->frame_len++] = b[i];
         } /* junk between frames, and the tail of an over-long frame, are dropped */
     }
-    return 0;
 }

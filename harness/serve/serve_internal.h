@@ -16,7 +16,12 @@
 #include "serve_opts.h"
 
 #define MAX_WAITING 64 /* a tool reconnecting in a loop queues behind its own closing connections */
+/* Answers queued at once. When it is full the owner's input is not read
+ * further until half have gone out (backpressure: every command applied
+ * is answered, none dropped; by halves, so the board is re-simulated once
+ * per 32 commands, not once per command). */
 #define MAX_ANSWERS 64
+#define IN_MAX 4096 /* the owner's input read at once, parsed as the answers' queue has room */
 #define SCHED_MAX 16384 /* UART bytes of one epoch */
 #define FRAME_MAX 128   /* the sim's longest write: longer SLIP frames are cut (README) */
 
@@ -27,6 +32,11 @@ struct conn {
     uint8_t *out;
     size_t out_len, out_cap;
     int64_t since_ns;
+    int64_t active_ns; /* CLOCK_MONOTONIC of the last DTR/RTS command or esptool request (--idle-timeout) */
+    struct serve_budget_rate protocol_errors; /* the rate at which its malformed input is logged */
+    uint8_t in[IN_MAX]; /* read from the socket, not yet parsed: in[in_off..in_len) */
+    size_t in_off, in_len;
+    int held; /* its input waits until half the answers' queue is free */
 };
 
 struct answer {
@@ -84,7 +94,7 @@ int64_t serve_board_next_uart_v(const struct serve *s);
 void serve_board_new_epoch(struct serve *s);
 /* Logs the epoch as an attempt (when it had line changes; note: NULL or
  * why it was cut) and starts a new one. */
-int serve_board_close_attempt(struct serve *s, const char *note, char *err, size_t err_len);
+void serve_board_close_attempt(struct serve *s, const char *note);
 void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, int64_t before, int64_t after,
                            int is_port_op);
 /* One line change as the server's host makes it; returns when the bridge
@@ -93,13 +103,13 @@ int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *
 /* --reset-replay: the scenario's line changes and waits, run here. */
 int64_t serve_board_replay_reset(struct serve *s, int64_t v);
 /* An epoch that cannot take more ends here, at rest or not (noted). */
-int serve_board_make_room(struct serve *s, char *err, size_t err_len);
+void serve_board_make_room(struct serve *s);
 /* The board at rest: nothing due, the chip not held in reset; the epoch
  * can end. */
 int serve_board_at_rest(struct serve *s, int64_t v);
 /* A line command long after the last one, with the board at rest, starts
  * a new attempt: a tool's next reset. */
-int serve_board_split_before_command(struct serve *s, char *err, size_t err_len);
+void serve_board_split_before_command(struct serve *s);
 /* The epoch has line changes, data or absorbed commands. */
 int serve_board_epoch_active(const struct serve *s);
 
@@ -108,7 +118,7 @@ int serve_board_epoch_active(const struct serve *s);
 /* One RFC 2217 command: applied, and its answer queued for when it is due. */
 void serve_commands_on_command(struct serve *s, const struct r2217_event *ev);
 /* The client's data: SLIP frames to the chip's RX. */
-int serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n, char *err, size_t err_len);
+void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n);
 /* Answers due by v go to the owner. */
 void serve_commands_send_due_answers(struct serve *s, int64_t v);
 

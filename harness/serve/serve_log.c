@@ -1,24 +1,28 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The served board's attempt log (serve_log.h).
+/* The served board's attempt log (serve_log.h). Each JSON line is made in
+ * memory and written whole (serve_budget.h), events within their rates.
  * May call: analyzers/ (the attempt's analysis), reports/ (JSON),
  * harness/capture (the sigrok session), harness/run (run storage, folders,
- * the infrastructure error), libc. */
+ * the infrastructure error), serve_budget.c, libc. */
 #include "serve_log.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "reports/results.h"
 #include "harness/capture/capture_sigrok.h"
 
 struct serve_log {
-    FILE *jsonl;
+    struct serve_budget_file jsonl;
     FILE *human;
     struct sigrok *sr;
     char dir[512];
     int count;
+    struct serve_budget_rate events; /* every event line of the server */
+    struct serve_budget_captures captures;
     uint8_t uart[16384];
 };
 
@@ -100,6 +104,33 @@ static void iso_time(const struct timespec *ts, char *out, size_t len)
     snprintf(out + k, len - k, ".%03ldZ", ts->tv_nsec / 1000000);
 }
 
+/* A line in the making: JSON is written to memory, then to the file whole. */
+struct line {
+    char *text;
+    size_t len;
+    FILE *f;
+};
+
+static FILE *line_begin(struct line *ln)
+{
+    *ln = (struct line){0};
+    ln->f = open_memstream(&ln->text, &ln->len);
+    return ln->f;
+}
+
+/* Writes the line; the first failure says on the human stream that
+ * logging stopped (the server goes on). */
+static void line_end(struct serve_log *l, struct line *ln)
+{
+    if (ln->f == NULL)
+        return;
+    char err[800];
+    if (fclose(ln->f) == 0 && serve_budget_file_put(&l->jsonl, ln->text, ln->len, err, sizeof err) != 0 &&
+        l->human != NULL)
+        fprintf(l->human, "resetlab: serve: %s\n", err), fflush(l->human);
+    free(ln->text);
+}
+
 struct serve_log *serve_log_open(const struct serve_opts *o, const char *address, char *err, size_t err_len)
 {
     struct serve_log *l = calloc(1, sizeof *l);
@@ -115,53 +146,116 @@ struct serve_log *serve_log_open(const struct serve_opts *o, const char *address
         return NULL;
     }
     snprintf(path, sizeof path, "%s/serve.jsonl", o->out_dir);
-    l->jsonl = fopen(path, "a");
-    if (l->jsonl == NULL) {
-        snprintf(err, err_len, "%s: %s", path, strerror(errno));
+    if (serve_budget_file_open(&l->jsonl, path, err, err_len) != 0) {
         free(l);
         return NULL;
     }
     l->sr = sigrok_new(err, err_len);
     if (l->sr == NULL) {
-        fclose(l->jsonl);
+        serve_budget_file_close(&l->jsonl);
         free(l);
         return NULL;
     }
     l->human = o->human;
+    serve_budget_rate_init(&l->events, SERVE_EVENTS_BURST, SERVE_EVENTS_REFILL_S, "events");
+    serve_budget_captures_init(&l->captures, o->out_dir, o->keep_captures, o->captures_max_bytes);
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char when[40];
     iso_time(&now, when, sizeof when);
-    fprintf(l->jsonl, "{\"event\": \"started\", \"time\": \"%s\", \"address\": ", when);
-    json_str(l->jsonl, address);
-    fputs(", \"board\": ", l->jsonl);
-    json_str(l->jsonl, o->board->name);
-    fputs(", \"host\": ", l->jsonl);
-    json_str(l->jsonl, o->host->name);
-    fputs(", \"reset_replay\": ", l->jsonl);
+    struct line ln;
+    FILE *f = line_begin(&ln);
+    if (f == NULL)
+        return l;
+    fprintf(f, "{\"event\": \"started\", \"time\": \"%s\", \"address\": ", when);
+    json_str(f, address);
+    fputs(", \"board\": ", f);
+    json_str(f, o->board->name);
+    fputs(", \"host\": ", f);
+    json_str(f, o->host->name);
+    fputs(", \"reset_replay\": ", f);
     if (o->replay != NULL)
-        json_str(l->jsonl, o->replay->name);
+        json_str(f, o->replay->name);
     else
-        fputs("null", l->jsonl);
-    fprintf(l->jsonl, ", \"seed\": %llu}\n", (unsigned long long)o->seed);
-    fflush(l->jsonl);
+        fputs("null", f);
+    fprintf(f, ", \"seed\": %llu}\n", (unsigned long long)o->seed);
+    line_end(l, &ln);
     return l;
 }
 
-void serve_log_event(struct serve_log *l, const char *what, const char *peer)
+/* An event line as it is, and its human line. */
+static void put_event(struct serve_log *l, const char *what, const char *peer, long suppressed, const char *of)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char when[40];
     iso_time(&now, when, sizeof when);
-    fprintf(l->jsonl, "{\"event\": ");
-    json_str(l->jsonl, what);
-    fprintf(l->jsonl, ", \"time\": \"%s\", \"client\": ", when);
-    json_str(l->jsonl, peer);
-    fputs("}\n", l->jsonl);
-    fflush(l->jsonl);
-    if (l->human != NULL)
-        fprintf(l->human, "%s: %s\n", peer, what), fflush(l->human);
+    struct line ln;
+    FILE *f = line_begin(&ln);
+    if (f == NULL)
+        return;
+    fputs("{\"event\": ", f);
+    json_str(f, what);
+    if (suppressed > 0) {
+        fprintf(f, ", \"count\": %ld, \"of\": ", suppressed);
+        json_str(f, of);
+    }
+    fprintf(f, ", \"time\": \"%s\", \"client\": ", when);
+    if (peer != NULL)
+        json_str(f, peer);
+    else
+        fputs("null", f);
+    fputs("}\n", f);
+    line_end(l, &ln);
+    if (l->human == NULL)
+        return;
+    if (suppressed > 0)
+        fprintf(l->human, "%s: %ld %s suppressed\n", peer ? peer : "server", suppressed, of);
+    else
+        fprintf(l->human, "%s: %s\n", peer, what);
+    fflush(l->human);
+}
+
+/* An event line within the server's rate; a line held back counts the
+ * events it stood for, said later by serve_log_tick. */
+static void put_limited(struct serve_log *l, const char *what, const char *peer, long suppressed, const char *of)
+{
+    if (!serve_budget_rate_take(&l->events)) {
+        l->events.suppressed += suppressed > 0 ? suppressed - 1 : 0;
+        return;
+    }
+    long n = serve_budget_rate_due(&l->events, 1);
+    if (n > 0)
+        put_event(l, "suppressed", NULL, n, l->events.what);
+    put_event(l, what, peer, suppressed, of);
+}
+
+void serve_log_event(struct serve_log *l, struct serve_budget_rate *conn, const char *what, const char *peer)
+{
+    if (conn != NULL && !serve_budget_rate_take(conn)) {
+        long n = serve_budget_rate_due(conn, 0);
+        if (n > 0)
+            put_limited(l, "suppressed", peer, n, conn->what);
+        return;
+    }
+    long n = conn != NULL ? serve_budget_rate_due(conn, 1) : 0;
+    if (n > 0)
+        put_limited(l, "suppressed", peer, n, conn->what);
+    put_limited(l, what, peer, 0, NULL);
+}
+
+void serve_log_conn_end(struct serve_log *l, struct serve_budget_rate *conn, const char *peer)
+{
+    long n = serve_budget_rate_due(conn, 1);
+    if (n > 0)
+        put_limited(l, "suppressed", peer, n, conn->what);
+}
+
+void serve_log_tick(struct serve_log *l)
+{
+    long n = serve_budget_rate_due(&l->events, 0);
+    if (n > 0)
+        put_event(l, "suppressed", NULL, n, l->events.what);
 }
 
 int serve_log_count(const struct serve_log *l)
@@ -243,8 +337,27 @@ static void write_absorbed(FILE *f, const struct attempt *a)
     fputs("]", f);
 }
 
+/* What became of the attempt's capture, and of older ones to make room. */
+#define ROTATED_LISTED 64
+struct capture_note {
+    const char *rel, *err; /* the capture, or why there is none */
+    int rotated[ROTATED_LISTED], n_rotated; /* captures deleted for it (n may be more than listed) */
+};
+
+static void write_rotated(FILE *f, const struct capture_note *c)
+{
+    if (c->n_rotated == 0)
+        return;
+    fputs(", \"rotated_out\": [", f);
+    for (int i = 0; i < c->n_rotated && i < ROTATED_LISTED; i++)
+        fprintf(f, i ? ", %d" : "%d", c->rotated[i]);
+    fputs("]", f);
+    if (c->n_rotated > ROTATED_LISTED)
+        fprintf(f, ", \"rotated_out_count\": %d", c->n_rotated);
+}
+
 static void write_json(FILE *f, int n, const struct attempt *a, enum boot_mode wanted, const struct analysis *an,
-                       const struct gap_split *g, const char *capture, const char *capture_err)
+                       const struct gap_split *g, const struct capture_note *c)
 {
     char when[40];
     iso_time(&a->started, when, sizeof when);
@@ -272,21 +385,22 @@ static void write_json(FILE *f, int n, const struct attempt *a, enum boot_mode w
     fputs(", \"note\": ", f);
     json_str(f, a->note);
     fputs(", \"capture\": ", f);
-    if (capture != NULL)
-        json_str(f, capture);
+    if (c->rel != NULL)
+        json_str(f, c->rel);
     else
         fputs("null", f);
-    if (capture_err != NULL) {
+    if (c->err != NULL) {
         fputs(", \"capture_error\": ", f);
-        json_str(f, capture_err);
+        json_str(f, c->err);
     }
+    write_rotated(f, c);
     fputs(", \"findings\": ", f);
     write_findings_json(f, an);
     fputs("}\n", f);
 }
 
 static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode wanted, const struct analysis *an,
-                        const struct gap_split *g)
+                        const struct gap_split *g, const struct capture_note *c)
 {
     fprintf(f, "attempt %d  %s ", n, a->peer[0] ? a->peer : "-");
     for (size_t i = 0; i < a->n_ops && i < 24; i++)
@@ -316,6 +430,11 @@ static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode 
         fprintf(f, "; margin %.2f ms", an->margin_ms);
     if (a->note[0])
         fprintf(f, "; %s", a->note);
+    if (c->n_rotated == 1)
+        fprintf(f, "; attempt %d's capture rotated out", c->rotated[0]);
+    else if (c->n_rotated > 1)
+        fprintf(f, "; %d older captures rotated out (attempts %d to %d)", c->n_rotated, c->rotated[0],
+                c->rotated[(c->n_rotated < ROTATED_LISTED ? c->n_rotated : ROTATED_LISTED) - 1]);
     fputc('\n', f);
     for (int i = 0; i < an->n_findings; i++)
         if (an->findings[i].severity != SEV_INFO)
@@ -323,8 +442,8 @@ static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode 
     fflush(f);
 }
 
-int serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_byte *uart, size_t n_uart,
-                      int truncated, char *err, size_t err_len)
+void serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_byte *uart, size_t n_uart,
+                       int truncated)
 {
     int n = ++l->count;
     if (n_uart > sizeof l->uart)
@@ -345,26 +464,35 @@ int serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_
     struct gap_split g = split_gap(a, an);
 
     char rel[64], path[700], cap_err[256];
-    snprintf(rel, sizeof rel, "captures/attempt-%04d.sr", n);
+    snprintf(rel, sizeof rel, SERVE_CAPTURE_NAME, n);
     snprintf(path, sizeof path, "%s/%s", l->dir, rel);
-    int cap_ok = sigrok_write_sr(l->sr, path, &a->rb->tr, uart, n_uart, a->board->chip->baud, cap_err,
-                                 sizeof cap_err) == 0;
-    write_json(l->jsonl, n, a, wanted, an, &g, cap_ok ? rel : NULL, cap_ok ? NULL : cap_err);
-    if (fflush(l->jsonl) != 0 || ferror(l->jsonl)) {
-        snprintf(err, err_len, "%s/serve.jsonl: %s", l->dir, strerror(errno));
-        return -1;
+    struct capture_note c = {.rel = rel};
+    if (sigrok_write_sr(l->sr, path, &a->rb->tr, uart, n_uart, a->board->chip->baud, cap_err, sizeof cap_err) != 0) {
+        unlink(path); /* what was written of it, if anything */
+        c = (struct capture_note){.err = cap_err};
+    } else {
+        c.n_rotated = serve_budget_captures_add(&l->captures, n, c.rotated, ROTATED_LISTED);
+        if (c.n_rotated > 0 && c.rotated[0] == n) /* it could not be kept itself */
+            c.rel = NULL, c.err = "not kept: out of memory";
+    }
+    struct line ln;
+    if (line_begin(&ln) != NULL) {
+        write_json(ln.f, n, a, wanted, an, &g, &c);
+        line_end(l, &ln);
     }
     if (l->human != NULL)
-        write_human(l->human, n, a, wanted, an, &g);
-    return 0;
+        write_human(l->human, n, a, wanted, an, &g, &c);
 }
 
 void serve_log_close(struct serve_log *l)
 {
     if (l == NULL)
         return;
-    if (l->jsonl != NULL)
-        fclose(l->jsonl);
+    long n = serve_budget_rate_due(&l->events, 1);
+    if (n > 0)
+        put_event(l, "suppressed", NULL, n, l->events.what);
+    serve_budget_file_close(&l->jsonl);
+    serve_budget_captures_free(&l->captures);
     sigrok_free(l->sr);
     free(l);
 }

@@ -2,7 +2,9 @@
 /* `resetlab serve`'s attempt log: what one epoch of the served board did
  * (the client's commands, the lines as applied, data), analyzed like a run
  * and written as one JSON line of DIR/serve.jsonl, one human line, and a
- * sigrok session DIR/captures/attempt-NNNN.sr. */
+ * sigrok session DIR/captures/attempt-NNNN.sr. What that may cost the
+ * disk is bounded (serve_budget.h): a full disk stops the log, never the
+ * server. */
 #ifndef RESETLAB_SERVE_SERVE_LOG_H
 #define RESETLAB_SERVE_SERVE_LOG_H
 
@@ -12,6 +14,7 @@
 #include "analyzers/uart.h"
 #include "sim/world.h"
 #include "harness/run/run.h"
+#include "serve_budget.h"
 #include "serve_opts.h"
 
 #define ATTEMPT_MAX_ABSORBED 64
@@ -57,13 +60,22 @@ void attempt_add_absorbed(struct attempt *a, const char *label, int64_t t, int t
 struct serve_log;
 struct serve_log *serve_log_open(const struct serve_opts *o, const char *address, char *err, size_t err_len);
 /* A connection event (connected, disconnected, refused, a malformed
- * sequence) as a JSON line and a human line. */
-void serve_log_event(struct serve_log *l, const char *what, const char *peer);
+ * sequence) as a JSON line and a human line, within the server's rate of
+ * events and, unless NULL, the connection's own (`conn`): the events held
+ * back are counted, and said in a "suppressed" line. */
+void serve_log_event(struct serve_log *l, struct serve_budget_rate *conn, const char *what, const char *peer);
+/* The connection `conn` ends: how many of its events were held back. */
+void serve_log_conn_end(struct serve_log *l, struct serve_budget_rate *conn, const char *peer);
+/* Says how many events the server's rate held back, every
+ * SERVE_SUPPRESSED_EVERY_S while a flood lasts. */
+void serve_log_tick(struct serve_log *l);
 /* Analyzes the attempt over its trace and the UART bytes (by time) and
- * writes it. -1 with one line in err when the log cannot be written (a
- * capture that fails is noted in the attempt's line instead). */
-int serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_byte *uart, size_t n_uart,
-                      int truncated, char *err, size_t err_len);
+ * writes it, with its capture; older captures are rotated out to keep
+ * within serve_opts' count and bytes. A capture that fails is noted in the
+ * attempt's line; a log the disk refuses stops (said once on the human
+ * stream) and the server goes on. */
+void serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart_byte *uart, size_t n_uart,
+                       int truncated);
 int serve_log_count(const struct serve_log *l);
 void serve_log_close(struct serve_log *l);
 

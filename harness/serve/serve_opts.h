@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What `resetlab serve` is asked to serve (serve.h): the board, host and
- * lab, where to listen and log, the attempts' timing, and who hears of
+ * lab, where to listen and log, the attempts' timing, how long an idle
+ * owner keeps the board, how many captures are kept, and who hears of
  * each attempt. Its own header so the server (serve.h) and its attempt log
  * (serve_log.h) both take it without including each other. */
 #ifndef RESETLAB_SERVE_SERVE_OPTS_H
@@ -10,6 +11,35 @@
 #include <stdio.h>
 
 #include "sim/lab.h"
+
+/* The limits of what one client may cost the server (serve_budget.h), as
+ * --help states them. */
+/* A connection logs this many protocol errors (malformed telnet or RFC
+ * 2217) at once, then one more every SERVE_PROTOCOL_REFILL_S seconds. */
+#define SERVE_PROTOCOL_BURST 20
+#define SERVE_PROTOCOL_REFILL_S 10
+/* The server logs this many events of any kind (connected, refused, left
+ * while waiting, protocol errors, ...) at once, then one more every
+ * second: a flood of connections is bounded too. */
+#define SERVE_EVENTS_BURST 500
+#define SERVE_EVENTS_REFILL_S 1
+/* While a flood lasts, its "N suppressed" line comes at most this often
+ * (and once more when it ends). */
+#define SERVE_SUPPRESSED_EVERY_S 10
+
+/* The captures of this server's attempts: at most this many kept, and
+ * this many bytes, the oldest deleted first (serve_opts: 0 = these). */
+#define SERVE_KEEP_CAPTURES 1000
+#define SERVE_KEEP_CAPTURES_MAX 1000000
+#define SERVE_CAPTURES_MB 100
+#define SERVE_CAPTURES_MB_MAX 1000000
+
+/* --out's longest path, in bytes: the log's files are named under it. */
+#define SERVE_OUT_MAX 400
+
+/* --idle-timeout's default and its most, in seconds. */
+#define SERVE_IDLE_TIMEOUT_S 300
+#define SERVE_IDLE_TIMEOUT_MAX_S 86400
 
 struct attempt;
 
@@ -28,6 +58,13 @@ struct serve_opts {
      * quiet this long; a line command this long after the last one starts
      * a new attempt. */
     double attempt_gap_ms;
+    /* The owner is disconnected after this long without a DTR/RTS command
+     * or an esptool request frame (serve.h); 0: never. */
+    double idle_timeout_s;
+    /* The captures kept, at most this many and this many bytes, the oldest
+     * deleted first; 0: SERVE_KEEP_CAPTURES, SERVE_CAPTURES_MB. */
+    int keep_captures;
+    int64_t captures_max_bytes;
     FILE *human; /* one line per attempt; NULL: none */
     /* Called with each attempt once it is logged and analyzed (resetlab
      * observe collects them); NULL: none. */
