@@ -210,8 +210,13 @@ static void put_top(FILE *f, const struct html_report *r)
     fputs("</h1>\n<div class=\"sub\">", f);
     html_put_textf(f, "%d of %d cells met their expectation \xC2\xB7 %lld runs \xC2\xB7 started %s", met, r->n_cells,
                    runs, r->session->facts.started);
-    fputs("</div>\n<nav class=\"toc\"><a href=\"#session\">Session</a><a href=\"#matrix\">Matrix</a>"
-          "<a href=\"#diagnoses\">Board diagnoses</a>", f);
+    fputs("</div>\n<nav class=\"toc\"><a href=\"#session\">Session</a>", f);
+    for (int i = 0; i < r->n_cells; i++)
+        if (r->stats[i].tool_runs > 0) {
+            fputs("<a href=\"#tools\">Tools</a>", f);
+            break;
+        }
+    fputs("<a href=\"#matrix\">Matrix</a><a href=\"#diagnoses\">Board diagnoses</a>", f);
     if (r->n_groups > 0)
         fprintf(f, "<a href=\"#below\">Below expectation (%d cell%s)</a>", r->n_cells - met,
                 r->n_cells - met == 1 ? "" : "s");
@@ -319,6 +324,7 @@ int html_write_report(FILE *f, const struct html_report *r)
     put_head(f, r);
     put_top(f, r);
     put_session(f, r);
+    html_put_tools(f, r);
     html_put_matrix(f, r);
     html_put_diagnoses(f, r);
     html_put_below(f, r);

@@ -24,6 +24,7 @@ const char *html_rate_text(int passed, int runs, char *buf, size_t len);
 const char *html_interval_text(int passed, int runs, char *buf, size_t len);
 
 /* The sections, in the page's order (html_matrix.c, html_cells.c). */
+void html_put_tools(FILE *f, const struct html_report *r); /* html_tools.c */
 void html_put_matrix(FILE *f, const struct html_report *r);
 void html_put_diagnoses(FILE *f, const struct html_report *r);
 void html_put_below(FILE *f, const struct html_report *r);

@@ -202,6 +202,15 @@ static void write_cell_figures(FILE *f, const struct cell_stats *c)
     fprintf(f, "outcomes=download %d, flash %d, no-reset %d, marginal %d\n", c->outcomes[BOOT_DOWNLOAD],
             c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
     write_timing_figures(f, c);
+    if (c->tool_runs > 0) { /* a tool's connect loop: what its users see */
+        fprintf(f, "connected=%d of %d\n", c->connected, c->tool_runs);
+        write_figure(f, "attempts_p50", c->attempts.p50);
+        write_figure(f, "attempts_p95", c->attempts.p95);
+        write_figure(f, "attempts_max", c->attempts.max);
+        write_figure(f, "connect_ms_p50", c->connect_ms.p50);
+        write_figure(f, "connect_ms_p95", c->connect_ms.p95);
+        write_figure(f, "connect_ms_max", c->connect_ms.max);
+    }
     for (int i = 0; i < c->n_diag; i++) { /* a faulty board can still pass a reset */
         fputs("board_diagnosis=", f);
         xml_text(f, c->diag[i].message);

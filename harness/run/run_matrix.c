@@ -30,6 +30,19 @@ static int unknown(char *err, size_t len, const char *what, const char *name, co
     return -1;
 }
 
+/* The tools a user runs (scenarios with `tool:`) before the bare
+ * strategies, each group in its own order: the matrix's headline rows. */
+static void tools_first(struct pick *p)
+{
+    const struct scenario *sorted[256];
+    int n = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 0; i < p->n_scenarios; i++)
+            if ((p->scenarios[i]->product[0] != '\0') == (pass == 0))
+                sorted[n++] = p->scenarios[i];
+    memcpy(p->scenarios, sorted, (size_t)n * sizeof sorted[0]);
+}
+
 static int pick_from(const struct lab *lab, const struct matrix_opts *o, struct pick *p, char *err, size_t len)
 {
     memset(p, 0, sizeof *p);
@@ -51,6 +64,7 @@ static int pick_from(const struct lab *lab, const struct matrix_opts *o, struct 
             return unknown(err, len, "scenario", o->scenarios[i], "the scenarios folder");
         p->scenarios[p->n_scenarios++] = s;
     }
+    tools_first(p);
     return 0;
 }
 
@@ -459,9 +473,17 @@ static void print_failures(FILE *out, struct cell_stats *cells, int n_cells)
             continue;
         if (!shown++)
             fprintf(out, "\n* cells that did not meet their expectation (outcomes; worst finding):\n");
-        fprintf(out, "  %s / %s / %s: download %d, flash %d, no-reset %d, marginal %d, errors %d; %s\n", c->board,
-                c->host, c->scenario, c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE],
-                c->outcomes[BOOT_MARGINAL], c->errors, cell_worst(c) ? cell_worst(c)->message : "-");
+        const char *worst = cell_worst(c) ? cell_worst(c)->message : "-";
+        if (c->tool_runs > 0 && c->connected > 0) /* a tool: what its users see first */
+            fprintf(out, "  %s / %s / %s: connected %d of %d, attempt %g (median; at worst %g), %.0f ms (median); %s\n",
+                    c->board, c->host, c->scenario, c->connected, c->tool_runs, c->attempts.p50, c->attempts.max,
+                    c->connect_ms.p50, worst);
+        else if (c->tool_runs > 0)
+            fprintf(out, "  %s / %s / %s: connected 0 of %d; %s\n", c->board, c->host, c->scenario, c->tool_runs, worst);
+        else
+            fprintf(out, "  %s / %s / %s: download %d, flash %d, no-reset %d, marginal %d, errors %d; %s\n", c->board,
+                    c->host, c->scenario, c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE],
+                    c->outcomes[BOOT_MARGINAL], c->errors, worst);
     }
 }
 

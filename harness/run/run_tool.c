@@ -258,9 +258,36 @@ static void add_finding(struct analysis *a, const char *kind, const char *msg)
     snprintf(f->message, sizeof f->message, "%s", msg);
 }
 
+/* A tool's attempts repeat the same warning (a (1,1) transient per
+ * ClassicReset): the first of each kind stays, with how many more there
+ * were, so seven attempts do not make seven rows in every export. */
+static void fold_repeated_warnings(struct analysis *a)
+{
+    int kept = 0, more[ANALYSIS_MAX_FINDINGS] = {0};
+    for (int i = 0; i < a->n_findings; i++) {
+        int k = 0;
+        while (k < kept && !(a->findings[i].severity == SEV_WARN && a->findings[k].severity == SEV_WARN &&
+                             strcmp(a->findings[k].kind, a->findings[i].kind) == 0))
+            k++;
+        if (k < kept) {
+            more[k]++;
+            continue;
+        }
+        a->findings[kept++] = a->findings[i];
+    }
+    a->n_findings = kept;
+    for (int k = 0; k < kept; k++) {
+        struct finding *f = &a->findings[k];
+        size_t len = strlen(f->message);
+        if (more[k] > 0 && len < sizeof f->message)
+            snprintf(f->message + len, sizeof f->message - len, " (and %d more in this run)", more[k]);
+    }
+}
+
 void run_tool_judge(struct analysis *a, const struct tool_outcome *tool, const char *product)
 {
     char msg[sizeof a->findings[0].message];
+    fold_repeated_warnings(a);
     a->tool = *tool;
     int after_ok = tool->after == BOOT_ANY || tool->after == BOOT_FLASH;
     a->verdict = tool->connected && after_ok ? VERDICT_PASS : VERDICT_FAIL;
