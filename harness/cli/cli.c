@@ -122,6 +122,10 @@ int cli_load_lab(struct cli_common *c, struct lab *lab)
         fprintf(stderr, "resetlab: %s\n", err);
         return -1;
     }
+    for (int i = 0; i < lab->n_scenarios; i++) /* loaded, but not as asked: say so once */
+        if (lab->scenarios[i].tool && lab->scenarios[i].tool->attempts_capped)
+            fprintf(stderr, "resetlab: %s: connect attempts capped at %d (0 is esptool's 'forever'; a run has to end)\n",
+                    lab->scenarios[i].file, TOOL_MAX_ATTEMPTS);
     return 0;
 }
 
