@@ -266,7 +266,7 @@ Test(realrun, tune_runs_candidates_on_the_real_board_and_stops_early)
     char err[400];
     struct port *port = port_serial_new(b.port, &fake_sys, err, sizeof err);
     cr_assert_not_null(port, "%s", err);
-    struct tune_opts o = {&b, &real_host, 0.9, 1.0, 30, 1, sr, port};
+    struct tune_opts o = {&b, &real_host, 0.9, 1.0, 30, 1, sr, port, 0};
     struct tune_result r = {.family = TUNE_ONE_CALL, .hold_ms = 1, .boot_ms = 20};
     tune_sequence(r.family, r.hold_ms, r.boot_ms, r.reset, sizeof r.reset);
     cr_assert_str_eq(r.reset, "U0,1|W0.001|U1,0|W0.02|U0,0");

@@ -338,3 +338,23 @@ Test(esptool_cfg, attempts_zero_is_capped_with_a_line)
     cr_assert(strstr(err, "t.yaml: connect attempts capped at 14 (0 is esptool's 'forever'") != NULL, "%s", err);
     cr_assert_eq(count_of(err, "\n"), 1, "one line: %s", err);
 }
+
+/* tune compares against the tools a user runs, and never offers a U
+ * sequence where esptool cannot use one (issue #19, item 5). */
+Test(tools, tune_compares_with_the_tools_and_knows_where_u_fails)
+{
+    static char out[1 << 16], err[1 << 12];
+    cr_assert_eq(run_cli("tune --board devkitc --host vm-usb-passthrough --iterations 200 --target 0.95", out,
+                         sizeof out, err, sizeof err),
+                 0, "%s%s", out, err);
+    cr_assert(strstr(out, "esptool 4.5-4.12 on this board and host: connects in 100.0 % of 200 runs, on attempt 1") !=
+                  NULL, "%s", out);
+    cr_assert(strstr(out, "esptool 3.2-4.4 on this board and host: connects in ") != NULL, "%s", out);
+    cr_assert(strstr(out, "custom_reset_sequence = U0,1|") != NULL, "%s", out);
+    cr_assert(strstr(out, "io.UnsupportedOperation") != NULL, "the U caveat: %s", out);
+    cr_assert_eq(run_cli("tune --board devkitc --host rfc2217-pyserial --iterations 200 --target 0.95", out, sizeof out,
+                         err, sizeof err),
+                 1, "%s%s", out, err);
+    cr_assert(strstr(out, "custom_reset_sequence = U") == NULL, "a U sequence over rfc2217://: %s", out);
+    cr_assert(strstr(out, "esptool 4.5-4.12 on this board and host: connects in 0.0 % of 200 runs") != NULL, "%s", out);
+}

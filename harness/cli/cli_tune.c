@@ -29,8 +29,10 @@ static const char usage[] =
     "                     [--boards FILE] [--scenarios DIR]\n"
     "\n"
     "Searches the waits of a reset sequence, and one call per change (esptool's U:\n"
-    "both lines in one TIOCMSET, POSIX hosts) against two (D then R, as esptool's\n"
-    "ClassicReset), for the shortest reset whose pass rate meets the target on\n"
+    "both lines in one TIOCMSET; only on a local port of a Linux or macOS host:\n"
+    "on Windows and over rfc2217:// esptool fails with io.UnsupportedOperation)\n"
+    "against two (D then R, as esptool's ClassicReset; its custom sequences do\n"
+    "not write DTR again after R), for the shortest reset whose pass rate meets the target on\n"
     "this board and host: a simulated board on a host profile (default\n"
     "native-linux), a board on a real port on this machine, through its port and\n"
     "logic analyzer (each candidate's runs take real time: lower --iterations and\n"
@@ -41,9 +43,14 @@ static const char usage[] =
     "does (default P 0.999).\n"
     "\n"
     "Prints the best sequence as an esptool.cfg snippet ([esptool]\n"
-    "custom_reset_sequence = ...), its pass rate with the interval, the margin\n"
-    "distribution and esptool's default on the same board and host; --write FILE\n"
-    "saves it as a scenario (its name: FILE's base name) for `resetlab run`.\n"
+    "custom_reset_sequence = ..., read by esptool 4.5 and later), its pass rate\n"
+    "with the interval and the margin distribution; when it has U steps, the best\n"
+    "sequence of separate calls too, for esptool on Windows or over rfc2217://.\n"
+    "Then what the tools a user runs do on the same board and host (every\n"
+    "scenario with a connect loop: esptool 3.x/4.x/5.x, espflash, esptool-js):\n"
+    "how often they connect, on which attempt and after how many ms, N runs each;\n"
+    "and esptool's bare ClassicReset. --write FILE saves the sequence as a\n"
+    "scenario (its name: FILE's base name) for `resetlab run`.\n"
     "\n"
     "exit status: 0 a sequence met the target, 1 none did, 2 bad input.\n";
 
@@ -117,7 +124,34 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
     return 0;
 }
 
-/* esptool's default for the board, as the shipped scenario runs it. */
+/* The tools a user runs, as they run on this board and host: how often
+ * their whole connect loop connects, on which attempt, how fast. */
+static void compare_tools(const struct lab *lab, const struct tune_opts *o)
+{
+    for (int i = 0; i < lab->n_scenarios; i++) {
+        const struct scenario *s = &lab->scenarios[i];
+        if (s->tool == NULL || !scenario_applies(s, o->board, o->host))
+            continue;
+        struct cell_stats c;
+        struct cell_sink sink = {.sigrok = o->sr};
+        struct sim_world *w = o->port ? NULL : sim_world_new();
+        if ((o->port == NULL && w == NULL) || run_cell(w, o->board, o->host, s, o->iterations, o->seed, &c, &sink) != 0) {
+            sim_world_free(w);
+            continue;
+        }
+        cell_close(&c);
+        printf("%s on this board and host: connects in %.1f %% of %d runs", s->product,
+               100.0 * c.connected / c.tool_runs, c.tool_runs);
+        if (c.connected)
+            printf(", on attempt %g (median; at worst %g), %.0f ms (median)", c.attempts.p50, c.attempts.max,
+                   c.connect_ms.p50);
+        printf("\n");
+        cell_free(&c);
+        sim_world_free(w);
+    }
+}
+
+/* A bare strategy for the board, as the shipped scenario runs it. */
 static void reference(const struct lab *lab, const struct tune_opts *o, const char *name)
 {
     const struct scenario *s = lab_scenario(lab, name);
@@ -164,6 +198,25 @@ static void print_result(const struct tune_opts *o, const struct tune_result *r)
            r->reset);
 }
 
+/* A U sequence is for esptool on a local POSIX port only: elsewhere its
+ * _setDTRandRTS fails (io.UnsupportedOperation: fileno over rfc2217://,
+ * no TIOCMSET on Windows). The best sequence of separate calls, for those. */
+static void two_call_alternative(const struct tune_opts *o)
+{
+    struct tune_opts two = *o;
+    two.no_one_call = 1;
+    struct tune_result r;
+    char err[256];
+    printf("\n  the U steps need a local port on Linux or macOS: esptool on Windows or over rfc2217:// fails with\n"
+           "  io.UnsupportedOperation there.");
+    if (tune_search(&two, &r, err, sizeof err) >= 0 && r.met)
+        printf(" For those, the best sequence of separate calls:\n  custom_reset_sequence = %s (%.2f ms per reset, "
+               "pass rate %.2f %%, strap margin min %.3f ms)\n",
+               r.reset, r.reset_ms, 100.0 * r.passed / r.runs, r.margin_min);
+    else
+        printf(" No sequence of separate calls met the target on this board and host.\n");
+}
+
 /* FILE's base name without .yaml, as the scenario's name. */
 static void scenario_name(const char *path, char *out, size_t len)
 {
@@ -195,7 +248,7 @@ static int write_scenario(const char *path, const struct tune_opts *o, const str
     fprintf(f, "origin: \"resetlab tune --board %s --host %s --target %g --min-margin-ms %g\"\n", o->board->name,
             o->host->name, o->target, o->min_margin_ms);
     fprintf(f, "expect: download\n");
-    fprintf(f, "dtr_rewrite_after_rts: true   # esptool's CustomReset sets RTS with _setRTS\n");
+    fprintf(f, "dtr_rewrite_after_rts: false  # esptool's CustomReset sets RTS with port.setRTS alone (reset.py)\n");
     if (r->family == TUNE_ONE_CALL)
         fprintf(f, "os: [linux]   # U is esptool's _setDTRandRTS: TIOCMSET, POSIX only\n");
     if (r->family == TUNE_USB_JTAG)
@@ -238,7 +291,7 @@ static int cli_tune(int argc, char **argv)
     else if (rc == 1)
         fprintf(stderr, "resetlab: tune: %s\n", claim);
     else {
-        struct tune_opts o = {b, h, a.target, a.min_margin_ms, (int)a.iterations, a.seed, sr, port};
+        struct tune_opts o = {b, h, a.target, a.min_margin_ms, (int)a.iterations, a.seed, sr, port, 0};
         struct tune_result best;
         char err[512];
         struct timespec t0, t1;
@@ -255,11 +308,15 @@ static int cli_tune(int argc, char **argv)
                    b->name, h->name, 100 * a.target, a.min_margin_ms, tried, o.iterations, secs);
             if (best.met) {
                 print_result(&o, &best);
+                if (best.family == TUNE_ONE_CALL)
+                    two_call_alternative(&o);
                 printf("\n");
+                compare_tools(&lab, &o);
                 reference(&lab, &o, b->circuit->kind == CIRCUIT_USB_JTAG ? "esptool-usb-jtag" : "esptool-classic");
                 rc = a.write ? (write_scenario(a.write, &o, &best) != 0 ? 2 : 0) : 0;
             } else {
                 printf("no sequence met the target on this board and host\n");
+                compare_tools(&lab, &o);
                 reference(&lab, &o, b->circuit->kind == CIRCUIT_USB_JTAG ? "esptool-usb-jtag" : "esptool-classic");
                 rc = 1;
             }

@@ -52,13 +52,14 @@ static int failures_allowed(int n, double target)
 }
 
 /* A scenario for the sequence: open as esptool does, reset, SYNC. esptool's
- * CustomReset sets RTS with _setRTS, which writes DTR again after it. */
+ * CustomReset (esptool/reset.py, v4.5 to v5.3.1) sets RTS with
+ * port.setRTS: unlike its own strategies it does not write DTR again. */
 static int make_scenario(const struct tune_opts *o, const char *reset, struct scenario *sc, char *err, size_t len)
 {
     memset(sc, 0, sizeof *sc);
     snprintf(sc->name, sizeof sc->name, "tune");
     sc->expected = BOOT_DOWNLOAD;
-    sc->rewrite_dtr_after_rts = 1;
+    sc->rewrite_dtr_after_rts = 0;
     sc->os_mask = 1 << o->host->os;
     char text[256], why[160];
     snprintf(text, sizeof text, "O|%s|S|W0.1", reset);
@@ -129,6 +130,11 @@ int tune_evaluate(const struct tune_opts *o, struct tune_result *r, int stop_ear
     return 0;
 }
 
+int tune_host_has_one_call(const struct host_profile *h)
+{
+    return h->os != OS_WINDOWS && h->port == PORT_LOCAL;
+}
+
 int tune_search(const struct tune_opts *o, struct tune_result *best, char *err, size_t err_len)
 {
     enum tune_family families[3];
@@ -136,7 +142,7 @@ int tune_search(const struct tune_opts *o, struct tune_result *best, char *err, 
     if (o->board->circuit->kind == CIRCUIT_USB_JTAG) {
         families[n_fam++] = TUNE_USB_JTAG;
     } else {
-        if (o->host->os != OS_WINDOWS) /* esptool's U is TIOCMSET: POSIX only */
+        if (tune_host_has_one_call(o->host) && !o->no_one_call)
             families[n_fam++] = TUNE_ONE_CALL;
         families[n_fam++] = TUNE_TWO_CALLS;
     }

@@ -42,6 +42,7 @@ struct tune_opts {
      * the virtual lab. */
     struct sigrok *sr;
     struct port *port;
+    int no_one_call; /* leave out the U family: for esptool on Windows or over rfc2217:// */
 };
 
 struct tune_result {
@@ -71,6 +72,11 @@ const char *tune_family_name(enum tune_family f);
 /* Runs one candidate (or, with `reset` set by the caller and family
  * ignored, any sequence) N times. 0, or -1 with one line in err. */
 int tune_evaluate(const struct tune_opts *o, struct tune_result *r, int stop_early, char *err, size_t err_len);
+
+/* Whether esptool can use a U step on this host: its _setDTRandRTS is a
+ * TIOCMSET, which Windows has not, nor pyserial's RFC 2217 client
+ * (io.UnsupportedOperation: fileno). */
+int tune_host_has_one_call(const struct host_profile *h);
 
 /* Searches every family that applies. Returns the number of candidates
  * run, with the best in *best (best->met 0 when none met the target), or
