@@ -27,6 +27,8 @@ struct run_buffers {
     size_t uart_len;
     struct op_record log[RUNNER_MAX_OPS];
     size_t n_log;
+    struct tool_outcome tool; /* a tool's run (run_tool.h): what it saw */
+    size_t connect_end;       /* ...and how many ops its connect phase took */
     struct trace tr; /* the last run's trace, over `edges` and `en_v` */
     struct analysis a;
 };

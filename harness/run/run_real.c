@@ -6,6 +6,7 @@
  * May call: run_sequence.c, harness/port, harness/capture (live and served captures), analyzers/,
  * libc. */
 #include "run_real.h"
+#include "run_tool.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -146,10 +147,22 @@ enum capture_end capture_end_of(const struct capture_figures *f, const char *dri
 /* The scenario on the port, then the capture's tail: 0, -1 (why), or
  * RUNNER_STOPPED. A sequence that failed or was stopped part-way has its
  * lines released; either way the port is closed. */
+/* The scenario's ops, or a tool's whole session, on a real port (this
+ * build drives Linux ports: the tool runs as it does on Linux). */
+static int play_ops(const struct board_profile *b, const struct scenario *s, struct port *port, struct run_buffers *rb,
+                    char *why, size_t len)
+{
+    if (s->tool == NULL)
+        return run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    struct tool_target where = {OS_LINUX, strncmp(b->port, "rfc2217://", 10) == 0 ? PORT_RFC2217 : PORT_LOCAL,
+                                b->bridge->usb_pid};
+    return run_tool(port, s, &where, rb->log, &rb->n_log, &rb->connect_end, &rb->tool, why, len);
+}
+
 static int play_scenario(const struct board_profile *b, const struct scenario *s, struct port *port,
                          struct run_buffers *rb, char *why, size_t len)
 {
-    int rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    int rc = play_ops(b, s, port, rb, why, len);
     if (rc != 0)
         release_lines(port);
     port_real_close_if_open(port); /* a serial port keeps its lock for the cell */
@@ -212,7 +225,7 @@ static int served_run(struct sigrok *sr, const struct board_profile *b, const st
                       struct run_buffers *rb, struct live_timing *timing, char *why, size_t len)
 {
     long mark = serve_log_mark(b->analyzer.log_dir);
-    int rc = run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
+    int rc = play_ops(b, s, port, rb, why, len);
     if (rc != 0)
         release_lines(port);
     port_real_close_if_open(port);
@@ -247,12 +260,17 @@ int run_real_once(struct sigrok *sr, const struct board_profile *b, const struct
     }
     align_op_log(rb->log, rb->n_log, &timing);
     rb->tr.threshold_v = b->analyzer.threshold_v;
-    int has_rx = trace_has(&rb->tr, CH_RX);
-    rb->uart_len = has_rx ? uart_decode(&rb->tr, b->chip->baud, rb->uart, RUN_MAX_UART) : 0;
-    struct op_log log = {rb->log, rb->n_log};
+    /* a tool: the wires of its connect phase decide the figures; what it saw, the verdict */
+    size_t n_ops = s->tool ? rb->connect_end : rb->n_log;
+    struct trace judged = s->tool && n_ops < rb->n_log ? trace_until(&rb->tr, rb->log[n_ops].t_before_ns) : rb->tr;
+    int has_rx = trace_has(&judged, CH_RX);
+    rb->uart_len = has_rx ? uart_decode(&judged, b->chip->baud, rb->uart, RUN_MAX_UART) : 0;
+    struct op_log log = {rb->log, n_ops};
     struct board_model bm = board_model_of(b);
-    if (analyze_run(&rb->tr, &log, &bm, has_rx ? rb->uart : NULL, rb->uart_len, s->expected, &rb->a, why,
+    if (analyze_run(&judged, &log, &bm, has_rx ? rb->uart : NULL, rb->uart_len, s->expected, &rb->a, why,
                     sizeof why) != 0)
         run_infrastructure_error(&rb->a, why);
+    else if (s->tool)
+        run_tool_judge(&rb->a, &rb->tool, s->product);
     return 0;
 }
