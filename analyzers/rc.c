@@ -8,8 +8,9 @@
  *
  * With an analog EN channel the curve itself is fitted: ln(VDD − V) is a
  * straight line of slope −1/τ, whatever V was at the release. Only the
- * rise is fitted, up to the first sample past 90 %: a sample of the next
- * reset's fall, a second later, would weigh more than the whole curve.
+ * rise is fitted, up to the first sample past 97 % (the band is 10–90 %; a
+ * noise spike near 90 % must not end it): a sample of the next reset's
+ * fall, a second later, would weigh more than the whole curve.
  * May call: libm. */
 #include <math.h>
 
@@ -32,6 +33,7 @@ double rc_tau_from_analyzer(double t_la_s, double vdd, double v_la)
 #define FIT_MIN_SAMPLES 8
 #define FIT_LO 0.10 /* under 10 % of VDD: still being driven, or the edge itself */
 #define FIT_HI 0.90 /* over 90 %: VDD − V is small and the noise dominates its log */
+#define FIT_DONE 0.97 /* charged: past 97 % (no noise spike reaches it from 90 %) the curve is over */
 
 int rc_fit_release(const struct analog *a, int64_t t_from_ns, int64_t t_to_ns, double vdd, double level,
                    double *tau_s, double *t_level_ns)
@@ -47,7 +49,7 @@ int rc_fit_release(const struct analog *a, int64_t t_from_ns, int64_t t_to_ns, d
         if (t >= (double)t_to_ns)
             break;
         double v = a->v[i];
-        if (n > 0 && v >= FIT_HI * vdd)
+        if (n > 0 && v >= FIT_DONE * vdd)
             break; /* charged: what follows (the next reset's fall, seconds later) is no part of this curve */
         if (!(v > FIT_LO * vdd && v < FIT_HI * vdd))
             continue;

@@ -275,7 +275,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     struct physics *p = &w->phys;
     double banner_end = run_physics(w, truth, uart, uart_cap);
     size_t n_banner = p->uart.len;
-    double replies_end = world_physics_answer_writes(w, p);
+    double replies_end = world_physics_answer_writes(w, p, 0);
     merge_by_time(w, n_banner);
     double last = fmax(fmax((double)w->t_ns, p->last_event), fmax(banner_end, replies_end));
     double t_end = last + b->analyzer.tail_ms * 1e6;
@@ -318,9 +318,14 @@ static void peek(struct sim_world *w)
         k->valid = 1;
     }
     if (k->n_writes != w->n_writes) {
-        p->uart.len = k->banner_len;
-        p->uart.overflow = 0;
-        world_physics_answer_writes(w, p);
+        /* writes answered before keep their answers (the past does not
+         * change); the new ones are appended */
+        int from = k->n_writes < 0 || k->n_writes > w->n_writes ? 0 : k->n_writes;
+        if (from == 0) {
+            p->uart.len = k->banner_len;
+            p->uart.overflow = 0;
+        }
+        world_physics_answer_writes(w, p, from);
         k->n_writes = w->n_writes;
     }
 }

@@ -51,27 +51,10 @@ int world_analyzer_merge_into_trace(struct trace *tr, struct ch_edges ce[CH_COUN
 }
 
 /* The analyzer's analog EN channel: the EN net sampled at its own rate
- * with gaussian noise (seeded from the run's seed, apart from the host's
- * draws; each 64-bit draw picks six deviates from the world's table).
- * Within a segment V − target shrinks by e^(−period/τ) a sample. */
-/* Noise deviates: each 64-bit draw picks six from the world's table. */
-struct noise {
-    struct rng rng;
-    uint64_t bits;
-    int left;
-};
-
-static inline double next_deviate(struct noise *n, const float *table)
-{
-    if (n->left == 0) {
-        n->bits = rng_next(&n->rng);
-        n->left = 6;
-    }
-    double d = table[n->bits & (NOISE_TABLE - 1)];
-    n->bits >>= 10;
-    n->left--;
-    return d;
-}
+ * with gaussian noise: the world's table of deviates scaled to the
+ * analyzer's noise, walked from a start drawn per segment (seeded from the
+ * run's seed, apart from the host's draws). Within a segment V − target
+ * shrinks by e^(−period/τ) a sample. */
 
 /* The world's noise table scaled to the analyzer's noise, made when the
  * noise level changes (a board with another analyzer). */
@@ -93,8 +76,8 @@ void world_analyzer_sample_en(const struct sim_world *w, const struct physics *p
     out->n = 0;
     if (!(cfg->analog_en_rate_hz > 0) || out->cap == 0 || out->v == NULL)
         return;
-    struct noise nz = {.left = 0};
-    rng_seed(&nz.rng, w->seed ^ 0x616e616c6f67ull); /* "analog" */
+    struct rng nz;
+    rng_seed(&nz, w->seed ^ 0x616e616c6f67ull); /* "analog" */
     out->t0_ns = 0;
     out->period_ns = 1e9 / cfg->analog_en_rate_hz;
     double period = out->period_ns, noise_v = cfg->analog_noise_v;
@@ -117,18 +100,21 @@ void world_analyzer_sample_en(const struct sim_world *w, const struct physics *p
         double decay = seg.tau_ns > 0 ? exp(-period / seg.tau_ns) : 0.0;
         /* Moving until within a microvolt of its target (e^(−n·period/τ)
          * below 1 µV/|V − target|), then flat: most of a run EN just sits at
-         * VDD, and the flat part needs no recurrence. */
+         * VDD, and the flat part needs no recurrence. The noise of both is
+         * the scaled table, walked from a random start per segment. */
         double gap = fabs(v - seg.target);
         size_t moving = gap > 1e-6 && decay > 0 ? (size_t)ceil(log(1e-6 / gap) / log(decay)) : 0;
         size_t settle = end - out->n < moving ? end : out->n + moving;
-        for (size_t j = out->n; j < settle; j++) { /* the curve: a recurrence, sample by sample */
-            out->v[j] = (float)(v + noise_v * next_deviate(&nz, w->normal));
-            v = seg.target + (v - seg.target) * decay;
-        }
-        /* flat: the target plus noise from the scaled table, in one pass the
-         * compiler vectorizes (most of a long run is flat) */
         const float *noise = flat_noise(w, noise_v);
-        size_t from = rng_next(&nz.rng) & (FLAT_NOISE - 1);
+        double dev = v - seg.target;
+        size_t at = rng_next(&nz) & (FLAT_NOISE - 1);
+        for (size_t j = out->n; j < settle; j++) { /* the curve: a recurrence, sample by sample */
+            out->v[j] = (float)(seg.target + dev) + noise[at];
+            dev *= decay;
+            at = (at + 1) & (FLAT_NOISE - 1);
+        }
+        /* flat: in one pass the compiler vectorizes */
+        size_t from = rng_next(&nz) & (FLAT_NOISE - 1);
         for (size_t j = settle; j < end;) {
             size_t run = FLAT_NOISE - from < end - j ? FLAT_NOISE - from : end - j;
             float target = (float)seg.target;

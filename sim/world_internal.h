@@ -149,8 +149,9 @@ void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change
 double world_physics_uart_end(const struct uart_out *u);
 /* Emits the pending banner's bytes that finish before `until`. */
 void world_physics_uart_flush(struct uart_out *u, double until);
-/* The ROM's answers to what the host wrote; when the last is out. */
-double world_physics_answer_writes(const struct sim_world *w, struct physics *p);
+/* The ROM's answers to what the host wrote, from write `from` on
+ * (appended to the UART); when the last is out. */
+double world_physics_answer_writes(const struct sim_world *w, struct physics *p, int from);
 
 /* ---- world_analyzer.c: the virtual analyzer ---- */
 

@@ -219,12 +219,12 @@ static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, i
 /* The ROM answers what the host wrote if, when it arrived, the chip was out
  * of reset in download mode and had printed its banner (it is listening
  * from "waiting for download" on). Replies go out at the UART's pace. */
-double world_physics_answer_writes(const struct sim_world *w, struct physics *p)
+double world_physics_answer_writes(const struct sim_world *w, struct physics *p, int from)
 {
     const struct chip_profile *chip = w->board->chip;
     int via_usb = w->board->real.circuit->kind == CIRCUIT_USB_JTAG;
     double byte_ns = board_byte_ns(w->board), end = 0;
-    for (int i = 0; i < w->n_writes; i++) {
+    for (int i = from; i < w->n_writes; i++) {
         double t = (double)w->writes[i].t_arrive_ns;
         int r = -1;
         for (int k = 0; k < p->truth->n_resets; k++)
