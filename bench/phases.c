@@ -3,6 +3,8 @@
  * timed alone on one thread, so bench/run can say which one bounds the
  * runs per second:
  *   sim       the virtual lab and every analyzer (run_sim_once)
+ *   sim-tools the same for the tools' connect loops alone (several
+ *             attempts of a reset strategy each, with the tool's reads)
  *   store     the results store's insert of the same runs (store_add_run,
  *             the default mode: WAL, grouped commits), into a new store
  *   jsonl     runs.jsonl's lines for them
@@ -72,8 +74,12 @@ static void report(const char *phase, size_t runs, double seconds)
            phase, runs, seconds, seconds * 1e6 / (double)runs, (double)runs / seconds);
 }
 
+/* Which runs a pass makes: every scenario's, or only the tools' connect
+ * loops (issue #19: a tool run is several attempts of a strategy). */
+enum only { ALL_RUNS, TOOL_RUNS };
+
 /* Every applicable cell's runs, simulated and analysed; kept when `out`. */
-static size_t simulate(const struct lab *lab, int iterations, struct kept_run *out, size_t cap)
+static size_t simulate(const struct lab *lab, int iterations, struct kept_run *out, size_t cap, enum only only)
 {
     struct sim_world *w = sim_world_new();
     struct run_buffers *rb = malloc(sizeof *rb);
@@ -84,7 +90,7 @@ static size_t simulate(const struct lab *lab, int iterations, struct kept_run *o
                 const struct board_profile *bp = &lab->boards[b];
                 const struct scenario *sc = &lab->scenarios[s];
                 const struct host_profile *hp = &lab->hosts[h];
-                if (board_is_real(bp) || !scenario_applies(sc, bp, hp))
+                if (board_is_real(bp) || !scenario_applies(sc, bp, hp) || (only == TOOL_RUNS && sc->tool == NULL))
                     continue;
                 for (int it = 0; it < iterations && n < cap; it++, n++) {
                     uint64_t rs = run_seed(1, bp->name, hp->name, sc->name, it);
@@ -162,10 +168,13 @@ int main(int argc, char **argv)
     struct kept_run *runs = calloc(cap ? cap : 1, sizeof *runs);
     int rc = runs ? 0 : 1;
     double t0 = now_s();
-    size_t n = simulate(&lab, iterations, NULL, cap);
+    size_t n = simulate(&lab, iterations, NULL, cap, ALL_RUNS);
     report("sim", n, now_s() - t0);
+    t0 = now_s();
+    size_t n_tools = simulate(&lab, iterations, NULL, cap, TOOL_RUNS);
+    report("sim-tools", n_tools, now_s() - t0);
     if (runs)
-        simulate(&lab, iterations, runs, cap);
+        simulate(&lab, iterations, runs, cap, ALL_RUNS);
     if (rc == 0 && (store_all(argv[3], runs, n) != 0 || jsonl_all(argv[3], runs, n) != 0))
         rc = 1;
     for (size_t i = 0; i < n; i++)
