@@ -358,3 +358,29 @@ Test(tools, tune_compares_with_the_tools_and_knows_where_u_fails)
     cr_assert(strstr(out, "custom_reset_sequence = U") == NULL, "a U sequence over rfc2217://: %s", out);
     cr_assert(strstr(out, "esptool 4.5-4.12 on this board and host: connects in 0.0 % of 200 runs") != NULL, "%s", out);
 }
+
+/* esptool's --before modes beside default_reset (scenarios/esptool-before):
+ * usb_reset takes the USB-Serial/JTAG sequence whatever the PID, which the
+ * ESP32-C3 answers and a DevKitC's transistors do not; no_reset tries SYNC
+ * with no reset at all, and a chip running its app never answers. */
+Test(tools, esptools_before_modes)
+{
+    struct lab lab;
+    char err[512], boards[512], dir_path[512];
+    cr_assert_eq(lab_load(&lab, src_path("boards.yaml", boards, sizeof boards), err, sizeof err), 0, "%s", err);
+    cr_assert_eq(scenarios_load(&lab, src_path("scenarios/esptool-before", dir_path, sizeof dir_path), err, sizeof err),
+                 0, "%s", err);
+    struct host_profile h = fixed_host(OS_LINUX, PORT_LOCAL);
+    const struct scenario *usb = lab_scenario(&lab, "esptool-4-usb-reset"), *none = lab_scenario(&lab, "esptool-4-no-reset");
+    cr_assert(usb && none);
+    run_sim_once(suite_world, lab_board(&lab, "esp32c3-usb"), &h, usb, 1, &rb);
+    cr_assert(rb.a.tool.connected && rb.a.tool.attempts == 1);
+    run_sim_once(suite_world, lab_board(&lab, "devkitc"), &h, usb, 1, &rb);
+    cr_assert(!rb.a.tool.connected);
+    cr_assert_str_eq(rb.a.tool.strategy, "USBJTAGSerialReset");
+    run_sim_once(suite_world, lab_board(&lab, "devkitc"), &h, none, 1, &rb);
+    cr_assert(!rb.a.tool.connected && rb.a.tool.attempts == 7);
+    cr_assert_str_eq(rb.a.tool.error, "Failed to connect to Espressif device: No serial data received.");
+    cr_assert_eq(rb.a.n_resets, 0, "no reset at all");
+    lab_free(&lab);
+}
