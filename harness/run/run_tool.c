@@ -178,8 +178,9 @@ static int attempt(struct session *s, const struct tool_step *step, const struct
     struct port *p = s->st.port;
     if (where->port == PORT_RFC2217 && has_both_lines_step(&step->seq)) {
         /* esptool's _setDTRandRTS calls fileno(): pyserial's RFC 2217 port has none, the tool stops */
-        snprintf(s->error, sizeof s->error, "io.UnsupportedOperation: fileno (%s has a U step, which needs a local "
-                 "port: an RFC 2217 client sets one line per command)", step->label);
+        if (snprintf(s->error, sizeof s->error, "io.UnsupportedOperation: fileno (%s has a U step, which needs a "
+                     "local port: RFC 2217 sets one line per command)", step->label) >= (int)sizeof s->error)
+            s->error[sizeof s->error - 1] = '\0'; /* an error line has its size */
         return TOOL_ABORTED;
     }
     if (s->t->flush_before_reset && where->port == PORT_LOCAL && drain_input(p) != 0)
