@@ -276,7 +276,8 @@ static int same_lab(const struct cli_common *c, const struct session_row *last)
 static int write_report(const char *db_path, int64_t session, const char *out_dir, char *page, size_t page_len,
                         char *err, size_t err_len)
 {
-    struct report_request rq = {db_path, session, out_dir, REPORT_DEFAULT_LAST};
+    struct report_request rq = {.db_path = db_path, .session = session, .report_dir = out_dir,
+                                .last = REPORT_DEFAULT_LAST}; /* the runner holds out_dir's lock */
     struct report_warnings warn;
     if (report_write(&rq, page, page_len, &warn, err, err_len) != 0)
         return -1;
