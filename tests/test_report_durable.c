@@ -178,6 +178,16 @@ Test(report_durable, only_the_plots_resetlab_made_are_removed)
     snprintf(args, sizeof args, "run --board devkitc --host native-linux --iterations 5 --out %s/run", dir);
     cli_ok(args);
     cr_expect(file_exists(in_dir("run/plots/mine.svg", path, sizeof path)), "a new session removed plots/mine.svg");
+    /* the page run wrote before it marked its session complete is the one
+     * report writes after: complete, finished then, in the trends too */
+    char *by_run = slurp(in_dir("run/index.html", path, sizeof path), NULL);
+    cr_assert_not_null(by_run);
+    cr_expect(strstr(by_run, "running") == NULL, "the run's page calls its session running");
+    snprintf(args, sizeof args, "report --out %s/run", dir);
+    cli_ok(args);
+    char *by_report = slurp(in_dir("run/index.html", path, sizeof path), NULL);
+    cr_expect(by_report && strcmp(by_run, by_report) == 0, "the run's page and report's differ");
+    free(by_run), free(by_report);
 }
 
 /* One writer per report folder: `report` into the folder a run is
