@@ -165,6 +165,7 @@ struct queued_plot {
 
 struct plot_batch {
     char dir[4096]; /* a temporary folder: each plot's commands, N.gp */
+    volatile sig_atomic_t *stop; /* plot_batch_stop_on's */
     struct plot_job jobs[BATCH_MAX_JOBS];
     int n_jobs;
     struct queued_plot *plots;
@@ -329,7 +330,8 @@ int plot_batch_run(struct plot_batch *b, char *err, size_t err_len)
         struct plot_job *j = &b->jobs[i];
         if (!j->started)
             continue;
-        plot_wait_gnuplot(j, job_error[i], sizeof job_error[i]); /* the reason of plots without a status line */
+        /* the reason of plots without a status line */
+        plot_wait_gnuplot(j, b->stop, job_error[i], sizeof job_error[i]);
         read_statuses(b, j);
     }
     int failed = 0;
@@ -340,6 +342,11 @@ int plot_batch_run(struct plot_batch *b, char *err, size_t err_len)
             plot_fail(err, err_len, "%s", q->error);
     }
     return failed ? -1 : 0;
+}
+
+void plot_batch_stop_on(struct plot_batch *b, volatile sig_atomic_t *stop)
+{
+    b->stop = stop;
 }
 
 const char *plot_batch_error(const struct plot_batch *b, int index)

@@ -22,10 +22,11 @@
  * dropped, invalid UTF-8 becomes '?', and gnuplot's enhanced-text markup
  * (^ _ @ & { }) is not interpreted.
  *
- * libc, libm and POSIX only (posix_spawn), plus the analyzers' headers. */
+ * libc, libm and POSIX only (fork, exec), plus the analyzers' headers. */
 #ifndef RESETLAB_PLOT_H
 #define RESETLAB_PLOT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -112,6 +113,10 @@ int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct pl
  * first failure in err otherwise. A plot that failed has its output
  * removed. */
 int plot_batch_run(struct plot_batch *b, char *err, size_t err_len);
+/* While plot_batch_run draws, *stop becoming non-zero (a SIGINT or SIGTERM
+ * handler's flag) kills its gnuplot processes and waits for them; their
+ * plots are not drawn ("interrupted"). NULL: never. */
+void plot_batch_stop_on(struct plot_batch *b, volatile sig_atomic_t *stop);
 /* After plot_batch_run: NULL when plot `index` was written, else why not
  * (one line, valid until plot_batch_free). */
 const char *plot_batch_error(const struct plot_batch *b, int index);

@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The gnuplot processes of a batch (plot_internal.h): each one started on
  * its script with unlinked temporary files as stdin, stdout and stderr,
- * waited for, and its failure told in one line.
- * May call: gnuplot (posix_spawn), libc. */
+ * waited for (or killed, when a stop is asked for), and its failure told
+ * in one line.
+ * May call: gnuplot (fork, exec), libc. */
 #include "plot_internal.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <spawn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
-
-extern char **environ;
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 FILE *plot_temp_open(char *err, size_t err_len)
 {
@@ -90,35 +93,95 @@ static int spawn_failed(int rc, const char *prog, char *err, size_t err_len)
     return plot_fail(err, err_len, "cannot run gnuplot (%s): %s", prog, strerror(rc));
 }
 
+/* In the child, between fork and exec: only async-signal-safe calls. The
+ * exec's failure goes back through `report`, closed on exec. */
+static void exec_gnuplot(const int fds[3], int report, pid_t parent, const char *prog, char **argv)
+{
+    int e;
+#ifdef __linux__
+    /* gnuplot dies with resetlab, even by SIGKILL: left alone it would go
+     * on writing plots into a report folder that is no longer its own */
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent)
+        _exit(127);
+#else
+    (void)parent;
+#endif
+    for (int k = 0; k < 3; k++)
+        if (dup2(fds[k], k) < 0)
+            goto failed;
+    execvp(prog, argv);
+failed:
+    e = errno;
+    if (write(report, &e, sizeof e) != (ssize_t)sizeof e) {
+        /* the exit status says it failed */
+    }
+    _exit(127);
+}
+
 int plot_spawn_gnuplot(struct plot_job *j, char *err, size_t err_len)
 {
     if (fflush(j->script) != 0 || ferror(j->script) || fseek(j->script, 0, SEEK_SET) != 0)
         return plot_fail(err, err_len, "plot: cannot write the gnuplot script: %s", strerror(errno));
     if ((j->out = plot_temp_open(err, err_len)) == NULL || (j->errs = plot_temp_open(err, err_len)) == NULL)
         return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fileno(j->script), 0);
-    posix_spawn_file_actions_adddup2(&fa, fileno(j->out), 1);
-    posix_spawn_file_actions_adddup2(&fa, fileno(j->errs), 2);
     const char *prog = gnuplot_program();
     /* --default-settings: no ~/.gnuplot or system gnuplotrc, so the output
      * does not depend on who runs the report. */
     char *argv[] = {(char *)prog, (char *)"--default-settings", NULL};
-    int rc = posix_spawnp(&j->pid, prog, &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return spawn_failed(rc, prog, err, err_len);
+    int fds[3] = {fileno(j->script), fileno(j->out), fileno(j->errs)}, report[2];
+    if (pipe(report) != 0)
+        return plot_fail(err, err_len, "cannot run gnuplot (%s): pipe: %s", prog, strerror(errno));
+    fcntl(report[0], F_SETFD, FD_CLOEXEC);
+    fcntl(report[1], F_SETFD, FD_CLOEXEC);
+    pid_t parent = getpid(), pid = fork();
+    if (pid == 0)
+        exec_gnuplot(fds, report[1], parent, prog, argv);
+    int e = errno;
+    close(report[1]);
+    if (pid < 0) {
+        close(report[0]);
+        return spawn_failed(e, prog, err, err_len);
+    }
+    ssize_t got;
+    while ((got = read(report[0], &e, sizeof e)) < 0 && errno == EINTR)
+        ;
+    close(report[0]);
+    if (got == (ssize_t)sizeof e) { /* exec failed: the child is gone */
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return spawn_failed(e, prog, err, err_len);
+    }
+    j->pid = pid;
     j->started = 1;
     return 0;
 }
 
-int plot_wait_gnuplot(struct plot_job *j, char *err, size_t err_len)
+/* Waits for the process; when *stop is set (SIGINT, SIGTERM), kills it
+ * first. 0, or -1 when stopped. */
+static int wait_or_stop(pid_t pid, volatile sig_atomic_t *stop, int *status)
+{
+    struct timespec tick = {0, 2000000};
+    for (;;) {
+        if (stop && *stop)
+            kill(pid, SIGKILL);
+        pid_t got = waitpid(pid, status, stop && !*stop ? WNOHANG : 0);
+        if (got == pid)
+            return stop && *stop ? -1 : 0;
+        if (got < 0 && errno != EINTR)
+            return -1;
+        if (got == 0)
+            nanosleep(&tick, NULL);
+    }
+}
+
+int plot_wait_gnuplot(struct plot_job *j, volatile sig_atomic_t *stop, char *err, size_t err_len)
 {
     int status = 0;
-    while (waitpid(j->pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return plot_fail(err, err_len, "plot: waitpid: %s", strerror(errno));
+    if (wait_or_stop(j->pid, stop, &status) != 0) {
+        if (stop && *stop)
+            return plot_fail(err, err_len, "interrupted");
+        return plot_fail(err, err_len, "plot: waitpid: %s", strerror(errno));
+    }
     if (WIFSIGNALED(status))
         return plot_fail(err, err_len, "gnuplot (%s) killed by signal %d", gnuplot_program(), WTERMSIG(status));
     char tail[2048];
@@ -127,8 +190,8 @@ int plot_wait_gnuplot(struct plot_job *j, char *err, size_t err_len)
     if (code == 0)
         return 0;
     const char *why = last_line(tail);
-    /* A shell-style "command not found" from a C library whose posix_spawn
-     * reports exec failures only through the exit status. */
+    /* A shell-style "command not found": a program that ran (a wrapper
+     * script) but could not run gnuplot itself. */
     if (code == 127 && *why == '\0')
         return spawn_failed(ENOENT, gnuplot_program(), err, err_len);
     /* A plot's error exits gnuplot with 1 at the end and was reported by

@@ -6,6 +6,7 @@
 #ifndef RESETLAB_PLOT_INTERNAL_H
 #define RESETLAB_PLOT_INTERNAL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <sys/types.h>
@@ -60,10 +61,12 @@ struct plot_job {
  * writes. NULL with one line in err. */
 FILE *plot_temp_open(char *err, size_t err_len);
 /* Starts gnuplot on the job's script (stdin), stdout and stderr into the
- * job's temporary files. */
+ * job's temporary files. On Linux gnuplot is killed when resetlab dies
+ * (PR_SET_PDEATHSIG), by whatever signal. */
 int plot_spawn_gnuplot(struct plot_job *j, char *err, size_t err_len);
 /* Waits for the job's gnuplot; -1 with one line in err when the process
- * itself failed (as opposed to one of its plots). */
-int plot_wait_gnuplot(struct plot_job *j, char *err, size_t err_len);
+ * itself failed (as opposed to one of its plots), or was killed because
+ * *stop was set ("interrupted"; stop may be NULL). */
+int plot_wait_gnuplot(struct plot_job *j, volatile sig_atomic_t *stop, char *err, size_t err_len);
 
 #endif

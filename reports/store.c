@@ -15,7 +15,8 @@
 /* 2: tool_runs (a tool's connect loop: issue #19). A version-1 store opened
  * for writing gets the table; read as it is, its runs have no tool. */
 #define SCHEMA_VERSION 2
-
+/* What of quick_check's answer goes into the one error line. */
+#define STORE_CHECK_WHY 160
 
 /* Simulated runs are committed together at most this long after the
  * first of them finished: one transaction per run would write each page
@@ -63,9 +64,11 @@ int store_db_fail(struct store *st, const char *what, char *err, size_t len)
     return store_fail(err, len, "%s: %s: %s", sqlite3_db_filename(st->db, "main"), what, sqlite3_errmsg(st->db));
 }
 
-static int exec(struct store *st, const char *sql, char *err, size_t len)
+/* `what` names the statement in an error: the schema's SQL is 700
+ * characters, and the reason came after it. */
+static int exec(struct store *st, const char *what, const char *sql, char *err, size_t len)
 {
-    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_db_fail(st, sql, err, len);
+    return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_db_fail(st, what, err, len);
 }
 
 /* The schema version in meta: 0 when the database is new (no tables). */
@@ -98,7 +101,7 @@ static int create_schema(struct store *st, char *err, size_t len)
              "BEGIN;%sINSERT OR IGNORE INTO meta VALUES ('schema_version', '%d');"
              "UPDATE meta SET value = '%d' WHERE key = 'schema_version' AND CAST(value AS INTEGER) < %d;COMMIT;",
              schema, SCHEMA_VERSION, SCHEMA_VERSION, SCHEMA_VERSION);
-    return exec(st, sql, err, len);
+    return exec(st, "creating its tables", sql, err, len);
 }
 
 static int prepare(struct store *st, char *err, size_t len)
@@ -141,6 +144,31 @@ static int configure(struct store *st, enum store_mode mode, char *err, size_t l
     return 0;
 }
 
+/* A store damaged on disk (a bad sector, a copy cut short, a byte flipped)
+ * is refused before anything is added to it: a session appended there
+ * could be read back by nothing. quick_check reads every page and checks
+ * the b-trees (not that indexes match their tables): 2 to 8 ms per MB
+ * (0.08 s for 42 MB; 0.34 s for the default run's 146 MB, up to 1.3 s on
+ * a loaded 2-core machine). */
+static int quick_check(struct store *st, char *err, size_t len)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &q, NULL) != SQLITE_OK)
+        return store_db_fail(st, "PRAGMA quick_check", err, len);
+    int rc = sqlite3_step(q);
+    const char *said = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(q, 0) : NULL;
+    char why[STORE_CHECK_WHY + 1];
+    snprintf(why, sizeof why, "%s", said ? said : sqlite3_errmsg(st->db));
+    for (char *c = why; *c; c++) /* its lines, as one */
+        if (*c == '\n' || *c == '\r')
+            *c = ' ';
+    sqlite3_finalize(q);
+    if (said != NULL && strcmp(why, "ok") == 0)
+        return 0;
+    return store_fail(err, len, "%s: damaged, resetlab adds nothing to it (PRAGMA quick_check: %s): move it aside",
+                      sqlite3_db_filename(st->db, "main"), why);
+}
+
 struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len)
 {
     struct store *st = calloc(1, sizeof *st);
@@ -158,8 +186,14 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
         store_close(st);
         return NULL;
     }
+    if (mode == STORE_WRITE && sqlite3_db_readonly(st->db, "main") == 1) {
+        store_fail(err, err_len, "%s: attempt to write a readonly database", path);
+        goto bad;
+    }
     int version;
     if (configure(st, mode, err, err_len) != 0 || schema_version(st, &version, err, err_len) != 0)
+        goto bad;
+    if (mode == STORE_WRITE && version > 0 && quick_check(st, err, err_len) != 0)
         goto bad;
     if (version > SCHEMA_VERSION) {
         store_fail(err, err_len, "%s: results schema %d is newer than this resetlab's (%d)", path, version, SCHEMA_VERSION);
@@ -197,7 +231,7 @@ void store_close(struct store *st)
 
 /* ------------------------------------------------------------ sessions -- */
 
-static void utc_now(char *buf, size_t len)
+void store_utc_now(char *buf, size_t len)
 {
     time_t now = time(NULL);
     struct tm tm;
@@ -236,16 +270,22 @@ int store_session_begin(struct store *st, const struct session_facts *f, int64_t
 
 int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len)
 {
+    char now[32];
+    store_utc_now(now, sizeof now);
+    return store_session_end_at(st, id, status, now, err, err_len);
+}
+
+int store_session_end_at(struct store *st, int64_t id, const char *status, const char *finished, char *err,
+                         size_t err_len)
+{
     if (store_flush(st, err, err_len) != 0)
         return -1;
-    char now[32];
-    utc_now(now, sizeof now);
     sqlite3_stmt *q;
     if (sqlite3_prepare_v2(st->db, "UPDATE sessions SET status = ?, finished = ? WHERE id = ?", -1, &q, NULL) !=
         SQLITE_OK)
         return store_db_fail(st, "ending the session", err, err_len);
     bind_text(q, 1, status);
-    bind_text(q, 2, now);
+    bind_text(q, 2, finished);
     sqlite3_bind_int64(q, 3, id);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
@@ -405,7 +445,7 @@ static int set_durable(struct store *st, int durable, char *err, size_t len)
     if (st->durable == durable)
         return 0;
     st->durable = durable;
-    return exec(st, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err, len);
+    return exec(st, "PRAGMA synchronous", durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err, len);
 }
 
 static int64_t now_ns(void)
@@ -420,7 +460,7 @@ int store_flush(struct store *st, char *err, size_t err_len)
     if (!st->in_txn)
         return 0;
     st->in_txn = 0;
-    return exec(st, "COMMIT", err, err_len);
+    return exec(st, "COMMIT", "COMMIT", err, err_len);
 }
 
 int store_add_run(struct store *st, int64_t session, const struct run_record *rec, int durable, char *err,
@@ -431,7 +471,7 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
     if (set_durable(st, durable, err, err_len) != 0)
         return -1;
     if (!st->in_txn) {
-        if (exec(st, "BEGIN", err, err_len) != 0)
+        if (exec(st, "BEGIN", "BEGIN", err, err_len) != 0)
             return -1;
         st->in_txn = 1;
         st->txn_start_ns = now_ns();

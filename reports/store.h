@@ -21,7 +21,9 @@ struct store;
 enum store_mode { STORE_READ, STORE_WRITE };
 
 /* Opens (and for STORE_WRITE creates, with its schema) the database. NULL
- * with one line in err: not a resetlab database, a newer schema, I/O. */
+ * with one line in err: not a resetlab database, a newer schema, I/O; for
+ * STORE_WRITE also a read-only file, and a database PRAGMA quick_check
+ * finds damaged (checked before anything is added to it). */
 struct store *store_open(const char *path, enum store_mode mode, char *err, size_t err_len);
 void store_close(struct store *st);
 
@@ -49,8 +51,13 @@ struct session_row {
 };
 
 int store_session_begin(struct store *st, const struct session_facts *f, int64_t *id, char *err, size_t err_len);
-/* status: "complete" or "interrupted"; sets the finish time. */
+/* status: "complete" or "interrupted"; sets the finish time (now). */
 int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len);
+/* The same, with the finish time given (store_utc_now's form). */
+int store_session_end_at(struct store *st, int64_t id, const char *status, const char *finished, char *err,
+                         size_t err_len);
+/* Now, UTC, ISO 8601, as the store records times: 2026-11-23T14:30:00Z. */
+void store_utc_now(char *buf, size_t len);
 /* The session with this id (id 0: the newest). 1 found, 0 none, -1 error. */
 int store_session_get(struct store *st, int64_t id, struct session_row *out, char *err, size_t err_len);
 /* Sessions, newest first, at most `max`; returns how many, or -1. */

@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* `resetlab report`: options; harness/report writes the page.
- * May call: harness/report, libc. */
+/* `resetlab report`: options, Ctrl-C; harness/report writes the page.
+ * May call: harness/report, harness/run (path limits), libc (signals). */
 #include "cli_commands.h"
 
 #include <libgen.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
 #include "harness/report/report.h"
+#include "harness/run/run.h"
 
 static const char usage[] =
     "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
@@ -38,13 +40,21 @@ static const char usage[] =
     "                 partial)\n"
     "  --last N       trends over the last N sessions up to this one (default 30;\n"
     "                 1: no trends)\n"
-    "  --report DIR   where index.html and plots/ go (default: the store's folder);\n"
-    "                 plots/ is the report's own: SVG files an earlier report left\n"
-    "                 there are removed\n"
+    "  --report DIR   where index.html and plots/ go (default: the store's folder)\n"
+    "FILE and DIR: at most 480 bytes once made absolute.\n"
+    "\n"
+    "The new report is made beside the old one (plots in DIR/.plots.new, the page\n"
+    "as DIR/.index.html.tmp, fsync'd) and swapped in at the end: until then the\n"
+    "old index.html and plots/ are whole, and an error, Ctrl-C or a kill leaves\n"
+    "them so. Of plots/, only the plots resetlab made (its manifest,\n"
+    "plots/.resetlab-plots, names them) are removed; other files stay. One\n"
+    "resetlab writes into a folder at a time (DIR/.lock): a report into a folder\n"
+    "`resetlab run` is writing is refused, naming it. Ctrl-C or SIGTERM stops the\n"
+    "report and its gnuplot processes; gnuplot dies with resetlab, even by SIGKILL.\n"
     "\n"
     "Prints the page's path. exit status: 0 written (plots gnuplot could not draw are\n"
-    "notes on the page and a warning), 2 bad input (no store, no such session) or\n"
-    "an output error.\n";
+    "notes on the page and a warning), 2 bad input (no store, no such session, the\n"
+    "folder in use) or an output error, 130 interrupted by Ctrl-C, 143 by SIGTERM.\n";
 
 struct report_opts {
     const char *db, *out, *report_dir;
@@ -72,6 +82,36 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     }
 }
 
+static volatile sig_atomic_t stop_asked;
+
+/* The first SIGINT or SIGTERM stops the report (its gnuplot processes
+ * killed and waited for, the old report left whole); a second one ends
+ * resetlab at once. */
+static void on_stop_signal(int sig)
+{
+    stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */
+    signal(sig, SIG_DFL);
+}
+
+static void catch_stop_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* --db, --out and --report checked before anything is made. */
+static int check_paths(const struct report_opts *o)
+{
+    const char *what[] = {"--db", "--out", "--report"}, *path[] = {o->db, o->out, o->report_dir};
+    char err[200];
+    for (int i = 0; i < 3; i++)
+        if (path[i] && run_check_path(what[i], path[i], err, sizeof err) != 0)
+            return cli_bad_input("report: %s%s", err, "");
+    return 0;
+}
+
 static int cli_report(int argc, char **argv)
 {
     struct report_opts o = {.last = REPORT_DEFAULT_LAST};
@@ -83,14 +123,24 @@ static int cli_report(int argc, char **argv)
             return 2;
     if (o.db && o.out)
         return cli_bad_input("report: give --db FILE or --out DIR, not both%s%s", "", "");
+    if (check_paths(&o) != 0)
+        return 2;
     char db[1024], dir[1024];
     snprintf(db, sizeof db, "%s/results.db", o.out ? o.out : "results");
     const char *db_path = o.db ? o.db : db;
     snprintf(dir, sizeof dir, "%s", db_path);
-    struct report_request rq = {db_path, o.session, o.report_dir ? o.report_dir : dirname(dir), (int)o.last};
+    struct report_request rq = {.db_path = db_path, .session = o.session,
+                                .report_dir = o.report_dir ? o.report_dir : dirname(dir), .last = (int)o.last,
+                                .stop = &stop_asked, .lock_folder = 1};
     char page[1200], err[1000] = "";
     struct report_warnings warn;
-    if (report_write(&rq, page, sizeof page, &warn, err, sizeof err) != 0)
+    catch_stop_signals();
+    int rc = report_write(&rq, page, sizeof page, &warn, err, sizeof err);
+    if (rc == REPORT_INTERRUPTED) {
+        fprintf(stderr, "resetlab: report: %s\n", err);
+        return 128 + (int)stop_asked;
+    }
+    if (rc != 0)
         return cli_bad_input("report: %s%s", err, "");
     if (warn.plots_failed > 0)
         fprintf(stderr, "resetlab: warning: %d plots not drawn: %s\n", warn.plots_failed, warn.first);

@@ -9,6 +9,12 @@
 #include <stddef.h>
 
 #define LOCKFILE_HELD 1
+/* How long a blocked process waits for a holder that has just taken the
+ * lock to write its pid, so that it can name it (it does so within
+ * microseconds; this is for a machine under load). */
+#define LOCKFILE_NAME_WAIT_MS 1000
+/* ... and to replace the pid of a holder that was killed (dead) by its own. */
+#define LOCKFILE_STALE_WAIT_MS 50
 
 /* Takes the lock on `file` (created when missing) and writes our pid and
  * command line into it. Returns 0 with the lock's fd in *fd;

@@ -2,13 +2,13 @@
 /* The report of a session (report.h): store → cells → plots → page. The
  * session is read into cells in report_cells.c, its diagrams made again in
  * report_redraw.c, the trends in report_trend.c; here: the steps of
- * writing a page, the old plots cleared, the reproduce command.
- * May call: reports/ (the store, plots, the page), harness/run (folders,
- * resetlab's version), report_cells.c, report_redraw.c, report_trend.c,
- * libc. */
+ * writing a page, beside the old one and swapped in at the end
+ * (reports/files.h), a stop asked for between them, the reproduce command.
+ * May call: reports/ (the store, plots, the page, whole files), harness/run
+ * (folders and their lock, resetlab's version), report_cells.c,
+ * report_redraw.c, report_trend.c, libc. */
 #include "report.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,27 +17,10 @@
 
 #include "harness/run/run.h"
 #include "harness/run/run_session.h"
+#include "reports/files.h"
 #include "report_internal.h"
 
 /* --------------------------------------------------------------- files -- */
-
-/* The plots of an earlier report in the same folder would linger beside
- * the new ones in a CI artifact; plots/ is ours. */
-static void clear_old_plots(const char *dir)
-{
-    DIR *dp = opendir(dir);
-    struct dirent *e;
-    while (dp && (e = readdir(dp)) != NULL) {
-        size_t n = strlen(e->d_name);
-        if (n > 4 && strcmp(e->d_name + n - 4, ".svg") == 0) {
-            char path[1200];
-            snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
-            unlink(path);
-        }
-    }
-    if (dp)
-        closedir(dp);
-}
 
 /* A word as the shell reads it back: as it is when it is plain, else in
  * single quotes. */
@@ -70,24 +53,22 @@ static void reproduce_command(const struct session_row *s, char *out, size_t len
         shell_word(out, len, w);
 }
 
+/* The page beside the old one, then the staged plots and the page swapped
+ * in (reports/files.h): the old report is whole until the new one is. */
 static int write_page(const char *dir, const struct html_report *page, char *path, size_t path_len, char *err,
                       size_t err_len)
 {
-    char tmp[1100];
-    snprintf(path, path_len, "%s/index.html", dir);
-    snprintf(tmp, sizeof tmp, "%s/.index.html.tmp", dir);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL) {
-        snprintf(err, err_len, "%s: %s", tmp, strerror(errno));
+    struct out_file f;
+    if (files_begin(&f, dir, "index.html", err, err_len) == NULL)
+        return -1;
+    snprintf(path, path_len, "%s", f.path);
+    errno = 0;
+    if (html_write_report(f.f, page) != 0) {
+        snprintf(err, err_len, "%s: write failed (%s)", f.path, strerror(errno ? errno : EIO));
+        files_discard(&f);
         return -1;
     }
-    int rc = html_write_report(f, page);
-    if (fclose(f) != 0 || rc != 0 || rename(tmp, path) != 0) {
-        snprintf(err, err_len, "%s: %s", path, errno ? strerror(errno) : "write failed");
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
+    return files_plots_swap(dir, &f, err, err_len);
 }
 
 /* -------------------------------------------------------------- report -- */
@@ -103,6 +84,8 @@ struct report {
     struct pending_plots pending;
     struct plot_place place;
     char plots_dir[1024];
+    int staged; /* plots_dir made: removed unless swapped in */
+    int lock_fd; /* REPORT_DIR's lock, when taken here; -1: none */
     struct trend_data trends;
     char note[2][600];
     const char *notes[2];
@@ -119,6 +102,10 @@ static int choose_session(struct report *x, char *err, size_t err_len)
         int found = store_session_get(x->st, rq->session, &x->session, err, err_len);
         if (found == 0)
             snprintf(err, err_len, "session #%lld is not in %s", (long long)rq->session, rq->db_path);
+        if (found > 0 && rq->finishing) { /* marked so by the caller once the page is written */
+            snprintf(x->session.status, sizeof x->session.status, "complete");
+            snprintf(x->session.finished, sizeof x->session.finished, "%s", rq->finishing);
+        }
         return found > 0 ? 0 : found == 0 ? 2 : -1;
     }
     enum { MAX_LOOKED_AT = 1000 };
@@ -148,14 +135,18 @@ static int open_store(struct report *x, char *err, size_t err_len)
     return x->st ? 0 : 2;
 }
 
-/* plots/ made and emptied, the batch to queue on. */
+/* The folder made, a staging folder for the new plots beside plots/ (what
+ * a killed report left put right first), the batch to queue on. */
 static int prepare_plots(struct report *x, char *err, size_t err_len)
 {
-    snprintf(x->plots_dir, sizeof x->plots_dir, "%s/plots", x->rq->report_dir);
-    if (run_mkdir_p(x->plots_dir, err, err_len) != 0)
+    if (run_mkdir_p(x->rq->report_dir, err, err_len) != 0 ||
+        (x->rq->lock_folder && run_lock_folder(x->rq->report_dir, &x->lock_fd, err, err_len) != 0) ||
+        files_plots_stage(x->rq->report_dir, x->plots_dir, sizeof x->plots_dir, err, err_len) != 0)
         return -1;
-    clear_old_plots(x->plots_dir);
+    x->staged = 1;
     x->place.batch = plot_batch_new(0, err, err_len);
+    if (x->place.batch)
+        plot_batch_stop_on(x->place.batch, x->rq->stop);
     x->place.dir = x->plots_dir;
     x->place.pending = &x->pending;
     return x->place.batch ? 0 : -1;
@@ -171,7 +162,7 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
         x->notes[x->n_notes] = x->note[x->n_notes];
         x->n_notes++;
     }
-    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, err, err_len};
+    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, x->rq->stop, err, err_len};
     if (report_cells_read(x->st, &x->session, &rd) != 0)
         return -1;
     x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);
@@ -224,6 +215,12 @@ static void report_free(struct report *x)
     free(x->hosts);
     report_cells_free(&x->cells);
     store_close(x->st);
+    run_unlock_folder(x->lock_fd);
+}
+
+static int stop_asked(const struct report *x)
+{
+    return x->rq->stop && *x->rq->stop;
 }
 
 int report_write(const struct report_request *rq, char *page, size_t page_len, struct report_warnings *warn,
@@ -234,17 +231,24 @@ int report_write(const struct report_request *rq, char *page, size_t page_len, s
         return snprintf(err, err_len, "out of memory"), -1;
     memset(warn, 0, sizeof *warn);
     x->rq = rq;
+    x->lock_fd = -1;
     err[0] = '\0';
     int rc = open_store(x, err, err_len);
     if (rc == 0)
         rc = choose_session(x, err, err_len);
     if (rc == 0 && (prepare_plots(x, err, err_len) != 0 || queue_plots(x, err, err_len) != 0))
         rc = -1;
-    if (rc == 0) {
+    if (rc == 0 && !stop_asked(x))
         draw_plots(x, warn);
+    if (rc == 0 && !stop_asked(x))
         rc = write_report(x, page, page_len, err, err_len);
-    }
-    report_free(x);
+    else if (stop_asked(x))
+        rc = REPORT_INTERRUPTED;
+    if (rc != 0 && x->staged)
+        files_plots_abandon(rq->report_dir);
+    report_free(x); /* the folder's lock last */
     free(x);
+    if (rc == REPORT_INTERRUPTED)
+        snprintf(err, err_len, "interrupted: the report in %s is left as it was", rq->report_dir);
     return rc;
 }

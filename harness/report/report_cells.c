@@ -238,6 +238,8 @@ static int collect_run(const struct stored_run *r, void *ctx)
 {
     struct reading *rd = ctx;
     struct session_cells *sc = rd->sc;
+    if (rd->stop && *rd->stop)
+        return read_fail(rd, "interrupted");
     if ((sc->n == 0 || !is_cell(&sc->runs[sc->n - 1], r->board, r->host, r->scenario)) && open_cell(rd, r) != 0)
         return -1;
     int i = sc->n - 1;

@@ -8,6 +8,7 @@
 #ifndef RESETLAB_REPORT_REPORT_INTERNAL_H
 #define RESETLAB_REPORT_REPORT_INTERNAL_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -114,12 +115,14 @@ struct reading {
     struct redraw *redraw;
     const struct plot_place *place;
     int64_t session;
+    volatile sig_atomic_t *stop; /* set: the reading stops (NULL: never) */
     char *err;
     size_t err_len;
 };
 
 /* Reads session s into rd->sc: cells, their failing cells' diagrams and
- * their pairs' gap plots queued. 0, or -1 with one line in rd->err. */
+ * their pairs' gap plots queued. 0, or -1 with one line in rd->err (also
+ * when *rd->stop was set: "interrupted"). */
 int report_cells_read(struct store *st, const struct session_row *s, struct reading *rd);
 void report_cells_free(struct session_cells *sc);
 /* The matrix's columns: each host once, in the lab's order. */

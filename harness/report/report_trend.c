@@ -173,7 +173,7 @@ static int window(struct store *st, const struct session_row *session, int last,
             (*skipped)++;
             continue;
         }
-        (*out)[taken++] = rows[i];
+        (*out)[taken++] = rows[i].id == session->id ? *session : rows[i]; /* as the page shows it */
     }
     for (int i = 0; i < taken / 2; i++) { /* oldest first */
         struct session_row tmp = (*out)[i];

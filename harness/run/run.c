@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What one run is made into (run.h): its seed, the verdict of a run that
- * could not be made, the output folder.
- * May call: sim/ (rng.h), libc. */
+ * could not be made, the output folder (its paths, made, locked).
+ * May call: sim/ (rng.h), harness/port (the lock file), libc. */
 #include "run.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "harness/port/port_lock.h"
 #include "sim/rng.h"
 
 uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration)
@@ -22,9 +25,28 @@ uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char
     return splitmix64(&s);
 }
 
+int run_check_path(const char *what, const char *path, char *err, size_t len)
+{
+    char cwd[PATH_MAX];
+    size_t n = strlen(path);
+    if (n == 0) {
+        snprintf(err, len, "%s: an empty path", what);
+        return -1;
+    }
+    if (path[0] != '/') /* SQLite makes it absolute, from the current folder */
+        n += getcwd(cwd, sizeof cwd) ? strlen(cwd) + 1 : sizeof cwd;
+    if (n <= RUN_MAX_PATH)
+        return 0;
+    snprintf(err, len, "%s: a path of %zu bytes%s, longer than the %d resetlab takes", what, n,
+             path[0] == '/' ? "" : " from /", RUN_MAX_PATH);
+    return -1;
+}
+
 int run_mkdir_p(const char *dir, char *err, size_t len)
 {
-    char path[512];
+    char path[RUN_MAX_PATH + 1];
+    if (run_check_path("the output folder", dir, err, len) != 0)
+        return -1;
     snprintf(path, sizeof path, "%s", dir);
     for (char *q = path + 1;; q++) {
         int end = *q == '\0';
@@ -39,6 +61,23 @@ int run_mkdir_p(const char *dir, char *err, size_t len)
             *q = '/';
         }
     }
+}
+
+int run_lock_folder(const char *dir, int *fd, char *err, size_t len)
+{
+    char path[RUN_MAX_PATH + sizeof "/" RUN_FOLDER_LOCK], why[400];
+    snprintf(path, sizeof path, "%s/" RUN_FOLDER_LOCK, dir);
+    int rc = lockfile_take(path, fd, why, sizeof why);
+    if (rc == LOCKFILE_HELD)
+        snprintf(err, len, "%s: the folder is in use by %s", dir, why);
+    else if (rc != 0)
+        snprintf(err, len, "%s: %s", dir, why);
+    return rc == 0 ? 0 : -1;
+}
+
+void run_unlock_folder(int fd)
+{
+    lockfile_release(fd);
 }
 
 void run_infrastructure_error(struct analysis *a, const char *why)

@@ -39,7 +39,28 @@ void run_infrastructure_error(struct analysis *a, const char *why);
 /* The seed of one run: from the names, so adding a board changes no other run. */
 uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char *scenario, int iteration);
 
+/* The longest path resetlab takes for a folder or file it writes (--out,
+ * --db, --report), in bytes, made absolute: SQLite (3.40) opens no
+ * database whose absolute path is longer than 504 bytes (its journal's
+ * name, 8 longer, must fit in 512), and the store is DIR/results.db by
+ * default, 11 more; the rest is room for SQLite's own resolving. */
+#define RUN_MAX_PATH 480
+/* The lock file in a folder resetlab writes into (run --out, report --report). */
+#define RUN_FOLDER_LOCK ".lock"
+
+/* 0 when `path` is one resetlab can write to (not empty, at most
+ * RUN_MAX_PATH bytes once the current folder is put before a relative
+ * one); else -1 with "WHAT: why" in err. */
+int run_check_path(const char *what, const char *path, char *err, size_t len);
+
 /* mkdir -p of an output folder; -1 with one line in err. */
 int run_mkdir_p(const char *dir, char *err, size_t len);
+
+/* One resetlab writes into a folder at a time: DIR/.lock taken (the folder
+ * must exist), its fd in *fd (lockfile_release lets go). -1 with one line
+ * in err naming the holder: "DIR: the folder is in use by pid N (...)". */
+int run_lock_folder(const char *dir, int *fd, char *err, size_t len);
+/* Lets go of run_lock_folder's lock; fd < 0: no-op. */
+void run_unlock_folder(int fd);
 
 #endif

@@ -1,18 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run` (run_matrix.h): the cells picked, run in order; each run
  * recorded as it finishes (runs.jsonl, the results store); --resume
- * replays a session's committed runs and goes on; then summary.json and
- * the table.
- * May call: run_cell.c, run_recorder.c, harness/port (the store's lock), reports/ (JUnit, the
- * store), the report writer it is given, libc. */
+ * replays a session's committed runs and goes on; then the outputs
+ * (run_outputs.c) and the table.
+ * May call: run_cell.c, run_recorder.c, run_outputs.c, reports/ (the store, cells), libc. */
 #include "run_matrix.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "reports/junit.h"
-#include "harness/port/port_lock.h"
+#include "run_outputs.h"
 #include "run_real.h"
 #include "run_recorder.h"
 
@@ -115,74 +113,6 @@ static int plan_cells(const struct pick *p, struct plan *plan)
     return n;
 }
 
-/* Everything a matrix run writes to, opened and closed together. */
-struct outputs {
-    char runs_path[600], db_path[600], lock_path[620];
-    FILE *runs;
-    struct store *store;
-    int lock_fd;
-    int64_t session;
-    struct progress progress;
-    struct recorder rec;
-};
-
-static FILE *open_out(const char *dir, const char *name, char *path, size_t path_len, char *err, size_t len)
-{
-    snprintf(path, path_len, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        snprintf(err, len, "%s: %s", path, strerror(errno));
-    return f;
-}
-
-/* One writer per database: a second resetlab on the same --out waits for
- * nobody, it says who holds it. */
-static int lock_store(struct outputs *io, char *err, size_t len)
-{
-    char why[300];
-    snprintf(io->lock_path, sizeof io->lock_path, "%s.lock", io->db_path);
-    int rc = lockfile_take(io->lock_path, &io->lock_fd, why, sizeof why);
-    if (rc == LOCKFILE_HELD)
-        snprintf(err, len, "%s is in use by %s", io->db_path, why);
-    else if (rc != 0)
-        snprintf(err, len, "%s: %s", io->db_path, why);
-    return rc == 0 ? 0 : -1;
-}
-
-static int open_outputs(const struct matrix_opts *o, struct outputs *io, char *err, size_t len)
-{
-    io->lock_fd = -1;
-    if (o->db_path)
-        snprintf(io->db_path, sizeof io->db_path, "%s", o->db_path);
-    else
-        snprintf(io->db_path, sizeof io->db_path, "%s/results.db", o->out_dir);
-    if (run_mkdir_p(o->out_dir, err, len) != 0 || lock_store(io, err, len) != 0 ||
-        !(io->store = store_open(io->db_path, STORE_WRITE, err, len)) ||
-        !(io->runs = open_out(o->out_dir, "runs.jsonl", io->runs_path, sizeof io->runs_path, err, len)))
-        return -1;
-    if (o->resume_session) {
-        io->session = o->resume_session;
-    } else if (store_session_begin(io->store, o->facts, &io->session, err, len) != 0) {
-        return -1;
-    }
-    io->rec = (struct recorder){.runs = io->runs, .runs_path = io->runs_path, .store = io->store, .session = io->session,
-                                .progress = &io->progress, .stop = o->stop, .err = err, .err_len = len};
-    return 0;
-}
-
-/* Closes everything; 0, or -1 when runs.jsonl could not be written. */
-static int close_outputs(struct outputs *io, char *err, size_t len)
-{
-    int rc = 0;
-    if (io->runs && fclose(io->runs) != 0 && err[0] == '\0') {
-        snprintf(err, len, "%s: write failed", io->runs_path);
-        rc = -1;
-    }
-    store_close(io->store);
-    lockfile_release(io->lock_fd);
-    return rc;
-}
-
 /* --resume: the session's committed runs go back into their cells and
  * runs.jsonl, in the order they were made; each cell then goes on from
  * its next iteration. Runs arrive cell by cell, so the last cell found
@@ -191,7 +121,7 @@ struct replay {
     struct plan *plan;
     struct cell_stats *cells;
     int n_cells, at, iterations;
-    FILE *runs;
+    struct recorder *rec; /* runs.jsonl */
     char *err;
     size_t err_len;
 };
@@ -223,8 +153,7 @@ static int replay_run(const struct stored_run *r, void *ctx)
             snprintf(rp->err, rp->err_len, "out of memory");
             return -1;
         }
-        write_run_json(rp->runs, &r->rec);
-        return ferror(rp->runs) ? -1 : 0;
+        return recorder_put_line(rp->rec, &r->rec);
     }
     snprintf(rp->err, rp->err_len, "the session holds runs of %s / %s / %s, which this matrix does not have",
              r->board, r->host, r->scenario);
@@ -265,20 +194,6 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     return rc;
 }
 
-static int write_summary(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, char *path,
-                         size_t path_len, char *err, size_t len)
-{
-    FILE *f = open_out(o->out_dir, "summary.json", path, path_len, err, len);
-    if (f == NULL)
-        return -1;
-    write_summary_json(f, o->seed, o->iterations, cells, n_cells);
-    if (fclose(f) != 0) {
-        snprintf(err, len, "%s: write failed", path);
-        return -1;
-    }
-    return 0;
-}
-
 /* Every cell initialised, then what the resumed session already holds. */
 static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_cells, struct cell_stats *cells,
                          struct outputs *io, char *err, size_t len)
@@ -291,7 +206,7 @@ static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_c
         }
     if (!o->resume_session)
         return 0;
-    struct replay rp = {plan, cells, n_cells, 0, o->iterations, io->runs, err, len};
+    struct replay rp = {plan, cells, n_cells, 0, o->iterations, &io->rec, err, len};
     return store_each_run(io->store, io->session, NULL, NULL, NULL, replay_run, &rp, err, len) == 0 ? 0 : -1;
 }
 
@@ -301,53 +216,6 @@ static int64_t runs_done(const struct plan *plan, int n_cells)
     for (int c = 0; c < n_cells; c++)
         n += plan[c].done;
     return n;
-}
-
-/* DIR/junit.xml for the CI server: a testcase per cell. */
-static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, double elapsed_s,
-                       char *err, size_t len)
-{
-    char path[600], stamp[32] = "";
-    if (o->facts) /* the schema's timestamp has no zone: the Z goes */
-        snprintf(stamp, sizeof stamp, "%.*s", (int)strcspn(o->facts->started, "Z"), o->facts->started);
-    FILE *f = open_out(o->out_dir, "junit.xml", path, sizeof path, err, len);
-    if (f == NULL)
-        return -1;
-    struct junit_run run = {"resetlab", stamp[0] ? stamp : NULL, elapsed_s, o->seed, o->iterations};
-    int rc = write_junit_xml(f, &run, cells, n_cells);
-    if (fclose(f) != 0 || rc != 0) {
-        snprintf(err, len, "%s: write failed", path);
-        return -1;
-    }
-    return 0;
-}
-
-/* DIR/index.html and DIR/plots/, from the session just committed, by the
- * writer the caller gave (the report room's; gnuplot failing costs the
- * plots, not the run's results). */
-static int write_html_report(const struct matrix_opts *o, const struct outputs *io, char *page, size_t page_len,
-                             char *err, size_t len)
-{
-    if (o->write_report == NULL) {
-        snprintf(err, len, "no report writer given");
-        return -1;
-    }
-    return o->write_report(io->db_path, io->session, o->out_dir, page, page_len, err, len);
-}
-
-static int finish(const struct matrix_opts *o, struct cell_stats *cells, int n_cells, struct outputs *io, int stopped,
-                  char *summary_path, char *page, size_t path_len, char *err, size_t len)
-{
-    if (store_session_end(io->store, io->session, stopped ? "interrupted" : "complete", err, len) != 0)
-        return -1;
-    if (stopped)
-        return 0;
-    double elapsed_s = (double)(progress_now_ns() - io->progress.t_start_ns) / 1e9;
-    return write_summary(o, cells, n_cells, summary_path, path_len, err, len) != 0 ||
-                   write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
-                   write_html_report(o, io, page, path_len, err, len) != 0
-               ? -1
-               : 0;
 }
 
 int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
@@ -360,8 +228,9 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
     int n_cells = count_cells(p), rc = 2;
     struct cell_stats *cells = calloc(n_cells ? (size_t)n_cells : 1, sizeof *cells);
     struct plan *plan = calloc(n_cells ? (size_t)n_cells : 1, sizeof *plan);
-    struct outputs io = {.lock_fd = -1};
-    char summary_path[600], page[600]; /* finish() fills both, to sizeof summary_path */
+    struct outputs io = {.lock_fd = -1, .folder_fd = -1};
+    char summary_path[OUTPUTS_PATH + 32], page[OUTPUTS_PATH + 32]; /* the end fills both, to sizeof page */
+    char args[2 * OUTPUTS_PATH];
     if (n_cells == 0) {
         snprintf(err, err_len, "no scenario applies to the boards and hosts picked");
         goto out;
@@ -371,21 +240,30 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         goto out;
     }
     plan_cells(p, plan);
-    if (open_outputs(o, &io, err, err_len) != 0 || prepare_cells(o, plan, n_cells, cells, &io, err, err_len) != 0)
+    if (run_outputs_open(o, &io, err, err_len) != 0)
         goto out;
+    if (prepare_cells(o, plan, n_cells, cells, &io, err, err_len) != 0) {
+        if (io.rec.runs_failed) /* a full disk; not a session that does not fit the matrix */
+            run_outputs_kept(o, &io, err, err_len);
+        goto out;
+    }
     progress_start(&io.progress, (int64_t)n_cells * o->iterations, runs_done(plan, n_cells), o->progress);
     int ran = run_cells(o, plan, n_cells, cells, &io, err, err_len);
     progress_end(&io.progress);
-    if (ran < 0 && io.progress.done > 0) { /* what was committed is kept: say how to go on */
-        size_t used = strlen(err);
-        snprintf(err + used, err_len - used, "; %lld runs are in %s: `resetlab run --resume --out %s` goes on",
-                 (long long)io.progress.done, io.db_path, o->out_dir);
-    }
-    if (ran < 0 || finish(o, cells, n_cells, &io, ran == 1, summary_path, page, sizeof summary_path, err, err_len) != 0)
+    int end = ran < 0 ? -1
+                      : run_outputs_finish(o, cells, n_cells, &io, ran == 1, summary_path, page, sizeof page, err,
+                                           err_len);
+    if (end < 0) { /* what was committed is kept: say how much, and how to go on */
+        run_outputs_kept(o, &io, err, err_len);
         goto out;
-    if (ran == 1) {
-        snprintf(err, err_len, "interrupted: %lld runs are in %s; `resetlab run --resume --out %s` goes on",
-                 (long long)io.progress.done, io.db_path, o->out_dir);
+    }
+    run_outputs_resume_args(o, args, sizeof args);
+    if (ran == 1 || end == MATRIX_INTERRUPTED) {
+        snprintf(err, err_len,
+                 ran == 1 ? "interrupted: %lld runs are in %s; `resetlab run --resume %s` goes on"
+                          : "interrupted while writing the outputs: all %lld runs are in %s; `resetlab run --resume "
+                            "%s` writes them",
+                 (long long)io.progress.done, io.db_path, args);
         rc = MATRIX_INTERRUPTED;
         goto out;
     }
@@ -397,7 +275,7 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         if (!cell_met(&cells[i]))
             rc = 1;
 out:
-    if (close_outputs(&io, err, err_len) != 0)
+    if (run_outputs_close(&io, err, err_len) != 0)
         rc = 2;
     for (int i = 0; cells && i < n_cells; i++)
         cell_free(&cells[i]);

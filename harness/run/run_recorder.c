@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -59,17 +60,91 @@ void progress_end(struct progress *p)
         fputs("\r\033[K", stderr);
 }
 
-static int write_line(struct recorder *r, const struct run_record *rec)
+/* ---------------------------------------------------------- runs.jsonl --
+ * Written in whole lines: stdio gets a buffer of RUNS_BUFFER bytes and is
+ * flushed here once RUNS_FLUSH_AT bytes wait, at the end of a line, so it
+ * never has to flush by itself in the middle of one. A write that fails
+ * (a full disk) is cut back to the last whole line, and what was buffered
+ * is dropped: runs.jsonl ends with a whole line whatever happens, but for a
+ * kill inside the write(2) itself; --resume writes it again. */
+
+#define RUNS_BUFFER (1 << 20)
+#define RUNS_FLUSH_AT (RUNS_BUFFER / 2)
+/* The longest line a run makes: names, figures, ANALYSIS_MAX_FINDINGS
+ * findings and a tool's outcome, every character escaped as \u00XX (6
+ * bytes). */
+#define RUNS_LINE_MAX                                                                                              \
+    (6 * (3 * 64 + ANALYSIS_MAX_FINDINGS * (int)sizeof(struct finding) + (int)sizeof(struct tool_outcome)) + 1024)
+_Static_assert(RUNS_LINE_MAX < RUNS_BUFFER - RUNS_FLUSH_AT, "a line fits in the buffer after RUNS_FLUSH_AT bytes");
+
+int recorder_runs_open(struct recorder *r, const char *path, char *err, size_t err_len)
+{
+    r->runs_path = path;
+    r->runs_kept = 0;
+    r->runs_failed = 0;
+    r->runs_buf = malloc(RUNS_BUFFER);
+    r->runs = r->runs_buf ? fopen(path, "w") : NULL;
+    if (r->runs == NULL) {
+        snprintf(err, err_len, "%s: %s", path, r->runs_buf ? strerror(errno) : "out of memory");
+        free(r->runs_buf);
+        r->runs_buf = NULL;
+        return -1;
+    }
+    setvbuf(r->runs, r->runs_buf, _IOFBF, RUNS_BUFFER);
+    return 0;
+}
+
+static int runs_failed(struct recorder *r, int e)
+{
+    if (!r->runs_failed) {
+        __fpurge(r->runs);
+        if (ftruncate(fileno(r->runs), r->runs_kept) != 0) {
+            /* it stays cut; --resume writes it again */
+        }
+        snprintf(r->err, r->err_len, "%s: write failed (%s)", r->runs_path ? r->runs_path : "runs.jsonl",
+                 strerror(e ? e : EIO));
+    }
+    r->runs_failed = 1;
+    return -1;
+}
+
+static int flush_lines(struct recorder *r)
+{
+    if (r->runs_failed)
+        return -1;
+    size_t waiting = __fpending(r->runs);
+    errno = 0;
+    if (ferror(r->runs) || fflush(r->runs) != 0) /* a full disk, a file-size limit */
+        return runs_failed(r, errno);
+    r->runs_kept += (off_t)waiting;
+    return 0;
+}
+
+int recorder_put_line(struct recorder *r, const struct run_record *rec)
 {
     if (r->runs == NULL)
         return 0;
-    write_run_json(r->runs, rec);
-    if (ferror(r->runs)) { /* a full disk, a file-size limit */
-        snprintf(r->err, r->err_len, "%s: write failed (%s)", r->runs_path ? r->runs_path : "runs.jsonl",
-                 strerror(errno));
+    if (r->runs_failed)
         return -1;
+    write_run_json(r->runs, rec);
+    return ferror(r->runs) || __fpending(r->runs) >= RUNS_FLUSH_AT ? flush_lines(r) : 0;
+}
+
+int recorder_runs_close(struct recorder *r, int durable)
+{
+    if (r->runs == NULL)
+        return 0;
+    int rc = flush_lines(r);
+    if (rc == 0 && durable && fsync(fileno(r->runs)) != 0 && errno != EINVAL)
+        rc = runs_failed(r, errno);
+    if (fclose(r->runs) != 0 && rc == 0) {
+        snprintf(r->err, r->err_len, "%s: write failed (%s)", r->runs_path, strerror(errno));
+        rc = -1;
     }
-    return 0;
+    r->runs = NULL;
+    free(r->runs_buf);
+    r->runs_buf = NULL;
+    return rc;
 }
 
 /* The store's row and the progress line. */
@@ -227,7 +302,7 @@ int recorder_add(struct recorder *r, const struct run_record *rec, int durable)
 {
     /* the store first: a run that cannot be stored is not in runs.jsonl either */
     int rc = r->queue ? enqueue(r, rec, durable) : store_run(r, rec, durable, r->err, r->err_len);
-    if (rc != 0 || write_line(r, rec) != 0)
+    if (rc != 0 || recorder_put_line(r, rec) != 0)
         return -1;
     return r->stop && *r->stop ? 1 : 0;
 }

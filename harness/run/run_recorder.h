@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "reports/results.h"
 #include "reports/store.h"
@@ -33,8 +34,11 @@ int progress_wanted(void);
 struct recorder_queue;
 
 struct recorder {
-    FILE *runs;           /* runs.jsonl; NULL: not written */
+    FILE *runs;           /* runs.jsonl (recorder_runs_open); NULL: not written */
     const char *runs_path; /* its name, for errors */
+    char *runs_buf;       /* its stdio buffer */
+    off_t runs_kept;      /* bytes of whole lines written */
+    int runs_failed;      /* a write failed: nothing more goes to it */
     struct store *store;  /* NULL: no store */
     int64_t session;
     struct progress *progress;
@@ -49,6 +53,17 @@ struct recorder {
  * reason in r->err. With a writer thread the run is copied and queued;
  * a durable run is waited for, so it is committed before this returns. */
 int recorder_add(struct recorder *r, const struct run_record *rec, int durable);
+
+/* runs.jsonl at `path` (kept, not copied), created empty, written in whole
+ * lines: after a failed write it ends with the last whole line. 0, or -1
+ * with one line in err. */
+int recorder_runs_open(struct recorder *r, const char *path, char *err, size_t err_len);
+/* A run's line in runs.jsonl (a resumed session's stored runs go in this
+ * way). 0, or -1 with the reason in r->err. */
+int recorder_put_line(struct recorder *r, const struct run_record *rec);
+/* Writes what is buffered, fsyncs it when `durable`, closes it. 0, or -1
+ * with the reason in r->err. NULL runs: 0. */
+int recorder_runs_close(struct recorder *r, int durable);
 
 /* A writer thread from here on: the store's rows, runs.jsonl's lines and
  * the progress line are written beside the next runs' simulation, in the
