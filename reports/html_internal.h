@@ -25,6 +25,8 @@ const char *html_interval_text(int passed, int runs, char *buf, size_t len);
 
 /* The sections, in the page's order (html_matrix.c, html_cells.c). */
 void html_put_tools(FILE *f, const struct html_report *r); /* html_tools.c */
+/* A matrix's host column heads, the end of its head row and of <thead>. */
+void html_put_host_columns(FILE *f, const struct html_report *r);
 void html_put_matrix(FILE *f, const struct html_report *r);
 void html_put_diagnoses(FILE *f, const struct html_report *r);
 void html_put_below(FILE *f, const struct html_report *r);

@@ -114,6 +114,16 @@ static void put_legend(FILE *f)
           "expectation links to its details</span></div>\n", f);
 }
 
+void html_put_host_columns(FILE *f, const struct html_report *r)
+{
+    for (int h = 0; h < r->n_hosts; h++) {
+        fputs("<th scope=\"col\">", f);
+        html_put_text(f, r->hosts[h]);
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+}
+
 void html_put_matrix(FILE *f, const struct html_report *r)
 {
     struct row *rows = malloc(sizeof *rows * (size_t)(r->n_cells > 0 ? r->n_cells : 1));
@@ -124,12 +134,7 @@ void html_put_matrix(FILE *f, const struct html_report *r)
     put_legend(f);
     fputs("<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
           "<th class=\"left\" scope=\"col\">scenario</th><th class=\"left\" scope=\"col\">expect</th>", f);
-    for (int h = 0; h < r->n_hosts; h++) {
-        fputs("<th scope=\"col\">", f);
-        html_put_text(f, r->hosts[h]);
-        fputs("</th>", f);
-    }
-    fputs("</tr></thead>\n<tbody>\n", f);
+    html_put_host_columns(f, r);
     for (int i = 0; i < n; i++)
         put_matrix_row(f, r, rows, n, i);
     fputs("</tbody></table></div>\n</section>\n", f);

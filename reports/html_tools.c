@@ -96,12 +96,7 @@ void html_put_tools(FILE *f, const struct html_report *r)
               f);
         fputs("<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
               "<th class=\"left\" scope=\"col\">tool</th>", f);
-        for (int h = 0; h < r->n_hosts; h++) {
-            fputs("<th scope=\"col\">", f);
-            html_put_text(f, r->hosts[h]);
-            fputs("</th>", f);
-        }
-        fputs("</tr></thead>\n<tbody>\n", f);
+        html_put_host_columns(f, r);
         for (int i = 0; i < n; i++)
             put_tool_row(f, r, rows, i);
         fputs("</tbody></table></div>\n</section>\n", f);

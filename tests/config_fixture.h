@@ -83,14 +83,12 @@ static inline char *edit(const char *base, const char *old, const char *repl)
 /* Asserts that lab_load fails on `text` with exactly one line
  * "<file>:<line>: <key_path>: ..." (or "<file>:<line>: ..." when key_path
  * is NULL) that contains `reason`, and leaves the lab empty. */
-static inline void check_lab_error(const char *text, int line, const char *key_path, const char *reason)
+/* An error is one line, "<path>:<line>: <key_path>: ..." (no key path:
+ * "<path>:<line>: ..."), that contains `reason`. */
+static inline void expect_error_line(const char *err, const char *path, int line, const char *key_path,
+                                     const char *reason)
 {
-    char path[256], err[512] = "", prefix[400];
-    write_temp(text, ".yaml", path, sizeof path);
-    struct lab lab;
-    int rc = lab_load(&lab, path, err, sizeof err);
-    unlink(path);
-    cr_assert_eq(rc, -1, "lab_load accepted the file; expected an error at line %d: %s", line, reason);
+    char prefix[400];
     cr_assert_null(strchr(err, '\n'), "the error is more than one line: \"%s\"", err);
     if (key_path)
         snprintf(prefix, sizeof prefix, "%s:%d: %s: ", path, line, key_path);
@@ -99,6 +97,17 @@ static inline void check_lab_error(const char *text, int line, const char *key_p
     cr_assert(strncmp(err, prefix, strlen(prefix)) == 0, "expected the error to start with \"%s\", got \"%s\"", prefix,
               err);
     cr_assert_not_null(strstr(err + strlen(prefix), reason), "expected \"%s\" in the error, got \"%s\"", reason, err);
+}
+
+static inline void check_lab_error(const char *text, int line, const char *key_path, const char *reason)
+{
+    char path[256], err[512] = "";
+    write_temp(text, ".yaml", path, sizeof path);
+    struct lab lab;
+    int rc = lab_load(&lab, path, err, sizeof err);
+    unlink(path);
+    cr_assert_eq(rc, -1, "lab_load accepted the file; expected an error at line %d: %s", line, reason);
+    expect_error_line(err, path, line, key_path, reason);
     cr_assert(lab.n_chips == 0 && lab.chips == NULL && lab.n_boards == 0 && lab.boards == NULL &&
                   lab.n_bridges == 0 && lab.bridges == NULL,
               "lab_load left a half-loaded lab after failing");

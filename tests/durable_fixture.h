@@ -23,6 +23,26 @@
 
 #include "helpers.h"
 
+/* The suite's own folder, made before each test and removed after it, and
+ * the buffers and helpers every one of these suites uses with it: `dir`,
+ * `out`, `cerr`, in_dir(NAME) and cli_ok(ARGS) (resetlab exits 0 or 1). */
+#define DURABLE_SUITE(suite, prefix, seconds)                                                                    \
+    static char dir[] = prefix "-XXXXXX";                                                                       \
+    static char out[1 << 16], cerr[1 << 14];                                                                    \
+    static void setup(void) { cr_assert_not_null(mkdtemp(dir)); }                                               \
+    static void teardown(void) { remove_tree(dir); }                                                            \
+    TestSuite(suite, .init = setup, .fini = teardown, .timeout = seconds);                                      \
+    static inline const char *in_dir(const char *name, char *buf, size_t len)                                   \
+    {                                                                                                           \
+        snprintf(buf, len, "%s/%s", dir, name);                                                                 \
+        return buf;                                                                                             \
+    }                                                                                                           \
+    static inline void cli_ok(const char *args)                                                                 \
+    {                                                                                                           \
+        int rc = run_cli(args, out, sizeof out, cerr, sizeof cerr);                                             \
+        cr_assert(rc == 0 || rc == 1, "resetlab %s exited %d: %s", args, rc, cerr);                             \
+    }
+
 static inline const char *resetlab_bin(void)
 {
     const char *env = getenv("RESETLAB_BIN");

@@ -26,20 +26,13 @@ static const char SCN_OK[] =
  * sequences. */
 static void check_scenario_error(const char *text, int line, const char *key_path, const char *reason)
 {
-    char path[256], err[512] = "", prefix[400];
+    char path[256], err[512] = "";
     write_temp(text, ".yaml", path, sizeof path);
     struct scenario s;
     int rc = scenario_load_file(&s, path, err, sizeof err);
     unlink(path);
     cr_assert_eq(rc, -1, "scenario_load_file accepted it; expected an error at line %d: %s", line, reason);
-    cr_assert_null(strchr(err, '\n'), "the error is more than one line: \"%s\"", err);
-    if (key_path)
-        snprintf(prefix, sizeof prefix, "%s:%d: %s: ", path, line, key_path);
-    else
-        snprintf(prefix, sizeof prefix, "%s:%d: ", path, line);
-    cr_assert(strncmp(err, prefix, strlen(prefix)) == 0, "expected the error to start with \"%s\", got \"%s\"", prefix,
-              err);
-    cr_assert_not_null(strstr(err + strlen(prefix), reason), "expected \"%s\" in the error, got \"%s\"", reason, err);
+    expect_error_line(err, path, line, key_path, reason);
     for (int os = 0; os < OS_COUNT; os++)
         cr_assert(s.seq[os].ops == NULL && s.seq[os].n == 0, "sequence %d left allocated", os);
     assert_no_leaks("scenario_load_file failed");

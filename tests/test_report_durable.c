@@ -17,32 +17,7 @@
 #include "durable_fixture.h"
 #include "helpers.h"
 
-static char dir[] = "/tmp/resetlab-report-durable-XXXXXX";
-static char out[1 << 16], cerr[1 << 14];
-
-static void setup(void)
-{
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    remove_tree(dir);
-}
-
-TestSuite(report_durable, .init = setup, .fini = teardown, .timeout = 180);
-
-static const char *in_dir(const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-    return buf;
-}
-
-static void cli_ok(const char *args)
-{
-    int rc = run_cli(args, out, sizeof out, cerr, sizeof cerr);
-    cr_assert(rc == 0 || rc == 1, "resetlab %s exited %d: %s", args, rc, cerr);
-}
+DURABLE_SUITE(report_durable, "/tmp/resetlab-report-durable", 180)
 
 /* DIR/run: a session with failing cells (so plots), and a copy of its
  * report in DIR/before to compare with. */

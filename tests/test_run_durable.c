@@ -17,26 +17,7 @@
 #include "durable_fixture.h"
 #include "helpers.h"
 
-static char dir[] = "/tmp/resetlab-durable-XXXXXX";
-static char out[1 << 16], cerr[1 << 14];
-
-static void setup(void)
-{
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    remove_tree(dir);
-}
-
-TestSuite(run_durable, .init = setup, .fini = teardown, .timeout = 180);
-
-static const char *in_dir(const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-    return buf;
-}
+DURABLE_SUITE(run_durable, "/tmp/resetlab-durable", 180)
 
 /* One board on two hosts, 200 runs a cell; some cells below their
  * expectation, so the report has plots. */

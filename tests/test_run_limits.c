@@ -19,32 +19,7 @@
 #include "helpers.h"
 #include "reports/store.h"
 
-static char dir[] = "/tmp/resetlab-limits-XXXXXX";
-static char out[1 << 16], cerr[1 << 14];
-
-static void setup(void)
-{
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    remove_tree(dir);
-}
-
-TestSuite(run_limits, .init = setup, .fini = teardown, .timeout = 120);
-
-static const char *in_dir(const char *name, char *buf, size_t len)
-{
-    snprintf(buf, len, "%s/%s", dir, name);
-    return buf;
-}
-
-static void cli_ok(const char *args)
-{
-    int rc = run_cli(args, out, sizeof out, cerr, sizeof cerr);
-    cr_assert(rc == 0 || rc == 1, "resetlab %s exited %d: %s", args, rc, cerr);
-}
+DURABLE_SUITE(run_limits, "/tmp/resetlab-limits", 120)
 
 static int entries(const char *path)
 {

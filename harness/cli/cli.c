@@ -110,6 +110,22 @@ int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
     return 1;
 }
 
+volatile sig_atomic_t cli_stop_asked;
+
+static void on_stop_signal(int sig)
+{
+    cli_stop_asked = sig;
+    signal(sig, SIG_DFL);
+}
+
+void cli_catch_stop_signals(void)
+{
+    struct sigaction sa = {.sa_handler = on_stop_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
 int cli_load_lab(struct cli_common *c, struct lab *lab)
 {
     char err[512];

@@ -4,6 +4,7 @@
 #ifndef RESETLAB_CLI_CLI_H
 #define RESETLAB_CLI_CLI_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -44,5 +45,12 @@ struct cli_common {
 int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i);
 /* Loads the lab (defaults filled in c); -1 after one error line. */
 int cli_load_lab(struct cli_common *c, struct lab *lab);
+
+/* SIGINT and SIGTERM for a command that stops cleanly (run, report): the
+ * first sets cli_stop_asked to the signal's number (the command exits
+ * 128 + it, as a shell reports a signal) and the work in hand ends at its
+ * next step; the second is the default action, at once. */
+extern volatile sig_atomic_t cli_stop_asked;
+void cli_catch_stop_signals(void);
 
 #endif

@@ -82,24 +82,6 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     }
 }
 
-static volatile sig_atomic_t stop_asked;
-
-/* The first SIGINT or SIGTERM stops the report (its gnuplot processes
- * killed and waited for, the old report left whole); a second one ends
- * resetlab at once. */
-static void on_stop_signal(int sig)
-{
-    stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa = {.sa_handler = on_stop_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* --db, --out and --report checked before anything is made. */
 static int check_paths(const struct report_opts *o)
@@ -131,14 +113,14 @@ static int cli_report(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", db_path);
     struct report_request rq = {.db_path = db_path, .session = o.session,
                                 .report_dir = o.report_dir ? o.report_dir : dirname(dir), .last = (int)o.last,
-                                .stop = &stop_asked, .lock_folder = 1};
+                                .stop = &cli_stop_asked, .lock_folder = 1};
     char page[1200], err[1000] = "";
     struct report_warnings warn;
-    catch_stop_signals();
+    cli_catch_stop_signals();
     int rc = report_write(&rq, page, sizeof page, &warn, err, sizeof err);
     if (rc == REPORT_INTERRUPTED) {
         fprintf(stderr, "resetlab: report: %s\n", err);
-        return 128 + (int)stop_asked;
+        return 128 + (int)cli_stop_asked;
     }
     if (rc != 0)
         return cli_bad_input("report: %s%s", err, "");

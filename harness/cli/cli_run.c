@@ -202,24 +202,6 @@ static int check_output_paths(const struct matrix_opts *o)
     return 0;
 }
 
-static volatile sig_atomic_t stop_asked;
-
-/* The first signal asks the matrix to stop: after the run in hand on the
- * virtual lab, at the next step of a real board's (matrix.h); the next
- * one is the default action (a second Ctrl-C ends it at once). */
-static void on_stop_signal(int sig)
-{
-    stop_asked = sig; /* the exit status is 128 + it, as a shell reports a signal */
-    signal(sig, SIG_DFL);
-}
-
-static void catch_stop_signals(void)
-{
-    struct sigaction sa = {.sa_handler = on_stop_signal};
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
 
 /* Parses every option; -1 after one error line. */
 static int parse_args(int argc, char **argv, struct cli_common *c, struct matrix_opts *o, int *resume)
@@ -342,15 +324,15 @@ static int cli_run(int argc, char **argv)
     facts.iterations = o.iterations;
     o.facts = &facts;
     o.progress = progress_wanted();
-    o.stop = &stop_asked;
+    o.stop = &cli_stop_asked;
     o.write_report = write_report;
-    catch_stop_signals();
+    cli_catch_stop_signals();
     char err[700] = "";
     int rc = run_matrix(&lab, &o, stdout, err, sizeof err);
     if (rc == 2 || rc == MATRIX_INTERRUPTED)
         fprintf(stderr, "resetlab: %s\n", err);
     lab_free(&lab);
-    return rc == MATRIX_INTERRUPTED ? 128 + (stop_asked ? (int)stop_asked : SIGINT) : rc;
+    return rc == MATRIX_INTERRUPTED ? 128 + (cli_stop_asked ? (int)cli_stop_asked : SIGINT) : rc;
 }
 
 const struct cli_command cli_run_command = {"run", "run scenarios x boards x hosts on the lab; print pass rates, write results", usage, cli_run};
