@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A capture's sidecar (run_meta.h): the op log and the run's names beside
  * FILE.sr as FILE.yaml, written by run_cell.c and read back by `resetlab
- * analyze` with the lab's YAML reader. May call: harness/lab (lab_yaml.h), libc. */
+ * analyze` with the lab's YAML reader (at most RUN_META_MAX_BYTES).
+ * May call: harness/lab (lab_yaml.h), libc. */
 #include "run_meta.h"
 
 #include <errno.h>
@@ -119,7 +120,7 @@ int run_meta_read(const char *path, struct run_meta *m, char *err, size_t err_le
     static const char *const keys[] = {"board", "host", "scenario", "seed", "iteration", "expect", "ops", NULL};
     struct ydoc y;
     memset(m, 0, sizeof *m);
-    if (ydoc_load(&y, path, err, err_len) != 0)
+    if (ydoc_load_max(&y, path, RUN_META_MAX_BYTES, err, err_len) != 0)
         return -1;
     yaml_node_t *root = ydoc_root(&y);
     char expect[16], seed[32], *end;
