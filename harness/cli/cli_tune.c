@@ -50,7 +50,8 @@ static const char usage[] =
     "scenario with a connect loop: esptool 3.x/4.x/5.x, espflash, esptool-js):\n"
     "how often they connect, on which attempt and after how many ms, N runs each;\n"
     "and esptool's bare ClassicReset. --write FILE saves the sequence as a\n"
-    "scenario (its name: FILE's base name) for `resetlab run`.\n"
+    "scenario (its name: FILE's base name, which must be 1 to 63 letters,\n"
+    "digits, '.', '_' and '-', not starting with '.' or '-') for `resetlab run`.\n"
     "\n"
     "exit status: 0 a sequence met the target, 1 none did, 2 bad input.\n";
 
@@ -73,6 +74,28 @@ static int parse_number(const char *opt, const char *v, double lo, double hi, do
     }
     *out = x;
     return 0;
+}
+
+/* FILE's base name without .yaml, as the scenario's name. */
+static void scenario_name(const char *path, char *out, size_t len)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    snprintf(out, len, "%.*s", (int)n, base);
+}
+
+/* --write FILE: its base name will be the scenario's name, which the
+ * scenario loader checks as every name from a file (lab_name_check). */
+static int check_write_name(const char *path)
+{
+    char name[LAB_SCENARIO_NAME_MAX + 2], why[160];
+    scenario_name(path, name, sizeof name);
+    if (lab_name_check(name, LAB_SCENARIO_NAME_MAX, why, sizeof why) == 0)
+        return 0;
+    return cli_bad_input("tune: --write %s: its base name is the scenario's: %s", path, why);
 }
 
 /* The options parse_args takes, each with a value. */
@@ -100,9 +123,11 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
             a->board = v;
         else if (strcmp(opt, "--host") == 0)
             a->host = v;
-        else if (strcmp(opt, "--write") == 0)
+        else if (strcmp(opt, "--write") == 0) {
+            if (check_write_name(v) != 0)
+                return 2;
             a->write = v;
-        else if (strcmp(opt, "--target") == 0) {
+        } else if (strcmp(opt, "--target") == 0) {
             if (parse_number(opt, v, 0.5, 0.99999, &a->target) != 0)
                 return 2;
         } else if (strcmp(opt, "--min-margin-ms") == 0) {
@@ -215,17 +240,6 @@ static void two_call_alternative(const struct tune_opts *o)
                r.reset, r.reset_ms, 100.0 * r.passed / r.runs, r.margin_min);
     else
         printf(" No sequence of separate calls met the target on this board and host.\n");
-}
-
-/* FILE's base name without .yaml, as the scenario's name. */
-static void scenario_name(const char *path, char *out, size_t len)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t n = strlen(base);
-    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-        n -= 5;
-    snprintf(out, len, "%.*s", (int)n, base);
 }
 
 static int write_scenario(const char *path, const struct tune_opts *o, const struct tune_result *r)
