@@ -34,9 +34,10 @@ void sigrok_reader_fail(struct reader *r, const char *fmt, const char *a, const 
 static int index_spec(const char *spec)
 {
     const char *p = spec[0] == 'D' || spec[0] == 'd' ? spec + 1 : spec;
-    char *end;
-    long n = strtol(p, &end, 10);
-    return *p != '\0' && *end == '\0' && n >= 0 && n < MAX_FILE_CHANNELS ? (int)n : -1;
+    if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 2) /* digits alone: not " 3" or "+3" */
+        return -1;
+    long n = strtol(p, NULL, 10);
+    return n < MAX_FILE_CHANNELS ? (int)n : -1;
 }
 
 /* Mapped channels not found by name, by position. */

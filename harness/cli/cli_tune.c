@@ -23,6 +23,9 @@
 #include "harness/capture/capture_sigrok.h"
 #include "harness/run/run_tune.h"
 
+#define TUNE_ITERATIONS_MAX 1000000 /* --iterations N */
+#define TUNE_MARGIN_MS_MAX 1000.0  /* --min-margin-ms M */
+
 static const char usage[] =
     "usage: resetlab tune --board NAME [--host PROFILE] [--target P] [--min-margin-ms M]\n"
     "                     [--iterations N] [--seed S] [--write FILE]\n"
@@ -50,8 +53,12 @@ static const char usage[] =
     "scenario with a connect loop: esptool 3.x/4.x/5.x, espflash, esptool-js):\n"
     "how often they connect, on which attempt and after how many ms, N runs each;\n"
     "and esptool's bare ClassicReset. --write FILE saves the sequence as a\n"
-    "scenario (its name: FILE's base name, which must be 1 to 63 letters,\n"
-    "digits, '.', '_' and '-', not starting with '.' or '-') for `resetlab run`.\n"
+    "scenario (its name: FILE's base name, which must be a name as below) for\n"
+    "`resetlab run`.\n"
+    "\n"
+    "--target P: 0.5 to 0.99999; --min-margin-ms M: 0 to 1000; --iterations N: 1 to\n"
+    "1000000; --seed S: 0 to 2^64-1 (default 1).\n"
+    CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
     "exit status: 0 a sequence met the target, 1 none did, 2 bad input.\n";
 
@@ -61,20 +68,6 @@ struct tune_args {
     long iterations;
     uint64_t seed;
 };
-
-static int parse_number(const char *opt, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || errno != 0 || !(x >= lo && x <= hi)) {
-        char range[64];
-        snprintf(range, sizeof range, "a number from %g to %g, got '%s'", lo, hi, v);
-        return cli_bad_input("tune: %s needs %s", opt, range);
-    }
-    *out = x;
-    return 0;
-}
 
 /* FILE's base name without .yaml, as the scenario's name. */
 static void scenario_name(const char *path, char *out, size_t len)
@@ -118,7 +111,7 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
         if (i + 1 >= argc)
             return cli_bad_input("tune: %s needs a value%s", opt, "");
         const char *v = argv[++i];
-        long n;
+        uint64_t n;
         if (strcmp(opt, "--board") == 0)
             a->board = v;
         else if (strcmp(opt, "--host") == 0)
@@ -128,18 +121,18 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
                 return 2;
             a->write = v;
         } else if (strcmp(opt, "--target") == 0) {
-            if (parse_number(opt, v, 0.5, 0.99999, &a->target) != 0)
+            if (cli_parse_decimal("tune", opt, v, "a number", 0.5, 0.99999, &a->target) != 0)
                 return 2;
         } else if (strcmp(opt, "--min-margin-ms") == 0) {
-            if (parse_number(opt, v, 0, 1000, &a->min_margin_ms) != 0)
+            if (cli_parse_decimal("tune", opt, v, "a number", 0, TUNE_MARGIN_MS_MAX, &a->min_margin_ms) != 0)
                 return 2;
         } else if (strcmp(opt, "--iterations") == 0) {
-            if (cli_parse_count(opt, v, 1000000, &n) != 0)
+            if (cli_parse_uint("tune", opt, v, "a whole number", 1, TUNE_ITERATIONS_MAX, &n) != 0)
                 return 2;
-            a->iterations = n;
+            a->iterations = (long)n;
         } else if (strcmp(opt, "--seed") == 0) {
-            if (cli_parse_seed(v, &a->seed) != 0)
-                return cli_bad_input("tune: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "");
+            if (cli_parse_uint("tune", opt, v, "a whole number", 0, CLI_SEED_MAX, &a->seed) != 0)
+                return 2;
         } else {
             return cli_bad_input("tune: unknown option '%s'%s (resetlab help tune)", opt, "");
         }
