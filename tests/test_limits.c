@@ -180,3 +180,43 @@ Test(limits_sr, the_reader_counts_line_changes_as_the_analysis_does)
             expect_refused(&m, "more than 512 DTR/RTS changes in one capture");
     }
 }
+
+/* More sample data than 10^10 bytes (10^10 samples, as the VCD limit):
+ * refused from the zip's directory, before a byte is inflated. Three
+ * members each declared 4,294,967,294 bytes (their sizes patched in the
+ * central directory; nothing reads them). */
+Test(limits_sr, more_than_1e10_bytes_of_samples_are_refused_from_the_directory)
+{
+    char meta[1024], path[256];
+    sr_metadata(meta, sizeof meta, 2, "");
+    snprintf(path, sizeof path, "%s/huge.sr", dir);
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_CREATE | ZIP_TRUNCATE, &zerr);
+    cr_assert_not_null(z);
+    static const char *const members[] = {"logic-1-1", "logic-1-2", "logic-1-3"};
+    cr_assert(zip_file_add(z, "version", zip_source_buffer(z, "2", 1, 0), 0) >= 0);
+    cr_assert(zip_file_add(z, "metadata", zip_source_buffer(z, meta, strlen(meta), 0), 0) >= 0);
+    for (int i = 0; i < 3; i++) {
+        zip_int64_t at = zip_file_add(z, members[i], zip_source_buffer(z, "\x03\x03", 2, 0), 0);
+        cr_assert(at >= 0 && zip_set_file_compression(z, (zip_uint64_t)at, ZIP_CM_STORE, 0) == 0);
+    }
+    cr_assert_eq(zip_close(z), 0);
+    size_t len;
+    uint8_t *bytes = (uint8_t *)slurp(path, &len);
+    cr_assert_not_null(bytes);
+    int patched = 0;
+    for (size_t i = 0; i + 46 < len; i++) /* a central directory entry: PK\1\2, its uncompressed size at +24 */
+        if (memcmp(bytes + i, "PK\x01\x02", 4) == 0 && memcmp(bytes + i + 46, "logic-1-", 8) == 0) {
+            memcpy(bytes + i + 24, "\xfe\xff\xff\xff", 4);
+            patched++;
+        }
+    cr_assert_eq(patched, 3);
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(bytes, 1, len, f), len);
+    fclose(f);
+    free(bytes);
+    const char *args[] = {"analyze", path, "--board", "devkitc", NULL};
+    struct measured m = run_measured(args);
+    expect_refused(&m, "more than 10000000000 bytes of samples (libsigrok inflates them all)");
+}
