@@ -6,7 +6,7 @@
 
 #include "analysis.h"
 
-#define MAX_STEPS 512
+#define MAX_STEPS TRACE_MAX_LINE_STEPS
 
 struct step {
     int64_t t_ns;

@@ -16,6 +16,12 @@
 
 enum channel { CH_DTR, CH_RTS, CH_EN, CH_IO0, CH_RX, CH_COUNT };
 
+/* The analyzers judge at most this many DTR/RTS line states: the one at
+ * t = 0, then one per instant either line changes. A capture with more is
+ * refused ("more than 512 DTR/RTS changes in one capture"), so a reader may
+ * stop there. */
+#define TRACE_MAX_LINE_STEPS 512
+
 struct edge {
     int64_t t_ns;
     uint8_t channel; /* enum channel */

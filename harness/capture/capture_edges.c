@@ -34,9 +34,10 @@ void sigrok_reader_fail(struct reader *r, const char *fmt, const char *a, const 
 static int index_spec(const char *spec)
 {
     const char *p = spec[0] == 'D' || spec[0] == 'd' ? spec + 1 : spec;
-    char *end;
-    long n = strtol(p, &end, 10);
-    return *p != '\0' && *end == '\0' && n >= 0 && n < MAX_FILE_CHANNELS ? (int)n : -1;
+    if (*p == '\0' || strspn(p, "0123456789") != strlen(p) || strlen(p) > 2) /* digits alone: not " 3" or "+3" */
+        return -1;
+    long n = strtol(p, NULL, 10);
+    return n < MAX_FILE_CHANNELS ? (int)n : -1;
 }
 
 /* Mapped channels not found by name, by position. */
@@ -133,11 +134,56 @@ static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
 static int grow_edges(struct trace *tr)
 {
     size_t cap = tr->cap ? tr->cap * 2 : 4096;
+    if (cap > SIGROK_MAX_EDGES)
+        cap = SIGROK_MAX_EDGES;
     struct edge *e = realloc(tr->edges, cap * sizeof *e);
     if (e == NULL)
         return -1;
     tr->edges = e;
     tr->cap = cap;
+    return 0;
+}
+
+/* A DTR/RTS change at t: a new line state unless at the instant of the
+ * last one (as build_steps groups them). -1 past TRACE_MAX_LINE_STEPS,
+ * when the reader has that limit (a file's). */
+static int count_line_change(struct reader *r, int64_t t, uint64_t changed)
+{
+    if (!r->line_steps_limit || (((changed >> r->bit[CH_DTR]) & 1) == 0 && ((changed >> r->bit[CH_RTS]) & 1) == 0))
+        return 0;
+    if (r->n_line_changes > 0 && t == r->line_t_ns)
+        return 0;
+    r->line_t_ns = t;
+    if (++r->n_line_changes < TRACE_MAX_LINE_STEPS) /* the state at t = 0 is one too */
+        return 0;
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", TRACE_MAX_LINE_STEPS);
+    sigrok_reader_fail(r, "%s: more than %s DTR/RTS changes in one capture%s", limit, "");
+    return -1;
+}
+
+/* The edges of one sample that differs from the one before, at t; -1
+ * (the reader failed) past the limits, before the memory they bound. */
+static int push_edges(struct reader *r, int64_t t, uint64_t bits)
+{
+    uint64_t changed = bits ^ r->prev;
+    if (count_line_change(r, t, changed) != 0)
+        return -1;
+    for (int c = 0; c < CH_COUNT; c++) {
+        if (r->bit[c] < 0 || (changed >> r->bit[c] & 1) == 0)
+            continue;
+        if (r->tr->n + r->n_en_edges >= SIGROK_MAX_EDGES) {
+            char limit[16];
+            snprintf(limit, sizeof limit, "%u", SIGROK_MAX_EDGES);
+            sigrok_reader_fail(r, "%s: more than %s edges in one capture%s", limit, "");
+            return -1;
+        }
+        if (r->tr->n >= r->tr->cap && grow_edges(r->tr) != 0) {
+            sigrok_reader_fail(r, "%s: out of memory after %s%s edges", "many", "");
+            return -1;
+        }
+        trace_push(r->tr, t, (enum channel)c, (int)((bits >> r->bit[c]) & 1));
+    }
     return 0;
 }
 
@@ -176,15 +222,8 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
                     r->tr->initial[c] = r->bit[c] >= 0 ? (uint8_t)((bits >> r->bit[c]) & 1) : 1;
         } else if (bits != r->prev) {
             int64_t t = (int64_t)llround((double)(r->n_samples + i) * ns_per_sample);
-            for (int c = 0; c < CH_COUNT; c++) {
-                if (r->bit[c] < 0 || ((bits ^ r->prev) >> r->bit[c] & 1) == 0)
-                    continue;
-                if (r->tr->n >= r->tr->cap && grow_edges(r->tr) != 0) {
-                    sigrok_reader_fail(r, "%s: out of memory after %s%s edges", "many", "");
-                    return;
-                }
-                trace_push(r->tr, t, (enum channel)c, (int)((bits >> r->bit[c]) & 1));
-            }
+            if (push_edges(r, t, bits) != 0)
+                return;
         }
         r->prev = bits;
     }
@@ -228,7 +267,8 @@ static int keep_analog_sample(struct reader *r, uint64_t index, float v)
 }
 
 /* EN's edges from its voltage, with 0.1 V of hysteresis around the
- * threshold so noise near it does not chatter. */
+ * threshold so noise near it does not chatter. 1 past SIGROK_MAX_EDGES,
+ * -1 out of memory. */
 static int analog_edge(struct reader *r, uint64_t index, float v)
 {
     double th = r->opts.threshold_v > 0 ? r->opts.threshold_v : 1.5;
@@ -238,6 +278,8 @@ static int analog_edge(struct reader *r, uint64_t index, float v)
         return 0;
     }
     if (level ? v < th - 0.05 : v > th + 0.05) {
+        if (r->tr->n + r->n_en_edges >= SIGROK_MAX_EDGES)
+            return 1;
         if (r->n_en_edges == r->cap_en_edges) {
             size_t cap = r->cap_en_edges ? 2 * r->cap_en_edges : 64;
             struct edge *e = realloc(r->en_edges, cap * sizeof *e);
@@ -273,9 +315,16 @@ static void read_analog(struct reader *r, const struct sr_datafeed_analog *analo
     }
     for (uint32_t i = 0; i < analog->num_samples; i++) {
         uint64_t index = r->n_analog + i;
+        int edge = 0;
         if (keep_analog_sample(r, index, r->scratch[i]) != 0 ||
-            (r->en_from_analog && analog_edge(r, index, r->scratch[i]) != 0)) {
+            (r->en_from_analog && (edge = analog_edge(r, index, r->scratch[i])) < 0)) {
             sigrok_reader_fail(r, "%s: out of memory reading %s%s", r->en_analog, "");
+            return;
+        }
+        if (edge > 0) {
+            char limit[16];
+            snprintf(limit, sizeof limit, "%u", SIGROK_MAX_EDGES);
+            sigrok_reader_fail(r, "%s: more than %s edges in one capture%s", limit, "");
             return;
         }
     }
@@ -363,5 +412,9 @@ void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafee
             read_logic(r, pkt->payload);
         else if (!r->failed)
             read_analog(r, pkt->payload);
+    }
+    if (r->failed && r->session != NULL) { /* in the session's own thread: it stops at once */
+        sr_session_stop(r->session);
+        r->session = NULL;
     }
 }

@@ -6,8 +6,10 @@
  * a non-zip .sr gives SR_ERR with no message, input modules hand over their
  * device instance only after the first chunk; the VCD pre-scan refuses what
  * libsigrok 0.5.2's VCD input would crash or hang on; a CSV file's rate is
- * given, or read from sigrok's own comment.
- * May call: libsigrok, glib, capture_edges.c (the reader), analyzers/ (trace types). */
+ * given, or read from sigrok's own comment. A .sr is pre-scanned first
+ * (capture_srzip.c): libsigrok hangs on some metadata.
+ * May call: libsigrok, glib, capture_edges.c (the reader), capture_srzip.c (the .sr pre-scan),
+ * analyzers/ (trace types). */
 #include "capture_internal.h"
 #include "capture_sigrok.h"
 
@@ -27,6 +29,8 @@
 static int read_session(struct sigrok *s, struct reader *r)
 {
     struct sr_session *session = NULL;
+    if (sigrok_sr_prescan(r->path, r->err, sizeof r->err) != 0)
+        return -1;
     if (sr_session_load(s->ctx, r->path, &session) != SR_OK) {
         snprintf(r->err, sizeof r->err, "%s: not a readable sigrok session (.sr): missing, truncated or not a srzip file",
                  r->path);
@@ -42,10 +46,12 @@ static int read_session(struct sigrok *s, struct reader *r)
     }
     g_slist_free(devs);
     sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
+    r->session = session;
     rc = sr_session_start(session);
     if (rc == SR_OK)
         rc = sr_session_run(session);
     sr_session_stop(session);
+    r->session = NULL;
     sr_session_destroy(session);
     if (rc != SR_OK && !r->failed)
         sigrok_reader_fail(r, "%s: reading the session failed (%s)%s", sr_strerror(rc), "");
@@ -259,6 +265,7 @@ int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *ma
 {
     struct reader r;
     sigrok_reader_init(&r, path, map, tr);
+    r.line_steps_limit = 1; /* analyze_run's limit, before the memory past it */
     if (opts != NULL)
         r.opts = *opts;
     const char *ext = extension(path);

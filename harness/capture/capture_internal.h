@@ -35,6 +35,11 @@ struct sigrok {
  * path read, a and b; later ones are dropped (capture_edges.c). */
 void sigrok_reader_fail(struct sigrok_reader *r, const char *fmt, const char *a, const char *b);
 
+/* A .sr file's metadata and sizes against the SIGROK_SR_MAX_* limits
+ * (capture_srzip.c): 0, or -1 with one line in err. A file it cannot read
+ * as a session passes, for libsigrok to report. */
+int sigrok_sr_prescan(const char *path, char *err, size_t err_len);
+
 /* ---- live capture: the analyzer's options (capture_live_config.c) ---- */
 
 #define LIVE_CONFIG_MAX_PAIRS 16

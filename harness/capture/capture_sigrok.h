@@ -67,9 +67,27 @@ struct sigrok_read_opts {
     uint64_t vcd_max_samples; /* a VCD longer than this is refused; 0 = SIGROK_VCD_MAX_SAMPLES */
 };
 #define SIGROK_MAX_ANALOG (1u << 20)
+/* Edges a capture may have, all channels together, counted as they are
+ * read, so memory is bounded by the limit (16 MiB of edges), not by the
+ * file: a UART of 65,536 bytes (all analyze decodes) is at most 655,360
+ * edges, and DTR/RTS stop at TRACE_MAX_LINE_STEPS instants. */
+#define SIGROK_MAX_EDGES (1u << 20)
 /* libsigrok expands a VCD into every sample its timestamps span (one per
  * $timescale unit): 10^10 is 7 minutes at 24 MS/s, about 25 s to read. */
 #define SIGROK_VCD_MAX_SAMPLES 10000000000ull
+/* A sigrok session (.sr) is refused before libsigrok loads it when its
+ * metadata says what no analyzer writes (libsigrok 0.5.2 makes each
+ * channel it names, in quadratic time: "total probes=100000" takes 11 s,
+ * 10^9 hangs it): more than 64 logic channels (8 bytes a sample, as the
+ * reader takes; libsigrok's largest analyzer, the LWLA1034, has 34) or 32
+ * analog ones, a unit size that does not hold its logic channels, a
+ * sample rate of 0, more than one device, metadata over 64 KiB (sigrok's
+ * own is under 1 KiB) or more sample data than 10^10 bytes (10^10 samples
+ * of up to 8 channels, as the VCD limit). */
+#define SIGROK_SR_MAX_LOGIC 64
+#define SIGROK_SR_MAX_ANALOG 32
+#define SIGROK_SR_MAX_METADATA 65536
+#define SIGROK_SR_MAX_DATA_BYTES 10000000000ull
 int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *map, const struct sigrok_read_opts *opts,
                 struct trace *tr, char *err, size_t err_len);
 /* Frees what sigrok_read and the live capture allocate in a trace. */
@@ -80,6 +98,7 @@ void sigrok_trace_free(struct trace *tr);
 struct sr_context;
 struct sr_dev_inst;
 struct sr_datafeed_packet;
+struct sr_session;
 
 struct sr_context *sigrok_context(struct sigrok *s);
 
@@ -95,6 +114,14 @@ struct sigrok_reader {
     int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
     uint64_t mask;     /* the bits we read */
     uint64_t samplerate, n_samples, prev;
+    /* instants DTR or RTS changed (as the analyzers' steps count them), the
+     * last one; a file is refused past TRACE_MAX_LINE_STEPS, which its
+     * analysis would refuse (a live capture is cut or refused by its run) */
+    int n_line_changes, line_steps_limit;
+    int64_t line_t_ns;
+    /* a file's session, stopped at the first failure so libsigrok does
+     * not read the rest of the file for nothing; NULL for live captures */
+    struct sr_session *session;
     struct sigrok_read_opts opts;
     /* EN's analog channel: its name ("" = none), samples seen, every
      * `stride`-th kept; with no logic EN its edges come from it. */

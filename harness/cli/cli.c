@@ -61,30 +61,68 @@ const char *cli_default_path(const char *name, char *buf, size_t len)
     return buf;
 }
 
-int cli_parse_count(const char *opt, const char *v, long max, long *out)
+/* Digits alone: no sign, blank, 0x or exponent (strtoull would take
+ * " 5", "+5" and "-1", the last as 2^64-1). */
+static int all_digits(const char *v)
+{
+    return v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+int cli_parse_uint(const char *cmd, const char *opt, const char *v, const char *what, uint64_t lo, uint64_t hi,
+                   uint64_t *out)
 {
     char *end;
     errno = 0;
-    long n = strtol(v, &end, 10);
-    if (*v == '\0' || *end != '\0' || errno != 0 || n < 1 || n > max) {
-        char range[32];
-        snprintf(range, sizeof range, "1 to %ld", max);
-        fprintf(stderr, "resetlab: %s needs a whole number from %s, got '%s'\n", opt, range, v);
+    unsigned long long n = all_digits(v) ? strtoull(v, &end, 10) : 0;
+    if (!all_digits(v) || errno != 0 || n < lo || n > hi) {
+        fprintf(stderr, "resetlab: %s: %s needs %s from %llu to %llu, got '%s'\n", cmd, opt, what,
+                (unsigned long long)lo, (unsigned long long)hi, v);
         return -1;
     }
     *out = n;
     return 0;
 }
 
-int cli_parse_seed(const char *v, uint64_t *out)
+/* Digits, then '.' and digits, then e or e- and digits, the last two
+ * optional: 0.05, 1e-9, 300. */
+static int decimal_form(const char *v)
 {
-    char *end;
+    size_t i = strspn(v, "0123456789");
+    if (i == 0)
+        return 0;
+    if (v[i] == '.') {
+        size_t f = strspn(v + i + 1, "0123456789");
+        if (f == 0)
+            return 0;
+        i += 1 + f;
+    }
+    if (v[i] == 'e' || v[i] == 'E') {
+        i += 1 + (v[i + 1] == '-');
+        size_t x = strspn(v + i, "0123456789");
+        if (x == 0)
+            return 0;
+        i += x;
+    }
+    return v[i] == '\0';
+}
+
+int cli_decimal(const char *v, double lo, double hi, double *out)
+{
     errno = 0;
-    unsigned long long n = strtoull(v, &end, 10);
-    if (*v == '\0' || *v == '-' || *end != '\0' || errno != 0)
+    double x = decimal_form(v) ? strtod(v, NULL) : 0;
+    if (!decimal_form(v) || errno != 0 || !(x >= lo && x <= hi))
         return -1;
-    *out = n;
+    *out = x;
     return 0;
+}
+
+int cli_parse_decimal(const char *cmd, const char *opt, const char *v, const char *what, double lo, double hi,
+                      double *out)
+{
+    if (cli_decimal(v, lo, hi, out) == 0)
+        return 0;
+    fprintf(stderr, "resetlab: %s: %s needs %s from %g to %g, got '%s'\n", cmd, opt, what, lo, hi, v);
+    return -1;
 }
 
 int cli_is_one_of(const char *opt, const char *const *known)

@@ -25,10 +25,31 @@ int cli_bad_input(const char *fmt, const char *a, const char *b);
  * (BINDIR/../share/resetlab/NAME), else the copy beside the sources. */
 const char *cli_default_path(const char *name, char *buf, size_t len);
 
-/* A whole number in [1, max]; -1 after one error line naming `opt`. */
-int cli_parse_count(const char *opt, const char *v, long max, long *out);
-/* 0 to 2^64-1; -1 when not one (no message). */
-int cli_parse_seed(const char *v, uint64_t *out);
+/* The limits of the lab's files (harness/lab: lab_yaml.h, lab_load.h), in
+ * the --help of every command that reads them. */
+#define CLI_LAB_LIMITS_HELP                                                                  \
+    "boards.yaml and each scenario file: at most 1 MiB, lists and mappings nested\n"         \
+    "at most 64 deep, 100000 values, one YAML document; names (boards, chips,\n"              \
+    "circuits, bridges, hosts, analyzers, scenarios) of 1 to 31 (scenarios 63)\n"            \
+    "letters, digits, '.', '_' and '-', not starting with '.' or '-'.\n"
+/* The same for the numbers of the command line. */
+#define CLI_NUMBERS_HELP "Numbers are digits alone (no sign or blanks), within the range stated.\n"
+
+/* Numbers on the command line are strict, for every option of every
+ * command: digits alone (no sign, blank, 0x or exponent), in the range the
+ * command's --help states. A whole number in [lo, hi] ("a whole number",
+ * "a rate in Hz": `what`): 0, or -1 after one error line "resetlab: CMD:
+ * OPT needs WHAT from LO to HI, got 'V'". */
+int cli_parse_uint(const char *cmd, const char *opt, const char *v, const char *what, uint64_t lo, uint64_t hi,
+                   uint64_t *out);
+#define CLI_SEED_MAX UINT64_MAX /* --seed S: 0 to 2^64-1 */
+/* A decimal number in [lo, hi]: digits, optionally '.' and digits, then
+ * optionally e or e- and digits (0.05, 1e-9); no sign, blank, inf or nan.
+ * 0, or -1 after one error line as cli_parse_uint's. */
+int cli_parse_decimal(const char *cmd, const char *opt, const char *v, const char *what, double lo, double hi,
+                      double *out);
+/* The same parse without the message, for an option that words its own. */
+int cli_decimal(const char *v, double lo, double hi, double *out);
 
 /* Whether `opt` is in `known` (NULL-terminated): a command asks before it
  * looks for the option's value, so an unknown last option is named as

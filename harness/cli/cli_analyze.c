@@ -9,6 +9,7 @@
  * analyzers/, reports/ (the JSON line), libc. */
 #include "cli_commands.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "harness/capture/capture_sigrok.h"
 
 #define UART_MAX 65536
+#define ANALYZE_SAMPLERATE_MAX 1000000000000ull /* --samplerate HZ */
 
 static const char usage[] =
     "usage: resetlab analyze FILE [--board NAME] [--expect MODE] [--map SPEC] [--json]\n"
@@ -33,9 +35,20 @@ static const char usage[] =
     "When FILE.yaml lies beside it (resetlab run --captures writes one), it supplies\n"
     "the board, the expectation and the op log, so each reset is attributed to the\n"
     "op that caused it; without it the DTR/RTS edges stand for the op log.\n"
-    "libsigrok makes every sample a VCD's timestamps span: a VCD longer than 10^10\n"
-    "samples (7 minutes at 24 MS/s) is refused, as is one without channels or\n"
-    "with a $timescale of 0 (on which libsigrok 0.5.2 would crash).\n"
+    "\n"
+    "limits, each refused with one line before the work it bounds:\n"
+    "  - libsigrok makes every sample a VCD's timestamps span: a VCD longer than\n"
+    "    10^10 samples (7 minutes at 24 MS/s) is refused, as is one without\n"
+    "    channels or with a $timescale of 0 (on which libsigrok 0.5.2 would crash);\n"
+    "  - a .sr's metadata is read first: more than 64 logic channels (total\n"
+    "    probes) or 32 analog ones (total analog), a unitsize not 1 to 8 bytes or\n"
+    "    too small for its channels, a samplerate of 0, more than one device,\n"
+    "    metadata over 64 KiB or more than 10^10 bytes of samples are refused\n"
+    "    (libsigrok 0.5.2 hangs on 10^9 channels);\n"
+    "  - edges are counted as they are read: more than 512 DTR/RTS changes, or\n"
+    "    1048576 edges in all (16 MiB), and the capture is refused at once;\n"
+    "  - FILE.yaml (the op log): at most 512 KiB and 1024 ops, and what follows.\n"
+    CLI_LAB_LIMITS_HELP
     "\n"
     "options:\n"
     "  --board NAME    the board in boards.yaml (default: the one FILE.yaml names)\n"
@@ -47,8 +60,9 @@ static const char usage[] =
     "                  or A0=EN with no logic EN (EN's edges made from it at the\n"
     "                  analyzer's threshold, ±0.05 V). Default: analog EN_V, or an\n"
     "                  analog EN when the file has no logic EN\n"
-    "  --samplerate HZ a CSV file's sample rate, when it does not say it in a\n"
-    "                  '; Samplerate: 4 MHz' comment as sigrok's CSV output does\n"
+    "  --samplerate HZ a CSV file's sample rate, 1 to 10^12 Hz, when it does not say\n"
+    "                  it in a '; Samplerate: 4 MHz' comment as sigrok's CSV output\n"
+    "                  does (digits alone)\n"
     "  --json          one JSON line, as in runs.jsonl\n"
     "  --boards FILE   the lab description (default: ./boards.yaml, else the one\n"
     "                  installed with resetlab, share/resetlab/boards.yaml)\n"
@@ -82,11 +96,10 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o)
         if (strcmp(a, "--json") == 0)
             o->json = 1;
         else if (strcmp(a, "--samplerate") == 0) {
-            char *end;
-            double hz = i + 1 < argc ? strtod(argv[++i], &end) : 0;
-            if (!(hz >= 1 && hz <= 1e12) || *end != '\0')
-                return usage_error("--samplerate needs a rate in Hz (e.g. 4000000), got '%s'", i < argc ? argv[i] : "");
-            o->samplerate = (uint64_t)hz;
+            if (i + 1 >= argc)
+                return usage_error("%s needs a value", a);
+            if (cli_parse_uint("analyze", a, argv[++i], "a rate in Hz", 1, ANALYZE_SAMPLERATE_MAX, &o->samplerate) != 0)
+                return 2;
         }
         else if (slot != NULL && i + 1 < argc)
             *slot = argv[++i];

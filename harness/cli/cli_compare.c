@@ -5,6 +5,7 @@
 #include "cli_commands.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,8 @@
 
 #include "reports/compare.h"
 #include "cli.h"
+
+#define COMPARE_MIN_SHIFT_MAX 1e6 /* --min-shift MS */
 
 static const char usage[] =
     "usage: resetlab compare A B [--host NAME] [--json] [--html FILE] [--alpha P] [--min-shift MS]\n"
@@ -30,8 +33,10 @@ static const char usage[] =
     "  --host NAME     with one side: the two hosts to compare; with two: only this host\n"
     "  --json          one JSON document instead of the table\n"
     "  --html FILE     also write the comparison as an HTML page\n"
-    "  --alpha P       family-wise error rate (default 0.05)\n"
-    "  --min-shift MS  smallest margin change worth flagging (default 0.5 ms)\n"
+    "  --alpha P       family-wise error rate, 1e-9 to 0.5 (default 0.05)\n"
+    "  --min-shift MS  smallest margin change worth flagging, 0 to 1000000 (default\n"
+    "                  0.5 ms)\n"
+    "\n" CLI_NUMBERS_HELP
     "\n"
     "exit status: 0 no regression, 1 a regression, 2 bad input.\n";
 
@@ -42,18 +47,6 @@ struct compare_args {
     const char *html;
     struct compare_opts o;
 };
-
-static int parse_number(const char *opt, const char *v, double lo, double hi, double *out)
-{
-    char *end;
-    double x = strtod(v, &end);
-    if (*v == '\0' || *end != '\0' || !(x >= lo && x <= hi)) {
-        fprintf(stderr, "resetlab: %s needs a number from %g to %g, got '%s'\n", opt, lo, hi, v);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
 
 static int parse_option(struct compare_args *c, int argc, char **argv, int *i)
 {
@@ -79,9 +72,9 @@ static int parse_option(struct compare_args *c, int argc, char **argv, int *i)
         c->html = v;
         return 0;
     case 2:
-        return parse_number(a, v, 1e-9, 0.5, &c->o.alpha);
+        return cli_parse_decimal("compare", a, v, "a number", 1e-9, 0.5, &c->o.alpha);
     default:
-        return parse_number(a, v, 0, 1e6, &c->o.min_shift_ms);
+        return cli_parse_decimal("compare", a, v, "a number", 0, COMPARE_MIN_SHIFT_MAX, &c->o.min_shift_ms);
     }
 }
 
@@ -113,10 +106,11 @@ static int split_side(const char *spec, char *path, size_t len, long *session)
     snprintf(path, len, "%s", spec);
     char *colon = strrchr(path, ':');
     if (colon && colon[1] != '\0' && strspn(colon + 1, "0123456789") == strlen(colon + 1)) {
-        *session = strtol(colon + 1, NULL, 10);
+        errno = 0;
+        *session = strtol(colon + 1, NULL, 10); /* digits alone, as every number of the command line */
         *colon = '\0';
-        if (*session <= 0)
-            return cli_bad_input("compare: '%s': sessions are numbered from 1%s", spec, ""), -1;
+        if (*session <= 0 || errno != 0)
+            return cli_bad_input("compare: '%s': sessions are numbered from 1 to 2^63-1%s", spec, ""), -1;
     }
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {

@@ -33,7 +33,8 @@ static const char usage_list[] =
     "usage: resetlab list [--boards FILE] [--scenarios DIR]\n"
     "\n"
     "Lists the boards (chip, bridge, circuit, EN R·C), host profiles and scenarios\n"
-    "(origin, expected outcome) that `resetlab run` would use.\n";
+    "(origin, expected outcome) that `resetlab run` would use.\n"
+    "\n" CLI_LAB_LIMITS_HELP;
 
 static const char usage_help[] =
     "usage: resetlab help [COMMAND]\n"

@@ -54,6 +54,8 @@ static const char usage[] =
     "examples: resetlab observe --board devkitc --serve -- python3 my_tool.py {url}\n"
     "          resetlab observe --board my-board -- esptool --port {port} chip_id\n"
     "\n"
+    "--seed S: 0 to 2^64-1 (default 1).\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
+    "\n"
     "exit status: 0 no spurious reset, 1 spurious resets (or COMMAND could not run),\n"
     "2 bad input.\n";
 
@@ -90,8 +92,8 @@ static int parse_args(int argc, char **argv, struct observe_args *a, struct cli_
             return cli_bad_input("observe: %s needs a value%s", opt, "");
         if (slot != NULL)
             *slot = argv[++i];
-        else if (cli_parse_seed(argv[++i], &a->seed) != 0)
-            return cli_bad_input("observe: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", argv[i], "");
+        else if (cli_parse_uint("observe", opt, argv[++i], "a whole number", 0, CLI_SEED_MAX, &a->seed) != 0)
+            return 2;
     }
     if (a->board == NULL)
         return cli_bad_input("observe: which board? give --board NAME%s%s", " (resetlab list shows them)", "");

@@ -18,6 +18,8 @@
 #include "harness/run/run_matrix.h"
 #include "harness/run/run_real.h"
 
+#define PROBE_ITERATIONS_MAX 100000 /* --iterations N */
+
 static const char usage[] =
     "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
     "                      [--boards FILE] [--scenarios DIR]\n"
@@ -42,6 +44,8 @@ static const char usage[] =
     "On the virtual lab the host profile (default native-linux) sets the latencies;\n"
     "a board on a real port runs on this machine, through its serial port and\n"
     "logic analyzer (boards.yaml: port, analyzer kind sigrok).\n"
+    "--iterations N: 1 to 100000; --seed S: 0 to 2^64-1 (default 1).\n"
+    CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
     "exit status: 0 the board is sound and some download strategy always works,\n"
     "1 it is not, 2 bad input.\n";
@@ -79,15 +83,15 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o, struct cli_co
         if (i + 1 >= argc)
             return probe_error("%s needs a value", a);
         const char *v = argv[++i];
-        long n;
+        uint64_t n;
         if (slot != NULL)
             *slot = v;
-        else if (a[2] == 'i' && cli_parse_count(a, v, 100000, &n) == 0)
+        else if (a[2] == 'i' && cli_parse_uint("probe", a, v, "a whole number", 1, PROBE_ITERATIONS_MAX, &n) == 0)
             o->iterations = (int)n;
         else if (a[2] == 'i')
             return 2;
-        else if (cli_parse_seed(v, &o->seed) != 0)
-            return probe_error("--seed needs a whole number from 0 to 2^64-1, got '%s'", v);
+        else if (cli_parse_uint("probe", a, v, "a whole number", 0, CLI_SEED_MAX, &o->seed) != 0)
+            return 2;
     }
     if (o->board == NULL)
         return probe_error("%s", "which board? give --board NAME (resetlab list shows them)");

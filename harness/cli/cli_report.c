@@ -12,6 +12,8 @@
 #include "harness/report/report.h"
 #include "harness/run/run.h"
 
+#define REPORT_SESSION_MAX 1000000000000ull /* --session N */
+
 static const char usage[] =
     "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
     "                       [--report DIR]\n"
@@ -35,13 +37,14 @@ static const char usage[] =
     "options:\n"
     "  --db FILE      the results store (default: DIR/results.db)\n"
     "  --out DIR      the run folder whose store to read (default: results)\n"
-    "  --session N    this session (default: the newest complete one; an\n"
-    "                 interrupted one only when named, and the page says it is\n"
+    "  --session N    this session, 1 to 10^12 (default: the newest complete one;\n"
+    "                 an interrupted one only when named, and the page says it is\n"
     "                 partial)\n"
-    "  --last N       trends over the last N sessions up to this one (default 30;\n"
-    "                 1: no trends)\n"
+    "  --last N       trends over the last N sessions up to this one, 1 to 1000\n"
+    "                 (default 30; 1: no trends)\n"
     "  --report DIR   where index.html and plots/ go (default: the store's folder)\n"
-    "FILE and DIR: at most 480 bytes once made absolute.\n"
+    "FILE and DIR: at most 480 bytes once made absolute. Numbers: digits alone, no\n"
+    "sign or blanks.\n"
     "\n"
     "The new report is made beside the old one (plots in DIR/.plots.new, the page\n"
     "as DIR/.index.html.tmp, fsync'd) and swapped in at the end: until then the\n"
@@ -58,7 +61,7 @@ static const char usage[] =
 
 struct report_opts {
     const char *db, *out, *report_dir;
-    long session, last;
+    uint64_t session, last;
 };
 
 static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i)
@@ -76,8 +79,8 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     switch (k) {
     case 0: o->db = v; return 0;
     case 1: o->out = v; return 0;
-    case 2: return cli_parse_count(a, v, 1000000000000L, &o->session);
-    case 3: return cli_parse_count(a, v, REPORT_MAX_LAST, &o->last);
+    case 2: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_SESSION_MAX, &o->session);
+    case 3: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_MAX_LAST, &o->last);
     default: o->report_dir = v; return 0;
     }
 }

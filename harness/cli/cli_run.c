@@ -18,6 +18,8 @@
 #include "harness/run/run_recorder.h"
 #include "harness/run/run_session.h"
 
+#define RUN_ITERATIONS_MAX 10000000 /* --iterations N */
+
 static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
@@ -51,8 +53,9 @@ static const char usage[] =
     "  --board NAME      only this board; repeat for more (default: all)\n"
     "  --host NAME       only this host profile; repeat for more (default: all)\n"
     "  --scenario NAME   only this scenario; repeat for more (default: all)\n"
-    "  --iterations N    runs per cell (default 200)\n"
-    "  --seed S          seed of the virtual lab (default 1); the same seed gives the same results\n"
+    "  --iterations N    runs per cell, 1 to 10000000 (default 200)\n"
+    "  --seed S          seed of the virtual lab, 0 to 2^64-1 (default 1); the same seed gives\n"
+    "                    the same results\n"
     "  --out DIR         results folder (default: results); one resetlab writes into a\n"
     "                    folder at a time (DIR/.lock names it to a second one)\n"
     "  --captures WHICH  keep the virtual analyzer's capture of the failing runs, or of\n"
@@ -73,6 +76,7 @@ static const char usage[] =
     "                    are those of an uninterrupted run with the same seed\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
     "whose path is longer than 504).\n"
+    "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
     "writes DIR/runs.jsonl (one line per run: outcome, margin, gap, EN release, τ\n"
     "and how many analog samples it was fitted on, findings; a tool's connected,\n"
@@ -119,20 +123,18 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
     if (*i + 1 >= argc)
         return cli_bad_input("%s needs a value%s", a, ""), -1;
     const char *v = argv[++*i];
-    long n;
+    uint64_t n;
     switch (k) {
     case 0: return add_pick(o->boards, &o->n_boards, a, v);
     case 1: return add_pick(o->hosts, &o->n_hosts, a, v);
     case 2: return add_pick(o->scenarios, &o->n_scenarios, a, v);
     case 3:
-        if (cli_parse_count(a, v, 10000000, &n) != 0)
+        if (cli_parse_uint("run", a, v, "a whole number", 1, RUN_ITERATIONS_MAX, &n) != 0)
             return -1;
         o->iterations = (int)n;
         return 0;
     case 4:
-        if (cli_parse_seed(v, &o->seed) != 0)
-            return cli_bad_input("--seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, ""), -1;
-        return 0;
+        return cli_parse_uint("run", a, v, "a whole number", 0, CLI_SEED_MAX, &o->seed);
     case 5:
         o->out_dir = v;
         return 0;

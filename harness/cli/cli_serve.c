@@ -14,6 +14,9 @@
 #include "harness/lab/lab_load.h"
 #include "harness/serve/serve.h"
 
+#define SERVE_ATTEMPTS_MAX 1000000000 /* --attempts N */
+#define SERVE_WAIT_MS_MAX 60000 /* --grace-ms, --attempt-gap-ms */
+
 static const char usage[] =
     "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT]\n"
     "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
@@ -35,7 +38,8 @@ static const char usage[] =
     "    run: one line on stderr, one JSON line in DIR/serve.jsonl (ops as they\n"
     "    arrived and as applied, outcome, the deciding gap split into waiting for\n"
     "    the client and the bridge, findings), and DIR/captures/attempt-NNNN.sr.\n"
-    "  - One client owns the board; another waits up to --grace-ms (default 250)\n"
+    "  - One client owns the board; another waits up to --grace-ms (0 to 60000,\n"
+    "    default 250)\n"
     "    for it to leave, then is refused with one line of text. When the owner\n"
     "    disconnects, RTS and then DTR are cleared.\n"
     "\n"
@@ -49,11 +53,13 @@ static const char usage[] =
     "                       does not acknowledge them)\n"
     "  --out DIR            the log's folder (default resetlab-serve; at most 400\n"
     "                       bytes, not a file)\n"
-    "  --seed S             the host model's random draws (default 1)\n"
+    "  --seed S             the host model's random draws, 0 to 2^64-1 (default 1)\n"
     "  --attempt-gap-ms MS  an attempt ends when the board is at rest and the client\n"
     "                       has been quiet this long; a DTR/RTS command this long\n"
-    "                       after the last starts the next one (default 300)\n"
-    "  --attempts N         stop after N attempts (default: until Ctrl-C/SIGTERM)\n"
+    "                       after the last starts the next one (0 to 60000,\n"
+    "                       default 300)\n"
+    "  --attempts N         stop after N attempts, 1 to 10^9 (default: until\n"
+    "                       Ctrl-C/SIGTERM)\n"
     "  --idle-timeout S     the owner is disconnected, and the board freed for the\n"
     "                       next client, after S seconds without driving it\n"
     "                       (default 300; 0 never; at most 86400): driving is a\n"
@@ -80,7 +86,7 @@ static const char usage[] =
     "  - a disk that refuses serve.jsonl (full, an I/O error, a file-size limit)\n"
     "    stops the log with one line on stderr; the file ends on a whole line, and\n"
     "    serving goes on\n"
-    "\n"
+    "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP    "\n"
     "exit status: 0 stopped, 1 serving failed, 2 bad input.\n";
 
 static volatile sig_atomic_t stop_asked;
@@ -101,8 +107,7 @@ struct serve_args {
 
 static int parse_value(struct serve_args *a, const char *opt, const char *v)
 {
-    long n;
-    char *end;
+    uint64_t n;
     if (strcmp(opt, "--board") == 0)
         a->board = v;
     else if (strcmp(opt, "--host") == 0)
@@ -112,28 +117,27 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
     else if (strcmp(opt, "--out") == 0)
         a->out = v;
     else if (strcmp(opt, "--seed") == 0) {
-        if (cli_parse_seed(v, &a->seed) != 0)
-            return cli_bad_input("serve: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "");
+        if (cli_parse_uint("serve", opt, v, "a whole number", 0, CLI_SEED_MAX, &a->seed) != 0)
+            return 2;
     } else if (strcmp(opt, "--attempts") == 0) {
-        if (cli_parse_count(opt, v, 1000000000L, &n) != 0)
+        if (cli_parse_uint("serve", opt, v, "a whole number", 1, SERVE_ATTEMPTS_MAX, &n) != 0)
             return 2;
-        a->attempts = n;
+        a->attempts = (long)n;
     } else if (strcmp(opt, "--keep-captures") == 0) {
-        if (cli_parse_count(opt, v, SERVE_KEEP_CAPTURES_MAX, &a->keep_captures) != 0)
+        if (cli_parse_uint("serve", opt, v, "a whole number", 1, SERVE_KEEP_CAPTURES_MAX, &n) != 0)
             return 2;
+        a->keep_captures = (long)n;
     } else if (strcmp(opt, "--captures-max-mb") == 0) {
-        if (cli_parse_count(opt, v, SERVE_CAPTURES_MB_MAX, &a->captures_max_mb) != 0)
+        if (cli_parse_uint("serve", opt, v, "a whole number", 1, SERVE_CAPTURES_MB_MAX, &n) != 0)
             return 2;
+        a->captures_max_mb = (long)n;
     } else if (strcmp(opt, "--idle-timeout") == 0) {
-        a->idle_timeout_s = strtod(v, &end);
-        if (!(*v >= '0' && *v <= '9') || *end != '\0' ||
-            !(a->idle_timeout_s >= 0 && a->idle_timeout_s <= SERVE_IDLE_TIMEOUT_MAX_S))
+        if (cli_decimal(v, 0, SERVE_IDLE_TIMEOUT_MAX_S, &a->idle_timeout_s) != 0)
             return cli_bad_input("serve: --idle-timeout needs seconds from 0 (never) to 86400, got '%s'%s", v, "");
     } else if (strcmp(opt, "--grace-ms") == 0 || strcmp(opt, "--attempt-gap-ms") == 0) {
         double *slot = opt[2] == 'g' ? &a->grace_ms : &a->attempt_gap_ms;
-        *slot = strtod(v, &end);
-        if (end == v || *end != '\0' || !(*slot >= 0 && *slot <= 60000))
-            return cli_bad_input("serve: %s needs milliseconds from 0 to 60000, got '%s'", opt, v);
+        if (cli_parse_decimal("serve", opt, v, "milliseconds", 0, SERVE_WAIT_MS_MAX, slot) != 0)
+            return 2;
     } else {
         return cli_bad_input("serve: unknown option '%s'%s (resetlab help serve)", opt, "");
     }

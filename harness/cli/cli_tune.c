@@ -23,6 +23,9 @@
 #include "harness/capture/capture_sigrok.h"
 #include "harness/run/run_tune.h"
 
+#define TUNE_ITERATIONS_MAX 1000000 /* --iterations N */
+#define TUNE_MARGIN_MS_MAX 1000.0  /* --min-margin-ms M */
+
 static const char usage[] =
     "usage: resetlab tune --board NAME [--host PROFILE] [--target P] [--min-margin-ms M]\n"
     "                     [--iterations N] [--seed S] [--write FILE]\n"
@@ -50,7 +53,12 @@ static const char usage[] =
     "scenario with a connect loop: esptool 3.x/4.x/5.x, espflash, esptool-js):\n"
     "how often they connect, on which attempt and after how many ms, N runs each;\n"
     "and esptool's bare ClassicReset. --write FILE saves the sequence as a\n"
-    "scenario (its name: FILE's base name) for `resetlab run`.\n"
+    "scenario (its name: FILE's base name, which must be a name as below) for\n"
+    "`resetlab run`.\n"
+    "\n"
+    "--target P: 0.5 to 0.99999; --min-margin-ms M: 0 to 1000; --iterations N: 1 to\n"
+    "1000000; --seed S: 0 to 2^64-1 (default 1).\n"
+    CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
     "exit status: 0 a sequence met the target, 1 none did, 2 bad input.\n";
 
@@ -61,18 +69,26 @@ struct tune_args {
     uint64_t seed;
 };
 
-static int parse_number(const char *opt, const char *v, double lo, double hi, double *out)
+/* FILE's base name without .yaml, as the scenario's name. */
+static void scenario_name(const char *path, char *out, size_t len)
 {
-    char *end;
-    errno = 0;
-    double x = strtod(v, &end);
-    if (end == v || *end != '\0' || errno != 0 || !(x >= lo && x <= hi)) {
-        char range[64];
-        snprintf(range, sizeof range, "a number from %g to %g, got '%s'", lo, hi, v);
-        return cli_bad_input("tune: %s needs %s", opt, range);
-    }
-    *out = x;
-    return 0;
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    size_t n = strlen(base);
+    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
+        n -= 5;
+    snprintf(out, len, "%.*s", (int)n, base);
+}
+
+/* --write FILE: its base name will be the scenario's name, which the
+ * scenario loader checks as every name from a file (lab_name_check). */
+static int check_write_name(const char *path)
+{
+    char name[LAB_SCENARIO_NAME_MAX + 2], why[160];
+    scenario_name(path, name, sizeof name);
+    if (lab_name_check(name, LAB_SCENARIO_NAME_MAX, why, sizeof why) == 0)
+        return 0;
+    return cli_bad_input("tune: --write %s: its base name is the scenario's: %s", path, why);
 }
 
 /* The options parse_args takes, each with a value. */
@@ -95,26 +111,28 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
         if (i + 1 >= argc)
             return cli_bad_input("tune: %s needs a value%s", opt, "");
         const char *v = argv[++i];
-        long n;
+        uint64_t n;
         if (strcmp(opt, "--board") == 0)
             a->board = v;
         else if (strcmp(opt, "--host") == 0)
             a->host = v;
-        else if (strcmp(opt, "--write") == 0)
+        else if (strcmp(opt, "--write") == 0) {
+            if (check_write_name(v) != 0)
+                return 2;
             a->write = v;
-        else if (strcmp(opt, "--target") == 0) {
-            if (parse_number(opt, v, 0.5, 0.99999, &a->target) != 0)
+        } else if (strcmp(opt, "--target") == 0) {
+            if (cli_parse_decimal("tune", opt, v, "a number", 0.5, 0.99999, &a->target) != 0)
                 return 2;
         } else if (strcmp(opt, "--min-margin-ms") == 0) {
-            if (parse_number(opt, v, 0, 1000, &a->min_margin_ms) != 0)
+            if (cli_parse_decimal("tune", opt, v, "a number", 0, TUNE_MARGIN_MS_MAX, &a->min_margin_ms) != 0)
                 return 2;
         } else if (strcmp(opt, "--iterations") == 0) {
-            if (cli_parse_count(opt, v, 1000000, &n) != 0)
+            if (cli_parse_uint("tune", opt, v, "a whole number", 1, TUNE_ITERATIONS_MAX, &n) != 0)
                 return 2;
-            a->iterations = n;
+            a->iterations = (long)n;
         } else if (strcmp(opt, "--seed") == 0) {
-            if (cli_parse_seed(v, &a->seed) != 0)
-                return cli_bad_input("tune: --seed needs a whole number from 0 to 2^64-1, got '%s'%s", v, "");
+            if (cli_parse_uint("tune", opt, v, "a whole number", 0, CLI_SEED_MAX, &a->seed) != 0)
+                return 2;
         } else {
             return cli_bad_input("tune: unknown option '%s'%s (resetlab help tune)", opt, "");
         }
@@ -215,17 +233,6 @@ static void two_call_alternative(const struct tune_opts *o)
                r.reset, r.reset_ms, 100.0 * r.passed / r.runs, r.margin_min);
     else
         printf(" No sequence of separate calls met the target on this board and host.\n");
-}
-
-/* FILE's base name without .yaml, as the scenario's name. */
-static void scenario_name(const char *path, char *out, size_t len)
-{
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    size_t n = strlen(base);
-    if (n > 5 && strcmp(base + n - 5, ".yaml") == 0)
-        n -= 5;
-    snprintf(out, len, "%.*s", (int)n, base);
 }
 
 static int write_scenario(const char *path, const struct tune_opts *o, const struct tune_result *r)

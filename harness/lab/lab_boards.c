@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own.
- * May call: lab_yaml.c, lab_dsl.c, harness/capture (checking an analyzer's options), harness/port
+ * May call: lab_yaml.c, lab_dsl.c, lab_name.c, harness/capture (checking an analyzer's options), harness/port
  * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
@@ -42,11 +42,13 @@ static int load_section(struct ydoc *y, struct lab *lab, const char *section, vo
     YMAP_FOREACH(y, map, pair)
     {
         const char *name = key_of(y, pair);
-        char path[128];
-        snprintf(path, sizeof path, "%s.%s", section, name ? name : "?");
+        char path[128], why[160];
         yaml_node_t *node = yaml_document_get_node(&y->doc, pair->value);
-        if (name == NULL || strlen(name) >= 32)
-            return yfail(y, node, path, "names must be strings shorter than 32 characters");
+        if (name == NULL || strlen(name) > LAB_NAME_MAX)
+            return yfail(y, node, section, "names must be strings shorter than %d characters", LAB_NAME_MAX + 1);
+        if (lab_name_check(name, LAB_NAME_MAX, why, sizeof why) != 0)
+            return yfail(y, yaml_document_get_node(&y->doc, pair->key), section, "%s", why);
+        snprintf(path, sizeof path, "%s.%s", section, name);
         (*count)++; /* counted before loading, so lab_free frees a half-loaded entry */
         if (ymap_require(y, node, path) != 0 || fn(y, lab, name, node, path) != 0)
             return -1;
@@ -455,6 +457,26 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
     return 0;
 }
 
+/* The analyzers: section holds anchors the boards refer to (*sim_la);
+ * nothing loads it as a section, but its names are names all the same. */
+static int check_analyzer_names(struct ydoc *y)
+{
+    yaml_node_t *map = ymap_get(y, ydoc_root(y), "analyzers");
+    if (map == NULL || map->type != YAML_MAPPING_NODE)
+        return 0;
+    YMAP_FOREACH(y, map, pair)
+    {
+        yaml_node_t *kn = yaml_document_get_node(&y->doc, pair->key);
+        const char *name = yscalar(kn);
+        char why[160];
+        if (name == NULL)
+            return yfail(y, kn, "analyzers", "names must be strings");
+        if (lab_name_check(name, LAB_NAME_MAX, why, sizeof why) != 0)
+            return yfail(y, kn, "analyzers", "%s", why);
+    }
+    return 0;
+}
+
 int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
 {
     static const char *const sections[] = {"chips", "circuits", "os_defaults", "bridges", "hosts", "analyzers", "boards", NULL};
@@ -464,7 +486,7 @@ int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
     int rc = -1;
     if (ydoc_load(&y, file, err, err_len) != 0)
         goto out;
-    if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections))
+    if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) || check_analyzer_names(&y))
         goto out;
 #define SECTION(name, arr, cnt, fn) load_section(&y, lab, name, (void **)&lab->arr, &lab->cnt, sizeof *lab->arr, fn)
     if (SECTION("chips", chips, n_chips, load_chip) || SECTION("circuits", circuits, n_circuits, load_circuit) ||

@@ -17,4 +17,13 @@ int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len);
 /* Loads one scenario file into `s` (freed with lab_free's rules). */
 int scenario_load_file(struct scenario *s, const char *file, char *err, size_t err_len);
 
+/* A name from a file (a chip, circuit, bridge, host, analyzer, board or
+ * scenario) becomes part of output paths, so the loaders take only 1 to
+ * `max` (31 for the lab's, 63 for a scenario's) of LAB_NAME_CHARS, not
+ * starting with '.' or '-'. 0, or -1 with the reason (naming it) in why. */
+#define LAB_NAME_CHARS "letters, digits, '.', '_' and '-'"
+#define LAB_NAME_MAX 31
+#define LAB_SCENARIO_NAME_MAX 63
+int lab_name_check(const char *name, size_t max, char *why, size_t why_len);
+
 #endif

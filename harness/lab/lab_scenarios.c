@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* scenarios/ (one YAML file each) → struct scenario. A scenario opens the port before it
- * touches a line and never touches one after closing it.
- * May call: lab_yaml.c, lab_dsl.c, libc. */
+ * touches a line and never touches one after closing it; its name is
+ * checked as every name from a file is (lab_name.c).
+ * May call: lab_yaml.c, lab_dsl.c, lab_name.c, libc. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,6 +198,11 @@ int scenario_load_file(struct scenario *s, const char *file, char *err, size_t e
         yget_string(&y, m, "", "origin", s->origin, sizeof s->origin) ||
         yget_string(&y, m, "", "expect", expect, sizeof expect))
         goto out;
+    char why[160];
+    if (lab_name_check(s->name, LAB_SCENARIO_NAME_MAX, why, sizeof why) != 0) {
+        yfail(&y, ymap_get(&y, m, "name"), "name", "%s", why);
+        goto out;
+    }
     int mode = boot_mode_parse(expect);
     if (mode < 0 || mode == BOOT_MARGINAL) {
         yfail(&y, ymap_get(&y, m, "expect"), "expect", "must be download, flash or no-reset, got '%s'", expect);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Typed access to a libyaml document (lab_yaml.h) with errors that name
- * file:line and the key path; every loader of the lab reads through it.
+ * file:line and the key path; every loader of the lab reads through it,
+ * and so every YAML file resetlab reads has its limits: its size, checked
+ * before it is read, then its nesting, values and documents, checked on
+ * the parser's events before the document is built.
  * May call: libyaml, libc. */
 #include "lab_yaml.h"
 
@@ -10,26 +13,129 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
-int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len)
+/* The bytes of `f` up to max + 1 of them, in a buffer sized from `size`
+ * (fstat's, 0 when it has none) and grown as they come; *n the count. */
+static char *read_upto(FILE *f, size_t size, size_t max, size_t *n)
 {
-    *y = (struct ydoc){.file = file, .err = err, .err_len = err_len};
+    size_t cap = size > 0 && size < max ? size + 1 : 4096;
+    char *buf = malloc(cap);
+    *n = 0;
+    for (size_t got; buf != NULL && (got = fread(buf + *n, 1, cap - *n, f)) > 0;) {
+        *n += got;
+        if (*n > max)
+            break;
+        if (*n == cap) {
+            size_t more = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            char *grown = realloc(buf, more);
+            if (grown == NULL)
+                free(buf);
+            buf = grown, cap = more;
+        }
+    }
+    return buf;
+}
+
+/* The file whole, when it has at most `max` bytes (checked with fstat
+ * first, then while reading: a FIFO or /dev/zero has no size). NULL with
+ * the error otherwise. */
+static char *read_capped(const char *file, size_t max, size_t *len, char *err, size_t err_len)
+{
     FILE *f = fopen(file, "rb");
     if (f == NULL) {
         snprintf(err, err_len, "%s: %s", file, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *buf = NULL;
+    size_t n = 0;
+    int known = fstat(fileno(f), &st) == 0;
+    if (known && S_ISDIR(st.st_mode))
+        snprintf(err, err_len, "%s: is a folder, not a YAML file", file);
+    else if (known && S_ISREG(st.st_mode) && (uint64_t)st.st_size > max)
+        snprintf(err, err_len, "%s: %lld bytes, over the limit of %zu for this file", file, (long long)st.st_size,
+                 max);
+    else if ((buf = read_upto(f, known && S_ISREG(st.st_mode) ? (size_t)st.st_size : 0, max, &n)) == NULL)
+        snprintf(err, err_len, "%s: out of memory", file);
+    else if (n > max)
+        snprintf(err, err_len, "%s: over the limit of %zu bytes for this file", file, max);
+    else if (ferror(f))
+        snprintf(err, err_len, "%s: %s", file, strerror(errno));
+    else
+        err = NULL;
+    fclose(f);
+    if (err != NULL) {
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static void parse_error(const yaml_parser_t *p, const char *file, char *err, size_t err_len)
+{
+    snprintf(err, err_len, "%s:%zu: %s%s%s", file, p->problem_mark.line + 1, p->problem ? p->problem : "malformed YAML",
+             p->context ? " " : "", p->context ? p->context : "");
+}
+
+/* The limits, on the parser's events, before the document is built:
+ * libyaml's own time grows faster than the nesting (100,000 levels of '['
+ * took 21 s), and every node is memory. */
+static int check_events(const unsigned char *text, size_t len, const char *file, char *err, size_t err_len)
+{
+    yaml_parser_t p;
+    yaml_parser_initialize(&p);
+    yaml_parser_set_input_string(&p, text, len);
+    int depth = 0, docs = 0, rc = 1;
+    long nodes = 0;
+    while (rc > 0) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) {
+            parse_error(&p, file, err, err_len);
+            rc = -1;
+            break;
+        }
+        size_t line = e.start_mark.line + 1;
+        yaml_event_type_t t = e.type;
+        yaml_event_delete(&e);
+        int opens = t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT;
+        if (t == YAML_STREAM_END_EVENT)
+            rc = 0;
+        else if (t == YAML_DOCUMENT_START_EVENT && ++docs > 1)
+            rc = -1, snprintf(err, err_len, "%s:%zu: a second YAML document ('---'): a file holds one", file, line);
+        else if (opens && ++depth > YDOC_MAX_DEPTH)
+            rc = -1, snprintf(err, err_len, "%s:%zu: lists and mappings nested more than %d deep", file, line,
+                              YDOC_MAX_DEPTH);
+        else if ((opens || t == YAML_SCALAR_EVENT || t == YAML_ALIAS_EVENT) && ++nodes > YDOC_MAX_NODES)
+            rc = -1, snprintf(err, err_len, "%s:%zu: more than %d values (scalars, lists and mappings)", file, line,
+                              YDOC_MAX_NODES);
+        else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT)
+            depth--;
+    }
+    yaml_parser_delete(&p);
+    return rc;
+}
+
+int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err, size_t err_len)
+{
+    *y = (struct ydoc){.file = file, .err = err, .err_len = err_len};
+    size_t len = 0;
+    unsigned char *text = (unsigned char *)read_capped(file, max_bytes, &len, err, err_len);
+    if (text == NULL)
+        return -1;
+    if (check_events(text, len, file, err, err_len) != 0) {
+        free(text);
         return -1;
     }
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, text, len);
     int ok = yaml_parser_load(&parser, &y->doc);
-    if (!ok) {
-        snprintf(err, err_len, "%s:%zu: %s%s%s", file, parser.problem_mark.line + 1,
-                 parser.problem ? parser.problem : "malformed YAML", parser.context ? " " : "",
-                 parser.context ? parser.context : "");
-    }
+    if (!ok)
+        parse_error(&parser, file, err, err_len);
     yaml_parser_delete(&parser);
-    fclose(f);
+    free(text);
     if (!ok)
         return -1;
     y->loaded = 1;
@@ -39,6 +145,11 @@ int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len)
         return -1;
     }
     return 0;
+}
+
+int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len)
+{
+    return ydoc_load_max(y, file, YDOC_MAX_BYTES, err, err_len);
 }
 
 void ydoc_free(struct ydoc *y)

@@ -17,8 +17,26 @@ struct ydoc {
     int loaded;
 };
 
-/* Loads the first document of `file`. Returns 0, or -1 with the error. */
+/* Every YAML file resetlab reads (boards.yaml, a scenario, a capture's op
+ * log) is refused, with one line, past these, before the work they bound:
+ *  - its size, before it is read: 1 MiB, about 50 times the shipped
+ *    boards.yaml (22 KB; a scenario is under 4 KB; an op log has a smaller
+ *    limit of its own, RUN_META_MAX_BYTES);
+ *  - lists and mappings nested deeper than 64 (the shipped lab goes 6
+ *    deep), on the parser's events: libyaml's time grows faster than the
+ *    nesting (100,000 levels of '[' took 21 s, 200,000 over 300 s);
+ *  - 100,000 values (scalars, lists, mappings; the shipped boards.yaml has
+ *    1,069), as each is memory (100,000 make about 16 MB);
+ *  - a second document ('---'), which would be ignored. */
+#define YDOC_MAX_BYTES (1u << 20)
+#define YDOC_MAX_DEPTH 64
+#define YDOC_MAX_NODES 100000
+
+/* Loads the only document of `file` (at most YDOC_MAX_BYTES). Returns 0,
+ * or -1 with the error. */
 int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len);
+/* The same with a smaller size limit (an op log's). */
+int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err, size_t err_len);
 void ydoc_free(struct ydoc *y);
 yaml_node_t *ydoc_root(struct ydoc *y);
 

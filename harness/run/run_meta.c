@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A capture's sidecar (run_meta.h): the op log and the run's names beside
  * FILE.sr as FILE.yaml, written by run_cell.c and read back by `resetlab
- * analyze` with the lab's YAML reader. May call: harness/lab (lab_yaml.h), libc. */
+ * analyze` with the lab's YAML reader (at most RUN_META_MAX_BYTES), its
+ * names checked as the lab's are. May call: harness/lab (lab_yaml.h,
+ * lab_load.h), libc. */
 #include "run_meta.h"
 
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/lab/lab_load.h"
 #include "harness/lab/lab_yaml.h"
 
 void run_meta_path(const char *capture, char *out, size_t len)
@@ -119,7 +122,7 @@ int run_meta_read(const char *path, struct run_meta *m, char *err, size_t err_le
     static const char *const keys[] = {"board", "host", "scenario", "seed", "iteration", "expect", "ops", NULL};
     struct ydoc y;
     memset(m, 0, sizeof *m);
-    if (ydoc_load(&y, path, err, err_len) != 0)
+    if (ydoc_load_max(&y, path, RUN_META_MAX_BYTES, err, err_len) != 0)
         return -1;
     yaml_node_t *root = ydoc_root(&y);
     char expect[16], seed[32], *end;
@@ -132,6 +135,15 @@ int run_meta_read(const char *path, struct run_meta *m, char *err, size_t err_le
         yget_string(&y, root, "", "seed", seed, sizeof seed) || get_int64(&y, root, "", "iteration", 0, &iteration) ||
         yget_string(&y, root, "", "expect", expect, sizeof expect))
         goto out;
+    static const char *const named[] = {"board", "host", "scenario"};
+    const char *names[] = {m->board, m->host, m->scenario};
+    for (int i = 0; i < 3; i++) {
+        char why[160];
+        if (lab_name_check(names[i], i == 2 ? LAB_SCENARIO_NAME_MAX : LAB_NAME_MAX, why, sizeof why) != 0) {
+            yfail(&y, ymap_get(&y, root, named[i]), named[i], "%s", why);
+            goto out;
+        }
+    }
     errno = 0;
     m->seed = strtoull(seed, &end, 10);
     if (errno != 0 || end == seed || *end != '\0') {

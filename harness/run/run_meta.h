@@ -22,7 +22,13 @@ struct run_meta {
 
 int run_meta_write(const char *path, const struct run_meta *m, char *err, size_t err_len);
 
-/* Returns 0, or -1 with one line `file:line: key: reason` in err. */
+/* The largest op log read: 512 bytes an op, 3.5 times the longest line
+ * resetlab writes (145 bytes), so 512 KiB for RUNNER_MAX_OPS (1024) ops,
+ * and memory stays bounded by it before the op count is checked. */
+#define RUN_META_MAX_BYTES (RUNNER_MAX_OPS * 512)
+
+/* Returns 0, or -1 with one line `file:line: key: reason` in err (more
+ * than RUN_META_MAX_BYTES, or than RUNNER_MAX_OPS ops, among them). */
 int run_meta_read(const char *path, struct run_meta *m, char *err, size_t err_len);
 
 /* FILE.sr → FILE.yaml (any extension is replaced). */

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Capture import (harness/sigrok.c): a .vcd or .csv file through
- * libsigrok's input modules, a .sr session, or the edge extraction behind
- * them all fed logic packets directly (any unitsize, any split, sample
- * rate from a META packet or none). The first byte picks which. */
+/* Capture import (harness/capture): a .vcd or .csv file through
+ * libsigrok's input modules, a .sr session (its metadata pre-scanned
+ * first), or the edge extraction behind them all fed logic packets
+ * directly (any unitsize, any split, sample rate from a META packet or
+ * none, with or without the DTR/RTS change limit). The first byte picks
+ * which. */
 #include <glib.h>
 #include <libsigrok/libsigrok.h>
 #include <stdlib.h>
@@ -38,8 +40,9 @@ static void send(struct sigrok_reader *r, const struct sr_dev_inst *sdi, int typ
     sigrok_reader_packet(sdi, &pkt, r);
 }
 
-/* data[0]: channels (1-16); data[1]: sample rate (0: none), then chunks of
- * (length byte, samples). */
+/* data[0]: channels (1-16); data[1]: sample rate (0: none), its low bit
+ * the DTR/RTS change limit a file has; then chunks of (length byte,
+ * samples). */
 static void feed_packets(const uint8_t *data, size_t size)
 {
     static const char *const names[] = {"DTR", "RTS", "EN", "IO0", "RX", "D5", "D6", "D7",
@@ -59,6 +62,7 @@ static void feed_packets(const uint8_t *data, size_t size)
     memset(&tr, 0, sizeof tr);
     struct sigrok_reader r;
     sigrok_reader_init(&r, "fuzz", NULL, &tr);
+    r.line_steps_limit = data[1] & 1; /* a file's limit on DTR/RTS changes, or a live capture's none */
     if (data[1]) {
         struct sr_config cfg = {.key = SR_CONF_SAMPLERATE, .data = g_variant_ref_sink(g_variant_new_uint64(data[1] * 1000000ull))};
         struct sr_datafeed_meta meta = {.config = g_slist_append(NULL, &cfg)};

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The pre-scan of a sigrok session (.sr) before libsigrok loads it
+ * (sigrok_sr_prescan, capture_internal.h). libsigrok 0.5.2's
+ * sr_session_load makes one channel per "total probes" and "total analog"
+ * of the metadata, appending each to a list (quadratic): "total
+ * probes=100000" takes 11 s, 10^9 hangs it (sigrok-cli too), whatever the
+ * file's size. So the metadata member is read here the way libsigrok reads
+ * it (libzip, then GKeyFile, g_key_file_get_integer and
+ * sr_parse_sizestring), and what no analyzer writes is refused with one
+ * line: more channels than the largest analyzers have, a sample rate of
+ * 0, a unit size that does not hold the logic channels, several devices,
+ * a metadata member larger than any real one, more sample data than
+ * SIGROK_SR_MAX_DATA_BYTES. Whatever this cannot read (not a zip, no
+ * metadata) is left to libsigrok, which reports it.
+ * May call: libsigrok (sr_parse_sizestring), glib, libzip, libc. */
+#include "capture_internal.h"
+#include "capture_sigrok.h"
+
+#include <glib.h>
+#include <libsigrok/libsigrok.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zip.h>
+
+/* The metadata member, read whole (at most SIGROK_SR_MAX_METADATA bytes):
+ * a GKeyFile, or NULL with err set (too large) or not (unreadable). */
+static GKeyFile *read_metadata(zip_t *z, const char *path, char *err, size_t err_len)
+{
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat(z, "metadata", 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE))
+        return NULL;
+    if (st.size > SIGROK_SR_MAX_METADATA) {
+        snprintf(err, err_len, "%s: its metadata is %llu bytes, more than the %d a sigrok session's has", path,
+                 (unsigned long long)st.size, SIGROK_SR_MAX_METADATA);
+        return NULL;
+    }
+    char *text = malloc(st.size ? st.size : 1);
+    zip_file_t *f = text ? zip_fopen_index(z, st.index, 0) : NULL;
+    zip_int64_t got = f ? zip_fread(f, text, st.size) : -1;
+    if (f)
+        zip_fclose(f);
+    GKeyFile *kf = NULL;
+    if (got >= 0) {
+        kf = g_key_file_new();
+        if (!g_key_file_load_from_data(kf, text, (gsize)got, G_KEY_FILE_NONE, NULL)) {
+            g_key_file_free(kf);
+            kf = NULL;
+        }
+    }
+    free(text);
+    return kf;
+}
+
+/* The key's text for an error line: printable, at most 24 characters. */
+static void shown(GKeyFile *kf, const char *group, const char *key, char *out, size_t len)
+{
+    char *v = g_key_file_get_value(kf, group, key, NULL);
+    snprintf(out, len, "%.24s", v ? v : "");
+    for (char *p = out; *p; p++)
+        if ((unsigned char)*p < 0x20 || (unsigned char)*p > 0x7e)
+            *p = '?';
+    g_free(v);
+}
+
+/* An integer key as libsigrok reads it, in [lo, hi]; absent: *out = dflt. */
+static int int_key(GKeyFile *kf, const char *group, const char *key, int lo, int hi, int dflt, int *out)
+{
+    *out = dflt;
+    if (!g_key_file_has_key(kf, group, key, NULL))
+        return 0;
+    GError *e = NULL;
+    int v = g_key_file_get_integer(kf, group, key, &e);
+    if (e != NULL) {
+        g_error_free(e);
+        return -1;
+    }
+    *out = v;
+    return v >= lo && v <= hi ? 0 : -1;
+}
+
+/* The device section's channels, unit size and sample rate. */
+static int check_device(GKeyFile *kf, const char *group, const char *path, char *err, size_t err_len)
+{
+    char v[32];
+    int probes, analog, unitsize;
+    if (int_key(kf, group, "total probes", 0, SIGROK_SR_MAX_LOGIC, 0, &probes) != 0) {
+        shown(kf, group, "total probes", v, sizeof v);
+        snprintf(err, err_len, "%s: total probes=%s: not 0 to %d logic channels", path, v, SIGROK_SR_MAX_LOGIC);
+        return -1;
+    }
+    if (int_key(kf, group, "total analog", 0, SIGROK_SR_MAX_ANALOG, 0, &analog) != 0) {
+        shown(kf, group, "total analog", v, sizeof v);
+        snprintf(err, err_len, "%s: total analog=%s: not 0 to %d analog channels", path, v,
+                 SIGROK_SR_MAX_ANALOG);
+        return -1;
+    }
+    if (int_key(kf, group, "unitsize", 1, 8, 1, &unitsize) != 0 || unitsize * 8 < probes) {
+        shown(kf, group, "unitsize", v, sizeof v);
+        snprintf(err, err_len, "%s: unitsize=%s: not 1 to 8 bytes a sample, enough for its %d logic channels", path, v,
+                 probes);
+        return -1;
+    }
+    char *rate = g_key_file_get_value(kf, group, "samplerate", NULL);
+    uint64_t hz = 1;
+    int bad_rate = rate != NULL && (sr_parse_sizestring(rate, &hz) != SR_OK || hz == 0);
+    g_free(rate);
+    if (bad_rate) {
+        shown(kf, group, "samplerate", v, sizeof v);
+        snprintf(err, err_len, "%s: samplerate=%s: not a rate above 0 Hz", path, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* Every member but the version and the metadata is sample data, which
+ * libsigrok inflates and sends whole. */
+static int check_data_size(zip_t *z, const char *path, char *err, size_t err_len)
+{
+    uint64_t total = 0;
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    for (zip_int64_t i = 0; i < n; i++) {
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+            !(st.valid & ZIP_STAT_NAME) || strcmp(st.name, "version") == 0 || strcmp(st.name, "metadata") == 0)
+            continue;
+        total += st.size;
+        if (total > SIGROK_SR_MAX_DATA_BYTES) {
+            snprintf(err, err_len, "%s: more than %llu bytes of samples (libsigrok inflates them all)", path,
+                     (unsigned long long)SIGROK_SR_MAX_DATA_BYTES);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sigrok_sr_prescan(const char *path, char *err, size_t err_len)
+{
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    if (z == NULL)
+        return 0; /* libsigrok says it is not a session */
+    err[0] = '\0';
+    GKeyFile *kf = read_metadata(z, path, err, err_len);
+    int rc = err[0] ? -1 : 0;
+    if (kf != NULL) {
+        gchar **groups = g_key_file_get_groups(kf, NULL);
+        int devices = 0;
+        for (int i = 0; rc == 0 && groups[i] != NULL; i++) {
+            if (strncmp(groups[i], "device ", 7) != 0)
+                continue;
+            if (++devices > 1) {
+                snprintf(err, err_len, "%s: more than one device in the session (resetlab reads one analyzer's)",
+                         path);
+                rc = -1;
+            } else {
+                rc = check_device(kf, groups[i], path, err, err_len);
+            }
+        }
+        g_strfreev(groups);
+        g_key_file_free(kf);
+    }
+    if (rc == 0)
+        rc = check_data_size(z, path, err, err_len);
+    zip_discard(z);
+    return rc;
+}
