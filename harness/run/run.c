@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -78,6 +79,17 @@ int run_lock_folder(const char *dir, int *fd, char *err, size_t len)
 void run_unlock_folder(int fd)
 {
     lockfile_release(fd);
+}
+
+struct run_buffers *run_buffers_new(void)
+{
+    struct run_buffers *rb = malloc(sizeof *rb);
+    if (rb == NULL)
+        return NULL;
+    volatile unsigned char *bytes = (volatile unsigned char *)rb;
+    for (size_t at = 0; at < sizeof *rb; at += 4096)
+        bytes[at] = 0;
+    return rb;
 }
 
 void run_infrastructure_error(struct analysis *a, const char *why)

@@ -33,6 +33,12 @@ struct run_buffers {
     struct analysis a;
 };
 
+/* Storage for a matrix's runs, every page touched once now: a run's
+ * memory is the buffers' size from the start, whichever cells come first
+ * (a tool's eight-second run on an analog board fills far more of them
+ * than a 300 ms one). NULL when out of memory; free() it. */
+struct run_buffers *run_buffers_new(void);
+
 /* A run that could not be made: verdict error, the reason as its finding. */
 void run_infrastructure_error(struct analysis *a, const char *why);
 

@@ -175,7 +175,7 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     if ((o->keep_captures != KEEP_NONE || any_real) && (sink.sigrok = sigrok_new(err, len)) == NULL)
         return -1;
     struct sim_world *w = sim_world_new();
-    sink.rb = malloc(sizeof *sink.rb);
+    sink.rb = run_buffers_new();
     int rc = w && sink.rb ? 0 : -1;
     recorder_start(&io->rec);
     for (int c = 0; c < n_cells && rc == 0; c++) {
