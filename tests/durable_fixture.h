@@ -233,9 +233,8 @@ static inline int same_folder(const char *a, const char *b)
     while (d && (e = readdir(d)) != NULL) {
         if (e->d_name[0] == '.' && (e->d_name[1] == '\0' || (e->d_name[1] == '.' && e->d_name[2] == '\0')))
             continue;
-        snprintf(pa, sizeof pa, "%s/%s", a, e->d_name);
-        snprintf(pb, sizeof pb, "%s/%s", b, e->d_name);
-        if (!same_bytes(pa, pb)) {
+        if (snprintf(pa, sizeof pa, "%s/%s", a, e->d_name) >= (int)sizeof pa ||
+            snprintf(pb, sizeof pb, "%s/%s", b, e->d_name) >= (int)sizeof pb || !same_bytes(pa, pb)) {
             closedir(d);
             return -1;
         }
