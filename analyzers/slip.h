@@ -93,6 +93,8 @@
 #define ESP_ERR_FAILED 0x06      /* failed to act on received message */
 #define ESP_ERR_INVALID_CRC 0x07 /* invalid CRC (checksum) in message */
 #define ESP_ERR_FLASH_WRITE 0x08 /* flash write error */
+#define ESP_ERR_FLASH_READ 0x09  /* flash read error */
+#define ESP_ERR_DEFLATE 0x0B     /* deflate failed (compressed uploads only) */
 
 /* The ROM address that holds a per-model magic value: loader.py
  * CHIP_DETECT_MAGIC_REG_ADDR; esp-serial-flasher src/esp_targets.c. */

@@ -16,6 +16,7 @@
 #include "analyzers/slip.h"
 
 struct sim_flash;
+struct rom_inflate;
 
 /* Fixed words a chip's ROM reads back (chips.<name>.rom.words: eFuse
  * words giving the chip revision, a date register): at most this many. */
@@ -64,6 +65,9 @@ struct rom_chip {
     /* SPI_FLASH_MD5 (0x13) in the ROM loader (esptool loader.py
      * flash_md5sum; the ESP8266 ROM has none). */
     int has_md5;
+    /* READ_FLASH_SLOW (0x0E), 64 bytes a command (esptool
+     * targets/esp32.py ESP32ROM.read_flash_slow). */
+    int has_read_flash_slow;
 };
 
 /* What the ROM reads of its board (boards.<name>: mac, flash). */
@@ -91,11 +95,16 @@ struct rom_state {
     uint32_t baud;       /* the UART's rate now; 0: the rate it booted at */
     int stub_running;    /* MEM_END jumped to uploaded code (the flasher stub) */
     struct rom_transfer mem, flash;
+    int defl;                /* the flash transfer is FLASH_DEFL_BEGIN's: its blocks are a zlib stream */
+    uint32_t defl_written;   /* bytes inflated to the flash so far */
+    struct rom_inflate *z;   /* zlib's stream while a compressed transfer runs (rom_defl.c); NULL otherwise */
     int n_regs;
     struct rom_word regs[ROM_REGS_MAX];
 };
 
-/* The chip was reset: everything the ROM knew is gone. */
+/* The chip was reset: everything the ROM knew is gone (and what it held
+ * freed). A state starts zeroed, then goes through this; reset it once
+ * more when done with it. */
 void rom_state_reset(struct rom_state *s);
 
 /* What a frame needs besides the state: the chip, its board (NULL: no MAC,

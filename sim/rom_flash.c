@@ -30,7 +30,7 @@ static void fail(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o
 }
 
 /* *_BEGIN: size, blocks, block size, offset (LE32 each). */
-static void begin(struct rom_transfer *t, const uint8_t *data)
+void rom_begin_transfer(struct rom_transfer *t, const uint8_t *data)
 {
     *t = (struct rom_transfer){.active = 1, .size = rom_le32(data), .blocks = rom_le32(data + 4),
                                .block_size = rom_le32(data + 8), .offset = rom_le32(data + 12)};
@@ -40,7 +40,7 @@ static void begin(struct rom_transfer *t, const uint8_t *data)
  * the block is the next one of an open transfer; else the error byte:
  * assumption, the ROM's "invalid message" (0x05) for a block out of order,
  * too long or outside a transfer (serial-protocol.rst does not say). */
-static int block_error(const struct rom_transfer *t, const uint8_t *data, size_t size)
+int rom_block_error(const struct rom_transfer *t, const uint8_t *data, size_t size)
 {
     uint32_t n = rom_le32(data), seq = rom_le32(data + 4);
     if (!t->active || seq != t->next_seq || seq >= t->blocks || n > t->block_size || n != size - 16)
@@ -54,28 +54,35 @@ static int checksum_ok(const uint8_t *data, size_t size, uint32_t checksum)
     return n <= size - 16 && esp_checksum(data + 16, n) == checksum;
 }
 
+int rom_erase_region(const struct rom_ctx *c, uint32_t offset, uint32_t size)
+{
+    uint32_t start = offset & ~(FLASH_SECTOR - 1);
+    uint64_t end = ((uint64_t)offset + size + FLASH_SECTOR - 1) & ~(uint64_t)(FLASH_SECTOR - 1);
+    if (c->flash == NULL || end > sim_flash_size(c->flash))
+        return -1;
+    return sim_flash_erase(c->flash, start, (uint32_t)(end - start));
+}
+
 static void flash_begin(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, const uint8_t *data)
 {
     struct rom_transfer t;
-    begin(&t, data);
-    uint32_t start = t.offset & ~(FLASH_SECTOR - 1);
-    uint64_t end = ((uint64_t)t.offset + t.size + FLASH_SECTOR - 1) & ~(uint64_t)(FLASH_SECTOR - 1);
+    rom_begin_transfer(&t, data);
     uint64_t written = (uint64_t)t.offset + (uint64_t)t.blocks * t.block_size;
     /* no flash attached, or a region past its end: "failed to act"
      * (assumption: the ROM checks against the size SPI_SET_PARAMS gave) */
-    if (c->flash == NULL || end > sim_flash_size(c->flash) || written > sim_flash_size(c->flash) ||
-        sim_flash_erase(c->flash, start, (uint32_t)(end - start)) != 0) {
+    if (c->flash == NULL || written > sim_flash_size(c->flash) || rom_erase_region(c, t.offset, t.size) != 0) {
         s->flash.active = 0;
         return fail(s, c, o, ESP_FLASH_BEGIN, ESP_ERR_FAILED);
     }
     s->flash = t;
+    s->defl = 0;
     ok(s, c, o, ESP_FLASH_BEGIN);
 }
 
 static void flash_data(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, const uint8_t *data,
                        size_t size)
 {
-    int e = block_error(&s->flash, data, size);
+    int e = s->defl ? ESP_ERR_INVALID_MSG : rom_block_error(&s->flash, data, size);
     if (e)
         return fail(s, c, o, ESP_FLASH_DATA, (uint8_t)e);
     uint32_t n = rom_le32(data);
@@ -97,6 +104,22 @@ static void md5(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o,
     rom_reply(s, c, o, ESP_SPI_FLASH_MD5, s->last_value, (const uint8_t *)hex, MD5_HEX_LEN, 0, 0);
 }
 
+/* READ_FLASH_SLOW: offset, length (at most 64); the reply always carries
+ * 64 bytes (esptool targets/esp32.py read_flash_slow: "command always
+ * returns 64 byte buffer", BLOCK_LEN = 64, "ROM read limit per command"). */
+#define READ_SLOW_LEN 64
+static void read_slow(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, const uint8_t *data)
+{
+    uint8_t buf[READ_SLOW_LEN];
+    uint32_t offset = rom_le32(data), n = rom_le32(data + 4);
+    if (n > READ_SLOW_LEN)
+        return fail(s, c, o, ESP_READ_FLASH_SLOW, ESP_ERR_INVALID_MSG); /* assumption: the ROM refuses more */
+    if (c->flash == NULL || offset > sim_flash_size(c->flash) || READ_SLOW_LEN > sim_flash_size(c->flash) - offset ||
+        sim_flash_read(c->flash, offset, buf, READ_SLOW_LEN) != 0)
+        return fail(s, c, o, ESP_READ_FLASH_SLOW, ESP_ERR_FLASH_READ);
+    rom_reply(s, c, o, ESP_READ_FLASH_SLOW, s->last_value, buf, READ_SLOW_LEN, 0, 0);
+}
+
 int rom_flash_command(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, uint8_t op,
                       const uint8_t *data, size_t size, uint32_t checksum)
 {
@@ -106,10 +129,10 @@ int rom_flash_command(struct rom_state *s, const struct rom_ctx *c, struct rom_o
         return 1;
     }
     if (op == ESP_MEM_BEGIN && size == 16) {
-        begin(&s->mem, data);
+        rom_begin_transfer(&s->mem, data);
         ok(s, c, o, op);
     } else if (op == ESP_MEM_DATA && size >= 16) {
-        int e = block_error(&s->mem, data, size);
+        int e = rom_block_error(&s->mem, data, size);
         if (e)
             fail(s, c, o, op, (uint8_t)e);
         else {
@@ -130,6 +153,8 @@ int rom_flash_command(struct rom_state *s, const struct rom_ctx *c, struct rom_o
     } else if (op == ESP_FLASH_END && size == 4) {
         s->flash.active = 0; /* reboot flag (0: run the app): the sim stays in the loader */
         ok(s, c, o, op);
+    } else if (op == ESP_READ_FLASH_SLOW && size == 8 && c->chip->has_read_flash_slow) {
+        read_slow(s, c, o, data);
     } else if (op == ESP_SPI_FLASH_MD5 && size == 16 && c->chip->has_md5) {
         md5(s, c, o, data);
     } else {

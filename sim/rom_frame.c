@@ -10,6 +10,7 @@
 
 void rom_state_reset(struct rom_state *s)
 {
+    rom_defl_free(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -112,7 +113,7 @@ size_t rom_frame(struct rom_state *s, const struct rom_ctx *c, const uint8_t *fr
         s->baud = rom_le32(data);
     } else if (op == ESP_GET_SECURITY_INFO && size == 0 && c->chip->has_security_info) {
         security_info(s, c, &o);
-    } else if (rom_flash_command(s, c, &o, op, data, size, checksum)) {
+    } else if (rom_flash_command(s, c, &o, op, data, size, checksum) || rom_defl_command(s, c, &o, op, data, size)) {
         /* MEM_*, FLASH_*, SPI_FLASH_MD5: answered there */
     } else {
         /* Unknown, stub-only or malformed command: the ROM's "invalid
@@ -132,8 +133,7 @@ size_t rom_answer(const struct rom_chip *chip, const uint8_t *stream, size_t len
     if (chip == NULL || stream == NULL || out == NULL)
         return 0;
     uint8_t frame[ESP_MAX_PACKET];
-    struct rom_state s;
-    rom_state_reset(&s);
+    struct rom_state s = {0};
     struct rom_ctx c = {.chip = chip};
     size_t pos = 0, k = 0;
     for (;;) {
@@ -148,5 +148,6 @@ size_t rom_answer(const struct rom_chip *chip, const uint8_t *stream, size_t len
         if (k == before && n >= ESP_HEADER_LEN && frame[0] == ESP_DIR_REQUEST && !s.stub_running)
             break; /* out of room: whole frames only, nothing after */
     }
+    rom_state_reset(&s);
     return k;
 }

@@ -67,6 +67,7 @@ void sim_world_free(struct sim_world *w)
 {
     if (w == NULL)
         return;
+    rom_state_reset(&w->rom); /* frees what the chip's state holds */
     free(w->wpool.b);
     free(w->rpool.b);
     free(w);

@@ -65,7 +65,7 @@ static int load_words(struct ydoc *y, yaml_node_t *rom, const char *path, struct
 int lab_rom_load_chip(struct ydoc *y, yaml_node_t *m, const char *path, struct rom_chip *rom)
 {
     static const char *const keys[] = {"detect_magic", "status_bytes", "sync_value", "mac_reg", "uart_clkdiv_reg",
-                                       "uart_clk_hz", "spi", "security_info", "md5", "words", NULL};
+                                       "uart_clk_hz", "spi", "security_info", "md5", "read_flash_slow", "words", NULL};
     yaml_node_t *n = ymap_get(y, m, "rom");
     char p[160];
     snprintf(p, sizeof p, "%s.rom", path);
@@ -76,7 +76,7 @@ int lab_rom_load_chip(struct ydoc *y, yaml_node_t *m, const char *path, struct r
         yget_range(y, n, p, "status_bytes", 2, 4, &status) || yget_u32(y, n, p, "sync_value", &rom->sync_value) ||
         opt_u32(y, n, p, "mac_reg", &rom->mac_reg) || opt_u32(y, n, p, "uart_clkdiv_reg", &rom->uart_clkdiv_reg) ||
         opt_u32(y, n, p, "uart_clk_hz", &rom->uart_clk_hz) || load_spi(y, n, p, &rom->spi) ||
-        yopt_bool(y, n, p, "md5", &rom->has_md5) || load_words(y, n, p, rom))
+        yopt_bool(y, n, p, "md5", &rom->has_md5) || yopt_bool(y, n, p, "read_flash_slow", &rom->has_read_flash_slow) || load_words(y, n, p, rom))
         return -1;
     if (status != 2 && status != 4)
         return yfail(y, ymap_get(y, n, "status_bytes"), p, "status_bytes must be 2 or 4, got %g", status);
