@@ -86,7 +86,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
     w->start = (struct start_state){.chip = {.below_since = NAN}, .mode = BOOT_FLASH}; /* powered: its app runs */
     w->n_changes = 0;
-    w->n_writes = 0;
+    w->n_writes = w->n_answered = 0;
     w->wpool.len = w->rpool.len = 0;
     w->host_baud = 0;
     rom_state_reset(&w->rom);
@@ -220,7 +220,8 @@ int64_t sim_receive(struct sim_world *w, int64_t t_start_ns, const uint8_t *byte
 int sim_epoch_full(const struct sim_world *w)
 {
     return w->n_changes > MAX_CH_EDGES / 2 || w->n_writes >= MAX_WRITES ||
-           w->wpool.len > WRITE_POOL_MAX - WRITE_MAX || w->rpool.len > REPLY_POOL_MAX - (size_t)MAX_WRITES * REPLY_MAX;
+           w->wpool.len > WRITE_POOL_MAX - WRITE_MAX ||
+           w->rpool.len + (size_t)(w->n_writes - w->n_answered + 1) * REPLY_MAX > EPOCH_REPLY_MAX;
 }
 
 /* What the OS does inside open() or close(): line requests and fixed waits. */
@@ -477,7 +478,7 @@ void sim_continue(struct sim_world *w)
     }
     w->t_ns = 0;
     w->n_changes = 0;
-    w->n_writes = 0;
+    w->n_writes = w->n_answered = 0;
     w->wpool.len = w->rpool.len = 0;
     w->tx_free_ns = 0;
     w->overflow = 0;

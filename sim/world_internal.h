@@ -35,6 +35,11 @@
  * and one write's at most: SYNC's eight replies are 8 × 16 bytes. */
 #define REPLY_MAX 1024
 #define REPLY_POOL_MAX (1u << 20)
+/* The chip's answers one of serve's epochs holds (sim_epoch_full): half
+ * the UART's timed bytes (UART_TIMES_MAX), the rest for banners, so a
+ * long exchange (READ_FLASH_SLOW's 1,024 commands for 64 KiB) goes on in
+ * the next epoch rather than past the UART's end. */
+#define EPOCH_REPLY_MAX (UART_TIMES_MAX / 2)
 /* What a world allocates for them when made (the matrix's runs never need
  * more: MAX_WRITES SYNC frames of 46 bytes and their replies); serve's
  * epochs grow them up to the limits above. */
@@ -151,7 +156,7 @@ struct sim_world {
     struct line_change changes[MAX_CHANGES];
     int n_changes;
     struct host_write writes[MAX_WRITES];
-    int n_writes;
+    int n_writes, n_answered;
     struct byte_pool wpool, rpool;
     uint32_t host_baud; /* sim_set_host_baud; 0: the chip's boot rate */
     /* The chip's protocol state (sim/rom.h) and the boot it belongs to:

@@ -251,6 +251,7 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
 {
     const struct board_profile *b = w->board;
     hw->answered = 1;
+    w->n_answered++;
     hw->rlen = 0;
     double release, t = (double)hw->t_arrive_ns;
     if (!listening(w, p, t, &release))
