@@ -46,7 +46,7 @@ struct sim_world *sim_world_new(void)
     struct sim_world *w = calloc(1, sizeof(struct sim_world));
     if (w == NULL)
         return NULL;
-    if (pool_init(&w->wpool, POOL_START, WRITE_POOL_MAX) != 0 ||
+    if ((w->stub = stub_new()) == NULL || pool_init(&w->wpool, POOL_START, WRITE_POOL_MAX) != 0 ||
         pool_init(&w->rpool, POOL_START, REPLY_POOL_MAX) != 0) {
         sim_world_free(w);
         return NULL;
@@ -68,6 +68,7 @@ void sim_world_free(struct sim_world *w)
     if (w == NULL)
         return;
     rom_state_reset(&w->rom); /* frees what the chip's state holds */
+    stub_free(w->stub);
     free(w->wpool.b);
     free(w->rpool.b);
     free(w);
@@ -90,6 +91,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->wpool.len = w->rpool.len = 0;
     w->host_baud = 0;
     rom_state_reset(&w->rom);
+    stub_reset(w->stub);
     w->epoch = 1;
     w->rom_boot_epoch = 0; /* no boot yet: the first answer starts one */
     w->tx_free_ns = 0;

@@ -15,6 +15,7 @@
 #include "lab.h"
 #include "rng.h"
 #include "rom.h"
+#include "stub.h"
 #include "world_truth.h"
 
 
@@ -167,6 +168,7 @@ struct sim_world {
     double rom_boot_release;
     double tx_free_ns; /* the chip's UART sends nothing new before this (this epoch) */
     struct sim_flash *flash; /* the board's, owned by the caller (sim_attach_flash) */
+    struct stub_session *stub; /* the flasher stub once MEM_END started it (w->rom.stub_running) */
     struct sim_peek peek;
     uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
     double merge_t[UART_TIMES_MAX];

@@ -258,6 +258,7 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
         return;
     if (w->rom_boot_epoch != w->epoch || w->rom_boot_release != release) {
         rom_state_reset(&w->rom); /* a new boot: the chip was reset since */
+        stub_reset(w->stub);
         w->rom_boot_epoch = w->epoch;
         w->rom_boot_release = release;
     }
@@ -279,9 +280,21 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
     uint8_t *out = w->rpool.b + hw->roff;
     size_t pos = 0, k = 0, n = 0;
     int got;
-    while ((got = slip_next_frame(in, hw->n, &pos, frame, sizeof frame, &n)) != 0)
-        if (got > 0)
-            k += rom_frame(&w->rom, &c, frame, n, out + k, REPLY_MAX - k);
+    while ((got = slip_next_frame(in, hw->n, &pos, frame, sizeof frame, &n)) != 0) {
+        if (got <= 0)
+            continue;
+        if (w->rom.stub_running) { /* the uploaded flasher stub answers (sim/stub.h) */
+            uint32_t baud = 0;
+            k += stub_answer(w->stub, w->flash, c.chip, frame, n, out + k, REPLY_MAX - k, &baud);
+            k += stub_more(w->stub, w->flash, out + k, REPLY_MAX - k);
+            if (baud != 0)
+                w->rom.baud = baud; /* after its reply, which went out at the old rate */
+            continue;
+        }
+        k += rom_frame(&w->rom, &c, frame, n, out + k, REPLY_MAX - k);
+        if (w->rom.stub_running) /* MEM_END jumped to it: it greets */
+            k += stub_hello(out + k, REPLY_MAX - k);
+    }
     uint32_t read_baud = w->host_baud ? w->host_baud : boot_baud;
     if (!usb && read_baud != chip_baud)
         memset(out, GARBAGE_BYTE, k); /* the host reads at another rate */

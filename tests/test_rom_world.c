@@ -203,3 +203,33 @@ Test(rom_world, a_host_at_the_old_rate_reads_garbage)
     cr_assert_eq(n, 14, "the reply's 14 bytes arrive...");
     cr_assert_eq(esp_find_reply(buf, n, ESP_READ_REG, 4, &r), 0, "...as garbage");
 }
+
+/* MEM_END with an entry point: its reply, then the stub's greeting, a SLIP
+ * frame holding "OHAI" (C0 4F 48 41 49 C0, esptool loader.py run_stub);
+ * from then on the stub answers, with its two status bytes. */
+Test(rom_world, mem_end_starts_the_stub_which_greets)
+{
+    struct host_profile h = one_ms_host();
+    reset_into_download(suite_world, &h, 1);
+    uint8_t d[16], req[64], buf[512];
+    struct esp_response r;
+    put32(d, 0), put32(d + 4, 0), put32(d + 8, 0x1800), put32(d + 12, 0x40080000u);
+    cr_assert(ask(suite_world, ESP_MEM_BEGIN, d, 16, 0, &r));
+    put32(d, 0), put32(d + 4, 0x40080400u);
+    size_t len = esp_request(ESP_MEM_END, d, 8, 0, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    size_t n = sim_read(suite_world, buf, sizeof buf, 0.05, NULL, NULL);
+    cr_assert_eq(n, 14 + 6, "MEM_END's 14 bytes, then OHAI's 6");
+    static const uint8_t ohai[] = {0xC0, 'O', 'H', 'A', 'I', 0xC0};
+    cr_assert(memcmp(buf + 14, ohai, 6) == 0);
+    put32(d, ESP_CHIP_DETECT_MAGIC_REG);
+    len = esp_request(ESP_READ_REG, d, 4, 0, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    n = sim_read(suite_world, buf, sizeof buf, 0.05, NULL, NULL);
+    /* C0, 01 0A 02 00, value, two status bytes, C0: 12 bytes (whatever the
+     * stub's answer, it has two status bytes, not the ROM's four) */
+    cr_assert_eq(n, 12, "the stub answers, two status bytes");
+    cr_assert_eq(buf[1], ESP_DIR_RESPONSE);
+    cr_assert_eq(buf[2], ESP_READ_REG);
+    cr_assert_eq(buf[3], 2);
+}
