@@ -43,6 +43,26 @@
 #define ESP_WRITE_REG 0x09
 #define ESP_READ_REG 0x0A
 #define ESP_FLASH_DEFL_DATA 0x11
+/* The rest of the ROM loader's and the stub's commands (same source:
+ * loader.py ESPLoader ESP_FLASH_BEGIN ... ESP_RUN_USER_CODE;
+ * serial-protocol.rst "Supported by stub loader and ROM loader" and
+ * "Supported by stub loader only"). */
+#define ESP_FLASH_BEGIN 0x02
+#define ESP_FLASH_END 0x04
+#define ESP_MEM_BEGIN 0x05
+#define ESP_MEM_END 0x06
+#define ESP_SPI_SET_PARAMS 0x0B
+#define ESP_SPI_ATTACH 0x0D
+#define ESP_READ_FLASH_SLOW 0x0E
+#define ESP_CHANGE_BAUDRATE 0x0F
+#define ESP_FLASH_DEFL_BEGIN 0x10
+#define ESP_FLASH_DEFL_END 0x12
+#define ESP_SPI_FLASH_MD5 0x13
+#define ESP_GET_SECURITY_INFO 0x14
+#define ESP_ERASE_FLASH 0xD0 /* stub only */
+#define ESP_ERASE_REGION 0xD1
+#define ESP_READ_FLASH 0xD2
+#define ESP_RUN_USER_CODE 0xD3
 
 /* SYNC payload 07 07 12 20 + 32 x 0x55 (36 bytes): loader.py ESPLoader.sync;
  * serial-protocol.rst command table; esp-serial-flasher
@@ -72,6 +92,9 @@
 #define ESP_ERR_INVALID_MSG 0x05 /* parameters or length field invalid */
 #define ESP_ERR_FAILED 0x06      /* failed to act on received message */
 #define ESP_ERR_INVALID_CRC 0x07 /* invalid CRC (checksum) in message */
+#define ESP_ERR_FLASH_WRITE 0x08 /* flash write error */
+#define ESP_ERR_FLASH_READ 0x09  /* flash read error */
+#define ESP_ERR_DEFLATE 0x0B     /* deflate failed (compressed uploads only) */
 
 /* The ROM address that holds a per-model magic value: loader.py
  * CHIP_DETECT_MAGIC_REG_ADDR; esp-serial-flasher src/esp_targets.c. */

@@ -141,6 +141,7 @@ struct board_profile {
     double vdd;
     char port[128];
     struct analyzer_cfg analyzer;
+    struct rom_board rom; /* what the ROM reads of the board: its MAC, its flash (mac:, flash:) */
 };
 
 /* ---- tools: a connect loop as data (docs/tools.md) ----

@@ -16,11 +16,41 @@
 #include "rng.h"
 #include "world_internal.h"
 
+/* A pool of `start` bytes, every page touched (see sim_world_new). */
+static int pool_init(struct byte_pool *p, size_t start, size_t max)
+{
+    *p = (struct byte_pool){.b = calloc(1, start), .cap = start, .max = max};
+    return p->b ? 0 : -1;
+}
+
+/* Room for n more bytes, growing up to the pool's max: 0, or -1. */
+static int pool_reserve(struct byte_pool *p, size_t n)
+{
+    if (n > p->max || p->len > p->max - n)
+        return -1;
+    if (p->len + n <= p->cap)
+        return 0;
+    size_t cap = p->cap;
+    while (cap < p->len + n)
+        cap = cap * 2 < p->max ? cap * 2 : p->max;
+    uint8_t *b = realloc(p->b, cap);
+    if (b == NULL)
+        return -1;
+    p->b = b;
+    p->cap = cap;
+    return 0;
+}
+
 struct sim_world *sim_world_new(void)
 {
     struct sim_world *w = calloc(1, sizeof(struct sim_world));
     if (w == NULL)
         return NULL;
+    if ((w->stub = stub_new()) == NULL || pool_init(&w->wpool, POOL_START, WRITE_POOL_MAX) != 0 ||
+        pool_init(&w->rpool, POOL_START, REPLY_POOL_MAX) != 0) {
+        sim_world_free(w);
+        return NULL;
+    }
     /* every page touched now: the world's memory does not grow with the
      * first long run (a tool's attempts fill its UART and peek buffers) */
     volatile unsigned char *bytes = (volatile unsigned char *)w;
@@ -35,6 +65,12 @@ struct sim_world *sim_world_new(void)
 
 void sim_world_free(struct sim_world *w)
 {
+    if (w == NULL)
+        return;
+    rom_state_reset(&w->rom); /* frees what the chip's state holds */
+    stub_free(w->stub);
+    free(w->wpool.b);
+    free(w->rpool.b);
     free(w);
 }
 
@@ -51,11 +87,28 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
     w->start = (struct start_state){.chip = {.below_since = NAN}, .mode = BOOT_FLASH}; /* powered: its app runs */
     w->n_changes = 0;
-    w->n_writes = 0;
+    w->n_writes = w->n_answered = 0;
+    w->wpool.len = w->rpool.len = 0;
+    w->host_baud = 0;
+    rom_state_reset(&w->rom);
+    stub_reset(w->stub);
+    w->epoch = 1;
+    w->rom_boot_epoch = 0; /* no boot yet: the first answer starts one */
+    w->tx_free_ns = 0;
     w->overflow = 0;
     w->error[0] = '\0';
     w->peek.valid = 0;
     w->read_from_ns = 0;
+}
+
+void sim_set_host_baud(struct sim_world *w, uint32_t baud)
+{
+    w->host_baud = baud;
+}
+
+void sim_attach_flash(struct sim_world *w, struct sim_flash *f)
+{
+    w->flash = f;
 }
 
 int64_t sim_now_ns(const struct sim_world *w)
@@ -121,18 +174,24 @@ int sim_sleep(struct sim_world *w, double seconds)
     return 0;
 }
 
-/* The host's write takes its bytes' time on the wire (8N1 at the chip's
- * baud rate); the call returns when they are out. */
+/* The host's write takes its bytes' time on the wire (8N1 at the host's
+ * rate; a chip's own USB serial at its USB rate); the call returns when
+ * they are out. */
 static int64_t queue_write(struct sim_world *w, int64_t t_start_ns, const uint8_t *bytes, size_t n)
 {
-    if (n > WRITE_MAX || w->n_writes >= MAX_WRITES) {
+    if (n > WRITE_MAX || w->n_writes >= MAX_WRITES || pool_reserve(&w->wpool, n) != 0) {
         fail(w, "too many or too long writes for the virtual UART");
         return -1;
     }
     struct host_write *hw = &w->writes[w->n_writes++];
-    hw->t_arrive_ns = t_start_ns + (int64_t)llround((double)n * board_byte_ns(w->board));
-    memcpy(hw->data, bytes, n);
-    hw->n = n;
+    double byte_ns = board_byte_ns(w->board);
+    if (w->host_baud > 0 && w->board->bridge->usb_bytes_per_s <= 0)
+        byte_ns = 10.0 / w->host_baud * 1e9; /* 8N1: ten bits a byte */
+    *hw = (struct host_write){.t_arrive_ns = t_start_ns + (int64_t)llround((double)n * byte_ns),
+                              .off = (uint32_t)w->wpool.len, .n = (uint32_t)n, .host_baud = w->host_baud};
+    if (n > 0)
+        memcpy(w->wpool.b + w->wpool.len, bytes, n);
+    w->wpool.len += n;
     return hw->t_arrive_ns;
 }
 
@@ -162,7 +221,9 @@ int64_t sim_receive(struct sim_world *w, int64_t t_start_ns, const uint8_t *byte
 
 int sim_epoch_full(const struct sim_world *w)
 {
-    return w->n_changes > MAX_CH_EDGES / 2 || w->n_writes >= MAX_WRITES;
+    return w->n_changes > MAX_CH_EDGES / 2 || w->n_writes >= MAX_WRITES ||
+           w->wpool.len > WRITE_POOL_MAX - WRITE_MAX ||
+           w->rpool.len + (size_t)(w->n_writes - w->n_answered + 1) * REPLY_MAX > EPOCH_REPLY_MAX;
 }
 
 /* What the OS does inside open() or close(): line requests and fixed waits. */
@@ -246,6 +307,7 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     double banner_end = world_physics_uart_end(&p->uart);
     world_physics_uart_flush(&p->uart, INFINITY); /* no reset follows the last banner */
     p->end_mode = truth->n_resets > 0 ? truth->mode[truth->n_resets - 1] : w->start.mode;
+    p->last_release_ns = truth->n_resets > 0 ? truth->release_ns[truth->n_resets - 1] : -INFINITY;
     return banner_end;
 }
 
@@ -407,9 +469,20 @@ void sim_continue(struct sim_world *w)
         /* EN at rest under the lines: held low, the chip is in reset. */
         w->start.chip.in_reset = circuit_en(c, w->dtr, w->rts) == DRIVE_LOW;
     }
+    /* The chip's protocol state belongs to its boot: the one it runs now
+     * goes on into the new epoch (as the boot before it began), any other
+     * is over. */
+    int carry = w->rom_boot_epoch == w->epoch && w->rom_boot_release == p->last_release_ns && !p->chip.in_reset;
+    w->epoch++;
+    if (carry) {
+        w->rom_boot_epoch = w->epoch;
+        w->rom_boot_release = -INFINITY;
+    }
     w->t_ns = 0;
     w->n_changes = 0;
-    w->n_writes = 0;
+    w->n_writes = w->n_answered = 0;
+    w->wpool.len = w->rpool.len = 0;
+    w->tx_free_ns = 0;
     w->overflow = 0;
     w->error[0] = '\0';
     w->peek.valid = 0;

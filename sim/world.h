@@ -35,6 +35,20 @@ int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n);
 int64_t sim_now_ns(const struct sim_world *w);
 const char *sim_error(const struct sim_world *w);
 
+/* The host's UART rate (bytes the host writes are sent at it; bytes the
+ * chip sends are read at it): RFC 2217 SET-BAUDRATE, a tcsetattr on the
+ * local virtual port, a tool's open. A chip running at another rate (its
+ * boot rate, or what CHANGE_BAUDRATE set) receives garbage and its bytes
+ * arrive as garbage. 0: the chip's boot rate. A chip's own USB serial has
+ * no rate: there it changes nothing. */
+void sim_set_host_baud(struct sim_world *w, uint32_t baud);
+
+/* The board's flash, kept by whoever owns the world across runs, epochs
+ * and attempts (serve: one per board, for its lifetime); NULL: none (the
+ * matrix's runs, which never write flash). */
+struct sim_flash;
+void sim_attach_flash(struct sim_world *w, struct sim_flash *f);
+
 /* Runs the board to rest and fills the analyzer's trace and the UART bytes
  * (storage owned by the caller). Returns 0, or -1 when a buffer overflowed. */
 int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart_cap, size_t *uart_len,
@@ -55,7 +69,8 @@ void sim_advance_to(struct sim_world *w, int64_t t_ns);
  * epoch holds too many or the bytes are too long for one write. */
 int64_t sim_receive(struct sim_world *w, int64_t t_start_ns, const uint8_t *bytes, size_t n);
 
-/* 1 when the epoch is close to its limits (line changes, writes): start a
+/* 1 when the epoch is close to its limits (line changes, writes, the
+ * bytes written and answered: WRITE_POOL_MAX, REPLY_POOL_MAX): start a
  * new one before going on, even if the board is not at rest. */
 int sim_epoch_full(const struct sim_world *w);
 

@@ -11,8 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "flash.h"
 #include "lab.h"
 #include "rng.h"
+#include "rom.h"
+#include "stub.h"
 #include "world_truth.h"
 
 
@@ -20,13 +23,45 @@
 #define MAX_CH_EDGES 256
 #define BANNER_MAX 640
 #define MAX_WRITES 256 /* a tool's run: up to 14 attempts × 16 SYNC tries (TOOL_MAX_ATTEMPTS) */
-#define WRITE_MAX 128
+/* The longest host write: one SLIP frame of esptool's largest command,
+ * FLASH_DATA with the stub's 0x4000-byte blocks (loader.py
+ * FLASH_WRITE_SIZE 0x4000; the ROM's 0x400, MEM blocks 0x1800,
+ * ESP_RAM_BLOCK), 8-byte header and 16-byte block header, every byte
+ * escaped (two on the wire), and the two 0xC0. */
+#define WRITE_MAX (2 * (ESP_HEADER_LEN + 16 + 0x4000) + 2)
+/* The host's bytes one epoch keeps: the epoch is full (sim_epoch_full)
+ * once fewer than WRITE_MAX are left. */
+#define WRITE_POOL_MAX (1u << 20)
+/* The chip's answers one epoch keeps (its ROM's replies, SLIP-encoded),
+ * and one write's at most: SYNC's eight replies are 8 × 16 bytes. */
+#define REPLY_MAX 1024
+#define REPLY_POOL_MAX (1u << 20)
+/* The chip's answers one of serve's epochs holds (sim_epoch_full): half
+ * the UART's timed bytes (UART_TIMES_MAX), the rest for banners, so a
+ * long exchange (READ_FLASH_SLOW's 1,024 commands for 64 KiB) goes on in
+ * the next epoch rather than past the UART's end. */
+#define EPOCH_REPLY_MAX (UART_TIMES_MAX / 2)
+/* What a world allocates for them when made (the matrix's runs never need
+ * more: MAX_WRITES SYNC frames of 46 bytes and their replies); serve's
+ * epochs grow them up to the limits above. */
+#define POOL_START (64u * 1024)
 
-/* Bytes the host wrote, as they arrive at the chip's UART. */
+/* Bytes the host wrote, as they arrive at the chip's UART, and the chip's
+ * answer to them, made once (world_physics_answer_writes): replaying the
+ * epoch gives the same bytes at the same times. */
 struct host_write {
     int64_t t_arrive_ns;
-    uint8_t data[WRITE_MAX];
-    size_t n;
+    uint32_t off, n;        /* the bytes: wpool[off, off + n) */
+    uint32_t host_baud;     /* the host's rate when it wrote them (0: the chip's boot rate) */
+    int answered;           /* the chip has seen them (answer below, maybe none) */
+    uint32_t roff, rlen;    /* the answer: rpool[roff, roff + rlen) */
+    double reply_t0, reply_byte_ns; /* its first byte's start, each byte's time at the chip's rate then */
+};
+
+/* A growing byte store bounded by `max`. */
+struct byte_pool {
+    uint8_t *b;
+    size_t len, cap, max;
 };
 
 struct line_change {
@@ -87,6 +122,7 @@ struct physics {
     double last_event;
     double rest_ns; /* sim_rest_ns */
     enum boot_mode end_mode; /* what the chip runs after the epoch's last reset */
+    double last_release_ns;  /* the epoch's last reset release; -INFINITY: none */
     int overflow;
 };
 
@@ -121,7 +157,18 @@ struct sim_world {
     struct line_change changes[MAX_CHANGES];
     int n_changes;
     struct host_write writes[MAX_WRITES];
-    int n_writes;
+    int n_writes, n_answered;
+    struct byte_pool wpool, rpool;
+    uint32_t host_baud; /* sim_set_host_baud; 0: the chip's boot rate */
+    /* The chip's protocol state (sim/rom.h) and the boot it belongs to:
+     * the epoch (counted from the world's reset) and the release that
+     * started it (-INFINITY: before the epoch began). Another boot clears it. */
+    struct rom_state rom;
+    uint64_t epoch, rom_boot_epoch;
+    double rom_boot_release;
+    double tx_free_ns; /* the chip's UART sends nothing new before this (this epoch) */
+    struct sim_flash *flash; /* the board's, owned by the caller (sim_attach_flash) */
+    struct stub_session *stub; /* the flasher stub once MEM_END started it (w->rom.stub_running) */
     struct sim_peek peek;
     uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
     double merge_t[UART_TIMES_MAX];
@@ -151,7 +198,7 @@ double world_physics_uart_end(const struct uart_out *u);
 void world_physics_uart_flush(struct uart_out *u, double until);
 /* The ROM's answers to what the host wrote, from write `from` on
  * (appended to the UART); when the last is out. */
-double world_physics_answer_writes(const struct sim_world *w, struct physics *p, int from);
+double world_physics_answer_writes(struct sim_world *w, struct physics *p, int from);
 
 /* ---- world_analyzer.c: the virtual analyzer ---- */
 

@@ -3,7 +3,7 @@
  * RC nets on EN and IO0 driven by the circuit, the chip's reset at its EN
  * thresholds, strap sampling, its ROM banner on the UART and the ROM's
  * answers in download mode, and the edges the analyzer's channels see.
- * May call: analyzers/ (the circuit), sim/rom (the ROM's answers), libc. */
+ * May call: analyzers/ (the circuit), sim/rom (the ROM's answers, its state), libc. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -216,43 +216,116 @@ static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, i
     return n < BANNER_MAX ? n : BANNER_MAX - 1;
 }
 
-/* The ROM answers what the host wrote if, when it arrived, the chip was out
- * of reset in download mode and had printed its banner (it is listening
- * from "waiting for download" on). Replies go out at the UART's pace. */
-double world_physics_answer_writes(const struct sim_world *w, struct physics *p, int from)
+/* Whether the chip listens to a write arriving at t: out of reset in
+ * download mode, its banner printed (it listens from "waiting for
+ * download" on). The release that started its boot in *release. */
+static int listening(const struct sim_world *w, const struct physics *p, double t, double *release)
 {
     const struct chip_profile *chip = w->board->chip;
     int via_usb = w->board->real.circuit->kind == CIRCUIT_USB_JTAG;
+    int r = -1;
+    for (int k = 0; k < p->truth->n_resets; k++)
+        if (p->truth->release_ns[k] <= t)
+            r = k;
+    /* no release yet this epoch: the chip runs what it ran at its start */
+    enum boot_mode mode = r >= 0 ? p->truth->mode[r] : w->start.chip.in_reset ? BOOT_NONE : w->start.mode;
+    if (mode != BOOT_DOWNLOAD)
+        return 0;
+    *release = r >= 0 ? p->truth->release_ns[r] : -INFINITY;
+    for (int k = 0; k < p->n_reset_starts; k++)
+        if (p->reset_start[k] > *release && p->reset_start[k] <= t)
+            return 0;
+    double banner = (double)banner_length(chip, BOOT_DOWNLOAD, via_usb) * board_byte_ns(w->board);
+    return t >= *release + chip->boot_delay_ms * 1e6 + banner;
+}
+
+/* What a byte sent at one rate and read at another looks like: the
+ * receiver sees a framing error or a wrong byte. Our choice: 0x00 (a
+ * break-like byte), which never forms a SLIP frame. */
+#define GARBAGE_BYTE 0x00
+
+/* The chip's answer to write i, made once, in time order: the chip's
+ * protocol state moves on here and nowhere else. A write that reaches no
+ * listening chip gets none. */
+static void answer_once(struct sim_world *w, const struct physics *p, struct host_write *hw)
+{
+    const struct board_profile *b = w->board;
+    hw->answered = 1;
+    w->n_answered++;
+    hw->rlen = 0;
+    double release, t = (double)hw->t_arrive_ns;
+    if (!listening(w, p, t, &release))
+        return;
+    if (w->rom_boot_epoch != w->epoch || w->rom_boot_release != release) {
+        rom_state_reset(&w->rom); /* a new boot: the chip was reset since */
+        stub_reset(w->stub);
+        w->rom_boot_epoch = w->epoch;
+        w->rom_boot_release = release;
+    }
+    int usb = b->bridge->usb_bytes_per_s > 0;
+    uint32_t boot_baud = (uint32_t)b->chip->baud, chip_baud = w->rom.baud ? w->rom.baud : boot_baud;
+    uint32_t host_baud = hw->host_baud ? hw->host_baud : boot_baud;
+    if (!usb && host_baud != chip_baud)
+        return; /* the chip's UART reads garbage: no frame, no answer */
+    hw->reply_byte_ns = usb ? board_byte_ns(b) : 10.0 / chip_baud * 1e9;
+    hw->reply_t0 = fmax(t, w->tx_free_ns);
+    if (w->rpool.cap - w->rpool.len < REPLY_MAX) {
+        w->overflow = 1; /* sim_epoch_full keeps this from happening */
+        return;
+    }
+    hw->roff = (uint32_t)w->rpool.len;
+    struct rom_ctx c = {.chip = &b->chip->rom, .board = &b->rom, .flash = w->flash, .boot_baud = boot_baud};
+    uint8_t frame[WRITE_MAX];
+    const uint8_t *in = w->wpool.b + hw->off;
+    uint8_t *out = w->rpool.b + hw->roff;
+    size_t pos = 0, k = 0, n = 0;
+    int got;
+    while ((got = slip_next_frame(in, hw->n, &pos, frame, sizeof frame, &n)) != 0) {
+        if (got <= 0)
+            continue;
+        if (w->rom.stub_running) { /* the uploaded flasher stub answers (sim/stub.h) */
+            uint32_t baud = 0;
+            k += stub_answer(w->stub, w->flash, c.chip, frame, n, out + k, REPLY_MAX - k, &baud);
+            k += stub_more(w->stub, w->flash, out + k, REPLY_MAX - k);
+            if (baud != 0)
+                w->rom.baud = baud; /* after its reply, which went out at the old rate */
+            continue;
+        }
+        k += rom_frame(&w->rom, &c, frame, n, out + k, REPLY_MAX - k);
+        if (w->rom.stub_running) /* MEM_END jumped to it: it greets */
+            k += stub_hello(out + k, REPLY_MAX - k);
+    }
+    uint32_t read_baud = w->host_baud ? w->host_baud : boot_baud;
+    if (!usb && read_baud != chip_baud)
+        memset(out, GARBAGE_BYTE, k); /* the host reads at another rate */
+    hw->rlen = (uint32_t)k;
+    w->rpool.len += k;
+    w->tx_free_ns = hw->reply_t0 + (double)k * hw->reply_byte_ns;
+}
+
+/* The chip's answers to what the host wrote, from write `from` on,
+ * appended to the UART at the pace its rate gives. A byte's time in
+ * p->uart.t is when it has arrived less one byte at the board's boot rate
+ * (what the readers add), so bytes at another rate arrive when they do. */
+double world_physics_answer_writes(struct sim_world *w, struct physics *p, int from)
+{
     double byte_ns = board_byte_ns(w->board), end = 0;
     for (int i = from; i < w->n_writes; i++) {
-        double t = (double)w->writes[i].t_arrive_ns;
-        int r = -1;
-        for (int k = 0; k < p->truth->n_resets; k++)
-            if (p->truth->release_ns[k] <= t)
-                r = k;
-        /* no release yet this epoch: the chip runs what it ran at its start */
-        enum boot_mode mode = r >= 0 ? p->truth->mode[r] : w->start.chip.in_reset ? BOOT_NONE : w->start.mode;
-        if (mode != BOOT_DOWNLOAD)
-            continue;
-        double release = r >= 0 ? p->truth->release_ns[r] : -INFINITY;
-        int reset_since = 0;
-        for (int k = 0; k < p->n_reset_starts; k++)
-            reset_since |= p->reset_start[k] > release && p->reset_start[k] <= t;
-        double listening = release + chip->boot_delay_ms * 1e6 + (double)banner_length(chip, BOOT_DOWNLOAD, via_usb) * byte_ns;
-        if (reset_since || t < listening)
-            continue;
-        uint8_t reply[REPLY_MAX];
-        size_t n = rom_answer(&chip->rom, w->writes[i].data, w->writes[i].n, reply, sizeof reply);
-        for (size_t k = 0; k < n; k++) {
+        struct host_write *hw = &w->writes[i];
+        if (!hw->answered)
+            answer_once(w, p, hw);
+        const uint8_t *reply = w->rpool.b + hw->roff;
+        for (uint32_t k = 0; k < hw->rlen; k++) {
             if (p->uart.len >= p->uart.cap) {
                 p->uart.overflow = 1;
                 break;
             }
             if (p->uart.len < UART_TIMES_MAX)
-                p->uart.t[p->uart.len] = t + (double)k * byte_ns;
+                p->uart.t[p->uart.len] = hw->reply_t0 + (double)(k + 1) * hw->reply_byte_ns - byte_ns;
             p->uart.buf[p->uart.len++] = reply[k];
         }
-        end = fmax(end, t + (double)n * byte_ns);
+        if (hw->rlen)
+            end = fmax(end, hw->reply_t0 + (double)hw->rlen * hw->reply_byte_ns);
     }
     return end;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own.
- * May call: lab_yaml.c, lab_dsl.c, lab_name.c, harness/capture (checking an analyzer's options), harness/port
+ * May call: lab_yaml.c, lab_dsl.c, lab_name.c, lab_rom.c, harness/capture (checking an analyzer's options), harness/port
  * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "lab_dsl.h"
+#include "lab_rom.h"
 #include "harness/port/port_rfc2217_codec.h"
 #include "lab_yaml.h"
 
@@ -58,24 +59,6 @@ static int load_section(struct ydoc *y, struct lab *lab, const char *section, vo
 
 /* ------------------------------------------------------------- chips -- */
 
-static int load_rom(struct ydoc *y, yaml_node_t *m, const char *path, struct rom_chip *rom)
-{
-    static const char *const keys[] = {"detect_magic", "status_bytes", "sync_value", NULL};
-    yaml_node_t *n = ymap_get(y, m, "rom");
-    char p[160];
-    snprintf(p, sizeof p, "%s.rom", path);
-    double status;
-    if (n == NULL)
-        return yfail(y, m, path, "missing key 'rom'");
-    if (ymap_require(y, n, p) || ymap_only(y, n, p, keys) || yget_u32(y, n, p, "detect_magic", &rom->magic) ||
-        yget_range(y, n, p, "status_bytes", 2, 4, &status) || yget_u32(y, n, p, "sync_value", &rom->sync_value))
-        return -1;
-    if (status != 2 && status != 4)
-        return yfail(y, ymap_get(y, n, "status_bytes"), p, "status_bytes must be 2 or 4, got %g", status);
-    rom->status_len = (size_t)status;
-    return 0;
-}
-
 static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"en_vih_frac", "en_vil_v", "min_reset_pulse_us", "strap_setup_ms",
@@ -94,7 +77,7 @@ static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_nod
         yget_range(y, m, path, "baud", 300, 20e6, &baud))
         return -1;
     c->baud = (int)baud;
-    if (load_rom(y, m, path, &c->rom) != 0)
+    if (lab_rom_load_chip(y, m, path, &c->rom) != 0)
         return -1;
     if (!(c->rom_header = yget_strdup(y, m, path, "rom_header")) || !(c->rst_pin = yget_strdup(y, m, path, "rst_pin")) ||
         !(c->rst_usb = yget_strdup(y, m, path, "rst_usb")) ||
@@ -422,7 +405,8 @@ static int load_fault(struct ydoc *y, struct lab *lab, yaml_node_t *m, const cha
 
 static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"chip", "bridge", "circuit", "en", "io0", "vdd", "port", "analyzer", "fault", NULL};
+    static const char *const keys[] = {"chip",     "bridge", "circuit", "en",  "io0", "vdd",
+                                       "port",     "analyzer", "fault", "mac", "flash", NULL};
     struct board_profile *b = &lab->boards[lab->n_boards - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
     if (ymap_only(y, m, path, keys) ||
@@ -434,7 +418,8 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
         load_rc(y, m, path, "en", "r_ohms", &b->en_r_ohms, &b->en_c_farads, &b->en_c_tolerance) ||
         load_rc(y, m, path, "io0", "pullup_ohms", &b->io0_pullup_ohms, &b->io0_c_farads, NULL) ||
         yget_range(y, m, path, "vdd", 0.5, 12, &b->vdd) || yget_string(y, m, path, "port", b->port, sizeof b->port) ||
-        load_analyzer(y, m, path, b->vdd, &b->analyzer) || load_fault(y, lab, m, path, b))
+        load_analyzer(y, m, path, b->vdd, &b->analyzer) || load_fault(y, lab, m, path, b) ||
+        lab_rom_load_board(y, m, path, &b->rom))
         return -1;
     int sim_port = strcmp(b->port, "sim") == 0, real_port = b->port[0] == '/' || strncmp(b->port, "usb:", 4) == 0;
     if (r2217_is_url(b->port)) {

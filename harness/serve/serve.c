@@ -23,6 +23,7 @@
 
 #include "harness/port/port_rfc2217.h"
 #include "harness/port/port_rfc2217_codec.h"
+#include "sim/flash.h"
 #include "sim/world.h"
 #include "serve_internal.h"
 
@@ -85,8 +86,9 @@ static void take_board(struct serve *s, struct conn *c)
     serve_conn_queue(&s->owner, hello, n);
     s->n_answers = 0;
     s->frame_len = 0;
-    s->in_frame = 0;
+    s->in_frame = s->frame_cut = s->cut_logged = 0;
     s->baud = (uint32_t)s->o.board->chip->baud;
+    sim_set_host_baud(s->w, 0); /* the port's rate until the client sets its own */
     s->datasize = 8;
     s->parity = 1; /* NONE */
     s->stopsize = 1;
@@ -435,6 +437,15 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
      * lowered, then lowered (pyserial with dtr = rts = False, as
      * esp_rfc2217_server opens it: Linux raises both inside open(2)). */
     sim_world_reset(s->w, o->board, o->host, o->seed);
+    if (o->board->rom.flash_size > 0) { /* erased; memory only once written */
+        s->flash = sim_flash_new(o->board->rom.flash_size);
+        if (s->flash == NULL) {
+            snprintf(err, err_len, "out of memory");
+            serve_free(s);
+            return NULL;
+        }
+        sim_attach_flash(s->w, s->flash);
+    }
     sim_power_on(s->w);
     sim_open(s->w, 1);
     sim_set_lines(s->w, 0, 0);
@@ -474,6 +485,7 @@ void serve_free(struct serve *s)
         close(s->listen_fd);
     attempt_free(&s->at);
     sim_world_free(s->w);
+    sim_flash_free(s->flash);
     free(s->sched);
     free(s->uart);
     free(s);

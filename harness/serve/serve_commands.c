@@ -112,6 +112,9 @@ void serve_commands_on_command(struct serve *s, const struct r2217_event *ev)
         }
         return;
     case R2217_SET_BAUDRATE:
+        /* the host's UART now runs at this rate (a chip at another reads garbage) */
+        if (ev->value != 0)
+            sim_set_host_baud(s->w, ev->value);
         return on_setting(s, ev->command, &s->baud, ev->value, 4);
     case R2217_SET_DATASIZE:
         return on_setting(s, ev->command, &s->datasize, ev->value, 1);
@@ -176,6 +179,14 @@ void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n)
         if (b[i] == SLIP_END) {
             if (s->in_frame && s->frame_len > 1) {
                 s->frame[s->frame_len++] = SLIP_END;
+                if (s->frame_cut && !s->cut_logged) {
+                    char what[120];
+                    snprintf(what, sizeof what, "a SLIP frame over %d bytes was cut there (the chip answers it as malformed)",
+                             FRAME_MAX);
+                    serve_log_event(s->log, NULL, what, s->owner.peer);
+                    s->cut_logged = 1;
+                }
+                s->frame_cut = 0;
                 submit_frame(s);
                 s->in_frame = 0;
                 s->frame_len = 0;
@@ -186,6 +197,8 @@ void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n)
             }
         } else if (s->in_frame && s->frame_len < FRAME_MAX - 1) {
             s->frame[s->frame_len++] = b[i];
-        } /* junk between frames, and the tail of an over-long frame, are dropped */
+        } else if (s->in_frame) {
+            s->frame_cut = 1; /* the tail of an over-long frame is dropped */
+        } /* junk between frames is dropped */
     }
 }

@@ -23,7 +23,12 @@
 #define MAX_ANSWERS 64
 #define IN_MAX 4096 /* the owner's input read at once, parsed as the answers' queue has room */
 #define SCHED_MAX 16384 /* UART bytes of one epoch */
-#define FRAME_MAX 128   /* the sim's longest write: longer SLIP frames are cut (README) */
+/* The longest SLIP frame passed to the board: esptool's largest, a
+ * FLASH_DATA of 0x4000 bytes (loader.py FLASH_WRITE_SIZE, the stub's
+ * block) with its 8 + 16 header bytes, every byte escaped, and the two
+ * 0xC0. A longer frame is cut here (its tail dropped, logged once a
+ * connection) and the chip answers the cut frame as malformed. */
+#define FRAME_MAX (2 * (8 + 16 + 0x4000) + 2)
 
 struct conn {
     int fd; /* -1: none */
@@ -67,7 +72,9 @@ struct serve {
     int n_answers;
     uint8_t frame[FRAME_MAX];
     size_t frame_len;
-    int in_frame;
+    int in_frame, frame_cut; /* the frame being read lost its tail; a cut was logged this connection */
+    int cut_logged;
+    struct sim_flash *flash; /* the board's, for the server's lifetime (boards.<name>.flash) */
     int client_dtr, client_rts; /* as the client last asked */
     int line_dtr, line_rts;     /* as the bridge holds them */
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
