@@ -164,3 +164,13 @@ Test(serve_sessions, the_usb_download_flag_carries_across_attempts)
     }
     free(log);
 }
+
+/* serve --help says how attempts are split. */
+Test(serve_sessions, help_says_how_attempts_split)
+{
+    char out[16384], err[1024];
+    cr_assert_eq(run_cli("serve --help", out, sizeof out, err, sizeof err), 0);
+    cr_assert(strstr(out, "a reset and the session after it") != NULL, "%s", out);
+    cr_assert(strstr(out, "sequence is held open (EN or IO0 pulled low)") != NULL, "%s", out);
+    cr_assert(strstr(out, "a SLIP frame, a UART byte") != NULL, "%s", out);
+}
