@@ -64,6 +64,7 @@ struct serve {
     int64_t sent_until_v, rx_free_v, absorb_until_v;
     int64_t last_line_v, last_activity_v; /* the client's last line command, and last command or frame */
     int64_t last_traffic_v; /* the last SLIP frame from the client or UART byte to it */
+    int usb_flag; /* USB-Serial/JTAG: the download flag as the bridge's lines left it */
     struct answer answers[MAX_ANSWERS];
     int n_answers;
     uint8_t frame[FRAME_MAX];
@@ -71,7 +72,6 @@ struct serve {
     int in_frame;
     int client_dtr, client_rts; /* as the client last asked */
     int line_dtr, line_rts;     /* as the bridge holds them */
-    int usb_flag;               /* USB-Serial/JTAG: the download flag as those lines left it */
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
 };
 
