@@ -41,6 +41,9 @@ struct board_model {
     size_t rom_status_len;   /* status bytes in the ROM's replies (SYNC probe) */
     double settle_ms;        /* truth table: lines stable this long first */
     double transient_max_ms; /* one line then the other within this = one transition */
+    /* USB-Serial/JTAG: the download flag as the trace begins, set by a
+     * request before it (a served board's earlier attempt); 0 after power-on. */
+    int usb_flag_at_start;
 };
 
 /* One host call, with the host's clock before and after it (CONTRIBUTING.md#data-flow). */

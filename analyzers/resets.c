@@ -190,11 +190,14 @@ static int transistor_resets(const struct trace *tr, const struct steps *st, con
 }
 
 /* USB-Serial/JTAG: each line state is a command; the chip is held in reset
- * while the state says reset and boots in the mode latched when it entered. */
-static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const struct circuit *c,
+ * while the state says reset and boots in the mode latched when it entered.
+ * The download flag starts as the board model says (a request before the
+ * trace may have set it). */
+static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
                            const struct op_log *log, struct reset_event *out, int max)
 {
-    int n = 0, flag = 0, in_reset = 0, latched = 0;
+    const struct circuit *c = bm->circuit;
+    int n = 0, flag = bm->usb_flag_at_start != 0, in_reset = 0, latched = 0;
     struct reset_event *ev = NULL;
     for (int i = 1; i < st->n; i++) {
         const struct step *s = &st->s[i];
@@ -238,7 +241,7 @@ int resets_from_steps(const struct trace *tr, const struct steps *st, const stru
             snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
             return -1;
         }
-        return usb_jtag_resets(tr, st, bm->circuit, log, out, max);
+        return usb_jtag_resets(tr, st, bm, log, out, max);
     }
     if (!trace_has(tr, CH_EN) && st->n == 0) {
         snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");

@@ -488,3 +488,8 @@ void sim_continue(struct sim_world *w)
     w->peek.valid = 0;
     w->read_from_ns = 0;
 }
+
+int sim_usb_flag_at_start(const struct sim_world *w)
+{
+    return w->board != NULL && w->board->real.circuit->kind == CIRCUIT_USB_JTAG && w->start.chip.usb_flag;
+}

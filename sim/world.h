@@ -83,6 +83,10 @@ int64_t sim_rest_ns(const struct sim_world *w);
  * request) carry over, EN and IO0 at rest under the lines. */
 void sim_continue(struct sim_world *w);
 
+/* USB-Serial/JTAG: the download flag as the epoch began (an earlier
+ * epoch's request, carried by sim_continue); 0 on other circuits. */
+int sim_usb_flag_at_start(const struct sim_world *w);
+
 /* ---- a tool's reads (a connect loop that waits for the ROM's answers) ----
  *
  * What the host reads: the bytes the chip sent (ROM banners, the ROM's

@@ -102,9 +102,10 @@ Test(observe, a_command_that_cannot_run)
     char out[4096], err[4096], args[256];
     snprintf(args, sizeof args, "observe --board devkitc --serve --listen 127.0.0.1:0 --out %s/x -- /nonexistent/tool",
              out_dir);
-    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 1);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 3, "the command failed");
     cr_assert(strstr(err, "/nonexistent/tool: No such file or directory") != NULL, "%s", err);
     cr_assert(strstr(out, "(exit 127") != NULL, "%s", out);
+    cr_assert(strstr(out, "verdict: no spurious reset; the command failed (exit 127)") != NULL, "%s", out);
 }
 
 Test(observe, bad_input)

@@ -34,12 +34,17 @@ static const char usage[] =
     "    command's start, D/R line changes, W the waits between them, S a SYNC,\n"
     "    C its close or exit),\n"
     "  - each reset it caused, with the DTR/RTS gap, the EN release and the boot\n"
-    "    mode, and whether the tool asked for it: a reset caused by the line\n"
-    "    changes with which the tool closed the port (the burst of changes, each\n"
-    "    within 200 ms of the next, that ends in its close), or by the first\n"
-    "    command on a line after it opened the port (the state pyserial or the\n"
-    "    OS applies on open), is SPURIOUS,\n"
-    "  - the analyzers' warnings (transients, gaps that outlasted EN).\n"
+    "    mode, and whether the tool asked for it. A reset the tool asked for with\n"
+    "    its lines (esptool's connect, its --after hard_reset, a script's own\n"
+    "    sequence) is never spurious. One it did not ask for is SPURIOUS: caused\n"
+    "    by the line changes with which the tool closed the port (the burst of\n"
+    "    changes that only lower lines, each within 200 ms of the next, ending in\n"
+    "    its close with no frame sent to the chip between), by the first command\n"
+    "    on a line after it opened the port (the state pyserial or the OS applies\n"
+    "    on open), or by the server clearing the lines after the client left,\n"
+    "  - the analyzers' warnings (transients, gaps that outlasted EN),\n"
+    "  - a verdict: the spurious resets, and whether COMMAND failed (\"the command\n"
+    "    failed (exit 2)\").\n"
     "\n"
     "A simulated board needs --serve: it is served as `resetlab serve` serves it\n"
     "(the host profile, default native-linux, sets the bridge latencies) on\n"
@@ -56,8 +61,10 @@ static const char usage[] =
     "\n"
     "--seed S: 0 to 2^64-1 (default 1).\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
-    "exit status: 0 no spurious reset, 1 spurious resets (or COMMAND could not run),\n"
-    "2 bad input.\n";
+    "exit status: 0 COMMAND exited 0 and no reset was spurious, 1 a spurious reset\n"
+    "(whatever COMMAND's status; or observe could not serve or start it), 2 bad\n"
+    "input, 3 COMMAND failed (a non-zero exit status, 127 when it could not be\n"
+    "executed, or a signal) and no reset was spurious.\n";
 
 struct observe_args {
     const char *board, *host, *listen, *out;
@@ -166,11 +173,29 @@ static void print_header(const struct observe_args *a, int status, double second
            WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), seconds);
 }
 
-/* 0 when the command ran and no reset was spurious, else 1. */
+/* observe's exit status after the report (usage: exit status). */
+#define OBSERVE_SPURIOUS 1
+#define OBSERVE_COMMAND_FAILED 3
+
+/* How the command failed, for the verdict ("exit 2", "signal 9"); "" when
+ * it exited 0. */
+static void command_failed(int status, char *out, size_t len)
+{
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        snprintf(out, len, "%s", "");
+    else if (WIFEXITED(status))
+        snprintf(out, len, "exit %d", WEXITSTATUS(status));
+    else
+        snprintf(out, len, "signal %d", WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
+/* 0 when the command exited 0 and no reset was spurious; 1 a spurious
+ * reset; 3 the command failed. */
 static int observed_status(int spurious, int status)
 {
-    int ran = WIFEXITED(status) && WEXITSTATUS(status) != 127;
-    return spurious > 0 || !ran ? 1 : 0;
+    if (spurious > 0)
+        return OBSERVE_SPURIOUS;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : OBSERVE_COMMAND_FAILED;
 }
 
 /* Serves until the command exits and the board is at rest again. */
@@ -229,6 +254,7 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         print_header(a, status, seconds);
         printf("board %s (%s, %s) on %s, served at %s; times from the command's start\n", b->name, b->chip->name,
                b->circuit->name, h->name, url);
+        command_failed(status, obs->command_failed, sizeof obs->command_failed);
         int spurious = observe_print(stdout, obs, t0);
         printf("log: %s/serve.jsonl (%d attempts), captures in %s/captures/\n", a->out, obs->attempts, a->out);
         rc = observed_status(spurious, status);
@@ -299,6 +325,7 @@ static int observe_live(const struct board_profile *b, const struct observe_args
             printf("board %s (%s, %s) on %s, captured by %s: %zu edges over %.1f ms; times from the command's start\n",
                    b->name, b->chip->name, b->circuit->name, b->port, b->analyzer.driver, tr.n,
                    (double)tr.t_end_ns / 1e6);
+            command_failed(status, obs->command_failed, sizeof obs->command_failed);
             int spurious = observe_print(stdout, obs, start);
             rc = observed_status(spurious, status);
         }

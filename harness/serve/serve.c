@@ -280,9 +280,9 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     if (s->n_answers > 0)
         due = min64(due, s->answers[0].due_v);
     due = min64(due, serve_board_next_uart_v(s));
-    if (serve_board_epoch_active(s)) {
+    if (serve_board_epoch_active(s) && !serve_board_sequence_open(s)) {
         int64_t rest = sim_rest_ns(s->w) > s->absorb_until_v ? sim_rest_ns(s->w) : s->absorb_until_v;
-        int64_t quiet = s->last_activity_v + (int64_t)(s->o.attempt_gap_ms * 1e6);
+        int64_t quiet = serve_board_last_activity(s) + (int64_t)(s->o.attempt_gap_ms * 1e6);
         due = min64(due, rest > quiet ? rest : quiet);
     }
     if (s->n_waiting > 0) {
@@ -350,7 +350,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
     close_if_idle(s);
     serve_log_tick(s->log);
-    if (serve_board_epoch_active(s) && v - s->last_activity_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
+    if (serve_board_epoch_active(s) && v - serve_board_last_activity(s) >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
         serve_board_at_rest(s, v))
         serve_board_close_attempt(s, NULL);
     else if (s->sim_failed && serve_board_epoch_active(s))

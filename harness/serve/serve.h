@@ -5,10 +5,13 @@
  * model to the board as they arrive (each answered when the simulated
  * request completes); the board's UART (ROM banner, SLIP answers to SYNC
  * and READ_REG) goes back to the client when each byte is out. The world
- * runs in epochs (sim/world.h): an epoch ends when the board is at rest,
- * and every epoch with line changes or data is an attempt, analyzed and
- * logged (serve.jsonl, one line per attempt, plus its capture as a
- * sigrok session).
+ * runs in epochs (sim/world.h), and every epoch with line changes is an
+ * attempt, analyzed and logged (serve.jsonl, one line per attempt, plus
+ * its capture as a sigrok session): one reset and the session after it.
+ * An epoch ends when the board is at rest with no reset sequence held open
+ * by the lines, either at the client's first DTR/RTS command after it
+ * talked to the chip since the reset, or after a quiet of
+ * serve_opts.attempt_gap_ms (docs/serve.md#attempts).
  *
  * One client owns the board at a time; another that connects waits up to
  * a grace period (a tool reconnecting while its old connection closes)

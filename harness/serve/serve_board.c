@@ -56,6 +56,8 @@ void serve_board_send_uart(struct serve *s, int64_t v)
         if (t <= (double)s->sent_until_v || t > (double)v)
             continue;
         s->at.uart_sent++;
+        if ((int64_t)t > s->last_traffic_v)
+            s->last_traffic_v = (int64_t)t;
         if (s->owner.fd < 0)
             continue; /* nobody listening: the bytes are lost, as on a wire */
         uint8_t enc[2];
@@ -91,10 +93,11 @@ void serve_board_new_epoch(struct serve *s)
         s->answers[i].due_v -= s->epoch0_ns - was;
     s->at.t0_monotonic_ns = s->epoch0_ns;
     s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
-    s->last_line_v = s->last_activity_v = 0;
+    s->last_line_v = s->last_activity_v = s->last_traffic_v = 0;
     s->n_sched = 0;
     attempt_clear(&s->at);
     s->at.t0_monotonic_ns = s->epoch0_ns;
+    s->at.usb_flag_at_start = s->usb_flag = sim_usb_flag_at_start(s->w);
 }
 
 void serve_board_close_attempt(struct serve *s, const char *note)
@@ -112,21 +115,47 @@ void serve_board_close_attempt(struct serve *s, const char *note)
     serve_board_new_epoch(s);
 }
 
-/* The lines as the bridge now holds them; an attempt wants download when
- * they ever pull IO0 low (or ask the USB reset for download). */
+/* The lines (dtr, rts) hold a reset sequence open: EN or IO0 pulled low
+ * (the chip held in reset, or let out with IO0 still held for the strap:
+ * esptool's reset delay, 0.05 or 0.55 s); on USB-Serial/JTAG, the reset
+ * state or the download request (DTR on alone). */
+static int mid_reset(const struct circuit *c, int dtr, int rts)
+{
+    if (c->kind == CIRCUIT_USB_JTAG)
+        return c->usb_action[dtr][rts] == USB_RESET || c->usb_action[dtr][rts] == USB_SET_FLAG;
+    return circuit_en(c, dtr, rts) == DRIVE_LOW || circuit_io0(c, dtr, rts) == DRIVE_LOW;
+}
+
+/* The lines as the bridge now holds them, and what the client asks of the
+ * chip with them. A reset starts when the lines pull EN low (enter the
+ * USB reset state) from a state that held no reset sequence open: what it
+ * wants is judged from there on, not from the lines before (pyserial's
+ * open raises DTR before RTS). It wants download when the lines pull IO0
+ * low (on USB-Serial/JTAG: the download flag set when the chip enters
+ * reset, carried from an earlier attempt or not, or set after it). */
 static void track_lines(struct serve *s, int dtr, int rts)
 {
+    int was_dtr = s->line_dtr, was_rts = s->line_rts;
     if (dtr >= 0)
         s->line_dtr = dtr;
     if (rts >= 0)
         s->line_rts = rts;
     const struct circuit *c = s->o.board->circuit;
+    int was_open = mid_reset(c, was_dtr, was_rts);
     if (c->kind == CIRCUIT_USB_JTAG) {
-        s->at.wants_download |= c->usb_action[s->line_dtr][s->line_rts] == USB_SET_FLAG;
-        s->at.wants_reset |= c->usb_action[s->line_dtr][s->line_rts] == USB_RESET;
+        enum usb_action a = (enum usb_action)c->usb_action[s->line_dtr][s->line_rts];
+        if (a == USB_RESET && c->usb_action[was_dtr][was_rts] != USB_RESET && !was_open)
+            s->at.wants_download = s->usb_flag;
+        s->at.wants_download |= a == USB_SET_FLAG;
+        s->at.wants_reset |= a == USB_RESET;
+        if (a == USB_SET_FLAG || a == USB_CLEAR_FLAG)
+            s->usb_flag = a == USB_SET_FLAG;
     } else {
+        int en_low = circuit_en(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
+        if (en_low && !was_open)
+            s->at.wants_download = 0;
         s->at.wants_download |= circuit_io0(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
-        s->at.wants_reset |= circuit_en(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
+        s->at.wants_reset |= en_low;
     }
 }
 
@@ -192,30 +221,36 @@ void serve_board_make_room(struct serve *s)
         serve_board_close_attempt(s, "cut: too many line changes or writes before the board came to rest");
 }
 
-/* The lines hold the chip in reset: its reset is not over yet. */
-static int lines_hold_reset(const struct serve *s)
-{
-    const struct circuit *c = s->o.board->circuit;
-    if (c->kind == CIRCUIT_USB_JTAG)
-        return c->usb_action[s->line_dtr][s->line_rts] == USB_RESET;
-    return circuit_en(c, s->line_dtr, s->line_rts) == DRIVE_LOW;
-}
-
-/* The board at rest: nothing due, the chip not held in reset; the epoch
- * can end. */
+/* The board at rest: nothing due, no reset sequence held open by the
+ * lines; the epoch can end. */
 int serve_board_at_rest(struct serve *s, int64_t v)
 {
     if (s->dirty)
         serve_board_resimulate(s);
-    return s->n_answers == 0 && v >= sim_rest_ns(s->w) && v >= s->absorb_until_v && !lines_hold_reset(s);
+    return s->n_answers == 0 && v >= sim_rest_ns(s->w) && v >= s->absorb_until_v &&
+           !mid_reset(s->o.board->circuit, s->line_dtr, s->line_rts);
 }
 
-/* A line command long after the last one, with the board at rest, starts
- * a new attempt: a tool's next reset. */
+int serve_board_sequence_open(const struct serve *s)
+{
+    return mid_reset(s->o.board->circuit, s->line_dtr, s->line_rts);
+}
+
+int64_t serve_board_last_activity(const struct serve *s)
+{
+    int64_t t = s->last_activity_v > s->last_line_v ? s->last_activity_v : s->last_line_v;
+    return t > s->last_traffic_v ? t : s->last_traffic_v;
+}
+
 void serve_board_split_before_command(struct serve *s)
 {
     int64_t v = serve_now_v(s);
-    if (s->at.n_line_ops && v - s->last_line_v >= (int64_t)(s->o.attempt_gap_ms * 1e6) && serve_board_at_rest(s, v))
+    if (s->at.n_line_ops == 0 || !serve_board_at_rest(s, v))
+        return;
+    /* last_activity_v already holds this command (serve.c): the quiet is
+     * the lines' and the traffic's */
+    int64_t last = s->last_line_v > s->last_traffic_v ? s->last_line_v : s->last_traffic_v;
+    if (s->at.talked || v - last >= (int64_t)(s->o.attempt_gap_ms * 1e6))
         serve_board_close_attempt(s, NULL);
 }
 

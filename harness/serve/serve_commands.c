@@ -164,6 +164,8 @@ static void submit_frame(struct serve *s)
         return;
     s->rx_free_v = arrived;
     s->at.frames++;
+    s->at.last_frame_v = s->last_traffic_v = v;
+    s->at.talked |= s->at.wants_reset;
     s->dirty = 1;
     /* A SYNC is the attempt's probe, as an S op is a scenario's: the
      * analysis then says whether the ROM answered it. */

@@ -68,6 +68,8 @@ struct serve {
     int dirty, sim_failed;
     int64_t sent_until_v, rx_free_v, absorb_until_v;
     int64_t last_line_v, last_activity_v; /* the client's last line command, and last command or frame */
+    int64_t last_traffic_v; /* the last SLIP frame from the client or UART byte to it */
+    int usb_flag; /* USB-Serial/JTAG: the download flag as the bridge's lines left it */
     struct answer answers[MAX_ANSWERS];
     int n_answers;
     uint8_t frame[FRAME_MAX];
@@ -114,9 +116,17 @@ void serve_board_make_room(struct serve *s);
 /* The board at rest: nothing due, the chip not held in reset; the epoch
  * can end. */
 int serve_board_at_rest(struct serve *s, int64_t v);
-/* A line command long after the last one, with the board at rest, starts
- * a new attempt: a tool's next reset. */
+/* Before a DTR/RTS command: with the board at rest and no reset sequence
+ * in progress, a new attempt starts when the client has talked to the chip
+ * since the attempt's reset (the tool's next reset: a connect retry, a
+ * hard reset, the close), or when everything has been quiet for
+ * --attempt-gap-ms. */
 void serve_board_split_before_command(struct serve *s);
+/* The lines hold a reset sequence open (EN or IO0 pulled low; the USB
+ * reset state or download request): the attempt goes on however quiet. */
+int serve_board_sequence_open(const struct serve *s);
+/* The last activity: a command, a SLIP frame or a UART byte. */
+int64_t serve_board_last_activity(const struct serve *s);
 /* The epoch has line changes, data or absorbed commands. */
 int serve_board_epoch_active(const struct serve *s);
 

@@ -46,6 +46,8 @@ void attempt_clear(struct attempt *a)
     a->n_ops = 0;
     a->n_absorbed = 0;
     a->replays = a->frames = a->malformed = a->wants_download = a->wants_reset = a->n_line_ops = a->closed = 0;
+    a->talked = a->usb_flag_at_start = 0;
+    a->last_frame_v = -1;
     a->uart_sent = 0;
     a->peer[0] = a->note[0] = '\0';
     a->connected_mono_ns = 0;
@@ -375,6 +377,8 @@ static void write_json(FILE *f, int n, const struct attempt *a, enum boot_mode w
     fprintf(f, ", \"replays\": %d, \"frames\": %d, \"uart_bytes\": %ld, \"malformed\": %d, \"closed\": %s, \"wanted\": ",
             a->replays, a->frames, a->uart_sent, a->malformed, a->closed ? "true" : "false");
     json_str(f, boot_mode_name(wanted));
+    if (a->board->circuit->kind == CIRCUIT_USB_JTAG)
+        fprintf(f, ", \"usb_flag_at_start\": %s", a->usb_flag_at_start ? "true" : "false");
     write_verdict_json(f, an);
     fputs(", \"gap_waiting_ms\": ", f);
     json_num(f, g->known ? g->waiting_ms : NAN);
@@ -454,6 +458,7 @@ void serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart
      * (a tool opening the port) passes with any outcome. */
     enum boot_mode wanted = !a->wants_reset ? BOOT_ANY : a->wants_download ? BOOT_DOWNLOAD : BOOT_FLASH;
     struct board_model bm = board_model_of(a->board);
+    bm.usb_flag_at_start = a->usb_flag_at_start;
     struct op_log log = {a->rb->log, a->n_ops};
     struct analysis *an = &a->rb->a;
     char why[256];

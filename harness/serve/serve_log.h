@@ -37,6 +37,14 @@ struct attempt {
      * one that pulls IO0 low (download asked for); the USB-Serial/JTAG
      * reset's commands on such boards. */
     int wants_reset, wants_download;
+    /* The client sent the chip a frame after the attempt's reset began: the
+     * tool has moved on, and its next DTR/RTS command starts a new attempt
+     * (serve_board_split_before_command). */
+    int talked;
+    int64_t last_frame_v; /* when the client's last frame arrived, on the epoch's clock; -1: none */
+    /* USB-Serial/JTAG: the download flag as the epoch began, set by an
+     * earlier attempt (pyserial's open sets it: DTR on before RTS). */
+    int usb_flag_at_start;
     int n_line_ops; /* DTR/RTS changes and the close (ops but the S probes) */
     int closed;     /* the client disconnected in this attempt */
     int64_t connected_mono_ns; /* when `peer` got the board, on CLOCK_MONOTONIC */

@@ -36,6 +36,8 @@ void observe_add(void *observation, const struct attempt *a, const struct analys
     struct observation *o = observation;
     int first = o->n_ops, conn = connection_of(o, a);
     o->attempts++;
+    if (a->last_frame_v >= 0 && a->t0_monotonic_ns + a->last_frame_v > o->conn_frame_ns[conn])
+        o->conn_frame_ns[conn] = a->t0_monotonic_ns + a->last_frame_v;
     for (size_t i = 0; i < a->n_ops && o->n_ops < OBS_MAX_OPS; i++) {
         struct obs_op *op = &o->ops[o->n_ops++];
         snprintf(op->label, sizeof op->label, "%s", a->rb->log[i].label);
@@ -107,21 +109,37 @@ static int is_line_op(const struct obs_op *op)
     return op->label[0] == 'D' || op->label[0] == 'R' || op->label[0] == 'U';
 }
 
+/* A line command that raises no line (D0, R0, U0,0): what a port's close
+ * does; a tool asks for a reset by raising one (RTS on: EN low). */
+static int only_lowers(const struct obs_op *op)
+{
+    if (op->label[0] == 'U')
+        return strcmp(op->label, "U0,0") == 0;
+    return (op->label[0] == 'D' || op->label[0] == 'R') && op->label[1] == '0';
+}
+
 /* 1 when op k is in the burst of line commands that ends in its
- * connection's close. */
+ * connection's close: each only lowers lines, each within
+ * OBS_TEARDOWN_MS of the next, and no frame (a SYNC, any request) went to
+ * the chip between op k and the close. */
 static int in_teardown(const struct observation *o, int k)
 {
+    const struct obs_op *op = &o->ops[k];
+    if (!only_lowers(op) || (o->conn_frame_ns[op->conn] != 0 && o->conn_frame_ns[op->conn] >= op->t_ns))
+        return 0;
     int close = -1;
     for (int i = k + 1; i < o->n_ops && close < 0; i++)
-        if (o->ops[i].conn == o->ops[k].conn && strcmp(o->ops[i].label, "C") == 0)
+        if (o->ops[i].conn == op->conn && strcmp(o->ops[i].label, "C") == 0)
             close = i;
     if (close < 0)
         return 0;
     int64_t next = o->ops[close].t_ns, window = (int64_t)OBS_TEARDOWN_MS * 1000000;
     for (int i = close - 1; i >= k; i--) {
-        if (!is_line_op(&o->ops[i]))
+        if (o->ops[i].conn != op->conn || o->ops[i].by_server)
             continue;
-        if (next - o->ops[i].t_ns >= window)
+        if (!is_line_op(&o->ops[i]))
+            return 0; /* a SYNC between: the tool still talked to the chip */
+        if (!only_lowers(&o->ops[i]) || next - o->ops[i].t_ns >= window)
             return 0;
         if (i == k)
             return 1;
@@ -226,9 +244,12 @@ int observe_print(FILE *f, const struct observation *o, int64_t t0_ns)
                     o->findings[i].message);
     }
     if (spurious)
-        fprintf(f, "verdict: %d spurious reset%s: the tool reset the board without asking for it\n", spurious,
+        fprintf(f, "verdict: %d spurious reset%s: the tool reset the board without asking for it", spurious,
                 spurious > 1 ? "s" : "");
     else
-        fputs("verdict: no spurious reset\n", f);
+        fputs("verdict: no spurious reset", f);
+    if (o->command_failed[0])
+        fprintf(f, "; the command failed (%s)", o->command_failed);
+    fputc('\n', f);
     return spurious;
 }

@@ -13,9 +13,10 @@
 #define OBS_MAX_OPS 2048
 #define OBS_MAX_RESETS 128
 #define OBS_MAX_FINDINGS 64
-/* Line commands closer than this to the next one (the last: to the close)
- * are one burst: the burst that ends in the close is the tool closing the
- * port (pyserial answers each in >= 50 ms; a script's own waits are longer). */
+/* Line commands that only lower lines, each closer than this to the next
+ * one (the last: to the close) with no frame between them, are one burst:
+ * the burst that ends in the close is the tool closing the port (pyserial
+ * answers each in >= 50 ms; a script's own waits are longer). */
 #define OBS_TEARDOWN_MS 200
 
 struct obs_op {
@@ -36,6 +37,7 @@ struct observation {
     struct obs_op ops[OBS_MAX_OPS];
     int n_ops;
     int64_t conn_t_ns[64]; /* when each connection got the board */
+    int64_t conn_frame_ns[64]; /* its last SLIP frame to the chip, CLOCK_MONOTONIC; 0: none */
     char conn_peer[64][64];
     int n_conns;
     struct obs_reset resets[OBS_MAX_RESETS];
@@ -43,6 +45,9 @@ struct observation {
     struct finding findings[OBS_MAX_FINDINGS];
     int n_findings;
     int attempts;
+    /* The observed command failed: "exit 2", "signal 9", "exit 127" (it
+     * could not be run); "": it exited 0. The verdict says so. */
+    char command_failed[32];
 };
 
 struct attempt;
@@ -57,18 +62,22 @@ struct trace;
 void observe_from_trace(struct observation *o, const struct trace *tr, const struct analysis *an, int64_t host_t0_ns,
                         int64_t start_ns, int64_t exit_ns);
 
-/* Why a reset happened: "the tool's reset sequence", "the tool closing the
- * port" (the burst of line changes ending in its close), "the tool opening
- * the port" (the first command on each line: the state pyserial or the OS
- * applies as it opens), "the server clearing the lines after the client
- * left"; spurious unless the first. */
+/* Why a reset happened: "the tool's reset sequence" (every reset the tool
+ * asked for with its lines: esptool's connect, its --after hard_reset, a
+ * script's own), or one it did not ask for, spurious: "the tool closing the
+ * port" (the burst of line changes that only lower lines, ending in its
+ * close with no frame between), "the tool opening the port" (the first
+ * command on each line: the state pyserial or the OS applies as it opens),
+ * "the server clearing the lines after the client left". */
 const char *observe_cause(const struct observation *o, const struct obs_reset *r, int *spurious);
 
 /* The sequence in the DSL (O, D/R, W, C; S for a SYNC), per connection,
  * into out. */
 void observe_dsl(const struct observation *o, int conn, char *out, size_t len);
 
-/* The whole report; returns how many spurious resets it found. */
+/* The whole report, its verdict saying the spurious resets and whether the
+ * command failed (command_failed); returns how many spurious resets it
+ * found. */
 int observe_print(FILE *f, const struct observation *o, int64_t t0_ns);
 
 #endif

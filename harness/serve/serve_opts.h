@@ -54,9 +54,11 @@ struct serve_opts {
     const char *out_dir; /* serve.jsonl and captures/ */
     uint64_t seed;
     double grace_ms;
-    /* An attempt ends once the board is at rest and the client has been
-     * quiet this long; a line command this long after the last one starts
-     * a new attempt. */
+    /* An attempt ends once the board is at rest, no reset sequence is held
+     * open and nothing (a command, a frame, a UART byte) has happened for
+     * this long; a line command after such a quiet starts a new attempt, as
+     * does one after the client talked to the chip since the attempt's
+     * reset (docs/serve.md#attempts). */
     double attempt_gap_ms;
     /* The owner is disconnected after this long without a DTR/RTS command
      * or an esptool request frame (serve.h); 0: never. */
