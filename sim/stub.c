@@ -36,6 +36,7 @@ struct stub_session {
     int rf_active;
     uint32_t rf_addr, rf_len, rf_block, rf_window, rf_sent, rf_acked;
     GChecksum *rf_md5;
+    struct stub_regs regs; /* stub_set_regs; zero: none */
     /* owed bytes */
     uint8_t pend[STUB_PEND_MAX];
     size_t pend_len;
@@ -90,6 +91,34 @@ void stub_free(struct stub_session *s)
         return;
     stub_reset(s);
     free(s);
+}
+
+void stub_set_regs(struct stub_session *s, const struct stub_regs *regs)
+{
+    if (regs != NULL)
+        s->regs = *regs;
+    else
+        memset(&s->regs, 0, sizeof s->regs);
+}
+
+static uint32_t reg_read(const struct stub_session *s, const struct rom_chip *chip, uint32_t addr)
+{
+    if (s->regs.read != NULL)
+        return s->regs.read(s->regs.ctx, addr);
+    return addr == ESP_CHIP_DETECT_MAGIC_REG ? chip->magic : 0;
+}
+
+/* handle_write_reg */
+static void write_regs(struct stub_session *s, const struct rom_chip *chip, const uint8_t *d, uint32_t dl)
+{
+    for (uint32_t i = 0; i + 16 <= dl; i += 16) {
+        uint32_t addr = le32(d + i), value = le32(d + i + 4), mask = le32(d + i + 8);
+        uint32_t v = value & mask;
+        if (mask != UINT32_MAX)
+            v |= reg_read(s, chip, addr) & ~mask;
+        if (s->regs.write != NULL)
+            s->regs.write(s->regs.ctx, addr, v);
+    }
 }
 
 /* One frame into the queue, SLIP-encoded; dropped when the queue is full. */
@@ -338,7 +367,7 @@ static void command(struct stub_session *s, struct sim_flash *flash, const struc
     uint8_t error = STUB_ERR_CMD_NOT_IMPLEMENTED, digest[16];
     uint16_t size = 2;
     if (op == ESP_READ_REG && dl == 4)
-        value = le32(d) == ESP_CHIP_DETECT_MAGIC_REG ? chip->magic : 0;
+        value = reg_read(s, chip, le32(d));
     if (dl > STUB_MAX_WRITE_BLOCK + 16) {
         queue_reply(s, op, value, NULL, 0, op == STUB_SPI_FLASH_MD5 ? 18 : 2, STUB_ERR_BAD_DATA_LEN,
                     STUB_ERR_TOO_BIG_STATUS);
@@ -372,7 +401,11 @@ static void command(struct stub_session *s, struct sim_flash *flash, const struc
     case STUB_FLASH_DEFL_END: error = flash_end(s); break;
     case STUB_SPI_SET_PARAMS: error = dl == 24 ? 0 : STUB_ERR_OR; break;
     case STUB_SPI_ATTACH: error = dl == 4 ? 0 : STUB_ERR_OR; break;
-    case ESP_WRITE_REG: error = dl % 16 == 0 ? 0 : STUB_ERR_BAD_DATA_LEN; break;
+    case ESP_WRITE_REG:
+        error = dl % 16 == 0 ? 0 : STUB_ERR_BAD_DATA_LEN;
+        if (error == 0)
+            write_regs(s, chip, d, dl);
+        break;
     case ESP_READ_REG: error = len_is(dl, 4); break;
     case STUB_MEM_BEGIN:
     case ESP_MEM_DATA:

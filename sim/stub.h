@@ -84,4 +84,20 @@ size_t stub_answer(struct stub_session *s, struct sim_flash *flash, const struct
                    const uint8_t *frame, size_t n, uint8_t *out, size_t cap, uint32_t *new_baud);
 size_t stub_more(struct stub_session *s, struct sim_flash *flash, uint8_t *out, size_t cap);
 
+/* The chip's registers while the stub runs (an addition to iface20). The
+ * stub reads and writes memory itself: cmd_loop answers READ_REG with
+ * READ_REG(addr); handle_write_reg does, for each 16-byte (addr, value,
+ * mask, delay) entry, value & mask, ORed with the old bits outside the mask
+ * unless the mask is 0xFFFFFFFF. esptool's flash_id with the stub drives the
+ * SPI controller through these. Without hooks (or with read NULL),
+ * READ_REG answers chip->magic at 0x40001000 and 0 elsewhere, and WRITE_REG
+ * is accepted and forgotten. The world that owns the register file sets
+ * them (ctx is its own). */
+struct stub_regs {
+    uint32_t (*read)(void *ctx, uint32_t addr);
+    void (*write)(void *ctx, uint32_t addr, uint32_t value); /* the whole word, mask applied */
+    void *ctx;
+};
+void stub_set_regs(struct stub_session *s, const struct stub_regs *regs);
+
 #endif

@@ -174,3 +174,55 @@ Test(stub, flash_begin_erases_what_it_writes_and_erase_region)
     cr_assert_eq(b[0], 0xFF);
     fix_close(&x);
 }
+
+/* A register file of one word at 0x3FF42000, for the hooks. */
+struct one_reg {
+    uint32_t addr, value;
+    int writes;
+};
+
+static uint32_t one_read(void *ctx, uint32_t addr)
+{
+    struct one_reg *r = ctx;
+    return addr == r->addr ? r->value : 0xDEAD0000u;
+}
+
+static void one_write(void *ctx, uint32_t addr, uint32_t value)
+{
+    struct one_reg *r = ctx;
+    if (addr == r->addr)
+        r->value = value;
+    r->writes++;
+}
+
+Test(stub, read_reg_and_write_reg_reach_the_register_hooks)
+{
+    struct fix x;
+    fix_open(&x);
+    struct one_reg r = {0x3FF42000u, 0x12345678u, 0};
+    const struct stub_regs regs = {one_read, one_write, &r};
+    stub_set_regs(x.s, &regs);
+    uint8_t a[4];
+    put_le32(a, 0x3FF42000u);
+    fix_cmd(&x, ESP_READ_REG, a, 4, 0);
+    fix_reply(&x, ESP_READ_REG, 0x12345678u, 0);
+    /* value 0x0000AB00 under mask 0x0000FF00: (0x12345678 & ~0xFF00) | 0xAB00 = 0x1234AB78;
+     * then the whole word (mask 0xFFFFFFFF) 0xCAFEF00D */
+    uint8_t w[32];
+    put_le32(w, 0x3FF42000u);
+    put_le32(w + 4, 0x0000AB00u);
+    put_le32(w + 8, 0x0000FF00u);
+    put_le32(w + 12, 0);
+    fix_cmd(&x, ESP_WRITE_REG, w, 16, 0);
+    fix_reply(&x, ESP_WRITE_REG, 0, 0);
+    cr_assert_eq(r.value, 0x1234AB78u);
+    put_le32(w + 16, 0x3FF42000u);
+    put_le32(w + 20, 0xCAFEF00Du);
+    put_le32(w + 24, 0xFFFFFFFFu);
+    put_le32(w + 28, 0);
+    fix_cmd(&x, ESP_WRITE_REG, w + 16, 16, 0);
+    fix_reply(&x, ESP_WRITE_REG, 0, 0);
+    cr_assert_eq(r.value, 0xCAFEF00Du);
+    cr_assert_eq(r.writes, 2);
+    fix_close(&x);
+}
