@@ -116,6 +116,13 @@ struct rom_ctx {
     uint32_t boot_baud; /* the rate the chip booted at (chips.<name>.baud) */
 };
 
+/* The chip's register file (rom_regs.c), as READ_REG and WRITE_REG reach
+ * it, and as the flasher stub reads and writes memory (stub_set_regs). */
+uint32_t rom_regs_read(const struct rom_state *s, const struct rom_ctx *c, uint32_t addr);
+/* (old & ~mask) | (value & mask) at addr; the SPI controller runs a
+ * command when its CMD register's USR bit is set. */
+void rom_regs_write(struct rom_state *s, const struct rom_ctx *c, uint32_t addr, uint32_t value, uint32_t mask);
+
 /* One SLIP-decoded frame from the host (header + data): the ROM's replies,
  * SLIP-encoded, to out (at most cap; a reply that does not fit is dropped
  * whole). The state moves on (registers, transfers, the rate: a

@@ -24,12 +24,6 @@ struct rom_out {
 void rom_reply(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, uint8_t op, uint32_t value,
                const uint8_t *data, size_t dlen, uint8_t status, uint8_t error);
 
-/* ---- rom_regs.c ---- */
-uint32_t rom_regs_read(const struct rom_state *s, const struct rom_ctx *c, uint32_t addr);
-/* (old & ~mask) | (value & mask) at addr; the SPI controller runs a
- * command when its CMD register's USR bit is set. */
-void rom_regs_write(struct rom_state *s, const struct rom_ctx *c, uint32_t addr, uint32_t value, uint32_t mask);
-
 /* ---- rom_flash.c: MEM_BEGIN/DATA/END, FLASH_BEGIN/DATA/END, SPI_FLASH_MD5 ---- */
 /* 1 when op is one of them (answered into o), 0 when not. */
 int rom_flash_command(struct rom_state *s, const struct rom_ctx *c, struct rom_out *o, uint8_t op,

@@ -33,8 +33,11 @@
  * once fewer than WRITE_MAX are left. */
 #define WRITE_POOL_MAX (1u << 20)
 /* The chip's answers one epoch keeps (its ROM's replies, SLIP-encoded),
- * and one write's at most: SYNC's eight replies are 8 × 16 bytes. */
-#define REPLY_MAX 1024
+ * and one write's at most: the stub's READ_FLASH reply with the first
+ * 0x1000-byte block (esptool loader.py read_flash: FLASH_SECTOR_SIZE
+ * blocks, 64 bytes in flight, so one block a host frame), every byte
+ * escaped, plus the status frame and the digest frame. */
+#define REPLY_MAX (2 * 0x1000 + 256)
 #define REPLY_POOL_MAX (1u << 20)
 /* The chip's answers one of serve's epochs holds (sim_epoch_full): half
  * the UART's timed bytes (UART_TIMES_MAX), the rest for banners, so a
@@ -80,7 +83,7 @@ struct ch_edges {
     int n;
 };
 
-#define UART_TIMES_MAX 16384
+#define UART_TIMES_MAX 32768
 
 struct uart_out {
     uint8_t *buf;
@@ -169,6 +172,7 @@ struct sim_world {
     double tx_free_ns; /* the chip's UART sends nothing new before this (this epoch) */
     struct sim_flash *flash; /* the board's, owned by the caller (sim_attach_flash) */
     struct stub_session *stub; /* the flasher stub once MEM_END started it (w->rom.stub_running) */
+    struct rom_ctx rom_ctx;    /* what the stub's register hooks reach the register file with */
     struct sim_peek peek;
     uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
     double merge_t[UART_TIMES_MAX];

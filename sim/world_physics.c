@@ -11,8 +11,6 @@
 #include "world.h"
 #include "world_internal.h"
 
-#define REPLY_MAX 1024
-
 /* --------------------------------------------------------------- board -- */
 
 /* When the net crosses `level` (strictly), or INFINITY if it never does. */
@@ -244,6 +242,20 @@ static int listening(const struct sim_world *w, const struct physics *p, double 
  * break-like byte), which never forms a SLIP frame. */
 #define GARBAGE_BYTE 0x00
 
+/* The flasher stub reads and writes the chip's memory itself: its
+ * READ_REG and WRITE_REG reach the world's register file (stub_set_regs). */
+static uint32_t stub_reg_read(void *ctx, uint32_t addr)
+{
+    struct sim_world *w = ctx;
+    return rom_regs_read(&w->rom, &w->rom_ctx, addr);
+}
+
+static void stub_reg_write(void *ctx, uint32_t addr, uint32_t value)
+{
+    struct sim_world *w = ctx;
+    rom_regs_write(&w->rom, &w->rom_ctx, addr, value, 0xFFFFFFFFu);
+}
+
 /* The chip's answer to write i, made once, in time order: the chip's
  * protocol state moves on here and nowhere else. A write that reaches no
  * listening chip gets none. */
@@ -275,6 +287,7 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
     }
     hw->roff = (uint32_t)w->rpool.len;
     struct rom_ctx c = {.chip = &b->chip->rom, .board = &b->rom, .flash = w->flash, .boot_baud = boot_baud};
+    w->rom_ctx = c;
     uint8_t frame[WRITE_MAX];
     const uint8_t *in = w->wpool.b + hw->off;
     uint8_t *out = w->rpool.b + hw->roff;
@@ -285,6 +298,7 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
             continue;
         if (w->rom.stub_running) { /* the uploaded flasher stub answers (sim/stub.h) */
             uint32_t baud = 0;
+            stub_set_regs(w->stub, &(struct stub_regs){.read = stub_reg_read, .write = stub_reg_write, .ctx = w});
             k += stub_answer(w->stub, w->flash, c.chip, frame, n, out + k, REPLY_MAX - k, &baud);
             k += stub_more(w->stub, w->flash, out + k, REPLY_MAX - k);
             if (baud != 0)

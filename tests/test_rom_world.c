@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "analyzers/slip.h"
+#include "sim/flash.h"
 #include "sim/world.h"
 #include "helpers.h"
 
@@ -232,4 +233,106 @@ Test(rom_world, mem_end_starts_the_stub_which_greets)
     cr_assert_eq(buf[1], ESP_DIR_RESPONSE);
     cr_assert_eq(buf[2], ESP_READ_REG);
     cr_assert_eq(buf[3], 2);
+}
+
+/* Starts the stub (MEM_BEGIN, MEM_END with an entry point) and reads its
+ * greeting. */
+static void start_stub(struct sim_world *w)
+{
+    uint8_t d[16], req[64], buf[512];
+    struct esp_response r;
+    put32(d, 0), put32(d + 4, 0), put32(d + 8, 0x1800), put32(d + 12, 0x40080000u);
+    cr_assert(ask(w, ESP_MEM_BEGIN, d, 16, 0, &r));
+    put32(d, 0), put32(d + 4, 0x40080400u);
+    size_t len = esp_request(ESP_MEM_END, d, 8, 0, req, sizeof req);
+    cr_assert_eq(sim_write(w, req, len), 0);
+    cr_assert_eq(sim_read(w, buf, sizeof buf, 0.05, NULL, NULL), 14 + 6);
+}
+
+/* The next SLIP frame in buf[*pos, n), decoded; its length. */
+static size_t next_frame(const uint8_t *buf, size_t n, size_t *pos, uint8_t *frame, size_t cap)
+{
+    size_t len = 0;
+    cr_assert_eq(slip_next_frame(buf, n, pos, frame, cap, &len), 1, "a whole frame at byte %zu of %zu", *pos, n);
+    return len;
+}
+
+/* esptool's read_flash with the stub (loader.py read_flash): READ_FLASH
+ * (offset, length, FLASH_SECTOR_SIZE 0x1000 a block, 64 bytes in flight),
+ * so the stub sends one 4 KiB block, waits for the host's 4-byte ACK of
+ * the bytes it has, sends the next, and after the last ACK the 16-byte
+ * MD5. The first block is all 0xC0: SLIP escapes each to DB DC, 8,194
+ * bytes on the wire, so a block must fit one write's answer whole (before
+ * REPLY_MAX held one, esptool waited for the rest of the block forever). */
+Test(rom_world, the_stubs_read_flash_sends_whole_blocks_through_the_world)
+{
+    struct host_profile h = one_ms_host();
+    struct sim_flash *f = sim_flash_new(4u << 20);
+    cr_assert_not_null(f);
+    static uint8_t data[8192];
+    memset(data, 0xC0, 4096);
+    for (size_t i = 4096; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7);
+    cr_assert_eq(sim_flash_write(f, 0x10000, data, sizeof data), 0);
+    reset_into_download(suite_world, &h, 1);
+    sim_attach_flash(suite_world, f);
+    start_stub(suite_world);
+    uint8_t d[16], req[64], frame[8192];
+    static uint8_t buf[20000];
+    put32(d, 0x10000), put32(d + 4, sizeof data), put32(d + 8, 0x1000), put32(d + 12, 64);
+    size_t len = esp_request(ESP_READ_FLASH, d, 16, 0, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    /* 115200 baud: 86.8 us a byte, 8,208 bytes take 0.71 s */
+    size_t n = sim_read(suite_world, buf, sizeof buf, 1.0, NULL, NULL), pos = 0;
+    cr_assert_eq(n, 12 + 2 + 2 * 4096, "the reply (12 bytes) and the escaped block");
+    cr_assert_eq(next_frame(buf, n, &pos, frame, sizeof frame), 10, "header and two status bytes");
+    cr_assert_eq(frame[1], ESP_READ_FLASH);
+    cr_assert_eq(frame[8], 0, "status: success");
+    cr_assert_eq(next_frame(buf, n, &pos, frame, sizeof frame), 4096);
+    cr_assert(memcmp(frame, data, 4096) == 0);
+    uint8_t ack[4];
+    put32(ack, 4096);
+    len = slip_encode(ack, 4, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    n = sim_read(suite_world, buf, sizeof buf, 1.0, NULL, NULL), pos = 0;
+    cr_assert_eq(next_frame(buf, n, &pos, frame, sizeof frame), 4096, "the second block after the first ACK");
+    cr_assert(memcmp(frame, data + 4096, 4096) == 0);
+    put32(ack, 8192);
+    len = slip_encode(ack, 4, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    n = sim_read(suite_world, buf, sizeof buf, 0.1, NULL, NULL), pos = 0;
+    cr_assert_eq(next_frame(buf, n, &pos, frame, sizeof frame), 16, "the digest after the last ACK");
+    uint8_t md5[16];
+    cr_assert_eq(sim_flash_md5(f, 0x10000, sizeof data, md5), 0);
+    cr_assert(memcmp(frame, md5, 16) == 0);
+    sim_attach_flash(suite_world, NULL);
+    sim_flash_free(f);
+}
+
+/* The stub reads and writes memory itself (stub_set_regs): a WRITE_REG
+ * through the stub lands in the world's register file, and the ROM's
+ * fixed words (the chip-detect magic, 0x00F01D83 for the ESP32 in
+ * boards.yaml) read through it. esptool's flash_id with the stub drives
+ * the SPI controller this way. */
+Test(rom_world, the_stub_reaches_the_register_file)
+{
+    struct host_profile h = one_ms_host();
+    reset_into_download(suite_world, &h, 1);
+    write_reg(suite_world, SCRATCH, 0x12345678u);
+    start_stub(suite_world);
+    uint8_t d[16], req[64], buf[64];
+    put32(d, SCRATCH), put32(d + 4, 0xCAFEF00Du), put32(d + 8, 0xFFFFFFFFu), put32(d + 12, 0);
+    size_t len = esp_request(ESP_WRITE_REG, d, 16, 0, req, sizeof req);
+    cr_assert_eq(sim_write(suite_world, req, len), 0);
+    cr_assert_eq(sim_read(suite_world, buf, sizeof buf, 0.05, NULL, NULL), 12);
+    const uint32_t addrs[2] = {SCRATCH, ESP_CHIP_DETECT_MAGIC_REG};
+    const uint32_t want[2] = {0xCAFEF00Du, 0x00F01D83u};
+    for (int i = 0; i < 2; i++) {
+        put32(d, addrs[i]);
+        len = esp_request(ESP_READ_REG, d, 4, 0, req, sizeof req);
+        cr_assert_eq(sim_write(suite_world, req, len), 0);
+        cr_assert_eq(sim_read(suite_world, buf, sizeof buf, 0.05, NULL, NULL), 12);
+        uint32_t v = (uint32_t)buf[5] | (uint32_t)buf[6] << 8 | (uint32_t)buf[7] << 16 | (uint32_t)buf[8] << 24;
+        cr_assert_eq(v, want[i], "READ_REG %08x through the stub: %08x", addrs[i], v);
+    }
 }

@@ -22,7 +22,7 @@
  * per 32 commands, not once per command). */
 #define MAX_ANSWERS 64
 #define IN_MAX 4096 /* the owner's input read at once, parsed as the answers' queue has room */
-#define SCHED_MAX 16384 /* UART bytes of one epoch */
+#define SCHED_MAX SERVE_EPOCH_UART_MAX /* UART bytes of one epoch (serve_log.h) */
 /* The longest SLIP frame passed to the board: esptool's largest, a
  * FLASH_DATA of 0x4000 bytes (loader.py FLASH_WRITE_SIZE, the stub's
  * block) with its 8 + 16 header bytes, every byte escaped, and the two

@@ -23,7 +23,7 @@ struct serve_log {
     int count;
     struct serve_budget_rate events; /* every event line of the server */
     struct serve_budget_captures captures;
-    uint8_t uart[16384];
+    uint8_t uart[SERVE_EPOCH_UART_MAX]; /* an epoch's UART bytes, as the analysis reads them */
 };
 
 /* ---- the attempt --------------------------------------------------------- */

@@ -17,6 +17,10 @@
 #include "serve_budget.h"
 #include "serve_opts.h"
 
+/* UART bytes of one epoch: the sim's UART_TIMES_MAX (sim/world_internal.h),
+ * which holds the stub's READ_FLASH blocks (two escaped 4 KiB blocks). */
+#define SERVE_EPOCH_UART_MAX 32768
+
 #define ATTEMPT_MAX_ABSORBED 64
 
 /* One epoch's record. Times (ns) are on the epoch's clock, the trace's. */
