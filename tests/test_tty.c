@@ -255,3 +255,23 @@ Test(tty, garbage_on_the_control_socket_closes_that_connection_only)
     cr_assert_eq(count_of(log, "closed: not a message of the tty library on the control socket"), 1, "%s", log);
     free(log);
 }
+
+Test(tty, observe_sets_up_the_port_and_the_environment_itself)
+{
+    skip_without_pyserial();
+    char script[512], args[2048], out[8192], err[4096];
+    src_path("tests/tty_client.py", script, sizeof script);
+    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- %s %s tight {port}", dir, test_python(),
+             script);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert(rc == 0 || rc == 1, "rc %d: %s", rc, err);
+    /* the command got the pty and the library: the ROM answered its SYNC */
+    cr_assert_not_null(strstr(out, "answer c00108040007071220000000"), "%s\n%s", out, err);
+    cr_assert_not_null(strstr(out, "served at /dev/pts/"), "%s", out);
+    /* its open, pyserial's DTR and RTS, then esptool's tight reset, each TIOCMSET one command */
+    cr_assert_not_null(strstr(out, "): O|"), "%s", out);
+    cr_assert_not_null(strstr(out, "|U0,0|"), "%s", out);
+    cr_assert_not_null(strstr(out, "|U0,1|W0.1"), "%s", out);
+    cr_assert_not_null(strstr(out, "booted download"), "%s", out);
+    cr_assert_eq(count_of(out, "resets: 1\n"), 1, "%s", out);
+}
