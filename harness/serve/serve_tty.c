@@ -14,6 +14,7 @@
 #define _GNU_SOURCE /* ptsname_r, SO_PEERCRED */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,9 +160,13 @@ int serve_tty_library(char *out, size_t len)
     /* the build tree's lib/resetlab beside the binary, then the installed one */
     const char *const under[] = {"lib/resetlab", RESETLAB_BIN_TO_TTY};
     for (size_t i = 0; i < sizeof under / sizeof under[0]; i++) {
-        int w = snprintf(out, len, "%s/%s/%s", exe, under[i], TTY_LIBRARY);
-        if (w > 0 && (size_t)w < len && access(out, R_OK) == 0)
+        char path[SERVE_TTY_LIBRARY_MAX + 64], real[PATH_MAX];
+        int w = snprintf(path, sizeof path, "%s/%s/%s", exe, under[i], TTY_LIBRARY);
+        if (w > 0 && (size_t)w < sizeof path && access(path, R_OK) == 0 && realpath(path, real) != NULL &&
+            strlen(real) < len) {
+            memcpy(out, real, strlen(real) + 1); /* bin/../lib/... said plainly */
             return 0;
+        }
     }
     snprintf(out, len, "%s/%s/%s", exe, RESETLAB_BIN_TO_TTY, TTY_LIBRARY);
     return -1;
