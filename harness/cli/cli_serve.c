@@ -323,4 +323,4 @@ static int cli_serve(int argc, char **argv)
     return rc;
 }
 
-const struct cli_command cli_serve_command = {"serve", "serve a simulated board over RFC 2217 in real time (esptool, pyserial)", usage, cli_serve};
+const struct cli_command cli_serve_command = {"serve", "serve a simulated board over RFC 2217 or a local virtual port in real time (esptool, pyserial)", usage, cli_serve};
