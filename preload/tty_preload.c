@@ -62,6 +62,7 @@ struct termios2 {
 
 struct tracked {
     int fd, sock;
+    pid_t pid; /* the process that opened it: a child's close of the inherited fd is not the port's */
     int gone; /* the server is gone: said once */
     uint32_t baud;
     int serial_flags; /* TIOCSSERIAL's flags, handed back by TIOCGSERIAL */
@@ -243,7 +244,7 @@ static int track(int fd)
             err = errno;
         } else {
             struct tracked *t = &fds[n_fds++];
-            *t = (struct tracked){.fd = fd, .sock = sock};
+            *t = (struct tracked){.fd = fd, .sock = sock, .pid = getpid()};
             if (request(t, TTY_OP_OPEN, 0, NULL) != 0) {
                 err = errno;
                 real_close(sock);
@@ -325,7 +326,8 @@ EXPORT int close(int fd)
     if (t != NULL) {
         struct termios tio;
         int hupcl = tcgetattr(fd, &tio) != 0 || (tio.c_cflag & HUPCL);
-        request(t, TTY_OP_CLOSE, (uint32_t)hupcl, NULL);
+        if (t->pid == getpid()) /* the port stays open in the parent */
+            request(t, TTY_OP_CLOSE, (uint32_t)hupcl, NULL);
         real_close(t->sock);
         forget(t);
     }

@@ -217,6 +217,9 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
     }
     if (a->board == NULL)
         return cli_bad_input("serve: which board? give --board NAME%s%s", " (resetlab list shows them)", "");
+    if (a->tty && strcmp(a->listen, "127.0.0.1:2217") != 0)
+        return cli_bad_input("serve: --tty with --listen %s: the local port is a pty, with no address%s", a->listen,
+                             "");
     if (a->tty && a->replay_on)
         return cli_bad_input("serve: --tty with --reset-replay: %s%s",
                              "the local port gives the tool its own reset (one TIOCMSET is one request)", "");
