@@ -275,3 +275,26 @@ Test(tty, observe_sets_up_the_port_and_the_environment_itself)
     cr_assert_not_null(strstr(out, "booted download"), "%s", out);
     cr_assert_eq(count_of(out, "resets: 1\n"), 1, "%s", out);
 }
+
+Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)
+{
+    char args[1024], tmp[200];
+    expect_bad_input("serve --board devkitc --tty --reset-replay", "resetlab: serve: --tty with --reset-replay: ");
+    expect_bad_input("serve --board devkitc --tty --listen 127.0.0.1:0",
+                     "resetlab: serve: --tty with --listen 127.0.0.1:0: the local port is a pty, with no address");
+    /* 95 bytes of TMPDIR + /resetlab-tty-XXXXXX/control (28) > 107 */
+    memset(tmp, 'x', 95);
+    tmp[0] = '/';
+    tmp[95] = '\0';
+    snprintf(args, sizeof args, "serve --board devkitc --tty --out %s", dir);
+    char cmd[2048], out[1024], err[1024];
+    snprintf(cmd, sizeof cmd, "cd %s && TMPDIR=%s %s %s", RESETLAB_SOURCE_DIR, tmp, getenv("RESETLAB_BIN"), args);
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", err);
+    cr_assert_eq(count_of(err, "\n"), 1, "%s", err);
+    cr_assert_not_null(strstr(err, "resetlab: serve: --tty: TMPDIR /xxx"), "%s", err);
+    cr_assert_not_null(strstr(err, "too long for the control socket's path (at most 107 bytes"), "%s", err);
+    snprintf(cmd, sizeof cmd, "cd %s && TMPDIR=%s %s observe --board devkitc --tty --out %s -- true", RESETLAB_SOURCE_DIR,
+             tmp, getenv("RESETLAB_BIN"), dir);
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", err);
+    cr_assert_not_null(strstr(err, "resetlab: observe: --tty: TMPDIR /xxx"), "%s", err);
+}

@@ -242,7 +242,7 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
     if (srv == NULL) {
         fprintf(stderr, "resetlab: observe: %s\n", err);
         free(obs);
-        return strstr(err, "--listen") == err ? 2 : 1;
+        return strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
     }
     snprintf(url, sizeof url, "rfc2217://%s", serve_address(srv));
     char env_store[3][SERVE_TTY_LIBRARY_MAX + 128], *env[4] = {NULL};

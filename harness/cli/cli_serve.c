@@ -302,7 +302,7 @@ static int cli_serve(int argc, char **argv)
             srv = serve_new(&o, err, sizeof err);
         if (srv == NULL) {
             fprintf(stderr, "resetlab: serve: %s\n", err);
-            rc = strstr(err, "--listen") == err ? 2 : 1;
+            rc = strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
         } else if (a.tty) {
             printf("serving %s on %s at %s (log: %s/serve.jsonl)\n", b->name, h->name, serve_tty_port(srv), a.out);
             printf("LD_PRELOAD=%s RESETLAB_TTY=%s RESETLAB_TTY_SOCKET=%s\n", lib, serve_tty_port(srv),
