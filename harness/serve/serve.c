@@ -107,15 +107,17 @@ static void owner_gone(struct serve *s, const char *why)
      * attempt says it ended the connection: a served run collects its
      * attempts up to that one (capture_serve.h). */
     int64_t now = serve_now_v(s);
-    conn_close(&s->owner);
-    s->n_answers = 0;
     if (s->tty != NULL) { /* the tool's close (or its exit) is the close of its port */
         serve_tty_owner_gone(s);
+        conn_close(&s->owner);
+        s->n_answers = 0;
         s->last_activity_v = serve_now_v(s);
         return;
     }
     serve_board_record_op(s, "C", now, now, now, 1);
     s->at.closed = 1;
+    conn_close(&s->owner);
+    s->n_answers = 0;
     int64_t v = now > s->absorb_until_v ? now : s->absorb_until_v;
     if (s->client_rts)
         v = serve_board_apply_change(s, -1, 0, "R0", 1, v);
