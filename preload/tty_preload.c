@@ -161,8 +161,9 @@ static int request(struct tracked *t, uint32_t op, uint32_t arg, uint32_t *bits)
     if (send(t->sock, &m, sizeof m, MSG_NOSIGNAL) != (ssize_t)sizeof m || read_full(t->sock, &m, sizeof m) != 0 ||
         m.magic != TTY_WIRE_MAGIC || m.op != op) {
         t->gone = 1;
-        say(getenv(TTY_ENV_SOCKET), "the resetlab server is gone (or did not answer): DTR, RTS and the speed "
-                                    "cannot reach the board");
+        say(getenv(TTY_ENV_SOCKET), "the resetlab server is gone, did not answer, or closed this port's "
+                                    "connection (serve's --idle-timeout): DTR, RTS and the speed cannot reach the "
+                                    "board");
         errno = EIO;
         return -1;
     }

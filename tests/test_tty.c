@@ -298,3 +298,22 @@ Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)
     cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", err);
     cr_assert_not_null(strstr(err, "resetlab: observe: --tty: TMPDIR /xxx"), "%s", err);
 }
+
+Test(tty, an_idle_owner_loses_the_board_and_its_next_call_fails_with_eio)
+{
+    skip_without_pyserial();
+    struct tty_server sv;
+    start_tty_server(&sv, "--idle-timeout 0.5");
+    char out[1024], err[1024];
+    cr_assert_eq(client(&sv, "idle", NULL, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert_not_null(strstr(out, "mset errno 5\n"), "%s", out);
+    cr_assert_not_null(strstr(err, "closed this port's connection (serve's --idle-timeout)"), "%s", err);
+    char *log = stop_tty_server(&sv);
+    cr_assert_eq(count_of(log, ": closed: idle for 0.5 s"), 1, "%s", log);
+    /* the port's close as the OS makes it, when the server let the tool go
+     * (an attempt of its own: 300 ms of quiet came first) */
+    cr_assert_not_null(strstr(log, "(python3)  O D1 R1  → "), "%s", log);
+    cr_assert_not_null(strstr(log, "attempt 2  pid "), "%s", log);
+    cr_assert_not_null(strstr(log, "(python3)  C  → "), "%s", log);
+    free(log);
+}

@@ -11,6 +11,7 @@ usage: tty_client.py MODE PORT [ARG]
   baud       opens at 115200, then sets 921600 (tcsetattr)
   gone PID   opens, stops the server (SIGTERM to PID), then TIOCMSET
   twice      opens the port, then opens it again while it is held
+  idle       opens, waits 1.5 s without driving the board, then TIOCMSET
 """
 import errno
 import fcntl
@@ -94,6 +95,16 @@ def gone(port, pid):
         print('again errno', e.errno)
 
 
+def idle(port):
+    s = serial.Serial(port, 115200)
+    time.sleep(1.5)
+    try:
+        mset(s, termios.TIOCM_DTR)
+        print('mset ok')
+    except OSError as e:
+        print('mset errno', e.errno)
+
+
 def twice(port):
     s = serial.Serial(port, 115200)
     try:
@@ -111,5 +122,5 @@ if __name__ == '__main__':
     if mode == 'gone':
         gone(port, int(sys.argv[3]))
     else:
-        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice}[mode](port)
+        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle}[mode](port)
     sys.stdout.flush()
