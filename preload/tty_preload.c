@@ -207,9 +207,10 @@ static int connect_server(void)
         errno = EIO;
         return -1;
     }
-    struct tty_wire_msg m;
+    struct tty_wire_msg m = {0};
     char text[256] = {0};
-    if (read_full(sock, &m, 4) == 0 && m.magic != TTY_WIRE_MAGIC) { /* refused: one line of text */
+    int got = read_full(sock, &m, 4) == 0;
+    if (got && m.magic != TTY_WIRE_MAGIC) { /* refused: one line of text */
         memcpy(text, &m, 4);
         for (size_t k = 4; k < sizeof text - 1 && read(sock, text + k, 1) == 1 && text[k] != '\n'; k++)
             ;
@@ -219,7 +220,7 @@ static int connect_server(void)
         errno = EBUSY;
         return -1;
     }
-    if (m.magic != TTY_WIRE_MAGIC || read_full(sock, (char *)&m + 4, sizeof m - 4) != 0 || m.op != TTY_OP_WELCOME) {
+    if (!got || read_full(sock, (char *)&m + 4, sizeof m - 4) != 0 || m.op != TTY_OP_WELCOME) {
         say(path, "the resetlab server closed the connection without giving the board");
         real_close(sock);
         errno = EIO;
