@@ -317,3 +317,18 @@ Test(tty, an_idle_owner_loses_the_board_and_its_next_call_fails_with_eio)
     cr_assert_not_null(strstr(log, "(python3)  C  → "), "%s", log);
     free(log);
 }
+
+Test(tty, a_tool_that_dies_with_the_port_open_closes_it_as_the_os_would)
+{
+    skip_without_pyserial();
+    struct tty_server sv;
+    start_tty_server(&sv, "");
+    char out[1024], err[1024];
+    cr_assert_eq(client(&sv, "die", NULL, out, sizeof out, err, sizeof err), 0, "%s", err);
+    usleep(600 * 1000);
+    char *log = stop_tty_server(&sv);
+    /* the kernel closes its fds at exit: the socket's end is the port's close, HUPCL's U0,0 on Linux */
+    cr_assert_not_null(strstr(log, "(python3)  O D1 R1 U1,0 C  → "), "%s", log);
+    cr_assert_eq(count_of(log, "attempt "), 1, "%s", log);
+    free(log);
+}

@@ -11,6 +11,7 @@ usage: tty_client.py MODE PORT [ARG]
   baud       opens at 115200, then sets 921600 (tcsetattr)
   gone PID   opens, stops the server (SIGTERM to PID), then TIOCMSET
   twice      opens the port, then opens it again while it is held
+  die        opens, TIOCMSET DTR alone, then exits without closing the port
   idle       opens, waits 1.5 s without driving the board, then TIOCMSET
 """
 import errno
@@ -95,6 +96,13 @@ def gone(port, pid):
         print('again errno', e.errno)
 
 
+def die(port):
+    s = serial.Serial(port, 115200)
+    mset(s, termios.TIOCM_DTR)
+    sys.stdout.flush()
+    os._exit(0)
+
+
 def idle(port):
     s = serial.Serial(port, 115200)
     time.sleep(1.5)
@@ -122,5 +130,5 @@ if __name__ == '__main__':
     if mode == 'gone':
         gone(port, int(sys.argv[3]))
     else:
-        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle}[mode](port)
+        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle, 'die': die}[mode](port)
     sys.stdout.flush()
