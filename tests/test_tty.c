@@ -332,3 +332,18 @@ Test(tty, a_tool_that_dies_with_the_port_open_closes_it_as_the_os_would)
     cr_assert_eq(count_of(log, "attempt "), 1, "%s", log);
     free(log);
 }
+
+Test(tty, another_pty_is_left_to_linux)
+{
+    skip_without_pyserial();
+    struct tty_server sv;
+    start_tty_server(&sv, "");
+    char out[1024], err[1024];
+    cr_assert_eq(client(&sv, "other", NULL, out, sizeof out, err, sizeof err), 0, "%s", err);
+    /* pyserial's open applies DTR with TIOCMBIS: a pty says ENOTTY (25), as without the library */
+    cr_assert_not_null(strstr(out, "other errno 25\n"), "%s", out);
+    cr_assert_eq(count_of(err, "resetlab"), 0, "%s", err);
+    char *log = stop_tty_server(&sv);
+    cr_assert_eq(count_of(log, "connected"), 0, "the server never heard of it: %s", log);
+    free(log);
+}

@@ -12,6 +12,7 @@ usage: tty_client.py MODE PORT [ARG]
   gone PID   opens, stops the server (SIGTERM to PID), then TIOCMSET
   twice      opens the port, then opens it again while it is held
   die        opens, TIOCMSET DTR alone, then exits without closing the port
+  other      TIOCMSET on another pty (os.openpty): Linux's own answer
   idle       opens, waits 1.5 s without driving the board, then TIOCMSET
 """
 import errno
@@ -103,6 +104,15 @@ def die(port):
     os._exit(0)
 
 
+def other(port):
+    master, slave = os.openpty()
+    try:
+        mset(serial.Serial(os.ttyname(slave), 115200), termios.TIOCM_DTR)
+        print('other ok')
+    except (OSError, serial.SerialException) as e:
+        print('other errno', e.errno)
+
+
 def idle(port):
     s = serial.Serial(port, 115200)
     time.sleep(1.5)
@@ -130,5 +140,5 @@ if __name__ == '__main__':
     if mode == 'gone':
         gone(port, int(sys.argv[3]))
     else:
-        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle, 'die': die}[mode](port)
+        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle, 'die': die, 'other': other}[mode](port)
     sys.stdout.flush()
