@@ -124,3 +124,16 @@ Test(install, man_opens_the_installed_pages)
     cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 0, "%s", err);
     cr_expect(strstr(out, "resetlab-observe(1)"), "%s", out);
 }
+
+/* serve --tty finds the preload library the install put in lib/resetlab,
+ * from the binary's own folder (not the build tree's). */
+Test(install, serve_tty_finds_the_installed_library)
+{
+    cr_expect(access(at("lib/resetlab/libresetlab-tty.so"), R_OK) == 0);
+    char cmd[4 * PATH_MAX], want[PATH_MAX + 128];
+    snprintf(cmd, sizeof cmd, "cd %s && timeout -s TERM 1 %s serve --board devkitc --tty --out %s/tty-log; true", tmp,
+             at("bin/resetlab"), tmp);
+    run_shell(cmd, out, sizeof out, err, sizeof err);
+    snprintf(want, sizeof want, "\nLD_PRELOAD=%s/lib/resetlab/libresetlab-tty.so RESETLAB_TTY=/dev/pts/", prefix);
+    cr_expect(strstr(out, want) != NULL, "%s%s", out, err);
+}

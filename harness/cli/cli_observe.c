@@ -24,7 +24,7 @@
 #include "harness/capture/capture_sigrok.h"
 
 static const char usage[] =
-    "usage: resetlab observe --board NAME [--serve] [--host PROFILE] [--listen HOST:PORT]\n"
+    "usage: resetlab observe --board NAME [--serve | --tty] [--host PROFILE] [--listen HOST:PORT]\n"
     "                        [--out DIR] [--seed S] [--boards FILE] [--scenarios DIR]\n"
     "                        -- COMMAND [ARG...]\n"
     "\n"
@@ -51,12 +51,21 @@ static const char usage[] =
     "--listen (default 127.0.0.1:2217) while COMMAND runs; an argument {url} is\n"
     "replaced by rfc2217://HOST:PORT; the attempts are logged in DIR (default\n"
     "resetlab-observe): serve.jsonl and captures/attempt-NNNN.sr.\n"
+    "With --tty instead, the board is served on a local virtual port, as\n"
+    "`resetlab serve --tty` does: {port} (or {url}) is replaced by the pty's path,\n"
+    "and COMMAND runs with LD_PRELOAD (the library in lib/resetlab/ beside the\n"
+    "binary's folder, before any LD_PRELOAD of yours), RESETLAB_TTY and\n"
+    "RESETLAB_TTY_SOCKET set for it alone; its TIOCMSET, TIOCMBIS, TIOCMBIC, open,\n"
+    "close and port speed go to the board through the host model, so a tool's own\n"
+    "reset (esptool's UnixTightReset on Linux) is observed unchanged. The limits\n"
+    "are serve's (resetlab help serve, --tty).\n"
     "A board on a real port is recorded by its own logic analyzer (boards.yaml:\n"
     "analyzer kind sigrok) from before COMMAND starts until tail_ms after it\n"
     "exits; {port} (or {url}) is replaced by the board's port; the DTR/RTS edges\n"
     "stand for the commands.\n"
     "\n"
     "examples: resetlab observe --board devkitc --serve -- python3 my_tool.py {url}\n"
+    "          resetlab observe --board devkitc --tty -- esptool --port {port} read_mac\n"
     "          resetlab observe --board my-board -- esptool --port {port} chip_id\n"
     "\n"
     "--seed S: 0 to 2^64-1 (default 1).\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
@@ -68,7 +77,7 @@ static const char usage[] =
 
 struct observe_args {
     const char *board, *host, *listen, *out;
-    int serve;
+    int serve, tty;
     uint64_t seed;
     char **command;
 };
@@ -83,8 +92,9 @@ static int parse_args(int argc, char **argv, struct observe_args *a, struct cli_
             return cli_bad_input("observe: %s needs a value%s", opt, "");
         if (used > 0)
             continue;
-        if (strcmp(opt, "--serve") == 0) {
+        if (strcmp(opt, "--serve") == 0 || strcmp(opt, "--tty") == 0) {
             a->serve = 1;
+            a->tty |= opt[2] == 't';
             continue;
         }
         const char **slot = strcmp(opt, "--board") == 0    ? &a->board
@@ -141,11 +151,14 @@ static char **command_argv(char **command, const char *url, char *store, size_t 
 }
 
 /* Starts the command; its pid, or -1 when it could not be forked. A
- * command that cannot be executed exits 127 after one error line. */
-static pid_t spawn(char **argv)
+ * command that cannot be executed exits 127 after one error line. env:
+ * NULL, or NAME=VALUE strings set for the command alone (--tty). */
+static pid_t spawn(char **argv, char *const *env)
 {
     pid_t pid = fork();
     if (pid == 0) {
+        for (int i = 0; env != NULL && env[i] != NULL; i++)
+            putenv(env[i]);
         execvp(argv[0], argv);
         fprintf(stderr, "resetlab: observe: %s: %s\n", argv[0], strerror(errno));
         _exit(127);
@@ -156,7 +169,7 @@ static pid_t spawn(char **argv)
 /* Runs the command and waits for it; -1 when it could not be started. */
 static int run_and_wait(char **argv, int *status)
 {
-    pid_t pid = spawn(argv);
+    pid_t pid = spawn(argv, NULL);
     if (pid < 0)
         return -1;
     while (waitpid(pid, status, 0) < 0 && errno == EINTR)
@@ -199,10 +212,10 @@ static int observed_status(int spurious, int status)
 }
 
 /* Serves until the command exits and the board is at rest again. */
-static int serve_command_run(struct serve *srv, char **argv, int *status, double *seconds)
+static int serve_command_run(struct serve *srv, char **argv, char *const *env, int *status, double *seconds)
 {
     int64_t t0 = serial_now_ns();
-    pid_t pid = spawn(argv);
+    pid_t pid = spawn(argv, env);
     if (pid < 0)
         return -1;
     char err[512];
@@ -222,23 +235,46 @@ static int serve_command_run(struct serve *srv, char **argv, int *status, double
     return 0;
 }
 
+/* --tty: the command's environment, LD_PRELOAD first (yours after it). */
+static void tty_environment(const struct serve *srv, const char *lib, char store[3][SERVE_TTY_LIBRARY_MAX + 128],
+                            char *env[4])
+{
+    const char *mine = getenv("LD_PRELOAD");
+    snprintf(store[0], sizeof store[0], "LD_PRELOAD=%s%s%.*s", lib, mine && mine[0] ? ":" : "", SERVE_TTY_LIBRARY_MAX,
+             mine ? mine : "");
+    snprintf(store[1], sizeof store[1], "RESETLAB_TTY=%s", serve_tty_port(srv));
+    snprintf(store[2], sizeof store[2], "RESETLAB_TTY_SOCKET=%s", serve_tty_socket(srv));
+    for (int i = 0; i < 3; i++)
+        env[i] = store[i];
+    env[3] = NULL;
+}
+
 static int observe_served(const struct lab *lab, const struct board_profile *b, const struct host_profile *h,
                           const struct observe_args *a)
 {
     struct observation *obs = calloc(1, sizeof *obs);
     if (obs == NULL)
         return 1;
-    struct serve_opts o = {.lab = lab, .board = b, .host = h, .listen = a->listen, .out_dir = a->out,
+    struct serve_opts o = {.lab = lab, .board = b, .host = h, .listen = a->listen, .tty = a->tty, .out_dir = a->out,
                            .seed = a->seed, .grace_ms = 250, .attempt_gap_ms = 300, .human = NULL,
                            .on_attempt = observe_add, .ctx = obs};
-    char err[512], url[128], store[8192];
-    struct serve *srv = serve_new(&o, err, sizeof err);
+    char err[512], url[128], store[8192], lib[SERVE_TTY_LIBRARY_MAX];
+    struct serve *srv = NULL;
+    if (a->tty && serve_tty_library(lib, sizeof lib) != 0)
+        snprintf(err, sizeof err, "--tty: the preload library is missing: %.400s", lib);
+    else
+        srv = serve_new(&o, err, sizeof err);
     if (srv == NULL) {
         fprintf(stderr, "resetlab: observe: %s\n", err);
         free(obs);
-        return strstr(err, "--listen") == err ? 2 : 1;
+        return strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
     }
     snprintf(url, sizeof url, "rfc2217://%s", serve_address(srv));
+    char env_store[3][SERVE_TTY_LIBRARY_MAX + 128], *env[4] = {NULL};
+    if (a->tty) {
+        snprintf(url, sizeof url, "%s", serve_tty_port(srv));
+        tty_environment(srv, lib, env_store, env);
+    }
     char **argv = command_argv(a->command, url, store, sizeof store);
     int status = 0, rc = 1;
     double seconds = 0;
@@ -246,7 +282,7 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
     if (argv == NULL) {
         fprintf(stderr, "resetlab: observe: the command line is too long\n");
         rc = 2;
-    } else if (serve_command_run(srv, argv, &status, &seconds) != 0) {
+    } else if (serve_command_run(srv, argv, a->tty ? env : NULL, &status, &seconds) != 0) {
         fprintf(stderr, "resetlab: observe: cannot start %s: %s\n", argv[0], strerror(errno));
     } else {
         serve_free(srv);

@@ -18,7 +18,7 @@
 #define SERVE_WAIT_MS_MAX 60000 /* --grace-ms, --attempt-gap-ms */
 
 static const char usage[] =
-    "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT]\n"
+    "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT | --tty]\n"
     "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
     "                      [--attempt-gap-ms MS] [--attempts N] [--idle-timeout S]\n"
     "                      [--keep-captures N] [--captures-max-mb MB] [--boards FILE]\n"
@@ -27,7 +27,8 @@ static const char usage[] =
     "Serves a simulated board over RFC 2217 (telnet COM-PORT-OPTION) in real time,\n"
     "so real tools reach the virtual lab: esptool --port rfc2217://127.0.0.1:2217,\n"
     "pyserial's serial_for_url(\"rfc2217://...\"), `resetlab run` on a board whose\n"
-    "port is rfc2217://HOST:PORT.\n"
+    "port is rfc2217://HOST:PORT. With --tty, on a local virtual port instead (a\n"
+    "pty), for tools that only open a device: esptool with its Linux default reset.\n"
     "  - SET-CONTROL DTR/RTS goes through the host profile's bridge model (default\n"
     "    native-linux) to the board; each is answered when the simulated request\n"
     "    completes.\n"
@@ -49,6 +50,25 @@ static const char usage[] =
     "\n"
     "  --listen HOST:PORT   default 127.0.0.1:2217 (loopback); port 0 picks one;\n"
     "                       the first line on stdout says where it listens\n"
+    "  --tty                serve on a local virtual port instead, for unmodified\n"
+    "                       tools (esptool, pyserial, node serialport, picocom):\n"
+    "                       prints the port (a pty) and, on the next line, the\n"
+    "                       environment to run the tool with (LD_PRELOAD=the\n"
+    "                       library in lib/resetlab/ beside the binary's folder,\n"
+    "                       RESETLAB_TTY=the pty, RESETLAB_TTY_SOCKET=its control\n"
+    "                       socket in $TMPDIR). The library sends the tool's\n"
+    "                       TIOCMSET, TIOCMBIS, TIOCMBIC (each one bridge request,\n"
+    "                       answered when it completes), TIOCMGET, its port speed\n"
+    "                       (tcsetattr, TCSETS2), its open (the host OS's: Linux\n"
+    "                       raises DTR and RTS) and its close (HUPCL drops them) to\n"
+    "                       the server; data goes through the pty. Limits: the\n"
+    "                       socket's path at most 107 bytes; one tool at a time\n"
+    "                       (another is refused after --grace-ms: its open fails,\n"
+    "                       EBUSY); 16 opens at once in one process; 1 MiB of the\n"
+    "                       board's output left unread in the pty (then lost, as\n"
+    "                       on a wire); speeds 1 to 12000000 bit/s; a call waits\n"
+    "                       30 s for its answer, then fails (EIO) as when the\n"
+    "                       server is gone. Not with --reset-replay\n"
     "  --reset-replay       the SET-CONTROL that starts a reset (DTR on while RTS\n"
     "                       is on) runs a whole reset here, through the bridge model:\n"
     "                       esptool-tight (esptool-classic on Windows hosts), or\n"
@@ -105,7 +125,7 @@ static void on_stop(int sig)
 
 struct serve_args {
     const char *board, *host, *listen, *out, *replay;
-    int replay_on;
+    int replay_on, tty;
     long attempts, keep_captures, captures_max_mb;
     double grace_ms, attempt_gap_ms, idle_timeout_s;
     uint64_t seed;
@@ -184,6 +204,10 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
             a->replay_on = 1;
             continue;
         }
+        if (strcmp(opt, "--tty") == 0) {
+            a->tty = 1;
+            continue;
+        }
         if (strncmp(opt, "--reset-replay=", 15) == 0) {
             a->replay_on = 1;
             a->replay = opt + 15;
@@ -200,6 +224,12 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
     }
     if (a->board == NULL)
         return cli_bad_input("serve: which board? give --board NAME%s%s", " (resetlab list shows them)", "");
+    if (a->tty && strcmp(a->listen, "127.0.0.1:2217") != 0)
+        return cli_bad_input("serve: --tty with --listen %s: the local port is a pty, with no address%s", a->listen,
+                             "");
+    if (a->tty && a->replay_on)
+        return cli_bad_input("serve: --tty with --reset-replay: %s%s",
+                             "the local port gives the tool its own reset (one TIOCMSET is one request)", "");
     return check_out(a->out);
 }
 
@@ -266,19 +296,29 @@ static int cli_serve(int argc, char **argv)
         cli_bad_input("serve: board '%s' is on port %s: serve simulates boards of the virtual lab (port: sim)",
                       a.board, b->port);
     else if (!a.replay_on || (replay = pick_replay(&lab, &a, h)) != NULL) {
-        struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .listen = a.listen,
+        struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .listen = a.listen, .tty = a.tty,
                                .out_dir = a.out, .seed = a.seed, .grace_ms = a.grace_ms,
                                .attempt_gap_ms = a.attempt_gap_ms, .idle_timeout_s = a.idle_timeout_s,
                                .keep_captures = (int)a.keep_captures,
                                .captures_max_bytes = (int64_t)a.captures_max_mb << 20, .human = stderr};
-        char err[512];
-        struct serve *srv = serve_new(&o, err, sizeof err);
+        char err[512], lib[SERVE_TTY_LIBRARY_MAX];
+        struct serve *srv = NULL;
+        if (a.tty && serve_tty_library(lib, sizeof lib) != 0)
+            snprintf(err, sizeof err, "--tty: the preload library is missing: %.400s", lib);
+        else
+            srv = serve_new(&o, err, sizeof err);
         if (srv == NULL) {
             fprintf(stderr, "resetlab: serve: %s\n", err);
-            rc = strstr(err, "--listen") == err ? 2 : 1;
+            rc = strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
+        } else if (a.tty) {
+            printf("serving %s on %s at %s (log: %s/serve.jsonl)\n", b->name, h->name, serve_tty_port(srv), a.out);
+            printf("LD_PRELOAD=%s RESETLAB_TTY=%s RESETLAB_TTY_SOCKET=%s\n", lib, serve_tty_port(srv),
+                   serve_tty_socket(srv));
         } else {
             printf("serving %s on %s at rfc2217://%s (log: %s/serve.jsonl)\n", b->name, h->name, serve_address(srv),
                    a.out);
+        }
+        if (srv != NULL) {
             fflush(stdout);
             struct sigaction sa = {.sa_handler = on_stop};
             sigaction(SIGINT, &sa, NULL);
@@ -293,4 +333,4 @@ static int cli_serve(int argc, char **argv)
     return rc;
 }
 
-const struct cli_command cli_serve_command = {"serve", "serve a simulated board over RFC 2217 in real time (esptool, pyserial)", usage, cli_serve};
+const struct cli_command cli_serve_command = {"serve", "serve a simulated board over RFC 2217 or a local virtual port in real time (esptool, pyserial)", usage, cli_serve};

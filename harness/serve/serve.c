@@ -4,7 +4,7 @@
  * serve_board.c, the RFC 2217 commands and the client's data in
  * serve_commands.c, the attempt log in serve_log.c.
  * May call: harness/port (sockets' names, the RFC 2217 codec, the
- * monotonic clock), sim/ (the world), libc. */
+ * monotonic clock), sim/ (the world), serve_tty.c (--tty), libc. */
 #define _GNU_SOURCE /* ppoll */
 #include "serve.h"
 
@@ -83,7 +83,10 @@ static void take_board(struct serve *s, struct conn *c)
     r2217_init_server(&s->owner.codec);
     uint8_t hello[16];
     size_t n = r2217_hello(&s->owner.codec, hello, sizeof hello);
-    serve_conn_queue(&s->owner, hello, n);
+    if (s->tty != NULL)
+        serve_tty_welcome(s);
+    else
+        serve_conn_queue(&s->owner, hello, n);
     s->n_answers = 0;
     s->frame_len = 0;
     s->in_frame = s->frame_cut = s->cut_logged = 0;
@@ -106,6 +109,13 @@ static void owner_gone(struct serve *s, const char *why)
      * attempt says it ended the connection: a served run collects its
      * attempts up to that one (capture_serve.h). */
     int64_t now = serve_now_v(s);
+    if (s->tty != NULL) { /* the tool's close (or its exit) is the close of its port */
+        serve_tty_owner_gone(s);
+        conn_close(&s->owner);
+        s->n_answers = 0;
+        s->last_activity_v = serve_now_v(s);
+        return;
+    }
     serve_board_record_op(s, "C", now, now, now, 1);
     s->at.closed = 1;
     conn_close(&s->owner);
@@ -117,6 +127,11 @@ static void owner_gone(struct serve *s, const char *why)
         serve_board_apply_change(s, 0, -1, "D0", 1, v);
     s->client_dtr = s->client_rts = 0;
     s->last_activity_v = serve_now_v(s);
+}
+
+void serve_drop_owner(struct serve *s, const char *why)
+{
+    owner_gone(s, why);
 }
 
 static void refuse(struct serve *s, struct conn *c)
@@ -144,7 +159,10 @@ static void accept_clients(struct serve *s)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
         struct conn c = {.fd = fd, .since_ns = serial_now_ns()};
-        r2217_address_name(&sa, sl, c.peer, sizeof c.peer);
+        if (s->tty != NULL)
+            serve_tty_peer(fd, c.peer, sizeof c.peer);
+        else
+            r2217_address_name(&sa, sl, c.peer, sizeof c.peer);
         if (s->owner.fd < 0 && s->n_waiting == 0)
             take_board(s, &c);
         else
@@ -173,6 +191,8 @@ static void serve_waiting(struct serve *s)
     s->n_waiting = k;
 }
 
+static void parse_rfc2217(struct serve *s);
+
 /* Parses the owner's input while the answers' queue has room and our
  * output is not piling up: a command is read only when it can be answered
  * (the rest waits in `in`, then in the socket: backpressure). A full queue
@@ -188,6 +208,19 @@ static void parse_owner(struct serve *s)
      * begins with it. */
     if (!serve_board_epoch_active(s) && s->n_answers == 0)
         serve_board_new_epoch(s);
+    if (s->tty != NULL) {
+        serve_tty_parse(s);
+    } else {
+        parse_rfc2217(s);
+    }
+    c->held = s->n_answers >= MAX_ANSWERS;
+    if (c->in_off >= c->in_len)
+        c->in_off = c->in_len = 0;
+}
+
+static void parse_rfc2217(struct serve *s)
+{
+    struct conn *c = &s->owner;
     uint8_t data[IN_MAX];
     while (c->in_off < c->in_len && s->n_answers < MAX_ANSWERS && c->out_len < OUT_PAUSE) {
         struct r2217_event ev = {0};
@@ -214,9 +247,6 @@ static void parse_owner(struct serve *s)
             serve_log_event(s->log, &c->protocol_errors, ev.what, c->peer);
         }
     }
-    c->held = s->n_answers >= MAX_ANSWERS;
-    if (c->in_off >= c->in_len)
-        c->in_off = c->in_len = 0;
 }
 
 /* Reads more of the owner's input once what it sent before is parsed. */
@@ -295,7 +325,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     if (wait < 0)
         wait = 0;
 
-    struct pollfd pf[2 + MAX_WAITING];
+    struct pollfd pf[3 + MAX_WAITING];
     int n = 0;
     pf[n++] = (struct pollfd){.fd = s->listen_fd, .events = s->n_waiting < MAX_WAITING ? POLLIN : 0};
     int owner_at = -1;
@@ -305,6 +335,13 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         short ev = (short)((s->owner.in_len == 0 ? POLLIN : 0) | (s->owner.out_len ? POLLOUT : 0));
         owner_at = n;
         pf[n++] = (struct pollfd){.fd = ev ? s->owner.fd : -1, .events = ev};
+    }
+    int tty_at = -1;
+    if (s->tty != NULL) {
+        short ev;
+        int fd = serve_tty_fd(s, &ev);
+        tty_at = n;
+        pf[n++] = (struct pollfd){.fd = fd, .events = ev};
     }
     int waiting_at = n;
     for (int i = 0; i < s->n_waiting; i++)
@@ -329,6 +366,8 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
             }
         if (owner_at >= 0 && (pf[owner_at].revents & (POLLIN | POLLHUP | POLLERR)))
             read_owner(s);
+        if (tty_at >= 0 && (pf[tty_at].revents & POLLIN))
+            serve_tty_read(s);
         if (pf[0].revents & POLLIN)
             accept_clients(s);
     }
@@ -346,6 +385,8 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         serve_commands_send_due_answers(s, serve_now_v(s));
     }
     serve_board_send_uart(s, v);
+    if (s->tty != NULL)
+        serve_tty_flush(s);
     if (s->owner.fd >= 0 && (conn_flush(&s->owner) != 0 || s->owner.out_len > OUT_LIMIT))
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
     close_if_idle(s);
@@ -424,7 +465,7 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
         serve_free(s);
         return NULL;
     }
-    if (listen_on(s, o->listen, err, err_len) != 0) {
+    if (o->tty ? serve_tty_open(s, err, err_len) != 0 : listen_on(s, o->listen, err, err_len) != 0) {
         serve_free(s);
         return NULL;
     }
@@ -447,8 +488,10 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
         sim_attach_flash(s->w, s->flash);
     }
     sim_power_on(s->w);
-    sim_open(s->w, 1);
-    sim_set_lines(s->w, 0, 0);
+    if (!o->tty) { /* --tty: the port stays closed until the tool opens it */
+        sim_open(s->w, 1);
+        sim_set_lines(s->w, 0, 0);
+    }
     s->epoch0_ns = serial_now_ns();
     attempt_clear(&s->at);
     serve_board_new_epoch(s);
@@ -483,6 +526,7 @@ void serve_free(struct serve *s)
     serve_log_close(s->log);
     if (s->listen_fd >= 0)
         close(s->listen_fd);
+    serve_tty_close(s);
     attempt_free(&s->at);
     sim_world_free(s->w);
     sim_flash_free(s->flash);

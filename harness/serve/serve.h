@@ -41,6 +41,14 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len);
 /* HOST:PORT as bound (the port chosen when 0 was asked for). */
 const char *serve_address(const struct serve *s);
 
+/* --tty: the pty's path, the control socket's (NULL without --tty). */
+const char *serve_tty_port(const struct serve *s);
+const char *serve_tty_socket(const struct serve *s);
+/* The preload library's path: build/lib/resetlab/ beside a build tree's
+ * binary, or PREFIX/lib/resetlab/ beside an installed one. 0, or -1 with
+ * the path looked for in out. */
+int serve_tty_library(char *out, size_t len);
+
 /* Serves for up to max_wait_ms (less when something is due). Returns 0,
  * or -1 with one line in err when the server cannot go on (poll failed;
  * a log that cannot be written is not a reason). */

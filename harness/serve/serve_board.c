@@ -60,6 +60,10 @@ void serve_board_send_uart(struct serve *s, int64_t v)
             s->last_traffic_v = (int64_t)t;
         if (s->owner.fd < 0)
             continue; /* nobody listening: the bytes are lost, as on a wire */
+        if (s->tty != NULL) {
+            serve_tty_uart(s, s->sched[i].value);
+            continue;
+        }
         uint8_t enc[2];
         size_t used = 0, k = r2217_encode_data(&s->sched[i].value, 1, &used, enc, sizeof enc);
         serve_conn_queue(&s->owner, enc, k);
@@ -179,6 +183,31 @@ int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *
     sim_set_lines(s->w, dtr, rts);
     track_lines(s, dtr, rts);
     serve_board_record_op(s, label, v, before, sim_now_ns(s->w), is_port_op);
+    return sim_now_ns(s->w);
+}
+
+int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v)
+{
+    const struct os_behaviour *os = &s->o.board->bridge->os[s->o.host->os];
+    const struct op_seq *seq = open ? &os->open : &os->close;
+    if (open && !s->opened_before && os->first_open.n > 0)
+        seq = &os->first_open;
+    sim_advance_to(s->w, v);
+    int64_t before = sim_now_ns(s->w);
+    if ((open ? sim_open(s->w, 0) : sim_close(s->w)) != 0)
+        return before;
+    s->opened_before |= open;
+    int d = s->line_dtr, r = s->line_rts;
+    for (int i = 0; i < seq->n; i++) {
+        if (seq->ops[i].kind == OP_DTR || seq->ops[i].kind == OP_BOTH)
+            d = seq->ops[i].dtr;
+        if (seq->ops[i].kind == OP_RTS || seq->ops[i].kind == OP_BOTH)
+            r = seq->ops[i].rts;
+    }
+    track_lines(s, d, r);
+    s->client_dtr = d;
+    s->client_rts = r;
+    serve_board_record_op(s, open ? "O" : "C", v, before, sim_now_ns(s->w), 1);
     return sim_now_ns(s->w);
 }
 

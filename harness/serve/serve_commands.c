@@ -15,20 +15,26 @@
 
 /* ---- answers ------------------------------------------------------------- */
 
-static void answer_at(struct serve *s, int command, uint32_t value, size_t len, int64_t due_v)
+void serve_commands_queue_answer(struct serve *s, const uint8_t *b, size_t n, int64_t due_v)
 {
     /* a full queue never comes here: the owner's input waits while it is
      * full (serve.c, parse_owner) */
-    if (s->n_answers >= MAX_ANSWERS || s->owner.fd < 0)
+    if (s->n_answers >= MAX_ANSWERS || s->owner.fd < 0 || n > ANSWER_MAX)
         return;
-    uint8_t v[4];
-    for (size_t i = 0; i < len; i++)
-        v[i] = (uint8_t)(value >> (8 * (len - 1 - i)));
     struct answer *a = &s->answers[s->n_answers++];
     /* in the order the commands came */
     int64_t prev = s->n_answers > 1 ? s->answers[s->n_answers - 2].due_v : INT64_MIN;
     a->due_v = due_v > prev ? due_v : prev;
-    a->n = r2217_encode_answer(command, v, len, a->b, sizeof a->b);
+    memcpy(a->b, b, n);
+    a->n = n;
+}
+
+static void answer_at(struct serve *s, int command, uint32_t value, size_t len, int64_t due_v)
+{
+    uint8_t v[4], b[ANSWER_MAX];
+    for (size_t i = 0; i < len; i++)
+        v[i] = (uint8_t)(value >> (8 * (len - 1 - i)));
+    serve_commands_queue_answer(s, b, r2217_encode_answer(command, v, len, b, sizeof b), due_v);
 }
 
 void serve_commands_send_due_answers(struct serve *s, int64_t v)

@@ -44,14 +44,20 @@ struct conn {
     int held; /* its input waits until half the answers' queue is free */
 };
 
+#define ANSWER_MAX 16 /* an RFC 2217 answer, or a --tty wire message (preload/tty_wire.h) */
+_Static_assert(R2217_COMMAND_MAX <= ANSWER_MAX, "an RFC 2217 answer fits");
+
 struct answer {
     int64_t due_v; /* on the epoch's clock */
-    uint8_t b[R2217_COMMAND_MAX];
+    uint8_t b[ANSWER_MAX];
     size_t n;
 };
 
+struct serve_tty;
+
 struct serve {
     struct serve_opts o;
+    struct serve_tty *tty; /* --tty: the pty and its control socket (listen_fd); NULL: RFC 2217 */
     int listen_fd;
     char address[96];
     struct conn owner;
@@ -79,6 +85,7 @@ struct serve {
     struct sim_flash *flash; /* the board's, for the server's lifetime (boards.<name>.flash) */
     int client_dtr, client_rts; /* as the client last asked */
     int line_dtr, line_rts;     /* as the bridge holds them */
+    int opened_before;          /* the tool's port was opened once: a later open is not the first */
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
 };
 
@@ -90,6 +97,8 @@ static inline int64_t serve_now_v(const struct serve *s)
 /* ---- serve.c ---- */
 
 int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n);
+/* The owner goes (why: the log's word), its lines released. */
+void serve_drop_owner(struct serve *s, const char *why);
 
 /* ---- serve_board.c: the board ---- */
 
@@ -109,6 +118,10 @@ void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, 
 /* One line change as the server's host makes it; returns when the bridge
  * has applied it. */
 int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *label, int is_port_op, int64_t v);
+/* --tty: the tool's own open (1) or close (0) of the port, the OS's
+ * sequence (boards.yaml: the bridge's os open / first_open / close) as a
+ * port op "O" or "C"; returns when it is done. */
+int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v);
 /* --reset-replay: the scenario's line changes and waits, run here. */
 int64_t serve_board_replay_reset(struct serve *s, int64_t v);
 /* An epoch that cannot take more ends here, at rest or not (noted). */
@@ -138,5 +151,27 @@ void serve_commands_on_command(struct serve *s, const struct r2217_event *ev);
 void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n);
 /* Answers due by v go to the owner. */
 void serve_commands_send_due_answers(struct serve *s, int64_t v);
+/* An answer of any form (--tty: a wire message), due at due_v. */
+void serve_commands_queue_answer(struct serve *s, const uint8_t *b, size_t n, int64_t due_v);
+
+/* ---- serve_tty.c: the local virtual port (--tty) ---- */
+
+/* The pty and the control socket (s->listen_fd). -1 with one line. */
+int serve_tty_open(struct serve *s, char *err, size_t err_len);
+void serve_tty_close(struct serve *s);
+/* A control connection's name: "pid N (COMM)". */
+void serve_tty_peer(int fd, char *out, size_t len);
+/* The first message of a connection that got the board. */
+void serve_tty_welcome(struct serve *s);
+/* The owner's input: the library's messages, each applied and answered. */
+void serve_tty_parse(struct serve *s);
+/* The owner left: a port still open is closed as the OS would. */
+void serve_tty_owner_gone(struct serve *s);
+/* One byte of the board's UART, into the pty. */
+void serve_tty_uart(struct serve *s, uint8_t b);
+/* The pty's master fd and the events to poll it for. */
+int serve_tty_fd(const struct serve *s, short *events);
+void serve_tty_flush(struct serve *s);
+void serve_tty_read(struct serve *s);
 
 #endif

@@ -41,6 +41,15 @@
 #define SERVE_IDLE_TIMEOUT_S 300
 #define SERVE_IDLE_TIMEOUT_MAX_S 86400
 
+/* --tty (serve_tty.c): the control socket's path, $TMPDIR/resetlab-tty-XXXXXX/control,
+ * fits a unix socket's 107 bytes; the board's UART bytes a tool leaves
+ * unread in the pty wait up to 1 MiB, then are lost as on a wire; a port
+ * speed is 1 to 12,000,000 bit/s; the library's path at most 4096 bytes. */
+#define SERVE_TTY_SOCKET_MAX 107
+#define SERVE_TTY_OUT_MAX (1u << 20)
+#define SERVE_TTY_BAUD_MAX 12000000u
+#define SERVE_TTY_LIBRARY_MAX 4096
+
 struct attempt;
 
 struct serve_opts {
@@ -51,6 +60,7 @@ struct serve_opts {
      * is on) runs this scenario's line changes locally; NULL: off. */
     const struct scenario *replay;
     const char *listen;  /* HOST:PORT; port 0 picks a free one */
+    int tty;             /* serve on a local virtual port (a pty and the preload library) instead */
     const char *out_dir; /* serve.jsonl and captures/ */
     uint64_t seed;
     double grace_ms;
