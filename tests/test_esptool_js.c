@@ -72,7 +72,7 @@ static void esptool_js_passes(const char *board, const char *where, char *out, s
     int64_t t0 = mono_ms();
     int status = run_check(board, where, js_dir(), "--until " STEPS, out, out_len, err, sizeof err);
     cr_assert_eq(status, 0, "esptool-js (exit %d):\n%s", status, err);
-    cr_log_info("esptool-js on %s: %.1f s: %s", board, (double)(mono_ms() - t0) / 1000, out);
+    fprintf(stderr, "esptool-js on %s at %s: %.1f s: %s", board, where, (double)(mono_ms() - t0) / 1000, out);
     struct lab lab;
     load_shipped_lab(&lab);
     char magic[48];

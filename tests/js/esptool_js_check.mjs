@@ -172,6 +172,9 @@ async function main() {
     : new LocalPort(args.port, facts.info, mods.serialport.SerialPort);
   const { ESPLoader, Transport } = mods.esptool;
   const term = terminal(args.verbose);
+  // Transport.trace() prints with console.log whatever its tracing flag:
+  // into esptool-js's output with the rest, not onto the summary's stdout.
+  console.log = (...parts) => term.writeLine(parts.join(" "));
   const transport = new Transport(device, false);
   const loader = new ESPLoader({
     transport,
