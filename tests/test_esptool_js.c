@@ -8,7 +8,10 @@
  * against boards.yaml, and (see STEPS) the MAC, the stub, a 64 KiB compressed
  * write, the stub's MD5 and a read back. node, npm and the packages are
  * installed by ci/bootstrap (Debian's nodejs and npm; npm ci into
- * BUILD/js): when they are missing the test fails and says so. */
+ * BUILD/js): when they are missing the test fails and says so. The shim's
+ * RFC 2217 port on its own against pyserial's server (tests/shim_check.mjs
+ * on tests/rfc2217_peer.py), skipped without python3-serial as the other
+ * pyserial tests are. */
 #include "serve_fixture.h"
 
 #include <criterion/criterion.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 TestSuite(esptool_js, .init = make_dir, .fini = drop_dir, .timeout = 120);
 
@@ -175,4 +179,117 @@ Test(esptool_js, bridges_carry_the_usb_ids_esptool_js_reads)
     cr_assert_eq(jtag->usb_pid, 0x1001);
     cr_assert_eq(lab_board(&lab, "devkitc")->bridge->usb_vid, 0x10C4, "Silicon Labs' CP210x");
     lab_free(&lab);
+}
+
+/* ---- the shim on its own, against pyserial's RFC 2217 server ------------ */
+
+struct peer {
+    pid_t pid;
+    int out_fd;
+    char log[160];
+    char url[64];
+};
+
+static void start_peer(struct peer *pe, const char *mode)
+{
+    skip_without_pyserial();
+    char script[512];
+    src_path("tests/rfc2217_peer.py", script, sizeof script);
+    snprintf(pe->log, sizeof pe->log, "%s/peer.log", out_dir);
+    int out[2];
+    cr_assert_eq(pipe(out), 0);
+    pe->pid = fork();
+    cr_assert_geq(pe->pid, 0);
+    if (pe->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        dup2(out[1], 1);
+        close(out[0]);
+        close(out[1]);
+        execlp(test_python(), test_python(), script, mode, pe->log, (char *)NULL);
+        _exit(127);
+    }
+    close(out[1]);
+    pe->out_fd = out[0];
+    char line[64] = "";
+    size_t n = 0;
+    struct pollfd pf = {.fd = pe->out_fd, .events = POLLIN};
+    while (n + 1 < sizeof line && poll(&pf, 1, 10000) == 1 && read(pe->out_fd, line + n, 1) == 1 && line[n] != '\n')
+        n++;
+    line[n] = '\0';
+    int port = 0;
+    cr_assert(sscanf(line, "port %d", &port) == 1 && port > 0, "the peer said '%s'", line);
+    snprintf(pe->url, sizeof pe->url, "rfc2217://127.0.0.1:%d", port);
+}
+
+static void stop_peer(struct peer *pe)
+{
+    kill(pe->pid, SIGTERM);
+    waitpid(pe->pid, NULL, 0);
+    close(pe->out_fd);
+}
+
+/* The peer's log without its times: "CONNECT;DTR 1;...;". */
+static void peer_ops(const struct peer *pe, char *ops, size_t len)
+{
+    FILE *f = fopen(pe->log, "r");
+    cr_assert_not_null(f);
+    char what[200];
+    long long ns;
+    size_t n = 0;
+    ops[0] = '\0';
+    while (fscanf(f, "%lld %199[^\n]", &ns, what) == 2 && n + strlen(what) + 2 < len)
+        n += (size_t)snprintf(ops + n, len - n, "%s;", what);
+    fclose(f);
+}
+
+static int shim_check(const char *url, char *out, size_t out_len, char *err, size_t err_len)
+{
+    char script[512], cmd[1024];
+    src_path("tests/js/shim_check.mjs", script, sizeof script);
+    snprintf(cmd, sizeof cmd, "exec %s %s %s", node_bin(), script, url);
+    return run_shell(cmd, out, out_len, err, err_len);
+}
+
+/* pyserial's PortManager applies, in order: our open's rate and DTR, RTS on
+ * (as Linux opens a tty), each setSignals() member, the data with its IAC
+ * doubled on the wire (loop:// echoes it back whole), the new rate. */
+Test(esptool_js, shim_against_pyserials_rfc2217_server)
+{
+    require_node_and_packages();
+    struct peer pe;
+    start_peer(&pe, "portmanager");
+    char out[256], err[512], ops[2048];
+    int status = shim_check(pe.url, out, sizeof out, err, sizeof err);
+    usleep(200 * 1000); /* the server logs the last rate as it applies it */
+    stop_peer(&pe);
+    cr_assert_eq(status, 0, "%s", err);
+    cr_assert_str_eq(out, "echo 00ff0d0ac0\n");
+    peer_ops(&pe, ops, sizeof ops);
+    cr_assert(strstr(ops, "BAUD 115200;DTR 1;RTS 1;DTR 0;RTS 0;DTR 1;RTS 1;DATA 00ff0d0ac0;BAUD 460800;") != NULL,
+              "%s", ops);
+}
+
+/* A wrong answer is no answer (matched by command and value), and a server
+ * that hangs up ends the wait at once: one line each. */
+Test(esptool_js, shim_waits_for_the_right_answer_and_no_longer)
+{
+    require_node_and_packages();
+    struct peer pe;
+    char out[256], err[512];
+    start_peer(&pe, "wrong-value"); /* answers every SET-CONTROL with 8, DTR on */
+    int status = shim_check(pe.url, out, sizeof out, err, sizeof err);
+    stop_peer(&pe);
+    cr_assert_eq(status, 1, "%s", err);
+    cr_assert(strstr(err, "shim check: rfc2217://127.0.0.1:") && count_of(err, "\n") == 1, "%s", err);
+    cr_assert(strstr(err, ": no answer to SET-CONTROL RTS on within 3000 ms (the last answer to that command was [8])"),
+              "%s", err);
+
+    start_peer(&pe, "hang-up");
+    int64_t t0 = mono_ms();
+    status = shim_check(pe.url, out, sizeof out, err, sizeof err);
+    int64_t took = mono_ms() - t0;
+    stop_peer(&pe);
+    cr_assert_eq(status, 1, "%s", err);
+    cr_assert(strstr(err, ": the server closed the connection\n") && count_of(err, "\n") == 1, "%s", err);
+    cr_assert_lt(took, 2500, "no wait for an answer that cannot come: %lld ms", (long long)took);
 }
