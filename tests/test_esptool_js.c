@@ -55,26 +55,27 @@ static void require_node_and_packages(void)
               js_dir());
 }
 
-/* The script on `board` at `where` (--url URL or --port PATH); its stdout,
- * and its stderr when it failed. Returns the exit status. */
-static int run_check(const char *board, const char *where, const char *modules, const char *extra, char *out,
-                     size_t out_len, char *err, size_t err_len)
+/* The script on `board` at `where` (--url URL or --port PATH), run with
+ * `env` (VAR=VALUE ..., or ""); its stdout, and its stderr when it failed.
+ * Returns the exit status. */
+static int run_check(const char *board, const char *env, const char *where, const char *modules, const char *extra,
+                     char *out, size_t out_len, char *err, size_t err_len)
 {
-    char script[512], boards[512], cmd[2048];
+    char script[512], boards[512], cmd[3072];
     src_path("tests/js/esptool_js_check.mjs", script, sizeof script);
     src_path("boards.yaml", boards, sizeof boards);
-    snprintf(cmd, sizeof cmd, "exec %s %s --board %s %s --boards %s --modules %s --timeout 90 %s", node_bin(), script,
-             board, where, boards, modules, extra);
+    snprintf(cmd, sizeof cmd, "exec %s%s%s%s %s --board %s %s --boards %s --modules %s --timeout 90 %s",
+             env[0] ? "env " : "", env, env[0] ? " " : "", node_bin(), script, board, where, boards, modules, extra);
     return run_shell(cmd, out, out_len, err, err_len);
 }
 
 /* esptool-js through the whole of STEPS; its summary line. */
-static void esptool_js_passes(const char *board, const char *where, char *out, size_t out_len)
+static void esptool_js_passes(const char *board, const char *env, const char *where, char *out, size_t out_len)
 {
     require_node_and_packages();
     char err[4096];
     int64_t t0 = mono_ms();
-    int status = run_check(board, where, js_dir(), "--until " STEPS, out, out_len, err, sizeof err);
+    int status = run_check(board, env, where, js_dir(), "--until " STEPS, out, out_len, err, sizeof err);
     cr_assert_eq(status, 0, "esptool-js (exit %d):\n%s", status, err);
     fprintf(stderr, "esptool-js on %s at %s: %.1f s: %s", board, where, (double)(mono_ms() - t0) / 1000, out);
     struct lab lab;
@@ -110,7 +111,7 @@ Test(esptool_js, devkitc_over_rfc2217_with_reset_replay)
     start_server(&sv, "devkitc", "--reset-replay");
     char where[96], out[4096];
     snprintf(where, sizeof where, "--url %s", sv.url);
-    esptool_js_passes("devkitc", where, out, sizeof out);
+    esptool_js_passes("devkitc", "", where, out, sizeof out);
     cr_assert(strstr(out, "\"chip\":\"ESP32\"") && strstr(out, "\"reset\":\"classic\""), "%s", out);
     usleep(600 * 1000); /* the last attempt ends once the board rests */
     stop_server(&sv);
@@ -129,7 +130,7 @@ Test(esptool_js, esp32c3_usb_over_rfc2217)
     start_server(&sv, "esp32c3-usb", "");
     char where[96], out[4096];
     snprintf(where, sizeof where, "--url %s", sv.url);
-    esptool_js_passes("esp32c3-usb", where, out, sizeof out);
+    esptool_js_passes("esp32c3-usb", "", where, out, sizeof out);
     cr_assert(strstr(out, "\"chip\":\"ESP32-C3\"") && strstr(out, "\"reset\":\"usb-jtag-serial\""), "%s", out);
     usleep(600 * 1000);
     stop_server(&sv);
@@ -145,10 +146,12 @@ Test(esptool_js, missing_packages_fail_in_one_line)
     require_node_and_packages();
     char out[1024], err[1024], missing[128];
     snprintf(missing, sizeof missing, "%s/no-such-folder", out_dir);
-    int status = run_check("devkitc", "--url rfc2217://127.0.0.1:2217", missing, "", out, sizeof out, err, sizeof err);
+    int status =
+        run_check("devkitc", "", "--url rfc2217://127.0.0.1:2217", missing, "", out, sizeof out, err, sizeof err);
     cr_assert_eq(status, 1, "%s", err);
     cr_assert_eq(count_of(err, "\n"), 1, "one line: %s", err);
-    cr_assert(strstr(err, "esptool-js check: devkitc: install: no ") && strstr(err, "ci/bootstrap runs npm ci there"), "%s", err);
+    cr_assert(strstr(err, "esptool-js check: devkitc: install: no ") && strstr(err, "ci/bootstrap runs npm ci there"),
+              "%s", err);
 }
 
 /* Bad arguments: exit 2, the usage after the one line. */
@@ -156,13 +159,12 @@ Test(esptool_js, bad_arguments_exit_2)
 {
     require_node_and_packages();
     char out[1024], err[4096];
-    int status = run_check("devkitc", "--url rfc2217://127.0.0.1:2217", js_dir(), "--size 99999999", out, sizeof out,
-                           err, sizeof err);
+    const char *url = "--url rfc2217://127.0.0.1:2217";
+    int status = run_check("devkitc", "", url, js_dir(), "--size 99999999", out, sizeof out, err, sizeof err);
     cr_assert_eq(status, 2, "%s", err);
     const char *want = "esptool-js check: devkitc: arguments: --size 99999999: expected a number from 4 to 1048576\n";
     cr_assert(strncmp(err, want, strlen(want)) == 0, "%s", err);
-    status = run_check("no-such-board", "--url rfc2217://127.0.0.1:2217", js_dir(), "", out, sizeof out, err,
-                       sizeof err);
+    status = run_check("no-such-board", "", url, js_dir(), "", out, sizeof out, err, sizeof err);
     cr_assert_eq(status, 2, "%s", err);
     cr_assert(strstr(err, "lab: ") && strstr(err, "has no board 'no-such-board'"), "%s", err);
 }
