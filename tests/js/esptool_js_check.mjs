@@ -93,7 +93,7 @@ function parseArgs(argv) {
   if (!a.url === !a.port) fail(`give one of --url and --port\n${USAGE}`, 2);
   if (a.offset % 4 !== 0) fail(`--offset ${a.offset}: a multiple of 4`, 2);
   a.boards ??= path.join(SOURCE, "boards.yaml");
-  a.modules ??= process.env.RESETLAB_JS_DIR || path.join(SOURCE, "build", "js");
+  a.modules = path.resolve(a.modules ?? (process.env.RESETLAB_JS_DIR || path.join(SOURCE, "build", "js")));
   return a;
 }
 
