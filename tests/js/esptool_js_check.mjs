@@ -125,7 +125,8 @@ function boardFacts(yaml, file, name) {
   const b = lab?.boards?.[name];
   if (!b) fail(`${file} has no board '${name}'`, 2);
   const chip = lab.chips?.[b.chip], bridge = lab.bridges?.[b.bridge];
-  if (!chip || !bridge) fail(`${file}: board '${name}' names chip '${b.chip}' and bridge '${b.bridge}', not both found`, 2);
+  if (!chip || !bridge)
+    fail(`${file}: board '${name}' names chip '${b.chip}' and bridge '${b.bridge}', not both found`, 2);
   const mac = b.mac ?? chip.mac;
   return {
     chip: b.chip,
@@ -220,10 +221,11 @@ async function main() {
       throw new Error(`esptool-js detected ${name}; boards.yaml says the board's chip is ${facts.chip}`);
     const magic = (await loader.readReg(loader.CHIP_DETECT_MAGIC_REG_ADDR)) >>> 0;
     if (magic !== facts.magic)
-      throw new Error(`the chip-detect word reads 0x${magic.toString(16)}; boards.yaml gives 0x${(facts.magic >>> 0).toString(16)}`);
+      throw new Error(`the chip-detect word reads 0x${magic.toString(16)}; ` +
+        `boards.yaml gives 0x${(facts.magic >>> 0).toString(16)}`);
     result.chip = name;
     result.magic = `0x${magic.toString(16).padStart(8, "0")}`;
-    result.reset = transport.getPid() === undefined ? "none" : loader.isUsbJtagSerialPort() ? "usb-jtag-serial" : "classic";
+    result.reset = loader.isUsbJtagSerialPort() ? "usb-jtag-serial" : "classic"; // constructResetSequence's choice
   })) return finish();
 
   if (await run("mac", async () => {

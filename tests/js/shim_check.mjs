@@ -22,7 +22,8 @@ async function echo(port) {
     while (got.length < SENT.length) {
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`echo: ${got.length} of ${SENT.length} bytes within ${ECHO_TIMEOUT_MS} ms`);
-      const r = await Promise.race([reader.read(), new Promise((res) => setTimeout(() => res({ timeout: true }), left))]);
+      const late = new Promise((res) => setTimeout(() => res({ timeout: true }), left));
+      const r = await Promise.race([reader.read(), late]);
       if (r.timeout) continue;
       if (r.done) throw new Error("echo: the stream ended");
       got.push(...r.value);

@@ -166,8 +166,10 @@ export class Rfc2217Port extends StreamedPort {
     this.#requireOpen("setSignals");
     if (signals.break) throw portError("break is not supported by this port", "NotSupportedError");
     const dtr = signals.dataTerminalReady, rts = signals.requestToSend;
-    if (dtr !== undefined) await this.#command(SET_CONTROL, [dtr ? DTR_ON : DTR_OFF], `SET-CONTROL DTR ${dtr ? "on" : "off"}`);
-    if (rts !== undefined) await this.#command(SET_CONTROL, [rts ? RTS_ON : RTS_OFF], `SET-CONTROL RTS ${rts ? "on" : "off"}`);
+    if (dtr !== undefined)
+      await this.#command(SET_CONTROL, [dtr ? DTR_ON : DTR_OFF], `SET-CONTROL DTR ${dtr ? "on" : "off"}`);
+    if (rts !== undefined)
+      await this.#command(SET_CONTROL, [rts ? RTS_ON : RTS_OFF], `SET-CONTROL RTS ${rts ? "on" : "off"}`);
   }
 
   // esptool-js's Transport.changeBaudrate calls this when it exists.
@@ -414,7 +416,8 @@ export class LocalPort extends StreamedPort {
   send(chunk) {
     const port = this.#requireOpen("write");
     return new Promise((resolve, reject) =>
-      port.write(Buffer.from(chunk), (e) => (e ? reject(portError(`${this.#path}: ${e.message}`)) : port.drain(resolve))));
+      port.write(Buffer.from(chunk), (e) =>
+        e ? reject(portError(`${this.#path}: ${e.message}`)) : port.drain(resolve)));
   }
 
   async close() {
