@@ -3,104 +3,26 @@
  * esptool, from the npm registry) run by node against `resetlab serve`,
  * through tests/js/esptool_js_check.mjs and our Web Serial shim
  * (tests/js/webserial_shim.mjs): devkitc over RFC 2217 with --reset-replay,
- * esp32c3-usb over RFC 2217. esptool-js resets the board with its own
- * sequence and detects the chip; the script checks chip and chip-detect word
- * against boards.yaml, and (see STEPS) the MAC, the stub, a 64 KiB compressed
- * write, the stub's MD5 and a read back. node, npm and the packages are
+ * esp32c3-usb over RFC 2217. Here esptool-js resets the board with its own
+ * sequence and detects the chip, checked against boards.yaml (the script's
+ * `connect` step); test_esptool_js_flash.c goes on to the MAC, the stub, a
+ * 64 KiB compressed write, the stub's MD5 and a read back. The script's
+ * failure lines and the USB IDs it reports. node, npm and the packages are
  * installed by ci/bootstrap (Debian's nodejs and npm; npm ci into
  * BUILD/js): when they are missing the test fails and says so. The shim's
  * RFC 2217 port on its own against pyserial's server (tests/shim_check.mjs
  * on tests/rfc2217_peer.py), skipped without python3-serial as the other
  * pyserial tests are. */
-#include "serve_fixture.h"
+#include "esptool_js_fixture.h"
 
 #include <criterion/criterion.h>
 #include <criterion/logging.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 TestSuite(esptool_js, .init = make_dir, .fini = drop_dir, .timeout = 120);
-
-/* How far the script goes (its --until): the steps the virtual chip answers. */
-#define STEPS "connect"
-
-static const char *node_bin(void)
-{
-    const char *node = getenv("RESETLAB_NODE");
-    return node && node[0] ? node : "node";
-}
-
-/* The folder npm ci installed into (ctest sets RESETLAB_JS_DIR to BUILD/js). */
-static const char *js_dir(void)
-{
-    const char *dir = getenv("RESETLAB_JS_DIR");
-    cr_assert(dir != NULL && dir[0], "RESETLAB_JS_DIR is set by ctest (tests/CMakeLists.txt)");
-    return dir;
-}
-
-/* node and the packages, or the test fails in one line saying what to run. */
-static void require_node_and_packages(void)
-{
-    char cmd[300], out[256], err[512];
-    snprintf(cmd, sizeof cmd, "%s --version", node_bin());
-    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 0,
-                 "node is not installed (ci/bootstrap installs Debian's nodejs and npm): %s", err);
-    char pkg[600];
-    struct stat st;
-    snprintf(pkg, sizeof pkg, "%s/node_modules/esptool-js/package.json", js_dir());
-    cr_assert(stat(pkg, &st) == 0, "esptool-js is not installed in %s/node_modules (ci/bootstrap runs npm ci there)",
-              js_dir());
-}
-
-/* The script on `board` at `where` (--url URL or --port PATH), run with
- * `env` (VAR=VALUE ..., or ""); its stdout, and its stderr when it failed.
- * Returns the exit status. */
-static int run_check(const char *board, const char *env, const char *where, const char *modules, const char *extra,
-                     char *out, size_t out_len, char *err, size_t err_len)
-{
-    char script[512], boards[512], cmd[3072];
-    src_path("tests/js/esptool_js_check.mjs", script, sizeof script);
-    src_path("boards.yaml", boards, sizeof boards);
-    snprintf(cmd, sizeof cmd, "exec %s%s%s%s %s --board %s %s --boards %s --modules %s --timeout 90 %s",
-             env[0] ? "env " : "", env, env[0] ? " " : "", node_bin(), script, board, where, boards, modules, extra);
-    return run_shell(cmd, out, out_len, err, err_len);
-}
-
-/* esptool-js through the whole of STEPS; its summary line. */
-static void esptool_js_passes(const char *board, const char *env, const char *where, char *out, size_t out_len)
-{
-    require_node_and_packages();
-    char err[4096];
-    int64_t t0 = mono_ms();
-    int status = run_check(board, env, where, js_dir(), "--until " STEPS, out, out_len, err, sizeof err);
-    cr_assert_eq(status, 0, "esptool-js (exit %d):\n%s", status, err);
-    fprintf(stderr, "esptool-js on %s at %s: %.1f s: %s", board, where, (double)(mono_ms() - t0) / 1000, out);
-    struct lab lab;
-    load_shipped_lab(&lab);
-    char magic[48];
-    snprintf(magic, sizeof magic, "\"magic\":\"0x%08x\"", lab_board(&lab, board)->chip->rom.magic);
-    lab_free(&lab);
-    cr_assert(strstr(out, magic) != NULL, "the chip-detect word boards.yaml gives, %s: %s", magic, out);
-}
-
-/* The serve log's attempt lines in which the ROM answered SYNC, and the
- * resets the server replayed in all. */
-static int synced_attempts(const char *log)
-{
-    return count_of(log, "\"sync\": true");
-}
-
-static int replays(const char *log)
-{
-    int n = 0;
-    const char *key = "\"replays\": ";
-    for (const char *p = log; (p = strstr(p, key)) != NULL; p += strlen(key))
-        n += atoi(p + strlen(key));
-    return n;
-}
 
 /* devkitc over RFC 2217: esptool-js's ClassicReset cannot reset it through
  * a network port (esptool #383), so the server replays a tight reset when
@@ -111,7 +33,7 @@ Test(esptool_js, devkitc_over_rfc2217_with_reset_replay)
     start_server(&sv, "devkitc", "--reset-replay");
     char where[96], out[4096];
     snprintf(where, sizeof where, "--url %s", sv.url);
-    esptool_js_passes("devkitc", "", where, out, sizeof out);
+    esptool_js_passes("devkitc", "", where, "--until connect", out, sizeof out);
     cr_assert(strstr(out, "\"chip\":\"ESP32\"") && strstr(out, "\"reset\":\"classic\""), "%s", out);
     usleep(600 * 1000); /* the last attempt ends once the board rests */
     stop_server(&sv);
@@ -130,7 +52,7 @@ Test(esptool_js, esp32c3_usb_over_rfc2217)
     start_server(&sv, "esp32c3-usb", "");
     char where[96], out[4096];
     snprintf(where, sizeof where, "--url %s", sv.url);
-    esptool_js_passes("esp32c3-usb", "", where, out, sizeof out);
+    esptool_js_passes("esp32c3-usb", "", where, "--until connect", out, sizeof out);
     cr_assert(strstr(out, "\"chip\":\"ESP32-C3\"") && strstr(out, "\"reset\":\"usb-jtag-serial\""), "%s", out);
     usleep(600 * 1000);
     stop_server(&sv);
