@@ -88,6 +88,7 @@ struct bridge_profile {
     char name[32];
     int both_lines_one_request; /* the driver turns one TIOCMSET into one USB request */
     int usb_pid;                /* the USB product id a tool sees on a local port; -1 unknown */
+    int usb_vid;                /* and its vendor id (esptool-js checks both); -1 unknown */
     double usb_bytes_per_s;     /* the chip's own USB serial: bytes at this rate, not at its UART's baud; 0: a UART */
     struct os_behaviour os[OS_COUNT];
 };

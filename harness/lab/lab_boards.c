@@ -191,19 +191,24 @@ static int load_opt_os_seq(struct ydoc *y, yaml_node_t *m, const char *path, con
 
 static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"both_lines_one_request", "usb_pid", "usb_bytes_per_s", "linux", "windows", NULL};
+    static const char *const keys[] = {"both_lines_one_request", "usb_pid", "usb_vid", "usb_bytes_per_s", "linux",
+                                       "windows", NULL};
     static const char *const os_keys[] = {"open", "open_lowered", "close", "first_open", "first_open_lowered",
                                           NULL};
     struct bridge_profile *b = &lab->bridges[lab->n_bridges - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
-    uint32_t pid = 0;
+    uint32_t pid = 0, vid = 0;
     if (ymap_only(y, m, path, keys) || yget_bool(y, m, path, "both_lines_one_request", &b->both_lines_one_request) ||
         (ymap_get(y, m, "usb_pid") != NULL && yget_u32(y, m, path, "usb_pid", &pid)) ||
+        (ymap_get(y, m, "usb_vid") != NULL && yget_u32(y, m, path, "usb_vid", &vid)) ||
         yopt_range(y, m, path, "usb_bytes_per_s", 1000, 1e9, &b->usb_bytes_per_s))
         return -1;
     if (pid > 0xFFFF)
         return yfail(y, ymap_get(y, m, "usb_pid"), path, "usb_pid must be 0x0000 to 0xFFFF, got 0x%X", (unsigned)pid);
+    if (vid > 0xFFFF)
+        return yfail(y, ymap_get(y, m, "usb_vid"), path, "usb_vid must be 0x0000 to 0xFFFF, got 0x%X", (unsigned)vid);
     b->usb_pid = ymap_get(y, m, "usb_pid") != NULL ? (int)pid : -1; /* unknown: no tool's PID rule matches */
+    b->usb_vid = ymap_get(y, m, "usb_vid") != NULL ? (int)vid : -1;
     for (int os = 0; os < OS_COUNT; os++) {
         char os_path[160];
         snprintf(os_path, sizeof os_path, "%s.%s", path, host_os_name((enum host_os)os));
