@@ -40,6 +40,8 @@ struct server {
     int port;
     char url[64];
     char err_path[128];
+    char tty[64];       /* with --tty: the port's path */
+    char tty_env[1024]; /* and the environment serve printed for it */
 };
 
 static inline int64_t mono_ms(void)
@@ -51,16 +53,31 @@ static inline int64_t mono_ms(void)
 
 /* `resetlab serve --listen 127.0.0.1:0 --out DIR ARGS...`, its first stdout
  * line giving the port. */
+/* One line of the server's stdout (10 s at most). */
+static inline void server_line(struct server *sv, char *line, size_t len)
+{
+    size_t n = 0;
+    struct pollfd pf = {.fd = sv->out_fd, .events = POLLIN};
+    while (n + 1 < len && poll(&pf, 1, 10000) == 1 && read(sv->out_fd, line + n, 1) == 1 && line[n] != '\n')
+        n++;
+    line[n] = '\0';
+}
+
+/* `resetlab serve` on board with `extra` options: over RFC 2217 on a port
+ * of its choosing (sv->url), or with --tty on a local virtual port (sv->tty,
+ * sv->tty_env). */
 static inline void start_server(struct server *sv, const char *board, const char *extra)
 {
     const char *bin = getenv("RESETLAB_BIN");
     cr_assert_not_null(bin, "RESETLAB_BIN is set by ctest");
+    sv->tty[0] = sv->tty_env[0] = '\0';
     char boards[512];
     src_path("boards.yaml", boards, sizeof boards);
     snprintf(sv->err_path, sizeof sv->err_path, "%s/stderr.txt", out_dir);
     char cmd[2048];
-    snprintf(cmd, sizeof cmd, "exec %s serve --board %s --listen 127.0.0.1:0 --out %s --boards %s %s 2>%s", bin,
-             board, out_dir, boards, extra, sv->err_path);
+    int tty = strstr(extra, "--tty") != NULL; /* a local virtual port instead of a TCP one */
+    snprintf(cmd, sizeof cmd, "exec %s serve --board %s %s --out %s --boards %s %s 2>%s", bin, board,
+             tty ? "" : "--listen 127.0.0.1:0", out_dir, boards, extra, sv->err_path);
     int out[2];
     cr_assert_eq(pipe(out), 0);
     sv->pid = fork();
@@ -75,12 +92,16 @@ static inline void start_server(struct server *sv, const char *board, const char
     }
     close(out[1]);
     sv->out_fd = out[0];
-    char line[256] = "";
-    size_t n = 0;
-    struct pollfd pf = {.fd = sv->out_fd, .events = POLLIN};
-    while (n + 1 < sizeof line && poll(&pf, 1, 10000) == 1 && read(sv->out_fd, line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
+    char line[256];
+    server_line(sv, line, sizeof line);
+    if (tty) { /* "serving B on H at /dev/pts/N (log: ...)", then the environment */
+        const char *pts = strstr(line, " at /dev/pts/");
+        cr_assert_not_null(pts, "serve said '%s'", line);
+        sscanf(pts + 4, "%63s", sv->tty);
+        server_line(sv, sv->tty_env, sizeof sv->tty_env);
+        cr_assert(strncmp(sv->tty_env, "LD_PRELOAD=", 11) == 0, "serve's second line: '%s'", sv->tty_env);
+        return;
+    }
     const char *at = strstr(line, "rfc2217://127.0.0.1:");
     cr_assert_not_null(at, "serve said '%s'", line);
     sv->port = atoi(at + strlen("rfc2217://127.0.0.1:"));

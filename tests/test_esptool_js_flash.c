@@ -6,7 +6,11 @@
  * CHANGE_BAUDRATE to 460800, write 64 KiB of random bytes with writeFlash
  * (compressed: FLASH_DEFL_*), SPI_FLASH_MD5 through the stub against the MD5
  * of the bytes, READ_FLASH them back, and after("hard_reset"). On devkitc
- * over RFC 2217 with --reset-replay, and esp32c3-usb over RFC 2217. A
+ * over RFC 2217 with --reset-replay, and esp32c3-usb over RFC 2217; and
+ * both on the local virtual port (serve --tty: node's serialport opens the
+ * pty, the LD_PRELOAD library carries its lines and rates to the server;
+ * esptool-js closes and reopens the port to change its rate, as Web Serial
+ * must, and the chip keeps running its stub at the new rate). A
  * failure is the script's line, `esptool-js check: BOARD: STEP: WHY`. */
 #include "esptool_js_fixture.h"
 
@@ -25,8 +29,11 @@ static void flashes(const char *board, const char *serve_args)
     struct server sv;
     start_server(&sv, board, serve_args);
     char where[96], out[4096];
-    snprintf(where, sizeof where, "--url %s", sv.url);
-    esptool_js_passes(board, "", where, FLASH_ARGS, out, sizeof out);
+    if (sv.tty[0])
+        snprintf(where, sizeof where, "--port %s", sv.tty);
+    else
+        snprintf(where, sizeof where, "--url %s", sv.url);
+    esptool_js_passes(board, sv.tty[0] ? sv.tty_env : "", where, FLASH_ARGS, out, sizeof out);
     cr_assert(strstr(out, "\"baud\":460800") && strstr(out, "\"bytes\":65536") && strstr(out, "\"md5\":\"") &&
                   strstr(out, "\"mac\":\""),
               "%s", out);
@@ -42,4 +49,14 @@ Test(esptool_js_flash, devkitc_over_rfc2217_with_reset_replay)
 Test(esptool_js_flash, esp32c3_usb_over_rfc2217)
 {
     flashes("esp32c3-usb", "");
+}
+
+Test(esptool_js_flash, devkitc_on_the_local_virtual_port)
+{
+    flashes("devkitc", "--tty");
+}
+
+Test(esptool_js_flash, esp32c3_usb_on_the_local_virtual_port)
+{
+    flashes("esp32c3-usb", "--tty");
 }

@@ -217,7 +217,8 @@ static void set_host_baud(struct serve *s, uint32_t baud)
     if (baud == s->baud)
         return;
     s->baud = baud;
-    /* sim_set_host_baud(s->w, baud): wired when sim/world.h has it (issue 20, rom) */
+    if (baud != 0)
+        sim_set_host_baud(s->w, baud); /* a chip at another rate reads garbage, and sends it */
     char what[64];
     snprintf(what, sizeof what, "speed %u bit/s", (unsigned)baud);
     serve_log_event(s->log, NULL, what, s->owner.peer); /* the server's event budget bounds a tool that loops */
