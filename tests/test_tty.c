@@ -20,73 +20,23 @@
 #include <unistd.h>
 
 #include "helpers.h"
+#include "serve_fixture.h"
 #include "preload/tty_wire.h"
 
-static char dir[64];
-
-static void make_dir(void)
-{
-    snprintf(dir, sizeof dir, "/tmp/resetlab-tty-test-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void drop_dir(void)
-{
-    remove_tree(dir);
-}
-
+/* `resetlab serve --board devkitc --tty` (serve_fixture.h), and the control
+ * socket its environment names. */
 struct tty_server {
-    pid_t pid;
-    int out_fd;
-    char port[64];
-    char env[1024];   /* LD_PRELOAD=... RESETLAB_TTY=... RESETLAB_TTY_SOCKET=... */
+    struct server s;
     char socket[256];
-    char err_path[128];
 };
 
-static void read_line(int fd, char *line, size_t len)
-{
-    size_t n = 0;
-    struct pollfd pf = {.fd = fd, .events = POLLIN};
-    while (n + 1 < len && poll(&pf, 1, 10000) == 1 && read(fd, line + n, 1) == 1 && line[n] != '\n')
-        n++;
-    line[n] = '\0';
-}
-
-/* `resetlab serve --board devkitc --tty`: its two lines, the port and the environment. */
 static void start_tty_server(struct tty_server *sv, const char *extra)
 {
-    const char *bin = getenv("RESETLAB_BIN");
-    cr_assert_not_null(bin, "RESETLAB_BIN is set by ctest");
-    char boards[512];
-    src_path("boards.yaml", boards, sizeof boards);
-    snprintf(sv->err_path, sizeof sv->err_path, "%s/stderr.txt", dir);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "exec %s serve --board devkitc --tty --out %s --boards %s %s 2>%s", bin, dir, boards,
-             extra, sv->err_path);
-    int out[2];
-    cr_assert_eq(pipe(out), 0);
-    sv->pid = fork();
-    cr_assert_geq(sv->pid, 0);
-    if (sv->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM);
-        dup2(out[1], 1);
-        close(out[0]);
-        close(out[1]);
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    close(out[1]);
-    sv->out_fd = out[0];
-    char line[256];
-    read_line(sv->out_fd, line, sizeof line);
-    const char *at = strstr(line, " at /dev/pts/");
-    cr_assert_not_null(at, "serve said '%s'", line);
-    sscanf(at + 4, "%63s", sv->port);
-    read_line(sv->out_fd, sv->env, sizeof sv->env);
-    cr_assert(strncmp(sv->env, "LD_PRELOAD=", 11) == 0, "serve's second line: '%s'", sv->env);
-    cr_assert_not_null(strstr(sv->env, "/lib/resetlab/libresetlab-tty.so RESETLAB_TTY="), "%s", sv->env);
-    const char *s = strstr(sv->env, "RESETLAB_TTY_SOCKET=");
+    char args[512];
+    snprintf(args, sizeof args, "--tty %s", extra);
+    start_server(&sv->s, "devkitc", args);
+    cr_assert_not_null(strstr(sv->s.tty_env, "/lib/resetlab/libresetlab-tty.so RESETLAB_TTY="), "%s", sv->s.tty_env);
+    const char *s = strstr(sv->s.tty_env, "RESETLAB_TTY_SOCKET=");
     cr_assert_not_null(s);
     snprintf(sv->socket, sizeof sv->socket, "%s", s + strlen("RESETLAB_TTY_SOCKET="));
 }
@@ -94,17 +44,17 @@ static void start_tty_server(struct tty_server *sv, const char *extra)
 static int wait_server(struct tty_server *sv)
 {
     int st = 0;
-    cr_assert_eq(waitpid(sv->pid, &st, 0), sv->pid);
-    close(sv->out_fd);
+    cr_assert_eq(waitpid(sv->s.pid, &st, 0), sv->s.pid);
+    close(sv->s.out_fd);
     return st;
 }
 
 /* SIGTERM; it must stop cleanly (exit 0: no leak, no ASan error). */
 static char *stop_tty_server(struct tty_server *sv)
 {
-    kill(sv->pid, SIGTERM);
+    kill(sv->s.pid, SIGTERM);
     int st = wait_server(sv);
-    char *err = slurp(sv->err_path, NULL);
+    char *err = slurp(sv->s.err_path, NULL);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "serve ended with status %d; stderr:\n%s", st,
               err ? err : "");
     return err;
@@ -116,7 +66,7 @@ static int client(const struct tty_server *sv, const char *mode, const char *arg
 {
     char script[512], cmd[4096];
     src_path("tests/tty_client.py", script, sizeof script);
-    snprintf(cmd, sizeof cmd, "env %s %s %s %s %s %s", sv->env, test_python(), script, mode, sv->port,
+    snprintf(cmd, sizeof cmd, "env %s %s %s %s %s %s", sv->s.tty_env, test_python(), script, mode, sv->s.tty,
              arg ? arg : "");
     return run_shell(cmd, out, out_len, err, err_len);
 }
@@ -140,7 +90,7 @@ Test(tty, one_tiocmset_is_one_bridge_request)
     cr_assert_not_null(strstr(log, "(python3)  O D1 R1 U1,0 R1 D0 C  "), "%s", log);
     free(log);
     char path[128];
-    snprintf(path, sizeof path, "%s/serve.jsonl", dir);
+    snprintf(path, sizeof path, "%s/serve.jsonl", out_dir);
     char *jsonl = slurp(path, NULL);
     cr_assert_eq(count_of(jsonl, "{\"op\": \"U1,0\""), 1, "%s", jsonl);
     cr_assert_eq(count_of(jsonl, "{\"op\": \"O\""), 1);
@@ -186,8 +136,8 @@ Test(tty, a_socket_path_too_long_fails_the_open_in_one_line)
     memset(longpath, 'a', sizeof longpath - 1);
     longpath[0] = '/';
     longpath[sizeof longpath - 1] = '\0';
-    char *at = strstr(sv.env, "RESETLAB_TTY_SOCKET=");
-    snprintf(at, sizeof sv.env - (size_t)(at - sv.env), "RESETLAB_TTY_SOCKET=%s", longpath);
+    char *at = strstr(sv.s.tty_env, "RESETLAB_TTY_SOCKET=");
+    snprintf(at, sizeof sv.s.tty_env - (size_t)(at - sv.s.tty_env), "RESETLAB_TTY_SOCKET=%s", longpath);
     char out[1024], err[2048];
     cr_assert_neq(client(&sv, "lines", NULL, out, sizeof out, err, sizeof err), 0);
     cr_assert_not_null(strstr(err, "resetlab: tty: RESETLAB_TTY_SOCKET: 159 bytes long; a unix socket's path is at "
@@ -202,7 +152,7 @@ Test(tty, the_server_gone_fails_the_ioctl_with_eio_and_one_line)
     struct tty_server sv;
     start_tty_server(&sv, "");
     char pid[16], out[1024], err[1024];
-    snprintf(pid, sizeof pid, "%d", (int)sv.pid);
+    snprintf(pid, sizeof pid, "%d", (int)sv.s.pid);
     cr_assert_eq(client(&sv, "gone", pid, out, sizeof out, err, sizeof err), 0, "%s", err);
     cr_assert_not_null(strstr(out, "mset errno 5\nagain errno 5\n"), "%s", out);
     cr_assert_eq(count_of(err, "resetlab: tty: "), 1, "one line however many calls fail: %s", err);
@@ -261,7 +211,7 @@ Test(tty, observe_sets_up_the_port_and_the_environment_itself)
     skip_without_pyserial();
     char script[512], args[2048], out[8192], err[4096];
     src_path("tests/tty_client.py", script, sizeof script);
-    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- %s %s tight {port}", dir, test_python(),
+    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- %s %s tight {port}", out_dir, test_python(),
              script);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     cr_assert(rc == 0 || rc == 1, "rc %d: %s", rc, err);
@@ -286,7 +236,7 @@ Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)
     memset(tmp, 'x', 95);
     tmp[0] = '/';
     tmp[95] = '\0';
-    snprintf(args, sizeof args, "serve --board devkitc --tty --out %s", dir);
+    snprintf(args, sizeof args, "serve --board devkitc --tty --out %s", out_dir);
     char cmd[2048], out[1024], err[1024];
     snprintf(cmd, sizeof cmd, "cd %s && TMPDIR=%s %s %s", RESETLAB_SOURCE_DIR, tmp, getenv("RESETLAB_BIN"), args);
     cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", err);
@@ -294,7 +244,7 @@ Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)
     cr_assert_not_null(strstr(err, "resetlab: serve: --tty: TMPDIR /xxx"), "%s", err);
     cr_assert_not_null(strstr(err, "too long for the control socket's path (at most 107 bytes"), "%s", err);
     snprintf(cmd, sizeof cmd, "cd %s && TMPDIR=%s %s observe --board devkitc --tty --out %s -- true", RESETLAB_SOURCE_DIR,
-             tmp, getenv("RESETLAB_BIN"), dir);
+             tmp, getenv("RESETLAB_BIN"), out_dir);
     cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", err);
     cr_assert_not_null(strstr(err, "resetlab: observe: --tty: TMPDIR /xxx"), "%s", err);
 }
