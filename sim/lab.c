@@ -69,6 +69,7 @@ static void chip_free(struct chip_profile *c)
     free(c->rst_usb);
     free(c->boot_download);
     free(c->boot_flash);
+    free(c->boot_no_image);
 }
 
 void lab_free(struct lab *lab)

@@ -102,6 +102,12 @@ struct chip_profile {
     int baud;
     struct rom_chip rom; /* the ROM loader's answers in download mode */
     char *rom_header, *rst_pin, *rst_usb, *boot_download, *boot_flash;
+    /* A flash boot with the board's flash attached (serve): the first
+     * byte at image_offset is an image's magic, or the ROM prints
+     * boot_no_image instead of boot_flash ("{header}" in it: the word
+     * it read). NULL: not described; boot_flash is printed. */
+    uint32_t image_offset;
+    char *boot_no_image;
 };
 
 struct analyzer_cfg {

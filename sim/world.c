@@ -99,6 +99,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->error[0] = '\0';
     w->peek.valid = 0;
     w->read_from_ns = 0;
+    w->boot_memo.n = 0;
 }
 
 void sim_set_host_baud(struct sim_world *w, uint32_t baud)
@@ -283,6 +284,9 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     *truth = no_truth;
     struct physics *p = &w->phys; /* reset field by field: the edge buffers are large */
     p->b = b;
+    p->flash = w->flash;
+    p->memo = &w->boot_memo;
+    p->n_boots = 0;
     p->truth = truth;
     p->chip = w->start.chip;
     for (int c = 0; c < CH_COUNT; c++)
@@ -350,6 +354,7 @@ int sim_finish(struct sim_world *w, struct trace *tr, uint8_t *uart, size_t uart
     /* At rest: 5 τ after the last line change EN and IO0 are within 1 % of
      * where they go. */
     double settled = w->n_changes ? (double)w->changes[w->n_changes - 1].t_ns + 5 * fmax(p->en.tau_ns, p->io0.tau_ns) : 0;
+    p->quiet_ns = last;
     p->rest_ns = fmax(last, settled);
 
     double v_la = b->analyzer.threshold_v;
@@ -453,6 +458,11 @@ int64_t sim_rest_ns(const struct sim_world *w)
     return (int64_t)ceil(w->phys.rest_ns);
 }
 
+int64_t sim_quiet_ns(const struct sim_world *w)
+{
+    return (int64_t)ceil(w->phys.quiet_ns);
+}
+
 void sim_continue(struct sim_world *w)
 {
     const struct physics *p = &w->phys;
@@ -487,6 +497,7 @@ void sim_continue(struct sim_world *w)
     w->error[0] = '\0';
     w->peek.valid = 0;
     w->read_from_ns = 0;
+    w->boot_memo.n = 0;
 }
 
 int sim_usb_flag_at_start(const struct sim_world *w)

@@ -77,6 +77,9 @@ int sim_epoch_full(const struct sim_world *w);
 /* After sim_finish: from when the board is at rest (nothing more happens,
  * the UART is quiet, EN and IO0 are within 1 % of their levels). */
 int64_t sim_rest_ns(const struct sim_world *w);
+/* After sim_finish: from when the chip is quiet (its last byte out, the
+ * last line change acted on), EN and IO0 maybe still settling. */
+int64_t sim_quiet_ns(const struct sim_world *w);
 
 /* After sim_finish: a new epoch at t = 0 with no line changes or writes;
  * the port, the lines and the chip (in reset or not, a USB download

@@ -108,8 +108,21 @@ struct start_state {
     enum boot_mode mode; /* what the chip runs when not in reset: its ROM listens in download mode */
 };
 
+/* What each boot of the epoch found at the chip's image offset, read the
+ * first time the boot is simulated: the physics is re-run after every line
+ * change, and a banner already sent must not change when the flash is
+ * written afterwards. */
+#define BOOT_MEMO_MAX 64
+struct boot_memo {
+    int n;
+    uint32_t word[BOOT_MEMO_MAX];
+};
+
 struct physics {
     const struct board_profile *b;
+    const struct sim_flash *flash; /* the board's (serve), or NULL: banners as boards.yaml gives them */
+    struct boot_memo *memo;
+    int n_boots; /* resets released so far in this simulation of the epoch */
     struct net en, io0;
     struct net en_start; /* EN at rest when the epoch began */
     double io0_start_v;  /* IO0's voltage then */
@@ -124,6 +137,7 @@ struct physics {
     int n_reset_starts;
     double last_event;
     double rest_ns; /* sim_rest_ns */
+    double quiet_ns; /* sim_quiet_ns */
     enum boot_mode end_mode; /* what the chip runs after the epoch's last reset */
     double last_release_ns;  /* the epoch's last reset release; -INFINITY: none */
     int overflow;
@@ -173,6 +187,7 @@ struct sim_world {
     struct sim_flash *flash; /* the board's, owned by the caller (sim_attach_flash) */
     struct stub_session *stub; /* the flasher stub once MEM_END started it (w->rom.stub_running) */
     struct rom_ctx rom_ctx;    /* what the stub's register hooks reach the register file with */
+    struct boot_memo boot_memo; /* this epoch's boots (cleared by sim_continue) */
     struct sim_peek peek;
     uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
     double merge_t[UART_TIMES_MAX];

@@ -67,12 +67,53 @@ void world_physics_uart_flush(struct uart_out *u, double until)
     u->banner_len = 0;
 }
 
-static void uart_banner(struct uart_out *u, const struct board_profile *b, double t_release, int via_usb,
-                        enum boot_mode mode)
+/* An image starts with this byte (esptool loader.py, ESPLoader.ESP_IMAGE_MAGIC). */
+#define IMAGE_MAGIC 0xE9
+
+/* The word at the chip's image offset for this boot, as the flash held it
+ * when the boot was first simulated. */
+static uint32_t image_word(struct physics *p)
 {
+    int k = p->n_boots - 1;
+    if (k < p->memo->n)
+        return p->memo->word[k];
+    uint8_t b[4] = {0xFF, 0xFF, 0xFF, 0xFF}; /* past the flash's end: nothing there */
+    (void)sim_flash_read(p->flash, p->b->chip->image_offset, b, sizeof b);
+    uint32_t word = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    if (k == p->memo->n && k < BOOT_MEMO_MAX)
+        p->memo->word[p->memo->n++] = word;
+    return word;
+}
+
+/* What a flash boot prints after "boot:…": with the board's flash attached
+ * (serve), whether an image header is where the chip looks for it
+ * (docs/physics.md#flash-boot); without, boot_flash as boards.yaml gives it. */
+static const char *flash_boot_text(struct physics *p, char *buf, size_t cap)
+{
+    const struct chip_profile *chip = p->b->chip;
+    if (p->flash == NULL || chip->boot_no_image == NULL)
+        return chip->boot_flash;
+    uint32_t word = image_word(p);
+    if ((word & 0xFF) == IMAGE_MAGIC)
+        return chip->boot_flash;
+    const char *h = strstr(chip->boot_no_image, "{header}");
+    if (h == NULL)
+        return chip->boot_no_image;
+    snprintf(buf, cap, "%.*s0x%08x%s", (int)(h - chip->boot_no_image), chip->boot_no_image, (unsigned)word,
+             h + strlen("{header}"));
+    return buf;
+}
+
+static void uart_banner(struct physics *p, double t_release, int via_usb, enum boot_mode mode)
+{
+    struct uart_out *u = &p->uart;
+    const struct board_profile *b = p->b;
     const struct chip_profile *chip = b->chip;
+    char no_image[BANNER_MAX];
+    p->n_boots++;
+    const char *boot = mode == BOOT_DOWNLOAD ? chip->boot_download : flash_boot_text(p, no_image, sizeof no_image);
     int n = snprintf(u->banner, sizeof u->banner, "%s%s,%s", chip->rom_header, via_usb ? chip->rst_usb : chip->rst_pin,
-                     mode == BOOT_DOWNLOAD ? chip->boot_download : chip->boot_flash);
+                     boot);
     u->banner_len = n < 0 ? 0 : (size_t)n < sizeof u->banner ? (size_t)n : sizeof u->banner - 1;
     u->banner_t0 = t_release + chip->boot_delay_ms * 1e6;
     u->byte_ns = board_byte_ns(b);
@@ -144,7 +185,7 @@ static void run_segment(struct physics *p, double ta, double tb)
             int io0_high = world_net_v(&p->io0, t) > b->chip->io0_switch_frac * vdd;
             enum boot_mode mode = io0_high ? BOOT_FLASH : BOOT_DOWNLOAD;
             record_truth(p->truth, t, mode);
-            uart_banner(&p->uart, b, t, 0, mode);
+            uart_banner(p, t, 0, mode);
         }
     }
     /* Held under VIL past the minimum pulse: the chip is in reset by now. */
@@ -195,7 +236,7 @@ void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change
             p->chip.in_reset = 0;
             enum boot_mode mode = latched ? BOOT_DOWNLOAD : BOOT_FLASH;
             record_truth(p->truth, t, mode);
-            uart_banner(&p->uart, p->b, t, 1, mode);
+            uart_banner(p, t, 1, mode);
         }
         if (a == USB_SET_FLAG)
             flag = 1;

@@ -15,18 +15,24 @@
 
 TestSuite(serve_sessions, .init = make_dir, .fini = drop_dir, .timeout = 60);
 
-/* Runs tests/esptool_session.py MODE URL; its stdout; asserts its exit status. */
-static void run_session(const char *mode, const char *url, int want_rc, char *out, size_t len)
+/* Runs tests/esptool_session.py MODE URL under the environment ENV ("":
+ * none; serve --tty's for its port); its stdout; asserts its exit status. */
+static void run_session_in(const char *env, const char *mode, const char *url, int want_rc, char *out, size_t len)
 {
-    char script[512], cmd[1024];
+    char script[512], cmd[2048];
     src_path("tests/esptool_session.py", script, sizeof script);
-    snprintf(cmd, sizeof cmd, "%s %s %s '%s'", test_python(), script, mode, url);
+    snprintf(cmd, sizeof cmd, "env %s %s %s %s '%s'", env, test_python(), script, mode, url);
     FILE *p = popen(cmd, "r");
     cr_assert_not_null(p);
     size_t n = fread(out, 1, len - 1, p);
     out[n] = '\0';
     int st = pclose(p);
     cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == want_rc, "%s: status %d: %s", mode, st, out);
+}
+
+static void run_session(const char *mode, const char *url, int want_rc, char *out, size_t len)
+{
+    run_session_in("", mode, url, want_rc, out, len);
 }
 
 /* serve.jsonl's attempt lines, in order. */
@@ -173,4 +179,38 @@ Test(serve_sessions, help_says_how_attempts_split)
     cr_assert(strstr(out, "a reset and the session after it") != NULL, "%s", out);
     cr_assert(strstr(out, "sequence is held open (EN or IO0 pulled low)") != NULL, "%s", out);
     cr_assert(strstr(out, "a SLIP frame, a UART byte") != NULL, "%s", out);
+}
+
+/* Two esptool commands one after the other on the local virtual port: the
+ * second opens the port ~0.2 s after the first closed it (esptool 5.3 took
+ * 0.25 s from its close to the next one's open here), under
+ * --attempt-gap-ms (0.3 s) but after the hard reset has settled (5 τ on EN,
+ * 50 ms). A new client is a new attempt: four, the connect and the
+ * hard reset of each. Before: the first command's hard reset and the
+ * second's connect were one attempt (resets: 2), judged on its last. */
+Test(serve_sessions, the_next_commands_connect_is_its_own_attempt)
+{
+    skip_without_pyserial();
+    struct server sv;
+    start_server(&sv, "devkitc", "--tty");
+    char out[1024];
+    run_session_in(sv.tty_env, "connect-hard-reset", sv.tty, 0, out, sizeof out);
+    usleep(150 * 1000); /* and the second process's start: python3 takes ~30 ms */
+    run_session_in(sv.tty_env, "connect-hard-reset", sv.tty, 0, out, sizeof out);
+    usleep(700 * 1000);
+    stop_server(&sv);
+    char *human = human_lines(&sv);
+
+    char *log = read_log(), *all[16], *lines[16];
+    int n = reset_lines(all, attempt_lines(log, all, 16), lines);
+    cr_assert_eq(n, 4, "a connect and a hard reset per command: %s", human);
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(count_of(lines[i], "\"op\": \"R1\""), 1, "one reset in attempt %d: %s", i + 1, lines[i]);
+        cr_assert(strstr(lines[i], i % 2 ? "\"wanted\": \"flash\", \"outcome\": \"flash\", \"verdict\": \"pass\""
+                                         : "\"wanted\": \"download\", \"outcome\": \"download\", \"verdict\": \"pass\"") !=
+                      NULL,
+                  "attempt %d: %s", i + 1, lines[i]);
+    }
+    free(log);
+    free(human);
 }

@@ -10,6 +10,7 @@
 #include "cli_commands.h"
 
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,8 +177,10 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
         if (r->release_ns >= 0)
             printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
                    r->en_release_ms, r->tau_ms);
-        if (r->predicted != BOOT_NONE)
+        if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
             printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
+        else if (r->predicted != BOOT_NONE) /* IO0 never moved near the release: no edge to measure from */
+            printf(", strap: %s (IO0 steady)", boot_mode_name(r->predicted));
         putchar('\n');
     }
     printf("outcome: %s", boot_mode_name(a->outcome));

@@ -59,11 +59,34 @@ static int load_section(struct ydoc *y, struct lab *lab, const char *section, vo
 
 /* ------------------------------------------------------------- chips -- */
 
+/* image_offset and boot_no_image come together, or neither; "{header}"
+ * at most once, the only brace in the text. */
+static int load_no_image(struct ydoc *y, yaml_node_t *m, const char *path, struct chip_profile *c)
+{
+    int has_offset = ymap_get(y, m, "image_offset") != NULL, has_text = ymap_get(y, m, "boot_no_image") != NULL;
+    if (!has_offset && !has_text)
+        return 0;
+    if (has_offset != has_text)
+        return yfail(y, m, path, "image_offset and boot_no_image go together (the flash boot without an image)");
+    if (yget_u32(y, m, path, "image_offset", &c->image_offset) || !(c->boot_no_image = yget_strdup(y, m, path, "boot_no_image")))
+        return -1;
+    const char *h = strstr(c->boot_no_image, "{header}");
+    size_t braces = 0;
+    for (const char *s = c->boot_no_image; *s; s++)
+        braces += *s == '{' || *s == '}';
+    char key_path[320];
+    snprintf(key_path, sizeof key_path, "%s.boot_no_image", path);
+    if (braces != (h ? 2u : 0u) || (h && strstr(h + 1, "{header}")))
+        return yfail(y, ymap_get(y, m, "boot_no_image"), key_path, "may hold '{header}' once and no other brace");
+    return 0;
+}
+
 static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"en_vih_frac", "en_vil_v", "min_reset_pulse_us", "strap_setup_ms",
                                        "strap_hold_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom", "rom_header",
-                                       "rst_pin", "rst_usb", "boot_download", "boot_flash", NULL};
+                                       "rst_pin", "rst_usb", "boot_download", "boot_flash", "image_offset",
+                                       "boot_no_image", NULL};
     struct chip_profile *c = &lab->chips[lab->n_chips - 1];
     snprintf(c->name, sizeof c->name, "%s", name);
     double baud;
@@ -84,7 +107,7 @@ static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_nod
         !(c->boot_download = yget_strdup(y, m, path, "boot_download")) ||
         !(c->boot_flash = yget_strdup(y, m, path, "boot_flash")))
         return -1;
-    return 0;
+    return load_no_image(y, m, path, c);
 }
 
 /* ---------------------------------------------------------- circuits -- */

@@ -75,6 +75,7 @@ static int conn_flush(struct conn *c)
 
 static void take_board(struct serve *s, struct conn *c)
 {
+    serve_board_split_for_new_client(s);
     s->owner = *c;
     s->owner.since_ns = s->owner.active_ns = serial_now_ns(); /* when it got the board */
     serve_budget_rate_init(&s->owner.protocol_errors, SERVE_PROTOCOL_BURST, SERVE_PROTOCOL_REFILL_S,

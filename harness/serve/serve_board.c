@@ -174,10 +174,38 @@ void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, 
     s->dirty = 1;
 }
 
+/* Quiet enough to end an attempt between two of a tool's steps: nothing
+ * due, the chip's last bytes out, no reset held; EN may still be settling
+ * towards VDD (a few τ after a release the chip has long been running:
+ * the next epoch starts it at VDD, a difference of microseconds in when a
+ * later reset pulls it under V_IL). */
+static int chip_quiet(struct serve *s, int64_t v)
+{
+    if (s->dirty)
+        serve_board_resimulate(s);
+    return s->n_answers == 0 && v >= sim_quiet_ns(s->w) && v >= s->absorb_until_v &&
+           !mid_reset(s->o.board->circuit, s->line_dtr, s->line_rts);
+}
+
+/* Another tool's session is another attempt, however soon it starts
+ * (esptool's next command opens the port ~0.1-0.3 s after the last one
+ * closed it, under --attempt-gap-ms): the last one's hard reset is judged
+ * on its own. Decided at the new client's first change, not at its
+ * connect: the last client's reset may still be settling then. */
+static void split_at_new_clients_first_op(struct serve *s, int64_t v)
+{
+    if (!s->new_client)
+        return;
+    s->new_client = 0;
+    if (s->at.n_ops > 0 && chip_quiet(s, v))
+        serve_board_close_attempt(s, NULL);
+}
+
 /* One line change as the server's host makes it: the request starts when
  * the host is free, and is answered when the bridge has applied it. */
 int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *label, int is_port_op, int64_t v)
 {
+    split_at_new_clients_first_op(s, v);
     sim_advance_to(s->w, v);
     int64_t before = sim_now_ns(s->w);
     sim_set_lines(s->w, dtr, rts);
@@ -188,6 +216,7 @@ int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *
 
 int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v)
 {
+    split_at_new_clients_first_op(s, v);
     const struct os_behaviour *os = &s->o.board->bridge->os[s->o.host->os];
     const struct op_seq *seq = open ? &os->open : &os->close;
     if (open && !s->opened_before && os->first_open.n > 0)
@@ -274,13 +303,20 @@ int64_t serve_board_last_activity(const struct serve *s)
 void serve_board_split_before_command(struct serve *s)
 {
     int64_t v = serve_now_v(s);
-    if (s->at.n_line_ops == 0 || !serve_board_at_rest(s, v))
+    /* a tool that talked to the chip since its reset is between two steps:
+     * the reset is over although EN is still settling */
+    if (s->at.n_line_ops == 0 || !(s->at.talked ? chip_quiet(s, v) : serve_board_at_rest(s, v)))
         return;
     /* last_activity_v already holds this command (serve.c): the quiet is
      * the lines' and the traffic's */
     int64_t last = s->last_line_v > s->last_traffic_v ? s->last_line_v : s->last_traffic_v;
     if (s->at.talked || v - last >= (int64_t)(s->o.attempt_gap_ms * 1e6))
         serve_board_close_attempt(s, NULL);
+}
+
+void serve_board_split_for_new_client(struct serve *s)
+{
+    s->new_client = 1;
 }
 
 int serve_board_epoch_active(const struct serve *s)

@@ -86,6 +86,7 @@ struct serve {
     int client_dtr, client_rts; /* as the client last asked */
     int line_dtr, line_rts;     /* as the bridge holds them */
     int opened_before;          /* the tool's port was opened once: a later open is not the first */
+    int new_client;             /* a client took the board and has made no line change or open yet */
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
 };
 
@@ -135,6 +136,9 @@ int serve_board_at_rest(struct serve *s, int64_t v);
  * hard reset, the close), or when everything has been quiet for
  * --attempt-gap-ms. */
 void serve_board_split_before_command(struct serve *s);
+/* A new client took the board: its first line change or open ends the
+ * last client's attempt, when the board is at rest by then. */
+void serve_board_split_for_new_client(struct serve *s);
 /* The lines hold a reset sequence open (EN or IO0 pulled low; the USB
  * reset state or download request): the attempt goes on however quiet. */
 int serve_board_sequence_open(const struct serve *s);
