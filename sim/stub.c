@@ -37,6 +37,7 @@ struct stub_session {
     uint32_t rf_addr, rf_len, rf_block, rf_window, rf_sent, rf_acked;
     GChecksum *rf_md5;
     struct stub_regs regs; /* stub_set_regs; zero: none */
+    int rebooted; /* FLASH_END asked for a reboot: stub_take_reboot */
     /* owed bytes */
     uint8_t pend[STUB_PEND_MAX];
     size_t pend_len;
@@ -75,14 +76,28 @@ static void stop_read(struct stub_session *s)
     s->rf_active = 0;
 }
 
-void stub_reset(struct stub_session *s)
+/* The stub's state, not the bytes it owes. */
+static void clear_state(struct stub_session *s)
 {
     stop_inflate(s);
     stop_read(s);
     s->in_flash_mode = s->deflate = s->mem_begun = 0;
     s->remaining = s->remaining_compressed = s->mem_remaining = 0;
     s->last_error = 0;
+}
+
+void stub_reset(struct stub_session *s)
+{
+    clear_state(s);
     s->pend_len = 0;
+    s->rebooted = 0;
+}
+
+int stub_take_reboot(struct stub_session *s)
+{
+    int r = s->rebooted;
+    s->rebooted = 0;
+    return r;
 }
 
 void stub_free(struct stub_session *s)
@@ -132,7 +147,7 @@ static void queue_frame(struct stub_session *s, const uint8_t *raw, size_t n)
 static void queue_reply(struct stub_session *s, uint8_t op, uint32_t value, const uint8_t *data, size_t dn,
                         uint16_t size, uint8_t error, uint8_t status)
 {
-    uint8_t raw[ESP_HEADER_LEN + 16 + 2];
+    uint8_t raw[ESP_HEADER_LEN + STUB_SECURITY_INFO_LEN + 2];
     raw[0] = ESP_DIR_RESPONSE;
     raw[1] = op;
     raw[2] = (uint8_t)size;
@@ -411,6 +426,20 @@ static void command(struct stub_session *s, struct sim_flash *flash, const struc
     case ESP_MEM_DATA:
     case STUB_MEM_END: error = mem_cmd(s, op, d, dl); break;
     case STUB_RUN_USER_CODE: return; /* no reply: the stub returns to boot */
+    case ESP_GET_SECURITY_INFO: /* ESP32-S2 and later stubs only (ESP32S2_OR_LATER) */
+        if (!chip->has_security_info)
+            break;
+        error = len_is(dl, 0);
+        if (error == 0) {
+            /* handle_get_security_info: the ROM's 20 bytes; the header's size
+             * says 20 (resp.len_ret = SECURITY_INFO_BYTES), not 20 + status */
+            uint8_t info[STUB_SECURITY_INFO_LEN] = {0};
+            put32(info + 12, chip->chip_id);
+            put32(info + 16, chip->api_version);
+            queue_reply(s, op, 0, info, sizeof info, STUB_SECURITY_INFO_LEN, 0, 0);
+            return;
+        }
+        break;
     default: break;
     }
     queue_reply(s, op, value, NULL, 0, size, error, 0);
@@ -422,8 +451,10 @@ static void command(struct stub_session *s, struct sim_flash *flash, const struc
     case ESP_FLASH_DEFL_DATA: flash_defl_data(s, flash, d + 16, dl - 16); break;
     case STUB_FLASH_END:
     case STUB_FLASH_DEFL_END:
-        if (le32(d) == 0) /* "reboot now": the stub is gone */
-            stub_reset(s);
+        if (le32(d) == 0) { /* "reboot now": the reply flushed, then software_reset() into the ROM */
+            clear_state(s);
+            s->rebooted = 1;
+        }
         break;
     case STUB_READ_FLASH:
         if (le32(d + 8) > STUB_SECTOR) /* handle_flash_read returns at once: no data, no digest */

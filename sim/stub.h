@@ -63,6 +63,9 @@
  * limit: handle_flash_read's buffer; ERASE_REGION's alignment). */
 #define STUB_MAX_WRITE_BLOCK 0x4000u
 #define STUB_SECTOR 4096u
+/* GET_SECURITY_INFO's data on the ESP32-S3 and later (flasher_stub/include/
+ * soc_support.h SECURITY_INFO_BYTES; loader.py get_security_info "<IBBBBBBBBII"). */
+#define STUB_SECURITY_INFO_LEN 20u
 /* Replies owed and not yet handed out (stub_more): room for two READ_FLASH
  * blocks fully SLIP-escaped and the small replies around them. A limit on
  * memory: a host that writes frames without reading loses replies past it,
@@ -73,6 +76,10 @@ struct stub_session; /* FLASH_BEGIN/DEFL state, inflate stream, READ_FLASH flow 
 struct stub_session *stub_new(void);
 void stub_free(struct stub_session *s);
 void stub_reset(struct stub_session *s); /* the chip was reset: stub gone, state cleared */
+/* 1 once after FLASH_END asked to reboot (its reply still owed): the chip
+ * software-resets into its ROM loader (esptool loader.py soft_reset: "will
+ * re-load the ROM bootloader"), the stub is gone. */
+int stub_take_reboot(struct stub_session *s);
 /* "OHAI" greeting frame the stub sends when it starts; returns bytes written (SLIP-encoded). */
 size_t stub_hello(uint8_t *out, size_t cap);
 /* One SLIP-decoded frame from the host (a command: header + data; or, during READ_FLASH, the host's ACK frame).

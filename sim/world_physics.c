@@ -342,6 +342,8 @@ static void answer_once(struct sim_world *w, const struct physics *p, struct hos
             stub_set_regs(w->stub, &(struct stub_regs){.read = stub_reg_read, .write = stub_reg_write, .ctx = w});
             k += stub_answer(w->stub, w->flash, c.chip, frame, n, out + k, REPLY_MAX - k, &baud);
             k += stub_more(w->stub, w->flash, out + k, REPLY_MAX - k);
+            if (stub_take_reboot(w->stub)) /* back in the ROM loader at its boot rate */
+                rom_state_reset(&w->rom);
             if (baud != 0)
                 w->rom.baud = baud; /* after its reply, which went out at the old rate */
             continue;
