@@ -226,6 +226,22 @@ Test(tty, observe_sets_up_the_port_and_the_environment_itself)
     cr_assert_eq(count_of(out, "resets: 1\n"), 1, "%s", out);
 }
 
+/* A pty has no USB product id: on the USB-Serial/JTAG board observe says
+ * what esptool will do there and what to give it; not on a UART board. */
+Test(tty, observe_on_a_native_usb_board_names_the_missing_pid)
+{
+    char args[1024], out[8192], err[4096];
+    snprintf(args, sizeof args, "observe --board esp32c3-usb --tty --out %s -- true", out_dir);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "rc %d: %s %s", rc, out, err);
+    cr_assert_not_null(strstr(out, "no USB product id for a tool to read"), "%s", out);
+    cr_assert_not_null(strstr(out, "--before usb_reset (usb-reset in esptool 5)"), "%s", out);
+    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- true", out_dir);
+    rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "rc %d: %s %s", rc, out, err);
+    cr_assert_null(strstr(out, "USB product id"), "%s", out);
+}
+
 Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)
 {
     char args[1024], tmp[200];

@@ -290,6 +290,8 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         print_header(a, status, seconds);
         printf("board %s (%s, %s) on %s, served at %s; times from the command's start\n", b->name, b->chip->name,
                b->circuit->name, h->name, url);
+        if (a->tty && serve_tty_usb_note(b) != NULL)
+            printf("%s\n", serve_tty_usb_note(b));
         command_failed(status, obs->command_failed, sizeof obs->command_failed);
         int spurious = observe_print(stdout, obs, t0);
         printf("log: %s/serve.jsonl (%d attempts), captures in %s/captures/\n", a->out, obs->attempts, a->out);

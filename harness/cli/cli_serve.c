@@ -314,6 +314,8 @@ static int cli_serve(int argc, char **argv)
             printf("serving %s on %s at %s (log: %s/serve.jsonl)\n", b->name, h->name, serve_tty_port(srv), a.out);
             printf("LD_PRELOAD=%s RESETLAB_TTY=%s RESETLAB_TTY_SOCKET=%s\n", lib, serve_tty_port(srv),
                    serve_tty_socket(srv));
+            if (serve_tty_usb_note(b) != NULL) /* stderr: the two lines above are for scripts */
+                fprintf(stderr, "%s\n", serve_tty_usb_note(b));
         } else {
             printf("serving %s on %s at rfc2217://%s (log: %s/serve.jsonl)\n", b->name, h->name, serve_address(srv),
                    a.out);

@@ -380,3 +380,17 @@ void serve_tty_read(struct serve *s)
     s->last_activity_v = serve_now_v(s);
     serve_commands_on_data(s, b, (size_t)k);
 }
+
+const char *serve_tty_usb_note(const struct board_profile *b)
+{
+    if (b->real.circuit->kind != CIRCUIT_USB_JTAG)
+        return NULL;
+    /* esptool loader.py _get_pid: pyserial's list_ports finds no USB device
+     * behind a pty, so ESPLoader picks ClassicReset/UnixTightReset, which
+     * the USB-Serial/JTAG does not take as a download request ("Wrong boot
+     * mode detected (0xc)"); on the real port it reads PID 0x1001 and uses
+     * USBJTAGSerialReset, which --before usb_reset forces. */
+    return "note: this port is a pty, with no USB product id for a tool to read: esptool falls back to its classic "
+           "reset, which the USB-Serial/JTAG does not take as a download request; give it --before usb_reset "
+           "(usb-reset in esptool 5), the reset it picks itself on the real port (PID 0x1001)";
+}
