@@ -20,7 +20,8 @@
  *     low-latency switch) and TIOCSBRK / TIOCCBRK here: nothing to simulate;
  *   - on close, tells the server (with HUPCL, the OS's close drops the lines)
  *     before the pty is closed.
- * Data goes through the pty untouched. Every other fd and call goes
+ * On a board with a USB identity, the port also goes by its USB name and
+ * has sysfs entries (preload/tty_usb.c). Data goes through the pty untouched. Every other fd and call goes
  * straight to libc. When the server is gone or never answers, the call
  * fails with EIO after one line on stderr; a port another client owns
  * fails to open with EBUSY and the server's line. The wire is
@@ -31,6 +32,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/serial.h>
 #include <poll.h>
 #include <pthread.h>
@@ -46,6 +48,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "tty_usb.h"
 #include "tty_wire.h"
 
 /* The kernel's struct termios2 (asm/termbits.h, which clashes with
@@ -290,7 +293,8 @@ static mode_t mode_of(int flags, va_list ap)
         va_start(ap, flags);                                                                                         \
         mode_t mode = mode_of(flags, ap);                                                                            \
         va_end(ap);                                                                                                  \
-        return track(f(path, flags, mode));                                                                          \
+        char buf[PATH_MAX];                                                                                          \
+        return track(f(tty_usb_path(path, buf, sizeof buf), flags, mode));                                           \
     }
 #define OPENAT_WRAPPER(name)                                                                                         \
     EXPORT int name(int dir, const char *path, int flags, ...)                                                      \
@@ -302,7 +306,8 @@ static mode_t mode_of(int flags, va_list ap)
         va_start(ap, flags);                                                                                         \
         mode_t mode = mode_of(flags, ap);                                                                            \
         va_end(ap);                                                                                                  \
-        return track(f(dir, path, flags, mode));                                                                     \
+        char buf[PATH_MAX];                                                                                          \
+        return track(f(dir, tty_usb_path(path, buf, sizeof buf), flags, mode));                                      \
     }
 
 OPEN_WRAPPER(open)

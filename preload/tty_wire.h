@@ -22,6 +22,14 @@
 #define TTY_WIRE_MAGIC 0x59544c52u /* "RLTY" in little-endian memory */
 #define TTY_ENV_PORT "RESETLAB_TTY"          /* the pty's path: the library intercepts that device only */
 #define TTY_ENV_SOCKET "RESETLAB_TTY_SOCKET" /* the control socket's path */
+/* A board whose bridge is a USB device the tool may look up (esptool reads
+ * the port's USB PID through pyserial's sysfs walk to pick its reset): the
+ * name the port goes by, which matches the kernel's (/dev/ttyACM-resetlab),
+ * and the folder holding the sysfs entries the server made for it
+ * (FOLDER/sys/class/tty/NAME, FOLDER/sys/devices/resetlab-tty/...). */
+#define TTY_ENV_NAME "RESETLAB_TTY_NAME"
+#define TTY_ENV_SYSFS "RESETLAB_TTY_SYSFS"
+#define TTY_SYSFS_DEVICES "/sys/devices/resetlab-tty" /* the device's fake place in sysfs */
 /* sun_path holds 108 bytes with its NUL: the longest socket path. */
 #define TTY_SOCKET_PATH_MAX 107
 /* A request's answer waits this long at most (a line change is answered

@@ -94,8 +94,8 @@ static inline void start_server(struct server *sv, const char *board, const char
     sv->out_fd = out[0];
     char line[256];
     server_line(sv, line, sizeof line);
-    if (tty) { /* "serving B on H at /dev/pts/N (log: ...)", then the environment */
-        const char *pts = strstr(line, " at /dev/pts/");
+    if (tty) { /* "serving B on H at /dev/pts/N (log: ...)" (a USB name on native USB boards), then the environment */
+        const char *pts = strstr(line, " at /dev/");
         cr_assert_not_null(pts, "serve said '%s'", line);
         sscanf(pts + 4, "%63s", sv->tty);
         server_line(sv, sv->tty_env, sizeof sv->tty_env);

@@ -226,20 +226,34 @@ Test(tty, observe_sets_up_the_port_and_the_environment_itself)
     cr_assert_eq(count_of(out, "resets: 1\n"), 1, "%s", out);
 }
 
-/* A pty has no USB product id: on the USB-Serial/JTAG board observe says
- * what esptool will do there and what to give it; not on a UART board. */
-Test(tty, observe_on_a_native_usb_board_names_the_missing_pid)
+/* On the USB-Serial/JTAG board the port goes by a USB name with the
+ * bridge's ids in sysfs's shape: pyserial's list_ports finds 303a:1001 for
+ * it, as esptool's _get_pid does, and esptool's USBJTAGSerialReset then
+ * boots the chip into download mode (SYNC answered). On a UART board the
+ * port stays the pty, which no listing names. */
+Test(tty, a_native_usb_board_shows_its_usb_ids)
 {
-    char args[1024], out[8192], err[4096];
-    snprintf(args, sizeof args, "observe --board esp32c3-usb --tty --out %s -- true", out_dir);
+    skip_without_pyserial();
+    char script[512], args[2048], out[8192], err[4096];
+    src_path("tests/tty_client.py", script, sizeof script);
+    snprintf(args, sizeof args, "observe --board esp32c3-usb --tty --out %s -- %s %s usb {port}", out_dir,
+             test_python(), script);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     cr_assert_eq(rc, 0, "rc %d: %s %s", rc, out, err);
-    cr_assert_not_null(strstr(out, "no USB product id for a tool to read"), "%s", out);
-    cr_assert_not_null(strstr(out, "--before usb_reset (usb-reset in esptool 5)"), "%s", out);
-    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- true", out_dir);
+    cr_assert_not_null(strstr(out, "served at /dev/ttyACM-resetlab"), "%s", out);
+    cr_assert_not_null(strstr(out, "usb 303a:1001"), "%s", out);
+    cr_assert_not_null(strstr(out, "answer c00108040007071220"), "the ROM answered the SYNC: %s", out);
+    char sysfs[512] = "";
+    const char *at = strstr(out, "sysfs ");
+    cr_assert_not_null(at, "%s", out);
+    sscanf(at + 6, "%511s", sysfs);
+    cr_assert_neq(access(sysfs, F_OK), 0, "serve removed its folder %s when it stopped", sysfs);
+    snprintf(args, sizeof args, "observe --board devkitc --tty --out %s -- %s %s usb {port}", out_dir, test_python(),
+             script);
     rc = run_cli(args, out, sizeof out, err, sizeof err);
     cr_assert_eq(rc, 0, "rc %d: %s %s", rc, out, err);
-    cr_assert_null(strstr(out, "USB product id"), "%s", out);
+    cr_assert_not_null(strstr(out, "served at /dev/pts/"), "%s", out);
+    cr_assert_not_null(strstr(out, "usb none"), "%s", out);
 }
 
 Test(tty, bad_options_and_a_tmpdir_too_long_are_one_line)

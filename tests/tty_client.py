@@ -14,6 +14,10 @@ usage: tty_client.py MODE PORT [ARG]
   die        opens, TIOCMSET DTR alone, then exits without closing the port
   other      TIOCMSET on another pty (os.openpty): Linux's own answer
   idle       opens, waits 1.5 s without driving the board, then TIOCMSET
+  usb        finds the port's USB ids as esptool's _get_pid does (pyserial's
+             list_ports by device path), prints them; with PID 0x1001
+             esptool's USBJTAGSerialReset (esptool/reset.py, v4.12.0), then
+             SYNC; prints the answer's bytes
 """
 import errno
 import fcntl
@@ -123,6 +127,33 @@ def idle(port):
         print('mset errno', e.errno)
 
 
+def usb(port):
+    from serial.tools import list_ports
+    print('sysfs', os.environ.get('RESETLAB_TTY_SYSFS', 'none'))
+    found = [p for p in list_ports.comports() if p.device == port]
+    print('usb', ' '.join('%04x:%04x' % (p.vid or 0, p.pid or 0) for p in found) or 'none')
+    if not found or found[0].pid != 0x1001:
+        return
+    s = serial.Serial(port, 115200, timeout=0.5)
+    s.rts = False
+    s.dtr = False  # idle
+    time.sleep(0.1)
+    s.dtr = True  # the download flag
+    s.rts = False
+    time.sleep(0.1)
+    s.rts = True  # reset, through (1,1)
+    s.dtr = False
+    s.rts = True
+    time.sleep(0.1)
+    s.dtr = False
+    s.rts = False  # out of reset
+    time.sleep(0.2)
+    s.reset_input_buffer()
+    s.write(SYNC)
+    print('answer', s.read(64).hex())
+    s.close()
+
+
 def twice(port):
     s = serial.Serial(port, 115200)
     try:
@@ -140,5 +171,6 @@ if __name__ == '__main__':
     if mode == 'gone':
         gone(port, int(sys.argv[3]))
     else:
-        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle, 'die': die, 'other': other}[mode](port)
+        {'lines': lines, 'tight': tight, 'baud': baud, 'twice': twice, 'idle': idle, 'die': die, 'other': other,
+         'usb': usb}[mode](port)
     sys.stdout.flush()

@@ -236,17 +236,23 @@ static int serve_command_run(struct serve *srv, char **argv, char *const *env, i
 }
 
 /* --tty: the command's environment, LD_PRELOAD first (yours after it). */
-static void tty_environment(const struct serve *srv, const char *lib, char store[3][SERVE_TTY_LIBRARY_MAX + 128],
-                            char *env[4])
+static void tty_environment(const struct serve *srv, const char *lib, char store[5][SERVE_TTY_LIBRARY_MAX + 128],
+                            char *env[6])
 {
     const char *mine = getenv("LD_PRELOAD");
     snprintf(store[0], sizeof store[0], "LD_PRELOAD=%s%s%.*s", lib, mine && mine[0] ? ":" : "", SERVE_TTY_LIBRARY_MAX,
              mine ? mine : "");
     snprintf(store[1], sizeof store[1], "RESETLAB_TTY=%s", serve_tty_port(srv));
     snprintf(store[2], sizeof store[2], "RESETLAB_TTY_SOCKET=%s", serve_tty_socket(srv));
-    for (int i = 0; i < 3; i++)
+    int n = 3;
+    if (serve_tty_sysfs(srv) != NULL) { /* the port's USB name and its sysfs entries */
+        snprintf(store[3], sizeof store[3], "RESETLAB_TTY_NAME=%s", serve_tty_name(srv));
+        snprintf(store[4], sizeof store[4], "RESETLAB_TTY_SYSFS=%s", serve_tty_sysfs(srv));
+        n = 5;
+    }
+    for (int i = 0; i < n; i++)
         env[i] = store[i];
-    env[3] = NULL;
+    env[n] = NULL;
 }
 
 static int observe_served(const struct lab *lab, const struct board_profile *b, const struct host_profile *h,
@@ -270,9 +276,9 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         return strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
     }
     snprintf(url, sizeof url, "rfc2217://%s", serve_address(srv));
-    char env_store[3][SERVE_TTY_LIBRARY_MAX + 128], *env[4] = {NULL};
+    char env_store[5][SERVE_TTY_LIBRARY_MAX + 128], *env[6] = {NULL};
     if (a->tty) {
-        snprintf(url, sizeof url, "%s", serve_tty_port(srv));
+        snprintf(url, sizeof url, "%s", serve_tty_name(srv));
         tty_environment(srv, lib, env_store, env);
     }
     char **argv = command_argv(a->command, url, store, sizeof store);
@@ -290,8 +296,6 @@ static int observe_served(const struct lab *lab, const struct board_profile *b, 
         print_header(a, status, seconds);
         printf("board %s (%s, %s) on %s, served at %s; times from the command's start\n", b->name, b->chip->name,
                b->circuit->name, h->name, url);
-        if (a->tty && serve_tty_usb_note(b) != NULL)
-            printf("%s\n", serve_tty_usb_note(b));
         command_failed(status, obs->command_failed, sizeof obs->command_failed);
         int spurious = observe_print(stdout, obs, t0);
         printf("log: %s/serve.jsonl (%d attempts), captures in %s/captures/\n", a->out, obs->attempts, a->out);

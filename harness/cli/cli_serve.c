@@ -56,9 +56,14 @@ static const char usage[] =
     "                       environment to run the tool with (LD_PRELOAD=the\n"
     "                       library in lib/resetlab/ beside the binary's folder,\n"
     "                       RESETLAB_TTY=the pty, RESETLAB_TTY_SOCKET=its control\n"
-    "                       socket in $TMPDIR). The library sends the tool's\n"
-    "                       TIOCMSET, TIOCMBIS, TIOCMBIC (each one bridge request,\n"
-    "                       answered when it completes), TIOCMGET, its port speed\n"
+    "                       socket in $TMPDIR). On a USB-Serial/JTAG board the\n"
+    "                       port goes by /dev/ttyACM-resetlab with the chip's USB\n"
+    "                       ids in sysfs's shape (RESETLAB_TTY_NAME,\n"
+    "                       RESETLAB_TTY_SYSFS), so esptool's default reset is\n"
+    "                       the one it picks on the real port. The library sends\n"
+    "                       the tool's TIOCMSET, TIOCMBIS, TIOCMBIC (each one\n"
+    "                       bridge request, answered when it completes),\n"
+    "                       TIOCMGET, its port speed\n"
     "                       (tcsetattr, TCSETS2), its open (the host OS's: Linux\n"
     "                       raises DTR and RTS) and its close (HUPCL drops them) to\n"
     "                       the server; data goes through the pty. Limits: the\n"
@@ -311,11 +316,12 @@ static int cli_serve(int argc, char **argv)
             fprintf(stderr, "resetlab: serve: %s\n", err);
             rc = strstr(err, "--listen") == err || strstr(err, "--tty: TMPDIR") == err ? 2 : 1;
         } else if (a.tty) {
-            printf("serving %s on %s at %s (log: %s/serve.jsonl)\n", b->name, h->name, serve_tty_port(srv), a.out);
-            printf("LD_PRELOAD=%s RESETLAB_TTY=%s RESETLAB_TTY_SOCKET=%s\n", lib, serve_tty_port(srv),
+            printf("serving %s on %s at %s (log: %s/serve.jsonl)\n", b->name, h->name, serve_tty_name(srv), a.out);
+            printf("LD_PRELOAD=%s RESETLAB_TTY=%s RESETLAB_TTY_SOCKET=%s", lib, serve_tty_port(srv),
                    serve_tty_socket(srv));
-            if (serve_tty_usb_note(b) != NULL) /* stderr: the two lines above are for scripts */
-                fprintf(stderr, "%s\n", serve_tty_usb_note(b));
+            if (serve_tty_sysfs(srv) != NULL) /* the port's USB name and its sysfs entries */
+                printf(" RESETLAB_TTY_NAME=%s RESETLAB_TTY_SYSFS=%s", serve_tty_name(srv), serve_tty_sysfs(srv));
+            putchar('\n');
         } else {
             printf("serving %s on %s at rfc2217://%s (log: %s/serve.jsonl)\n", b->name, h->name, serve_address(srv),
                    a.out);

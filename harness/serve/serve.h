@@ -44,10 +44,11 @@ const char *serve_address(const struct serve *s);
 /* --tty: the pty's path, the control socket's (NULL without --tty). */
 const char *serve_tty_port(const struct serve *s);
 const char *serve_tty_socket(const struct serve *s);
-/* --tty on a board whose bridge is the chip's own USB-Serial/JTAG: one line
- * saying that a tool which picks its reset from the port's USB PID cannot
- * here, and what to give it; NULL on other boards. */
-const char *serve_tty_usb_note(const struct board_profile *b);
+/* --tty: the path tools open: the port's USB name on a board whose bridge
+ * is the chip's own USB-Serial/JTAG (/dev/ttyACM-resetlab, with its sysfs
+ * entries in serve_tty_sysfs's folder), else the pty's path. */
+const char *serve_tty_name(const struct serve *s);
+const char *serve_tty_sysfs(const struct serve *s); /* NULL without a USB name */
 /* The preload library's path: build/lib/resetlab/ beside a build tree's
  * binary, or PREFIX/lib/resetlab/ beside an installed one. 0, or -1 with
  * the path looked for in out. */

@@ -31,6 +31,7 @@
 #include "sim/world.h"
 #include "serve.h"
 #include "serve_internal.h"
+#include "serve_tty_usb.h"
 
 #ifndef RESETLAB_BIN_TO_TTY
 #define RESETLAB_BIN_TO_TTY "../lib/resetlab"
@@ -44,6 +45,7 @@ struct serve_tty {
     uint8_t *out; /* the board's UART, waiting for the pty to take it */
     size_t out_len;
     int port_open; /* the tool has the port open (its OPEN came, its CLOSE not) */
+    char usb_name[64]; /* the port's USB name (serve_tty_usb.h); empty: none, tools use the pty's path */
 };
 
 /* ---- setup ---------------------------------------------------------------- */
@@ -115,7 +117,12 @@ int serve_tty_open(struct serve *s, char *err, size_t err_len)
         snprintf(err, err_len, "out of memory");
         return -1;
     }
-    return make_pty(t, err, err_len) != 0 || make_socket(s, t, err, err_len) != 0 ? -1 : 0;
+    if (make_pty(t, err, err_len) != 0 || make_socket(s, t, err, err_len) != 0)
+        return -1;
+    if (serve_tty_usb_applies(s->o.board) &&
+        serve_tty_usb_make(s->o.board, t->dir, t->usb_name, sizeof t->usb_name, err, err_len) != 0)
+        return -1;
+    return 0;
 }
 
 void serve_tty_close(struct serve *s)
@@ -125,6 +132,8 @@ void serve_tty_close(struct serve *s)
         return;
     if (t->socket[0])
         unlink(t->socket);
+    if (t->usb_name[0])
+        serve_tty_usb_remove(t->dir);
     if (t->dir[0])
         rmdir(t->dir);
     if (t->master >= 0)
@@ -144,6 +153,18 @@ const char *serve_tty_port(const struct serve *s)
 const char *serve_tty_socket(const struct serve *s)
 {
     return s->tty ? s->tty->socket : NULL;
+}
+
+const char *serve_tty_name(const struct serve *s)
+{
+    if (s->tty == NULL)
+        return NULL;
+    return s->tty->usb_name[0] ? s->tty->usb_name : s->tty->port;
+}
+
+const char *serve_tty_sysfs(const struct serve *s)
+{
+    return s->tty != NULL && s->tty->usb_name[0] ? s->tty->dir : NULL;
 }
 
 int serve_tty_library(char *out, size_t len)
@@ -381,16 +402,3 @@ void serve_tty_read(struct serve *s)
     serve_commands_on_data(s, b, (size_t)k);
 }
 
-const char *serve_tty_usb_note(const struct board_profile *b)
-{
-    if (b->real.circuit->kind != CIRCUIT_USB_JTAG)
-        return NULL;
-    /* esptool loader.py _get_pid: pyserial's list_ports finds no USB device
-     * behind a pty, so ESPLoader picks ClassicReset/UnixTightReset, which
-     * the USB-Serial/JTAG does not take as a download request ("Wrong boot
-     * mode detected (0xc)"); on the real port it reads PID 0x1001 and uses
-     * USBJTAGSerialReset, which --before usb_reset forces. */
-    return "note: this port is a pty, with no USB product id for a tool to read: esptool falls back to its classic "
-           "reset, which the USB-Serial/JTAG does not take as a download request; give it --before usb_reset "
-           "(usb-reset in esptool 5), the reset it picks itself on the real port (PID 0x1001)";
-}
