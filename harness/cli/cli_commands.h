@@ -20,6 +20,7 @@ extern const struct cli_command cli_serve_command;   /* a simulated board over R
 extern const struct cli_command cli_observe_command; /* a tool under the analyzer (harness/serve) */
 extern const struct cli_command cli_tune_command;    /* the shortest reliable reset sequence */
 extern const struct cli_command cli_ports_command;   /* the machine's serial ports, none opened */
+extern const struct cli_command cli_calibrate_command; /* this host measured (harness/calibrate) */
 
 /* `resetlab ports` through any seam, with by-id links looked up in
  * `by_id_dir` (the tests' fake machine). 0, 1 when the ports cannot be
@@ -28,5 +29,11 @@ int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const ch
 /* An aligned table with a header (or "no serial ports found"), or a JSON
  * array. Returns 0, or -1 when writing failed. */
 int cli_ports_print(FILE *f, const struct serial_port_info *p, int n, int json);
+
+/* `resetlab calibrate` through any seam and clock (the tests' fake ones),
+ * stopped when *stop is set (to the signal's number). */
+struct calib_clock;
+int cli_calibrate_with(int argc, char **argv, const struct serial_sys *sys, const struct calib_clock *clock,
+                       const volatile sig_atomic_t *stop);
 
 #endif

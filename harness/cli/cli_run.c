@@ -21,7 +21,7 @@
 #define RUN_ITERATIONS_MAX 10000000 /* --iterations N */
 
 static const char usage[] =
-    "usage: resetlab run [--boards FILE] [--scenarios DIR] [--board NAME]... [--host NAME]...\n"
+    "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE]\n"
     "       resetlab run --resume [--out DIR] [--db FILE]\n"
@@ -50,6 +50,8 @@ static const char usage[] =
     "                    with resetlab, share/resetlab/boards.yaml, else the source tree's)\n"
     "  --scenarios DIR   one YAML file per reset strategy (default: ./scenarios, else the\n"
     "                    installed share/resetlab/scenarios, else the source tree's)\n"
+    "  --hosts FILE      hosts added to the lab's (one of the same name replaced): a file whose\n"
+    "                    only section is hosts:, as `resetlab calibrate --out` writes\n"
     "  --board NAME      only this board; repeat for more (default: all)\n"
     "  --host NAME       only this host profile; repeat for more (default: all)\n"
     "  --scenario NAME   only this scenario; repeat for more (default: all)\n"
@@ -159,8 +161,11 @@ static int is_output_opt(const char *a)
 
 static int is_lab_opt(const char *a)
 {
-    return strcmp(a, "--boards") == 0 || strcmp(a, "--scenarios") == 0;
+    return strcmp(a, "--boards") == 0 || strcmp(a, "--scenarios") == 0 || strcmp(a, "--hosts") == 0;
 }
+
+/* --hosts FILE: hosts (resetlab calibrate's) added to the lab's. */
+static const char *hosts_file;
 
 static int append_line(char *buf, size_t len, const char *s)
 {
@@ -185,8 +190,8 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
             return -1;
     }
     char path[PATH_MAX];
-    const char *files[][2] = {{"--boards", c->boards}, {"--scenarios", c->scenarios}};
-    for (int k = 0; k < 2; k++)
+    const char *files[][2] = {{"--boards", c->boards}, {"--scenarios", c->scenarios}, {"--hosts", hosts_file}};
+    for (int k = 0; k < 2 + (hosts_file != NULL); k++)
         if (append_line(buf, len, files[k][0]) != 0 ||
             append_line(buf, len, realpath(files[k][1], path) ? path : files[k][1]) != 0)
             return -1;
@@ -211,6 +216,12 @@ static int parse_args(int argc, char **argv, struct cli_common *c, struct matrix
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--resume") == 0) {
             *resume = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--hosts") == 0) {
+            if (i + 1 >= argc)
+                return cli_bad_input("%s needs a value%s", argv[i], ""), -1;
+            hosts_file = argv[++i];
             continue;
         }
         int used = cli_common_opt(c, argc, argv, &i);
@@ -315,6 +326,11 @@ static int cli_run(int argc, char **argv)
     struct lab lab;
     if (cli_load_lab(&c, &lab) != 0)
         return 2;
+    char herr[600];
+    if (hosts_file && lab_load_hosts(&lab, hosts_file, herr, sizeof herr) != 0) {
+        lab_free(&lab);
+        return cli_bad_input("run: --hosts: %s%s", herr, "");
+    }
     if (resume ? same_lab(&c, &last) != 0 : record_options(argc, argv, &c, facts.options, sizeof facts.options) != 0) {
         if (!resume)
             fprintf(stderr, "resetlab: too many options to record for --resume\n");

@@ -514,3 +514,34 @@ out:
         lab_free(lab);
     return rc;
 }
+
+/* A hosts file (resetlab calibrate's): its hosts added to the lab's, one
+ * of the same name replaced. Loaded into a lab of its own first, so a bad
+ * file leaves `lab` as it was. */
+int lab_load_hosts(struct lab *lab, const char *file, char *err, size_t err_len)
+{
+    static const char *const sections[] = {"hosts", NULL};
+    struct ydoc y;
+    struct lab extra = {0};
+    if (ydoc_load(&y, file, err, err_len) != 0)
+        return -1;
+    int rc = -1;
+    if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) ||
+        load_section(&y, &extra, "hosts", (void **)&extra.hosts, &extra.n_hosts, sizeof *extra.hosts, load_host))
+        goto out;
+    struct host_profile *grown = realloc(lab->hosts, (size_t)(lab->n_hosts + extra.n_hosts) * sizeof *grown);
+    if (grown == NULL) {
+        snprintf(err, err_len, "%s: out of memory", file);
+        goto out;
+    }
+    lab->hosts = grown;
+    for (int i = 0; i < extra.n_hosts; i++) {
+        struct host_profile *same = (struct host_profile *)lab_host(lab, extra.hosts[i].name);
+        *(same ? same : &lab->hosts[lab->n_hosts++]) = extra.hosts[i];
+    }
+    rc = 0;
+out:
+    ydoc_free(&y);
+    free(extra.hosts);
+    return rc;
+}

@@ -11,6 +11,11 @@
 
 int lab_load(struct lab *lab, const char *file, char *err, size_t err_len);
 
+/* A file whose only section is `hosts:` (boards.yaml's form; what
+ * `resetlab calibrate --out` writes): its hosts are added to lab's, a host
+ * of the same name replaced. -1 with one line, the lab unchanged. */
+int lab_load_hosts(struct lab *lab, const char *file, char *err, size_t err_len);
+
 /* Loads every *.yaml in `dir` (sorted by file name) into lab->scenarios. */
 int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len);
 

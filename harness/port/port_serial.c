@@ -568,3 +568,10 @@ const char *port_serial_path(const struct port *p)
 {
     return ((const struct serial_port *)p->ctx)->path;
 }
+
+void *port_serial_handle(const struct port *p, const struct serial_sys **sys)
+{
+    const struct serial_port *sp = p->ctx;
+    *sys = sp->sys;
+    return sp->handle;
+}

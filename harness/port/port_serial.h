@@ -84,6 +84,9 @@ void port_serial_free(struct port *p);
 const char *port_serial_path(const struct port *p);
 /* Closes the port if a scenario left it open; the lock stays. */
 void port_serial_close_if_open(struct port *p);
+/* The seam and its handle of an open port (NULL while closed), for
+ * `resetlab calibrate`, which times the seam's calls one by one. */
+void *port_serial_handle(const struct port *p, const struct serial_sys **sys);
 
 /* The port lock's file for a device path, in $RESETLAB_LOCK_DIR, else
  * /run/lock when writable, else /tmp. */

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `resetlab calibrate`: a host's own latencies measured through a real
+ * serial port (docs/calibrate.md): how long each TIOCMSET, TIOCMBIS and
+ * TIOCMBIC takes to return, the gap between two single-line calls, how
+ * late absolute-deadline sleeps wake up; fitted (analyzers/latency_fit.h)
+ * and written as a boards.yaml `hosts:` entry. */
+#ifndef RESETLAB_CALIBRATE_CALIB_H
+#define RESETLAB_CALIBRATE_CALIB_H
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyzers/latency_fit.h"
+#include "harness/port/port_serial.h"
+
+#define CALIB_REQUESTS_DEFAULT 2000
+#define CALIB_REQUESTS_MIN LATFIT_MIN_SAMPLES
+#define CALIB_REQUESTS_MAX 100000 /* 3 requests each: 5 min at 1 ms, 2.4 MB of samples */
+#define CALIB_SLEEPS 100          /* sleeps of each length: 6.1 s in all */
+#define CALIB_SLEEP_LENGTHS 3     /* 1, 10 and 50 ms (calib_sleep_ms) */
+extern const double calib_sleep_ms[CALIB_SLEEP_LENGTHS];
+
+/* The clock calibrate reads and sleeps on: the real one is CLOCK_MONOTONIC
+ * (serial_now_ns, serial_sleep_until_ns); a test's fake seam advances a
+ * fake one by the latency it draws. */
+struct calib_clock {
+    int64_t (*now_ns)(void *ctx);
+    int (*sleep_until_ns)(void *ctx, int64_t deadline_ns); /* 0, or -1 with errno */
+    void *ctx;
+};
+extern const struct calib_clock calib_clock_real;
+
+enum calib_series {
+    CALIB_SET,   /* TIOCMSET changing both lines */
+    CALIB_BIS,   /* TIOCMBIS of one line */
+    CALIB_BIC,   /* TIOCMBIC of one line */
+    CALIB_GAP,   /* from one single-line call's return to the next one's */
+    CALIB_LATE_1, CALIB_LATE_10, CALIB_LATE_50, /* how late a 1/10/50 ms sleep woke */
+    CALIB_SERIES
+};
+extern const char *const calib_series_name[CALIB_SERIES];
+
+struct calib_opts {
+    const char *port;                  /* a port spec (port_serial_new) */
+    int requests;                      /* cycles: one of each call per cycle */
+    const struct serial_sys *sys;      /* NULL: the real seam */
+    const struct calib_clock *clock;   /* NULL: calib_clock_real */
+    const volatile sig_atomic_t *stop; /* set by SIGINT/SIGTERM; NULL: never */
+};
+
+/* Samples in ms, per series. */
+struct calib_data {
+    double *ms[CALIB_SERIES];
+    size_t n[CALIB_SERIES];
+    char path[SERIAL_PATH_MAX]; /* the device measured */
+};
+
+#define CALIB_STOPPED 1
+/* Opens the port (refusing a pty, a port without modem lines, one in use),
+ * measures, then releases RTS and then DTR and closes, whether it ended or
+ * was stopped. 0 when done, CALIB_STOPPED when *stop was set (the data so
+ * far kept), -1 with one line in err. */
+int calib_measure(const struct calib_opts *o, struct calib_data *d, char *err, size_t err_len);
+void calib_data_free(struct calib_data *d);
+
+/* The fits of one measurement: the request latency (TIOCMSET, TIOCMBIS
+ * and TIOCMBIC pooled: each is one USB request) and the sleeps' lateness
+ * (the three lengths pooled). Sorts the samples. -1 when too few. */
+struct calib_fit {
+    struct latency_fit request, overshoot;
+};
+int calib_fit(struct calib_data *d, struct calib_fit *fit);
+
+/* Where and when: the machine's facts (harness/run/run_session.c). */
+struct calib_facts {
+    char date[32], os[128], kernel[128], virtualization[64], hostname[64], version[64];
+};
+void calib_facts_gather(struct calib_facts *f);
+
+/* The percentile table of every series, then both fits, for a person. */
+void calib_print(FILE *out, const struct calib_data *d, const struct calib_fit *fit);
+/* A file holding one `hosts:` entry `name` in boards.yaml's form, its fit
+ * quality and the facts as comments; `resetlab run --hosts FILE` loads it. */
+void calib_write_host(FILE *out, const char *name, const struct calib_data *d, const struct calib_fit *fit,
+                      const struct calib_facts *facts);
+
+#endif
