@@ -110,7 +110,7 @@ static void expect_every_word(const char *name, char *help, char *page)
 }
 
 static const char *const commands[] = {"run",   "list",    "analyze", "probe", "report", "compare",
-                                       "serve", "observe", "tune",    "ports", "help"};
+                                       "serve", "observe", "tune",    "ports", "calibrate", "help"};
 
 Test(man, every_page_renders_cleanly_and_says_all_that_help_says)
 {

@@ -93,7 +93,7 @@ static void quality(FILE *out, const char *what, const struct calib_data *d, int
     double *all = malloc((n ? n : 1) * sizeof *all);
     fprintf(out, "# %s: n %d, Kolmogorov-Smirnov distance %.4f (non-spike samples against floor + lognormal),\n",
             what, f->n, f->ks);
-    fprintf(out, "#   %d spikes beyond %.6g ms (log(x - floor) over its median + %.0f robust sd)\n", f->n_spikes,
+    fprintf(out, "#   %d spikes beyond %.6g ms (%.0f sigma over the median, log scale)\n", f->n_spikes,
             f->spike_threshold_ms, LATFIT_SPIKE_Z);
     if (all == NULL)
         return;
@@ -103,7 +103,7 @@ static void quality(FILE *out, const char *what, const struct calib_data *d, int
         k += d->n[s];
     }
     qsort(all, n, sizeof *all, by_value);
-    fprintf(out, "#   percentile   data ms    fit ms\n");
+    fprintf(out, "#   percentile   data ms    fit ms (floor + lognormal, spikes left out)\n");
     for (size_t i = 0; i < N_SHOWN; i++)
         fprintf(out, "#   p%-9g %9.4f %9.4f\n", shown_p[i] * 100, latfit_sample_quantile(all, n, shown_p[i]),
                 latfit_model_quantile(f, shown_p[i]));

@@ -77,7 +77,7 @@ static void print_main_usage(FILE *f)
 {
     fputs(usage_head, f);
     for (int i = 0; i < N_COMMANDS; i++)
-        fprintf(f, "  %-7s %s\n", commands[i]->name, commands[i]->summary);
+        fprintf(f, "  %-9s %s\n", commands[i]->name, commands[i]->summary);
     fputs(usage_tail, f);
 }
 
