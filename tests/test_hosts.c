@@ -176,3 +176,37 @@ Test(hosts, a_bad_host_label_is_refused)
     expect_bad_input("run --host-label abcdefghijklmnopqrstuvwxyz0123456", "1 to 31 of letters");
     expect_bad_input("run --host-label", "--host-label needs a value");
 }
+
+/* ---- trees that are not what sysfs looks like ---------------------------- */
+
+/* A device link out of the tree, a link loop, a root hub without a
+ * driver link and a /proc/cpuinfo with one line longer than the reader's
+ * buffer: each read as "not known", never followed out of the root. */
+Test(hosts, malformed_trees_are_judged_by_the_name)
+{
+    char root[] = "/tmp/resetlab-hosts-XXXXXX", cmd[1024];
+    cr_assert_not_null(mkdtemp(root));
+    snprintf(cmd, sizeof cmd,
+             "cd %s && mkdir -p proc sys/class/tty sys/devices/pci0/usb3/3-1/ttyUSB2/tty/ttyUSB2 && "
+             "echo 'Linux version 6.1.0' > proc/version && "
+             "python3 -c \"print('flags : ' + 'x ' * 5000 + ' hypervisor')\" > proc/cpuinfo && "
+             "ln -s ../../../../../../../../etc sys/class/tty/ttyUSB0 && "
+             "ln -s ttyUSB1 sys/class/tty/ttyUSB1 && "
+             "ln -s ../../devices/pci0/usb3/3-1/ttyUSB2/tty/ttyUSB2 sys/class/tty/ttyUSB2 && "
+             "ln -s ../../../ttyUSB2 sys/devices/pci0/usb3/3-1/ttyUSB2/tty/ttyUSB2/device",
+             root);
+    cr_assert_eq(system(cmd), 0);
+    struct port_host h;
+    port_host_detect(root, "/dev/ttyUSB0", &h); /* escapes the root: not followed */
+    cr_expect_str_eq(h.mode, "native-linux");
+    cr_expect_str_eq(h.controller, "");
+    port_host_detect(root, "/dev/ttyUSB1", &h); /* a loop */
+    cr_expect_str_eq(h.mode, "native-linux");
+    port_host_detect(root, "/dev/ttyUSB2", &h); /* a root hub whose controller has no driver link */
+    cr_expect_str_eq(h.mode, "native-linux");
+    cr_expect_str_eq(h.controller, "");
+    cr_expect_str_eq(h.hypervisor, "none", "the flag sits past the reader's 4096-byte line");
+    port_host_detect(root, "", &h); /* an empty spec */
+    cr_expect_str_eq(h.mode, "native-linux");
+    remove_tree(root);
+}
