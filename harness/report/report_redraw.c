@@ -5,8 +5,9 @@
  * capture `run --captures` kept), checked against the stored run and its
  * timing diagram queued.
  * May call: harness/lab (loading the lab), harness/run (re-making a run,
- * the session's files), sim/ (the world), reports/ (plots), report_plots.c,
- * libc. */
+ * reading a capture back, the session's files), harness/capture (the
+ * libsigrok context captures are read with), sim/ (the world), reports/
+ * (plots), report_plots.c, libc. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
