@@ -33,7 +33,8 @@ struct session_facts {
     char resetlab_version[64]; /* git describe at build time */
     char os[128];              /* PRETTY_NAME from /etc/os-release */
     char kernel[128];          /* uname -r */
-    char virtualization[64];   /* none, wsl, kvm, vmware, virtualbox, hyper-v, ... */
+    char virtualization[512];  /* none, wsl, kvm, vmware, virtualbox, hyper-v, ...; then
+                                  "; BOARD: HOST-MODE (...)" per real board (resetlab run) */
     char hostname[64];
     char boards_file[256];
     char boards_sha256[65];

@@ -163,7 +163,7 @@ Test(realrun, a_missing_analyzer_is_an_infrastructure_error)
     cr_assert(strstr(rb.a.findings[0].message, "no driver 'nosuchanalyzer'") != NULL, "%s", rb.a.findings[0].message);
 }
 
-/* `resetlab run` on a lab with a real board: it runs on "local", and on a
+/* `resetlab run` on a lab with a real board: it runs in --host-label's column, and on a
  * machine without that board every run is an infrastructure error that
  * says what is missing; the simulated boards run as ever. */
 Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
@@ -174,13 +174,13 @@ Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
     free(text);
     snprintf(args, sizeof args,
              "run --boards %s --board bench-devkitc --board devkitc --scenario esptool-tight --iterations 2 "
-             "--out /tmp/resetlab-realrun-cli",
+             "--host-label bench --out /tmp/resetlab-realrun-cli",
              path);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     unlink(path);
     cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
-    cr_assert(strstr(out, " local\n") != NULL, "no 'local' column:\n%s", out);
-    cr_assert(strstr(out, "bench-devkitc / local / esptool-tight: download 0, flash 0, no-reset 0, marginal 0, errors 2; "
+    cr_assert(strstr(out, " bench\n") != NULL, "no 'bench' column:\n%s", out);
+    cr_assert(strstr(out, "bench-devkitc / bench / esptool-tight: download 0, flash 0, no-reset 0, marginal 0, errors 2; "
                           "no serial port matches usb:10c4:ea61:nosuchserial") != NULL,
               "%s", out);
     cr_assert(strstr(out, "devkitc                esptool-tight            download       100.0%") != NULL, "%s", out);

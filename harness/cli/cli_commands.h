@@ -26,9 +26,13 @@ extern const struct cli_command cli_calibrate_command; /* this host measured (ha
  * `by_id_dir` (the tests' fake machine). 0, 1 when the ports cannot be
  * listed, 2 on bad input. */
 int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir);
+/* The same with host modes read under `root` (a fixture tree) instead of "/". */
+int cli_ports_in(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir, const char *root);
 /* An aligned table with a header (or "no serial ports found"), or a JSON
  * array. Returns 0, or -1 when writing failed. */
 int cli_ports_print(FILE *f, const struct serial_port_info *p, int n, int json);
+/* The same with host modes read under `root`. */
+int cli_ports_print_in(FILE *f, const struct serial_port_info *p, int n, int json, const char *root);
 
 /* `resetlab calibrate` through any seam and clock (the tests' fake ones),
  * stopped when *stop is set (to the signal's number). */

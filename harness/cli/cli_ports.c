@@ -4,6 +4,7 @@
  * May call: harness/port (listing through the serial seam), libc. */
 #include "cli_commands.h"
 
+#include "harness/port/port_host.h"
 #include "harness/port/port_list.h"
 
 #include <dirent.h>
@@ -22,16 +23,24 @@ static const char usage[] =
     "manufacturer, product, serial number and the stable /dev/serial/by-id link.\n"
     "The real serial backend names a port by its path, a by-id or by-path link,\n"
     "or usb:VID:PID[:SERIAL].\n"
+    "HOST-MODE is the host column a real board on the port runs in (docs/hosts.md):\n"
+    "native-linux, vm-usb-passthrough-HYPERVISOR, vm-serial-virtualized, wsl-usbipd,\n"
+    "usbip, read from /proc, /sys/class/dmi and the port's place in /sys/class/tty;\n"
+    "the JSON also gives the hypervisor and the USB host controller's driver.\n"
     "\n"
     "options:\n"
     "  --json   print a JSON array, one object per port, instead of the table\n";
 
 /* ---- the table ---------------------------------------------------------- */
 
-enum column { COL_PATH, COL_TRANSPORT, COL_USB_ID, COL_BRIDGE, COL_MANUFACTURER, COL_PRODUCT, COL_SERIAL, COL_BY_ID, N_COLS };
+enum column {
+    COL_PATH, COL_TRANSPORT, COL_USB_ID, COL_BRIDGE, COL_MANUFACTURER, COL_PRODUCT, COL_SERIAL, COL_MODE, COL_BY_ID, N_COLS
+};
 
-static const char *const headers[N_COLS] = {"PATH",    "TRANSPORT", "VID:PID", "BRIDGE",
-                                            "MANUFACTURER", "PRODUCT", "SERIAL",  "BY-ID"};
+static const char *const headers[N_COLS] = {"PATH",    "TRANSPORT", "VID:PID", "BRIDGE",   "MANUFACTURER",
+                                            "PRODUCT", "SERIAL",    "HOST-MODE", "BY-ID"};
+
+
 
 static const char *or_dash(const char *s)
 {
@@ -39,9 +48,12 @@ static const char *or_dash(const char *s)
 }
 
 /* One cell's text; `buf` holds it when it is formatted. */
-static const char *cell(const struct serial_port_info *p, enum column col, char *buf, size_t len)
+static const char *cell(const struct serial_port_info *p, const struct port_host *mode, enum column col, char *buf,
+                        size_t len)
 {
     switch (col) {
+    case COL_MODE:
+        return mode->mode;
     case COL_PATH:
         return p->path;
     case COL_TRANSPORT:
@@ -64,13 +76,13 @@ static const char *cell(const struct serial_port_info *p, enum column col, char 
     }
 }
 
-static void column_widths(const struct serial_port_info *p, int n, int width[N_COLS])
+static void column_widths(const struct serial_port_info *p, const struct port_host *mode, int n, int width[N_COLS])
 {
     char buf[16];
     for (int c = 0; c < N_COLS; c++) {
         width[c] = (int)strlen(headers[c]);
         for (int i = 0; i < n; i++) {
-            int w = (int)strlen(cell(&p[i], (enum column)c, buf, sizeof buf));
+            int w = (int)strlen(cell(&p[i], &mode[i], (enum column)c, buf, sizeof buf));
             width[c] = w > width[c] ? w : width[c];
         }
     }
@@ -84,20 +96,20 @@ static void print_row(FILE *f, const char *const text[N_COLS], const int width[N
     fprintf(f, "%s\n", text[N_COLS - 1]);
 }
 
-static void print_table(FILE *f, const struct serial_port_info *p, int n)
+static void print_table(FILE *f, const struct serial_port_info *p, const struct port_host *mode, int n)
 {
     if (n == 0) {
         fputs("no serial ports found\n", f);
         return;
     }
     int width[N_COLS];
-    column_widths(p, n, width);
+    column_widths(p, mode, n, width);
     print_row(f, headers, width);
     for (int i = 0; i < n; i++) {
         char usb_id[16];
         const char *text[N_COLS];
         for (int c = 0; c < N_COLS; c++)
-            text[c] = cell(&p[i], (enum column)c, usb_id, sizeof usb_id);
+            text[c] = cell(&p[i], &mode[i], (enum column)c, usb_id, sizeof usb_id);
         print_row(f, text, width);
     }
 }
@@ -135,7 +147,7 @@ static void json_field(FILE *f, const char *key, const char *value, int last)
     fputs(last ? "" : ", ", f);
 }
 
-static void print_json_port(FILE *f, const struct serial_port_info *p)
+static void print_json_port(FILE *f, const struct serial_port_info *p, const struct port_host *mode)
 {
     char vid[16] = "", pid[16] = "";
     if (p->vid >= 0) {
@@ -153,27 +165,41 @@ static void print_json_port(FILE *f, const struct serial_port_info *p)
     json_field(f, "serial", p->serial, 0);
     json_field(f, "description", p->description, 0);
     json_field(f, "driver", p->driver, 0);
-    json_field(f, "by_id", p->by_id, 1);
+    json_field(f, "by_id", p->by_id, 0);
+    json_field(f, "host_mode", mode->mode, 0);
+    json_field(f, "hypervisor", mode->hypervisor, 0);
+    json_field(f, "usb_controller", mode->controller, 1);
     fputc('}', f);
 }
 
-static void print_json(FILE *f, const struct serial_port_info *p, int n)
+static void print_json(FILE *f, const struct serial_port_info *p, const struct port_host *mode, int n)
 {
     fputs("[", f);
     for (int i = 0; i < n; i++) {
         fputs(i ? ",\n" : "\n", f);
-        print_json_port(f, &p[i]);
+        print_json_port(f, &p[i], &mode[i]);
     }
     fputs(n ? "\n]\n" : "]\n", f);
 }
 
+int cli_ports_print_in(FILE *f, const struct serial_port_info *p, int n, int json, const char *root)
+{
+    struct port_host *mode = calloc(n > 0 ? (size_t)n : 1, sizeof *mode);
+    if (mode == NULL)
+        return -1;
+    for (int i = 0; i < n; i++)
+        port_host_detect(root, p[i].path, &mode[i]);
+    if (json)
+        print_json(f, p, mode, n);
+    else
+        print_table(f, p, mode, n);
+    free(mode);
+    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+}
+
 int cli_ports_print(FILE *f, const struct serial_port_info *p, int n, int json)
 {
-    if (json)
-        print_json(f, p, n);
-    else
-        print_table(f, p, n);
-    return fflush(f) == 0 && !ferror(f) ? 0 : -1;
+    return cli_ports_print_in(f, p, n, json, "/");
 }
 
 /* ---- the command --------------------------------------------------------- */
@@ -199,7 +225,7 @@ static int parse_args(int argc, char **argv, int *json)
     return -1;
 }
 
-int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir)
+int cli_ports_in(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir, const char *root)
 {
     int json;
     int status = parse_args(argc, argv, &json);
@@ -217,9 +243,14 @@ int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const ch
         return 1;
     }
     port_list_find_by_id(ports, n, by_id_dir);
-    status = cli_ports_print(stdout, ports, n, json) == 0 ? 0 : 1;
+    status = cli_ports_print_in(stdout, ports, n, json, root) == 0 ? 0 : 1;
     free(ports);
     return status;
+}
+
+int cli_ports_with(int argc, char **argv, const struct serial_sys *sys, const char *by_id_dir)
+{
+    return cli_ports_in(argc, argv, sys, by_id_dir, "/");
 }
 
 static int cli_ports(int argc, char **argv)
@@ -227,4 +258,4 @@ static int cli_ports(int argc, char **argv)
     return cli_ports_with(argc, argv, &serial_sys_real, "/dev/serial/by-id");
 }
 
-const struct cli_command cli_ports_command = {"ports", "list the serial ports (USB ids, bridge type, by-id link) without opening them", usage, cli_ports};
+const struct cli_command cli_ports_command = {"ports", "list the serial ports (USB ids, bridge type, host mode, by-id link) without opening them", usage, cli_ports};

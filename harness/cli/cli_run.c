@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run`: options, the session's facts, Ctrl-C, --resume.
  * May call: harness/run (the matrix, the session's facts), harness/report (the page at the end),
+ * harness/lab (the name rules of --host-label),
  * libc (signals). */
 #include "cli_commands.h"
 
@@ -12,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "harness/lab/lab_load.h"
 #include "harness/report/report.h"
 #include "harness/run/run.h"
 #include "harness/run/run_matrix.h"
@@ -23,7 +25,7 @@
 static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
-    "                    [--captures failing|all] [--db FILE]\n"
+    "                    [--captures failing|all] [--db FILE] [--host-label NAME]\n"
     "       resetlab run --resume [--out DIR] [--db FILE]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
@@ -40,10 +42,13 @@ static const char usage[] =
     "connects (and the application boots), and reports the attempt and the ms it\n"
     "took, or the error the tool prints. Tools come first in the table, at most\n"
     "14 attempts a run.\n"
-    "Boards on a real port run on this machine (host `local`): a serial device\n"
-    "with a libsigrok analyzer (analyzer kind sigrok), or rfc2217://HOST:PORT;\n"
-    "a board served by `resetlab serve` (analyzer kind serve, log: its --out\n"
-    "folder) gets each run's capture from the server's log.\n"
+    "Boards on a real port run on this machine: a serial device with a libsigrok\n"
+    "analyzer (analyzer kind sigrok), or rfc2217://HOST:PORT; a board served by\n"
+    "`resetlab serve` (analyzer kind serve, log: its --out folder) gets each run's\n"
+    "capture from the server's log. Their runs land in the host column of the\n"
+    "port's host mode, as `resetlab ports` shows it (docs/hosts.md): native-linux,\n"
+    "vm-usb-passthrough-HYPERVISOR (kvm, vmware, virtualbox, hyper-v...),\n"
+    "vm-serial-virtualized, wsl-usbipd, usbip, rfc2217; the session's facts record it.\n"
     "\n"
     "options:\n"
     "  --boards FILE     the lab description (default: ./boards.yaml, else the one installed\n"
@@ -72,6 +77,9 @@ static const char usage[] =
     "                    finishes; several runs may share one store. A store that\n"
     "                    SQLite's quick_check finds damaged is refused before anything\n"
     "                    is added to it (0.34 s for the default run's 146 MB)\n"
+    "  --host-label NAME real boards' runs land in host column NAME instead of their\n"
+    "                    port's detected host mode (1 to 31 letters, digits, '.', '_', '-',\n"
+    "                    not starting with '.' or '-')\n"
     "  --resume          go on with the store's last session where it stopped (killed,\n"
     "                    Ctrl-C, a full disk, a power cut, also while the outputs were\n"
     "                    written), with the options it was started with: the outputs\n"
@@ -115,7 +123,7 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", NULL};
+                                        "--captures", "--db", "--host-label", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -143,6 +151,13 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
     case 7:
         o->db_path = v;
         return 0;
+    case 8: {
+        char why[200];
+        if (lab_name_check(v, LAB_NAME_MAX, why, sizeof why) != 0)
+            return cli_bad_input("run: --host-label: %s%s", why, ""), -1;
+        o->host_label = v;
+        return 0;
+    }
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
@@ -338,6 +353,7 @@ static int cli_run(int argc, char **argv)
         return 2;
     }
     session_facts_gather(&facts, c.boards);
+    run_matrix_host_facts(&lab, &o, &facts);
     facts.seed = o.seed;
     facts.iterations = o.iterations;
     o.facts = &facts;

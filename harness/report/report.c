@@ -156,7 +156,7 @@ static int prepare_plots(struct report *x, char *err, size_t err_len)
  * columns, the trends. */
 static int queue_plots(struct report *x, char *err, size_t err_len)
 {
-    report_redraw_open(&x->redraw, &x->session);
+    report_redraw_open(&x->redraw, &x->session, x->rq->db_path);
     if (x->redraw.why[0]) {
         snprintf(x->note[x->n_notes], sizeof x->note[0], "Timing diagrams not redrawn: %s.", x->redraw.why);
         x->notes[x->n_notes] = x->note[x->n_notes];

@@ -18,6 +18,7 @@
 #include "reports/store.h"
 #include "sim/lab.h"
 #include "sim/world.h"
+#include "harness/capture/capture_sigrok.h"
 #include "harness/run/run.h"
 
 #define EM_DASH "\xE2\x80\x94"
@@ -137,11 +138,16 @@ struct redraw {
     char why[400]; /* why not; "" when they can */
     struct sim_world *world;
     struct run_buffers *rb;
+    /* a real board's runs: read back from the captures `run --captures` kept beside the store */
+    char captures[600];
+    struct sigrok *sr;       /* opened at the first capture read */
+    struct trace capture;    /* the run read back (sigrok_trace_free) */
+    const struct trace *now; /* the trace of the run in hand: rb's or capture */
 };
 
 /* The session's lab loaded, when its boards.yaml is the one it ran on;
  * else d->why says why the diagrams cannot be redrawn. */
-void report_redraw_open(struct redraw *d, const struct session_row *s);
+void report_redraw_open(struct redraw *d, const struct session_row *s, const char *db_path);
 void report_redraw_close(struct redraw *d);
 /* Cell i, closed, its runs still in cr: a failing cell's typical and worst
  * run re-simulated and their timing diagrams queued. -1 when out of memory. */

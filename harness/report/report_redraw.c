@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The report's diagrams made again (report.h): the lab a session ran on
  * reloaded when it has not changed, and a failing cell's typical and worst
- * run re-simulated from its seed, checked against the stored run and its
+ * run re-simulated from its seed (a real board's: read back from the
+ * capture `run --captures` kept), checked against the stored run and its
  * timing diagram queued.
  * May call: harness/lab (loading the lab), harness/run (re-making a run,
- * the session's files), sim/ (the world), reports/ (plots), report_plots.c,
- * libc. */
+ * reading a capture back, the session's files), harness/capture (the
+ * libsigrok context captures are read with), sim/ (the world), reports/
+ * (plots), report_plots.c, libc. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 
 #include "harness/lab/lab_load.h"
 #include "harness/run/run_cell.h"
+#include "harness/run/run_readback.h"
 #include "harness/run/run_real.h"
 #include "harness/run/run_session.h"
 #include "report_internal.h"
@@ -48,10 +51,13 @@ static int option_value(const char *options, const char *opt, char *out, size_t 
     return -1;
 }
 
-void report_redraw_open(struct redraw *d, const struct session_row *s)
+void report_redraw_open(struct redraw *d, const struct session_row *s, const char *db_path)
 {
     char boards[1024], scenarios[1024], err[512], sha[65];
     memset(d, 0, sizeof *d);
+    const char *slash = strrchr(db_path, '/'); /* run --captures keeps them in the store's folder */
+    snprintf(d->captures, sizeof d->captures, "%.*s/captures", slash ? (int)(slash - db_path) : 1,
+             slash ? db_path : ".");
     if (option_value(s->facts.options, "--boards", boards, sizeof boards) != 0 ||
         option_value(s->facts.options, "--scenarios", scenarios, sizeof scenarios) != 0) {
         snprintf(d->why, sizeof d->why, "the session does not name its lab (no --boards and --scenarios in its options)");
@@ -84,6 +90,8 @@ void report_redraw_close(struct redraw *d)
         lab_free(&d->lab);
     sim_world_free(d->world);
     free(d->rb);
+    sigrok_trace_free(&d->capture);
+    sigrok_free(d->sr);
 }
 
 /* ------------------------------------------------ typical and worst run -- */
@@ -144,10 +152,7 @@ static const struct board_profile *lab_parts(const struct redraw *d, const struc
     const struct board_profile *b = lab_board(&d->lab, cr->board);
     *h = lab_host(&d->lab, cr->host);
     *s = lab_scenario(&d->lab, cr->scenario);
-    if (b != NULL && board_is_real(b))
-        snprintf(why, len, "%s is a real board (port %s): its runs cannot be re-simulated "
-                 "(`resetlab run --captures failing` keeps their captures)", b->name, b->port);
-    else if (b == NULL || *h == NULL || *s == NULL)
+    if (b == NULL || *h == NULL || *s == NULL)
         snprintf(why, len, "the session's lab no longer has %s '%s'", b == NULL ? "board" : *h == NULL ? "host" : "scenario",
                  b == NULL ? cr->board : *h == NULL ? cr->host : cr->scenario);
     else
@@ -155,8 +160,32 @@ static const struct board_profile *lab_parts(const struct redraw *d, const struc
     return NULL;
 }
 
+/* A real board's run r read back from its kept capture: its board when the
+ * capture analyzes as the stored run (d->capture and d->rb->a hold it),
+ * else NULL with the reason in why. */
+static const struct board_profile *read_capture(struct redraw *d, const struct cell_runs *cr, const struct run_ref *r,
+                                                const struct board_profile *b, char *why, size_t len)
+{
+    char path[900], err[400], stored[48], again[48];
+    const struct scenario *s = lab_scenario(&d->lab, cr->scenario);
+    run_readback_path(d->captures, cr->board, cr->host, cr->scenario, r->iteration, path, sizeof path);
+    sigrok_trace_free(&d->capture);
+    if (d->sr == NULL && (d->sr = sigrok_new(err, sizeof err)) == NULL)
+        snprintf(why, len, "%s is a real board: %.300s", b->name, err);
+    else if (run_readback(d->sr, path, b, s ? s->expected : BOOT_ANY, &d->capture, &d->rb->a, err, sizeof err) != 0)
+        snprintf(why, len, "%s is a real board, run #%d: %.300s", b->name, r->iteration, err);
+    else if (!remade(&d->rb->a, r))
+        snprintf(why, len, "run #%d's capture read back is not the stored run (stored: %s, %s; now: %s, %s)",
+                 r->iteration, outcome_text(r->verdict, r->outcome), margin_text(r->margin_ms, stored, sizeof stored),
+                 outcome_text(d->rb->a.verdict, d->rb->a.outcome), margin_text(d->rb->a.margin_ms, again, sizeof again));
+    else
+        return d->now = &d->capture, b;
+    return NULL;
+}
+
 /* Run r made again on the session's lab: its board when it is the stored
- * run bit for bit (d->rb holds it), else NULL with the reason in why. */
+ * run bit for bit (d->rb holds it), else NULL with the reason in why. A
+ * real board's run is read back from its capture instead. */
 static const struct board_profile *remake_run(struct redraw *d, const struct cell_runs *cr, const struct run_ref *r,
                                               char *why, size_t len)
 {
@@ -166,10 +195,14 @@ static const struct board_profile *remake_run(struct redraw *d, const struct cel
         snprintf(why, len, "%s", d->why);
         return NULL;
     }
+    const struct board_profile *real = lab_board(&d->lab, cr->board);
+    if (real != NULL && board_is_real(real))
+        return read_capture(d, cr, r, real, why, len);
     const struct board_profile *b = lab_parts(d, cr, &h, &s, why, len);
     if (b == NULL)
         return NULL;
     run_sim_once(d->world, b, h, s, r->seed, d->rb);
+    d->now = &d->rb->tr;
     char stored[48], again[48];
     if (r->verdict == VERDICT_ERROR)
         snprintf(why, len, "run #%d was an infrastructure error: %s", r->iteration,
@@ -201,7 +234,7 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
     snprintf(title, sizeof title, "%s / %s / %s " EM_DASH " %s run (#%d, %s)", cr->board, cr->host, cr->scenario,
              which, r->iteration, margin_text(r->margin_ms, m, sizeof m));
     struct board_model bm = board_model_of(b);
-    struct timing_plot tp = {.tr = &d->rb->tr, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
+    struct timing_plot tp = {.tr = d->now, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
                              .title = title};
     int index = plot_batch_timing(pl->batch, path, &tp, err, sizeof err);
     return pending_add(pl->pending, out, index, err);

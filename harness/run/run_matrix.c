@@ -20,7 +20,28 @@ struct pick {
     const struct host_profile *hosts[256];
     const struct scenario *scenarios[256];
     int n_boards, n_hosts, n_scenarios;
+    /* real boards' hosts (run_real_host), each name once: real[real_of[board]] */
+    struct host_profile real[256];
+    int real_of[256], n_real;
 };
+
+/* Each real board's host column: its port's host mode, or --host-label;
+ * boards that share one share its profile (the table finds cells by it). */
+static void pick_real_hosts(const struct matrix_opts *o, struct pick *p)
+{
+    for (int b = 0; b < p->n_boards; b++) {
+        if (!board_is_real(p->boards[b]))
+            continue;
+        struct host_profile h;
+        run_real_host(p->boards[b], o->host_label, o->host_root, o->serial, &h, NULL);
+        int k = 0;
+        while (k < p->n_real && strcmp(p->real[k].name, h.name) != 0)
+            k++;
+        if (k == p->n_real)
+            p->real[p->n_real++] = h;
+        p->real_of[b] = k;
+    }
+}
 
 static int unknown(char *err, size_t len, const char *what, const char *name, const char *file)
 {
@@ -63,13 +84,44 @@ static int pick_from(const struct lab *lab, const struct matrix_opts *o, struct 
         p->scenarios[p->n_scenarios++] = s;
     }
     tools_first(p);
+    pick_real_hosts(o, p);
     return 0;
 }
 
-/* A simulated board runs on every host picked; a real one on this machine. */
+/* The session's facts say where its real boards ran: "; BOARD: COLUMN
+ * (detected MODE, via CONTROLLER-OR-DRIVER)" after the machine's virtualization, for each real board
+ * picked (what is cut at the field's size is only a fact's text). */
+void run_matrix_host_facts(const struct lab *lab, const struct matrix_opts *o, struct session_facts *f)
+{
+    for (int i = 0; i < (o->n_boards ? o->n_boards : lab->n_boards); i++) {
+        const struct board_profile *b = o->n_boards ? lab_board(lab, o->boards[i]) : &lab->boards[i];
+        if (b == NULL || !board_is_real(b))
+            continue;
+        struct host_profile h;
+        struct port_host m;
+        run_real_host(b, o->host_label, o->host_root, o->serial, &h, &m);
+        size_t used = strlen(f->virtualization);
+        const char *via = m.controller[0] ? m.controller : m.port_driver[0] ? m.port_driver : "-";
+        snprintf(f->virtualization + used, sizeof f->virtualization - used, "; %s: %s (detected %s, via %s)", b->name,
+                 h.name, m.mode, via);
+    }
+}
+
+static int board_index(const struct pick *p, const struct board_profile *b)
+{
+    int i = 0;
+    while (i < p->n_boards - 1 && p->boards[i] != b)
+        i++;
+    return i;
+}
+
+/* A simulated board runs on every host picked; a real one on this machine,
+ * in the column of its host mode. */
 static const struct host_profile *host_of(const struct pick *p, const struct board_profile *b, int i)
 {
-    return board_is_real(b) ? (i == 0 ? &real_host : NULL) : (i < p->n_hosts ? p->hosts[i] : NULL);
+    if (board_is_real(b))
+        return i == 0 ? &p->real[p->real_of[board_index(p, b)]] : NULL;
+    return i < p->n_hosts ? p->hosts[i] : NULL;
 }
 
 static int count_cells(const struct pick *p)
@@ -80,14 +132,6 @@ static int count_cells(const struct pick *p)
             for (int h = 0; host_of(p, p->boards[b], h) != NULL; h++)
                 n += scenario_applies(p->scenarios[s], p->boards[b], host_of(p, p->boards[b], h));
     return n;
-}
-
-static int any_real_board(const struct pick *p)
-{
-    for (int b = 0; b < p->n_boards; b++)
-        if (board_is_real(p->boards[b]))
-            return 1;
-    return 0;
 }
 
 static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells);
@@ -165,7 +209,7 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
 {
     char captures_dir[600];
     struct cell_sink sink = {.recorder = &io->rec, .keep = o->keep_captures, .captures_dir = captures_dir, .err = err,
-                             .err_len = len};
+                             .err_len = len, .serial = o->serial};
     snprintf(captures_dir, sizeof captures_dir, "%s/captures", o->out_dir);
     int any_real = 0;
     for (int c = 0; c < n_cells; c++)
@@ -301,20 +345,20 @@ static int col_width(const char *host)
     return n < 8 ? 8 : n;
 }
 
-/* The table's columns: the hosts picked, and this machine for real boards. */
+/* The table's columns: the hosts picked, and real boards' host modes. */
 static int table_hosts(const struct pick *p, const struct host_profile **out)
 {
     int n = 0;
     for (int h = 0; h < p->n_hosts; h++)
         out[n++] = p->hosts[h];
-    if (any_real_board(p))
-        out[n++] = &real_host;
+    for (int h = 0; h < p->n_real; h++)
+        out[n++] = &p->real[h];
     return n;
 }
 
 static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
 {
-    const struct host_profile *hosts[257];
+    const struct host_profile *hosts[512];
     int n_hosts = table_hosts(p, hosts);
     fprintf(out, "%-22s %-24s %-9s", "board", "scenario", "expect");
     for (int h = 0; h < n_hosts; h++)

@@ -20,6 +20,10 @@
  * the outputs). The session is marked complete only once runs.jsonl,
  * summary.json, junit.xml and the report are all written and fsync'd.
  * The table goes to `out`. */
+/* Appends to f->virtualization, for each real board `o` picks, where its
+ * runs go: "; BOARD: COLUMN (detected MODE, via CONTROLLER-OR-DRIVER)". */
+void run_matrix_host_facts(const struct lab *lab, const struct matrix_opts *o, struct session_facts *f);
+
 int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len);
 
 #endif

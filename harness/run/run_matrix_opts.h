@@ -38,6 +38,9 @@ struct matrix_opts {
     int64_t resume_session;          /* continue this session of the store; 0: a new one */
     int progress;                    /* draw the progress line on stderr */
     matrix_report_fn write_report;   /* the HTML report at the end */
+    const char *host_label;          /* --host-label: real boards' host column; NULL: their port's host mode */
+    const char *host_root;           /* where host modes are read (/proc, /sys); NULL: "/" (tests: a fixture) */
+    const struct serial_sys *serial; /* real boards' ports; NULL: the OS's (tests: a fake) */
     volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: a simulated run in hand finishes; a real
                                         one stops at its next step and is not recorded; while the outputs
                                         are written, the one in hand is left unfinished */

@@ -23,6 +23,22 @@
 
 const struct host_profile real_host = {.name = "local", .os = OS_LINUX};
 
+void run_real_host(const struct board_profile *b, const char *label, const char *root, const struct serial_sys *sys,
+                   struct host_profile *out, struct port_host *mode)
+{
+    struct port_host found;
+    char device[SERIAL_PATH_MAX], why[300];
+    const char *spec = b->port;
+    if (strncmp(spec, "rfc2217://", 10) != 0 && serial_resolve_with(sys ? sys : &serial_sys_real, spec, device,
+                                                                     sizeof device, why, sizeof why) == 0)
+        spec = device; /* a usb: match or a by-id link: the device it names now */
+    port_host_detect(root ? root : "/", spec, &found);
+    *out = real_host;
+    snprintf(out->name, sizeof out->name, "%s", label ? label : found.mode);
+    if (mode)
+        *mode = found;
+}
+
 /* The first op that moved a line: the edge the capture triggered on. */
 static int first_line_op(const struct op_record *log, size_t n)
 {

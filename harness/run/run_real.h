@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "run.h"
+#include "harness/port/port_host.h"
 #include "harness/port/port_serial.h"
 #include "harness/capture/capture_sigrok.h"
 
@@ -43,8 +44,18 @@ struct capture_figures {
  * `why` (starting with `driver`) that names them and what to do. */
 enum capture_end capture_end_of(const struct capture_figures *f, const char *driver, char *why, size_t len);
 
-/* The host a real board runs on: this machine. */
+/* The host a real board runs on: this machine ("local", the column of
+ * probe and tune). */
 extern const struct host_profile real_host;
+
+/* The host a real board's runs are filed under in a session: `label`
+ * (--host-label) when given, else the host mode of its port
+ * (harness/port/port_host.h: native-linux, vm-usb-passthrough-kvm,
+ * wsl-usbipd, rfc2217...) read from `root` ("/" when NULL), the port spec
+ * resolved through `sys` (NULL: the OS's). `mode`, when not NULL, gets
+ * what was found (whether or not a label overrides it). */
+void run_real_host(const struct board_profile *b, const char *label, const char *root, const struct serial_sys *sys,
+                   struct host_profile *out, struct port_host *mode);
 
 /* The loader's rule: a port is "sim", or a device path, usb: match or rfc2217:// URL. */
 static inline int board_is_real(const struct board_profile *b)
