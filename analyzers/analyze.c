@@ -177,10 +177,16 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     struct steps st; /* the line steps, built once for every analyzer */
     if (checked_steps(tr, &st, why, why_len) != 0)
         return -1;
-    int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
-    if (n < 0)
+    if (analyzer_cannot_run(AN_RESETS, tr, bm) != NULL && !trace_has(tr, CH_RX)) {
+        snprintf(why, why_len, "the trace has neither EN nor DTR and RTS nor RX: nothing to analyze");
         return -1;
-    out->n_resets = n;
+    }
+    if (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL) { /* else RX alone: the banner decides */
+        int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
+        if (n < 0)
+            return -1;
+        out->n_resets = n;
+    }
     predict_boot_modes(out, tr, bm, expected);
     int board_wrong = board_level_findings(out, tr, &st, bm) > 0;
     report_unasked_resets(out, log, expected);

@@ -103,23 +103,32 @@ static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", ch->name);
         for (int c = 0; c < CH_COUNT; c++) {
-            const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : (r->map->given ? NULL : channel_name((enum channel)c));
+            const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : channel_name((enum channel)c);
             if (want != NULL && strcasecmp(ch->name, want) == 0 && ch->index < MAX_FILE_CHANNELS)
                 r->bit[c] = ch->index;
         }
     }
     resolve_by_index(r, sdi);
+    /* a channel found by its name alone yields to one --map gives that file channel */
+    for (int c = 0; c < CH_COUNT; c++)
+        for (int m = 0; m < CH_COUNT && !r->map->file_name[c][0] && r->bit[c] >= 0; m++)
+            if (m != c && r->map->file_name[m][0] && r->bit[m] == r->bit[c])
+                r->bit[c] = -1;
     resolve_analog_en(r, sdi, names, sizeof names);
     r->resolved = 1;
+    int found = r->en_from_analog;
     for (int c = 0; c < CH_COUNT; c++) {
+        found |= r->bit[c] >= 0;
         if (c == CH_EN && r->en_from_analog)
             continue;
         if (r->map->file_name[c][0] && r->bit[c] < 0)
             sigrok_reader_fail(r, "%s: no logic channel '%s' (the file has: %s)", r->map->file_name[c], names);
-        else if ((c == CH_DTR || c == CH_RTS) && r->bit[c] < 0)
-            sigrok_reader_fail(r, "%s: no channel for %s (the file has: %s); name them with --map, e.g. --map D0=DTR,D1=RTS",
-                               channel_name((enum channel)c), names);
     }
+    /* a partial probe is analysed with what it has (analyzer_cannot_run says what each lacks) */
+    if (!found)
+        sigrok_reader_fail(r, "%s: no channel for DTR, RTS, EN, IO0 or RX (the file has: %s)%s; name them with --map, "
+                              "e.g. --map D0=DTR,D1=RTS",
+                           names, "");
     if (r->map->en_analog[0] && !r->en_analog[0])
         sigrok_reader_fail(r, "%s: no analog channel '%s' for EN_V (the file has: %s)", r->map->en_analog, names);
     for (int c = 0; c < CH_COUNT; c++)

@@ -36,6 +36,9 @@ static const char usage[] =
     "When FILE.yaml lies beside it (resetlab run --captures writes one), it supplies\n"
     "the board, the expectation and the op log, so each reset is attributed to the\n"
     "op that caused it; without it the DTR/RTS edges stand for the op log.\n"
+    "A partial probe (RX alone, EN and IO0, DTR and RTS, any subset) is analysed\n"
+    "with what it has: the report names the analyzers that ran and what each of\n"
+    "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
     "\n"
     "limits, each refused with one line before the work it bounds:\n"
     "  - libsigrok makes every sample a VCD's timestamps span: a VCD longer than\n"
@@ -56,8 +59,9 @@ static const char usage[] =
     "  --expect MODE   download, flash or no-reset (default: FILE.yaml's; else none,\n"
     "                  and the verdict only reports the outcome)\n"
     "  --map SPEC      which file channel is which: D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX\n"
-    "                  (default: channels named DTR, RTS, EN, IO0, RX). An analog\n"
-    "                  channel with EN's voltage: A0=EN_V (τ is then fitted to it),\n"
+    "                  (the channels it does not give: by their names DTR, RTS,\n"
+    "                  EN, IO0, RX). An analog channel with EN's voltage:\n"
+    "                  A0=EN_V (τ is then fitted to it),\n"
     "                  or A0=EN with no logic EN (EN's edges made from it at the\n"
     "                  analyzer's threshold, ±0.05 V). Default: analog EN_V, or an\n"
     "                  analog EN when the file has no logic EN\n"
@@ -152,6 +156,29 @@ static void print_bytes(FILE *f, const uint8_t *s, size_t n)
     fputs(n > 160 ? "\"…" : "\"", f);
 }
 
+/* Which analyzers ran on this capture's channels, and why the others could not. */
+static void print_coverage(const struct trace *tr, const struct board_profile *b)
+{
+    struct board_model bm = board_model_of(b);
+    printf("analyzers run:");
+    int skipped = 0, ran = 0;
+    for (int id = 0; id < AN_COUNT; id++) {
+        if (analyzer_cannot_run((enum analyzer_id)id, tr, &bm) == NULL)
+            printf("%s %s", ran++ ? "," : "", analyzer_name((enum analyzer_id)id));
+        else
+            skipped++;
+    }
+    printf("%s\n", ran ? "" : " none");
+    if (skipped == 0)
+        return;
+    printf("not run:\n");
+    for (int id = 0; id < AN_COUNT; id++) {
+        const char *why = analyzer_cannot_run((enum analyzer_id)id, tr, &bm);
+        if (why != NULL)
+            printf("  %-17s %s\n", analyzer_name((enum analyzer_id)id), why);
+    }
+}
+
 static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
                          const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart, int expected,
                          const struct analysis *a)
@@ -165,7 +192,11 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
         printf("op log: %zu ops of %s on %s, run %d\n", meta->n_ops, meta->scenario, meta->host, meta->iteration);
     else
         printf("no op log: the DTR/RTS edges stand for it\n");
-    printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+    print_coverage(tr, b);
+    if (!trace_has(tr, CH_RX))
+        printf("UART: no RX channel");
+    else
+        printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
     if (n_uart) {
         fputs(": ", stdout);
         print_bytes(stdout, uart, n_uart);
@@ -174,10 +205,16 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     for (int i = 0; i < a->n_resets; i++) {
         const struct reset_event *r = &a->resets[i];
         printf("  #%d EN low at %.3f ms", i + 1, (double)r->en_low_ns / 1e6);
-        if (r->release_ns >= 0)
+        if (r->release_ns >= 0 && isfinite(r->tau_ms))
             printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
                    r->en_release_ms, r->tau_ms);
-        if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
+        else if (r->release_ns >= 0) /* USB-Serial/JTAG: the peripheral releases the core, no RC */
+            printf(", released at %.3f ms", (double)r->release_ns / 1e6);
+        else if (r->en_rise_ns >= 0)
+            printf(", EN high at %.3f ms", (double)r->en_rise_ns / 1e6);
+        if (r->predicted != BOOT_NONE && b->circuit->kind == CIRCUIT_USB_JTAG)
+            printf(", boots %s (the mode the USB-Serial/JTAG latched)", boot_mode_name(r->predicted));
+        else if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
             printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
         else if (r->predicted != BOOT_NONE) /* IO0 never moved near the release: no edge to measure from */
             printf(", strap: %s (IO0 steady)", boot_mode_name(r->predicted));
