@@ -43,6 +43,26 @@ static void report_unasked_resets(struct analysis *a, const struct op_log *log, 
     }
 }
 
+/* Without an IO0 channel, the IO0 the board's circuit makes from the line
+ * states (DRIVE_LOW: 0, released: the pull-up's 1), as a trace of IO0 alone
+ * on `edges` (one per step at most). */
+static const struct trace *io0_from_circuit(const struct trace *tr, const struct steps *st,
+                                            const struct board_model *bm, struct trace *io0, struct edge *edges)
+{
+    if (trace_has(tr, CH_IO0) || st->n == 0 || bm->circuit->kind != CIRCUIT_TRANSISTOR)
+        return tr;
+    *io0 = (struct trace){.edges = edges, .cap = MAX_STEPS, .present = 1u << CH_IO0, .t_end_ns = tr->t_end_ns,
+                          .sample_rate_hz = tr->sample_rate_hz, .threshold_v = tr->threshold_v};
+    int level = circuit_io0(bm->circuit, st->s[0].dtr, st->s[0].rts) != DRIVE_LOW;
+    io0->initial[CH_IO0] = (uint8_t)level;
+    for (int i = 1; i < st->n; i++) {
+        int now = circuit_io0(bm->circuit, st->s[i].dtr, st->s[i].rts) != DRIVE_LOW;
+        if (now != level)
+            trace_push(io0, st->s[i].t_ns, CH_IO0, level = now);
+    }
+    return io0;
+}
+
 static void predict_boot_modes(struct analysis *a, const struct trace *tr, const struct board_model *bm,
                                enum boot_mode expected)
 {
@@ -187,7 +207,9 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
             return -1;
         out->n_resets = n;
     }
-    predict_boot_modes(out, tr, bm, expected);
+    struct trace io0;
+    struct edge io0_edges[MAX_STEPS];
+    predict_boot_modes(out, io0_from_circuit(tr, &st, bm, &io0, io0_edges), bm, expected);
     int board_wrong = board_level_findings(out, tr, &st, bm) > 0;
     report_unasked_resets(out, log, expected);
     out->n_findings += transients_from_steps(tr, &st, bm, log, out->findings + out->n_findings,

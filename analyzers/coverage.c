@@ -32,8 +32,8 @@ const char *analyzer_cannot_run(enum analyzer_id id, const struct trace *tr, con
     case AN_STRAP:
         if (usb)
             return "USB-Serial/JTAG: the mode is latched inside the chip";
-        if (!HAS(CH_IO0))
-            return "needs IO0";
+        if (!HAS(CH_IO0) && !(HAS(CH_DTR) && HAS(CH_RTS))) /* with them, the IO0 the circuit makes */
+            return "needs IO0, or DTR and RTS";
         return analyzer_cannot_run(AN_RESETS, tr, bm);
     case AN_TRUTH_TABLE:
         if (usb)

@@ -151,8 +151,12 @@ Test(analyze_partial, dtr_and_rts_alone_give_the_reset_from_the_circuit)
     cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
     cr_assert(strstr(out, "resets: 1\n  #1 EN low at 1.000 ms, released at 2.000 ms, chip out of reset") != NULL, "%s",
               out);
-    cr_assert(strstr(out, "(τ 10.000 ms)") != NULL, "%s", out); /* 10 kΩ · 1 µF */
-    cr_assert(strstr(out, "analyzers run: resets, EN release and τ, transients\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "13.863 ms later (τ 10.000 ms)") != NULL, "%s", out); /* 10 kΩ · 1 µF, to 0.75 VDD */
+    /* no IO0 probe: the circuit's IO0 (low while DTR is asserted alone) from 2 to 60 ms */
+    cr_assert(strstr(out, "(τ 10.000 ms), strap: download (IO0 as the circuit drives it from DTR and RTS)\n") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "outcome: download\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "analyzers run: resets, EN release and τ, strap window, transients\n") != NULL, "%s", out);
     cr_assert(strstr(out, "  truth table       needs EN or IO0\n") != NULL, "%s", out);
 }
 

@@ -214,6 +214,8 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
             printf(", EN high at %.3f ms", (double)r->en_rise_ns / 1e6);
         if (r->predicted != BOOT_NONE && b->circuit->kind == CIRCUIT_USB_JTAG)
             printf(", boots %s (the mode the USB-Serial/JTAG latched)", boot_mode_name(r->predicted));
+        else if (r->predicted != BOOT_NONE && !trace_has(tr, CH_IO0))
+            printf(", strap: %s (IO0 as the circuit drives it from DTR and RTS)", boot_mode_name(r->predicted));
         else if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
             printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
         else if (r->predicted != BOOT_NONE) /* IO0 never moved near the release: no edge to measure from */
