@@ -106,28 +106,42 @@ static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_
                     boot_mode_name(predicted), boot_mode_name(a->observed));
 }
 
+/* " (margin 1.234 ms)" (`lead` before the figure), or "" when there is
+ * no margin to give (no IO0 edge near, or no target level): never "nan". */
+static const char *ms_text(char *buf, size_t len, const char *lead, double ms)
+{
+    if (isfinite(ms))
+        snprintf(buf, len, "%s%.3f ms)", lead, ms);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 /* Why the chip did not reach the expected mode, in the terms of docs/physics.md. */
-static void explain_failure(struct analysis *a, const struct board_model *bm, enum boot_mode expected)
+static void explain_failure(struct analysis *a, const struct trace *tr, const struct board_model *bm,
+                            enum boot_mode expected)
 {
     const struct reset_event *last = deciding_reset(a);
     int64_t t = last ? (int64_t)last->t_chip_ns : 0;
+    char m[48];
     if (a->outcome == BOOT_MARGINAL)
-        add_finding(a, "strap-marginal", t, SEV_ERROR,
-                    "IO0 changed inside the strap window (margin %.3f ms): boot mode undefined", a->margin_ms);
-    else if (last == NULL && expected != BOOT_NONE)
+        add_finding(a, "strap-marginal", t, SEV_ERROR, "IO0 changed inside the strap window%s: boot mode undefined",
+                    ms_text(m, sizeof m, " (margin ", a->margin_ms));
+    else if (last == NULL && expected != BOOT_NONE && analyzer_cannot_run(AN_RESETS, tr, bm) == NULL)
         add_finding(a, "no-reset", 0, SEV_ERROR, "the chip was never reset: expected %s", boot_mode_name(expected));
-    else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH)
+    else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH &&
+             last != NULL)
         add_finding(a, "usb-jtag-flag", t, SEV_ERROR,
                     "USB-Serial/JTAG reset with the download flag clear: the sequence never sent (DTR1,RTS0) "
                     "before the reset state (DTR0,RTS1)");
-    else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms))
+    else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms) && isfinite(a->en_release_ms))
         add_finding(a, "gap-outlasted-en", t, SEV_ERROR,
                     "booted flash: the DTR/RTS gap (%.3f ms) outlasted the EN release (%.3f ms), so IO0 went low "
-                    "after the chip sampled it (margin %.3f ms)",
-                    a->gap_ms, a->en_release_ms, a->margin_ms);
+                    "after the chip sampled it%s",
+                    a->gap_ms, a->en_release_ms, ms_text(m, sizeof m, " (margin ", a->margin_ms));
     else if (expected != BOOT_NONE && a->outcome != BOOT_NONE)
-        add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s (strap margin %.3f ms)",
-                    boot_mode_name(a->outcome), boot_mode_name(expected), a->margin_ms);
+        add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s%s", boot_mode_name(a->outcome),
+                    boot_mode_name(expected), ms_text(m, sizeof m, " (strap margin ", a->margin_ms));
 }
 
 /* The EN capacitor implied by each measured τ, against the design. The
@@ -224,6 +238,6 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
                     "ROM listened, or the chip was reset again");
     }
     if (out->verdict == VERDICT_FAIL && !board_wrong) /* a wrong board explains itself */
-        explain_failure(out, bm, expected);
+        explain_failure(out, tr, bm, expected);
     return 0;
 }

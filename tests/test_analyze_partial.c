@@ -196,3 +196,18 @@ Test(analyze_partial, map_keeps_name_matching_for_the_rest)
     cr_assert_eq(analyze(path, "--board devkitc --map RTS=EN"), 0, "%s%s", out, err);
     cr_assert(strstr(out, "edges on DTR EN\n") != NULL, "%s", out);
 }
+
+/* RX alone against the wrong expectation: the banner's mode, not "never
+ * reset" (the resets could not be seen), and no "margin nan ms". */
+Test(analyze_partial, rx_alone_failing_says_the_booted_mode)
+{
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}};
+    double end = add_uart(&v, 0, 1.0, 115200, banner, sizeof banner - 1);
+    const char *path = write_vcd(&v, "rx-fail", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc --expect flash"), 1, "%s%s", out, err);
+    cr_assert(strstr(out, "wrong-boot-mode") != NULL && strstr(out, "booted download, expected flash\n") != NULL, "%s",
+              out);
+    cr_assert_null(strstr(out, "never reset"), "%s", out);
+    cr_assert_eq(analyze(path, "--board devkitc --expect flash --json"), 1, "%s%s", out, err);
+    cr_assert(strstr(out, "\"margin_ms\": null") != NULL, "%s", out);
+}
