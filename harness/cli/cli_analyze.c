@@ -22,7 +22,7 @@
 #include "harness/run/run_meta.h"
 #include "harness/capture/capture_sigrok.h"
 
-#define UART_MAX 65536
+#define UART_MAX 65536 /* bytes decoded at first; a longer line gets all it needs */
 #define ANALYZE_SAMPLERATE_MAX 1000000000000ull /* --samplerate HZ */
 
 static const char usage[] =
@@ -36,6 +36,9 @@ static const char usage[] =
     "When FILE.yaml lies beside it (resetlab run --captures writes one), it supplies\n"
     "the board, the expectation and the op log, so each reset is attributed to the\n"
     "op that caused it; without it the DTR/RTS edges stand for the op log.\n"
+    "The UART: a start bit is confirmed at its middle (a shorter glitch is no\n"
+    "byte), framing errors and glitches are counted, the rate RX shows is named\n"
+    "when most frames fail; the whole line is decoded (one byte per RX edge at most).\n"
     "A partial probe (RX alone, EN and IO0, DTR and RTS, any subset) is analysed\n"
     "with what it has: the report names the analyzers that ran and what each of\n"
     "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
@@ -180,8 +183,8 @@ static void print_coverage(const struct trace *tr, const struct board_profile *b
 }
 
 static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
-                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart, int expected,
-                         const struct analysis *a)
+                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
+                         const struct uart_stats *us, int expected, const struct analysis *a)
 {
     printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
     for (int c = 0; c < CH_COUNT; c++)
@@ -197,10 +200,16 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
         printf("UART: no RX channel");
     else
         printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+    if (us->framing_errors || us->glitches)
+        printf(" (%zu framing errors, %zu glitches shorter than half a bit)", us->framing_errors, us->glitches);
     if (n_uart) {
         fputs(": ", stdout);
         print_bytes(stdout, uart, n_uart);
     }
+    double guess = us->framing_errors >= 4 && us->framing_errors > us->bytes ? uart_guess_baud(tr) : 0;
+    if (guess > 0)
+        printf("\nUART: most frames fail at %d baud: RX looks like %.0f baud (its shortest common bit, %.3f µs)",
+               b->chip->baud, guess, 1e6 / guess);
     printf("\nresets: %d\n", a->n_resets);
     for (int i = 0; i < a->n_resets; i++) {
         const struct reset_event *r = &a->resets[i];
@@ -271,7 +280,17 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
         goto out;
     }
     tr.threshold_v = b->analyzer.threshold_v; /* files do not say; the board's analyzer does */
-    size_t n_uart = uart_decode(&tr, b->chip->baud, uart, UART_MAX);
+    struct uart_stats us;
+    size_t n_uart = uart_decode_counted(&tr, b->chip->baud, uart, UART_MAX, &us);
+    if (us.bytes > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
+        uint8_t *more = realloc(uart, us.bytes);
+        if (more == NULL) {
+            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.bytes);
+            goto out;
+        }
+        uart = more;
+        n_uart = uart_decode_counted(&tr, b->chip->baud, uart, us.bytes, &us);
+    }
     struct board_model bm = board_model_of(b);
     struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
     struct analysis a;
@@ -285,7 +304,7 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
                                  have_meta ? meta->iteration : 0, have_meta ? meta->seed : 0, want, &a};
         write_run_json(stdout, &rec);
     } else {
-        print_report(o, &tr, b, meta, have_meta, uart, n_uart, expected, &a);
+        print_report(o, &tr, b, meta, have_meta, uart, n_uart, &us, expected, &a);
     }
     rc = exit_status(&a, expected);
 out:
