@@ -14,8 +14,10 @@
 static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
                         const char *fmt, ...)
 {
-    if (a->n_findings >= ANALYSIS_MAX_FINDINGS)
+    if (a->n_findings >= ANALYSIS_MAX_FINDINGS) {
+        a->findings_cut = 1;
         return;
+    }
     struct finding *f = &a->findings[a->n_findings++];
     snprintf(f->kind, sizeof f->kind, "%s", kind);
     f->t_ns = t_ns;
@@ -216,7 +218,8 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
         return -1;
     }
     if (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL) { /* else RX alone: the banner decides */
-        int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
+        int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, &out->n_resets_seen, why,
+                                  why_len);
         if (n < 0)
             return -1;
         out->n_resets = n;
@@ -228,6 +231,7 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     report_unasked_resets(out, log, expected);
     out->n_findings += transients_from_steps(tr, &st, bm, log, out->findings + out->n_findings,
                                              ANALYSIS_MAX_FINDINGS - out->n_findings);
+    out->findings_cut |= out->n_findings >= ANALYSIS_MAX_FINDINGS;
     decide_outcome(out, uart, uart_len);
     out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = expected == BOOT_ANY || out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;

@@ -145,3 +145,21 @@ Test(analyze_partial, rx_alone_failing_says_the_booted_mode)
     cr_assert_eq(analyze(path, "--board devkitc --expect flash --json"), 1, "%s%s", out, err);
     cr_assert(strstr(out, "\"margin_ms\": null") != NULL, "%s", out);
 }
+
+/* 20 EN pulses (over ANALYSIS_MAX_RESETS, 16): all counted, the first 15
+ * and the last listed, and the outcome is the last one's. */
+Test(analyze_partial, more_resets_than_kept_are_counted_and_said)
+{
+    struct vcd v = {.names = {"EN", "IO0"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e7};
+    for (int i = 0; i < 20; i++)
+        vcd_add(&v, 1.0 + 20.0 * i, 0, 0), vcd_add(&v, 6.0 + 20.0 * i, 0, 1);
+    vcd_add(&v, 370.0, 1, 0); /* IO0 low across the last release only */
+    vcd_add(&v, 395.0, 1, 1);
+    const char *path = vcd_write(&v, dir, "many", 400.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "resets: 20 (listed: the first 15 and the last; at most 16 are kept") != NULL, "%s", out);
+    cr_assert(strstr(out, "  #15 EN low at 281.000 ms, EN high at 286.000 ms, strap: flash") != NULL, "%s", out);
+    cr_assert(strstr(out, "  #20 EN low at 381.000 ms, EN high at 386.000 ms, strap: download") != NULL, "%s", out);
+    cr_assert_null(strstr(out, "#16 "), "%s", out);
+    cr_assert(strstr(out, "outcome: download\n") != NULL, "%s", out);
+}

@@ -43,6 +43,10 @@ static const char usage[] =
     "with what it has: the report names the analyzers that ran and what each of\n"
     "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
     "\n"
+    "kept in memory, and said so in the output when crossed: the first 15 resets\n"
+    "and the last (all are counted: \"resets: 114 (listed: the first 15 and the\n"
+    "last ...)\"), 32 findings.\n"
+    "\n"
     "limits, each refused with one line before the work it bounds:\n"
     "  - libsigrok makes every sample a VCD's timestamps span: a VCD longer than\n"
     "    10^10 samples (7 minutes at 24 MS/s) is refused, as is one without\n"
@@ -210,10 +214,15 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     if (guess > 0)
         printf("\nUART: most frames fail at %d baud: RX looks like %.0f baud (its shortest common bit, %.3f µs)",
                b->chip->baud, guess, 1e6 / guess);
-    printf("\nresets: %d\n", a->n_resets);
+    if (a->n_resets_seen > a->n_resets)
+        printf("\nresets: %d (listed: the first %d and the last; at most %d are kept, ANALYSIS_MAX_RESETS)\n",
+               a->n_resets_seen, a->n_resets - 1, ANALYSIS_MAX_RESETS);
+    else
+        printf("\nresets: %d\n", a->n_resets);
     for (int i = 0; i < a->n_resets; i++) {
         const struct reset_event *r = &a->resets[i];
-        printf("  #%d EN low at %.3f ms", i + 1, (double)r->en_low_ns / 1e6);
+        int number = i + 1 == a->n_resets ? a->n_resets_seen : i + 1; /* the last kept is the last seen */
+        printf("  #%d EN low at %.3f ms", number, (double)r->en_low_ns / 1e6);
         if (r->release_ns >= 0 && isfinite(r->tau_ms))
             printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
                    r->en_release_ms, r->tau_ms);
@@ -234,7 +243,11 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     printf("outcome: %s", boot_mode_name(a->outcome));
     if (expected >= 0)
         printf(" (expected %s): %s", boot_mode_name((enum boot_mode)expected), verdict_name(a->verdict));
-    printf("\nfindings: %d\n", a->n_findings);
+    if (a->findings_cut)
+        printf("\nfindings: %d (at most %d are kept, ANALYSIS_MAX_FINDINGS: later ones may be left out)\n",
+               a->n_findings, ANALYSIS_MAX_FINDINGS);
+    else
+        printf("\nfindings: %d\n", a->n_findings);
     for (int i = 0; i < a->n_findings; i++)
         printf("  %-5s %-20s %10.3f ms  %s\n", severity_name(a->findings[i].severity), a->findings[i].kind,
                (double)a->findings[i].t_ns / 1e6, a->findings[i].message);
