@@ -207,6 +207,7 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     /* length is in bytes (a 16-channel analyzer sends 2 a sample); a
      * trailing partial sample is not one */
     uint64_t n = logic->length / unit;
+    r->logic_unitsize = unit;
     double ns_per_sample = 1e9 / (double)r->samplerate;
     for (uint64_t i = 0; i < n; i++, d += unit) {
         /* One-byte samples (≤ 8 channels, the common case): skip eight
