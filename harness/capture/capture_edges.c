@@ -209,16 +209,24 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     uint64_t n = logic->length / unit;
     r->logic_unitsize = unit;
     double ns_per_sample = 1e9 / (double)r->samplerate;
+    /* samples in a 64-bit word, and the multiplier that repeats one sample
+     * across it (little-endian, as the samples lie in memory); 0: no skip */
+    uint64_t per_word = unit == 1 || unit == 2 || unit == 4 || unit == 8 ? 8 / unit : 0;
+    uint64_t rep = unit == 1   ? 0x0101010101010101ull
+                   : unit == 2 ? 0x0001000100010001ull
+                   : unit == 4 ? 0x0000000100000001ull
+                               : 1;
     for (uint64_t i = 0; i < n; i++, d += unit) {
-        /* One-byte samples (≤ 8 channels, the common case): skip eight
-         * unchanged samples at a time; captures are mostly steady lines. */
-        if (unit == 1 && r->n_samples + i > 0) {
-            uint64_t same = r->prev * 0x0101010101010101ull, mask8 = r->mask * 0x0101010101010101ull, word;
-            while (i + 8 <= n) {
+        /* Unit sizes 1, 2, 4 and 8 (8 to 64 channels: fx2lafw, DSLogic and
+         * Logic16, Zeroplus): skip eight bytes of unchanged samples at a
+         * time; captures are mostly steady lines. */
+        if (per_word && r->n_samples + i > 0) {
+            uint64_t same = r->prev * rep, mask8 = r->mask * rep, word;
+            while (i + per_word <= n) {
                 memcpy(&word, d, 8);
                 if ((word & mask8) != same)
                     break;
-                i += 8, d += 8;
+                i += per_word, d += 8;
             }
             if (i >= n)
                 break;
