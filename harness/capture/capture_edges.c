@@ -158,7 +158,9 @@ static int grow_edges(struct trace *tr)
  * when the reader has that limit (a file's). */
 static int count_line_change(struct reader *r, int64_t t, uint64_t changed)
 {
-    if (!r->line_steps_limit || (((changed >> r->bit[CH_DTR]) & 1) == 0 && ((changed >> r->bit[CH_RTS]) & 1) == 0))
+    /* a partial probe may lack either line: its bit is -1 */
+    uint64_t lines = (r->bit[CH_DTR] >= 0 ? 1ull << r->bit[CH_DTR] : 0) | (r->bit[CH_RTS] >= 0 ? 1ull << r->bit[CH_RTS] : 0);
+    if (!r->line_steps_limit || (changed & lines) == 0)
         return 0;
     if (r->n_line_changes > 0 && t == r->line_t_ns)
         return 0;
