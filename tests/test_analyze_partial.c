@@ -163,3 +163,16 @@ Test(analyze_partial, more_resets_than_kept_are_counted_and_said)
     cr_assert_null(strstr(out, "#16 "), "%s", out);
     cr_assert(strstr(out, "outcome: download\n") != NULL, "%s", out);
 }
+
+/* A file without an extension: said so, not "unknown capture format '.'". */
+Test(analyze_partial, a_file_without_extension_says_so)
+{
+    char path[256], args[320];
+    snprintf(path, sizeof path, "%s/capture", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("x\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_bad_input(args, "capture: no file extension to tell its format: name it .sr, .vcd or .csv");
+}

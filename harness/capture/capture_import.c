@@ -294,7 +294,10 @@ int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *ma
         rc = read_session(s, &r);
     else if (strcasecmp(ext, "vcd") == 0 || strcasecmp(ext, "csv") == 0)
         rc = read_with_input(s, &r, strcasecmp(ext, "vcd") == 0 ? "vcd" : "csv");
-    else {
+    else if (ext[0] == '\0') {
+        snprintf(r.err, sizeof r.err, "%s: no file extension to tell its format: name it .sr, .vcd or .csv", path);
+        rc = -1;
+    } else {
         snprintf(r.err, sizeof r.err, "%s: unknown capture format '.%s' (use .sr, .vcd or .csv)", path, ext);
         rc = -1;
     }
