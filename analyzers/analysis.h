@@ -77,6 +77,10 @@ struct reset_event {
     int spurious;     /* caused by an op that did not ask for a reset */
 };
 
+/* What one analysis holds (the virtual lab's hot path keeps it on the
+ * stack): past ANALYSIS_MAX_RESETS the first 15 resets and the last one are
+ * kept and n_resets_seen counts them all; past ANALYSIS_MAX_FINDINGS the
+ * later findings are left out and findings_cut says so. */
 #define ANALYSIS_MAX_RESETS 16
 #define ANALYSIS_MAX_FINDINGS 32
 
@@ -103,8 +107,10 @@ struct tool_outcome {
 struct analysis {
     struct reset_event resets[ANALYSIS_MAX_RESETS];
     int n_resets;
+    int n_resets_seen; /* resets in the trace; > n_resets when some were not kept */
     struct finding findings[ANALYSIS_MAX_FINDINGS];
     int n_findings;
+    int findings_cut; /* 1 when the findings filled ANALYSIS_MAX_FINDINGS: later ones may be left out */
     enum boot_mode observed; /* from the ROM banner on the UART */
     enum boot_mode outcome;  /* observed, or marginal when the strap window was violated */
     enum verdict verdict;

@@ -14,8 +14,10 @@
 static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
                         const char *fmt, ...)
 {
-    if (a->n_findings >= ANALYSIS_MAX_FINDINGS)
+    if (a->n_findings >= ANALYSIS_MAX_FINDINGS) {
+        a->findings_cut = 1;
         return;
+    }
     struct finding *f = &a->findings[a->n_findings++];
     snprintf(f->kind, sizeof f->kind, "%s", kind);
     f->t_ns = t_ns;
@@ -41,6 +43,26 @@ static void report_unasked_resets(struct analysis *a, const struct op_log *log, 
                         "chip reset at %.3f ms by %s (op %d) in a scenario that expects no reset", t_ms,
                         op_label(log, ev->cause_op), ev->cause_op);
     }
+}
+
+/* Without an IO0 channel, the IO0 the board's circuit makes from the line
+ * states (DRIVE_LOW: 0, released: the pull-up's 1), as a trace of IO0 alone
+ * on `edges` (one per step at most). */
+static const struct trace *io0_from_circuit(const struct trace *tr, const struct steps *st,
+                                            const struct board_model *bm, struct trace *io0, struct edge *edges)
+{
+    if (trace_has(tr, CH_IO0) || st->n == 0 || bm->circuit->kind != CIRCUIT_TRANSISTOR)
+        return tr;
+    *io0 = (struct trace){.edges = edges, .cap = MAX_STEPS, .present = 1u << CH_IO0, .t_end_ns = tr->t_end_ns,
+                          .sample_rate_hz = tr->sample_rate_hz, .threshold_v = tr->threshold_v};
+    int level = circuit_io0(bm->circuit, st->s[0].dtr, st->s[0].rts) != DRIVE_LOW;
+    io0->initial[CH_IO0] = (uint8_t)level;
+    for (int i = 1; i < st->n; i++) {
+        int now = circuit_io0(bm->circuit, st->s[i].dtr, st->s[i].rts) != DRIVE_LOW;
+        if (now != level)
+            trace_push(io0, st->s[i].t_ns, CH_IO0, level = now);
+    }
+    return io0;
 }
 
 static void predict_boot_modes(struct analysis *a, const struct trace *tr, const struct board_model *bm,
@@ -86,28 +108,42 @@ static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_
                     boot_mode_name(predicted), boot_mode_name(a->observed));
 }
 
+/* " (margin 1.234 ms)" (`lead` before the figure), or "" when there is
+ * no margin to give (no IO0 edge near, or no target level): never "nan". */
+static const char *ms_text(char *buf, size_t len, const char *lead, double ms)
+{
+    if (isfinite(ms))
+        snprintf(buf, len, "%s%.3f ms)", lead, ms);
+    else
+        buf[0] = '\0';
+    return buf;
+}
+
 /* Why the chip did not reach the expected mode, in the terms of docs/physics.md. */
-static void explain_failure(struct analysis *a, const struct board_model *bm, enum boot_mode expected)
+static void explain_failure(struct analysis *a, const struct trace *tr, const struct board_model *bm,
+                            enum boot_mode expected)
 {
     const struct reset_event *last = deciding_reset(a);
     int64_t t = last ? (int64_t)last->t_chip_ns : 0;
+    char m[48];
     if (a->outcome == BOOT_MARGINAL)
-        add_finding(a, "strap-marginal", t, SEV_ERROR,
-                    "IO0 changed inside the strap window (margin %.3f ms): boot mode undefined", a->margin_ms);
-    else if (last == NULL && expected != BOOT_NONE)
+        add_finding(a, "strap-marginal", t, SEV_ERROR, "IO0 changed inside the strap window%s: boot mode undefined",
+                    ms_text(m, sizeof m, " (margin ", a->margin_ms));
+    else if (last == NULL && expected != BOOT_NONE && analyzer_cannot_run(AN_RESETS, tr, bm) == NULL)
         add_finding(a, "no-reset", 0, SEV_ERROR, "the chip was never reset: expected %s", boot_mode_name(expected));
-    else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH)
+    else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH &&
+             last != NULL)
         add_finding(a, "usb-jtag-flag", t, SEV_ERROR,
                     "USB-Serial/JTAG reset with the download flag clear: the sequence never sent (DTR1,RTS0) "
                     "before the reset state (DTR0,RTS1)");
-    else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms))
+    else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms) && isfinite(a->en_release_ms))
         add_finding(a, "gap-outlasted-en", t, SEV_ERROR,
                     "booted flash: the DTR/RTS gap (%.3f ms) outlasted the EN release (%.3f ms), so IO0 went low "
-                    "after the chip sampled it (margin %.3f ms)",
-                    a->gap_ms, a->en_release_ms, a->margin_ms);
+                    "after the chip sampled it%s",
+                    a->gap_ms, a->en_release_ms, ms_text(m, sizeof m, " (margin ", a->margin_ms));
     else if (expected != BOOT_NONE && a->outcome != BOOT_NONE)
-        add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s (strap margin %.3f ms)",
-                    boot_mode_name(a->outcome), boot_mode_name(expected), a->margin_ms);
+        add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s%s", boot_mode_name(a->outcome),
+                    boot_mode_name(expected), ms_text(m, sizeof m, " (strap margin ", a->margin_ms));
 }
 
 /* The EN capacitor implied by each measured τ, against the design. The
@@ -177,15 +213,25 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     struct steps st; /* the line steps, built once for every analyzer */
     if (checked_steps(tr, &st, why, why_len) != 0)
         return -1;
-    int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, why, why_len);
-    if (n < 0)
+    if (analyzer_cannot_run(AN_RESETS, tr, bm) != NULL && !trace_has(tr, CH_RX)) {
+        snprintf(why, why_len, "the trace has neither EN nor DTR and RTS nor RX: nothing to analyze");
         return -1;
-    out->n_resets = n;
-    predict_boot_modes(out, tr, bm, expected);
+    }
+    if (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL) { /* else RX alone: the banner decides */
+        int n = resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, &out->n_resets_seen, why,
+                                  why_len);
+        if (n < 0)
+            return -1;
+        out->n_resets = n;
+    }
+    struct trace io0;
+    struct edge io0_edges[MAX_STEPS];
+    predict_boot_modes(out, io0_from_circuit(tr, &st, bm, &io0, io0_edges), bm, expected);
     int board_wrong = board_level_findings(out, tr, &st, bm) > 0;
     report_unasked_resets(out, log, expected);
     out->n_findings += transients_from_steps(tr, &st, bm, log, out->findings + out->n_findings,
                                              ANALYSIS_MAX_FINDINGS - out->n_findings);
+    out->findings_cut |= out->n_findings >= ANALYSIS_MAX_FINDINGS;
     decide_outcome(out, uart, uart_len);
     out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = expected == BOOT_ANY || out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
@@ -196,6 +242,6 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
                     "ROM listened, or the chip was reset again");
     }
     if (out->verdict == VERDICT_FAIL && !board_wrong) /* a wrong board explains itself */
-        explain_failure(out, bm, expected);
+        explain_failure(out, tr, bm, expected);
     return 0;
 }

@@ -53,8 +53,16 @@ int check_truth_table(const struct trace *tr, const struct board_model *bm, stru
 int find_transients(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
                     struct finding *out, int max);
 
-/* Runs every analyzer and decides the verdict against `expected`.
- * Returns 0, or -1 with a reason in `why` (the verdict is then error). */
+/* The analyzers analyze_run runs, each when the trace has its channels. */
+enum analyzer_id { AN_RESETS, AN_EN_RC, AN_STRAP, AN_TRUTH_TABLE, AN_TRANSIENTS, AN_BANNER, AN_SYNC, AN_COUNT };
+const char *analyzer_name(enum analyzer_id id);
+/* NULL when the trace has what the analyzer needs; else why not, in a few
+ * words ("needs DTR and RTS"). */
+const char *analyzer_cannot_run(enum analyzer_id id, const struct trace *tr, const struct board_model *bm);
+
+/* Runs every analyzer the trace's channels allow (analyzer_cannot_run) and decides the verdict against `expected`.
+ * Returns 0, or -1 with a reason in `why` (the verdict is then error), also
+ * when no analyzer can run (neither EN nor DTR and RTS nor RX). */
 int analyze_run(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
                 const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                 char *why, size_t why_len);

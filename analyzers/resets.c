@@ -65,8 +65,18 @@ struct en_pulse {
     int64_t low_ns, rise_ns; /* rise -1 when EN stays low */
 };
 
-/* EN low pulses, from the EN channel or, without one, from the circuit table. */
-static int en_pulses(const struct trace *tr, const struct steps *st, const struct circuit *c,
+/* Stores the pulse, counts it: past `max`, the last slot holds the latest
+ * pulse, so the reset that decides the outcome (the last) is always kept. */
+static int keep_pulse(struct en_pulse *out, int n, int max, int64_t low, int64_t rise)
+{
+    if (max > 0)
+        out[n < max ? n : max - 1] = (struct en_pulse){low, rise};
+    return n + 1;
+}
+
+/* EN low pulses at least min_pulse_ns long (or still low at the end): how
+ * many there are; the first max − 1 and the last stored. From the EN channel or, without one, from the circuit table. */
+static int en_pulses(const struct trace *tr, const struct steps *st, const struct circuit *c, double min_pulse_ns,
                      struct en_pulse *out, int max)
 {
     int n = 0;
@@ -80,20 +90,26 @@ static int en_pulses(const struct trace *tr, const struct steps *st, const struc
                 continue;
             if (e->level == 0)
                 low = e->t_ns;
-            else if (low >= 0 && n < max)
-                out[n++] = (struct en_pulse){low, e->t_ns}, low = -1;
+            else if (low >= 0) {
+                if ((double)(e->t_ns - low) >= min_pulse_ns) /* shorter: a glitch too short to reset the chip */
+                    n = keep_pulse(out, n, max, low, e->t_ns);
+                low = -1;
+            }
         }
     } else {
         for (int i = 0; i < st->n; i++) {
             int driven = circuit_en(c, st->s[i].dtr, st->s[i].rts) == DRIVE_LOW;
             if (driven && low < 0)
                 low = st->s[i].t_ns;
-            else if (!driven && low >= 0 && n < max)
-                out[n++] = (struct en_pulse){low, st->s[i].t_ns}, low = -1;
+            else if (!driven && low >= 0) {
+                if ((double)(st->s[i].t_ns - low) >= min_pulse_ns)
+                    n = keep_pulse(out, n, max, low, st->s[i].t_ns);
+                low = -1;
+            }
         }
     }
-    if (low >= 0 && n < max)
-        out[n++] = (struct en_pulse){low, -1};
+    if (low >= 0)
+        n = keep_pulse(out, n, max, low, -1);
     return n;
 }
 
@@ -157,16 +173,15 @@ static void estimate_release(struct reset_event *ev, const struct trace *tr, con
 }
 
 static int transistor_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
-                             const struct op_log *log, struct reset_event *out, int max)
+                             const struct op_log *log, struct reset_event *out, int max, int *total)
 {
-    struct en_pulse pulses[ANALYSIS_MAX_RESETS * 4];
-    int np = en_pulses(tr, st, bm->circuit, pulses, (int)(sizeof pulses / sizeof pulses[0]));
+    struct en_pulse pulses[ANALYSIS_MAX_RESETS];
+    int cap = max < ANALYSIS_MAX_RESETS ? max : ANALYSIS_MAX_RESETS;
+    int np = en_pulses(tr, st, bm->circuit, bm->chip.min_reset_pulse_us * 1e3, pulses, cap);
+    *total = np;
     int n = 0;
-    double min_pulse_ns = bm->chip.min_reset_pulse_us * 1e3;
-    for (int i = 0; i < np && n < max; i++) {
+    for (int i = 0; i < np && i < cap; i++) {
         const struct en_pulse *p = &pulses[i];
-        if (p->rise_ns >= 0 && (double)(p->rise_ns - p->low_ns) < min_pulse_ns)
-            continue; /* a glitch too short to reset the chip */
         struct reset_event *ev = &out[n++];
         init_event(ev);
         ev->en_low_ns = p->low_ns;
@@ -194,7 +209,7 @@ static int transistor_resets(const struct trace *tr, const struct steps *st, con
  * The download flag starts as the board model says (a request before the
  * trace may have set it). */
 static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
-                           const struct op_log *log, struct reset_event *out, int max)
+                           const struct op_log *log, struct reset_event *out, int max, int *total)
 {
     const struct circuit *c = bm->circuit;
     int n = 0, flag = bm->usb_flag_at_start != 0, in_reset = 0, latched = 0;
@@ -202,13 +217,13 @@ static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const
     for (int i = 1; i < st->n; i++) {
         const struct step *s = &st->s[i];
         enum usb_action a = (enum usb_action)c->usb_action[s->dtr][s->rts];
-        if (a == USB_RESET && !in_reset && n < max) {
-            in_reset = 1, latched = flag;
-            ev = &out[n++];
+        if (a == USB_RESET && !in_reset && max > 0) { /* past max, the last slot holds the latest */
+            in_reset = 1, latched = flag, ++*total;
+            ev = &out[n < max ? n++ : max - 1];
             init_event(ev);
             ev->en_low_ns = s->t_ns;
             set_cause(ev, log, tr, s->t_ns);
-        } else if (a != USB_RESET && in_reset) {
+        } else if (a != USB_RESET && in_reset && ev != NULL) {
             in_reset = 0;
             ev->release_ns = s->t_ns;
             ev->t_chip_ns = (double)s->t_ns; /* no RC: the peripheral releases the core itself */
@@ -234,20 +249,21 @@ int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t wh
 }
 
 int resets_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
-                      const struct op_log *log, struct reset_event *out, int max, char *why, size_t why_len)
+                      const struct op_log *log, struct reset_event *out, int max, int *total, char *why, size_t why_len)
 {
+    *total = 0;
     if (bm->circuit->kind == CIRCUIT_USB_JTAG) {
         if (st->n == 0) {
             snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
             return -1;
         }
-        return usb_jtag_resets(tr, st, bm, log, out, max);
+        return usb_jtag_resets(tr, st, bm, log, out, max, total);
     }
     if (!trace_has(tr, CH_EN) && st->n == 0) {
         snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");
         return -1;
     }
-    return transistor_resets(tr, st, bm, log, out, max);
+    return transistor_resets(tr, st, bm, log, out, max, total);
 }
 
 int find_resets(const struct trace *tr, const struct board_model *bm, const struct op_log *log,
@@ -256,5 +272,6 @@ int find_resets(const struct trace *tr, const struct board_model *bm, const stru
     struct steps st;
     if (checked_steps(tr, &st, why, why_len) != 0)
         return -1;
-    return resets_from_steps(tr, &st, bm, log, out, max, why, why_len);
+    int total;
+    return resets_from_steps(tr, &st, bm, log, out, max, &total, why, why_len);
 }

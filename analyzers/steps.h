@@ -34,8 +34,11 @@ int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t wh
 
 /* The analyzers over steps built once (analyze_run); the public functions
  * in analyze.h check the trace and build the steps themselves. */
+/* resets_from_steps stores at most `max` resets (and ANALYSIS_MAX_RESETS)
+ * and says in *total how many the trace holds. */
 int resets_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
-                      const struct op_log *log, struct reset_event *out, int max, char *why, size_t why_len);
+                      const struct op_log *log, struct reset_event *out, int max, int *total, char *why,
+                      size_t why_len);
 int truth_table_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
                            struct finding *out, int max);
 int transients_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,

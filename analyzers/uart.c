@@ -64,25 +64,92 @@ static int64_t next_fall(const struct trace *tr, size_t from, double t)
     return -1;
 }
 
-size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap)
+/* A falling edge starts a frame only when the line is still low at the
+ * start bit's middle, as sigrok's uart decoder checks it (decoders/uart/
+ * pd.py, wait_for_start_bit then get_start_bit: "if self.startbit[rxtx] !=
+ * 0 ... a false start bit"): a shorter low glitch is no byte. Frames whose
+ * stop bit is low are framing errors, counted and dropped. Every frame is
+ * counted; bytes past `cap` are counted, not stored. */
+size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st)
 {
+    struct uart_stats z = {0};
+    if (st == NULL)
+        st = &z;
+    *st = z;
     if (!trace_has(tr, CH_RX) || baud <= 0)
         return 0;
     double bit_ns = 1e9 / baud;
     struct rx_cursor cur = {tr, 0, tr->initial[CH_RX]};
     size_t n = 0;
     double t = 0;
-    while (n < cap) {
+    for (;;) {
         int64_t start = next_fall(tr, cur.next > 0 ? cur.next - 1 : 0, t);
         if (start < 0)
             break;
+        if (level_at(&cur, (double)start + 0.5 * bit_ns) != 0) { /* high again at mid-start: a glitch */
+            st->glitches++;
+            t = (double)start + 1;
+            continue;
+        }
         uint8_t value = 0;
         for (int b = 0; b < 8; b++)
             value |= (uint8_t)(level_at(&cur, (double)start + (1.5 + b) * bit_ns) << b);
         int stop = level_at(&cur, (double)start + 9.5 * bit_ns);
-        if (stop)
+        if (stop && n < cap)
             out[n++] = value;
+        if (stop)
+            st->bytes++;
+        else
+            st->framing_errors++;
         t = (double)start + (stop ? 9.5 : 10.0) * bit_ns; /* after a framing error, wait past the stop bit */
     }
     return n;
+}
+
+size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap)
+{
+    return uart_decode_counted(tr, baud, out, cap, NULL);
+}
+
+/* The bit time the RX edges show: the shortest interval between two RX
+ * edges that at least one in 50 intervals (and 3) lies within 1.5× of,
+ * so a few glitches do not count; their mean. 0 with too few edges. */
+double uart_guess_baud(const struct trace *tr)
+{
+    double floor_ns = 0;
+    for (int round = 0; round < 16; round++) {
+        int64_t last = -1;
+        double m = INFINITY;
+        size_t total = 0;
+        for (size_t i = 0; i < tr->n; i++) {
+            if (tr->edges[i].channel != CH_RX)
+                continue;
+            if (last >= 0) {
+                double d = (double)(tr->edges[i].t_ns - last);
+                total++;
+                if (d > floor_ns && d < m)
+                    m = d;
+            }
+            last = tr->edges[i].t_ns;
+        }
+        if (isinf(m))
+            return 0;
+        size_t k = 0;
+        double sum = 0;
+        last = -1;
+        for (size_t i = 0; i < tr->n; i++) {
+            if (tr->edges[i].channel != CH_RX)
+                continue;
+            if (last >= 0) {
+                double d = (double)(tr->edges[i].t_ns - last);
+                if (d >= m && d <= 1.5 * m)
+                    k++, sum += d;
+            }
+            last = tr->edges[i].t_ns;
+        }
+        if (k >= 3 && k * 50 >= total)
+            return 1e9 / (sum / (double)k);
+        floor_ns = m;
+    }
+    return 0;
 }

@@ -26,7 +26,24 @@ int uart_encode(const struct uart_byte *bytes, size_t n, int baud, double period
 /* Decodes CH_RX of a trace: each falling edge on an idle line starts a
  * byte; bits are read at their centres. A byte whose stop bit is low (a
  * framing error: wrong baud rate, a glitch) is dropped and the decoder
- * waits for the line to go idle. Returns the number of bytes stored. */
+ * waits for the line to go idle. A falling edge high again at the start
+ * bit's middle is a glitch, not a frame. Returns the number of bytes stored. */
 size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap);
+
+struct uart_stats {
+    size_t bytes;          /* good frames, stored or not (past cap) */
+    size_t framing_errors; /* frames whose stop bit was low */
+    size_t glitches;       /* falling edges high again at the start bit's middle */
+};
+
+/* uart_decode, counting: a falling edge whose line is high again at the
+ * start bit's middle is a glitch, not a byte (as sigrok's uart decoder);
+ * st->bytes counts every good frame, so st->bytes > cap says how much
+ * storage the whole line needs. */
+size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st);
+
+/* The baud rate RX's edges show (1 / the common shortest interval between
+ * them), 0 when they are too few: a hint when most frames fail. */
+double uart_guess_baud(const struct trace *tr);
 
 #endif

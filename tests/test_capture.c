@@ -375,7 +375,7 @@ Test(capture, malformed_files_are_one_error_line)
     snprintf(path, sizeof path, "%s/unnamed.vcd", dir);
     write_bytes(path, vcd, sizeof vcd - 1);
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
-    expect_bad_input(args, "no channel for DTR (the file has: A, B)");
+    expect_bad_input(args, "no channel for DTR, RTS, EN, IO0 or RX (the file has: A, B)");
     snprintf(args, sizeof args, "analyze %s --board devkitc --map A=DTR,C=RTS", path);
     expect_bad_input(args, "no logic channel 'C' (the file has: A, B)");
     /* mapped, it reads: A and B are DTR and RTS, the rest absent */

@@ -103,23 +103,32 @@ static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", ch->name);
         for (int c = 0; c < CH_COUNT; c++) {
-            const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : (r->map->given ? NULL : channel_name((enum channel)c));
+            const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : channel_name((enum channel)c);
             if (want != NULL && strcasecmp(ch->name, want) == 0 && ch->index < MAX_FILE_CHANNELS)
                 r->bit[c] = ch->index;
         }
     }
     resolve_by_index(r, sdi);
+    /* a channel found by its name alone yields to one --map gives that file channel */
+    for (int c = 0; c < CH_COUNT; c++)
+        for (int m = 0; m < CH_COUNT && !r->map->file_name[c][0] && r->bit[c] >= 0; m++)
+            if (m != c && r->map->file_name[m][0] && r->bit[m] == r->bit[c])
+                r->bit[c] = -1;
     resolve_analog_en(r, sdi, names, sizeof names);
     r->resolved = 1;
+    int found = r->en_from_analog;
     for (int c = 0; c < CH_COUNT; c++) {
+        found |= r->bit[c] >= 0;
         if (c == CH_EN && r->en_from_analog)
             continue;
         if (r->map->file_name[c][0] && r->bit[c] < 0)
             sigrok_reader_fail(r, "%s: no logic channel '%s' (the file has: %s)", r->map->file_name[c], names);
-        else if ((c == CH_DTR || c == CH_RTS) && r->bit[c] < 0)
-            sigrok_reader_fail(r, "%s: no channel for %s (the file has: %s); name them with --map, e.g. --map D0=DTR,D1=RTS",
-                               channel_name((enum channel)c), names);
     }
+    /* a partial probe is analysed with what it has (analyzer_cannot_run says what each lacks) */
+    if (!found)
+        sigrok_reader_fail(r, "%s: no channel for DTR, RTS, EN, IO0 or RX (the file has: %s)%s; name them with --map, "
+                              "e.g. --map D0=DTR,D1=RTS",
+                           names, "");
     if (r->map->en_analog[0] && !r->en_analog[0])
         sigrok_reader_fail(r, "%s: no analog channel '%s' for EN_V (the file has: %s)", r->map->en_analog, names);
     for (int c = 0; c < CH_COUNT; c++)
@@ -149,7 +158,9 @@ static int grow_edges(struct trace *tr)
  * when the reader has that limit (a file's). */
 static int count_line_change(struct reader *r, int64_t t, uint64_t changed)
 {
-    if (!r->line_steps_limit || (((changed >> r->bit[CH_DTR]) & 1) == 0 && ((changed >> r->bit[CH_RTS]) & 1) == 0))
+    /* a partial probe may lack either line: its bit is -1 */
+    uint64_t lines = (r->bit[CH_DTR] >= 0 ? 1ull << r->bit[CH_DTR] : 0) | (r->bit[CH_RTS] >= 0 ? 1ull << r->bit[CH_RTS] : 0);
+    if (!r->line_steps_limit || (changed & lines) == 0)
         return 0;
     if (r->n_line_changes > 0 && t == r->line_t_ns)
         return 0;
@@ -198,17 +209,26 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
     /* length is in bytes (a 16-channel analyzer sends 2 a sample); a
      * trailing partial sample is not one */
     uint64_t n = logic->length / unit;
+    r->logic_unitsize = unit;
     double ns_per_sample = 1e9 / (double)r->samplerate;
+    /* samples in a 64-bit word, and the multiplier that repeats one sample
+     * across it (little-endian, as the samples lie in memory); 0: no skip */
+    uint64_t per_word = unit == 1 || unit == 2 || unit == 4 || unit == 8 ? 8 / unit : 0;
+    uint64_t rep = unit == 1   ? 0x0101010101010101ull
+                   : unit == 2 ? 0x0001000100010001ull
+                   : unit == 4 ? 0x0000000100000001ull
+                               : 1;
     for (uint64_t i = 0; i < n; i++, d += unit) {
-        /* One-byte samples (≤ 8 channels, the common case): skip eight
-         * unchanged samples at a time; captures are mostly steady lines. */
-        if (unit == 1 && r->n_samples + i > 0) {
-            uint64_t same = r->prev * 0x0101010101010101ull, mask8 = r->mask * 0x0101010101010101ull, word;
-            while (i + 8 <= n) {
+        /* Unit sizes 1, 2, 4 and 8 (8 to 64 channels: fx2lafw, DSLogic and
+         * Logic16, Zeroplus): skip eight bytes of unchanged samples at a
+         * time; captures are mostly steady lines. */
+        if (per_word && r->n_samples + i > 0) {
+            uint64_t same = r->prev * rep, mask8 = r->mask * rep, word;
+            while (i + per_word <= n) {
                 memcpy(&word, d, 8);
                 if ((word & mask8) != same)
                     break;
-                i += 8, d += 8;
+                i += per_word, d += 8;
             }
             if (i >= n)
                 break;

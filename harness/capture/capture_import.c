@@ -29,7 +29,9 @@
 static int read_session(struct sigrok *s, struct reader *r)
 {
     struct sr_session *session = NULL;
-    if (sigrok_sr_prescan(r->path, r->err, sizeof r->err) != 0)
+    uint64_t logic_bytes;
+    int unitsize;
+    if (sigrok_sr_prescan(r->path, &logic_bytes, &unitsize, r->err, sizeof r->err) != 0)
         return -1;
     if (sr_session_load(s->ctx, r->path, &session) != SR_OK) {
         snprintf(r->err, sizeof r->err, "%s: not a readable sigrok session (.sr): missing, truncated or not a srzip file",
@@ -55,6 +57,18 @@ static int read_session(struct sigrok *s, struct reader *r)
     sr_session_destroy(session);
     if (rc != SR_OK && !r->failed)
         sigrok_reader_fail(r, "%s: reading the session failed (%s)%s", sr_strerror(rc), "");
+    uint64_t got = r->logic_unitsize ? r->n_samples * r->logic_unitsize : 0;
+    if (!r->failed && r->logic_unitsize && got < logic_bytes) { /* a chunk libsigrok could not inflate */
+        char chunk[200], figures[80];
+        sigrok_sr_bad_chunk(r->path, got, chunk, sizeof chunk);
+        snprintf(figures, sizeof figures, "%llu of its %llu bytes", (unsigned long long)got,
+                 (unsigned long long)logic_bytes);
+        sigrok_reader_fail(r, "%s: corrupt chunk %s: libsigrok delivered %s of logic data", chunk, figures);
+    } else if (!r->failed && r->logic_unitsize && r->logic_unitsize != (unsigned)unitsize) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "%u", r->logic_unitsize), snprintf(b, sizeof b, "%d", unitsize);
+        sigrok_reader_fail(r, "%s: logic packets of %s bytes a sample, the metadata says unitsize=%s", a, b);
+    }
     return r->failed ? -1 : 0;
 }
 
@@ -280,7 +294,10 @@ int sigrok_read(struct sigrok *s, const char *path, const struct channel_map *ma
         rc = read_session(s, &r);
     else if (strcasecmp(ext, "vcd") == 0 || strcasecmp(ext, "csv") == 0)
         rc = read_with_input(s, &r, strcasecmp(ext, "vcd") == 0 ? "vcd" : "csv");
-    else {
+    else if (ext[0] == '\0') {
+        snprintf(r.err, sizeof r.err, "%s: no file extension to tell its format: name it .sr, .vcd or .csv", path);
+        rc = -1;
+    } else {
         snprintf(r.err, sizeof r.err, "%s: unknown capture format '.%s' (use .sr, .vcd or .csv)", path, ext);
         rc = -1;
     }

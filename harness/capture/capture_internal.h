@@ -38,7 +38,12 @@ void sigrok_reader_fail(struct sigrok_reader *r, const char *fmt, const char *a,
 /* A .sr file's metadata and sizes against the SIGROK_SR_MAX_* limits
  * (capture_srzip.c): 0, or -1 with one line in err. A file it cannot read
  * as a session passes, for libsigrok to report. */
-int sigrok_sr_prescan(const char *path, char *err, size_t err_len);
+int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *err, size_t err_len);
+/* Its logic chunks' sizes (*logic_bytes) are what the session must deliver:
+ * libsigrok 0.5.2 ends a chunk it cannot inflate quietly. Then the chunk
+ * libzip cannot inflate (else the one holding byte `offset`), named with
+ * the reason for an error line. */
+void sigrok_sr_bad_chunk(const char *path, uint64_t offset, char *name, size_t len);
 
 /* ---- live capture: the analyzer's options (capture_live_config.c) ---- */
 

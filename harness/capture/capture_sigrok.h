@@ -114,6 +114,7 @@ struct sigrok_reader {
     int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
     uint64_t mask;     /* the bits we read */
     uint64_t samplerate, n_samples, prev;
+    unsigned logic_unitsize; /* bytes a sample of the logic packets seen; 0 before the first */
     /* instants DTR or RTS changed (as the analyzers' steps count them), the
      * last one; a file is refused past TRACE_MAX_LINE_STEPS, which its
      * analysis would refuse (a live capture is cut or refused by its run) */

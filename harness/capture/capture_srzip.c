@@ -81,7 +81,8 @@ static int int_key(GKeyFile *kf, const char *group, const char *key, int lo, int
 }
 
 /* The device section's channels, unit size and sample rate. */
-static int check_device(GKeyFile *kf, const char *group, const char *path, char *err, size_t err_len)
+static int check_device(GKeyFile *kf, const char *group, const char *path, int *unitsize_out, char *err,
+                        size_t err_len)
 {
     char v[32];
     int probes, analog, unitsize;
@@ -111,12 +112,20 @@ static int check_device(GKeyFile *kf, const char *group, const char *path, char 
         snprintf(err, err_len, "%s: samplerate=%s: not a rate above 0 Hz", path, v);
         return -1;
     }
+    *unitsize_out = unitsize;
     return 0;
 }
 
+static int is_logic_chunk(const char *name)
+{
+    return strcmp(name, "logic-1") == 0 || strncmp(name, "logic-1-", 8) == 0;
+}
+
 /* Every member but the version and the metadata is sample data, which
- * libsigrok inflates and sends whole. */
-static int check_data_size(zip_t *z, const char *path, char *err, size_t err_len)
+ * libsigrok inflates and sends whole. Each logic chunk holds whole
+ * samples of the metadata's unit size; their sizes add up to what the
+ * session must deliver (*logic_bytes). */
+static int check_data_size(zip_t *z, const char *path, int unitsize, uint64_t *logic_bytes, char *err, size_t err_len)
 {
     uint64_t total = 0;
     zip_int64_t n = zip_get_num_entries(z, 0);
@@ -126,6 +135,13 @@ static int check_data_size(zip_t *z, const char *path, char *err, size_t err_len
         if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
             !(st.valid & ZIP_STAT_NAME) || strcmp(st.name, "version") == 0 || strcmp(st.name, "metadata") == 0)
             continue;
+        if (is_logic_chunk(st.name) && st.size % (zip_uint64_t)unitsize != 0) {
+            snprintf(err, err_len, "%s: chunk %.40s holds %llu bytes, not whole samples of unitsize=%d: the unit size or "
+                     "channel count disagrees with the data", path, st.name, (unsigned long long)st.size, unitsize);
+            return -1;
+        }
+        if (is_logic_chunk(st.name))
+            *logic_bytes += st.size;
         total += st.size;
         if (total > SIGROK_SR_MAX_DATA_BYTES) {
             snprintf(err, err_len, "%s: more than %llu bytes of samples (libsigrok inflates them all)", path,
@@ -136,9 +152,61 @@ static int check_data_size(zip_t *z, const char *path, char *err, size_t err_len
     return 0;
 }
 
-int sigrok_sr_prescan(const char *path, char *err, size_t err_len)
+/* The first logic chunk (logic-1-1, logic-1-2, ... as libsigrok reads
+ * them) that libzip cannot inflate whole (a deflate or CRC error, or fewer
+ * bytes than its header says), with libzip's reason; else the one holding
+ * byte `offset` of the logic data. Read only after a session came up short. */
+void sigrok_sr_bad_chunk(const char *path, uint64_t offset, char *name, size_t len)
+{
+    snprintf(name, len, "?");
+    int zerr = 0;
+    zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
+    char *buf = malloc(1u << 16);
+    if (z == NULL || buf == NULL) {
+        free(buf);
+        if (z)
+            zip_discard(z);
+        return;
+    }
+    uint64_t at = 0;
+    char by_offset[96] = "";
+    for (int k = 1; k < 1 << 24; k++) {
+        char member[32];
+        snprintf(member, sizeof member, "logic-1-%d", k);
+        zip_stat_t st;
+        zip_stat_init(&st);
+        if (zip_stat(z, member, 0, &st) != 0 && (k > 1 || zip_stat(z, "logic-1", 0, &st) != 0))
+            break;
+        if (!by_offset[0] && offset < at + st.size)
+            snprintf(by_offset, sizeof by_offset, "%s (bytes %llu to %llu of the logic data)", st.name,
+                     (unsigned long long)at, (unsigned long long)(at + st.size));
+        zip_file_t *f = zip_fopen_index(z, st.index, 0);
+        zip_int64_t got = 0, total = 0;
+        while (f != NULL && (got = zip_fread(f, buf, 1u << 16)) > 0)
+            total += got;
+        if (f == NULL || got < 0 || (zip_uint64_t)total != st.size) {
+            snprintf(name, len, "%s (bytes %llu to %llu of the logic data: %s)", st.name, (unsigned long long)at,
+                     (unsigned long long)(at + st.size),
+                     f ? zip_error_strerror(zip_file_get_error(f)) : zip_error_strerror(zip_get_error(z)));
+            if (f)
+                zip_fclose(f);
+            free(buf);
+            zip_discard(z);
+            return;
+        }
+        zip_fclose(f);
+        at += st.size;
+    }
+    if (by_offset[0])
+        snprintf(name, len, "%s", by_offset);
+    free(buf);
+    zip_discard(z);
+}
+
+int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *err, size_t err_len)
 {
     int zerr = 0;
+    *logic_bytes = 0, *unitsize = 1;
     zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
     if (z == NULL)
         return 0; /* libsigrok says it is not a session */
@@ -156,14 +224,14 @@ int sigrok_sr_prescan(const char *path, char *err, size_t err_len)
                          path);
                 rc = -1;
             } else {
-                rc = check_device(kf, groups[i], path, err, err_len);
+                rc = check_device(kf, groups[i], path, unitsize, err, err_len);
             }
         }
         g_strfreev(groups);
         g_key_file_free(kf);
     }
     if (rc == 0)
-        rc = check_data_size(z, path, err, err_len);
+        rc = check_data_size(z, path, *unitsize, logic_bytes, err, err_len);
     zip_discard(z);
     return rc;
 }

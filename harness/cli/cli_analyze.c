@@ -22,7 +22,7 @@
 #include "harness/run/run_meta.h"
 #include "harness/capture/capture_sigrok.h"
 
-#define UART_MAX 65536
+#define UART_MAX 65536 /* bytes decoded at first; a longer line gets all it needs */
 #define ANALYZE_SAMPLERATE_MAX 1000000000000ull /* --samplerate HZ */
 
 static const char usage[] =
@@ -36,6 +36,16 @@ static const char usage[] =
     "When FILE.yaml lies beside it (resetlab run --captures writes one), it supplies\n"
     "the board, the expectation and the op log, so each reset is attributed to the\n"
     "op that caused it; without it the DTR/RTS edges stand for the op log.\n"
+    "The UART: a start bit is confirmed at its middle (a shorter glitch is no\n"
+    "byte), framing errors and glitches are counted, the rate RX shows is named\n"
+    "when most frames fail; the whole line is decoded (one byte per RX edge at most).\n"
+    "A partial probe (RX alone, EN and IO0, DTR and RTS, any subset) is analysed\n"
+    "with what it has: the report names the analyzers that ran and what each of\n"
+    "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
+    "\n"
+    "kept in memory, and said so in the output when crossed: the first 15 resets\n"
+    "and the last (all are counted: \"resets: 114 (listed: the first 15 and the\n"
+    "last ...)\"), 32 findings.\n"
     "\n"
     "limits, each refused with one line before the work it bounds:\n"
     "  - libsigrok makes every sample a VCD's timestamps span: a VCD longer than\n"
@@ -45,7 +55,9 @@ static const char usage[] =
     "    probes) or 32 analog ones (total analog), a unitsize not 1 to 8 bytes or\n"
     "    too small for its channels, a samplerate of 0, more than one device,\n"
     "    metadata over 64 KiB or more than 10^10 bytes of samples are refused\n"
-    "    (libsigrok 0.5.2 hangs on 10^9 channels);\n"
+    "    (libsigrok 0.5.2 hangs on 10^9 channels); a logic chunk that is not\n"
+    "    whole samples of the unitsize, or a session that delivers fewer bytes\n"
+    "    than its chunks hold (a corrupt chunk, named), is refused too;\n"
     "  - edges are counted as they are read: more than 512 DTR/RTS changes, or\n"
     "    1048576 edges in all (16 MiB), and the capture is refused at once;\n"
     "  - FILE.yaml (the op log): at most 512 KiB and 1024 ops, and what follows.\n"
@@ -56,8 +68,9 @@ static const char usage[] =
     "  --expect MODE   download, flash or no-reset (default: FILE.yaml's; else none,\n"
     "                  and the verdict only reports the outcome)\n"
     "  --map SPEC      which file channel is which: D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX\n"
-    "                  (default: channels named DTR, RTS, EN, IO0, RX). An analog\n"
-    "                  channel with EN's voltage: A0=EN_V (τ is then fitted to it),\n"
+    "                  (the channels it does not give: by their names DTR, RTS,\n"
+    "                  EN, IO0, RX). An analog channel with EN's voltage:\n"
+    "                  A0=EN_V (τ is then fitted to it),\n"
     "                  or A0=EN with no logic EN (EN's edges made from it at the\n"
     "                  analyzer's threshold, ±0.05 V). Default: analog EN_V, or an\n"
     "                  analog EN when the file has no logic EN\n"
@@ -152,9 +165,32 @@ static void print_bytes(FILE *f, const uint8_t *s, size_t n)
     fputs(n > 160 ? "\"…" : "\"", f);
 }
 
+/* Which analyzers ran on this capture's channels, and why the others could not. */
+static void print_coverage(const struct trace *tr, const struct board_profile *b)
+{
+    struct board_model bm = board_model_of(b);
+    printf("analyzers run:");
+    int skipped = 0, ran = 0;
+    for (int id = 0; id < AN_COUNT; id++) {
+        if (analyzer_cannot_run((enum analyzer_id)id, tr, &bm) == NULL)
+            printf("%s %s", ran++ ? "," : "", analyzer_name((enum analyzer_id)id));
+        else
+            skipped++;
+    }
+    printf("%s\n", ran ? "" : " none");
+    if (skipped == 0)
+        return;
+    printf("not run:\n");
+    for (int id = 0; id < AN_COUNT; id++) {
+        const char *why = analyzer_cannot_run((enum analyzer_id)id, tr, &bm);
+        if (why != NULL)
+            printf("  %-17s %s\n", analyzer_name((enum analyzer_id)id), why);
+    }
+}
+
 static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
-                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart, int expected,
-                         const struct analysis *a)
+                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
+                         const struct uart_stats *us, int expected, const struct analysis *a)
 {
     printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
     for (int c = 0; c < CH_COUNT; c++)
@@ -165,19 +201,42 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
         printf("op log: %zu ops of %s on %s, run %d\n", meta->n_ops, meta->scenario, meta->host, meta->iteration);
     else
         printf("no op log: the DTR/RTS edges stand for it\n");
-    printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+    print_coverage(tr, b);
+    if (!trace_has(tr, CH_RX))
+        printf("UART: no RX channel");
+    else
+        printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+    if (us->framing_errors || us->glitches)
+        printf(" (%zu framing errors, %zu glitches shorter than half a bit)", us->framing_errors, us->glitches);
     if (n_uart) {
         fputs(": ", stdout);
         print_bytes(stdout, uart, n_uart);
     }
-    printf("\nresets: %d\n", a->n_resets);
+    double guess = us->framing_errors >= 4 && us->framing_errors > us->bytes ? uart_guess_baud(tr) : 0;
+    if (guess > 0)
+        printf("\nUART: most frames fail at %d baud: RX looks like %.0f baud (its shortest common bit, %.3f µs)",
+               b->chip->baud, guess, 1e6 / guess);
+    if (a->n_resets_seen > a->n_resets)
+        printf("\nresets: %d (listed: the first %d and the last; at most %d are kept, ANALYSIS_MAX_RESETS)\n",
+               a->n_resets_seen, a->n_resets - 1, ANALYSIS_MAX_RESETS);
+    else
+        printf("\nresets: %d\n", a->n_resets);
     for (int i = 0; i < a->n_resets; i++) {
         const struct reset_event *r = &a->resets[i];
-        printf("  #%d EN low at %.3f ms", i + 1, (double)r->en_low_ns / 1e6);
-        if (r->release_ns >= 0)
+        int number = i + 1 == a->n_resets ? a->n_resets_seen : i + 1; /* the last kept is the last seen */
+        printf("  #%d EN low at %.3f ms", number, (double)r->en_low_ns / 1e6);
+        if (r->release_ns >= 0 && isfinite(r->tau_ms))
             printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
                    r->en_release_ms, r->tau_ms);
-        if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
+        else if (r->release_ns >= 0) /* USB-Serial/JTAG: the peripheral releases the core, no RC */
+            printf(", released at %.3f ms", (double)r->release_ns / 1e6);
+        else if (r->en_rise_ns >= 0)
+            printf(", EN high at %.3f ms", (double)r->en_rise_ns / 1e6);
+        if (r->predicted != BOOT_NONE && b->circuit->kind == CIRCUIT_USB_JTAG)
+            printf(", boots %s (the mode the USB-Serial/JTAG latched)", boot_mode_name(r->predicted));
+        else if (r->predicted != BOOT_NONE && !trace_has(tr, CH_IO0))
+            printf(", strap: %s (IO0 as the circuit drives it from DTR and RTS)", boot_mode_name(r->predicted));
+        else if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
             printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
         else if (r->predicted != BOOT_NONE) /* IO0 never moved near the release: no edge to measure from */
             printf(", strap: %s (IO0 steady)", boot_mode_name(r->predicted));
@@ -186,7 +245,11 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     printf("outcome: %s", boot_mode_name(a->outcome));
     if (expected >= 0)
         printf(" (expected %s): %s", boot_mode_name((enum boot_mode)expected), verdict_name(a->verdict));
-    printf("\nfindings: %d\n", a->n_findings);
+    if (a->findings_cut)
+        printf("\nfindings: %d (at most %d are kept, ANALYSIS_MAX_FINDINGS: later ones may be left out)\n",
+               a->n_findings, ANALYSIS_MAX_FINDINGS);
+    else
+        printf("\nfindings: %d\n", a->n_findings);
     for (int i = 0; i < a->n_findings; i++)
         printf("  %-5s %-20s %10.3f ms  %s\n", severity_name(a->findings[i].severity), a->findings[i].kind,
                (double)a->findings[i].t_ns / 1e6, a->findings[i].message);
@@ -232,7 +295,17 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
         goto out;
     }
     tr.threshold_v = b->analyzer.threshold_v; /* files do not say; the board's analyzer does */
-    size_t n_uart = uart_decode(&tr, b->chip->baud, uart, UART_MAX);
+    struct uart_stats us;
+    size_t n_uart = uart_decode_counted(&tr, b->chip->baud, uart, UART_MAX, &us);
+    if (us.bytes > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
+        uint8_t *more = realloc(uart, us.bytes);
+        if (more == NULL) {
+            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.bytes);
+            goto out;
+        }
+        uart = more;
+        n_uart = uart_decode_counted(&tr, b->chip->baud, uart, us.bytes, &us);
+    }
     struct board_model bm = board_model_of(b);
     struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
     struct analysis a;
@@ -246,7 +319,7 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
                                  have_meta ? meta->iteration : 0, have_meta ? meta->seed : 0, want, &a};
         write_run_json(stdout, &rec);
     } else {
-        print_report(o, &tr, b, meta, have_meta, uart, n_uart, expected, &a);
+        print_report(o, &tr, b, meta, have_meta, uart, n_uart, &us, expected, &a);
     }
     rc = exit_status(&a, expected);
 out:

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* `resetlab analyze` on partial probes (issue 25, item 1): a capture with
+ * RX alone, EN and IO0 alone, DTR and RTS alone, or none of our channels,
+ * each a VCD built here at 10 MS/s; the output names the analyzers that ran
+ * and why the others could not, and never prints nan. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "helpers.h"
+#include "vcd_fixture.h"
+
+static char dir[] = "/tmp/resetlab-partial-XXXXXX";
+static char out[1 << 16], err[4096];
+
+static void setup(void)
+{
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(analyze_partial, .init = setup, .fini = teardown);
+
+static const char banner[] = "rst:0x1 (POWERON_RESET),boot:0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))\r\n"
+                             "waiting for download\r\n";
+
+static int analyze(const char *path, const char *extra)
+{
+    char args[512];
+    snprintf(args, sizeof args, "analyze %s %s", path, extra);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert_null(strstr(out, "nan"), "%s", out);
+    return rc;
+}
+
+Test(analyze_partial, rx_alone_reads_the_banner)
+{
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e7};
+    double end = vcd_add_uart(&v, 0, 1.0, 115200, banner, sizeof banner - 1);
+    const char *path = vcd_write(&v, dir, "rx", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc --expect download"), 0, "%s%s", out, err);
+    char want[64];
+    snprintf(want, sizeof want, "UART: %zu bytes at 115200 baud", sizeof banner - 1);
+    cr_assert(strstr(out, want) != NULL, "%s", out);
+    cr_assert(strstr(out, "analyzers run: ROM banner, SYNC\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  resets            needs EN, or DTR and RTS\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "outcome: download (expected download): pass") != NULL, "%s", out);
+    cr_assert(strstr(out, "resets: 0\n") != NULL, "%s", out);
+}
+
+Test(analyze_partial, en_and_io0_alone_give_the_reset_and_its_strap)
+{
+    struct vcd v = {.names = {"EN", "IO0"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e7};
+    vcd_add(&v, 0.5, 1, 0); /* IO0 held low across the release */
+    vcd_add(&v, 1.0, 0, 0);
+    vcd_add(&v, 3.25, 0, 1);
+    vcd_add(&v, 9.0, 1, 1);
+    const char *path = vcd_write(&v, dir, "en-io0", 12.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "resets: 1\n  #1 EN low at 1.000 ms, EN high at 3.250 ms, strap: download") != NULL, "%s", out);
+    cr_assert(strstr(out, "analyzers run: resets, strap window\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  truth table       needs DTR and RTS\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  ROM banner        needs RX\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "UART: no RX channel\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "outcome: download") != NULL, "%s", out);
+}
+
+/* devkitc's two transistors: DTR released and RTS asserted pulls EN low;
+ * then DTR asserted and RTS released lets EN rise (the board's R·C). */
+Test(analyze_partial, dtr_and_rts_alone_give_the_reset_from_the_circuit)
+{
+    struct vcd v = {.names = {"DTR", "RTS"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e7};
+    vcd_add(&v, 1.0, 1, 0);
+    vcd_add(&v, 2.0, 0, 0), vcd_add(&v, 2.0, 1, 1);
+    vcd_add(&v, 60.0, 0, 1);
+    const char *path = vcd_write(&v, dir, "dtr-rts", 80.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "resets: 1\n  #1 EN low at 1.000 ms, released at 2.000 ms, chip out of reset") != NULL, "%s",
+              out);
+    cr_assert(strstr(out, "13.863 ms later (τ 10.000 ms)") != NULL, "%s", out); /* 10 kΩ · 1 µF, to 0.75 VDD */
+    /* no IO0 probe: the circuit's IO0 (low while DTR is asserted alone) from 2 to 60 ms */
+    cr_assert(strstr(out, "(τ 10.000 ms), strap: download (IO0 as the circuit drives it from DTR and RTS)\n") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "outcome: download\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "analyzers run: resets, EN release and τ, strap window, transients\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  truth table       needs EN or IO0\n") != NULL, "%s", out);
+}
+
+/* USB-Serial/JTAG: the reset state (DTR released, RTS asserted) then both
+ * released; no RC, so no τ, and never "τ nan ms". */
+Test(analyze_partial, usb_jtag_prints_no_nan)
+{
+    struct vcd v = {.names = {"DTR", "RTS", "RX"}, .n_ch = 3, .initial = {1, 1, 1}, .rate_hz = 1e7};
+    vcd_add(&v, 1.0, 1, 0);
+    vcd_add(&v, 2.0, 1, 1);
+    const char *path = vcd_write(&v, dir, "usb", 5.0);
+    cr_assert_eq(analyze(path, "--board esp32c3-usb"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "  #1 EN low at 1.000 ms, released at 2.000 ms, boots flash (the mode the USB-Serial/JTAG latched)\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  EN release and τ USB-Serial/JTAG") != NULL, "%s", out);
+}
+
+Test(analyze_partial, none_of_our_channels_names_them_all)
+{
+    struct vcd v = {.names = {"A", "B"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e7};
+    vcd_add(&v, 1.0, 0, 0);
+    const char *path = vcd_write(&v, dir, "none", 2.0);
+    char args[512];
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_bad_input(args, "no channel for DTR, RTS, EN, IO0 or RX (the file has: A, B)");
+}
+
+/* A --map that names some channels still finds the others by name; a file
+ * channel --map gives to one of ours is not taken by name for another. */
+Test(analyze_partial, map_keeps_name_matching_for_the_rest)
+{
+    struct vcd v = {.names = {"DTR", "RTS", "X"}, .n_ch = 3, .initial = {1, 1, 1}, .rate_hz = 1e7};
+    vcd_add(&v, 1.0, 2, 0);
+    vcd_add(&v, 3.0, 2, 1);
+    const char *path = vcd_write(&v, dir, "map", 4.0);
+    cr_assert_eq(analyze(path, "--board devkitc --map X=EN"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "edges on DTR RTS EN\n") != NULL, "%s", out);
+    cr_assert_eq(analyze(path, "--board devkitc --map RTS=EN"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "edges on DTR EN\n") != NULL, "%s", out);
+}
+
+/* RX alone against the wrong expectation: the banner's mode, not "never
+ * reset" (the resets could not be seen), and no "margin nan ms". */
+Test(analyze_partial, rx_alone_failing_says_the_booted_mode)
+{
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e7};
+    double end = vcd_add_uart(&v, 0, 1.0, 115200, banner, sizeof banner - 1);
+    const char *path = vcd_write(&v, dir, "rx-fail", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc --expect flash"), 1, "%s%s", out, err);
+    cr_assert(strstr(out, "wrong-boot-mode") != NULL && strstr(out, "booted download, expected flash\n") != NULL, "%s",
+              out);
+    cr_assert_null(strstr(out, "never reset"), "%s", out);
+    cr_assert_eq(analyze(path, "--board devkitc --expect flash --json"), 1, "%s%s", out, err);
+    cr_assert(strstr(out, "\"margin_ms\": null") != NULL, "%s", out);
+}
+
+/* 20 EN pulses (over ANALYSIS_MAX_RESETS, 16): all counted, the first 15
+ * and the last listed, and the outcome is the last one's. */
+Test(analyze_partial, more_resets_than_kept_are_counted_and_said)
+{
+    struct vcd v = {.names = {"EN", "IO0"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e7};
+    for (int i = 0; i < 20; i++)
+        vcd_add(&v, 1.0 + 20.0 * i, 0, 0), vcd_add(&v, 6.0 + 20.0 * i, 0, 1);
+    vcd_add(&v, 370.0, 1, 0); /* IO0 low across the last release only */
+    vcd_add(&v, 395.0, 1, 1);
+    const char *path = vcd_write(&v, dir, "many", 400.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "resets: 20 (listed: the first 15 and the last; at most 16 are kept") != NULL, "%s", out);
+    cr_assert(strstr(out, "  #15 EN low at 281.000 ms, EN high at 286.000 ms, strap: flash") != NULL, "%s", out);
+    cr_assert(strstr(out, "  #20 EN low at 381.000 ms, EN high at 386.000 ms, strap: download") != NULL, "%s", out);
+    cr_assert_null(strstr(out, "#16 "), "%s", out);
+    cr_assert(strstr(out, "outcome: download\n") != NULL, "%s", out);
+}
+
+/* A file without an extension: said so, not "unknown capture format '.'". */
+Test(analyze_partial, a_file_without_extension_says_so)
+{
+    char path[256], args[320];
+    snprintf(path, sizeof path, "%s/capture", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("x\n", f);
+    fclose(f);
+    snprintf(args, sizeof args, "analyze %s --board devkitc", path);
+    expect_bad_input(args, "capture: no file extension to tell its format: name it .sr, .vcd or .csv");
+}
