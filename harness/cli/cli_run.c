@@ -4,11 +4,13 @@
  * libc (signals). */
 #include "cli_commands.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -74,6 +76,11 @@ static const char usage[] =
     "                    Ctrl-C, a full disk, a power cut, also while the outputs were\n"
     "                    written), with the options it was started with: the outputs\n"
     "                    are those of an uninterrupted run with the same seed\n"
+    "  --metrics FILE    also write the session's figures as OpenMetrics text (per cell\n"
+    "                    pass ratio, runs, passed, errors, met, strap margin and DTR/RTS\n"
+    "                    gap p5/p50/p95; the session's start, duration, runs/s) for\n"
+    "                    Prometheus' node_exporter textfile collector or a push gateway,\n"
+    "                    written whole like the other files (docs/ci.md)\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
     "whose path is longer than 504).\n"
     "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
@@ -113,7 +120,7 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", NULL};
+                                        "--captures", "--db", "--metrics", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -141,6 +148,9 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
     case 7:
         o->db_path = v;
         return 0;
+    case 8:
+        o->metrics_path = v;
+        return 0;
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
@@ -154,7 +164,7 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
  * not part of the matrix, so not recorded for --resume. */
 static int is_output_opt(const char *a)
 {
-    return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0;
+    return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--metrics") == 0;
 }
 
 static int is_lab_opt(const char *a)
@@ -193,13 +203,42 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
     return 0;
 }
 
+/* --metrics FILE: a file name in a folder that is writable (made when
+ * missing, as --out's is), known before the runs (the file is written at
+ * the end). */
+static int check_metrics_path(const char *path, char *err, size_t len)
+{
+    if (run_check_path("--metrics", path, err, len) != 0)
+        return -1;
+    const char *slash = strrchr(path, '/');
+    char dir[RUN_MAX_PATH + 1];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+    if (slash && slash[1] == '\0') {
+        snprintf(err, len, "--metrics: %s: a folder, not a file name", path);
+        return -1;
+    }
+    struct stat st;
+    if (stat(dir, &st) != 0 && run_mkdir_p(dir, err, len) != 0)
+        return -1;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, len, "--metrics: %s is not a folder", dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, len, "--metrics: cannot write into %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 /* --out and --db checked before anything is made: not empty, and short
  * enough for the names resetlab puts after them. */
 static int check_output_paths(const struct matrix_opts *o)
 {
-    char err[200];
+    char err[RUN_MAX_PATH + 200];
     if (run_check_path("--out", o->out_dir, err, sizeof err) != 0 ||
-        (o->db_path && run_check_path("--db", o->db_path, err, sizeof err) != 0))
+        (o->db_path && run_check_path("--db", o->db_path, err, sizeof err) != 0) ||
+        (o->metrics_path && check_metrics_path(o->metrics_path, err, sizeof err) != 0))
         return cli_bad_input("run: %s%s", err, "");
     return 0;
 }

@@ -6,10 +6,11 @@
  * session --resume can finish, and never one marked complete whose files
  * are not all there.
  * May call: run_recorder.c, harness/port (the store's lock), reports/ (the
- * store, summary, JUnit, whole files), the report writer it is given, libc. */
+ * store, summary, JUnit, OpenMetrics, whole files), the report writer it is given, libc. */
 #include "run_outputs.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "harness/port/port_lock.h"
 #include "reports/files.h"
 #include "reports/junit.h"
+#include "reports/metrics.h"
 
 /* One writer per database: a second resetlab on the same store waits for
  * nobody, it says who holds it. */
@@ -154,6 +156,27 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
     return files_commit(&f, err, len);
 }
 
+/* --metrics FILE: OpenMetrics text for Prometheus (reports/metrics.h). */
+static int write_metrics(const struct matrix_opts *o, const struct cell_stats *cells, int n_cells, double elapsed_s,
+                         char *err, size_t len)
+{
+    char dir[OUTPUTS_PATH];
+    const char *slash = strrchr(o->metrics_path, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->metrics_path) + (slash == o->metrics_path) : 1,
+             slash ? o->metrics_path : ".");
+    struct out_file f;
+    if (files_begin(&f, dir, slash ? slash + 1 : o->metrics_path, err, len) == NULL)
+        return -1;
+    struct metrics_session s = {o->facts ? metrics_utc_seconds(o->facts->started) : NAN, elapsed_s, o->iterations};
+    errno = 0;
+    if (write_openmetrics(f.f, &s, cells, n_cells) != 0) {
+        snprintf(err, len, "%s: write failed (%s)", f.path, strerror(errno ? errno : EIO));
+        files_discard(&f);
+        return -1;
+    }
+    return files_commit(&f, err, len) != 0 || files_sync_dir(dir, err, len) != 0 ? -1 : 0;
+}
+
 /* DIR/index.html and DIR/plots/, from the session's committed runs, by the
  * writer the caller gave (the report room's; gnuplot failing costs the
  * plots, not the run's results). */
@@ -184,7 +207,8 @@ static int write_outputs(const struct matrix_opts *o, struct cell_stats *cells, 
         return -1;
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
-    if (write_junit(o, cells, n_cells, elapsed_s, err, len) != 0)
+    if (write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
+        (o->metrics_path && write_metrics(o, cells, n_cells, elapsed_s, err, len) != 0))
         return -1;
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
