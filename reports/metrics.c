@@ -1,18 +1,21 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* OpenMetrics text of a session's cells (metrics.h): one family after the
  * other, each with its HELP, TYPE and (where it has one) UNIT line, its
- * samples in the cells' order, then "# EOF". Pure formatting: the caller
- * opens and commits the file (files.c writes it whole).
- * May call: results.c (cell_met), libc, libm.
+ * samples in the cells' order, then "# EOF"; and that text written whole
+ * into a file.
+ * May call: results.c (cell_met), files.c (whole files), libc, libm.
  * The format: https://github.com/prometheus/OpenMetrics/blob/main/specification/OpenMetrics.md
  * (ABNF: label-value escapes \\ \" \n; number NaN, +Inf, -Inf; a family's
  * samples together; a UNIT's family name ends in _UNIT; EOF at the end). */
 #include "metrics.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
 #include <time.h>
+
+#include "files.h"
 
 void metrics_label_value(FILE *f, const char *value)
 {
@@ -176,4 +179,21 @@ int write_openmetrics(FILE *f, const struct metrics_session *s, const struct cel
                  cells, n_cells, offsetof(struct cell_stats, gap));
     fputs("# EOF\n", f);
     return ferror(f) ? -1 : 0;
+}
+
+int metrics_write_file(const char *path, const struct metrics_session *s, const struct cell_stats *cells, int n_cells,
+                       char *err, size_t err_len)
+{
+    struct out_file f;
+    if (files_begin_path(&f, path, err, err_len) == NULL)
+        return -1;
+    errno = 0;
+    if (write_openmetrics(f.f, s, cells, n_cells) != 0) {
+        snprintf(err, err_len, "%s: write failed (%s)", f.path, strerror(errno ? errno : EIO));
+        files_discard(&f);
+        return -1;
+    }
+    char dir[FILES_MAX_PATH];
+    files_dir_of(path, dir, sizeof dir);
+    return files_commit(&f, err, err_len) != 0 || files_sync_dir(dir, err, err_len) != 0 ? -1 : 0;
 }

@@ -38,4 +38,9 @@ double metrics_utc_seconds(const char *iso);
  * when writing to `f` failed. */
 int write_openmetrics(FILE *f, const struct metrics_session *s, const struct cell_stats *cells, int n_cells);
 
+/* The text written whole to PATH (files.h: a temporary name beside it,
+ * fsync, rename, the folder fsync'd). 0, or -1 with one line in err. */
+int metrics_write_file(const char *path, const struct metrics_session *s, const struct cell_stats *cells, int n_cells,
+                       char *err, size_t err_len);
+
 #endif

@@ -236,3 +236,42 @@ Test(metrics_run, a_metrics_path_that_cannot_be_written_is_bad_input)
     expect_bad_input("run --iterations 1 --out " RUN_DIR "/bad/o --metrics ''", "--metrics: an empty path");
     cr_expect_eq(access(RUN_DIR "/bad/o/results.db", F_OK), -1, "nothing was run");
 }
+
+/* The text without its session duration and runs/s (the store keeps times
+ * to the second), a line per entry. */
+static void drop_timing(char *t)
+{
+    char *w = t;
+    for (char *line = t; *line;) {
+        char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line + 1) : strlen(line);
+        if (!strstr(line, "resetlab_session_duration_seconds ") && !strstr(line, "resetlab_session_runs_per_second ")) {
+            memmove(w, line, n);
+            w += n;
+        }
+        line += n;
+    }
+    *w = '\0';
+}
+
+Test(metrics_run, report_writes_the_same_figures_from_the_store, .timeout = 60)
+{
+    char *ran = small_run(RUN_DIR "/report");
+    char out[4096], err[4096];
+    int rc = run_cli("report --db " RUN_DIR "/report/out/results.db --report " RUN_DIR "/report/page --metrics " RUN_DIR
+                     "/report/again.prom",
+                     out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "report exited %d: %s", rc, err);
+    char *again = slurp(RUN_DIR "/report/again.prom", NULL);
+    cr_assert_not_null(again);
+    cr_expect(strstr(again, "resetlab_session_duration_seconds "), "a duration, from the store's times");
+    drop_timing(ran);
+    drop_timing(again);
+    cr_expect_str_eq(again, ran);
+    cr_expect(strstr(again, "resetlab_cell_runs{board=\"wrover-kit\",host=\"native-linux\",scenario=\"esptool-tight\"} 10\n"));
+    free(ran);
+    free(again);
+    expect_bad_input("report --db " RUN_DIR "/report/out/results.db --metrics /etc/hostname/m.prom",
+                     "/etc/hostname is not a folder");
+    remove_tree(RUN_DIR "/report");
+}

@@ -4,13 +4,11 @@
  * libc (signals). */
 #include "cli_commands.h"
 
-#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -203,34 +201,6 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
     return 0;
 }
 
-/* --metrics FILE: a file name in a folder that is writable (made when
- * missing, as --out's is), known before the runs (the file is written at
- * the end). */
-static int check_metrics_path(const char *path, char *err, size_t len)
-{
-    if (run_check_path("--metrics", path, err, len) != 0)
-        return -1;
-    const char *slash = strrchr(path, '/');
-    char dir[RUN_MAX_PATH + 1];
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
-    if (slash && slash[1] == '\0') {
-        snprintf(err, len, "--metrics: %s: a folder, not a file name", path);
-        return -1;
-    }
-    struct stat st;
-    if (stat(dir, &st) != 0 && run_mkdir_p(dir, err, len) != 0)
-        return -1;
-    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
-        snprintf(err, len, "--metrics: %s is not a folder", dir);
-        return -1;
-    }
-    if (access(dir, W_OK | X_OK) != 0) {
-        snprintf(err, len, "--metrics: cannot write into %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 /* --out and --db checked before anything is made: not empty, and short
  * enough for the names resetlab puts after them. */
 static int check_output_paths(const struct matrix_opts *o)
@@ -238,7 +208,7 @@ static int check_output_paths(const struct matrix_opts *o)
     char err[RUN_MAX_PATH + 200];
     if (run_check_path("--out", o->out_dir, err, sizeof err) != 0 ||
         (o->db_path && run_check_path("--db", o->db_path, err, sizeof err) != 0) ||
-        (o->metrics_path && check_metrics_path(o->metrics_path, err, sizeof err) != 0))
+        (o->metrics_path && run_check_file_path("--metrics", o->metrics_path, err, sizeof err) != 0))
         return cli_bad_input("run: %s%s", err, "");
     return 0;
 }

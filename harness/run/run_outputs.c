@@ -160,21 +160,8 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
 static int write_metrics(const struct matrix_opts *o, const struct cell_stats *cells, int n_cells, double elapsed_s,
                          char *err, size_t len)
 {
-    char dir[OUTPUTS_PATH];
-    const char *slash = strrchr(o->metrics_path, '/');
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->metrics_path) + (slash == o->metrics_path) : 1,
-             slash ? o->metrics_path : ".");
-    struct out_file f;
-    if (files_begin(&f, dir, slash ? slash + 1 : o->metrics_path, err, len) == NULL)
-        return -1;
     struct metrics_session s = {o->facts ? metrics_utc_seconds(o->facts->started) : NAN, elapsed_s, o->iterations};
-    errno = 0;
-    if (write_openmetrics(f.f, &s, cells, n_cells) != 0) {
-        snprintf(err, len, "%s: write failed (%s)", f.path, strerror(errno ? errno : EIO));
-        files_discard(&f);
-        return -1;
-    }
-    return files_commit(&f, err, len) != 0 || files_sync_dir(dir, err, len) != 0 ? -1 : 0;
+    return metrics_write_file(o->metrics_path, &s, cells, n_cells, err, len);
 }
 
 /* DIR/index.html and DIR/plots/, from the session's committed runs, by the
