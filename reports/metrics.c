@@ -156,7 +156,8 @@ static void session_gauges(FILE *f, const struct metrics_session *s, const struc
         runs += cells[i].runs;
         met += cell_met(&cells[i]);
     }
-    double rate = s->duration_s > 0 ? (double)runs / s->duration_s : NAN;
+    long long timed = s->timed_runs >= 0 ? s->timed_runs : runs;
+    double rate = s->duration_s > 0 ? (double)timed / s->duration_s : NAN;
     session_gauge(f, "resetlab_session_start_time_seconds", "seconds",
                   "When the session started, in seconds since 1970 UTC.", s->started_s);
     session_gauge(f, "resetlab_session_duration_seconds", "seconds", "Wall time of the session's runs.",

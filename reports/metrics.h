@@ -23,6 +23,7 @@
 struct metrics_session {
     double started_s;  /* its start, seconds since 1970 UTC; NaN: unknown */
     double duration_s; /* wall time of its runs; NaN: unknown */
+    long long timed_runs; /* the runs made in that time (a resumed session's later part); < 0: all */
     int iterations;
 };
 

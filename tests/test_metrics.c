@@ -91,7 +91,7 @@ static char *session_text(void)
 {
     struct cell_stats cells[3];
     small_session(cells);
-    struct metrics_session s = {1796455897, 2.5, 4};
+    struct metrics_session s = {1796455897, 2.5, -1, 4};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
@@ -149,7 +149,7 @@ Test(metrics, a_hand_computed_session)
 
 Test(metrics, an_unknown_start_and_duration_are_NaN)
 {
-    struct metrics_session s = {NAN, NAN, 1};
+    struct metrics_session s = {NAN, NAN, -1, 1};
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);

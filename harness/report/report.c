@@ -212,7 +212,7 @@ static int write_metrics(const struct report *x, char *err, size_t err_len)
 {
     const struct session_row *r = &x->session;
     double started = metrics_utc_seconds(r->facts.started), finished = metrics_utc_seconds(r->finished);
-    struct metrics_session s = {started, finished - started, r->facts.iterations};
+    struct metrics_session s = {started, finished - started, -1, r->facts.iterations};
     return metrics_write_file(x->rq->metrics_path, &s, x->cells.stats, x->cells.n, err, err_len);
 }
 

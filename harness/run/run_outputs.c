@@ -157,10 +157,12 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
 }
 
 /* --metrics FILE: OpenMetrics text for Prometheus (reports/metrics.h). */
-static int write_metrics(const struct matrix_opts *o, const struct cell_stats *cells, int n_cells, double elapsed_s,
-                         char *err, size_t len)
+static int write_metrics(const struct matrix_opts *o, const struct outputs *io, const struct cell_stats *cells,
+                         int n_cells, double elapsed_s, char *err, size_t len)
 {
-    struct metrics_session s = {o->facts ? metrics_utc_seconds(o->facts->started) : NAN, elapsed_s, o->iterations};
+    /* a resumed session: its start, and the rate of the runs made since the resume */
+    struct metrics_session s = {o->facts ? metrics_utc_seconds(o->facts->started) : NAN, elapsed_s,
+                                (long long)(io->progress.done - io->progress.start_done), o->iterations};
     return metrics_write_file(o->metrics_path, &s, cells, n_cells, err, len);
 }
 
@@ -195,7 +197,7 @@ static int write_outputs(const struct matrix_opts *o, struct cell_stats *cells, 
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
     if (write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
-        (o->metrics_path && write_metrics(o, cells, n_cells, elapsed_s, err, len) != 0))
+        (o->metrics_path && write_metrics(o, io, cells, n_cells, elapsed_s, err, len) != 0))
         return -1;
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
