@@ -19,6 +19,7 @@
 /* each test's repository (Criterion runs two at once) */
 #define REPO "/tmp/resetlab-test-pipeline"
 #define LIST_REPO "/tmp/resetlab-test-pipeline-list"
+#define MACHINE_REPO "/tmp/resetlab-test-pipeline-machine"
 /* the matrix of the shards: 2 boards × 1 host × 3 scenarios, 4 runs each */
 #define SIM_ARGS                                                                                                     \
     "--board devkitc --board devkitc-early --host native-linux --scenario esptool-classic --scenario esptool-tight " \
@@ -113,6 +114,42 @@ Test(pipeline, the_template_makes_shards_a_machine_job_and_the_report, .timeout 
     cr_assert_eq(rc, 0, "%s", err);
     cr_expect(strstr(out, "\npages "), "Pages when RESETLAB_PAGES is true:\n%s", out);
     remove_tree(LIST_REPO);
+}
+
+/* The lab machine's job alone, on the README's field failure (devkitc on a
+ * USB-passthrough VM, esptool's classic reset: 131 of 200 pass): resetlab run
+ * exits 1, the job passes with exit-status 1 for the report job to fail on,
+ * and its artifacts are the store, summary, JUnit and metrics, not runs.jsonl. */
+Test(pipeline, a_machine_job_with_failing_cells_passes_and_records_it, .timeout = 60)
+{
+    require_gitlab_ci_local();
+    make_repo(MACHINE_REPO);
+    char boards[600], scenarios[600], args[2048];
+    src_path("boards.yaml", boards, sizeof boards);
+    src_path("scenarios", scenarios, sizeof scenarios);
+    snprintf(args, sizeof args,
+             "--shell-isolation resetlab-real --variable 'RESETLAB_REAL_ARGS=--boards %s --scenarios %s --board devkitc "
+             "--host vm-usb-passthrough --scenario esptool-classic --iterations 20'",
+             boards, scenarios);
+    static char out[65536], err[65536];
+    int rc = gitlab_ci_local(MACHINE_REPO, args, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "gitlab-ci-local: %s%s", out, err);
+    cr_expect(strstr(out, "PASS  resetlab-real"), "%s", out);
+    cr_expect(strstr(out, "cells met their expectation (20 runs)"), "resetlab ran the cell:\n%s", out);
+    char *status = slurp(MACHINE_REPO "/shards/real-bench-1/exit-status", NULL);
+    cr_assert_not_null(status, "no exit-status");
+    cr_expect_str_eq(status, "1\n");
+    free(status);
+    const char *art = MACHINE_REPO "/.gitlab-ci-local/artifacts/resetlab-real/shards/real-bench-1";
+    const char *kept[] = {"results.db", "summary.json", "junit.xml", "resetlab.prom", "exit-status"};
+    char path[700];
+    for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+        snprintf(path, sizeof path, "%s/%s", art, kept[i]);
+        cr_expect_eq(access(path, R_OK), 0, "no artifact %s", kept[i]);
+    }
+    snprintf(path, sizeof path, "%s/runs.jsonl", art);
+    cr_expect_eq(access(path, F_OK), -1, "runs.jsonl stays out of the artifacts");
+    remove_tree(MACHINE_REPO);
 }
 
 /* `resetlab run --shard K/N` and `resetlab merge` (issue 22, item 5 and
