@@ -50,6 +50,23 @@ FILE *files_begin(struct out_file *o, const char *dir, const char *name, char *e
     return o->f;
 }
 
+void files_dir_of(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    if (slash == NULL)
+        snprintf(buf, len, ".");
+    else
+        snprintf(buf, len, "%.*s", (int)(slash - path) + (slash == path), path);
+}
+
+FILE *files_begin_path(struct out_file *o, const char *path, char *err, size_t err_len)
+{
+    char dir[FILES_MAX_PATH];
+    files_dir_of(path, dir, sizeof dir);
+    const char *slash = strrchr(path, '/');
+    return files_begin(o, dir, slash ? slash + 1 : path, err, err_len);
+}
+
 int files_sync(FILE *f)
 {
     if (fflush(f) != 0)

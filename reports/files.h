@@ -33,6 +33,10 @@ struct out_file {
 
 /* Opens DIR/.NAME.tmp for writing. NULL with one line in err. */
 FILE *files_begin(struct out_file *o, const char *dir, const char *name, char *err, size_t err_len);
+/* files_begin on PATH, FOLDER/NAME (a bare NAME: in the current folder). */
+FILE *files_begin_path(struct out_file *o, const char *path, char *err, size_t err_len);
+/* The folder of PATH into buf: "." for a bare NAME, "/" for /NAME. */
+void files_dir_of(const char *path, char *buf, size_t len);
 /* Flushes, fsyncs and closes the temporary file, then renames it to
  * DIR/NAME. 0, or -1 with "DIR/NAME: write failed (reason)" in err and
  * the temporary file removed. */

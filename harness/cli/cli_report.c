@@ -16,7 +16,7 @@
 
 static const char usage[] =
     "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
-    "                       [--report DIR]\n"
+    "                       [--report DIR] [--metrics FILE]\n"
     "\n"
     "Writes the HTML report of a session of the results store: REPORT/index.html,\n"
     "one self-contained page (no network; open it from disk, or keep the folder as\n"
@@ -43,6 +43,9 @@ static const char usage[] =
     "  --last N       trends over the last N sessions up to this one, 1 to 1000\n"
     "                 (default 30; 1: no trends)\n"
     "  --report DIR   where index.html and plots/ go (default: the store's folder)\n"
+    "  --metrics FILE also the session's figures as OpenMetrics text, as `resetlab run\n"
+    "                 --metrics` writes them (its duration from the store's start and\n"
+    "                 finish times, to the second; docs/ci.md)\n"
     "FILE and DIR: at most 480 bytes once made absolute. Numbers: digits alone, no\n"
     "sign or blanks.\n"
     "\n"
@@ -60,13 +63,13 @@ static const char usage[] =
     "folder in use) or an output error, 130 interrupted by Ctrl-C, 143 by SIGTERM.\n";
 
 struct report_opts {
-    const char *db, *out, *report_dir;
+    const char *db, *out, *report_dir, *metrics;
     uint64_t session, last;
 };
 
 static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", NULL};
+    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", "--metrics", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -81,19 +84,22 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     case 1: o->out = v; return 0;
     case 2: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_SESSION_MAX, &o->session);
     case 3: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_MAX_LAST, &o->last);
-    default: o->report_dir = v; return 0;
+    case 4: o->report_dir = v; return 0;
+    default: o->metrics = v; return 0;
     }
 }
 
 
-/* --db, --out and --report checked before anything is made. */
+/* --db, --out, --report and --metrics checked before anything is made. */
 static int check_paths(const struct report_opts *o)
 {
     const char *what[] = {"--db", "--out", "--report"}, *path[] = {o->db, o->out, o->report_dir};
-    char err[200];
+    char err[RUN_MAX_PATH + 200];
     for (int i = 0; i < 3; i++)
         if (path[i] && run_check_path(what[i], path[i], err, sizeof err) != 0)
             return cli_bad_input("report: %s%s", err, "");
+    if (o->metrics && run_check_file_path("--metrics", o->metrics, err, sizeof err) != 0)
+        return cli_bad_input("report: %s%s", err, "");
     return 0;
 }
 
@@ -116,7 +122,7 @@ static int cli_report(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", db_path);
     struct report_request rq = {.db_path = db_path, .session = o.session,
                                 .report_dir = o.report_dir ? o.report_dir : dirname(dir), .last = (int)o.last,
-                                .stop = &cli_stop_asked, .lock_folder = 1};
+                                .stop = &cli_stop_asked, .lock_folder = 1, .metrics_path = o.metrics};
     char page[1200], err[1000] = "";
     struct report_warnings warn;
     cli_catch_stop_signals();

@@ -25,8 +25,8 @@
 static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
-    "                    [--captures failing|all] [--db FILE] [--host-label NAME]\n"
-    "       resetlab run --resume [--out DIR] [--db FILE]\n"
+    "                    [--captures failing|all] [--db FILE] [--host-label NAME] [--metrics FILE]\n"
+    "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
     "the virtual lab (boards whose port is `sim`): the host model draws each USB\n"
@@ -84,6 +84,11 @@ static const char usage[] =
     "                    Ctrl-C, a full disk, a power cut, also while the outputs were\n"
     "                    written), with the options it was started with: the outputs\n"
     "                    are those of an uninterrupted run with the same seed\n"
+    "  --metrics FILE    also write the session's figures as OpenMetrics text (per cell\n"
+    "                    pass ratio, runs, passed, errors, met, strap margin and DTR/RTS\n"
+    "                    gap p5/p50/p95; the session's start, duration, runs/s) for\n"
+    "                    Prometheus' node_exporter textfile collector or a push gateway,\n"
+    "                    written whole like the other files (docs/ci.md)\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
     "whose path is longer than 504).\n"
     "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
@@ -123,7 +128,7 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", "--host-label", NULL};
+                                        "--captures", "--db", "--host-label", "--metrics", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -158,6 +163,9 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
         o->host_label = v;
         return 0;
     }
+    case 9:
+        o->metrics_path = v;
+        return 0;
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
@@ -171,7 +179,7 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
  * not part of the matrix, so not recorded for --resume. */
 static int is_output_opt(const char *a)
 {
-    return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0;
+    return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--metrics") == 0;
 }
 
 static int is_lab_opt(const char *a)
@@ -217,9 +225,10 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
  * enough for the names resetlab puts after them. */
 static int check_output_paths(const struct matrix_opts *o)
 {
-    char err[200];
+    char err[RUN_MAX_PATH + 200];
     if (run_check_path("--out", o->out_dir, err, sizeof err) != 0 ||
-        (o->db_path && run_check_path("--db", o->db_path, err, sizeof err) != 0))
+        (o->db_path && run_check_path("--db", o->db_path, err, sizeof err) != 0) ||
+        (o->metrics_path && run_check_file_path("--metrics", o->metrics_path, err, sizeof err) != 0))
         return cli_bad_input("run: %s%s", err, "");
     return 0;
 }

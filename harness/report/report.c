@@ -4,7 +4,7 @@
  * report_redraw.c, the trends in report_trend.c; here: the steps of
  * writing a page, beside the old one and swapped in at the end
  * (reports/files.h), a stop asked for between them, the reproduce command.
- * May call: reports/ (the store, plots, the page, whole files), harness/run
+ * May call: reports/ (the store, plots, the page, OpenMetrics, whole files), harness/run
  * (folders and their lock, resetlab's version), report_cells.c,
  * report_redraw.c, report_trend.c, libc. */
 #include "report.h"
@@ -18,6 +18,7 @@
 #include "harness/run/run.h"
 #include "harness/run/run_session.h"
 #include "reports/files.h"
+#include "reports/metrics.h"
 #include "report_internal.h"
 
 /* --------------------------------------------------------------- files -- */
@@ -205,6 +206,16 @@ static int write_report(struct report *x, char *page, size_t page_len, char *err
     return write_page(x->rq->report_dir, &r, page, page_len, err, err_len);
 }
 
+/* --metrics FILE: the session's cells as OpenMetrics text; its duration
+ * from the store's start and finish times. */
+static int write_metrics(const struct report *x, char *err, size_t err_len)
+{
+    const struct session_row *r = &x->session;
+    double started = metrics_utc_seconds(r->facts.started), finished = metrics_utc_seconds(r->finished);
+    struct metrics_session s = {started, finished - started, -1, r->facts.iterations};
+    return metrics_write_file(x->rq->metrics_path, &s, x->cells.stats, x->cells.n, err, err_len);
+}
+
 static void report_free(struct report *x)
 {
     plot_batch_free(x->place.batch);
@@ -244,6 +255,8 @@ int report_write(const struct report_request *rq, char *page, size_t page_len, s
         rc = write_report(x, page, page_len, err, err_len);
     else if (stop_asked(x))
         rc = REPORT_INTERRUPTED;
+    if (rc == 0 && rq->metrics_path)
+        rc = write_metrics(x, err, err_len);
     if (rc != 0 && x->staged)
         files_plots_abandon(rq->report_dir);
     report_free(x); /* the folder's lock last */

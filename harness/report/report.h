@@ -29,6 +29,7 @@ struct report_request {
                                form), once the page is written (the end of `resetlab run`): the page shows it
                                so; NULL: as the store has it */
     int lock_folder;        /* take REPORT_DIR's lock (run_lock_folder) while writing; 0: the caller holds it */
+    const char *metrics_path; /* also the session's OpenMetrics text (reports/metrics.h) here; NULL: none */
 };
 
 #define REPORT_INTERRUPTED 3

@@ -43,6 +43,31 @@ int run_check_path(const char *what, const char *path, char *err, size_t len)
     return -1;
 }
 
+int run_check_file_path(const char *what, const char *path, char *err, size_t len)
+{
+    if (run_check_path(what, path, err, len) != 0)
+        return -1;
+    const char *slash = strrchr(path, '/');
+    if (slash && slash[1] == '\0') {
+        snprintf(err, len, "%s: %s: a folder, not a file name", what, path);
+        return -1;
+    }
+    char dir[RUN_MAX_PATH + 1];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1, slash ? path : ".");
+    struct stat st;
+    if (stat(dir, &st) != 0 && run_mkdir_p(dir, err, len) != 0)
+        return -1;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode)) {
+        snprintf(err, len, "%s: %s is not a folder", what, dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) != 0) {
+        snprintf(err, len, "%s: cannot write into %s: %s", what, dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 int run_mkdir_p(const char *dir, char *err, size_t len)
 {
     char path[RUN_MAX_PATH + 1];

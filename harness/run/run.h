@@ -59,6 +59,11 @@ uint64_t run_seed(uint64_t seed, const char *board, const char *host, const char
  * one); else -1 with "WHAT: why" in err. */
 int run_check_path(const char *what, const char *path, char *err, size_t len);
 
+/* An output file resetlab writes whole at the end (--metrics FILE): a
+ * path run_check_path takes, naming a file, in a folder that is made
+ * when missing and is writable. -1 with "WHAT: why" in err. */
+int run_check_file_path(const char *what, const char *path, char *err, size_t len);
+
 /* mkdir -p of an output folder; -1 with one line in err. */
 int run_mkdir_p(const char *dir, char *err, size_t len);
 

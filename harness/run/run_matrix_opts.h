@@ -34,6 +34,7 @@ struct matrix_opts {
     uint64_t seed;
     enum capture_keep keep_captures; /* --captures failing|all */
     const char *db_path;             /* the results store; NULL: OUT/results.db */
+    const char *metrics_path;        /* --metrics FILE: OpenMetrics text at the end; NULL: none */
     const struct session_facts *facts; /* the new session's facts (resume_session 0) */
     int64_t resume_session;          /* continue this session of the store; 0: a new one */
     int progress;                    /* draw the progress line on stderr */

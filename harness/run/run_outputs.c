@@ -6,10 +6,11 @@
  * session --resume can finish, and never one marked complete whose files
  * are not all there.
  * May call: run_recorder.c, harness/port (the store's lock), reports/ (the
- * store, summary, JUnit, whole files), the report writer it is given, libc. */
+ * store, summary, JUnit, OpenMetrics, whole files), the report writer it is given, libc. */
 #include "run_outputs.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "harness/port/port_lock.h"
 #include "reports/files.h"
 #include "reports/junit.h"
+#include "reports/metrics.h"
 
 /* One writer per database: a second resetlab on the same store waits for
  * nobody, it says who holds it. */
@@ -154,6 +156,16 @@ static int write_junit(const struct matrix_opts *o, struct cell_stats *cells, in
     return files_commit(&f, err, len);
 }
 
+/* --metrics FILE: OpenMetrics text for Prometheus (reports/metrics.h). */
+static int write_metrics(const struct matrix_opts *o, const struct outputs *io, const struct cell_stats *cells,
+                         int n_cells, double elapsed_s, char *err, size_t len)
+{
+    /* a resumed session: its start, and the rate of the runs made since the resume */
+    struct metrics_session s = {o->facts ? metrics_utc_seconds(o->facts->started) : NAN, elapsed_s,
+                                (long long)(io->progress.done - io->progress.start_done), o->iterations};
+    return metrics_write_file(o->metrics_path, &s, cells, n_cells, err, len);
+}
+
 /* DIR/index.html and DIR/plots/, from the session's committed runs, by the
  * writer the caller gave (the report room's; gnuplot failing costs the
  * plots, not the run's results). */
@@ -184,7 +196,8 @@ static int write_outputs(const struct matrix_opts *o, struct cell_stats *cells, 
         return -1;
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
-    if (write_junit(o, cells, n_cells, elapsed_s, err, len) != 0)
+    if (write_junit(o, cells, n_cells, elapsed_s, err, len) != 0 ||
+        (o->metrics_path && write_metrics(o, io, cells, n_cells, elapsed_s, err, len) != 0))
         return -1;
     if (stop_asked(o))
         return MATRIX_INTERRUPTED;
