@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "reports/store.h"
+#include "harness/lab/lab_known.h"
 #include "run_cell.h"
 
 #define MATRIX_MAX_PICKS 64
@@ -38,11 +39,15 @@ struct matrix_opts {
     int64_t resume_session;          /* continue this session of the store; 0: a new one */
     int progress;                    /* draw the progress line on stderr */
     matrix_report_fn write_report;   /* the HTML report at the end */
+    const struct lab_gates *gates;   /* tolerances and known failures; NULL: none (every run must pass) */
+    int quiet;                       /* the table's failing rows and the summary line only */
+    int json;                        /* summary.json's document on `out` instead of the table */
     volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: a simulated run in hand finishes; a real
                                         one stops at its next step and is not recorded; while the outputs
                                         are written, the one in hand is left unfinished */
 };
 
-#define MATRIX_INTERRUPTED 3
+/* Not an exit status: `resetlab run` exits 128 + the signal's number. */
+#define MATRIX_INTERRUPTED 128
 
 #endif
