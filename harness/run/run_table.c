@@ -116,15 +116,32 @@ static void print_failures(FILE *out, const struct run_table *t)
     }
 }
 
-/* The known failures that still fail, counted by entry; then the fixed. */
+static int same_text(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether an earlier entry has k's reason and link (counted with it). */
+static int said_before(const struct lab_gates *g, int k)
+{
+    for (int j = 0; j < k; j++)
+        if (same_text(g->known[j].reason, g->known[k].reason) && same_text(g->known[j].link, g->known[k].link))
+            return 1;
+    return 0;
+}
+
+/* The known failures that still fail, counted by reason; then the fixed. */
 static void print_known(FILE *out, const struct run_table *t)
 {
     int shown = 0;
     for (int k = 0; t->gates && k < t->gates->n_known; k++) {
         const struct known_entry *e = &t->gates->known[k];
         int n = 0;
+        if (said_before(t->gates, k))
+            continue;
         for (int i = 0; i < t->n_cells; i++)
-            n += t->cells[i].gate.known_where == e->where && cell_gate_state(&t->cells[i]) == GATE_KNOWN;
+            n += cell_gate_state(&t->cells[i]) == GATE_KNOWN && same_text(t->cells[i].gate.known_reason, e->reason) &&
+                 same_text(t->cells[i].gate.known_link, e->link);
         if (n == 0)
             continue;
         if (!shown++)
