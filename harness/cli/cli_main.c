@@ -201,6 +201,7 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    argv = cli_split_equals(argc, argv, &argc);
     if (argc < 2) {
         print_main_usage(stderr);
         return 2;

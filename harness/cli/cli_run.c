@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run`: options, the session's facts, Ctrl-C, --resume.
- * May call: harness/run (the matrix, the session's facts), harness/report (the page at the end),
+ * May call: harness/run (the matrix, the session's facts), harness/lab (the gates file), harness/report (the page at the end),
  * libc (signals). */
 #include "cli_commands.h"
 
@@ -374,7 +374,11 @@ static int load_gates(const struct cli_common *c, const struct lab *lab, struct 
         if (access(path, F_OK) != 0)
             return 0;
     }
-    if (lab_gates_load(g, known_file ? known_file : path, err, sizeof err) != 0) {
+    char real[PATH_MAX]; /* absolute, as --resume records the lab's files: the outputs name it alike */
+    const char *file = known_file ? known_file : path;
+    if (realpath(file, real) != NULL)
+        file = real;
+    if (lab_gates_load(g, file, err, sizeof err) != 0) {
         fprintf(stderr, "resetlab: run: %s\n", err);
         return -1;
     }

@@ -86,10 +86,7 @@ static void print_rates(FILE *out, const struct run_table *t)
 static void print_failure(FILE *out, const struct cell_stats *c)
 {
     const char *worst = cell_worst(c) ? cell_worst(c)->message : "-";
-    if (cell_gate_state(c) == GATE_ERROR)
-        fprintf(out, "  %s / %s / %s: error: %d of %d runs could not be made; %s\n", c->board, c->host, c->scenario,
-                c->errors, c->runs, worst);
-    else if (c->tool_runs > 0 && c->connected > 0) /* a tool: what its users see first */
+    if (c->tool_runs > 0 && c->connected > 0) /* a tool: what its users see first */
         fprintf(out, "  %s / %s / %s: connected %d of %d, attempt %g (median; at worst %g), %.0f ms (median); %s\n",
                 c->board, c->host, c->scenario, c->connected, c->tool_runs, c->attempts.p50, c->attempts.max,
                 c->connect_ms.p50, worst);
@@ -184,9 +181,9 @@ void run_table_summary(FILE *out, const struct cell_stats *cells, int n_cells)
     for (int i = 0; i < n_cells; i++)
         runs += cells[i].runs;
     struct gate_counts g = gate_count(cells, n_cells);
-    fprintf(out, "%d of %d cells met their expectation, %d known failures, %d fixed, %d regressions, %d errors (%lld runs)\n",
-            g.n[GATE_MET] + g.n[GATE_FIXED], n_cells, g.n[GATE_KNOWN], g.n[GATE_FIXED], g.n[GATE_FAILED],
-            g.n[GATE_ERROR], runs);
+    fprintf(out, "%d of %d cells met their expectation (%lld runs); %d known failures, %d fixed, %d regressions, %d errors\n",
+            g.n[GATE_MET] + g.n[GATE_FIXED], n_cells, runs, g.n[GATE_KNOWN], g.n[GATE_FIXED], g.n[GATE_FAILED],
+            g.n[GATE_ERROR]);
 }
 
 void run_table_print(FILE *out, const struct run_table *t)

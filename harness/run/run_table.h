@@ -24,7 +24,7 @@ struct run_table {
 };
 
 void run_table_print(FILE *out, const struct run_table *t);
-/* "842 of 1372 cells met their expectation, 530 known failures, ... (274400 runs)". */
+/* "842 of 1372 cells met their expectation (274400 runs); 530 known failures, ...". */
 void run_table_summary(FILE *out, const struct cell_stats *cells, int n_cells);
 
 #endif
