@@ -512,10 +512,16 @@ void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stat
             iterations, n, met);
     fprintf(f, " \"cells_known\": %d, \"cells_fixed\": %d, \"cells_failed\": %d, \"cells_error\": %d, \"exit_status\": %d,\n",
             g.n[GATE_KNOWN], g.n[GATE_FIXED], g.n[GATE_FAILED], g.n[GATE_ERROR], gate_exit_status(&g));
+    write_cells_json(f, cells, n);
+    fputs("}\n", f);
+}
+
+void write_cells_json(FILE *f, struct cell_stats *cells, int n)
+{
     fputs(" \"cells\": [\n", f);
     for (int i = 0; i < n; i++) {
         write_cell(f, &cells[i]);
         fputs(i + 1 < n ? ",\n" : "\n", f);
     }
-    fputs(" ]}\n", f);
+    fputs(" ]", f);
 }

@@ -146,5 +146,7 @@ void write_tool_json(FILE *f, const struct tool_outcome *t);
 /* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
 void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
+/* summary.json's " \"cells\": [...]" member alone, for another document. */
+void write_cells_json(FILE *f, struct cell_stats *cells, int n);
 
 #endif

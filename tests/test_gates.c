@@ -100,6 +100,11 @@ Test(gates, known_failure_still_failing_is_known_and_a_passing_one_is_fixed)
                               "\"exit_status\": 0") != NULL, "%s", summary);
     cr_expect(strstr(summary, "\"gate\": \"known\", \"known\": {\"reason\": \"USB passthrough\", \"link\": "
                               "\"https://github.com/dorssel/usbipd-win/issues/469\"") != NULL);
+    char *page = slurp(OUT("known") "/index.html", NULL);
+    cr_assert(page);
+    cr_expect(strstr(page, "; known failure: USB passthrough\">") != NULL, "the report's matrix: no known cell");
+    cr_expect(strstr(page, "<span class=\"ci\">known</span>") && strstr(page, "<span class=\"ci\">fixed</span>"));
+    free(page);
     free(junit);
     free(summary);
     /* without the file the same cells fail the job */

@@ -314,6 +314,9 @@ static int same_lab(const struct cli_common *c, const struct session_row *last)
     return -1;
 }
 
+/* The run's gates, for its report's matrix. */
+static const struct lab_gates *run_gates;
+
 /* The report at the end of a run (run_matrix.h's matrix_report_fn): the
  * page `resetlab report` writes, over the last REPORT_DEFAULT_LAST
  * sessions; plots gnuplot could not draw are a warning. */
@@ -322,7 +325,7 @@ static int write_report(const char *db_path, int64_t session, const char *finish
 {
     /* the runner holds out_dir's lock, and marks the session complete once this returns 0 */
     struct report_request rq = {.db_path = db_path, .session = session, .report_dir = out_dir,
-                                .last = REPORT_DEFAULT_LAST, .stop = stop, .finishing = finished};
+                                .last = REPORT_DEFAULT_LAST, .stop = stop, .finishing = finished, .gates = run_gates};
     struct report_warnings warn;
     int rc = report_write(&rq, page, page_len, &warn, err, err_len);
     if (rc == REPORT_INTERRUPTED)
@@ -414,7 +417,7 @@ static int cli_run(int argc, char **argv)
         lab_free(&lab);
         return 2;
     }
-    o.gates = gates.file[0] ? &gates : NULL;
+    o.gates = run_gates = gates.file[0] ? &gates : NULL;
     if (resume ? same_lab(&c, &last) != 0 : record_options(argc, argv, &c, facts.options, sizeof facts.options) != 0) {
         if (!resume)
             fprintf(stderr, "resetlab: too many options to record for --resume\n");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The gates file (lab_known.h): tolerances and known failures, read
  * through lab_yaml.c with its limits, matched with fnmatch(3).
- * May call: lab_yaml.c, libyaml, libc, libm. */
+ * May call: lab_yaml.c, reports/ (a cell's gate), libyaml, libc, libm. */
 #include "lab_known.h"
 
 #include <fnmatch.h>
@@ -245,6 +245,19 @@ struct known_entry *lab_gates_known(const struct lab_gates *g, const char *board
         if (known_matches(&g->known[i].m, board, host, scenario))
             return &g->known[i];
     return NULL;
+}
+
+void lab_gates_apply(const struct lab_gates *g, struct cell_stats *c)
+{
+    if (g == NULL)
+        return;
+    lab_gates_tolerance(g, c->board, c->host, c->scenario, &c->gate.min_rate, &c->gate.z);
+    const struct known_entry *k = lab_gates_known(g, c->board, c->host, c->scenario);
+    if (k) {
+        c->gate.known_reason = k->reason;
+        c->gate.known_link = k->link;
+        c->gate.known_where = k->where;
+    }
 }
 
 static int any_name(const char *pat, const struct lab *lab, int f)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "reports/results.h"
 #include "sim/lab.h"
 
 /* Past these the file is refused, with one line, before the work they
@@ -65,6 +66,11 @@ void lab_gates_tolerance(const struct lab_gates *g, const char *board, const cha
 /* The first known failure matching the cell, or NULL. */
 struct known_entry *lab_gates_known(const struct lab_gates *g, const char *board, const char *host,
                                     const char *scenario);
+/* Sets c->gate from g (its board, host and scenario): the tolerance, and
+ * the known failure's reason, link and FILE:LINE (g's strings, which must
+ * outlive c). g NULL leaves cell_init's: every run, not known. */
+void lab_gates_apply(const struct lab_gates *g, struct cell_stats *c);
+
 /* A field of `m` with a pattern that matches no name of the lab (a typo):
  * 0 when none, else -1 with why ("board pattern 'devkit' matches no
  * board of the lab"). */

@@ -162,7 +162,7 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
         x->notes[x->n_notes] = x->note[x->n_notes];
         x->n_notes++;
     }
-    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, x->rq->stop, err, err_len};
+    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, x->rq->stop, err, err_len, x->rq->gates};
     if (report_cells_read(x->st, &x->session, &rd) != 0)
         return -1;
     x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);

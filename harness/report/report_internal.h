@@ -18,6 +18,7 @@
 #include "reports/store.h"
 #include "sim/lab.h"
 #include "sim/world.h"
+#include "harness/lab/lab_known.h"
 #include "harness/run/run.h"
 
 #define EM_DASH "\xE2\x80\x94"
@@ -118,6 +119,7 @@ struct reading {
     volatile sig_atomic_t *stop; /* set: the reading stops (NULL: never) */
     char *err;
     size_t err_len;
+    const struct lab_gates *gates; /* each cell's tolerance and known failure; NULL: none */
 };
 
 /* Reads session s into rd->sc: cells, their failing cells' diagrams and

@@ -193,18 +193,6 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     return rc;
 }
 
-/* The cell's tolerance and known failure, from the gates file. */
-static void gate_cell(const struct lab_gates *g, struct cell_stats *c)
-{
-    lab_gates_tolerance(g, c->board, c->host, c->scenario, &c->gate.min_rate, &c->gate.z);
-    const struct known_entry *k = lab_gates_known(g, c->board, c->host, c->scenario);
-    if (k) {
-        c->gate.known_reason = k->reason;
-        c->gate.known_link = k->link;
-        c->gate.known_where = k->where;
-    }
-}
-
 /* Every cell initialised, then what the resumed session already holds. */
 static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_cells, struct cell_stats *cells,
                          struct outputs *io, char *err, size_t len)
@@ -215,7 +203,7 @@ static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_c
             snprintf(err, len, "out of memory");
             return -1;
         } else
-            gate_cell(o->gates, &cells[c]);
+            lab_gates_apply(o->gates, &cells[c]);
     if (!o->resume_session)
         return 0;
     struct replay rp = {plan, cells, n_cells, 0, o->iterations, &io->rec, err, len};
