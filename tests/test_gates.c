@@ -105,6 +105,13 @@ Test(gates, known_failure_still_failing_is_known_and_a_passing_one_is_fixed)
     cr_expect(strstr(page, "; known failure: USB passthrough\">") != NULL, "the report's matrix: no known cell");
     cr_expect(strstr(page, "<span class=\"ci\">known</span>") && strstr(page, "<span class=\"ci\">fixed</span>"));
     free(page);
+    /* `resetlab report` finds the session's gates again from its options */
+    rc = run_cli("report --db " OUT("known") "/results.db --report " OUT("known") "/again", out, sizeof out, err,
+                 sizeof err);
+    cr_expect_eq(rc, 0, "%s", err);
+    page = slurp(OUT("known") "/again/index.html", NULL);
+    cr_expect(page && strstr(page, "; known failure: USB passthrough\">"), "report: no known cell");
+    free(page);
     free(junit);
     free(summary);
     /* without the file the same cells fail the job */

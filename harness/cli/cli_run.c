@@ -213,6 +213,14 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
             i++;
             continue;
         }
+        if (strcmp(argv[i], "--known") == 0 && i + 1 < argc) { /* absolute, as the lab's files: the report finds it */
+            char real[PATH_MAX];
+            if (append_line(buf, len, argv[i]) != 0 ||
+                append_line(buf, len, realpath(argv[i + 1], real) ? real : argv[i + 1]) != 0)
+                return -1;
+            i++;
+            continue;
+        }
         if (append_line(buf, len, argv[i]) != 0)
             return -1;
     }
@@ -314,9 +322,6 @@ static int same_lab(const struct cli_common *c, const struct session_row *last)
     return -1;
 }
 
-/* The run's gates, for its report's matrix. */
-static const struct lab_gates *run_gates;
-
 /* The report at the end of a run (run_matrix.h's matrix_report_fn): the
  * page `resetlab report` writes, over the last REPORT_DEFAULT_LAST
  * sessions; plots gnuplot could not draw are a warning. */
@@ -325,7 +330,7 @@ static int write_report(const char *db_path, int64_t session, const char *finish
 {
     /* the runner holds out_dir's lock, and marks the session complete once this returns 0 */
     struct report_request rq = {.db_path = db_path, .session = session, .report_dir = out_dir,
-                                .last = REPORT_DEFAULT_LAST, .stop = stop, .finishing = finished, .gates = run_gates};
+                                .last = REPORT_DEFAULT_LAST, .stop = stop, .finishing = finished};
     struct report_warnings warn;
     int rc = report_write(&rq, page, page_len, &warn, err, err_len);
     if (rc == REPORT_INTERRUPTED)
@@ -417,7 +422,7 @@ static int cli_run(int argc, char **argv)
         lab_free(&lab);
         return 2;
     }
-    o.gates = run_gates = gates.file[0] ? &gates : NULL;
+    o.gates = gates.file[0] ? &gates : NULL;
     if (resume ? same_lab(&c, &last) != 0 : record_options(argc, argv, &c, facts.options, sizeof facts.options) != 0) {
         if (!resume)
             fprintf(stderr, "resetlab: too many options to record for --resume\n");

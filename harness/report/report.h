@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "harness/lab/lab_known.h"
 #include "reports/html.h"
 #include "reports/plot.h"
 #include "reports/store.h"
@@ -30,7 +29,6 @@ struct report_request {
                                form), once the page is written (the end of `resetlab run`): the page shows it
                                so; NULL: as the store has it */
     int lock_folder;        /* take REPORT_DIR's lock (run_lock_folder) while writing; 0: the caller holds it */
-    const struct lab_gates *gates; /* tolerances and known failures for the matrix (run's); NULL: none */
 };
 
 #define REPORT_INTERRUPTED 3
