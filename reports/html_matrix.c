@@ -46,14 +46,26 @@ static int find_cell(const struct html_report *r, const struct row *w, const cha
     return -1;
 }
 
+/* A cell's gate beside its rate: "known" (title: the reason), "fixed",
+ * or, with no board verdict, "error" in place of the rate. */
 static void put_rate_cell(FILE *f, const struct html_report *r, int i)
 {
     const struct cell_stats *c = &r->stats[i];
+    enum gate_state g = cell_gate_state(c);
     char colour[8], rate[16], ci[48];
+    if (g == GATE_ERROR) {
+        fputs("<td class=\"rate\" style=\"background:#d0d4da\" title=\"", f);
+        html_put_textf(f, "%d of %d runs were infrastructure errors: no board verdict", c->errors, c->runs);
+        fprintf(f, "\"><a href=\"#cell-%d\"><span class=\"pct\">error</span></a></td>", i);
+        return;
+    }
     html_rate_colour(c->runs ? (double)c->passed / c->runs : 0, cell_met(c), colour);
     fprintf(f, "<td class=\"rate\" style=\"background:%s\" title=\"", colour);
     html_put_textf(f, "%d of %d runs passed (%d failed, %d errors); 95 %% Wilson interval in brackets", c->passed,
                    c->runs, c->failed, c->errors);
+    if (g == GATE_KNOWN || g == GATE_FIXED)
+        html_put_textf(f, "; %s: %s", g == GATE_KNOWN ? "known failure" : "fixed, remove from known",
+                       c->gate.known_reason);
     fputs("\">", f);
     int linked = !cell_met(c);
     if (linked)
@@ -61,6 +73,8 @@ static void put_rate_cell(FILE *f, const struct html_report *r, int i)
     fprintf(f, "<span class=\"pct\">%s %%</span> <span class=\"ci\">%s</span>",
             html_rate_text(c->passed, c->runs, rate, sizeof rate),
             html_interval_text(c->passed, c->runs, ci, sizeof ci));
+    if (g == GATE_KNOWN || g == GATE_FIXED)
+        fprintf(f, " <span class=\"ci\">%s</span>", g == GATE_KNOWN ? "known" : "fixed");
     fputs(linked ? "</a></td>" : "</td>", f);
 }
 
@@ -110,8 +124,11 @@ static void put_legend(FILE *f)
     html_rate_colour(1, 1, colour);
     fprintf(f, "<span><span class=\"sw\" style=\"background:%s\"></span>100 %%: met its expectation</span>", colour);
     fputs("<span><span class=\"sw\" style=\"background:#e8ebef\"></span>does not apply</span>"
-          "<span class=\"muted\">pass rate, and its 95 % Wilson interval in brackets; a cell below its "
-          "expectation links to its details</span></div>\n", f);
+          "<span><span class=\"sw\" style=\"background:#d0d4da\"></span>error: no board verdict "
+          "(infrastructure)</span>"
+          "<span class=\"muted\">pass rate, and its 95 % Wilson interval in brackets; known: a known failure "
+          "(the gates file), fixed: known but met; a cell below its expectation links to its details</span></div>\n",
+          f);
 }
 
 void html_put_host_columns(FILE *f, const struct html_report *r)

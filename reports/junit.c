@@ -115,11 +115,16 @@ static enum cell_result result_of(const struct cell_stats *c)
 {
     if (c->runs == 0)
         return CELL_SKIPPED;
-    if (cell_met(c))
-        return CELL_PASSED;
     /* Only a wrong boot mode says something about the circuit; runs the lab
-     * could not carry out say nothing, so they are the CI's "error". */
-    return c->failed > 0 ? CELL_FAILED : CELL_ERROR;
+     * could not carry out say nothing, so they are the CI's "error". A known
+     * failure is skipped, with its reason. */
+    switch (cell_gate_state(c)) {
+    case GATE_MET:
+    case GATE_FIXED: return CELL_PASSED;
+    case GATE_KNOWN: return CELL_SKIPPED;
+    case GATE_FAILED: return CELL_FAILED;
+    default: return CELL_ERROR;
+    }
 }
 
 /* The headline: the worst finding; when a cell has none, its counts. */
@@ -190,6 +195,31 @@ static void write_timing_figures(FILE *f, const struct cell_stats *c)
     write_figure(f, "en_release_ms_p50", c->en_release.p50);
 }
 
+/* The gate: its state, tolerance and known failure, when it has them. */
+static void write_gate_figures(FILE *f, const struct cell_stats *c)
+{
+    enum gate_state g = cell_gate_state(c);
+    if (g == GATE_MET && c->gate.min_rate >= 1)
+        return; /* the default: nothing to add */
+    fprintf(f, "gate=%s\n", g == GATE_FIXED ? "fixed, remove from known" : gate_state_name(g));
+    if (c->gate.min_rate < 1)
+        fprintf(f, "min_rate=%.4f\nz=%.4f\n", c->gate.min_rate, c->gate.z);
+    if (c->gate.known_reason == NULL)
+        return;
+    fputs("known=", f);
+    xml_text(f, c->gate.known_reason);
+    if (c->gate.known_link) {
+        fputs(" (", f);
+        xml_text(f, c->gate.known_link);
+        fputc(')', f);
+    }
+    if (c->gate.known_where) {
+        fputs(", ", f);
+        xml_text(f, c->gate.known_where);
+    }
+    fputc('\n', f);
+}
+
 /* The cell's figures as name=value lines: the schema allows no testcase
  * <properties>, and CI servers show <system-out> with the test. */
 static void write_cell_figures(FILE *f, const struct cell_stats *c)
@@ -202,6 +232,7 @@ static void write_cell_figures(FILE *f, const struct cell_stats *c)
     fprintf(f, "outcomes=download %d, flash %d, no-reset %d, marginal %d\n", c->outcomes[BOOT_DOWNLOAD],
             c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE], c->outcomes[BOOT_MARGINAL]);
     write_timing_figures(f, c);
+    write_gate_figures(f, c);
     if (c->tool_runs > 0) { /* a tool's connect loop: what its users see */
         fprintf(f, "connected=%d of %d\n", c->connected, c->tool_runs);
         write_figure(f, "attempts_p50", c->attempts.p50);
@@ -229,7 +260,13 @@ static void write_testcase(FILE *f, const char *prefix, const struct cell_stats 
     fputs(">\n", f);
     if (r == CELL_FAILED || r == CELL_ERROR)
         write_problem(f, c, r);
-    else if (r == CELL_SKIPPED)
+    else if (r == CELL_SKIPPED && c->runs > 0) {
+        fputs("      <skipped", f);
+        char message[300];
+        snprintf(message, sizeof message, "known: %s", c->gate.known_reason);
+        xml_attr(f, "message", message);
+        fputs("/>\n", f);
+    } else if (r == CELL_SKIPPED)
         fputs("      <skipped message=\"no runs\"/>\n", f);
     write_cell_figures(f, c);
     fputs("    </testcase>\n", f);

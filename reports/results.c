@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stats.h"
+
 int cell_init(struct cell_stats *c, const char *board, const char *host, const char *scenario,
               enum boot_mode expected, int iterations)
 {
@@ -17,6 +19,8 @@ int cell_init(struct cell_stats *c, const char *board, const char *host, const c
     c->host = host;
     c->scenario = scenario;
     c->expected = expected;
+    c->gate.min_rate = 1;
+    c->gate.z = STATS_Z95;
     c->expected_runs = iterations > 0 ? iterations : 1;
     return 0;
 }
@@ -197,9 +201,49 @@ const struct finding *cell_worst(const struct cell_stats *c)
     return best < 0 ? NULL : &c->kinds[best];
 }
 
+/* The runs with a verdict meet the gate's pass rate. */
+static int rate_met(const struct cell_stats *c)
+{
+    int n = c->passed + c->failed;
+    double lo, hi;
+    if (n <= 0)
+        return 0;
+    if (c->gate.min_rate >= 1)
+        return c->passed == n;
+    return wilson_interval(c->passed, n, c->gate.z, &lo, &hi) == 0 && lo >= c->gate.min_rate;
+}
+
 int cell_met(const struct cell_stats *c)
 {
-    return c->runs > 0 && c->passed == c->runs;
+    return c->runs > 0 && c->errors == 0 && rate_met(c);
+}
+
+enum gate_state cell_gate_state(const struct cell_stats *c)
+{
+    if (c->runs == 0 || (c->errors > 0 && (c->passed + c->failed == 0 || rate_met(c))))
+        return GATE_ERROR;
+    if (cell_met(c))
+        return c->gate.known_reason ? GATE_FIXED : GATE_MET;
+    return c->gate.known_reason ? GATE_KNOWN : GATE_FAILED;
+}
+
+const char *gate_state_name(enum gate_state g)
+{
+    static const char *const names[] = {"met", "failed", "known", "fixed", "error"};
+    return g <= GATE_ERROR ? names[g] : "?";
+}
+
+struct gate_counts gate_count(const struct cell_stats *cells, int n)
+{
+    struct gate_counts g = {{0}};
+    for (int i = 0; i < n; i++)
+        g.n[cell_gate_state(&cells[i])]++;
+    return g;
+}
+
+int gate_exit_status(const struct gate_counts *g)
+{
+    return g->n[GATE_FAILED] ? 1 : g->n[GATE_ERROR] ? 3 : 0;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -389,6 +433,32 @@ static void write_tool_cell(FILE *f, const struct cell_stats *c)
     fputc('}', f);
 }
 
+/* The cell's gate: its state, the tolerance when it has one (confidence
+ * from z: erf(z/√2)), and the known failure that covers it. */
+static void write_gate_json(FILE *f, const struct cell_stats *c)
+{
+    fputs(",\n     \"gate\": ", f);
+    json_str(f, gate_state_name(cell_gate_state(c)));
+    if (c->gate.min_rate < 1) {
+        fputs(", \"min_rate\": ", f);
+        json_num(f, c->gate.min_rate);
+        fputs(", \"confidence\": ", f);
+        json_num(f, erf(c->gate.z / sqrt(2.0)));
+    }
+    if (c->gate.known_reason == NULL)
+        return;
+    fputs(", \"known\": {\"reason\": ", f);
+    json_str(f, c->gate.known_reason);
+    fputs(", \"link\": ", f);
+    if (c->gate.known_link)
+        json_str(f, c->gate.known_link);
+    else
+        fputs("null", f);
+    fputs(", \"where\": ", f);
+    json_str(f, c->gate.known_where ? c->gate.known_where : "");
+    fputc('}', f);
+}
+
 static void write_cell(FILE *f, struct cell_stats *c)
 {
     fputs("    {\"board\": ", f);
@@ -428,6 +498,7 @@ static void write_cell(FILE *f, struct cell_stats *c)
         json_str(f, cell_worst(c)->message);
     else
         fputs("null", f);
+    write_gate_json(f, c);
     fputs("}", f);
 }
 
@@ -436,11 +507,21 @@ void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stat
     int met = 0;
     for (int i = 0; i < n; i++)
         met += cell_met(&cells[i]);
-    fprintf(f, "{\"seed\": %llu, \"iterations\": %d, \"cells_total\": %d, \"cells_met\": %d,\n \"cells\": [\n",
-            (unsigned long long)seed, iterations, n, met);
+    struct gate_counts g = gate_count(cells, n);
+    fprintf(f, "{\"seed\": %llu, \"iterations\": %d, \"cells_total\": %d, \"cells_met\": %d,\n", (unsigned long long)seed,
+            iterations, n, met);
+    fprintf(f, " \"cells_known\": %d, \"cells_fixed\": %d, \"cells_failed\": %d, \"cells_error\": %d, \"exit_status\": %d,\n",
+            g.n[GATE_KNOWN], g.n[GATE_FIXED], g.n[GATE_FAILED], g.n[GATE_ERROR], gate_exit_status(&g));
+    write_cells_json(f, cells, n);
+    fputs("}\n", f);
+}
+
+void write_cells_json(FILE *f, struct cell_stats *cells, int n)
+{
+    fputs(" \"cells\": [\n", f);
     for (int i = 0; i < n; i++) {
         write_cell(f, &cells[i]);
         fputs(i + 1 < n ? ",\n" : "\n", f);
     }
-    fputs(" ]}\n", f);
+    fputs(" ]", f);
 }

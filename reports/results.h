@@ -37,9 +37,30 @@ struct cell_samples {
 
 /* A cell holds its samples only while it is open (its runs being made or
  * read): memory goes with the largest cell, not with the session. */
+/* A cell's gate (docs/gates.md). min_rate 1, cell_init's, is "every run
+ * passes"; below 1 the cell meets its expectation when the Wilson lower
+ * bound (at z) of passed / (passed + failed) is at least min_rate. known_*:
+ * the lab accepts the cell's failure (a known-failures entry: its reason,
+ * link or NULL, and FILE:LINE). */
+struct cell_gate {
+    double min_rate, z;
+    const char *known_reason, *known_link, *known_where;
+};
+
+/* What a cell says to a CI job: met (or known) exits 0, a regression 1,
+ * infrastructure errors alone (no board verdict was possible) 3. */
+enum gate_state {
+    GATE_MET,    /* met its expectation */
+    GATE_FAILED, /* below it, and not known: a regression */
+    GATE_KNOWN,  /* below it, as the known-failures file says */
+    GATE_FIXED,  /* known, but met: fixed, remove it from the known failures */
+    GATE_ERROR,  /* runs the lab could not carry out, and no failing verdict */
+};
+
 struct cell_stats {
     const char *board, *host, *scenario;
     enum boot_mode expected;
+    struct cell_gate gate;
     int runs, passed, failed, errors;
     int outcomes[BOOT_MARGINAL + 1];
     struct cell_samples *samples; /* NULL before the first run and once closed */
@@ -88,7 +109,17 @@ int cell_add(struct cell_stats *c, const struct analysis *a);
  * Reading margin, gap and en_release needs it; a second call does nothing. */
 void cell_close(struct cell_stats *c);
 void cell_free(struct cell_stats *c);
-int cell_met(const struct cell_stats *c); /* every run passed */
+/* No infrastructure error, and the runs meet the gate's pass rate (every
+ * run, by default). */
+int cell_met(const struct cell_stats *c);
+enum gate_state cell_gate_state(const struct cell_stats *c);
+const char *gate_state_name(enum gate_state g); /* "met", "failed", "known", "fixed", "error" */
+/* How many cells are in each gate_state; the exit status they make (0, 1 or 3). */
+struct gate_counts {
+    int n[GATE_ERROR + 1];
+};
+struct gate_counts gate_count(const struct cell_stats *cells, int n);
+int gate_exit_status(const struct gate_counts *g);
 
 /* The spread of x[0..n-1], which it sorts. */
 struct spread spread_of(double *x, int n);
@@ -115,5 +146,7 @@ void write_tool_json(FILE *f, const struct tool_outcome *t);
 /* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
 void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
+/* summary.json's " \"cells\": [...]" member alone, for another document. */
+void write_cells_json(FILE *f, struct cell_stats *cells, int n);
 
 #endif

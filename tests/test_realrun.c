@@ -178,8 +178,8 @@ Test(realrun, run_reports_a_missing_board_as_errors_not_failures)
              path);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     unlink(path);
-    cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
-    cr_assert(strstr(out, " bench\n") != NULL, "no 'bench' column:\n%s", out);
+    cr_assert_eq(rc, 3, "exit %d (issue 22: infrastructure errors only exit 3): %s", rc, err);
+    cr_assert(strstr(out, " bench\n") && strstr(out, "   error \n"), "no 'bench' column or 'error' cell:\n%s", out);
     cr_assert(strstr(out, "bench-devkitc / bench / esptool-tight: download 0, flash 0, no-reset 0, marginal 0, errors 2; "
                           "no serial port matches usb:10c4:ea61:nosuchserial") != NULL,
               "%s", out);

@@ -472,7 +472,9 @@ Test(store, progress_line_on_a_terminal_only)
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     text = slurp(path, NULL);
     cr_assert_not_null(text);
-    cr_expect_str_empty(text, "progress under CI: '%s'", text);
+    /* issue 22: under CI with stdout not a terminal, whole lines every 10 s or 5 % */
+    cr_expect(strstr(text, "resetlab: run: 2550/51000 runs (5.0 %)") != NULL && strstr(text, "\033[K") == NULL,
+              "progress under CI: '%s'", text);
     free(text);
 }
 

@@ -133,6 +133,45 @@ int cli_is_one_of(const char *opt, const char *const *known)
     return 0;
 }
 
+/* Options whose value is optional, written only as --NAME=VALUE: the
+ * command reads them whole (serve --reset-replay[=STRATEGY]). */
+static const char *const own_equals[] = {"--reset-replay=", NULL};
+
+static int splits(const char *a)
+{
+    for (int k = 0; own_equals[k]; k++)
+        if (strncmp(a, own_equals[k], strlen(own_equals[k])) == 0)
+            return 0;
+    return strncmp(a, "--", 2) == 0 && a[2] != '\0' && a[2] != '=' && strchr(a, '=') != NULL;
+}
+
+char **cli_split_equals(int argc, char **argv, int *new_argc)
+{
+    static char **split; /* reachable to the end: argv's lifetime */
+    int n = 0, extra = 0;
+    *new_argc = argc;
+    for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+        extra += splits(argv[i]);
+    if (extra == 0 || (split = calloc((size_t)(argc + extra + 1), sizeof *split)) == NULL)
+        return argv;
+    int i = 0;
+    for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        char *copy = splits(argv[i]) ? strdup(argv[i]) : NULL;
+        if (copy == NULL) {
+            split[n++] = argv[i];
+            continue;
+        }
+        char *eq = strchr(copy, '=');
+        *eq = '\0';
+        split[n++] = copy;
+        split[n++] = eq + 1;
+    }
+    for (; i < argc; i++)
+        split[n++] = argv[i];
+    *new_argc = n;
+    return split;
+}
+
 /* Options every lab command takes; returns 1 when consumed (with *i moved). */
 int cli_common_opt(struct cli_common *c, int argc, char **argv, int *i)
 {

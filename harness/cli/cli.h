@@ -56,6 +56,12 @@ int cli_decimal(const char *v, double lo, double hi, double *out);
  * unknown rather than as missing its value. */
 int cli_is_one_of(const char *opt, const char *const *known);
 
+/* Every command takes --option=value as well as --option value: argv with
+ * each "--NAME=VALUE" before a bare "--" split into "--NAME" "VALUE" (a
+ * new argv, kept to the end of the process; argv itself when nothing is
+ * split or there is no memory). */
+char **cli_split_equals(int argc, char **argv, int *new_argc);
+
 /* --boards FILE and --scenarios DIR, which every lab command takes. */
 struct cli_common {
     const char *boards, *scenarios;

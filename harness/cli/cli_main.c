@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "cli_commands.h"
+#include "cli_json.h"
 #include "cli_man.h"
 
 #ifndef RESETLAB_VERSION
@@ -30,10 +31,11 @@ static const char usage_tail[] =
     "resetlab --version prints the version.\n";
 
 static const char usage_list[] =
-    "usage: resetlab list [--boards FILE] [--scenarios DIR]\n"
+    "usage: resetlab list [--boards FILE] [--scenarios DIR] [--json]\n"
     "\n"
     "Lists the boards (chip, bridge, circuit, EN R·C), host profiles and scenarios\n"
-    "(origin, expected outcome) that `resetlab run` would use.\n"
+    "(origin, expected outcome) that `resetlab run` would use; --json: as one JSON\n"
+    "document on stdout.\n"
     "\n" CLI_LAB_LIMITS_HELP;
 
 static const char usage_help[] =
@@ -107,9 +109,14 @@ static void list_lab(const struct lab *lab)
 static int cmd_list(int argc, char **argv)
 {
     struct cli_common c = {0};
+    int json = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage_list, stdout), 0;
+        if (strcmp(argv[i], "--json") == 0) {
+            json = 1;
+            continue;
+        }
         int used = cli_common_opt(&c, argc, argv, &i);
         if (used < 0)
             return cli_bad_input("%s needs a value%s", argv[i], "");
@@ -119,7 +126,10 @@ static int cmd_list(int argc, char **argv)
     struct lab lab;
     if (cli_load_lab(&c, &lab) != 0)
         return 2;
-    list_lab(&lab);
+    if (json)
+        cli_list_json(stdout, &lab);
+    else
+        list_lab(&lab);
     lab_free(&lab);
     return 0;
 }
@@ -201,6 +211,7 @@ static int cmd_help(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    argv = cli_split_equals(argc, argv, &argc);
     if (argc < 2) {
         print_main_usage(stderr);
         return 2;

@@ -3,16 +3,19 @@
  * scenario that applies to the board runs a few times; the report says
  * whether the board follows its circuit table, what EN's RC is, how much
  * strap margin each strategy leaves, and which strategy to use.
- * May call: harness/run (cells on the virtual lab or a real board), harness/lab, libc. */
+ * May call: harness/run (cells on the virtual lab or a real board), harness/lab, cli_json.c, libc. */
 #include "cli_commands.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "cli_json.h"
 #include "harness/lab/lab_dsl.h"
 #include "harness/lab/lab_load.h"
 #include "harness/run/run_matrix.h"
@@ -22,7 +25,7 @@
 
 static const char usage[] =
     "usage: resetlab probe --board NAME [--host NAME] [--iterations N] [--seed S]\n"
-    "                      [--boards FILE] [--scenarios DIR]\n"
+    "                      [--boards FILE] [--scenarios DIR] [--json]\n"
     "\n"
     "Board bring-up in one command: runs every scenario that applies to the board\n"
     "N times (default 20) and prints\n"
@@ -45,6 +48,8 @@ static const char usage[] =
     "a board on a real port runs on this machine, through its serial port and\n"
     "logic analyzer (boards.yaml: port, analyzer kind sigrok).\n"
     "--iterations N: 1 to 100000; --seed S: 0 to 2^64-1 (default 1).\n"
+    "--json: one JSON document on stdout instead (board, host, iterations, seed,\n"
+    "exit_status, and each scenario's cell as summary.json has it).\n"
     CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
     "exit status: 0 the board is sound and some download strategy always works,\n"
@@ -52,7 +57,7 @@ static const char usage[] =
 
 struct probe_opts {
     const char *board, *host;
-    int iterations;
+    int iterations, json;
     uint64_t seed;
 };
 
@@ -70,6 +75,10 @@ static int parse_opts(int argc, char **argv, struct probe_opts *o, struct cli_co
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--json") == 0) {
+            o->json = 1;
+            continue;
+        }
         int used = cli_common_opt(c, argc, argv, &i);
         if (used != 0) {
             if (used < 0)
@@ -312,6 +321,18 @@ static int probe_board(const struct lab *lab, const struct probe_opts *o)
             fprintf(stderr, "resetlab: %s\n", err[0] ? err : "out of memory");
             goto out;
         }
+    /* --json: the text goes nowhere (stdout is pointed at /dev/null while it
+     * is printed), then the document */
+    int saved = -1;
+    if (o->json) {
+        fflush(stdout);
+        int null = open("/dev/null", O_WRONLY);
+        saved = null >= 0 ? dup(STDOUT_FILENO) : -1;
+        if (saved >= 0)
+            dup2(null, STDOUT_FILENO);
+        if (null >= 0)
+            close(null);
+    }
     printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
            b->chip->name, b->bridge->name, b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, h->name,
            o->iterations);
@@ -324,6 +345,13 @@ static int probe_board(const struct lab *lab, const struct probe_opts *o)
     print_tools(lab, cells, n);
     rc = recommend(cells, n, sound);
     advise_tools(lab, h, cells, n);
+    if (saved >= 0) {
+        fflush(stdout);
+        dup2(saved, STDOUT_FILENO);
+        close(saved);
+    }
+    if (o->json)
+        cli_probe_json(stdout, b, h, o->iterations, o->seed, cells, n, rc);
 out:
     for (int i = 0; i < n; i++)
         cell_free(&cells[i]);

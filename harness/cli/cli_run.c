@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `resetlab run`: options, the session's facts, Ctrl-C, --resume.
- * May call: harness/run (the matrix, the session's facts), harness/report (the page at the end),
- * harness/lab (the name rules of --host-label),
+ * May call: harness/run (the matrix, the session's facts), harness/lab (the gates file, the name rules of
+ * --host-label), harness/report (the page at the end),
  * libc (signals). */
 #include "cli_commands.h"
 
@@ -16,7 +16,9 @@
 #include "harness/lab/lab_load.h"
 #include "harness/report/report.h"
 #include "harness/run/run.h"
+#include "harness/lab/lab_known.h"
 #include "harness/run/run_matrix.h"
+#include "harness/run/run_real.h"
 #include "harness/run/run_recorder.h"
 #include "harness/run/run_session.h"
 
@@ -26,7 +28,8 @@ static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE] [--host-label NAME] [--metrics FILE]\n"
-    "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE]\n"
+    "                    [--known FILE | --no-known] [--quiet | --json]\n"
+    "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE] [--quiet | --json]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
     "the virtual lab (boards whose port is `sim`): the host model draws each USB\n"
@@ -89,6 +92,19 @@ static const char usage[] =
     "                    gap p5/p50/p95; the session's start, duration, runs/s) for\n"
     "                    Prometheus' node_exporter textfile collector or a push gateway,\n"
     "                    written whole like the other files (docs/ci.md)\n"
+    "  --known FILE      the gates file: tolerances and known failures (docs/gates.md;\n"
+    "                    default: SCENARIOS/gates/known.yaml when it exists). A cell\n"
+    "                    meets its expectation when every run passes, or, with a\n"
+    "                    tolerance, when the Wilson lower bound of its pass rate at the\n"
+    "                    stated confidence is at least min_rate. A known failure that\n"
+    "                    still fails is marked 'k' and does not fail the job; one that\n"
+    "                    now passes is marked '+' (fixed: remove it from the file). A\n"
+    "                    pattern that matches no cell of the lab is a warning. At most\n"
+    "                    1000 entries, 64 patterns a field, patterns of 63 characters,\n"
+    "                    reasons of 300, links of 200\n"
+    "  --no-known        no gates file: every run of every cell must pass\n"
+    "  --quiet           print only the table's rows that fail the job and the summary line\n"
+    "  --json            print summary.json's document on stdout instead of the table\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
     "whose path is longer than 504).\n"
     "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
@@ -104,7 +120,7 @@ static const char usage[] =
     "rename), and the session is marked complete only once they all are, so\n"
     "--resume finishes a session stopped while writing them.\n"
     "A progress line (runs, rate, ETA) goes to stderr when it is a terminal and\n"
-    "CI is unset. Ctrl-C or SIGTERM stops after the run in hand (while the outputs\n"
+    "CI is unset; with CI set and stdout not a terminal, a line every 10 s or 5 %. Ctrl-C or SIGTERM stops after the run in hand (while the outputs\n"
     "are written: at once, gnuplot too); a second one stops at once. On a real\n"
     "board the run in hand stops at its next step instead (a wait\n"
     "within 20 ms): RTS is released, then DTR, the port closes, and the run is not\n"
@@ -112,8 +128,11 @@ static const char usage[] =
     "analyzer unplugged or overflowed, or a limit_samples/limit_time shorter than\n"
     "the sequence) is an error, not a fail.\n"
     "\n"
-    "exit status: 0 every cell met its expectation, 1 some did not, 2 bad input,\n"
-    "130 interrupted by Ctrl-C, 143 by SIGTERM (resume with --resume).\n";
+    "exit status: 0 every cell met its expectation or is a known failure, 1 some\n"
+    "cell did not and is not known (a regression), 2 bad input, 3 infrastructure\n"
+    "errors only (cells shown as `error`: no board verdict was possible, e.g. a\n"
+    "missing port or analyzer), 130 interrupted by Ctrl-C, 143 by SIGTERM (resume\n"
+    "with --resume).\n";
 
 static int add_pick(const char **list, int *n, const char *opt, const char *v)
 {
@@ -125,10 +144,14 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
     return 0;
 }
 
+/* --known FILE and --no-known: the gates file, loaded with the lab. */
+static const char *known_file;
+static int no_known;
+
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", "--host-label", "--metrics", NULL};
+                                        "--captures", "--db", "--host-label", "--metrics", "--known", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -166,6 +189,9 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
     case 9:
         o->metrics_path = v;
         return 0;
+    case 10:
+        known_file = v;
+        return 0;
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
@@ -180,6 +206,12 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 static int is_output_opt(const char *a)
 {
     return strcmp(a, "--out") == 0 || strcmp(a, "--db") == 0 || strcmp(a, "--metrics") == 0;
+}
+
+/* How the end is printed: not part of the matrix either, and no value. */
+static int is_print_opt(const char *a)
+{
+    return strcmp(a, "--quiet") == 0 || strcmp(a, "--json") == 0;
 }
 
 static int is_lab_opt(const char *a)
@@ -203,9 +235,17 @@ static int record_options(int argc, char **argv, const struct cli_common *c, cha
 {
     buf[0] = '\0';
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--resume") == 0)
+        if (strcmp(argv[i], "--resume") == 0 || is_print_opt(argv[i]))
             continue;
         if (is_output_opt(argv[i]) || is_lab_opt(argv[i])) {
+            i++;
+            continue;
+        }
+        if (strcmp(argv[i], "--known") == 0 && i + 1 < argc) { /* absolute, as the lab's files: the report finds it */
+            char real[PATH_MAX];
+            if (append_line(buf, len, argv[i]) != 0 ||
+                append_line(buf, len, realpath(argv[i + 1], real) ? real : argv[i + 1]) != 0)
+                return -1;
             i++;
             continue;
         }
@@ -238,8 +278,11 @@ static int check_output_paths(const struct matrix_opts *o)
 static int parse_args(int argc, char **argv, struct cli_common *c, struct matrix_opts *o, int *resume)
 {
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--resume") == 0) {
-            *resume = 1;
+        if (strcmp(argv[i], "--resume") == 0 || strcmp(argv[i], "--no-known") == 0 || is_print_opt(argv[i])) {
+            *resume |= argv[i][2] == 'r';
+            no_known |= argv[i][2] == 'n';
+            o->quiet |= argv[i][2] == 'q';
+            o->json |= argv[i][2] == 'j';
             continue;
         }
         if (strcmp(argv[i], "--hosts") == 0) {
@@ -273,7 +316,7 @@ static int resume_options(int argc, char **argv, struct cli_common *c, struct ma
                           struct session_row *last)
 {
     for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], "--resume") != 0 && !is_output_opt(argv[i]))
+        if (strcmp(argv[i], "--resume") != 0 && !is_output_opt(argv[i]) && !is_print_opt(argv[i]))
             return cli_bad_input("--resume goes on as the session was started: give only --out and --db, not %s%s",
                                  argv[i], ""), -1;
         else if (is_output_opt(argv[i]))
@@ -334,6 +377,61 @@ static int write_report(const char *db_path, int64_t session, const char *finish
     return 0;
 }
 
+/* Whether an applicable cell of the whole lab matches m. */
+static int matches_a_cell(const struct lab *lab, const struct known_match *m)
+{
+    for (int b = 0; b < lab->n_boards; b++)
+        for (int s = 0; s < lab->n_scenarios; s++)
+            for (int h = 0; h < (board_is_real(&lab->boards[b]) ? 1 : lab->n_hosts); h++) {
+                const struct host_profile *host = board_is_real(&lab->boards[b]) ? &real_host : &lab->hosts[h];
+                if (scenario_applies(&lab->scenarios[s], &lab->boards[b], host) &&
+                    known_matches(m, lab->boards[b].name, host->name, lab->scenarios[s].name))
+                    return 1;
+            }
+    return 0;
+}
+
+/* One warning line for an entry with a pattern that matches no name of the
+ * lab, or that matches no cell of it (of the whole lab, not only the cells
+ * picked: a run of one board is not a reason to warn). */
+static void warn_unmatched(const struct lab *lab, const struct lab_gates *g, const struct known_match *m)
+{
+    char why[200] = "";
+    if (known_check_names(m, lab, why, sizeof why) == 0 && !matches_a_cell(lab, m))
+        snprintf(why, sizeof why, "matches no cell of the lab");
+    else if (why[0] == '\0')
+        return;
+    fprintf(stderr, "resetlab: run: warning: %s:%d: %s\n", g->file, m->line, why);
+}
+
+/* --known FILE, else SCENARIOS/gates/known.yaml when it exists, unless
+ * --no-known; -1 after one error line. */
+static int load_gates(const struct cli_common *c, const struct lab *lab, struct lab_gates *g)
+{
+    char path[600], err[700];
+    memset(g, 0, sizeof *g);
+    if (no_known)
+        return 0;
+    if (known_file == NULL) {
+        snprintf(path, sizeof path, "%s/gates/known.yaml", c->scenarios);
+        if (access(path, F_OK) != 0)
+            return 0;
+    }
+    char real[PATH_MAX]; /* absolute, as --resume records the lab's files: the outputs name it alike */
+    const char *file = known_file ? known_file : path;
+    if (realpath(file, real) != NULL)
+        file = real;
+    if (lab_gates_load(g, file, err, sizeof err) != 0) {
+        fprintf(stderr, "resetlab: run: %s\n", err);
+        return -1;
+    }
+    for (int i = 0; i < g->n_tol; i++)
+        warn_unmatched(lab, g, &g->tol[i].m);
+    for (int i = 0; i < g->n_known; i++)
+        warn_unmatched(lab, g, &g->known[i].m);
+    return 0;
+}
+
 static int cli_run(int argc, char **argv)
 {
     struct cli_common c = {0};
@@ -347,7 +445,12 @@ static int cli_run(int argc, char **argv)
     if (parse_args(argc, argv, &c, &o, &resume) != 0 || check_output_paths(&o) != 0 ||
         (resume && resume_options(argc, argv, &c, &o, &last) != 0))
         return 2;
+    if (o.quiet && o.json)
+        return cli_bad_input("run: --quiet and --json: give one%s%s", "", "");
+    if (known_file && no_known)
+        return cli_bad_input("run: --known and --no-known: give one%s%s", "", "");
     struct lab lab;
+    static struct lab_gates gates;
     if (cli_load_lab(&c, &lab) != 0)
         return 2;
     char herr[600];
@@ -355,6 +458,11 @@ static int cli_run(int argc, char **argv)
         lab_free(&lab);
         return cli_bad_input("run: --hosts: %s%s", herr, "");
     }
+    if (load_gates(&c, &lab, &gates) != 0) {
+        lab_free(&lab);
+        return 2;
+    }
+    o.gates = gates.file[0] ? &gates : NULL;
     if (resume ? same_lab(&c, &last) != 0 : record_options(argc, argv, &c, facts.options, sizeof facts.options) != 0) {
         if (!resume)
             fprintf(stderr, "resetlab: too many options to record for --resume\n");
@@ -375,6 +483,7 @@ static int cli_run(int argc, char **argv)
     if (rc == 2 || rc == MATRIX_INTERRUPTED)
         fprintf(stderr, "resetlab: %s\n", err);
     lab_free(&lab);
+    lab_gates_free(&gates);
     return rc == MATRIX_INTERRUPTED ? 128 + (cli_stop_asked ? (int)cli_stop_asked : SIGINT) : rc;
 }
 

@@ -3,7 +3,7 @@
  * sequence (run_tune.h), as an esptool.cfg snippet and, with --write, a
  * scenario.
  * May call: harness/run (run_tune.h, real runs), harness/port, harness/capture, harness/lab, sim/,
- * reports/ (stats), libc. */
+ * reports/ (stats), cli_json.c, libc. */
 #include "cli_commands.h"
 
 #include <errno.h>
@@ -16,6 +16,7 @@
 #include "reports/stats.h"
 #include "sim/world.h"
 #include "cli.h"
+#include "cli_json.h"
 #include "harness/lab/lab_load.h"
 #include "harness/run/run_matrix.h"
 #include "harness/port/port_rfc2217.h"
@@ -28,7 +29,7 @@
 
 static const char usage[] =
     "usage: resetlab tune --board NAME [--host PROFILE] [--target P] [--min-margin-ms M]\n"
-    "                     [--iterations N] [--seed S] [--write FILE]\n"
+    "                     [--iterations N] [--seed S] [--write FILE] [--json]\n"
     "                     [--boards FILE] [--scenarios DIR]\n"
     "\n"
     "Searches the waits of a reset sequence, and one call per change (esptool's U:\n"
@@ -54,7 +55,8 @@ static const char usage[] =
     "how often they connect, on which attempt and after how many ms, N runs each;\n"
     "and esptool's bare ClassicReset. --write FILE saves the sequence as a\n"
     "scenario (its name: FILE's base name, which must be a name as below) for\n"
-    "`resetlab run`.\n"
+    "`resetlab run`. --json: one JSON document on stdout instead (the search, and\n"
+    "the best sequence with its pass rate, Wilson interval and margins, or null).\n"
     "\n"
     "--target P: 0.5 to 0.99999; --min-margin-ms M: 0 to 1000; --iterations N: 1 to\n"
     "1000000; --seed S: 0 to 2^64-1 (default 1).\n"
@@ -67,7 +69,11 @@ struct tune_args {
     double target, min_margin_ms;
     long iterations;
     uint64_t seed;
+    int json;
 };
+
+/* --json: stdout holds the document alone; --write's line goes to stderr. */
+static int json_out;
 
 /* FILE's base name without .yaml, as the scenario's name. */
 static void scenario_name(const char *path, char *out, size_t len)
@@ -99,6 +105,10 @@ static int parse_args(int argc, char **argv, struct tune_args *a, struct cli_com
 {
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
+        if (strcmp(opt, "--json") == 0) {
+            a->json = json_out = 1;
+            continue;
+        }
         int used = cli_common_opt(c, argc, argv, &i);
         if (used < 0)
             return cli_bad_input("tune: %s needs a value%s", opt, "");
@@ -263,7 +273,7 @@ static int write_scenario(const char *path, const struct tune_opts *o, const str
     fprintf(f, "sequence: \"O|%s|S|W0.1\"\n", r->reset);
     if (fclose(f) != 0)
         return cli_bad_input("tune: --write %s: %s", path, strerror(errno));
-    printf("\nwrote %s (scenario %s)\n", path, name);
+    fprintf(json_out ? stderr : stdout, "%swrote %s (scenario %s)\n", json_out ? "resetlab: tune: " : "\n", path, name);
     return 0;
 }
 
@@ -310,6 +320,11 @@ static int cli_tune(int argc, char **argv)
             fprintf(stderr, "resetlab: tune: %s\n", err);
             rc = 1;
         } else {
+            if (a.json) {
+                rc = best.met ? (a.write ? (write_scenario(a.write, &o, &best) != 0 ? 2 : 0) : 0) : 1;
+                cli_tune_json(stdout, &o, tried, secs, best.met ? &best : NULL, rc);
+                goto done;
+            }
             printf("tune %s on %s: %.3g %% of runs in download mode with SYNC answered and strap margin >= %g ms\n"
                    "(%d candidates, up to %d runs each, %.1f s)\n\n",
                    b->name, h->name, 100 * a.target, a.min_margin_ms, tried, o.iterations, secs);
@@ -329,6 +344,7 @@ static int cli_tune(int argc, char **argv)
             }
         }
     }
+done:
     port_real_free(port);
     sigrok_free(sr);
     lab_free(&lab);

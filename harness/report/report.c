@@ -4,7 +4,7 @@
  * report_redraw.c, the trends in report_trend.c; here: the steps of
  * writing a page, beside the old one and swapped in at the end
  * (reports/files.h), a stop asked for between them, the reproduce command.
- * May call: reports/ (the store, plots, the page, OpenMetrics, whole files), harness/run
+ * May call: reports/ (the store, plots, the page, OpenMetrics, whole files), harness/lab (the gates), harness/run
  * (folders and their lock, resetlab's version), report_cells.c,
  * report_redraw.c, report_trend.c, libc. */
 #include "report.h"
@@ -88,6 +88,8 @@ struct report {
     int staged; /* plots_dir made: removed unless swapped in */
     int lock_fd; /* REPORT_DIR's lock, when taken here; -1: none */
     struct trend_data trends;
+    struct lab_gates gates; /* the session's tolerances and known failures */
+    int has_gates;
     char note[2][600];
     const char *notes[2];
     int n_notes;
@@ -163,7 +165,15 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
         x->notes[x->n_notes] = x->note[x->n_notes];
         x->n_notes++;
     }
-    struct reading rd = {&x->cells, &x->redraw, &x->place, x->session.id, x->rq->stop, err, err_len};
+    char why[520];
+    x->has_gates = report_gates_load(x->session.facts.options, &x->gates, why, sizeof why);
+    if (x->has_gates < 0) {
+        snprintf(x->note[x->n_notes], sizeof x->note[0], "Known failures not marked: %s.", why);
+        x->notes[x->n_notes] = x->note[x->n_notes];
+        x->n_notes++;
+    }
+    struct reading rd = {&x->cells,  &x->redraw, &x->place, x->session.id, x->rq->stop,
+                         err,        err_len,    x->has_gates > 0 ? &x->gates : NULL};
     if (report_cells_read(x->st, &x->session, &rd) != 0)
         return -1;
     x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);
@@ -225,6 +235,7 @@ static void report_free(struct report *x)
     free(x->pending.index);
     free(x->hosts);
     report_cells_free(&x->cells);
+    lab_gates_free(&x->gates);
     store_close(x->st);
     run_unlock_folder(x->lock_fd);
 }

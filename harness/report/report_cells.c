@@ -4,7 +4,7 @@
  * typical and worst run handed to report_redraw.c as it closes, and each
  * failing board × scenario's DTR/RTS gap plots queued; the matrix's
  * columns.
- * May call: reports/ (the store, cell figures, plots), report_redraw.c,
+ * May call: reports/ (the store, cell figures, plots), harness/lab (a cell's gate), report_redraw.c,
  * report_plots.c, libc. */
 #include <stdarg.h>
 #include <stdio.h>
@@ -231,6 +231,7 @@ static int open_cell(struct reading *rd, const struct stored_run *r)
     if (!c->board || !c->host || !c->scenario)
         return out_of_memory(rd);
     cell_init(&sc->stats[sc->n - 1], c->board, c->host, c->scenario, r->expected, sc->samples_cap);
+    lab_gates_apply(rd->gates, &sc->stats[sc->n - 1]);
     return 0;
 }
 

@@ -19,6 +19,7 @@
 #include "sim/lab.h"
 #include "sim/world.h"
 #include "harness/capture/capture_sigrok.h"
+#include "harness/lab/lab_known.h"
 #include "harness/run/run.h"
 
 #define EM_DASH "\xE2\x80\x94"
@@ -119,7 +120,13 @@ struct reading {
     volatile sig_atomic_t *stop; /* set: the reading stops (NULL: never) */
     char *err;
     size_t err_len;
+    const struct lab_gates *gates; /* each cell's tolerance and known failure; NULL: none */
 };
+
+/* The gates of a session from its recorded options (report_gates.c): 1
+ * loaded into g, 0 none (--no-known, or no gates/known.yaml), -1 with
+ * why (the file changed since, or is gone). */
+int report_gates_load(const char *options, struct lab_gates *g, char *why, size_t why_len);
 
 /* Reads session s into rd->sc: cells, their failing cells' diagrams and
  * their pairs' gap plots queued. 0, or -1 with one line in rd->err (also

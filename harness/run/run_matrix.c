@@ -13,6 +13,7 @@
 #include "run_outputs.h"
 #include "run_real.h"
 #include "run_recorder.h"
+#include "run_table.h"
 
 /* Boards, hosts and scenarios picked on the command line, or all of them. */
 struct pick {
@@ -134,8 +135,6 @@ static int count_cells(const struct pick *p)
     return n;
 }
 
-static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells);
-
 /* The cells in the order they run: board, scenario, host. */
 struct plan {
     const struct board_profile *b;
@@ -247,7 +246,8 @@ static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_c
                       o->iterations) != 0) {
             snprintf(err, len, "out of memory");
             return -1;
-        }
+        } else
+            lab_gates_apply(o->gates, &cells[c]);
     if (!o->resume_session)
         return 0;
     struct replay rp = {plan, cells, n_cells, 0, o->iterations, &io->rec, err, len};
@@ -260,6 +260,25 @@ static int64_t runs_done(const struct plan *plan, int n_cells)
     for (int c = 0; c < n_cells; c++)
         n += plan[c].done;
     return n;
+}
+
+/* The table, or with --json summary.json's document. */
+static void print_end(FILE *out, const struct matrix_opts *o, const struct pick *p, struct cell_stats *cells,
+                      int n_cells)
+{
+    if (o->json) {
+        write_summary_json(out, o->seed, o->iterations, cells, n_cells);
+        return;
+    }
+    const struct host_profile *hosts[512]; /* the hosts picked, then real boards' host modes */
+    int n_hosts = 0;
+    for (int h = 0; h < p->n_hosts; h++)
+        hosts[n_hosts++] = p->hosts[h];
+    for (int h = 0; h < p->n_real; h++)
+        hosts[n_hosts++] = &p->real[h];
+    struct run_table t = {p->boards,  hosts, p->scenarios, p->n_boards, n_hosts, p->n_scenarios,
+                          cells,      n_cells, o->gates, o->quiet};
+    run_table_print(out, &t);
 }
 
 int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
@@ -311,13 +330,12 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         rc = MATRIX_INTERRUPTED;
         goto out;
     }
-    print_table(out, p, cells, n_cells);
-    fprintf(out, "\nwrote %s, %s, %s/junit.xml, %s and %s\n", summary_path, io.runs_path, o->out_dir, io.db_path,
-            page);
-    rc = 0;
-    for (int i = 0; i < n_cells; i++)
-        if (!cell_met(&cells[i]))
-            rc = 1;
+    print_end(out, o, p, cells, n_cells);
+    if (!o->quiet)
+        fprintf(o->json ? stderr : out, "%swrote %s, %s, %s/junit.xml, %s and %s\n", o->json ? "" : "\n",
+            summary_path, io.runs_path, o->out_dir, io.db_path, page);
+    struct gate_counts g = gate_count(cells, n_cells);
+    rc = gate_exit_status(&g);
 out:
     if (run_outputs_close(&io, err, err_len) != 0)
         rc = 2;
@@ -327,117 +345,4 @@ out:
     free(plan);
     free(p);
     return rc;
-}
-
-/* ------------------------------------------------------------- table -- */
-
-static struct cell_stats *find_cell(struct cell_stats *cells, int n, const char *b, const char *h, const char *s)
-{
-    for (int i = 0; i < n; i++)
-        if (cells[i].board == b && cells[i].host == h && cells[i].scenario == s)
-            return &cells[i];
-    return NULL;
-}
-
-static int col_width(const char *host)
-{
-    int n = (int)strlen(host);
-    return n < 8 ? 8 : n;
-}
-
-/* The table's columns: the hosts picked, and real boards' host modes. */
-static int table_hosts(const struct pick *p, const struct host_profile **out)
-{
-    int n = 0;
-    for (int h = 0; h < p->n_hosts; h++)
-        out[n++] = p->hosts[h];
-    for (int h = 0; h < p->n_real; h++)
-        out[n++] = &p->real[h];
-    return n;
-}
-
-static void print_rates(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
-{
-    const struct host_profile *hosts[512];
-    int n_hosts = table_hosts(p, hosts);
-    fprintf(out, "%-22s %-24s %-9s", "board", "scenario", "expect");
-    for (int h = 0; h < n_hosts; h++)
-        fprintf(out, " %*s", col_width(hosts[h]->name), hosts[h]->name);
-    fputc('\n', out);
-    for (int b = 0; b < p->n_boards; b++)
-        for (int s = 0; s < p->n_scenarios; s++) {
-            int any = 0;
-            for (int h = 0; h < n_hosts; h++)
-                any |= find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name, p->scenarios[s]->name) != NULL;
-            if (!any)
-                continue;
-            fprintf(out, "%-22s %-24s %-9s", p->boards[b]->name, p->scenarios[s]->name,
-                    boot_mode_name(p->scenarios[s]->expected));
-            for (int h = 0; h < n_hosts; h++) {
-                struct cell_stats *c = find_cell(cells, n_cells, p->boards[b]->name, hosts[h]->name,
-                                                 p->scenarios[s]->name);
-                int w = col_width(hosts[h]->name);
-                if (c == NULL)
-                    fprintf(out, " %*s ", w - 1, "-");
-                else
-                    fprintf(out, " %*.1f%%%c", w - 2, 100.0 * c->passed / c->runs, cell_met(c) ? ' ' : '*');
-            }
-            fputc('\n', out);
-        }
-}
-
-static void print_failures(FILE *out, struct cell_stats *cells, int n_cells)
-{
-    int shown = 0;
-    for (int i = 0; i < n_cells; i++) {
-        struct cell_stats *c = &cells[i];
-        if (cell_met(c))
-            continue;
-        if (!shown++)
-            fprintf(out, "\n* cells that did not meet their expectation (outcomes; worst finding):\n");
-        const char *worst = cell_worst(c) ? cell_worst(c)->message : "-";
-        if (c->tool_runs > 0 && c->connected > 0) /* a tool: what its users see first */
-            fprintf(out, "  %s / %s / %s: connected %d of %d, attempt %g (median; at worst %g), %.0f ms (median); %s\n",
-                    c->board, c->host, c->scenario, c->connected, c->tool_runs, c->attempts.p50, c->attempts.max,
-                    c->connect_ms.p50, worst);
-        else if (c->tool_runs > 0)
-            fprintf(out, "  %s / %s / %s: connected 0 of %d; %s\n", c->board, c->host, c->scenario, c->tool_runs, worst);
-        else
-            fprintf(out, "  %s / %s / %s: download %d, flash %d, no-reset %d, marginal %d, errors %d; %s\n", c->board,
-                    c->host, c->scenario, c->outcomes[BOOT_DOWNLOAD], c->outcomes[BOOT_FLASH], c->outcomes[BOOT_NONE],
-                    c->outcomes[BOOT_MARGINAL], c->errors, worst);
-    }
-}
-
-/* Per board, each distinct diagnosis with the runs that showed it. */
-static void print_diagnoses(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
-{
-    int shown = 0;
-    for (int b = 0; b < p->n_boards; b++) {
-        const char *name = p->boards[b]->name;
-        int runs = 0;
-        for (int i = 0; i < n_cells; i++)
-            runs += strcmp(cells[i].board, name) == 0 ? cells[i].runs : 0;
-        struct board_diagnoses bd;
-        board_diagnoses(cells, n_cells, name, &bd);
-        for (int k = 0; k < bd.n; k++) {
-            if (!shown++)
-                fprintf(out, "\nboard diagnoses (truth table, EN RC), from every run, passing or not:\n");
-            fprintf(out, "  %s: %s (%d of %d runs)\n", name, bd.diag[k].message, bd.runs[k], runs);
-        }
-    }
-}
-
-static void print_table(FILE *out, const struct pick *p, struct cell_stats *cells, int n_cells)
-{
-    int met = 0, runs = 0;
-    for (int i = 0; i < n_cells; i++) {
-        met += cell_met(&cells[i]);
-        runs += cells[i].runs;
-    }
-    fprintf(out, "pass rate per cell (board x scenario x host); '*' = below its expectation, '-' = does not apply\n\n");
-    print_rates(out, p, cells, n_cells);
-    print_failures(out, cells, n_cells);
-    print_diagnoses(out, p, cells, n_cells);
-    fprintf(out, "\n%d of %d cells met their expectation (%d runs)\n", met, n_cells, runs);
 }

@@ -13,8 +13,10 @@
 #include "run_cell.h"
 #include "run_matrix_opts.h"
 
-/* Returns 0 when every cell met its expectation, 1 when some did not, 2 for
- * bad input or an output error (reason in `err`), MATRIX_INTERRUPTED when
+/* Returns the exit status of the cells' gates (reports/results.h): 0 when
+ * every cell met its expectation or is a known failure, 1 when some cell
+ * is a regression, 3 when the rest are infrastructure errors; 2 for bad
+ * input or an output error (reason in `err`), MATRIX_INTERRUPTED when
  * *o->stop was set, during the runs or while the outputs were written
  * (every finished run is in the store; `run --resume` goes on, or writes
  * the outputs). The session is marked complete only once runs.jsonl,

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "reports/store.h"
+#include "harness/lab/lab_known.h"
 #include "run_cell.h"
 
 #define MATRIX_MAX_PICKS 64
@@ -42,11 +43,15 @@ struct matrix_opts {
     const char *host_label;          /* --host-label: real boards' host column; NULL: their port's host mode */
     const char *host_root;           /* where host modes are read (/proc, /sys); NULL: "/" (tests: a fixture) */
     const struct serial_sys *serial; /* real boards' ports; NULL: the OS's (tests: a fake) */
+    const struct lab_gates *gates;   /* tolerances and known failures; NULL: none (every run must pass) */
+    int quiet;                       /* the table's failing rows and the summary line only */
+    int json;                        /* summary.json's document on `out` instead of the table */
     volatile sig_atomic_t *stop;     /* set by SIGINT/SIGTERM: a simulated run in hand finishes; a real
                                         one stops at its next step and is not recorded; while the outputs
                                         are written, the one in hand is left unfinished */
 };
 
-#define MATRIX_INTERRUPTED 3
+/* Not an exit status: `resetlab run` exits 128 + the signal's number. */
+#define MATRIX_INTERRUPTED 128
 
 #endif

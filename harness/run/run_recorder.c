@@ -22,14 +22,17 @@ int64_t progress_now_ns(void)
 int progress_wanted(void)
 {
     const char *ci = getenv("CI");
-    return isatty(STDERR_FILENO) && (ci == NULL || ci[0] == '\0');
+    int in_ci = ci != NULL && ci[0] != '\0';
+    if (in_ci && !isatty(STDOUT_FILENO))
+        return PROGRESS_LOG;
+    return isatty(STDERR_FILENO) && !in_ci ? PROGRESS_TERMINAL : 0;
 }
 
 void progress_start(struct progress *p, int64_t total, int64_t already_done, int enabled)
 {
     *p = (struct progress){.enabled = enabled, .total = total, .done = already_done, .t_start_ns = progress_now_ns()};
     p->t_drawn_ns = p->t_start_ns;
-    p->start_done = already_done;
+    p->start_done = p->drawn_done = already_done;
 }
 
 static void draw(struct progress *p, int64_t t)
@@ -37,11 +40,13 @@ static void draw(struct progress *p, int64_t t)
     double elapsed = (double)(t - p->t_start_ns) / 1e9;
     double rate = elapsed > 0 ? (double)(p->done - p->start_done) / elapsed : 0;
     double eta = rate > 0 ? (double)(p->total - p->done) / rate : 0;
-    fprintf(stderr, "\r%lld/%lld runs (%.1f %%), %.0f runs/s, ETA %d:%02d ", (long long)p->done,
-            (long long)p->total, p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate,
-            (int)(eta / 60), (int)eta % 60);
+    fprintf(stderr, "%s%lld/%lld runs (%.1f %%), %.0f runs/s, ETA %d:%02d%s",
+            p->enabled == PROGRESS_LOG ? "resetlab: run: " : "\r", (long long)p->done, (long long)p->total,
+            p->total ? 100.0 * (double)p->done / (double)p->total : 100.0, rate, (int)(eta / 60), (int)eta % 60,
+            p->enabled == PROGRESS_LOG ? "\n" : " ");
     fflush(stderr);
     p->t_drawn_ns = t;
+    p->drawn_done = p->done;
 }
 
 void progress_add(struct progress *p, int64_t runs)
@@ -50,13 +55,14 @@ void progress_add(struct progress *p, int64_t runs)
     if (!p->enabled)
         return;
     int64_t t = progress_now_ns();
-    if (t - p->t_drawn_ns >= 100000000)
+    if (p->enabled == PROGRESS_LOG ? t - p->t_drawn_ns >= PROGRESS_LOG_NS || 20 * (p->done - p->drawn_done) >= p->total
+                                   : t - p->t_drawn_ns >= 100000000)
         draw(p, t);
 }
 
 void progress_end(struct progress *p)
 {
-    if (p->enabled)
+    if (p->enabled == PROGRESS_TERMINAL)
         fputs("\r\033[K", stderr);
 }
 

@@ -16,8 +16,12 @@
 
 /* A progress line on stderr while a terminal watches (not under CI):
  * runs done of the total, rate, ETA, redrawn at most 10 times a second. */
+#define PROGRESS_TERMINAL 1 /* one line redrawn in place */
+#define PROGRESS_LOG 2      /* CI: a line every PROGRESS_LOG_NS or 5 % of the runs */
+#define PROGRESS_LOG_NS 10000000000LL
 struct progress {
-    int enabled;
+    int enabled; /* 0, PROGRESS_TERMINAL or PROGRESS_LOG */
+    int64_t drawn_done;
     int64_t total, done, start_done; /* start_done: resumed runs, not counted in the rate */
     int64_t t_start_ns, t_drawn_ns;
 };
@@ -28,7 +32,9 @@ void progress_add(struct progress *p, int64_t runs);
 void progress_end(struct progress *p);
 /* CLOCK_MONOTONIC, ns: the progress line's clock. */
 int64_t progress_now_ns(void);
-/* Whether a progress line belongs on this stderr: a terminal, and CI unset. */
+/* Which progress this run gets: PROGRESS_TERMINAL when stderr is a
+ * terminal and CI is unset; PROGRESS_LOG when CI is set and stdout is not
+ * a terminal (a job's log); else 0. */
 int progress_wanted(void);
 
 struct recorder_queue;
