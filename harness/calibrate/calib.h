@@ -75,7 +75,7 @@ int calib_fit(struct calib_data *d, struct calib_fit *fit);
 
 /* Where and when: the machine's facts (harness/run/run_session.c). */
 struct calib_facts {
-    char date[32], os[128], kernel[128], virtualization[64], hostname[64], version[64];
+    char date[32], os[128], kernel[128], virtualization[512], hostname[64], version[64];
 };
 void calib_facts_gather(struct calib_facts *f);
 
