@@ -379,5 +379,5 @@ Test(serve, help_says_what_it_serves)
     cr_assert(strstr(out, "--reset-replay") && strstr(out, "serve.jsonl") && strstr(out, "127.0.0.1:2217"));
     cr_assert_eq(run_cli("serve --help", out, sizeof out, err, sizeof err), 0);
     cr_assert_eq(run_cli("--help", out, sizeof out, err, sizeof err), 0);
-    cr_assert(strstr(out, "serve   serve a simulated board over RFC 2217") != NULL);
+    cr_assert(strstr(out, "serve     serve a simulated board over RFC 2217") != NULL);
 }
