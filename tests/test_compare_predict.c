@@ -131,6 +131,44 @@ Test(predict, bad_input)
     remove_tree(dir);
 }
 
+/* A hosts file as calibrate writes it, one host named `name`. */
+static void write_hosts(const char *path, const char *name, const char *request)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "hosts:\n  %s:\n    os: linux\n    request: %s\n"
+               "    overshoot: {floor_ms: 0.05, median_ms: 0.08, sigma: 0.3, spike_p: 0, spike_ms: 0}\n"
+               "    split_both_lines: false\n",
+            name, request);
+    fclose(f);
+}
+
+/* calibrate --name my-bench on the machine, run --host-label my-bench
+ * there: --hosts models the column by the profile measured on it. A fast
+ * host's model agrees with 40 of 40 on both cells (exit 0); a host that
+ * measured 18 ms a request passes the classic reset far less often (exit 1). */
+Test(predict, a_calibrated_hosts_file_models_its_column)
+{
+    make_real_session("my-bench");
+    static char out[1 << 16], err[4096], hosts[300], c[700];
+    snprintf(hosts, sizeof hosts, "%s/measured.yaml", dir);
+    write_hosts(hosts, "my-bench", "{floor_ms: 0.2, median_ms: 1.0, sigma: 0.5, spike_p: 0, spike_ms: 0}");
+    snprintf(c, sizeof c, "compare --predict %s --hosts %s", dir, hosts);
+    int rc = run_cli(c, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 0, "exit %d: %s%s", rc, err, out);
+    cr_expect(strstr(line_of(out, "bench-devkitc / my-bench / esptool-classic:"), "model 100.0 % [91.2\u2013100]"),
+              "%s", out);
+    write_hosts(hosts, "my-bench", "{floor_ms: 2, median_ms: 18, sigma: 0.6, spike_p: 0.01, spike_ms: 40}");
+    rc = run_cli(c, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 1, "exit %d: %s%s", rc, err, out);
+    cr_expect(strstr(line_of(out, "bench-devkitc / my-bench / esptool-classic:"), "disagree"), "%s", out);
+    write_hosts(hosts, "my bench", "{floor_ms: 2}"); /* a bad file: one line, exit 2 */
+    const char *e = expect_bad_input(c, "compare: --hosts: ");
+    cr_expect(strstr(e, "measured.yaml") != NULL, "%s", e);
+    expect_bad_input(cmd("compare %s %s --hosts /nonexistent.yaml"), "--hosts goes with --predict");
+    remove_tree(dir);
+}
+
 /* The host profile for a column: its own name, else the longest lab host
  * that starts it. */
 Test(predict, host_profile_by_column, .init = suite_lab_setup, .fini = suite_lab_teardown)

@@ -173,3 +173,33 @@ Test(man, bad_input_is_one_line)
     expect_bad_input("help --man-pages", "help: --man-pages needs one folder");
     expect_bad_input("help --man-pages /nonexistent/resetlab", "/nonexistent/resetlab/resetlab.1: No such file");
 }
+
+/* Every command the main --help lists answers `CMD --help` and `-h` with
+ * the text `help CMD` prints, exit 0, and nothing on stderr (calibrate's
+ * --help was an unknown option until this test). */
+Test(man, every_command_answers_help_as_help_does)
+{
+    static char top[16384], want[65536], got[65536], errs[4096];
+    cr_assert_eq(run_cli("--help", top, sizeof top, errs, sizeof errs), 0);
+    const char *at = strstr(top, "\ncommands:\n");
+    cr_assert_not_null(at, "%s", top);
+    int n = 0;
+    for (const char *line = at + 11; *line == ' '; line = strchr(line, '\n') + 1) {
+        char name[32], cmd[64];
+        cr_assert_eq(sscanf(line, " %31s", name), 1);
+        if (strcmp(name, "help") == 0)
+            break;
+        snprintf(cmd, sizeof cmd, "help %s", name);
+        cr_assert_eq(run_cli(cmd, want, sizeof want, errs, sizeof errs), 0, "%s: %s", cmd, errs);
+        const char *flags[] = {"--help", "-h"};
+        for (int f = 0; f < 2; f++) {
+            snprintf(cmd, sizeof cmd, "%s %s", name, flags[f]);
+            int rc = run_cli(cmd, got, sizeof got, errs, sizeof errs);
+            cr_expect_eq(rc, 0, "`resetlab %s` exits %d: %s", cmd, rc, errs);
+            cr_expect_str_eq(got, want, "`resetlab %s` is not `resetlab help %s`", cmd, name);
+            cr_expect_str_empty(errs, "`resetlab %s` wrote to stderr: %s", cmd, errs);
+        }
+        n++;
+    }
+    cr_expect_geq(n, 11, "only %d commands listed:\n%s", n, top);
+}

@@ -149,6 +149,9 @@ int cli_calibrate_with(int argc, char **argv, const struct serial_sys *sys, cons
 
 static int cli_calibrate(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(usage, stdout), 0;
     cli_catch_stop_signals();
     return cli_calibrate_with(argc, argv, NULL, NULL, &cli_stop_asked);
 }

@@ -3,7 +3,7 @@
  * one session, cell by cell (reports/compare.h); or a real session against
  * the virtual lab's prediction for it (--predict: reports/compare_predict.h).
  * May call: reports/ (compare.h, compare_predict.h, the store), harness/run (the prediction, the lab's
- * SHA-256), libc. */
+ * SHA-256), harness/lab (--hosts: calibrate's hosts file), libc. */
 #include "cli_commands.h"
 
 #include <ctype.h>
@@ -15,6 +15,7 @@
 
 #include "reports/compare.h"
 #include "reports/compare_predict.h"
+#include "harness/lab/lab_load.h"
 #include "harness/run/run_predict.h"
 #include "harness/run/run_session.h"
 #include "cli.h"
@@ -24,7 +25,7 @@
 static const char usage[] =
     "usage: resetlab compare A B [--host NAME] [--json] [--html FILE] [--alpha P] [--min-shift MS]\n"
     "       resetlab compare A --host NAME --host NAME [--json] [--html FILE] ...\n"
-    "       resetlab compare --predict REAL [--profile NAME] [--json] [--alpha P]\n"
+    "       resetlab compare --predict REAL [--hosts FILE] [--profile NAME] [--json] [--alpha P]\n"
     "\n"
     "Compares two result sets cell by cell: two sessions (A and B), or two hosts of\n"
     "one session (the first --host is A). A side is a results store (results.db), a\n"
@@ -42,7 +43,10 @@ static const char usage[] =
     "iterations, each real board by its model twin (port sim, the virtual\n"
     "analyzer at the real one's sample rate), on the host profile --profile NAME\n"
     "names, else the one named like the cell's host column (vm-usb-passthrough-kvm\n"
-    "is modelled by vm-usb-passthrough; docs/compare.md). Per cell: both pass\n"
+    "is modelled by vm-usb-passthrough; docs/compare.md). --hosts FILE adds the\n"
+    "hosts `resetlab calibrate` measured: calibrate --name my-vm on the machine,\n"
+    "run --host-label my-vm there, and the column my-vm is modelled by the\n"
+    "profile measured on it. Per cell: both pass\n"
     "rates with Wilson 95 % intervals, and agree or disagree by Fisher's exact\n"
     "test, Holm-corrected over the cells at --alpha (p shown Holm-adjusted):\n"
     "  devkitc / vm-usb-passthrough-kvm / esptool-4x: model 100.0 % [98.1-100],\n"
@@ -58,6 +62,9 @@ static const char usage[] =
     "                  0.5 ms)\n"
     "  --predict REAL  the model against this session of real boards (above)\n"
     "  --profile NAME  with --predict: the lab's host profile the model runs on\n"
+    "  --hosts FILE    with --predict: hosts added to the session's lab (one of the same\n"
+    "                  name replaced), a file whose only section is hosts:, as\n"
+    "                  `resetlab calibrate --out` writes it\n"
     "\n" CLI_NUMBERS_HELP
     "\n"
     "exit status: 0 no regression, 1 a regression, 2 bad input.\n";
@@ -66,7 +73,7 @@ struct compare_args {
     const char *side[2];
     const char *host[2];
     int n_sides, n_hosts, json;
-    const char *html, *predict, *profile;
+    const char *html, *predict, *profile, *hosts;
     struct compare_opts o;
 };
 
@@ -75,7 +82,7 @@ static int parse_option(struct compare_args *c, int argc, char **argv, int *i)
     const char *a = argv[*i];
     if (strcmp(a, "--json") == 0)
         return c->json = 1, 0;
-    static const char *const valued[] = {"--host", "--html", "--alpha", "--min-shift", "--predict", "--profile", NULL};
+    static const char *const valued[] = {"--host", "--html", "--alpha", "--min-shift", "--predict", "--profile", "--hosts", NULL};
     int k = 0;
     while (valued[k] && strcmp(valued[k], a) != 0)
         k++;
@@ -101,6 +108,9 @@ static int parse_option(struct compare_args *c, int argc, char **argv, int *i)
     case 5:
         c->profile = v;
         return 0;
+    case 6:
+        c->hosts = v;
+        return 0;
     default:
         return cli_parse_decimal("compare", a, v, "a number", 0, COMPARE_MIN_SHIFT_MAX, &c->o.min_shift_ms);
     }
@@ -120,8 +130,8 @@ static int parse_args(int argc, char **argv, struct compare_args *c)
     }
     if (c->predict && (c->n_sides || c->n_hosts || c->html))
         return cli_bad_input("compare: --predict takes one session and no A, B, --host or --html%s%s", "", ""), -1;
-    if (c->profile && !c->predict)
-        return cli_bad_input("compare: --profile goes with --predict%s%s", "", ""), -1;
+    if ((c->profile || c->hosts) && !c->predict)
+        return cli_bad_input("compare: %s goes with --predict%s", c->profile ? "--profile" : "--hosts", ""), -1;
     if (c->predict)
         return 0;
     if (c->n_sides == 0)
@@ -267,15 +277,21 @@ static int compare_predict(const struct compare_args *c)
         compare_side_free(&measured);
         return 2;
     }
+    if (c->hosts && lab_load_hosts(&lab, c->hosts, err, sizeof err) != 0) {
+        cli_bad_input("compare: --hosts: %s%s", err, "");
+        compare_side_free(&measured);
+        lab_free(&lab);
+        return 2;
+    }
     if (run_predict(&lab, &measured, c->profile, row.facts.iterations, row.facts.seed, &model, err, sizeof err) != 0)
         rc = 2, cli_bad_input("compare: --predict: %s%s", err, "");
     else if (predict_compare(&model, &measured, c->o.alpha, &r) != 0)
         rc = 2, fputs("resetlab: out of memory\n", stderr);
     if (rc == 0) {
         char ml[400], xl[400];
-        snprintf(ml, sizeof ml, "virtual lab %.200s, host %.40s, %d runs a cell, seed %llu", lab.path,
-                 c->profile ? c->profile : "profile named like each column", row.facts.iterations,
-                 (unsigned long long)row.facts.seed);
+        snprintf(ml, sizeof ml, "virtual lab %.150s%s%.100s, host %.40s, %d runs a cell, seed %llu", lab.path,
+                 c->hosts ? " + " : "", c->hosts ? c->hosts : "", c->profile ? c->profile : "profile named like each column",
+                 row.facts.iterations, (unsigned long long)row.facts.seed);
         snprintf(xl, sizeof xl, "%.200s session %lld (%s, %.100s)", path, (long long)row.id, row.facts.started,
                  row.facts.hostname);
         (c->json ? predict_write_json : predict_write_table)(stdout, ml, xl, &r);
