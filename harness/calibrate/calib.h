@@ -38,12 +38,30 @@ enum calib_series {
     CALIB_BIC,   /* TIOCMBIC of one line */
     CALIB_GAP,   /* from one single-line call's return to the next one's */
     CALIB_LATE_1, CALIB_LATE_10, CALIB_LATE_50, /* how late a 1/10/50 ms sleep woke */
+    CALIB_WIRE_GAP,  /* at the pins (--board with an analyzer): DTR's fall to RTS's rise, two calls */
+    CALIB_WIRE_SKEW, /* DTR's and RTS's edges of one TIOCMSET changing both */
     CALIB_SERIES
 };
 extern const char *const calib_series_name[CALIB_SERIES];
 
+#define CALIB_WIRE_CYCLES_DEFAULT 50
+#define CALIB_WIRE_CYCLES_MAX 1000       /* a capture each: about 0.3 s apiece on a USB analyzer */
+#define CALIB_WIRE_SETTLE_MS 10          /* between the pair and the TIOCMSET, and after it: keeps their edges apart */
+#define CALIB_WIRE_STREAM_TIMEOUT_MS 5000 /* the analyzer's first samples */
+/* A TIOCMSET is taken as split into one request per line when its skew's
+ * median is at least this share of the request latency's median. */
+#define CALIB_WIRE_SPLIT_SHARE 0.5
+
+/* The board's logic analyzer, for the measurement at the pins. */
+struct calib_wire {
+    char driver[96], config[256], channels[160]; /* as the board's analyzer (sim/lab.h) */
+    double threshold_v;
+    int cycles;
+};
+
 struct calib_opts {
     const char *port;                  /* a port spec (port_serial_new) */
+    const struct calib_wire *wire;     /* NULL: no analyzer, the pins are not measured */
     int requests;                      /* cycles: one of each call per cycle */
     const struct serial_sys *sys;      /* NULL: the real seam */
     const struct calib_clock *clock;   /* NULL: calib_clock_real */
@@ -65,11 +83,20 @@ struct calib_data {
 int calib_measure(const struct calib_opts *o, struct calib_data *d, char *err, size_t err_len);
 void calib_data_free(struct calib_data *d);
 
+/* The pins' cycles (calib_wire.c), the port open and its lines in the
+ * cycle's start state: a capture per cycle through libsigrok. 0,
+ * CALIB_STOPPED, or -1 with one line in err. */
+int calib_measure_wire(const struct calib_opts *o, const struct serial_sys *sys, void *h, int other_bits,
+                       struct calib_data *d, char *err, size_t err_len);
+
 /* The fits of one measurement: the request latency (TIOCMSET, TIOCMBIS
  * and TIOCMBIC pooled: each is one USB request) and the sleeps' lateness
  * (the three lengths pooled). Sorts the samples. -1 when too few. */
 struct calib_fit {
     struct latency_fit request, overshoot;
+    int wire;             /* the pins were measured */
+    double skew_p50_ms;   /* then: TIOCMSET's skew, median */
+    int split_both_lines; /* skew_p50_ms >= CALIB_WIRE_SPLIT_SHARE x the request median */
 };
 int calib_fit(struct calib_data *d, struct calib_fit *fit);
 

@@ -17,6 +17,7 @@ const double calib_sleep_ms[CALIB_SLEEP_LENGTHS] = {1, 10, 50};
 const char *const calib_series_name[CALIB_SERIES] = {
     "TIOCMSET (both lines)", "TIOCMBIS (one line)", "TIOCMBIC (one line)", "gap of two single-line calls",
     "sleep 1 ms: late by",   "sleep 10 ms: late by", "sleep 50 ms: late by",
+    "pins: DTR->RTS gap",    "pins: TIOCMSET skew",
 };
 
 static int64_t real_now(void *ctx)
@@ -133,7 +134,10 @@ static int measure_open(const struct calib_opts *o, struct port *p, struct calib
         if (cycle(&t, d) != 0)
             return say(err, err_len, "a modem-line call failed: ", strerror(errno));
     }
-    return sleeps(o, t.clk, d, err, err_len);
+    int rc = sleeps(o, t.clk, d, err, err_len);
+    if (rc == 0 && o->wire)
+        rc = calib_measure_wire(o, t.sys, t.h, t.other_bits, d, err, err_len);
+    return rc;
 }
 
 /* Released RTS first (on the usual two-transistor circuit, EN's
@@ -153,8 +157,11 @@ int calib_measure(const struct calib_opts *o, struct calib_data *d, char *err, s
     memset(d, 0, sizeof *d);
     if (o->requests < CALIB_REQUESTS_MIN || o->requests > CALIB_REQUESTS_MAX)
         return say(err, err_len, "--requests: ", "out of range");
+    if (o->wire && (o->wire->cycles < 1 || o->wire->cycles > CALIB_WIRE_CYCLES_MAX))
+        return say(err, err_len, "--wire-cycles: ", "out of range");
     for (int s = 0; s < CALIB_SERIES; s++) {
-        size_t cap = s < CALIB_LATE_1 ? (size_t)o->requests : CALIB_SLEEPS;
+        size_t cap = s < CALIB_LATE_1 ? (size_t)o->requests : s < CALIB_WIRE_GAP ? CALIB_SLEEPS
+                     : o->wire ? (size_t)o->wire->cycles : 1;
         if ((d->ms[s] = malloc(cap * sizeof *d->ms[s])) == NULL) {
             calib_data_free(d);
             return say(err, err_len, "out of memory", "");

@@ -39,9 +39,13 @@ int calib_fit(struct calib_data *d, struct calib_fit *fit)
 {
     for (int s = 0; s < CALIB_SERIES; s++)
         qsort(d->ms[s], d->n[s], sizeof *d->ms[s], by_value);
-    if (fit_pooled(d, CALIB_SET, CALIB_BIC, &fit->request) != 0)
+    if (fit_pooled(d, CALIB_SET, CALIB_BIC, &fit->request) != 0 ||
+        fit_pooled(d, CALIB_LATE_1, CALIB_LATE_50, &fit->overshoot) != 0)
         return -1;
-    return fit_pooled(d, CALIB_LATE_1, CALIB_LATE_50, &fit->overshoot);
+    fit->wire = d->n[CALIB_WIRE_SKEW] > 0;
+    fit->skew_p50_ms = latfit_sample_quantile(d->ms[CALIB_WIRE_SKEW], d->n[CALIB_WIRE_SKEW], 0.5);
+    fit->split_both_lines = fit->wire && fit->skew_p50_ms >= CALIB_WIRE_SPLIT_SHARE * fit->request.median_ms;
+    return 0;
 }
 
 void calib_facts_gather(struct calib_facts *f)
@@ -67,6 +71,8 @@ void calib_print(FILE *out, const struct calib_data *d, const struct calib_fit *
 {
     fprintf(out, "%-30s %6s %9s %9s %9s %9s %9s  (ms)\n", d->path, "n", "p50", "p90", "p99", "p99.9", "max");
     for (int s = 0; s < CALIB_SERIES; s++) {
+        if (s >= CALIB_WIRE_GAP && d->n[s] == 0) /* no analyzer */
+            continue;
         fprintf(out, "%-30s %6zu", calib_series_name[s], d->n[s]);
         for (size_t i = 0; i < N_SHOWN; i++)
             fprintf(out, " %9.3f", latfit_sample_quantile(d->ms[s], d->n[s], shown_p[i]));
@@ -133,5 +139,13 @@ void calib_write_host(FILE *out, const char *name, const struct calib_data *d, c
     fprintf(out, "\n    overshoot: ");
     latency_line(out, &fit->overshoot);
     fprintf(out, "  # measured (above)\n");
-    fprintf(out, "    split_both_lines: false  # not measured: it takes a logic analyzer on the lines\n");
+    if (!fit->wire) {
+        fprintf(out, "    split_both_lines: false  # not measured: it takes a logic analyzer on the lines (--board)\n");
+        return;
+    }
+    fprintf(out, "    split_both_lines: %s  # measured at the pins: a TIOCMSET's DTR/RTS skew p50 %.4g ms over %zu "
+                 "cycles, %s %.0f %% of the request median; two calls' DTR->RTS gap p50 %.4g ms\n",
+            fit->split_both_lines ? "true" : "false", fit->skew_p50_ms, d->n[CALIB_WIRE_SKEW],
+            fit->split_both_lines ? "at least" : "under", CALIB_WIRE_SPLIT_SHARE * 100,
+            latfit_sample_quantile(d->ms[CALIB_WIRE_GAP], d->n[CALIB_WIRE_GAP], 0.5));
 }

@@ -2,7 +2,8 @@
 /* `resetlab calibrate --port PORT`: this host's request latency and sleep
  * lateness measured through a real serial port, written as a boards.yaml
  * `hosts:` entry (harness/calibrate, docs/calibrate.md).
- * May call: harness/calibrate, harness/lab (lab_name_check), harness/port (the seam's type),
+ * May call: harness/calibrate, harness/lab (lab_name_check, --board's lab), harness/run (board_is_real),
+ * harness/port (the seam's type),
  * reports/ (files written whole), libc. */
 #include "cli_commands.h"
 
@@ -13,6 +14,7 @@
 
 #include "cli.h"
 #include "harness/calibrate/calib.h"
+#include "harness/run/run_real.h"
 #include "reports/files.h"
 
 #define STR_(x) #x
@@ -20,6 +22,7 @@
 
 static const char usage[] =
     "usage: resetlab calibrate --port PORT [--requests N] [--out FILE] [--name NAME]\n"
+    "       resetlab calibrate --board NAME [--boards FILE] [--wire-cycles N] [--requests N] ...\n"
     "\n"
     "Measures this host through a real serial port (any USB-serial adapter; no\n"
     "board or analyzer needed), N cycles of (TIOCMBIS DTR, TIOCMBIC RTS back to\n"
@@ -29,6 +32,16 @@ static const char usage[] =
     "completes), and the gap between the two single-line calls' returns; then\n"
     "how late absolute-deadline sleeps (clock_nanosleep TIMER_ABSTIME on\n"
     "CLOCK_MONOTONIC) of 1, 10 and 50 ms wake up, " STR(CALIB_SLEEPS) " of each.\n"
+    "\n"
+    "With --board NAME, a board of the lab on a real port whose analyzer (kind\n"
+    "sigrok) probes DTR and RTS, the same is then measured at the pins, N cycles\n"
+    "(--wire-cycles, default " STR(CALIB_WIRE_CYCLES_DEFAULT) ", 1 to " STR(CALIB_WIRE_CYCLES_MAX) "), a capture each: the DTR->RTS edge\n"
+    "gap of the two single-line calls, and the skew between DTR's and RTS's\n"
+    "edges of the TIOCMSET changing both, " STR(CALIB_WIRE_SETTLE_MS) " ms after the pair. A skew median of at\n"
+    "least half the request median means the host splits a TIOCMSET into one\n"
+    "request per line: the entry's split_both_lines is then measured, not\n"
+    "assumed. The board is reset each cycle and left running (RTS, then DTR\n"
+    "released).\n"
     "\n"
     "Prints each series' percentiles and the fits: floor + lognormal (median,\n"
     "sigma) + spikes, as boards.yaml's hosts have (docs/calibrate.md says how).\n"
@@ -51,16 +64,23 @@ static const char usage[] =
     "interrupted by Ctrl-C, 143 by SIGTERM.\n";
 
 struct calib_args {
-    const char *port, *out, *name;
-    int requests;
+    const char *port, *out, *name, *board;
+    int requests, wire_cycles;
+    struct cli_common lab;
 };
 
-static const char *const value_opts[] = {"--port", "--requests", "--out", "--name", NULL};
+static const char *const value_opts[] = {"--port", "--requests", "--out", "--name", "--board", "--wire-cycles", NULL};
 
 static int parse_args(int argc, char **argv, struct calib_args *a)
 {
     for (int i = 1; i < argc; i++) {
         const char *opt = argv[i];
+        int common = cli_common_opt(&a->lab, argc, argv, &i);
+        if (common != 0) {
+            if (common < 0)
+                return cli_bad_input("calibrate: %s needs a value%s", opt, "");
+            continue;
+        }
         if (strncmp(opt, "--", 2) != 0)
             return cli_bad_input("calibrate: unexpected argument '%s'%s (resetlab help calibrate)", opt, "");
         if (!cli_is_one_of(opt, value_opts))
@@ -71,6 +91,13 @@ static int parse_args(int argc, char **argv, struct calib_args *a)
         uint64_t n;
         if (strcmp(opt, "--port") == 0)
             a->port = v;
+        else if (strcmp(opt, "--board") == 0)
+            a->board = v;
+        else if (strcmp(opt, "--wire-cycles") == 0) {
+            if (cli_parse_uint("calibrate", opt, v, "a whole number", 1, CALIB_WIRE_CYCLES_MAX, &n))
+                return 2;
+            a->wire_cycles = (int)n;
+        }
         else if (strcmp(opt, "--out") == 0)
             a->out = v;
         else if (strcmp(opt, "--name") == 0) {
@@ -84,8 +111,12 @@ static int parse_args(int argc, char **argv, struct calib_args *a)
             a->requests = (int)n;
         }
     }
-    if (a->port == NULL)
+    if (a->port && a->board)
+        return cli_bad_input("calibrate: --port and --board: give one (the board's port is its port:)%s%s", "", "");
+    if (a->port == NULL && a->board == NULL)
         return cli_bad_input("calibrate: which port? give --port PORT%s%s", " (resetlab ports lists them)", "");
+    if (a->wire_cycles && a->board == NULL)
+        return cli_bad_input("calibrate: --wire-cycles goes with --board%s%s", "", "");
     return 0;
 }
 
@@ -107,16 +138,49 @@ static FILE *open_out(struct out_file *o, const char *path)
     return f;
 }
 
+/* --board NAME: its port, and its analyzer for the pins. */
+static int board_wire(struct calib_args *a, struct calib_wire *w)
+{
+    static char port[128];
+    struct lab lab;
+    if (cli_load_lab(&a->lab, &lab) != 0)
+        return -1;
+    const struct board_profile *b = lab_board(&lab, a->board);
+    int rc = -1;
+    if (b == NULL)
+        cli_bad_input("calibrate: unknown board '%s'%s (resetlab list shows them)", a->board, "");
+    else if (!board_is_real(b))
+        cli_bad_input("calibrate: board '%s' is on the virtual lab (port: sim)%s: there is no host to measure",
+                      a->board, "");
+    else if (strcmp(b->analyzer.kind, "sigrok") != 0)
+        cli_bad_input("calibrate: board '%s' has no logic analyzer on its pins (analyzer kind %s, not sigrok)",
+                      a->board, b->analyzer.kind);
+    else {
+        snprintf(port, sizeof port, "%s", b->port);
+        snprintf(w->driver, sizeof w->driver, "%s", b->analyzer.driver);
+        snprintf(w->config, sizeof w->config, "%s", b->analyzer.config);
+        snprintf(w->channels, sizeof w->channels, "%s", b->analyzer.channels);
+        w->threshold_v = b->analyzer.threshold_v;
+        w->cycles = a->wire_cycles ? a->wire_cycles : CALIB_WIRE_CYCLES_DEFAULT;
+        a->port = port;
+        rc = 0;
+    }
+    lab_free(&lab);
+    return rc;
+}
+
 int cli_calibrate_with(int argc, char **argv, const struct serial_sys *sys, const struct calib_clock *clock,
                        const volatile sig_atomic_t *stop)
 {
     struct calib_args a = {.name = "measured", .requests = CALIB_REQUESTS_DEFAULT};
-    if (parse_args(argc, argv, &a) != 0)
+    static struct calib_wire wire;
+    if (parse_args(argc, argv, &a) != 0 || (a.board && board_wire(&a, &wire) != 0))
         return 2;
     struct out_file out = {0};
     if (a.out && open_out(&out, a.out) == NULL)
         return 2;
-    struct calib_opts o = {.port = a.port, .requests = a.requests, .sys = sys, .clock = clock, .stop = stop};
+    struct calib_opts o = {.port = a.port, .wire = a.board ? &wire : NULL, .requests = a.requests, .sys = sys,
+                           .clock = clock, .stop = stop};
     struct calib_data d;
     char err[512];
     int rc = calib_measure(&o, &d, err, sizeof err);
