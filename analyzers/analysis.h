@@ -29,7 +29,20 @@ struct chip_timing {
     double vih_frac;           /* EN (CHIP_PU) rising threshold, fraction of VDD */
     double setup_ms, hold_ms;  /* strap window around the reset release */
     double min_reset_pulse_us; /* shortest EN low pulse that resets the chip */
+    /* What the chip calls its reset pin and its boot strap pin (chips.<name>.en_pin,
+     * strap_pin: "CHIP_PU", "GPIO9"); empty: the generic "EN" and "IO0". */
+    char en_name[16], strap_name[16];
 };
+
+/* The names findings and reports print for the reset and strap pins. */
+static inline const char *chip_en_name(const struct chip_timing *c)
+{
+    return c->en_name[0] ? c->en_name : "EN";
+}
+static inline const char *chip_strap_name(const struct chip_timing *c)
+{
+    return c->strap_name[0] ? c->strap_name : "IO0";
+}
 
 /* The board as designed, and how the analyzers judge it. */
 struct board_model {

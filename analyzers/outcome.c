@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Boot outcome from the ROM's UART output, read as esptool reads it: the
  * regex `boot:(0x[0-9a-fA-F]+)(.*waiting for download)?` on the last banner.
+ * The ESP8266's ROM prints `boot mode:(M,N)` instead (its SDK's boot
+ * messages, docs/chips.md#esp8266): M is the strap value (GPIO15, GPIO0,
+ * GPIO2 as bits 2..0), 1 the UART download, 3 the flash boot; other values
+ * (SDIO boots) are no outcome this parser models.
  * May call: libc. */
 #include <string.h>
 
@@ -53,11 +57,23 @@ static int is_hex(uint8_t c)
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+/* `boot mode:(M,` at p, with `rest` bytes from p: M's outcome. */
+static enum boot_mode esp8266_mode(const uint8_t *p, size_t rest)
+{
+    size_t n = strlen("boot mode:(");
+    if (rest < n + 2 || p[n + 1] != ',')
+        return BOOT_NONE; /* cut off: no complete banner */
+    return p[n] == '1' ? BOOT_DOWNLOAD : p[n] == '3' ? BOOT_FLASH : BOOT_NONE;
+}
+
 enum boot_mode outcome_from_uart(const uint8_t *bytes, size_t len)
 {
     if (bytes == NULL)
         return BOOT_NONE;
     const uint8_t *boot = find_last(bytes, len, "boot:0x");
+    const uint8_t *mode = find_last(bytes, len, "boot mode:(");
+    if (mode != NULL && (boot == NULL || mode > boot))
+        return esp8266_mode(mode, len - (size_t)(mode - bytes));
     if (boot == NULL)
         return BOOT_NONE;
     size_t rest = len - (size_t)(boot - bytes);

@@ -93,8 +93,25 @@ struct bridge_profile {
     struct os_behaviour os[OS_COUNT];
 };
 
+/* A chip's native USB (chips.<name>.usb): what a board may plug into. */
+enum chip_usb_bits { CHIP_USB_SERIAL_JTAG = 1, CHIP_USB_OTG = 2 };
+
+/* A strap pin besides the boot pin that the boot mode needs at a level
+ * (chips.<name>.straps: the ESP8266's GPIO15 low and GPIO2 high, the C3's
+ * GPIO8 high for download). */
+#define CHIP_STRAPS_MAX 4
+enum strap_level { STRAP_ANY, STRAP_LOW, STRAP_HIGH };
+struct chip_strap {
+    char pin[16];
+    uint8_t download, flash; /* enum strap_level the mode needs */
+    uint8_t deflt;           /* the chip's own pull; STRAP_ANY: none, the board must set it */
+};
+
 struct chip_profile {
     char name[32];
+    int usb;                 /* CHIP_USB_* bits; 0: none */
+    struct chip_strap straps[CHIP_STRAPS_MAX];
+    int n_straps;
     struct chip_timing timing;
     double en_vil_v;      /* EN must stay under this (V_IL_nRST) for min_reset_pulse_us */
     double io0_switch_frac; /* IO0 read as high above this fraction of VDD */
@@ -149,6 +166,7 @@ struct board_profile {
     char port[128];
     struct analyzer_cfg analyzer;
     struct rom_board rom; /* what the ROM reads of the board: its MAC, its flash (mac:, flash:) */
+    uint8_t straps[CHIP_STRAPS_MAX]; /* the level the board holds each of its chip's straps at (enum strap_level) */
 };
 
 /* ---- tools: a connect loop as data (docs/tools.md) ----

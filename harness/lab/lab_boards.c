@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own.
- * May call: lab_yaml.c, lab_dsl.c, lab_name.c, lab_rom.c, harness/capture (checking an analyzer's options), harness/port
+ * May call: lab_yaml.c, lab_chips.c, lab_dsl.c, lab_name.c, lab_rom.c, harness/capture (checking an analyzer's options), harness/port
  * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab_chips.h"
 #include "lab_dsl.h"
 #include "lab_rom.h"
 #include "harness/port/port_rfc2217_codec.h"
@@ -55,59 +56,6 @@ static int load_section(struct ydoc *y, struct lab *lab, const char *section, vo
             return -1;
     }
     return 0;
-}
-
-/* ------------------------------------------------------------- chips -- */
-
-/* image_offset and boot_no_image come together, or neither; "{header}"
- * at most once, the only brace in the text. */
-static int load_no_image(struct ydoc *y, yaml_node_t *m, const char *path, struct chip_profile *c)
-{
-    int has_offset = ymap_get(y, m, "image_offset") != NULL, has_text = ymap_get(y, m, "boot_no_image") != NULL;
-    if (!has_offset && !has_text)
-        return 0;
-    if (has_offset != has_text)
-        return yfail(y, m, path, "image_offset and boot_no_image go together (the flash boot without an image)");
-    if (yget_u32(y, m, path, "image_offset", &c->image_offset) || !(c->boot_no_image = yget_strdup(y, m, path, "boot_no_image")))
-        return -1;
-    const char *h = strstr(c->boot_no_image, "{header}");
-    size_t braces = 0;
-    for (const char *s = c->boot_no_image; *s; s++)
-        braces += *s == '{' || *s == '}';
-    char key_path[320];
-    snprintf(key_path, sizeof key_path, "%s.boot_no_image", path);
-    if (braces != (h ? 2u : 0u) || (h && strstr(h + 1, "{header}")))
-        return yfail(y, ymap_get(y, m, "boot_no_image"), key_path, "may hold '{header}' once and no other brace");
-    return 0;
-}
-
-static int load_chip(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
-{
-    static const char *const keys[] = {"en_vih_frac", "en_vil_v", "min_reset_pulse_us", "strap_setup_ms",
-                                       "strap_hold_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom", "rom_header",
-                                       "rst_pin", "rst_usb", "boot_download", "boot_flash", "image_offset",
-                                       "boot_no_image", NULL};
-    struct chip_profile *c = &lab->chips[lab->n_chips - 1];
-    snprintf(c->name, sizeof c->name, "%s", name);
-    double baud;
-    if (ymap_only(y, m, path, keys) || yget_range(y, m, path, "en_vih_frac", 0.01, 0.99, &c->timing.vih_frac) ||
-        yget_range(y, m, path, "en_vil_v", 0.0, 10.0, &c->en_vil_v) ||
-        yget_range(y, m, path, "min_reset_pulse_us", 0.0, 1e6, &c->timing.min_reset_pulse_us) ||
-        yget_range(y, m, path, "strap_setup_ms", 0.0, 1000.0, &c->timing.setup_ms) ||
-        yget_range(y, m, path, "strap_hold_ms", 0.0, 1000.0, &c->timing.hold_ms) ||
-        yget_range(y, m, path, "io0_switch_frac", 0.01, 0.99, &c->io0_switch_frac) ||
-        yget_range(y, m, path, "boot_delay_ms", 0.0, 10000.0, &c->boot_delay_ms) ||
-        yget_range(y, m, path, "baud", 300, 20e6, &baud))
-        return -1;
-    c->baud = (int)baud;
-    if (lab_rom_load_chip(y, m, path, &c->rom) != 0)
-        return -1;
-    if (!(c->rom_header = yget_strdup(y, m, path, "rom_header")) || !(c->rst_pin = yget_strdup(y, m, path, "rst_pin")) ||
-        !(c->rst_usb = yget_strdup(y, m, path, "rst_usb")) ||
-        !(c->boot_download = yget_strdup(y, m, path, "boot_download")) ||
-        !(c->boot_flash = yget_strdup(y, m, path, "boot_flash")))
-        return -1;
-    return load_no_image(y, m, path, c);
 }
 
 /* ---------------------------------------------------------- circuits -- */
@@ -434,7 +382,7 @@ static int load_fault(struct ydoc *y, struct lab *lab, yaml_node_t *m, const cha
 static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"chip",     "bridge", "circuit", "en",  "io0", "vdd",
-                                       "port",     "analyzer", "fault", "mac", "flash", NULL};
+                                       "port",     "analyzer", "fault", "mac", "flash", "straps", NULL};
     struct board_profile *b = &lab->boards[lab->n_boards - 1];
     snprintf(b->name, sizeof b->name, "%s", name);
     if (ymap_only(y, m, path, keys) ||
@@ -467,7 +415,7 @@ static int load_board(struct ydoc *y, struct lab *lab, const char *name, yaml_no
     if (strcmp(b->analyzer.kind, "serve") == 0 && !r2217_is_url(b->port))
         return yfail(y, ymap_get(y, m, "port"), path,
                      "port '%s': a board served by resetlab serve is reached at rfc2217://HOST:PORT", b->port);
-    return 0;
+    return lab_chip_check_board(y, b, m, path);
 }
 
 /* The analyzers: section holds anchors the boards refer to (*sim_la);
@@ -502,7 +450,7 @@ int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
     if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) || check_analyzer_names(&y))
         goto out;
 #define SECTION(name, arr, cnt, fn) load_section(&y, lab, name, (void **)&lab->arr, &lab->cnt, sizeof *lab->arr, fn)
-    if (SECTION("chips", chips, n_chips, load_chip) || SECTION("circuits", circuits, n_circuits, load_circuit) ||
+    if (SECTION("chips", chips, n_chips, lab_chip_load) || SECTION("circuits", circuits, n_circuits, load_circuit) ||
         SECTION("bridges", bridges, n_bridges, load_bridge) || SECTION("hosts", hosts, n_hosts, load_host) ||
         SECTION("boards", boards, n_boards, load_board))
         goto out;
