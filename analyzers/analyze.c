@@ -127,8 +127,8 @@ static void explain_failure(struct analysis *a, const struct trace *tr, const st
     int64_t t = last ? (int64_t)last->t_chip_ns : 0;
     char m[48];
     if (a->outcome == BOOT_MARGINAL)
-        add_finding(a, "strap-marginal", t, SEV_ERROR, "IO0 changed inside the strap window%s: boot mode undefined",
-                    ms_text(m, sizeof m, " (margin ", a->margin_ms));
+        add_finding(a, "strap-marginal", t, SEV_ERROR, "%s changed inside the strap window%s: boot mode undefined",
+                    chip_strap_name(&bm->chip), ms_text(m, sizeof m, " (margin ", a->margin_ms));
     else if (last == NULL && expected != BOOT_NONE && analyzer_cannot_run(AN_RESETS, tr, bm) == NULL)
         add_finding(a, "no-reset", 0, SEV_ERROR, "the chip was never reset: expected %s", boot_mode_name(expected));
     else if (bm->circuit->kind == CIRCUIT_USB_JTAG && expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH &&
@@ -138,9 +138,10 @@ static void explain_failure(struct analysis *a, const struct trace *tr, const st
                     "before the reset state (DTR0,RTS1)");
     else if (expected == BOOT_DOWNLOAD && a->outcome == BOOT_FLASH && !isnan(a->gap_ms) && isfinite(a->en_release_ms))
         add_finding(a, "gap-outlasted-en", t, SEV_ERROR,
-                    "booted flash: the DTR/RTS gap (%.3f ms) outlasted the EN release (%.3f ms), so IO0 went low "
+                    "booted flash: the DTR/RTS gap (%.3f ms) outlasted the %s release (%.3f ms), so %s went low "
                     "after the chip sampled it%s",
-                    a->gap_ms, a->en_release_ms, ms_text(m, sizeof m, " (margin ", a->margin_ms));
+                    a->gap_ms, chip_en_name(&bm->chip), a->en_release_ms, chip_strap_name(&bm->chip),
+                    ms_text(m, sizeof m, " (margin ", a->margin_ms));
     else if (expected != BOOT_NONE && a->outcome != BOOT_NONE)
         add_finding(a, "wrong-boot-mode", t, SEV_ERROR, "booted %s, expected %s%s", boot_mode_name(a->outcome),
                     boot_mode_name(expected), ms_text(m, sizeof m, " (strap margin ", a->margin_ms));
@@ -163,11 +164,11 @@ static void check_rc(struct analysis *a, const struct trace *tr, const struct bo
             continue;
         char how[48] = "";
         if (ev->fit_samples > 0)
-            snprintf(how, sizeof how, ", fitted on %d EN samples", ev->fit_samples);
+            snprintf(how, sizeof how, ", fitted on %d %s samples", ev->fit_samples, chip_en_name(&bm->chip));
         add_finding(a, "rc-mismatch", ev->release_ns, SEV_ERROR,
-                    "EN C ≈ %.3g µF (τ %.3f ms with R %.3g kΩ%s), expected %.3g µF ±%.0f %%: chip leaves reset "
+                    "%s C ≈ %.3g µF (τ %.3f ms with R %.3g kΩ%s), expected %.3g µF ±%.0f %%: chip leaves reset "
                     "after %.3f ms, not %.3f ms",
-                    c_est * 1e6, ev->tau_ms, bm->en_r_ohms / 1e3, how, bm->en_c_farads * 1e6, bm->en_c_tolerance * 100,
+                    chip_en_name(&bm->chip), c_est * 1e6, ev->tau_ms, bm->en_r_ohms / 1e3, how, bm->en_c_farads * 1e6, bm->en_c_tolerance * 100,
                     ev->en_release_ms, rc_time_to_fraction(bm->en_r_ohms * bm->en_c_farads, bm->chip.vih_frac) * 1e3);
         return; /* once per run */
     }

@@ -27,15 +27,16 @@ static void describe(struct finding *f, const struct trace *tr, const struct boa
     char what[96];
     f->severity = SEV_INFO;
     if (en_driven && ms * 1e3 >= bm->chip.min_reset_pulse_us) {
-        snprintf(what, sizeof what, "EN driven low for %.3f ms: long enough to reset", ms);
+        snprintf(what, sizeof what, "%s driven low for %.3f ms: long enough to reset", chip_en_name(&bm->chip), ms);
         f->severity = SEV_WARN;
     } else if (en_driven) {
-        snprintf(what, sizeof what, "EN driven low, too briefly to reset");
+        snprintf(what, sizeof what, "%s driven low, too briefly to reset", chip_en_name(&bm->chip));
     } else if (rose >= 0) {
-        snprintf(what, sizeof what, "EN crossed the analyzer threshold %.3f ms into it", (double)(rose - mid->t_ns) / 1e6);
+        snprintf(what, sizeof what, "%s crossed the analyzer threshold %.3f ms into it", chip_en_name(&bm->chip),
+                 (double)(rose - mid->t_ns) / 1e6);
         f->severity = SEV_WARN;
     } else {
-        snprintf(what, sizeof what, "EN did not cross the analyzer threshold");
+        snprintf(what, sizeof what, "%s did not cross the analyzer threshold", chip_en_name(&bm->chip));
     }
     snprintf(f->kind, sizeof f->kind, "transient");
     f->t_ns = mid->t_ns;

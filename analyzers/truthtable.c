@@ -9,6 +9,7 @@
  * transistor open or shorted, the wrong circuit type, a missing pull-up.
  * May call: steps.c, libm, libc. */
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -121,9 +122,11 @@ static int looks_swapped(const struct observed *o, const struct circuit *c)
 struct sink {
     struct finding *out;
     int n, max;
+    const char *en, *io0; /* the chip's names for them (chips.<name>.en_pin, strap_pin) */
 };
 
-static void emit(struct sink *k, int64_t t, const char *fmt, const char *a, const char *b)
+static void emit(struct sink *k, int64_t t, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void emit(struct sink *k, int64_t t, const char *fmt, ...)
 {
     if (k->n >= k->max)
         return;
@@ -131,7 +134,10 @@ static void emit(struct sink *k, int64_t t, const char *fmt, const char *a, cons
     snprintf(f->kind, sizeof f->kind, "truth-table");
     f->t_ns = t;
     f->severity = SEV_ERROR;
-    snprintf(f->message, sizeof f->message, fmt, a, b);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(f->message, sizeof f->message, fmt, ap);
+    va_end(ap);
 }
 
 /* A net stuck low in every state where the design releases it is tied low
@@ -157,13 +163,13 @@ static void diagnose_state(struct sink *k, const struct observed *o, const struc
     int en_held = en_bad && c->en[d][r] == DRIVE_RELEASED, io0_held = io0_bad && c->io0[d][r] == DRIVE_RELEASED;
     if (d && r && ((en_held && !en_tied) || (io0_held && !io0_tied)))
         emit(k, en_held ? o->en_t[d][r] : o->io0_t[d][r],
-             "(1,1) holds EN or IO0 low: wrong circuit type (direct wiring?)%s%s", "", "");
+             "(1,1) holds %s or %s low: wrong circuit type (direct wiring?)", k->en, k->io0);
     if (en_bad && c->en[d][r] == DRIVE_LOW)
-        emit(k, o->en_t[d][r], "EN never driven low while %s: reset transistor open or %s not wired", words,
+        emit(k, o->en_t[d][r], "%s never driven low while %s: reset transistor open or %s not wired", k->en, words,
              r ? "RTS" : "DTR");
     if (io0_bad && c->io0[d][r] == DRIVE_LOW)
-        emit(k, o->io0_t[d][r], "IO0 never driven low while %s: IO0 transistor open or %s not wired", words,
-             d ? "DTR" : "RTS");
+        emit(k, o->io0_t[d][r], "%s never driven low while %s: %s transistor open or %s not wired", k->io0, words,
+             k->io0, d ? "DTR" : "RTS");
 }
 
 static int64_t first_stuck(const uint8_t seen[2][2], const int64_t t[2][2])
@@ -185,11 +191,11 @@ static void held_elsewhere(struct sink *k, const struct observed *o, const struc
             if (d && r)
                 continue;
             if (!en_tied && o->en[d][r] == SEEN_STUCK && c->en[d][r] == DRIVE_RELEASED)
-                emit(k, o->en_t[d][r], "EN held low while %s: reset transistor shorted or EN tied low%s",
-                     line_state_words(d, r), "");
+                emit(k, o->en_t[d][r], "%s held low while %s: reset transistor shorted or %s tied low", k->en,
+                     line_state_words(d, r), k->en);
             if (!io0_tied && o->io0[d][r] == SEEN_STUCK && c->io0[d][r] == DRIVE_RELEASED)
-                emit(k, o->io0_t[d][r], "IO0 held low while %s: IO0 transistor conducting%s", line_state_words(d, r),
-                     "");
+                emit(k, o->io0_t[d][r], "%s held low while %s: %s transistor conducting", k->io0,
+                     line_state_words(d, r), k->io0);
         }
 }
 
@@ -209,7 +215,7 @@ int truth_table_from_steps(const struct trace *tr, const struct steps *st, const
         return 0;
     struct observed o;
     observe(tr, st, bm, &o);
-    struct sink k = {out, 0, max};
+    struct sink k = {out, 0, max, chip_en_name(&bm->chip), chip_strap_name(&bm->chip)};
     if (looks_swapped(&o, bm->circuit)) {
         int64_t t = INT64_MAX;
         for (int d = 0; d < 2; d++)
@@ -219,16 +225,16 @@ int truth_table_from_steps(const struct trace *tr, const struct steps *st, const
                 if (o.io0[d][r] == SEEN_STUCK && o.io0_t[d][r] < t)
                     t = o.io0_t[d][r];
             }
-        emit(&k, t, "DTR and RTS swapped: EN follows DTR and IO0 follows RTS (crossed at the bridge or the "
-                    "transistors)%s%s", "", "");
+        emit(&k, t, "DTR and RTS swapped: %s follows DTR and %s follows RTS (crossed at the bridge or the "
+                    "transistors)", k.en, k.io0);
         return k.n;
     }
     int en_tied = stuck_everywhere(o.en, bm->circuit->en), io0_tied = stuck_everywhere(o.io0, bm->circuit->io0);
     if (en_tied)
-        emit(&k, first_stuck(o.en, o.en_t), "EN low in every line state: reset transistor shorted or EN tied low%s%s",
-             "", "");
+        emit(&k, first_stuck(o.en, o.en_t), "%s low in every line state: reset transistor shorted or %s tied low", k.en,
+             k.en);
     if (io0_tied)
-        emit(&k, first_stuck(o.io0, o.io0_t), "IO0 low while DTR released: IO0 transistor shorted%s%s", "", "");
+        emit(&k, first_stuck(o.io0, o.io0_t), "%s low while DTR released: %s transistor shorted", k.io0, k.io0);
     for (int d = 0; d < 2; d++)
         for (int r = 0; r < 2; r++)
             diagnose_state(&k, &o, bm->circuit, d, r, en_tied, io0_tied);
@@ -239,8 +245,8 @@ int truth_table_from_steps(const struct trace *tr, const struct steps *st, const
                        (1.0 + bm->en_c_tolerance) / 1e6 + bm->settle_ms;
         snprintf(late, sizeof late, "%.3f ms", o.io0_late_ms);
         snprintf(expect, sizeof expect, "%.3f ms", allow);
-        emit(&k, o.io0_late_t, "IO0 rose %s after its release, expected within %s: missing or weak pull-up on IO0", late,
-             expect);
+        emit(&k, o.io0_late_t, "%s rose %s after its release, expected within %s: missing or weak pull-up on %s", k.io0,
+             late, expect, k.io0);
     }
     return k.n;
 }

@@ -367,7 +367,7 @@ static void put_lane_frame(FILE *f, enum lane l, const char *name, const char *n
     double bottom, top;
     lane_bounds(l, &bottom, &top);
     fprintf(f, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, bottom);
-    fprintf(f, "set label 1 '%s' at screen 0.012, screen %.4f left font ',12'\n", name,
+    fprintf(f, "set label 1 '%s' at screen 0.012, screen %.4f left noenhanced font ',12'\n", name,
             (top + bottom) / 2 + (note ? 0.012 : 0));
     if (note)
         fprintf(f, "set label 2 '%s' at screen 0.012, screen %.4f left font ',9' tc rgb '#555555'\n", note,
@@ -379,8 +379,18 @@ static void put_lane_frame(FILE *f, enum lane l, const char *name, const char *n
 
 static void put_digital_lane(FILE *f, const struct timing_ctx *c, enum lane l, enum channel ch, const char *colour)
 {
-    static const char *const names[LANE_COUNT] = {"DTR pin", "RTS pin", "EN", "IO0 pin"};
-    put_lane_frame(f, l, names[l], ch == CH_IO0 ? "low = download" : "low = asserted");
+    /* The chip's names (GPIO9, CHIP_PU); a native-USB board has no DTR or RTS pin: its
+     * lines are USB line-state requests (SET_CONTROL_LINE_STATE) the peripheral acts on. */
+    const struct chip_timing *chip = &c->p->bm->chip;
+    int usb = c->p->bm->circuit->kind == CIRCUIT_USB_JTAG;
+    char name[40];
+    if (l == LANE_IO0)
+        snprintf(name, sizeof name, "%s pin", chip_strap_name(chip));
+    else if (l == LANE_EN)
+        snprintf(name, sizeof name, "%s", chip_en_name(chip));
+    else
+        snprintf(name, sizeof name, "%s%s", l == LANE_DTR ? "DTR" : "RTS", usb ? " (USB line state)" : " pin");
+    put_lane_frame(f, l, name, ch == CH_IO0 ? "low = download" : usb ? "1 = asserted" : "low = asserted");
     fputs("set yrange [-0.25:1.35]\nset ytics ('low' 0, 'high' 1)\nunset key\n", f);
     if (trace_has(c->p->tr, ch))
         fprintf(f, "plot $%s with steps lw 2 lc rgb '%s' notitle\n", channel_name(ch), colour);
@@ -396,18 +406,20 @@ static void put_en_lane(FILE *f, const struct timing_ctx *c)
     char note[48] = "";
     if (c->n_pulses > 0 && c->pulses[c->n_pulses - 1].tau_s > 0)
         snprintf(note, sizeof note, "τ = %.2f ms", c->pulses[c->n_pulses - 1].tau_s * 1e3);
-    put_lane_frame(f, LANE_EN, "EN (V)", *note ? note : NULL);
+    char name[32];
+    snprintf(name, sizeof name, "%s (V)", chip_en_name(&bm->chip));
+    put_lane_frame(f, LANE_EN, name, *note ? note : NULL);
     put_chip_labels(f, c);
     fprintf(f, "set yrange [-0.25:%.4f]\nset ytics 1 format '%%g'\n", vdd * 1.3);
     fprintf(f, "set key at screen %.3f, screen %.4f left top Left reverse samplen 2 spacing 1.1 font ',10'\n",
             LANES_RIGHT + 0.012, LANES_TOP - 0.02);
     fputs("plot ", f);
     if (c->p->tr->en_v.n > 0)
-        fputs("$ENV with lines lw 2 lc rgb '#000000' title 'EN sampled', ", f);
+        fprintf(f, "$ENV with lines lw 2 lc rgb '#000000' title '%s sampled' noenhanced, ", chip_en_name(&bm->chip));
     else
-        fputs("$ENMODEL with lines lw 2 lc rgb '#000000' title 'EN, RC model', ", f);
+        fprintf(f, "$ENMODEL with lines lw 2 lc rgb '#000000' title '%s, RC model' noenhanced, ", chip_en_name(&bm->chip));
     if (trace_has(c->p->tr, CH_EN))
-        fputs("$ENDIG with steps lw 1 lc rgb '#b8b8b8' title 'EN, analyzer', ", f);
+        fprintf(f, "$ENDIG with steps lw 1 lc rgb '#b8b8b8' title '%s, analyzer' noenhanced, ", chip_en_name(&bm->chip));
     fprintf(f, "%.4f with lines dt 2 lw 1.2 lc rgb '#b22222' title 'chip V_{IH} %.4g V'", vih, vih);
     if (c->threshold_v > 0)
         fprintf(f, ", %.4f with lines dt 3 lw 1.2 lc rgb '#555555' title 'threshold %.4g V'", c->threshold_v,

@@ -224,22 +224,23 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     for (int i = 0; i < a->n_resets; i++) {
         const struct reset_event *r = &a->resets[i];
         int number = i + 1 == a->n_resets ? a->n_resets_seen : i + 1; /* the last kept is the last seen */
-        printf("  #%d EN low at %.3f ms", number, (double)r->en_low_ns / 1e6);
+        const char *en = chip_en_name(&b->chip->timing), *io0 = chip_strap_name(&b->chip->timing);
+        printf("  #%d %s low at %.3f ms", number, en, (double)r->en_low_ns / 1e6);
         if (r->release_ns >= 0 && isfinite(r->tau_ms))
             printf(", released at %.3f ms, chip out of reset %.3f ms later (τ %.3f ms)", (double)r->release_ns / 1e6,
                    r->en_release_ms, r->tau_ms);
         else if (r->release_ns >= 0) /* USB-Serial/JTAG: the peripheral releases the core, no RC */
             printf(", released at %.3f ms", (double)r->release_ns / 1e6);
         else if (r->en_rise_ns >= 0)
-            printf(", EN high at %.3f ms", (double)r->en_rise_ns / 1e6);
+            printf(", %s high at %.3f ms", en, (double)r->en_rise_ns / 1e6);
         if (r->predicted != BOOT_NONE && b->circuit->kind == CIRCUIT_USB_JTAG)
             printf(", boots %s (the mode the USB-Serial/JTAG latched)", boot_mode_name(r->predicted));
         else if (r->predicted != BOOT_NONE && !trace_has(tr, CH_IO0))
-            printf(", strap: %s (IO0 as the circuit drives it from DTR and RTS)", boot_mode_name(r->predicted));
+            printf(", strap: %s (%s as the circuit drives it from DTR and RTS)", boot_mode_name(r->predicted), io0);
         else if (r->predicted != BOOT_NONE && isfinite(r->margin_ms))
             printf(", strap: %s, margin %+.3f ms", boot_mode_name(r->predicted), r->margin_ms);
         else if (r->predicted != BOOT_NONE) /* IO0 never moved near the release: no edge to measure from */
-            printf(", strap: %s (IO0 steady)", boot_mode_name(r->predicted));
+            printf(", strap: %s (%s steady)", boot_mode_name(r->predicted), io0);
         putchar('\n');
     }
     printf("outcome: %s", boot_mode_name(a->outcome));

@@ -88,8 +88,8 @@ static void list_lab(const struct lab *lab)
     printf("boards (%s):\n", lab->path);
     for (int i = 0; i < lab->n_boards; i++) {
         const struct board_profile *b = &lab->boards[i];
-        printf("  %-22s %-8s %-13s %-16s EN %g kOhm / %g uF  port %s%s%s\n", b->name, b->chip->name, b->bridge->name,
-               b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, b->port, b->fault[0] ? "  fault: " : "",
+        printf("  %-22s %-8s %-13s %-16s %s %g kOhm / %g uF  port %s%s%s\n", b->name, b->chip->name, b->bridge->name,
+               b->circuit->name, chip_en_name(&b->chip->timing), b->en_r_ohms / 1e3, b->en_c_farads * 1e6, b->port, b->fault[0] ? "  fault: " : "",
                b->fault);
     }
     printf("hosts:\n");
