@@ -103,7 +103,7 @@ Test(analyze_partial, usb_jtag_prints_no_nan)
     vcd_add(&v, 2.0, 1, 1);
     const char *path = vcd_write(&v, dir, "usb", 5.0);
     cr_assert_eq(analyze(path, "--board esp32c3-usb"), 0, "%s%s", out, err);
-    cr_assert(strstr(out, "  #1 EN low at 1.000 ms, released at 2.000 ms, boots flash (the mode the USB-Serial/JTAG latched)\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  #1 CHIP_EN low at 1.000 ms, released at 2.000 ms, boots flash (the mode the USB-Serial/JTAG latched)\n") != NULL, "%s", out);
     cr_assert(strstr(out, "  EN release and τ USB-Serial/JTAG") != NULL, "%s", out);
 }
 

@@ -212,8 +212,9 @@ static void print_result(const struct tune_opts *o, const struct tune_result *r)
                "(median)\n",
                tune_family_name(r->family), r->hold_ms, r->boot_ms, r->reset_ms);
     else
-        printf("best: %s, EN held low %g ms, IO0 held low %g ms after: %.2f ms per reset (median)\n",
-               tune_family_name(r->family), r->hold_ms, r->boot_ms, r->reset_ms);
+        printf("best: %s, %s held low %g ms, %s held low %g ms after: %.2f ms per reset (median)\n",
+               tune_family_name(r->family), chip_en_name(&o->board->chip->timing), r->hold_ms,
+               chip_strap_name(&o->board->chip->timing), r->boot_ms, r->reset_ms);
     printf("  pass rate %d/%d = %.2f %% [%.3f–%.3f] (95 %% Wilson): meets %.3g %%\n", r->passed, r->runs,
            100.0 * r->passed / r->runs, 100 * r->lo, 100 * r->hi, 100 * o->target);
     if (isnan(r->margin_min))
