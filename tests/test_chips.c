@@ -221,3 +221,45 @@ Test(chips, a_baud_the_analyzer_cannot_carry_is_refused)
             "the analyzer's 250000 Hz cannot carry chip 'esp8266''s ROM banner at 74880 baud: at least 4 samples a "
             "bit, 299520 Hz");
 }
+
+/* Each new chip's banner off a --captures file: sigrok-cli's own UART
+ * decoder at the chip's ROM baud reads it, and resetlab analyze on the same
+ * file gives the run's outcome. */
+Test(chips, sigrok_decodes_each_new_chips_banner_from_its_capture, .timeout = 120)
+{
+    static const struct {
+        const char *board, *baud, *line;
+    } want[] = {
+        {"esp32s3-devkitc-1", "115200", "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))"},
+        {"esp32c6-devkitc-1", "115200", "ESP-ROM:esp32c6-20220919"},
+        {"esp32h2-devkitm-1", "115200", "rst:0x1 (POWERON),boot:0x0 (DOWNLOAD(USB/UART0))"},
+        {"nodemcu-esp8266", "74880", "ets Jan  8 2013,rst cause:2, boot mode:(1,6)"},
+    };
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+        char dir[] = "/tmp/resetlab-chips-XXXXXX", args[800], out[16384], err[4096], cmd[1200];
+        cr_assert(mkdtemp(dir));
+        snprintf(args, sizeof args,
+                 "run --out %s --board %s --host native-linux --scenario esptool-tight --iterations 1 --captures all "
+                 "--quiet", dir, want[i].board);
+        cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s: %s", want[i].board, err);
+        char sr[700];
+        snprintf(sr, sizeof sr, "%s/captures/%s--native-linux--esptool-tight--0.sr", dir, want[i].board);
+        snprintf(cmd, sizeof cmd,
+                 "sigrok-cli -i %s -P uart:rx=RX:baudrate=%s:format=ascii -A uart=rx-data 2>&1 | sed 's/^uart-1: //' "
+                 "| tr -d '\\n' > %s/banner.txt", sr, want[i].baud, dir);
+        cr_assert_eq(system(cmd), 0);
+        char txt[700];
+        snprintf(txt, sizeof txt, "%s/banner.txt", dir);
+        char *text = slurp(txt, NULL);
+        cr_assert_not_null(text);
+        cr_assert(strstr(text, want[i].line) != NULL, "%s: sigrok-cli decoded %.300s", want[i].board, text);
+        free(text);
+        snprintf(args, sizeof args, "analyze %s", sr);
+        cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s: %s%s", want[i].board, out, err);
+        char baud[64];
+        snprintf(baud, sizeof baud, "at %s baud", want[i].baud);
+        cr_assert(strstr(out, baud) != NULL, "%s: %s", want[i].board, out);
+        cr_assert(strstr(out, "outcome: download (expected download): pass") != NULL, "%s: %s", want[i].board, out);
+        remove_tree(dir);
+    }
+}
