@@ -333,9 +333,9 @@ static int probe_board(const struct lab *lab, const struct probe_opts *o)
         if (null >= 0)
             close(null);
     }
-    printf("probe %s (%s, %s bridge, %s, EN %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
-           b->chip->name, b->bridge->name, b->circuit->name, b->en_r_ohms / 1e3, b->en_c_farads * 1e6, h->name,
-           o->iterations);
+    printf("probe %s (%s, %s bridge, %s, %s %.3g kOhm / %.3g uF) on %s, %d runs per scenario\n", b->name,
+           b->chip->name, b->bridge->name, b->circuit->name, chip_en_name(&b->chip->timing), b->en_r_ohms / 1e3,
+           b->en_c_farads * 1e6, h->name, o->iterations);
     struct en_release_pool rel = pool_en_release(cells, n);
     for (int i = 0; i < n; i++)
         cell_close(&cells[i]);
