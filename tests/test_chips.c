@@ -263,3 +263,14 @@ Test(chips, sigrok_decodes_each_new_chips_banner_from_its_capture, .timeout = 12
         remove_tree(dir);
     }
 }
+
+/* list shows the chip library with each chip's own pin names and ROM rate. */
+Test(chips, list_shows_the_chips)
+{
+    char out[32768], err[2048];
+    cr_assert_eq(run_cli("list", out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, "\nchips (docs/chips.md):\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  esp32c3                reset CHIP_EN  strap GPIO9  ROM 115200 baud  USB usb-serial-jtag\n"),
+              "%s", out);
+    cr_assert(strstr(out, "  esp8266                reset EXT_RSTB strap GPIO0  ROM 74880 baud  USB none\n"), "%s", out);
+}

@@ -34,8 +34,9 @@ static const char usage_list[] =
     "usage: resetlab list [--boards FILE] [--scenarios DIR] [--json]\n"
     "\n"
     "Lists the boards (chip, bridge, circuit, EN R·C), host profiles and scenarios\n"
-    "(origin, expected outcome) that `resetlab run` would use; --json: as one JSON\n"
-    "document on stdout.\n"
+    "(origin, expected outcome) that `resetlab run` would use, and the chips (their\n"
+    "reset and strap pins' names, ROM baud, native USB; the text form only); --json:\n"
+    "as one JSON document on stdout.\n"
     "\n" CLI_LAB_LIMITS_HELP;
 
 static const char usage_help[] =
@@ -89,8 +90,8 @@ static void list_lab(const struct lab *lab)
     for (int i = 0; i < lab->n_boards; i++) {
         const struct board_profile *b = &lab->boards[i];
         printf("  %-22s %-8s %-13s %-16s %s %g kOhm / %g uF  port %s%s%s\n", b->name, b->chip->name, b->bridge->name,
-               b->circuit->name, chip_en_name(&b->chip->timing), b->en_r_ohms / 1e3, b->en_c_farads * 1e6, b->port, b->fault[0] ? "  fault: " : "",
-               b->fault);
+               b->circuit->name, chip_en_name(&b->chip->timing), b->en_r_ohms / 1e3, b->en_c_farads * 1e6, b->port,
+               b->fault[0] ? "  fault: " : "", b->fault);
     }
     printf("hosts:\n");
     for (int i = 0; i < lab->n_hosts; i++) {
@@ -103,6 +104,13 @@ static void list_lab(const struct lab *lab)
     for (int i = 0; i < lab->n_scenarios; i++) {
         const struct scenario *s = &lab->scenarios[i];
         printf("  %-24s expect %-9s %s\n", s->name, boot_mode_name(s->expected), s->origin);
+    }
+    printf("chips (docs/chips.md):\n");
+    for (int i = 0; i < lab->n_chips; i++) {
+        const struct chip_profile *c = &lab->chips[i];
+        static const char *const usb[] = {"none", "usb-serial-jtag", "usb-otg", "usb-serial-jtag, usb-otg"};
+        printf("  %-22s reset %-8s strap %-6s ROM %d baud  USB %s\n", c->name, chip_en_name(&c->timing),
+               chip_strap_name(&c->timing), c->baud, usb[c->usb & 3]);
     }
 }
 
