@@ -93,6 +93,11 @@ struct bridge_profile {
     struct os_behaviour os[OS_COUNT];
 };
 
+/* The longest ROM banner the simulator prints (header, reset cause, ',',
+ * boot text), NUL included: the lab refuses a chip whose banner is longer,
+ * rather than cut it. */
+#define SIM_BANNER_MAX 640
+
 /* A chip's native USB (chips.<name>.usb): what a board may plug into. */
 enum chip_usb_bits { CHIP_USB_SERIAL_JTAG = 1, CHIP_USB_OTG = 2 };
 

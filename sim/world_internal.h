@@ -21,7 +21,7 @@
 
 #define MAX_CHANGES 512
 #define MAX_CH_EDGES 256
-#define BANNER_MAX 640
+#define BANNER_MAX SIM_BANNER_MAX
 #define MAX_WRITES 256 /* a tool's run: up to 14 attempts × 16 SYNC tries (TOOL_MAX_ATTEMPTS) */
 /* The longest host write: one SLIP frame of esptool's largest command,
  * FLASH_DATA with the stub's 0x4000-byte blocks (loader.py

@@ -274,3 +274,17 @@ Test(chips, list_shows_the_chips)
               "%s", out);
     cr_assert(strstr(out, "  esp8266                reset EXT_RSTB strap GPIO0  ROM 74880 baud  USB none\n"), "%s", out);
 }
+
+/* A banner longer than the simulator prints would be cut: refused instead. */
+Test(chips, a_banner_longer_than_the_simulator_prints_is_refused)
+{
+    char to[900] = "    boot_flash: \"";
+    size_t n = strlen(to);
+    for (int i = 0; i < 700; i++)
+        to[n++] = 'x';
+    snprintf(to + n, sizeof to - n, "%s", " boot mode:(3,6)\\r\\n\"\n    rom:\n      detect_magic: 0xFFF0C101");
+    refused("    boot_flash: \" boot mode:(3,6)\\r\\n\\r\\nload 0x4010f000, len 1384, room 16 \\r\\ntail 8\\r\\nchksum "
+            "0x2d\\r\\ncsum 0x2d\\r\\n\"\n    rom:\n      detect_magic: 0xFFF0C101",
+            to, "chips.esp8266.boot_flash: the banner it makes is 749 bytes, over the 639 the simulator prints "
+                "(SIM_BANNER_MAX)");
+}

@@ -133,10 +133,14 @@ static int check_banner(struct ydoc *y, yaml_node_t *m, const char *path, const 
     snprintf(text, n, "%s%s,%s", c->rom_header, rst, boot);
     enum boot_mode got = outcome_from_uart((const uint8_t *)text, strlen(text));
     free(text);
-    if (got == want)
-        return 0;
     char kp[200];
     snprintf(kp, sizeof kp, "%s.%s", path, key);
+    if (n - 1 >= SIM_BANNER_MAX)
+        return yfail(y, ymap_get(y, m, key), kp,
+                     "the banner it makes is %zu bytes, over the %d the simulator prints (SIM_BANNER_MAX)", n - 1,
+                     SIM_BANNER_MAX - 1);
+    if (got == want)
+        return 0;
     return yfail(y, ymap_get(y, m, key), kp,
                  "no banner model for it: the outcome parser reads it as %s, not %s (it knows 'boot:0x..' banners, "
                  "download with DOWNLOAD or 'waiting for download', and the ESP8266's 'boot mode:(1,..)' and '(3,..)')",
@@ -153,13 +157,19 @@ static int check_banners(struct ydoc *y, yaml_node_t *m, const char *path, const
         return -1;
     if (c->boot_no_image == NULL)
         return 0;
-    char erased[320]; /* the no-image banner with an erased flash's word, as the ROM prints it */
+    /* the no-image banner with an erased flash's word, as the ROM prints it */
+    size_t cap = strlen(c->boot_no_image) + sizeof "0xffffffff";
+    char *erased = malloc(cap);
+    if (erased == NULL)
+        return yfail(y, m, path, "out of memory");
     const char *h = strstr(c->boot_no_image, "{header}");
     if (h)
-        snprintf(erased, sizeof erased, "%.*s0xffffffff%s", (int)(h - c->boot_no_image), c->boot_no_image, h + 8);
+        snprintf(erased, cap, "%.*s0xffffffff%s", (int)(h - c->boot_no_image), c->boot_no_image, h + 8);
     else
-        snprintf(erased, sizeof erased, "%s", c->boot_no_image);
-    return check_banner(y, m, path, c, c->rst_pin, "boot_no_image", erased, BOOT_FLASH);
+        snprintf(erased, cap, "%s", c->boot_no_image);
+    int rc = check_banner(y, m, path, c, c->rst_pin, "boot_no_image", erased, BOOT_FLASH);
+    free(erased);
+    return rc;
 }
 
 int lab_chip_load(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
