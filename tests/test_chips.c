@@ -201,6 +201,8 @@ Test(chips, a_strap_the_board_does_not_set_is_refused)
             "for download, low for flash): no banner model for that boot");
     refused("    straps: {GPIO15: low}", "    straps: {GPIO15: high}",
             "boards.nodemcu-esp8266: GPIO15 high: chip 'esp8266' boots neither download nor flash so");
+    refused("    straps: {GPIO15: low}", "    straps: {GPIO15: maybe}",
+            "boards.nodemcu-esp8266.straps: GPIO15 must be low or high\n");
     refused("    straps: {GPIO15: low}", "    straps: {GPIO5: low}",
             "boards.nodemcu-esp8266.straps: chip 'esp8266' has no strap 'GPIO5'");
 }

@@ -78,7 +78,10 @@ static int load_usb(struct ydoc *y, yaml_node_t *m, const char *path, struct chi
     return 0;
 }
 
-static int level_of(struct ydoc *y, yaml_node_t *row, const char *path, const char *key, int optional, uint8_t *out)
+/* `key`'s level in `row`: low or high, `any` too when allow_any; absent:
+ * STRAP_ANY when optional. */
+static int level_of(struct ydoc *y, yaml_node_t *row, const char *path, const char *key, int optional, int allow_any,
+                    uint8_t *out)
 {
     yaml_node_t *n = ymap_get(y, row, key);
     const char *s = yscalar(n);
@@ -88,9 +91,9 @@ static int level_of(struct ydoc *y, yaml_node_t *row, const char *path, const ch
         return *out = STRAP_LOW, 0;
     if (s && strcmp(s, "high") == 0)
         return *out = STRAP_HIGH, 0;
-    if (s && strcmp(s, "any") == 0 && strcmp(key, "default") != 0)
+    if (s && strcmp(s, "any") == 0 && allow_any)
         return *out = STRAP_ANY, 0;
-    return yfail(y, n ? n : row, path, "%s must be low or high%s", key, strcmp(key, "default") ? " or any" : "");
+    return yfail(y, n ? n : row, path, "%s must be low or high%s", key, allow_any ? " or any" : "");
 }
 
 /* straps: [{pin: GPIO15, download: low, flash: low, default: low}, ...] */
@@ -111,8 +114,8 @@ static int load_straps(struct ydoc *y, yaml_node_t *m, const char *path, struct 
             return yfail(y, row, p, "more than %d straps", CHIP_STRAPS_MAX);
         struct chip_strap *s = &c->straps[c->n_straps];
         if (ymap_require(y, row, p) || ymap_only(y, row, p, keys) || load_pin_name(y, row, p, "pin", s->pin, sizeof s->pin) ||
-            level_of(y, row, p, "download", 0, &s->download) || level_of(y, row, p, "flash", 0, &s->flash) ||
-            level_of(y, row, p, "default", 1, &s->deflt))
+            level_of(y, row, p, "download", 0, 1, &s->download) || level_of(y, row, p, "flash", 0, 1, &s->flash) ||
+            level_of(y, row, p, "default", 1, 0, &s->deflt))
             return -1;
         if (s->pin[0] == '\0')
             return yfail(y, row, p, "missing key 'pin'");
@@ -235,10 +238,8 @@ static int load_board_straps(struct ydoc *y, struct board_profile *b, yaml_node_
         if (pin == NULL || i == c->n_straps)
             return yfail(y, n, p, "chip '%s' has no strap '%s' (its straps are in chips.%s.straps)", c->name,
                          pin ? pin : "?", c->name);
-        if (level_of(y, n, p, pin, 0, &b->straps[i]) != 0)
+        if (level_of(y, n, p, pin, 0, 0, &b->straps[i]) != 0)
             return -1;
-        if (b->straps[i] == STRAP_ANY)
-            return yfail(y, n, p, "%s must be low or high", pin);
     }
     return 0;
 }
