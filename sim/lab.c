@@ -84,6 +84,18 @@ void lab_free(struct lab *lab)
             op_seq_free(&lab->bridges[i].os[os].first_open);
             op_seq_free(&lab->bridges[i].os[os].first_open_lowered);
         }
+    for (int i = 0; i < lab->n_net_bridges; i++) {
+        struct net_bridge *nb = &lab->net_bridges[i];
+        for (int k = 0; k < NET_CMD_COUNT; k++)
+            op_seq_free(&nb->cmd[k].replay);
+        op_seq_free(&nb->on_connect);
+        op_seq_free(&nb->on_disconnect);
+        op_seq_free(&nb->program_enter);
+        op_seq_free(&nb->program_leave);
+    }
+    free(lab->net_bridges);
+    free(lab->net_links);
+    free(lab->net_clients);
     for (int i = 0; i < lab->n_scenarios; i++)
         scenario_free(&lab->scenarios[i]);
     free(lab->circuits);
@@ -145,6 +157,10 @@ int scenario_applies(const struct scenario *s, const struct board_profile *b, co
         return 0; /* pyserial's RFC 2217 client has no TIOCMSET: esptool's U fails there (io.UnsupportedOperation) */
     if (s->tool != NULL && tool_rule_for(s->tool->cycle, s->tool->n_cycle, h->os, h->port, b->bridge->usb_pid) == NULL)
         return 0; /* the tool's file has no strategy for this OS and port */
+    if (h->net.bridge != NULL && b->fault[0] != '\0')
+        return 0; /* the fault boards stay on the USB hosts */
+    if (h->net.only_circuit[0] != '\0' && strcmp(h->net.only_circuit, b->circuit->name) != 0)
+        return 0; /* a network bridge wired to boards of one design (boards.yaml hosts: network.boards_with_circuit) */
     if (s->n_only_bridges == 0)
         return 1;
     for (int i = 0; i < s->n_only_bridges; i++)
@@ -166,4 +182,12 @@ struct board_model board_model_of(const struct board_profile *b)
                                 .rom_status_len = b->chip->rom.status_len,
                                 .settle_ms = b->analyzer.settle_ms,
                                 .transient_max_ms = b->analyzer.transient_max_ms};
+}
+
+struct board_model board_model_on(const struct board_profile *b, const struct host_profile *h)
+{
+    struct board_model m = board_model_of(b);
+    if (h != NULL && h->net.bridge != NULL && h->net.bridge->circuit != NULL)
+        m.circuit = h->net.bridge->circuit; /* the bridge's own pins drive EN and IO0 */
+    return m;
 }

@@ -67,6 +67,87 @@ struct latency {
     double floor_ms, median_ms, sigma, spike_p, spike_ms;
 };
 
+/* ---- network serial bridges (docs/bridges.md) ----
+ *
+ * A host can reach the board through a network bridge: a client library on
+ * the tool's machine (pyserial's rfc2217:// or socket://, our own client),
+ * a network link, and a server next to the board (ser2net, esptool's
+ * esp_rfc2217_server, esp-link). What each does with the lines is data in
+ * boards.yaml (net_clients:, net_links:, net_bridges:); sim/netbridge.c
+ * plays it. */
+
+#define NET_MAX_SNIFF 8      /* first-segment rules of one bridge */
+#define NET_SNIFF_BYTES 4    /* bytes one rule compares */
+
+/* What one SET-CONTROL (DTR on/off, RTS on/off) does at the server. */
+struct net_command {
+    int drives;          /* the board-side line it sets: 0 DTR, 1 RTS, -1 none */
+    int level;           /* the level it sets that line to (asserted) */
+    struct op_seq replay; /* n > 0: the server plays this on its own port instead */
+    int unless_armed;    /* only when no replay is armed (esp_rfc2217_server's is_download_mode) */
+    int arms, disarms;   /* sets / clears that flag */
+    int answers;         /* the server answers it (RFC 2217 says it must) */
+};
+enum net_cmd { NET_DTR_ON, NET_DTR_OFF, NET_RTS_ON, NET_RTS_OFF, NET_CMD_COUNT };
+
+/* What a connection becomes from its first TCP segment (esp-link's
+ * serbridgeRecvCb). */
+enum net_mode { NET_MODE_RFC2217, NET_MODE_TRANSPARENT, NET_MODE_TELNET, NET_MODE_PROGRAM };
+struct net_sniff {
+    uint8_t bytes[NET_SNIFF_BYTES];
+    int n;
+    int prefix;          /* 1: the segment starts with bytes[0..n); 0: it is exactly them */
+    enum net_mode mode;
+};
+
+struct net_bridge {
+    char name[32];
+    int answers_other_control; /* answers a SET-CONTROL other than DTR/RTS (flow control) */
+    int answers_settings;  /* answers SET-BAUDRATE/DATASIZE/PARITY/STOPSIZE */
+    int requests_per_line; /* serial-side requests (the server host's `request` each) before a line moves */
+    int requests_per_answer; /* then more before the answer goes out */
+    struct net_command cmd[NET_CMD_COUNT];
+    struct op_seq on_connect, on_disconnect;       /* what the server does to the lines itself */
+    struct op_seq program_enter, program_leave;    /* a programming connection's reset pulses */
+    struct net_sniff sniff[NET_MAX_SNIFF];
+    int n_sniff;           /* 0: every connection speaks RFC 2217 */
+    const struct circuit *circuit; /* the target wired to the bridge's own pins; NULL: the board's circuit */
+    int uart_fifo_full;    /* UART→TCP: a batch goes when the RX FIFO holds this many bytes... */
+    double uart_timeout_chars; /* ...or after this many character times of silence; 0: byte by byte */
+};
+
+struct net_link {
+    char name[32];
+    struct latency one_way; /* one segment, one way */
+};
+
+/* The client side: the tool's library. */
+struct net_client {
+    char name[32];
+    int has_lines;         /* 0: socket:// (pyserial ignores DTR and RTS there) */
+    double poll_ms;        /* it looks for an answer every poll_ms (0: it wakes when the answer arrives) */
+    double timeout_ms;     /* and gives up after this (the tool fails) */
+    double no_answer_sleep_ms; /* with ?ign_set_control: it sleeps this instead of waiting */
+    int open_round_trips;  /* negotiations before the settings, each waited for */
+    int open_settings;     /* then waits for the settings' answers (pyserial's _reconfigure_port) */
+    int open_control;      /* then one SET-CONTROL of flow control, waited for as a line command */
+    double close_sleep_ms; /* its close sleeps this after the socket is shut */
+    uint8_t hello[NET_SNIFF_BYTES]; /* its first segment (telnet negotiation); none: the tool's first write */
+    int n_hello;
+    int pair_in_one_send;  /* a both-lines change goes out as two commands in one segment */
+    int is_default;        /* the client of tools that do not name one */
+};
+
+struct net_path {
+    const struct net_bridge *bridge;
+    const struct net_link *link;
+    const struct net_client *client; /* the host's URL scheme's client; NULL: the tool's */
+    const struct net_client *default_client; /* the lab's default, for tools that name none */
+    int ign_set_control;             /* the URL's ?ign_set_control */
+    int program_port;                /* esp-link's second port (2323): every connection programs */
+    char only_circuit[48];           /* the boards it applies to: their circuit; "": all */
+};
+
 struct host_profile {
     char name[48];
     enum host_os os;
@@ -74,6 +155,7 @@ struct host_profile {
     struct latency overshoot; /* how late a sleep wakes up */
     int split_both_lines;    /* a both-lines change reaches the bridge as two requests */
     enum port_kind port;     /* how a tool on this host reaches the board's port */
+    struct net_path net;     /* net.bridge != NULL: through a network bridge; request is then the server's */
 };
 
 struct os_behaviour {
@@ -255,6 +337,8 @@ struct scenario {
     char only_bridges[4][32];  /* when set, the scenario applies to these bridges only */
     int n_only_bridges;
     struct tool *tool;         /* a tool's connect loop (seq: its open); NULL: a single sequence */
+    char rfc2217_client[32];   /* its rfc2217:// library, a net_clients: name; "": the lab's default */
+    const struct net_client *net_client; /* that client, resolved when the lab loads its scenarios */
 };
 
 struct lab {
@@ -267,6 +351,12 @@ struct lab {
     int n_bridges;
     struct host_profile *hosts;
     int n_hosts;
+    struct net_bridge *net_bridges;
+    int n_net_bridges;
+    struct net_link *net_links;
+    int n_net_links;
+    struct net_client *net_clients;
+    int n_net_clients;
     struct board_profile *boards;
     int n_boards;
     struct scenario *scenarios;
@@ -285,5 +375,9 @@ int scenario_applies(const struct scenario *s, const struct board_profile *b, co
 
 /* The analyzer's view of a board. */
 struct board_model board_model_of(const struct board_profile *b);
+/* The same, as a host's network bridge wires it: esp-link's pins drive EN
+ * and IO0 themselves (net_bridges: circuit:), so that is the design the
+ * analyzers check. */
+struct board_model board_model_on(const struct board_profile *b, const struct host_profile *h);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netbridge.h"
 #include "rng.h"
 #include "world_internal.h"
 
@@ -100,6 +101,14 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->peek.valid = 0;
     w->read_from_ns = 0;
     w->boot_memo.n = 0;
+    if (h != NULL && h->net.bridge != NULL)
+        netbridge_reset(w);
+}
+
+void sim_set_net_client(struct sim_world *w, const struct net_client *c)
+{
+    if (w->host->net.bridge != NULL)
+        netbridge_set_client(w, c);
 }
 
 void sim_set_host_baud(struct sim_world *w, uint32_t baud)
@@ -158,6 +167,8 @@ int sim_set_lines(struct sim_world *w, int dtr, int rts)
 {
     if (!w->open)
         return fail(w, "port is not open");
+    if (w->host->net.bridge != NULL)
+        return netbridge_set_lines(w, dtr, rts);
     uint8_t d = dtr < 0 ? w->dtr : (uint8_t)(dtr != 0);
     uint8_t r = rts < 0 ? w->rts : (uint8_t)(rts != 0);
     int one_request = w->board->bridge->both_lines_one_request && !w->host->split_both_lines;
@@ -200,6 +211,10 @@ int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n)
 {
     if (!w->open)
         return fail(w, "port is not open");
+    if (w->host->net.bridge != NULL) { /* a socket's send returns at once; the bytes go on over the network */
+        int64_t at = netbridge_write(w, bytes, n);
+        return at < 0 || queue_write(w, at, bytes, n) >= 0 ? 0 : -1;
+    }
     int64_t t = queue_write(w, w->t_ns, bytes, n);
     if (t < 0)
         return -1;
@@ -253,6 +268,11 @@ int sim_open(struct sim_world *w, int lowered)
     if (w->open)
         return fail(w, "port is already open");
     w->open = 1;
+    if (w->host->net.bridge != NULL) { /* the client's open sets DTR, then RTS, over the network */
+        w->powered_up = 0;
+        netbridge_open(w);
+        return sim_set_lines(w, !lowered, !lowered);
+    }
     const struct os_behaviour *os = &w->board->bridge->os[w->host->os];
     const struct op_seq *seq = lowered ? &os->open_lowered : &os->open;
     const struct op_seq *first = lowered ? &os->first_open_lowered : &os->first_open;
@@ -267,7 +287,10 @@ int sim_close(struct sim_world *w)
 {
     if (!w->open)
         return fail(w, "port is not open");
-    run_os_sequence(w, &w->board->bridge->os[w->host->os].close);
+    if (w->host->net.bridge != NULL)
+        netbridge_close(w);
+    else
+        run_os_sequence(w, &w->board->bridge->os[w->host->os].close);
     w->open = 0;
     return 0;
 }
@@ -284,6 +307,7 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     *truth = no_truth;
     struct physics *p = &w->phys; /* reset field by field: the edge buffers are large */
     p->b = b;
+    p->circuit = netbridge_circuit(w);
     p->flash = w->flash;
     p->memo = &w->boot_memo;
     p->n_boots = 0;
@@ -295,7 +319,7 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     p->n_reset_starts = 0;
     p->n_en_history = 0;
     p->overflow = 0;
-    const struct circuit *circ = b->real.circuit;
+    const struct circuit *circ = p->circuit;
     double en0 = circuit_en(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
     double io00 = circuit_io0(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
     if (circ->kind == CIRCUIT_USB_JTAG)
@@ -421,6 +445,8 @@ size_t sim_read(struct sim_world *w, uint8_t *buf, size_t cap, double timeout_s,
     const struct physics *p = &w->phys;
     const struct sim_peek *k = &w->peek;
     double byte_ns = board_byte_ns(w->board);
+    if (w->host->net.bridge != NULL) /* the bytes cross the bridge's batching and the network too */
+        byte_ns += (double)(netbridge_arrival(w, 0));
     int64_t deadline = w->t_ns + (timeout_s > 0 ? (int64_t)llround(timeout_s * 1e9) : 0);
     size_t len = p->uart.len < UART_TIMES_MAX ? p->uart.len : UART_TIMES_MAX;
     size_t nb = k->banner_len < len ? k->banner_len : len, n = 0;
@@ -466,18 +492,19 @@ int64_t sim_quiet_ns(const struct sim_world *w)
 void sim_continue(struct sim_world *w)
 {
     const struct physics *p = &w->phys;
-    w->start.dtr = w->dtr;
-    w->start.rts = w->rts;
+    int net = w->host->net.bridge != NULL; /* the board-side lines are the server's, not the client's */
+    w->start.dtr = net ? w->net.dtr : w->dtr;
+    w->start.rts = net ? w->net.rts : w->rts;
     w->start.chip = (struct chip_state){.below_since = NAN};
     w->start.mode = p->end_mode;
-    const struct circuit *c = w->board->real.circuit;
+    const struct circuit *c = netbridge_circuit(w);
     if (c->kind == CIRCUIT_USB_JTAG) {
         w->start.chip.in_reset = p->chip.in_reset;
         w->start.chip.usb_flag = p->chip.usb_flag;
         w->start.chip.usb_latched = p->chip.usb_latched;
     } else {
         /* EN at rest under the lines: held low, the chip is in reset. */
-        w->start.chip.in_reset = circuit_en(c, w->dtr, w->rts) == DRIVE_LOW;
+        w->start.chip.in_reset = circuit_en(c, w->start.dtr, w->start.rts) == DRIVE_LOW;
     }
     /* The chip's protocol state belongs to its boot: the one it runs now
      * goes on into the new epoch (as the boot before it began), any other
@@ -498,6 +525,7 @@ void sim_continue(struct sim_world *w)
     w->peek.valid = 0;
     w->read_from_ns = 0;
     w->boot_memo.n = 0;
+    w->net.srv_free_ns = 0; /* at rest: a network bridge's server is idle too */
 }
 
 int sim_usb_flag_at_start(const struct sim_world *w)

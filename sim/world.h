@@ -22,6 +22,10 @@ void sim_world_free(struct sim_world *w);
 void sim_world_reset(struct sim_world *w, const struct board_profile *b, const struct host_profile *h,
                      uint64_t seed);
 
+/* A host with a network bridge: the tool's client library (a scenario's
+ * rfc2217_client:), unless the host's URL names one; NULL: the lab's default. */
+void sim_set_net_client(struct sim_world *w, const struct net_client *c);
+
 /* The board and its bridge were just powered up (plugged in): the next
  * open gets the bridge's first-open behaviour, if boards.yaml gives one. */
 void sim_power_on(struct sim_world *w);

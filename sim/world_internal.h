@@ -120,6 +120,7 @@ struct boot_memo {
 
 struct physics {
     const struct board_profile *b;
+    const struct circuit *circuit; /* between the lines and EN/IO0: the board's, or a network bridge's wiring */
     const struct sim_flash *flash; /* the board's (serve), or NULL: banners as boards.yaml gives them */
     struct boot_memo *memo;
     int n_boots; /* resets released so far in this simulation of the epoch */
@@ -154,6 +155,18 @@ struct sim_peek {
     size_t banner_len; /* the banners' bytes come first in the buffer, the ROM's answers after */
     struct sim_truth truth;
     uint8_t uart[SIM_PEEK_UART];
+};
+
+/* A network bridge's connection (sim/netbridge.c): what the server knows
+ * and when its serial side is free. */
+struct net_state {
+    const struct net_client *client; /* the tool's library on this connection */
+    enum net_mode mode;
+    int connected, seen_data; /* the first segment went (the sniff is decided) */
+    int armed;                /* a replay is armed (esp_rfc2217_server's is_download_mode) */
+    int dead;                 /* the client gave up: nothing more reaches the board */
+    int64_t srv_free_ns;      /* the server's serial side is busy until then */
+    uint8_t dtr, rts;         /* the board-side lines as the server last set them */
 };
 
 struct sim_world {
@@ -192,6 +205,7 @@ struct sim_world {
     uint8_t merge_byte[UART_TIMES_MAX]; /* sim_finish's time-ordered UART, before it is copied back */
     double merge_t[UART_TIMES_MAX];
     int64_t read_from_ns; /* the host has read what arrived until then */
+    struct net_state net;     /* the host's network bridge, when it has one */
     int overflow;
     char error[160];
 };

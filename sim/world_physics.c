@@ -198,7 +198,7 @@ static void apply_lines(struct physics *p, double t, uint8_t dtr, uint8_t rts)
 {
     const struct board_profile *b = p->b;
     const struct board_parts *r = &b->real;
-    const struct circuit *c = r->circuit;
+    const struct circuit *c = p->circuit;
     ch_push(&p->ce[CH_DTR], t, !dtr, &p->overflow);
     ch_push(&p->ce[CH_RTS], t, !rts, &p->overflow);
     net_drive(&p->en, t, circuit_en(c, dtr, rts) == DRIVE_LOW, b->vdd, r->en_r_ohms, c->driver_ohms, r->en_c_farads);

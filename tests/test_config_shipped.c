@@ -50,14 +50,16 @@ Test(shipped, boards_yaml_has_twelve_healthy_and_six_fault_boards)
     assert_no_leaks("lab_free");
 }
 
-Test(shipped, boards_yaml_has_seven_hosts)
+Test(shipped, boards_yaml_has_thirteen_hosts)
 {
     static const char *const want[] = {"native-linux", "native-windows", "vm-serial-virtualized",
                                        "vm-usb-passthrough", "vm-usb-passthrough-win", "wsl-usbipd",
-                                       "rfc2217-pyserial"};
+                                       "rfc2217-pyserial", "ser2net-lan", "ser2net-wifi",
+                                       "esp-rfc2217-server-lan", "esp-rfc2217-server-wifi-noign", "esp-link-telnet",
+                                       "esp-link-2323"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("hosts", lab.hosts[0].name, sizeof lab.hosts[0], lab.n_hosts, want, 7);
+    assert_names("hosts", lab.hosts[0].name, sizeof lab.hosts[0], lab.n_hosts, want, 13);
     cr_assert_eq(lab_host(&lab, "rfc2217-pyserial")->port, PORT_RFC2217);
     cr_assert_eq(lab_host(&lab, "vm-usb-passthrough-win")->os, OS_WINDOWS);
     for (int i = 0; i < 7; i++)
@@ -301,7 +303,8 @@ Test(shipped, esptool_usb_jtag_applies_only_to_esp_usb_jtag_bridge)
     for (int i = 0; i < lab.n_boards; i++)
         for (int j = 0; j < lab.n_hosts; j++) {
             const struct board_profile *b = &lab.boards[i];
-            int want = strcmp(b->bridge->name, "esp-usb-jtag") == 0;
+            /* the network bridges' hosts take two-transistor boards only (network.boards_with_circuit) */
+            int want = strcmp(b->bridge->name, "esp-usb-jtag") == 0 && lab.hosts[j].net.bridge == NULL;
             cr_assert_eq(scenario_applies(s, b, &lab.hosts[j]), want, "esptool-usb-jtag on %s (%s) / %s: expected %d",
                          b->name, b->bridge->name, lab.hosts[j].name, want);
         }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own.
- * May call: lab_yaml.c, lab_chips.c, lab_dsl.c, lab_name.c, lab_rom.c, harness/capture (checking an analyzer's options), harness/port
+ * May call: lab_yaml.c, lab_chips.c, lab_dsl.c, lab_name.c, lab_rom.c, lab_net.c, harness/capture (checking an analyzer's options), harness/port
  * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
@@ -15,9 +15,10 @@
 #include "lab_dsl.h"
 #include "lab_rom.h"
 #include "harness/port/port_rfc2217_codec.h"
+#include "lab_net.h"
+#include "lab_section.h"
 #include "lab_yaml.h"
 
-typedef int (*entry_fn)(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *node, const char *path);
 
 static const char *key_of(struct ydoc *y, yaml_node_pair_t *pair)
 {
@@ -26,8 +27,8 @@ static const char *key_of(struct ydoc *y, yaml_node_pair_t *pair)
 
 /* Calls `fn` for each entry of the top-level mapping `section`, after
  * growing `*array` to hold them all. */
-static int load_section(struct ydoc *y, struct lab *lab, const char *section, void **array, int *count,
-                        size_t elem, entry_fn fn)
+int lab_section_load(struct ydoc *y, struct lab *lab, const char *section, void **array, int *count, size_t elem,
+                     lab_entry_fn fn)
 {
     yaml_node_t *map = ymap_get(y, ydoc_root(y), section);
     if (map == NULL)
@@ -200,7 +201,7 @@ static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_n
 
 /* ------------------------------------------------------------- hosts -- */
 
-static int load_latency(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, struct latency *l)
+int lab_latency_load(struct ydoc *y, yaml_node_t *m, const char *path, const char *key, struct latency *l)
 {
     static const char *const keys[] = {"floor_ms", "median_ms", "sigma", "spike_p", "spike_ms", NULL};
     yaml_node_t *n = ymap_get(y, m, key);
@@ -219,7 +220,7 @@ static int load_latency(struct ydoc *y, yaml_node_t *m, const char *path, const 
 
 static int load_host(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"os", "port", "request", "overshoot", "split_both_lines", NULL};
+    static const char *const keys[] = {"os", "port", "request", "overshoot", "split_both_lines", "network", NULL};
     struct host_profile *h = &lab->hosts[lab->n_hosts - 1];
     snprintf(h->name, sizeof h->name, "%s", name);
     char os[16], port[16] = "local";
@@ -232,8 +233,9 @@ static int load_host(struct ydoc *y, struct lab *lab, const char *name, yaml_nod
     if (strcmp(port, "local") != 0 && strcmp(port, "rfc2217") != 0)
         return yfail(y, ymap_get(y, m, "port"), path, "port must be local or rfc2217, got '%s'", port);
     h->port = strcmp(port, "rfc2217") == 0 ? PORT_RFC2217 : PORT_LOCAL;
-    return load_latency(y, m, path, "request", &h->request) || load_latency(y, m, path, "overshoot", &h->overshoot) ||
-                   yget_bool(y, m, path, "split_both_lines", &h->split_both_lines)
+    return lab_latency_load(y, m, path, "request", &h->request) || lab_latency_load(y, m, path, "overshoot", &h->overshoot) ||
+                   yget_bool(y, m, path, "split_both_lines", &h->split_both_lines) ||
+                   lab_net_host(y, lab, m, path, h)
                ? -1
                : 0;
 }
@@ -440,7 +442,8 @@ static int check_analyzer_names(struct ydoc *y)
 
 int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
 {
-    static const char *const sections[] = {"chips", "circuits", "os_defaults", "bridges", "hosts", "analyzers", "boards", NULL};
+    static const char *const sections[] = {"chips",       "circuits",    "os_defaults", "bridges", "net_links",
+                                           "net_clients", "net_bridges", "hosts",       "analyzers", "boards", NULL};
     struct ydoc y;
     memset(lab, 0, sizeof *lab);
     snprintf(lab->path, sizeof lab->path, "%s", file);
@@ -449,9 +452,10 @@ int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
         goto out;
     if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) || check_analyzer_names(&y))
         goto out;
-#define SECTION(name, arr, cnt, fn) load_section(&y, lab, name, (void **)&lab->arr, &lab->cnt, sizeof *lab->arr, fn)
+#define SECTION(name, arr, cnt, fn) lab_section_load(&y, lab, name, (void **)&lab->arr, &lab->cnt, sizeof *lab->arr, fn)
     if (SECTION("chips", chips, n_chips, lab_chip_load) || SECTION("circuits", circuits, n_circuits, load_circuit) ||
-        SECTION("bridges", bridges, n_bridges, load_bridge) || SECTION("hosts", hosts, n_hosts, load_host) ||
+        SECTION("bridges", bridges, n_bridges, load_bridge) || lab_net_load(&y, lab) ||
+        SECTION("hosts", hosts, n_hosts, load_host) ||
         SECTION("boards", boards, n_boards, load_board))
         goto out;
 #undef SECTION
@@ -475,7 +479,7 @@ int lab_load_hosts(struct lab *lab, const char *file, char *err, size_t err_len)
         return -1;
     int rc = -1;
     if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) ||
-        load_section(&y, &extra, "hosts", (void **)&extra.hosts, &extra.n_hosts, sizeof *extra.hosts, load_host))
+        lab_section_load(&y, &extra, "hosts", (void **)&extra.hosts, &extra.n_hosts, sizeof *extra.hosts, load_host))
         goto out;
     struct host_profile *grown = realloc(lab->hosts, (size_t)(lab->n_hosts + extra.n_hosts) * sizeof *grown);
     if (grown == NULL) {

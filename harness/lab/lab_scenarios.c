@@ -164,7 +164,7 @@ static int load_bridges(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 static int load_tool(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 {
     static const char *const tool_keys[] = {"strategies", "after", "work_s", "esptool_cfg", "fail_message",
-                                            "reads_esptool_cfg", NULL};
+                                            "reads_esptool_cfg", "rfc2217_client", NULL};
     if (ymap_get(y, m, "connect") == NULL) {
         for (int i = 0; tool_keys[i]; i++)
             if (ymap_get(y, m, tool_keys[i]) != NULL)
@@ -211,6 +211,8 @@ int scenario_load_file(struct scenario *s, const char *file, char *err, size_t e
     s->expected = (enum boot_mode)mode;
     if ((ymap_get(&y, m, "tool") && yget_string(&y, m, "", "tool", s->product, sizeof s->product)) ||
         (ymap_get(&y, m, "used_by") && yget_string(&y, m, "", "used_by", s->used_by, sizeof s->used_by)) ||
+        (ymap_get(&y, m, "rfc2217_client") &&
+         yget_string(&y, m, "", "rfc2217_client", s->rfc2217_client, sizeof s->rfc2217_client)) ||
         yopt_bool(&y, m, "", "dtr_rewrite_after_rts", &s->rewrite_dtr_after_rts) ||
         yopt_bool(&y, m, "", "after_power_on", &s->after_power_on) || load_sequences(&y, m, s) ||
         load_os_list(&y, m, s) || load_ports(&y, m, s) || load_bridges(&y, m, s) || load_tool(&y, m, s))
@@ -232,6 +234,18 @@ static int yaml_name(const char *n)
 {
     size_t len = strlen(n);
     return n[0] != '.' && len > 5 && strcmp(n + len - 5, ".yaml") == 0;
+}
+
+/* A scenario's rfc2217_client: names one of the lab's net_clients:. */
+static int resolve_client(const struct lab *lab, struct scenario *s, const char *path, char *err, size_t err_len)
+{
+    if (s->rfc2217_client[0] == '\0')
+        return 0;
+    for (int i = 0; i < lab->n_net_clients; i++)
+        if (strcmp(lab->net_clients[i].name, s->rfc2217_client) == 0)
+            return s->net_client = &lab->net_clients[i], 0;
+    snprintf(err, err_len, "%s: rfc2217_client: unknown client '%s' (boards.yaml net_clients:)", path, s->rfc2217_client);
+    return -1;
 }
 
 int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len)
@@ -271,6 +285,9 @@ int scenarios_load(struct lab *lab, const char *dir, char *err, size_t err_len)
         else if (rc == 0 && lab_scenario(lab, lab->scenarios[lab->n_scenarios].name) != NULL) {
             snprintf(err, err_len, "%s:1: name '%s' is already used by another scenario", path,
                      lab->scenarios[lab->n_scenarios].name);
+            scenario_free(&lab->scenarios[lab->n_scenarios]);
+            rc = -1;
+        } else if (rc == 0 && resolve_client(lab, &lab->scenarios[lab->n_scenarios], path, err, err_len) != 0) {
             scenario_free(&lab->scenarios[lab->n_scenarios]);
             rc = -1;
         } else if (rc == 0)

@@ -233,7 +233,7 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
     snprintf(path, sizeof path, "%s/%s", pl->dir, name);
     snprintf(title, sizeof title, "%s / %s / %s " EM_DASH " %s run (#%d, %s)", cr->board, cr->host, cr->scenario,
              which, r->iteration, margin_text(r->margin_ms, m, sizeof m));
-    struct board_model bm = board_model_of(b);
+    struct board_model bm = board_model_on(b, lab_host(&d->lab, cr->host));
     struct timing_plot tp = {.tr = d->now, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
                              .title = title};
     int index = plot_batch_timing(pl->batch, path, &tp, err, sizeof err);

@@ -29,6 +29,7 @@ void run_sim_once(struct sim_world *w, const struct board_profile *b, const stru
 {
     char why[160];
     sim_world_reset(w, b, h, seed);
+    sim_set_net_client(w, s->net_client);
     if (s->after_power_on)
         sim_power_on(w);
     struct port port = {.ops = port_backend(b->port), .ctx = w}; /* no stop: a simulated run finishes */
@@ -50,7 +51,7 @@ void run_sim_once(struct sim_world *w, const struct board_profile *b, const stru
     if (cap.ops->stop(&cap, tr, rb->uart, RUN_MAX_UART, &uart_len) != 0)
         return run_infrastructure_error(&rb->a, cap.ops->error(&cap));
     rb->uart_len = uart_len;
-    struct board_model bm = board_model_of(b);
+    struct board_model bm = board_model_on(b, h);
     if (s->tool == NULL) {
         struct op_log log = {rb->log, n_log};
         if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
