@@ -386,3 +386,26 @@ Test(bridges, malformed_network_sections_are_one_error_line)
     expect_lab_error("uart_batch: {fifo_full: 80,", "uart_batch: {fifo_full: 0,", "fifo_full");
     expect_lab_error("    has_lines: false ", "    default: true\n    has_lines: false ", "a second default client");
 }
+
+/* ---- the commands: run takes the network hosts, serve refuses them ---- */
+
+Test(bridges, serve_refuses_a_network_host_in_one_line)
+{
+    expect_bad_input("serve --board devkitc --host ser2net-lan", "through a network bridge (ser2net)");
+}
+
+Test(bridges, run_through_esp_link_2323_connects_with_the_sniffed_reset)
+{
+    char out[65536], err[4096];
+    int rc = run_cli("run --board devkitc --host esp-link-2323 --scenario esptool-4 --iterations 5 --quiet --no-known "
+                     "--out /tmp/resetlab-test-bridges-run",
+                     out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, err); /* the tool connects, its hard reset goes nowhere */
+    char path[256], *summary = slurp("/tmp/resetlab-test-bridges-run/summary.json", NULL);
+    (void)path;
+    cr_assert_not_null(summary);
+    cr_assert(strstr(summary, "\"connected\": 5") != NULL || strstr(summary, "\"connected\":5") != NULL, "%.400s",
+              summary);
+    free(summary);
+    remove_tree("/tmp/resetlab-test-bridges-run");
+}

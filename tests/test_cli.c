@@ -8,7 +8,7 @@
 
 #include "helpers.h"
 
-static char out[1 << 18], err[1 << 14];
+static char out[1 << 20], err[1 << 14];
 
 Test(cli, help_and_version)
 {

@@ -31,7 +31,8 @@ static const char usage[] =
     "pty), for tools that only open a device: esptool with its Linux default reset.\n"
     "  - SET-CONTROL DTR/RTS goes through the host profile's bridge model (default\n"
     "    native-linux) to the board; each is answered when the simulated request\n"
-    "    completes.\n"
+    "    completes. A host that reaches its board through a network bridge\n"
+    "    (boards.yaml network:, docs/bridges.md) is refused: serve is the server.\n"
     "  - The board's UART carries the ROM banner and, in download mode, the ROM's\n"
     "    SLIP answers: the ROM loader's commands on the chip's registers (MAC,\n"
     "    crystal, SPI flash ID), CHANGE_BAUDRATE, MEM and FLASH transfers on the\n"
@@ -297,6 +298,9 @@ static int cli_serve(int argc, char **argv)
         cli_bad_input("serve: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
     else if (h == NULL)
         cli_bad_input("serve: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
+    else if (h->net.bridge != NULL)
+        cli_bad_input("serve: host '%s' reaches its board through a network bridge (%s): serve is the server itself; "
+                      "give it the server's machine (native-linux) (docs/bridges.md)", h->name, h->net.bridge->name);
     else if (strcmp(b->port, "sim") != 0)
         cli_bad_input("serve: board '%s' is on port %s: serve simulates boards of the virtual lab (port: sim)",
                       a.board, b->port);
