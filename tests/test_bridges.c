@@ -409,3 +409,23 @@ Test(bridges, run_through_esp_link_2323_connects_with_the_sniffed_reset)
     free(summary);
     remove_tree("/tmp/resetlab-test-bridges-run");
 }
+
+Test(bridges, a_scenario_naming_an_unknown_client_is_one_error_line)
+{
+    char dir[] = "/tmp/resetlab-bridges-XXXXXX", path[300], err[512] = "";
+    cr_assert(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/x.yaml", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs("name: x\norigin: test\nexpect: download\nrfc2217_client: nope\nsequence: \"O|D0|R1|W0.1|D1|R0|W0.05|D0\"\n", f);
+    fclose(f);
+    struct lab l;
+    char boards[512];
+    cr_assert(lab_load(&l, src_path("boards.yaml", boards, sizeof boards), err, sizeof err) == 0, "%s", err);
+    cr_assert(scenarios_load(&l, dir, err, sizeof err) != 0);
+    cr_assert(strstr(err, "rfc2217_client: unknown client 'nope'") != NULL, "%s", err);
+    lab_free(&l);
+    remove_tree(dir);
+    /* the shipped esptool 3-5 name pyserial */
+    cr_assert_str_eq(lab_scenario(&lab, "esptool-4")->net_client->name, "pyserial");
+}

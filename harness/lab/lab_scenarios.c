@@ -164,7 +164,7 @@ static int load_bridges(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 static int load_tool(struct ydoc *y, yaml_node_t *m, struct scenario *s)
 {
     static const char *const tool_keys[] = {"strategies", "after", "work_s", "esptool_cfg", "fail_message",
-                                            "reads_esptool_cfg", "rfc2217_client", NULL};
+                                            "reads_esptool_cfg", NULL};
     if (ymap_get(y, m, "connect") == NULL) {
         for (int i = 0; tool_keys[i]; i++)
             if (ymap_get(y, m, tool_keys[i]) != NULL)
@@ -185,7 +185,7 @@ int scenario_load_file(struct scenario *s, const char *file, char *err, size_t e
     static const char *const keys[] = {"name",  "origin",   "expect",     "sequence", "dtr_rewrite_after_rts",
                                        "os",    "bridges",  "after_power_on", "tool", "used_by",
                                        "strategies", "connect", "after", "work_s", "esptool_cfg", "fail_message", "ports",
-                                       "reads_esptool_cfg", NULL};
+                                       "reads_esptool_cfg", "rfc2217_client", NULL};
     struct ydoc y;
     memset(s, 0, sizeof *s);
     snprintf(s->file, sizeof s->file, "%s", file);
