@@ -429,3 +429,12 @@ Test(bridges, a_scenario_naming_an_unknown_client_is_one_error_line)
     /* the shipped esptool 3-5 name pyserial */
     cr_assert_str_eq(lab_scenario(&lab, "esptool-4")->net_client->name, "pyserial");
 }
+
+Test(bridges, list_says_which_bridge_a_host_goes_through)
+{
+    static char out[1 << 16], err[4096];
+    cr_assert_eq(run_cli("list", out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_assert(strstr(out, ", through ser2net over lan\n") != NULL, "%s", out);
+    cr_assert(strstr(out, ", through esp-rfc2217-server over lan, ?ign_set_control\n") != NULL);
+    cr_assert(strstr(out, ", through esp-link over wifi, client pyserial-socket, programming port\n") != NULL);
+}

@@ -96,9 +96,13 @@ static void list_lab(const struct lab *lab)
     printf("hosts:\n");
     for (int i = 0; i < lab->n_hosts; i++) {
         const struct host_profile *h = &lab->hosts[i];
-        printf("  %-22s %-8s request median %g ms (floor %g)%s%s\n", h->name, host_os_name(h->os), h->request.median_ms,
+        printf("  %-22s %-8s request median %g ms (floor %g)%s%s", h->name, host_os_name(h->os), h->request.median_ms,
                h->request.floor_ms, h->split_both_lines ? ", both-lines change split in two" : "",
                h->port == PORT_RFC2217 ? ", port rfc2217://" : "");
+        if (h->net.bridge != NULL) /* docs/bridges.md */
+            printf(", through %s over %s%s%s", h->net.bridge->name, h->net.link->name,
+                   h->net.client ? ", client " : "", h->net.client ? h->net.client->name : "");
+        printf("%s%s\n", h->net.ign_set_control ? ", ?ign_set_control" : "", h->net.program_port ? ", programming port" : "");
     }
     printf("scenarios:\n");
     for (int i = 0; i < lab->n_scenarios; i++) {
