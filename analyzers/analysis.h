@@ -27,7 +27,10 @@ const char *severity_name(enum severity s);
 
 struct chip_timing {
     double vih_frac;           /* EN (CHIP_PU) rising threshold, fraction of VDD */
-    double setup_ms, hold_ms;  /* strap window around the reset release */
+    double setup_ms, hold_ms;  /* strap window around the sampling instant */
+    /* The straps are sampled this long after EN crosses vih_frac (0: at the
+     * crossing; docs/physics.md#strap-window). */
+    double sample_delay_ms;
     double min_reset_pulse_us; /* shortest EN low pulse that resets the chip */
     /* What the chip calls its reset pin and its boot strap pin (chips.<name>.en_pin,
      * strap_pin: "CHIP_PU", "GPIO9"); empty: the generic "EN" and "IO0". */

@@ -29,7 +29,8 @@ int rc_fit_release(const struct analog *a, int64_t t_from_ns, int64_t t_to_ns, d
  * named DOWNLOAD. BOOT_NONE when no banner is present. */
 enum boot_mode outcome_from_uart(const uint8_t *bytes, size_t len);
 
-/* IO0 over [t_chip - setup, t_chip + hold]: low throughout = download, high
+/* IO0 over [t_s - setup, t_s + hold], t_s = t_chip + the chip's
+ * sample_delay_ms: low throughout = download, high
  * throughout = flash, else marginal. The margin is signed relative to
  * `target` (download: IO0 must be low; flash: high): positive when the
  * nearest IO0 edge lies outside the window by that many ms, negative when

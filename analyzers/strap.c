@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Strap window and margin (docs/physics.md#strap-window).
  *
- * IO0 must hold its level from t_chip − setup to t_chip + hold. The margin
+ * The chip samples its straps at t_s = t_chip + sample_delay (0 for most
+ * chips; the ESP8266 latches later). IO0 must hold its level from
+ * t_s − setup to t_s + hold. The margin
  * is signed and continuous: for the target level L it is the largest, over
  * the intervals where IO0 = L, of min(window_start − interval_start,
  * interval_end − window_end). Positive: the window sits inside a stretch of
@@ -57,8 +59,9 @@ enum boot_mode strap_predict(const struct trace *tr, double t_chip_ns, const str
     *margin_ms = NAN;
     if (!trace_has(tr, CH_IO0) || isnan(t_chip_ns))
         return BOOT_NONE;
-    double a = t_chip_ns - chip->setup_ms * 1e6;
-    double b = t_chip_ns + chip->hold_ms * 1e6;
+    double t_s = t_chip_ns + chip->sample_delay_ms * 1e6;
+    double a = t_s - chip->setup_ms * 1e6;
+    double b = t_s + chip->hold_ms * 1e6;
     if (target == BOOT_DOWNLOAD || target == BOOT_FLASH)
         *margin_ms = margin_for_level(tr, target == BOOT_FLASH, a, b);
     if (io0_changes_inside(tr, a, b))

@@ -39,7 +39,8 @@
  * from each EN fall to its reset's release, VDD·(1 − e^(−(t − release)/τ))
  * after it, τ = the reset's tau_ms, else R·C), with the analyzer's digital
  * EN edges in grey and dashed lines at the chip's VIH and at threshold_v.
- * Each reset's strap window [t_chip − setup, t_chip + hold] is shaded across
+ * Each reset's strap window [t_s − setup, t_s + hold], t_s = t_chip + the chip's
+ * sample_delay_ms, is shaded across
  * all lanes, with a line at t_chip ("chip leaves reset").
  *
  * Without an analysis (a == NULL) the resets are modelled from the EN

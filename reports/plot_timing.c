@@ -123,7 +123,8 @@ static int64_t last_event(const struct timing_ctx *c)
     int64_t last = INT64_MIN;
     for (int i = 0; i < c->n_pulses; i++)
         if (isfinite(c->pulses[i].t_chip_ns)) {
-            int64_t end = (int64_t)(c->pulses[i].t_chip_ns + c->p->bm->chip.hold_ms * NS_PER_MS);
+            const struct chip_timing *chip = &c->p->bm->chip;
+            int64_t end = (int64_t)(c->pulses[i].t_chip_ns + (chip->sample_delay_ms + chip->hold_ms) * NS_PER_MS);
             last = end > last ? end : last;
         }
     if (last != INT64_MIN)
@@ -291,7 +292,8 @@ static void put_strap_windows(FILE *f, const struct timing_ctx *c)
         double t = c->pulses[i].t_chip_ns / NS_PER_MS;
         if (!isfinite(t))
             continue;
-        double a = fmax(t - chip->setup_ms, from), b = fmin(t + chip->hold_ms, to);
+        double ts = t + chip->sample_delay_ms; /* the straps are sampled here */
+        double a = fmax(ts - chip->setup_ms, from), b = fmin(ts + chip->hold_ms, to);
         if (b > a)
             fprintf(f,
                     "set object %d rect from first %.6f, graph 0 to first %.6f, graph 1 behind "
@@ -321,7 +323,8 @@ static int margin_span(const struct timing_ctx *c, const struct en_pulse *pl, do
 {
     const struct chip_timing *chip = &c->p->bm->chip;
     const struct trace *tr = c->p->tr;
-    double t = pl->t_chip_ns / NS_PER_MS, bounds[2] = {t - chip->setup_ms, t + chip->hold_ms};
+    double t = pl->t_chip_ns / NS_PER_MS + chip->sample_delay_ms;
+    double bounds[2] = {t - chip->setup_ms, t + chip->hold_ms};
     double best = INFINITY;
     for (size_t i = 0; i < tr->n; i++) {
         if (tr->edges[i].channel != CH_IO0)

@@ -98,6 +98,10 @@ struct uart_out {
 struct chip_state {
     double below_since; /* EN under VIL since; NAN when above */
     int in_reset;
+    /* Out of reset, straps not yet latched (the chip's sample_delay_ms):
+     * they are read at sample_at for the release at released_at. */
+    int sample_pending;
+    double sample_at, released_at;
     int usb_flag, usb_latched; /* USB-Serial/JTAG: download requested; latched at the reset */
 };
 

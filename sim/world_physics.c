@@ -138,6 +138,7 @@ static void record_truth(struct sim_truth *truth, double t, enum boot_mode mode)
 static void enter_reset(struct physics *p, double t)
 {
     p->chip.in_reset = 1;
+    p->chip.sample_pending = 0; /* back in reset before it latched its straps: that boot never was */
     world_physics_uart_flush(&p->uart, t);
     if (p->n_reset_starts < ANALYSIS_MAX_RESETS)
         p->reset_start[p->n_reset_starts++] = t;
@@ -145,8 +146,21 @@ static void enter_reset(struct physics *p, double t)
 
 struct net_event {
     double t;
-    int what; /* 0: EN at the analyzer threshold, 1: EN at VIL, 2: EN at VIH, 3: IO0 at the analyzer threshold */
+    /* 0: EN at the analyzer threshold, 1: EN at VIL, 2: EN at VIH, 3: IO0 at the analyzer threshold,
+     * 4: the chip latches its straps (sample_delay_ms after 2) */
+    int what;
 };
+
+/* The chip latches its straps at t for the release at t_release: IO0's
+ * level then picks the boot, which the ROM's banner reports. */
+static void latch_straps(struct physics *p, double t_release, double t)
+{
+    const struct board_profile *b = p->b;
+    int io0_high = world_net_v(&p->io0, t) > b->chip->io0_switch_frac * b->vdd;
+    enum boot_mode mode = io0_high ? BOOT_FLASH : BOOT_DOWNLOAD;
+    record_truth(p->truth, t_release, mode);
+    uart_banner(p, t_release, 0, mode);
+}
 
 /* Chip and analyzer events on EN and IO0 inside [ta, tb). */
 static void run_segment(struct physics *p, double ta, double tb)
@@ -155,19 +169,29 @@ static void run_segment(struct physics *p, double ta, double tb)
     double vdd = b->vdd, v_la = b->analyzer.threshold_v;
     double vil = b->chip->en_vil_v, vih = b->chip->timing.vih_frac * vdd;
     double min_pulse = b->chip->timing.min_reset_pulse_us * 1e3;
-    struct net_event ev[4] = {
+    double delay = b->chip->timing.sample_delay_ms * 1e6;
+    struct net_event ev[5] = {
         {net_cross(&p->en, v_la), 0}, {net_cross(&p->en, vil), 1},
-        {net_cross(&p->en, vih), 2}, {net_cross(&p->io0, v_la), 3}};
-    for (int i = 1; i < 4; i++) /* at most four events: insertion sort */
+        {net_cross(&p->en, vih), 2}, {net_cross(&p->io0, v_la), 3},
+        {p->chip.sample_pending ? p->chip.sample_at : INFINITY, 4}};
+    for (int i = 1; i < 5; i++) /* at most five events: insertion sort */
         for (int j = i; j > 0 && ev[j].t < ev[j - 1].t; j--) {
             struct net_event tmp = ev[j];
             ev[j] = ev[j - 1];
             ev[j - 1] = tmp;
         }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         double t = ev[i].t;
         if (!(t >= ta && t < tb))
             continue;
+        if (ev[i].what == 4) { /* a sample made moot by a reset in between was cancelled there */
+            if (p->chip.sample_pending) {
+                p->chip.sample_pending = 0;
+                p->last_event = fmax(p->last_event, t);
+                latch_straps(p, p->chip.released_at, t);
+            }
+            continue;
+        }
         p->last_event = fmax(p->last_event, t);
         int rising = ev[i].what == 3 ? p->io0.target > v_la : p->en.target > p->en.v0;
         if (ev[i].what == 0)
@@ -182,11 +206,21 @@ static void run_segment(struct physics *p, double ta, double tb)
             p->chip.below_since = NAN;
         } else if (ev[i].what == 2 && rising && p->chip.in_reset) {
             p->chip.in_reset = 0;
-            int io0_high = world_net_v(&p->io0, t) > b->chip->io0_switch_frac * vdd;
-            enum boot_mode mode = io0_high ? BOOT_FLASH : BOOT_DOWNLOAD;
-            record_truth(p->truth, t, mode);
-            uart_banner(p, t, 0, mode);
+            if (delay > 0) { /* the straps are latched later (docs/physics.md#strap-window) */
+                p->chip.sample_pending = 1;
+                p->chip.sample_at = t + delay;
+                p->chip.released_at = t;
+            } else {
+                latch_straps(p, t, t);
+            }
         }
+    }
+    /* Released in this segment, latched in it too: EN only rises after
+     * crossing VIH here, so no EN event lies between. */
+    if (p->chip.sample_pending && p->chip.sample_at >= ta && p->chip.sample_at < tb) {
+        p->chip.sample_pending = 0;
+        p->last_event = fmax(p->last_event, p->chip.sample_at);
+        latch_straps(p, p->chip.released_at, p->chip.sample_at);
     }
     /* Held under VIL past the minimum pulse: the chip is in reset by now. */
     if (!isnan(p->chip.below_since) && !p->chip.in_reset && tb - p->chip.below_since >= min_pulse &&

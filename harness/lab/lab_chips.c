@@ -178,7 +178,7 @@ static int check_banners(struct ydoc *y, yaml_node_t *m, const char *path, const
 int lab_chip_load(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
     static const char *const keys[] = {"en_vih_frac", "en_vil_v", "min_reset_pulse_us", "strap_setup_ms",
-                                       "strap_hold_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom", "rom_header",
+                                       "strap_hold_ms", "strap_sample_delay_ms", "io0_switch_frac", "boot_delay_ms", "baud", "rom", "rom_header",
                                        "rst_pin", "rst_usb", "boot_download", "boot_flash", "image_offset",
                                        "boot_no_image", "en_pin", "strap_pin", "usb", "straps", NULL};
     struct chip_profile *c = &lab->chips[lab->n_chips - 1];
@@ -189,6 +189,8 @@ int lab_chip_load(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t
         yget_range(y, m, path, "min_reset_pulse_us", 0.0, 1e6, &c->timing.min_reset_pulse_us) ||
         yget_range(y, m, path, "strap_setup_ms", 0.0, 1000.0, &c->timing.setup_ms) ||
         yget_range(y, m, path, "strap_hold_ms", 0.0, 1000.0, &c->timing.hold_ms) ||
+        yopt_range(y, m, path, "strap_sample_delay_ms", 0.0, LAB_STRAP_SAMPLE_DELAY_MAX_MS,
+                   &c->timing.sample_delay_ms) ||
         yget_range(y, m, path, "io0_switch_frac", 0.01, 0.99, &c->io0_switch_frac) ||
         yget_range(y, m, path, "boot_delay_ms", 0.0, 10000.0, &c->boot_delay_ms) ||
         yget_range(y, m, path, "baud", 300, 20e6, &baud) ||
@@ -197,6 +199,10 @@ int lab_chip_load(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t
         load_usb(y, m, path, c) || load_straps(y, m, path, c))
         return -1;
     c->baud = (int)baud;
+    if (c->timing.sample_delay_ms > c->boot_delay_ms)
+        return yfail(y, ymap_get(y, m, "strap_sample_delay_ms"), path,
+                     "strap_sample_delay_ms %g is after boot_delay_ms %g: the ROM reads its straps before it prints",
+                     c->timing.sample_delay_ms, c->boot_delay_ms);
     if (lab_rom_load_chip(y, m, path, &c->rom) != 0)
         return -1;
     if (!(c->rom_header = yget_strdup(y, m, path, "rom_header")) || !(c->rst_pin = yget_strdup(y, m, path, "rst_pin")) ||

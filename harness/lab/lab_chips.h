@@ -13,6 +13,12 @@
  * middle by more than a quarter bit (docs/chips.md#refusals). */
 #define LAB_UART_MIN_SAMPLES_PER_BIT 4
 
+/* The longest strap_sample_delay_ms a chip may give: how long after its
+ * reset pin crosses VIH it latches its straps. Every chip known latches
+ * within about a millisecond (docs/chips.md#esp8266); 100 ms is a typo,
+ * not a chip. */
+#define LAB_STRAP_SAMPLE_DELAY_MAX_MS 100.0
+
 /* chips.<name> → lab->chips[lab->n_chips - 1]; the section loader's entry. */
 int lab_chip_load(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path);
 
