@@ -91,7 +91,7 @@ static void make_repo(const char *repo)
 static int gitlab_ci_local(const char *repo, const char *args, char *out, size_t out_len, char *err,
                            size_t err_len)
 {
-    char cmd[2048];
+    char cmd[8192];
     snprintf(cmd, sizeof cmd, "cd %s && %s %s/node_modules/gitlab-ci-local/src/index.js --home %s/.home --no-color %s",
              repo, node_bin(), js_dir(), repo, args);
     return run_shell(cmd, out, out_len, err, err_len);

@@ -6,6 +6,8 @@
 #include "cli_commands.h"
 
 #include <limits.h>
+#include <ctype.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +25,15 @@
 #include "harness/run/run_session.h"
 
 #define RUN_ITERATIONS_MAX 10000000 /* --iterations N */
+#define RUN_SHARDS_MAX 1000          /* --shard K/N */
+#define STR_(x) #x
+#define STR(x) STR_(x)
 
 static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE] [--host-label NAME] [--metrics FILE]\n"
-    "                    [--known FILE | --no-known] [--quiet | --json]\n"
+    "                    [--known FILE | --no-known] [--quiet | --json] [--shard K/N]\n"
     "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE] [--quiet | --json]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
@@ -92,6 +97,12 @@ static const char usage[] =
     "                    gap p5/p50/p95; the session's start, duration, runs/s) for\n"
     "                    Prometheus' node_exporter textfile collector or a push gateway,\n"
     "                    written whole like the other files (docs/ci.md)\n"
+    "  --shard K/N       run only shard K of N (1 <= K <= N <= " STR(RUN_SHARDS_MAX) "): the cells, in the run's\n"
+    "                    order (board, scenario, host), whose index is K-1 modulo N, each\n"
+    "                    with the seeds it has in the whole run, so the N shards' stores\n"
+    "                    hold the runs one unsharded run makes. Virtual-lab cells only: a\n"
+    "                    real board runs on the machine it is attached to, in a job of its\n"
+    "                    own without --shard (docs/ci.md#pipelines)\n"
     "  --known FILE      the gates file: tolerances and known failures (docs/gates.md;\n"
     "                    default: SCENARIOS/gates/known.yaml when it exists). A cell\n"
     "                    meets its expectation when every run passes, or, with a\n"
@@ -148,10 +159,33 @@ static int add_pick(const char **list, int *n, const char *opt, const char *v)
 static const char *known_file;
 static int no_known;
 
+/* --shard K/N: 1 <= K <= N <= RUN_SHARDS_MAX, both whole numbers. */
+static int parse_shard(const char *v, struct matrix_opts *o)
+{
+    char *end;
+    errno = 0;
+    long k = strtol(v, &end, 10), n = 0;
+    int ok = end != v && *end == '/' && isdigit((unsigned char)v[0]);
+    if (ok) {
+        const char *nv = end + 1;
+        n = strtol(nv, &end, 10);
+        ok = end != nv && *end == '\0' && isdigit((unsigned char)nv[0]) && errno == 0;
+    }
+    if (!ok)
+        return cli_bad_input("run: --shard '%s': not K/N (this shard's number K of N shards, e.g. 2/8)%s", v, ""), -1;
+    if (n < 1 || n > RUN_SHARDS_MAX)
+        return cli_bad_input("run: --shard %s: N must be 1 to " STR(RUN_SHARDS_MAX) "%s", v, ""), -1;
+    if (k < 1 || k > n)
+        return cli_bad_input("run: --shard %s: K must be 1 to N (shards are numbered from 1, as GitLab's "
+                             "CI_NODE_INDEX)%s", v, ""), -1;
+    o->shard_k = (int)k, o->shard_n = (int)n;
+    return 0;
+}
+
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", "--host-label", "--metrics", "--known", NULL};
+                                        "--captures", "--db", "--host-label", "--metrics", "--known", "--shard", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -192,6 +226,8 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
     case 10:
         known_file = v;
         return 0;
+    case 11:
+        return parse_shard(v, o);
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;

@@ -97,9 +97,9 @@ const char *port_host_hypervisor(const char *root)
 /* The basename of DIR/driver's target into out; "" when there is none. */
 static void driver_of(const char *dir, char *out, size_t len)
 {
-    char link[PATH_MAX], target[PATH_MAX];
+    char link[PATH_MAX + 8], target[PATH_MAX];
     out[0] = '\0';
-    snprintf(link, sizeof link, "%s/driver", dir);
+    snprintf(link, sizeof link, "%.*s/driver", PATH_MAX - 1, dir);
     ssize_t n = readlink(link, target, sizeof target - 1);
     if (n <= 0)
         return;

@@ -156,6 +156,34 @@ static int plan_cells(const struct pick *p, struct plan *plan)
     return n;
 }
 
+/* --shard K/N: the plan's cells whose index is K-1 modulo N, in order;
+ * a cell's seeds come from its names (run_seed), not its index, so each
+ * runs as in the whole run. Returns the cells kept. */
+static int keep_shard(const struct matrix_opts *o, struct plan *plan, int n)
+{
+    if (o->shard_n <= 0)
+        return n;
+    int kept = 0;
+    for (int i = o->shard_k - 1; i < n; i += o->shard_n)
+        plan[kept++] = plan[i];
+    return kept;
+}
+
+/* Real boards are sharded by the machine they are attached to: a job of
+ * their own there, not a share of --shard's cells. */
+static int shard_has_real_board(const struct matrix_opts *o, const struct pick *p, char *err, size_t len)
+{
+    for (int b = 0; o->shard_n > 0 && b < p->n_boards; b++)
+        if (board_is_real(p->boards[b])) {
+            snprintf(err, len,
+                     "--shard splits the virtual lab's cells; %s is a real board: run it on the machine it is "
+                     "attached to, in a job without --shard (--board %s)",
+                     p->boards[b]->name, p->boards[b]->name);
+            return -1;
+        }
+    return 0;
+}
+
 /* --resume: the session's committed runs go back into their cells and
  * runs.jsonl, in the order they were made; each cell then goes on from
  * its next iteration. Runs arrive cell by cell, so the last cell found
@@ -284,7 +312,7 @@ static void print_end(FILE *out, const struct matrix_opts *o, const struct pick 
 int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, char *err, size_t err_len)
 {
     struct pick *p = malloc(sizeof *p);
-    if (p == NULL || pick_from(lab, o, p, err, err_len) != 0) {
+    if (p == NULL || pick_from(lab, o, p, err, err_len) != 0 || shard_has_real_board(o, p, err, err_len) != 0) {
         free(p);
         return 2;
     }
@@ -303,6 +331,13 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
         goto out;
     }
     plan_cells(p, plan);
+    int all_cells = n_cells;
+    n_cells = keep_shard(o, plan, n_cells);
+    if (n_cells == 0) {
+        snprintf(err, err_len, "shard %d/%d has no cells: the matrix picked has %d, fewer than the shards", o->shard_k,
+                 o->shard_n, all_cells);
+        goto out;
+    }
     if (run_outputs_open(o, &io, err, err_len) != 0)
         goto out;
     if (prepare_cells(o, plan, n_cells, cells, &io, err, err_len) != 0) {

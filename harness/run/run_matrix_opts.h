@@ -32,6 +32,7 @@ struct matrix_opts {
     const char *boards[MATRIX_MAX_PICKS], *hosts[MATRIX_MAX_PICKS], *scenarios[MATRIX_MAX_PICKS];
     int n_boards, n_hosts, n_scenarios; /* 0: all */
     int iterations;
+    int shard_k, shard_n;            /* --shard K/N: the cells whose index in the run's order is K-1 mod N; 0/0: all */
     uint64_t seed;
     enum capture_keep keep_captures; /* --captures failing|all */
     const char *db_path;             /* the results store; NULL: OUT/results.db */
