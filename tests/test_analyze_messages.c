@@ -136,3 +136,20 @@ Test(analyze_messages, a_unit_size_the_samples_disagree_with_is_refused)
     cr_assert_eq(analyze(path, ""), 0, "%s%s", out, err);
     cr_assert(strstr(out, "  #1 EN low at 1.000 ms, released at 2.000 ms") != NULL, "%s", out);
 }
+
+/* An OLS saved its 32 channels with unitsize=1 and only RX named (sigrok's
+ * public dump uart/cyrustek_es51978/es51978.sr): the samples hold the
+ * named channels, and the file reads as sigrok-cli reads it. */
+Test(analyze_messages, a_unitsize_enough_for_the_named_channels_reads)
+{
+    static const char meta[] = "[global]\nsigrok version=0.2.1\n\n[device 1]\ndriver=ols\ncapturefile=logic-1\n"
+                               "unitsize=1\ntotal probes=32\nsamplerate=1 MHz\nprobe1=RX\n";
+    uint8_t p[3000];
+    memset(p, 1, sizeof p);
+    memset(p + 1000, 0, 500); /* RX low 1.000 to 1.500 ms */
+    char path[256];
+    snprintf(path, sizeof path, "%s/ols.sr", dir);
+    write_sr(path, meta, p, sizeof p, sizeof p);
+    cr_assert_eq(analyze(path, ""), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "ols.sr: 1 MS/s, 2.999 ms, 2 edges on RX\n") != NULL, "%s", out);
+}
