@@ -2,7 +2,7 @@
 /* `resetlab analyze`'s UART decoder on captures built here (issue 25,
  * items 2 and 5): a sub-bit glitch before the ROM banner is no byte, a
  * wrong baud rate counts its framing errors and names the rate RX shows,
- * and a line over 64 KiB is decoded whole. */
+ * a line over 64 KiB is decoded whole, and --baud decodes another rate. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,4 +87,19 @@ Test(analyze_uart, a_line_over_64_kib_is_decoded_whole)
     const char *path = vcd_write(&v, dir, "long", end + 1.0);
     cr_assert_eq(analyze(path, ""), 0, "%s%s", out, err);
     cr_assert(strstr(out, "UART: 70241 bytes at 115200 baud: \"abcdef") != NULL, "%.300s", out);
+}
+
+/* A line at another rate than the chip ROM's (an application's log at
+ * 9,600): --baud decodes it, 0 and more than 10^7 are refused. */
+Test(analyze_uart, baud_decodes_a_line_at_another_rate)
+{
+    static const char hello[] = "Hello World!\r\n";
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e6};
+    double end = vcd_add_uart(&v, 0, 1.0, 9600, hello, sizeof hello - 1);
+    const char *path = vcd_write(&v, dir, "hello9600", end + 1.0);
+    cr_assert_eq(analyze(path, "--baud 9600"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "UART: 14 bytes at 9600 baud: \"Hello World!\\r\\n\"") != NULL, "%s", out);
+    cr_assert_eq(analyze(path, "--baud 0"), 2, "%s", out);
+    cr_assert(strstr(err, "--baud needs a rate in baud from 1 to 10000000, got '0'") != NULL, "%s", err);
+    cr_assert_eq(analyze(path, "--baud 10000001"), 2, "%s", out);
 }
