@@ -314,14 +314,14 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     struct uart_stats us;
     int baud = o->baud ? (int)o->baud : b->chip->baud;
     size_t n_uart = uart_decode_counted(&tr, baud, uart, UART_MAX, &us);
-    if (us.bytes > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
-        uint8_t *more = realloc(uart, us.bytes);
+    if (us.frames > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
+        uint8_t *more = realloc(uart, us.frames);
         if (more == NULL) {
-            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.bytes);
+            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.frames);
             goto out;
         }
         uart = more;
-        n_uart = uart_decode_counted(&tr, baud, uart, us.bytes, &us);
+        n_uart = uart_decode_counted(&tr, baud, uart, us.frames, &us);
     }
     struct board_model bm = board_model_of(b);
     struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
