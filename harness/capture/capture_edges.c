@@ -252,9 +252,12 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
         uint64_t bits = 0;
         memcpy(&bits, d, unit); /* little-endian: bit i = channel i */
         if (bits & r->beyond & (unit < 8 ? (1ull << 8 * unit) - 1 : ~0ull)) {
+            int channels = 0;
+            while (!(r->beyond >> channels & 1))
+                channels++;
             char what[96];
             snprintf(what, sizeof what, "sample %llu has bits set above its %d logic channels (unit size %u)",
-                     (unsigned long long)(r->n_samples + i), __builtin_ctzll(r->beyond), unit);
+                     (unsigned long long)(r->n_samples + i), channels, unit);
             sigrok_reader_fail(r, "%s: %s: the unit size or channel count disagrees with the data%s", what, "");
             return;
         }
