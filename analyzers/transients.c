@@ -4,8 +4,10 @@
  * when there is no op log) passes through an intermediate
  * line state. Each such transient is reported with its duration and what EN
  * did inside it: charging past the analyzer threshold in (1,1) is the
- * classic-reset race; being driven low in (0,1) is Windows' close.
- * May call: steps.c, libm, libc. */
+ * classic-reset race; being driven low in (0,1) is Windows' close. With
+ * no EN channel (DTR and RTS alone) EN is the board's R·C from the last
+ * step that drove it low, and the text says so.
+ * May call: steps.c, rc.c, libm, libc. */
 #include <math.h>
 #include <stdio.h>
 
@@ -24,13 +26,25 @@ static void describe(struct finding *f, const struct trace *tr, const struct boa
     int en_driven = circuit_en(bm->circuit, mid->dtr, mid->rts) == DRIVE_LOW;
     int64_t rose = trace_has(tr, CH_EN) ? first_edge_to(tr, CH_EN, 1, mid->t_ns, next->t_ns) : -1;
     int op_a = op_for_edge(log, tr, mid->t_ns), op_b = op_for_edge(log, tr, next->t_ns);
-    char what[96];
+    char what[112];
     f->severity = SEV_INFO;
     if (en_driven && ms * 1e3 >= bm->chip.min_reset_pulse_us) {
         snprintf(what, sizeof what, "%s driven low for %.3f ms: long enough to reset", chip_en_name(&bm->chip), ms);
         f->severity = SEV_WARN;
     } else if (en_driven) {
         snprintf(what, sizeof what, "%s driven low, too briefly to reset", chip_en_name(&bm->chip));
+    } else if (!trace_has(tr, CH_EN)) { /* not captured: the board's R·C from the last time the circuit drove it */
+        double tau_s = bm->en_r_ohms * bm->en_c_farads, frac = bm->vdd > 0 ? tr->threshold_v / bm->vdd : 0;
+        double at_ms = rc_time_to_fraction(tau_s, frac) * 1e3;
+        if (circuit_en(bm->circuit, mid[-1].dtr, mid[-1].rts) != DRIVE_LOW)
+            snprintf(what, sizeof what, "%s not captured, high before it by the circuit", chip_en_name(&bm->chip));
+        else if (isfinite(at_ms) && at_ms < ms) {
+            snprintf(what, sizeof what, "%s would cross the analyzer threshold %.3f ms into it (board R·C; not captured)",
+                     chip_en_name(&bm->chip), at_ms);
+            f->severity = SEV_WARN;
+        } else
+            snprintf(what, sizeof what, "%s would stay under the analyzer threshold (board R·C; not captured)",
+                     chip_en_name(&bm->chip));
     } else if (rose >= 0) {
         snprintf(what, sizeof what, "%s crossed the analyzer threshold %.3f ms into it", chip_en_name(&bm->chip),
                  (double)(rose - mid->t_ns) / 1e6);

@@ -64,12 +64,30 @@ static int64_t next_fall(const struct trace *tr, size_t from, double t)
     return -1;
 }
 
+/* The instant of bit `b`'s sample point in a frame starting at `start`:
+ * on a sampled trace the sample sigrok's uart decoder reads (decoders/uart/
+ * pd.py, get_sample_point and get_wait_cond: ceil(frame_start +
+ * (bit_width - 1) / 2 + b * bit_width), in samples), so the same glitch
+ * reads the same; else the bit's middle. */
+static double sample_point(const struct trace *tr, int64_t start, double bit_ns, int b)
+{
+    double rate = tr->sample_rate_hz;
+    if (!(rate > 0))
+        return (double)start + (0.5 + b) * bit_ns;
+    double period_ns = 1e9 / rate, bw = bit_ns / period_ns;
+    double s0 = (double)llround((double)start / period_ns);
+    return (double)llround(ceil(s0 + (bw - 1) / 2 + b * bw) * period_ns);
+}
+
 /* A falling edge starts a frame only when the line is still low at the
- * start bit's middle, as sigrok's uart decoder checks it (decoders/uart/
- * pd.py, wait_for_start_bit then get_start_bit: "if self.startbit[rxtx] !=
- * 0 ... a false start bit"): a shorter low glitch is no byte. Frames whose
- * stop bit is low are framing errors, counted and dropped. Every frame is
- * counted; bytes past `cap` are counted, not stored. */
+ * start bit's sample point, as sigrok's uart decoder checks it (decoders/
+ * uart/pd.py, wait_for_start_bit then get_start_bit: "if self.startbit[rxtx]
+ * != 0 ... a false start bit"): a shorter low glitch is no byte. A frame
+ * whose stop bit is low is a framing error, counted, and its byte kept as
+ * sigrok's decoder outputs it (get_data_bits puts the byte before
+ * get_stop_bits checks the stop bit); the next start bit is a falling edge
+ * after the stop bit's sample point, as there. Every frame is counted;
+ * bytes past `cap` are counted, not stored. */
 size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st)
 {
     struct uart_stats z = {0};
@@ -86,22 +104,25 @@ size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_
         int64_t start = next_fall(tr, cur.next > 0 ? cur.next - 1 : 0, t);
         if (start < 0)
             break;
-        if (level_at(&cur, (double)start + 0.5 * bit_ns) != 0) { /* high again at mid-start: a glitch */
+        double mid = sample_point(tr, start, bit_ns, 0);
+        if (level_at(&cur, mid) != 0) { /* high again at mid-start: a glitch */
             st->glitches++;
             t = (double)start + 1;
             continue;
         }
         uint8_t value = 0;
         for (int b = 0; b < 8; b++)
-            value |= (uint8_t)(level_at(&cur, (double)start + (1.5 + b) * bit_ns) << b);
-        int stop = level_at(&cur, (double)start + 9.5 * bit_ns);
-        if (stop && n < cap)
+            value |= (uint8_t)(level_at(&cur, sample_point(tr, start, bit_ns, 1 + b)) << b);
+        double stop_at = sample_point(tr, start, bit_ns, 9);
+        int stop = level_at(&cur, stop_at);
+        if (n < cap)
             out[n++] = value;
+        st->frames++;
         if (stop)
             st->bytes++;
         else
             st->framing_errors++;
-        t = (double)start + (stop ? 9.5 : 10.0) * bit_ns; /* after a framing error, wait past the stop bit */
+        t = stop_at + 1; /* a falling edge after the stop bit's sample point */
     }
     return n;
 }

@@ -31,15 +31,17 @@ int uart_encode(const struct uart_byte *bytes, size_t n, int baud, double period
 size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap);
 
 struct uart_stats {
-    size_t bytes;          /* good frames, stored or not (past cap) */
+    size_t frames;         /* every frame, stored or not (past cap): the bytes, as sigrok's decoder gives them */
+    size_t bytes;          /* good frames among them */
     size_t framing_errors; /* frames whose stop bit was low */
     size_t glitches;       /* falling edges high again at the start bit's middle */
 };
 
 /* uart_decode, counting: a falling edge whose line is high again at the
- * start bit's middle is a glitch, not a byte (as sigrok's uart decoder);
- * st->bytes counts every good frame, so st->bytes > cap says how much
- * storage the whole line needs. */
+ * start bit's sample point is a glitch, not a byte; a frame with a low stop
+ * bit is a framing error whose byte is kept (both as sigrok's uart
+ * decoder); st->frames counts every frame, so st->frames > cap says how
+ * much storage the whole line needs. */
 size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st);
 
 /* The baud rate RX's edges show (1 / the common shortest interval between

@@ -176,3 +176,24 @@ Test(analyze_partial, a_file_without_extension_says_so)
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
     expect_bad_input(args, "capture: no file extension to tell its format: name it .sr, .vcd or .csv");
 }
+
+/* DTR and RTS alone, with (DTR1,RTS1) for 30 ms after RTS held EN low: the
+ * transient says when EN would cross the analyzer threshold from the
+ * board's R·C (devkitc: 10 kOhm x 1 uF = 10 ms; the analyzer's 1.5 V of
+ * 3.3 V: 10 ms x ln(3.3 / 1.8) = 6.061 ms, as a captured EN shows in
+ * docs/analyze.md), not that EN "did not cross" a line it never saw. */
+Test(analyze_partial, dtr_and_rts_alone_give_transients_from_the_circuit)
+{
+    struct vcd v = {.names = {"DTR", "RTS"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e6};
+    vcd_add(&v, 1.0, 1, 0);   /* RTS asserted: EN low */
+    vcd_add(&v, 101.0, 0, 0); /* DTR too: (DTR1,RTS1), EN charging */
+    vcd_add(&v, 131.0, 1, 1); /* RTS released: (DTR1,RTS0) */
+    vcd_add(&v, 181.0, 0, 1);
+    const char *path = vcd_write(&v, dir, "transient", 300.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "(DTR1,RTS1) for 30.000 ms: EN would cross the analyzer threshold 6.061 ms into it "
+                          "(board R·C; not captured)") != NULL, "%s", out);
+    cr_assert(strstr(out, "(DTR1,RTS0) for 50.000 ms: EN not captured, high before it by the circuit") != NULL, "%s",
+              out);
+    cr_assert_null(strstr(out, "did not cross"), "%s", out);
+}

@@ -80,7 +80,7 @@ Test(limits_sr, metadata_no_analyzer_writes_is_one_line_each)
     } cases[] = {
         {"total probes=2\nprobe1=DTR\nprobe2=RTS\nunitsize=1\nsamplerate=0\n", "samplerate=0: not a rate above 0 Hz"},
         {"total probes=2\nprobe1=DTR\nprobe2=RTS\nunitsize=1\nsamplerate=fast\n", "samplerate=fast"},
-        {"total probes=20\nprobe1=DTR\nprobe2=RTS\nunitsize=1\nsamplerate=1 MHz\n",
+        {"total probes=20\nprobe1=DTR\nprobe2=RTS\nprobe20=D19\nunitsize=1\nsamplerate=1 MHz\n",
          "unitsize=1: not 1 to 8 bytes a sample, enough for its 20 logic channels"},
         {"total probes=2\nprobe1=DTR\nprobe2=RTS\nunitsize=9\nsamplerate=1 MHz\n", "unitsize=9"},
         {"total probes=2\nprobe1=DTR\nprobe2=RTS\nunitsize=0\nsamplerate=1 MHz\n", "unitsize=0"},

@@ -94,20 +94,36 @@ static void resolve_analog_en(struct reader *r, const struct sr_dev_inst *sdi, c
 static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
 {
     char names[256] = "";
+    int n_logic = 0;
     for (int c = 0; c < CH_COUNT; c++)
         r->bit[c] = -1;
     for (GSList *l = sr_dev_inst_channels_get(sdi); l != NULL; l = l->next) {
         const struct sr_channel *ch = l->data;
         if (ch->type != SR_CHANNEL_LOGIC)
             continue;
+        n_logic++;
         size_t used = strlen(names);
         snprintf(names + used, sizeof names - used, "%s%s", used ? ", " : "", ch->name);
         for (int c = 0; c < CH_COUNT; c++) {
             const char *want = r->map->file_name[c][0] ? r->map->file_name[c] : channel_name((enum channel)c);
-            if (want != NULL && strcasecmp(ch->name, want) == 0 && ch->index < MAX_FILE_CHANNELS)
-                r->bit[c] = ch->index;
+            if (want == NULL || strcasecmp(ch->name, want) != 0 || ch->index >= MAX_FILE_CHANNELS)
+                continue;
+            int by_index = r->map->file_name[c][0] ? index_spec(r->map->file_name[c]) : -1;
+            if (r->bit[c] >= 0 && by_index >= 0) { /* "1" named twice (a CSV header of 1s): the position says */
+                r->bit[c] = by_index;
+                continue;
+            }
+            if (r->bit[c] >= 0) { /* two file channels of that name: which one is ours? */
+                char which[96];
+                snprintf(which, sizeof which, "D%d and D%d", r->bit[c], ch->index);
+                snprintf(which + strlen(which), sizeof which - strlen(which), "): say which with --map, e.g. --map D%d=%s",
+                         ch->index, channel_name((enum channel)c));
+                sigrok_reader_fail(r, "%s: two logic channels are named '%s' (%s", ch->name, which);
+            }
+            r->bit[c] = ch->index;
         }
     }
+    r->beyond = n_logic > 0 && n_logic < 64 ? ~0ull << n_logic : 0;
     resolve_by_index(r, sdi);
     /* a channel found by its name alone yields to one --map gives that file channel */
     for (int c = 0; c < CH_COUNT; c++)
@@ -235,6 +251,16 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
         }
         uint64_t bits = 0;
         memcpy(&bits, d, unit); /* little-endian: bit i = channel i */
+        if (bits & r->beyond & (unit < 8 ? (1ull << 8 * unit) - 1 : ~0ull)) {
+            int channels = 0;
+            while (!(r->beyond >> channels & 1))
+                channels++;
+            char what[96];
+            snprintf(what, sizeof what, "sample %llu has bits set above its %d logic channels (unit size %u)",
+                     (unsigned long long)(r->n_samples + i), channels, unit);
+            sigrok_reader_fail(r, "%s: %s: the unit size or channel count disagrees with the data%s", what, "");
+            return;
+        }
         bits &= r->mask;
         if (r->n_samples + i == 0) {
             for (int c = 0; c < CH_COUNT; c++)
@@ -428,6 +454,12 @@ void sigrok_reader_packet(const struct sr_dev_inst *sdi, const struct sr_datafee
         }
         if (r->samplerate == 0)
             sigrok_reader_fail(r, "%s: the capture gives no sample rate%s%s", "", "");
+        else if (r->samplerate > SIGROK_MAX_SAMPLERATE_HZ) {
+            char rate[32];
+            snprintf(rate, sizeof rate, "%llu", (unsigned long long)r->samplerate);
+            sigrok_reader_fail(r, "%s: a sample rate of %s Hz: at most 10^12 (1 ps a sample, "
+                                  "SIGROK_MAX_SAMPLERATE_HZ)%s", rate, "");
+        }
         if (!r->failed && pkt->type == SR_DF_LOGIC)
             read_logic(r, pkt->payload);
         else if (!r->failed)

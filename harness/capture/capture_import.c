@@ -216,6 +216,7 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
         return -1;
     }
     sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
+    sigrok_log_clear();
     char *chunk = malloc(READ_CHUNK);
     int added = 0, rc = chunk ? SR_OK : SR_ERR_MALLOC;
     long header = -1, sent = 0;
@@ -262,7 +263,8 @@ static int read_with_input(struct sigrok *s, struct reader *r, const char *modul
     sr_input_free(in);
     sr_session_destroy(session);
     if (rc != SR_OK)
-        sigrok_reader_fail(r, "%s: libsigrok could not parse it as %s (%s)", module, sr_strerror(rc));
+        sigrok_reader_fail(r, "%s: libsigrok could not parse it as %s: %s", module,
+                           sigrok_log_first()[0] ? sigrok_log_first() : sr_strerror(rc));
     else if (!r->resolved && !r->failed)
         sigrok_reader_fail(r, "%s: no samples in it%s%s", "", "");
     return r->failed ? -1 : 0;

@@ -31,6 +31,13 @@ struct sigrok {
     struct sr_dev_inst *sdi[1u << (CH_COUNT + 1)]; /* + EN_V */
 };
 
+/* libsigrok's own first error text since sigrok_log_clear (its log
+ * callback, capture_context.c, per thread), "" when it said none: a CSV or
+ * VCD it cannot parse says the line and the text there, as sigrok-cli
+ * prints them, where sr_strerror says only "generic/unspecified error". */
+void sigrok_log_clear(void);
+const char *sigrok_log_first(void);
+
 /* The reader's first error, printf'd from `fmt` with its three %s: the
  * path read, a and b; later ones are dropped (capture_edges.c). */
 void sigrok_reader_fail(struct sigrok_reader *r, const char *fmt, const char *a, const char *b);

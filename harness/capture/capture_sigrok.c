@@ -65,10 +65,18 @@ int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t
     while (*p) {
         const char *comma = strchr(p, ','), *end = comma ? comma : p + strlen(p);
         const char *eq = memchr(p, '=', (size_t)(end - p));
-        char file[32], ours[16];
-        if (eq == NULL || eq == p || eq + 1 == end || (size_t)(eq - p) >= sizeof file ||
-            (size_t)(end - eq - 1) >= sizeof ours) {
+        char file[SIGROK_MAP_NAME_MAX + 1], ours[16];
+        if (eq == NULL || eq == p || eq + 1 == end) {
             snprintf(err, err_len, "--map: '%.*s' is not FILECHANNEL=CHANNEL (e.g. D0=DTR)", (int)(end - p), p);
+            return -1;
+        }
+        if ((size_t)(eq - p) >= sizeof file) {
+            snprintf(err, err_len, "--map: the file channel name '%.*s' has %d characters: at most %d (SIGROK_MAP_NAME_MAX)",
+                     (int)(eq - p), p, (int)(eq - p), SIGROK_MAP_NAME_MAX);
+            return -1;
+        }
+        if ((size_t)(end - eq - 1) >= sizeof ours) {
+            snprintf(err, err_len, "--map: unknown channel '%.*s' (DTR, RTS, EN, EN_V, IO0 or RX)", (int)(end - eq - 1), eq + 1);
             return -1;
         }
         snprintf(file, sizeof file, "%.*s", (int)(eq - p), p);

@@ -44,9 +44,12 @@ int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, 
  * edges from it, at the analyzer's threshold. NULL or "" maps file
  * channels named DTR, RTS, EN, IO0, RX (any case) and an analog EN_V (or
  * an analog EN when there is no logic one). */
+/* The longest file channel name --map takes (a sigrok channel name is free
+ * length; PulseView's and the analyzers' are short). */
+#define SIGROK_MAP_NAME_MAX 31
 struct channel_map {
-    char file_name[CH_COUNT][32]; /* "" = by our own name */
-    char en_analog[32];           /* EN_V's file channel; "" = by name */
+    char file_name[CH_COUNT][SIGROK_MAP_NAME_MAX + 1]; /* "" = by our own name */
+    char en_analog[SIGROK_MAP_NAME_MAX + 1];           /* EN_V's file channel; "" = by name */
     int given;
 };
 int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t err_len);
@@ -106,6 +109,10 @@ struct sr_context *sigrok_context(struct sigrok *s);
  * first LOGIC or ANALOG packet (by `map`, else by name), the samplerate
  * from META or the driver, every level change an edge (memory O(edges));
  * EN's analog samples thinned to a rate and a maximum. */
+/* The fastest sample rate a capture may have: 1 ps a sample (times are
+ * kept in ns; libsigrok takes any rate, 1e18 Hz put every edge at 0). */
+#define SIGROK_MAX_SAMPLERATE_HZ 1000000000000ull
+
 struct sigrok_reader {
     const char *path; /* what is being read, for errors */
     const struct channel_map *map;
@@ -113,6 +120,7 @@ struct sigrok_reader {
     int resolved, failed;
     int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
     uint64_t mask;     /* the bits we read */
+    uint64_t beyond;   /* the bits above the device's logic channels: a sample with one set disagrees with them */
     uint64_t samplerate, n_samples, prev;
     unsigned logic_unitsize; /* bytes a sample of the logic packets seen; 0 before the first */
     /* instants DTR or RTS changed (as the analyzers' steps count them), the

@@ -97,10 +97,19 @@ static int check_device(GKeyFile *kf, const char *group, const char *path, int *
                  SIGROK_SR_MAX_ANALOG);
         return -1;
     }
-    if (int_key(kf, group, "unitsize", 1, 8, 1, &unitsize) != 0 || unitsize * 8 < probes) {
+    /* the channels the samples must hold: up to the last one named (probeN,
+     * the enabled ones). An OLS or a Logic16 saved its 32 or 16 channels
+     * with unitsize=1 and one or two named: the others are not in the data. */
+    int named = probes;
+    for (char key[24]; named > 0; named--) {
+        snprintf(key, sizeof key, "probe%d", named);
+        if (g_key_file_has_key(kf, group, key, NULL))
+            break;
+    }
+    if (int_key(kf, group, "unitsize", 1, 8, 1, &unitsize) != 0 || unitsize * 8 < named) {
         shown(kf, group, "unitsize", v, sizeof v);
         snprintf(err, err_len, "%s: unitsize=%s: not 1 to 8 bytes a sample, enough for its %d logic channels", path, v,
-                 probes);
+                 named);
         return -1;
     }
     char *rate = g_key_file_get_value(kf, group, "samplerate", NULL);

@@ -24,10 +24,11 @@
 
 #define UART_MAX 65536 /* bytes decoded at first; a longer line gets all it needs */
 #define ANALYZE_SAMPLERATE_MAX 1000000000000ull /* --samplerate HZ */
+#define ANALYZE_BAUD_MAX 10000000ull             /* --baud N: 10 MBd, past any ROM's or bridge's rate */
 
 static const char usage[] =
     "usage: resetlab analyze FILE [--board NAME] [--expect MODE] [--map SPEC] [--json]\n"
-    "                        [--samplerate HZ] [--boards FILE]\n"
+    "                        [--samplerate HZ] [--baud N] [--boards FILE]\n"
     "\n"
     "Reads a capture (a sigrok session .sr, or VCD or CSV through libsigrok's input\n"
     "modules), decodes the UART line (RX, 8N1 at the board's chip baud rate) and\n"
@@ -58,6 +59,11 @@ static const char usage[] =
     "    (libsigrok 0.5.2 hangs on 10^9 channels); a logic chunk that is not\n"
     "    whole samples of the unitsize, or a session that delivers fewer bytes\n"
     "    than its chunks hold (a corrupt chunk, named), is refused too;\n"
+    "  - a sample rate over 10^12 Hz (1 ps a sample), two logic channels of one\n"
+    "    of our names (say which with --map), a sample with bits set above the\n"
+    "    file's logic channels (its unit size disagrees with the data), a --map\n"
+    "    file channel name over 31 characters; libsigrok's own text is given for\n"
+    "    a CSV or VCD it cannot parse (its line and what is wrong there);\n"
     "  - edges are counted as they are read: more than 512 DTR/RTS changes, or\n"
     "    1048576 edges in all (16 MiB), and the capture is refused at once;\n"
     "  - FILE.yaml (the op log): at most 512 KiB and 1024 ops, and what follows.\n"
@@ -77,6 +83,8 @@ static const char usage[] =
     "  --samplerate HZ a CSV file's sample rate, 1 to 10^12 Hz, when it does not say\n"
     "                  it in a '; Samplerate: 4 MHz' comment as sigrok's CSV output\n"
     "                  does (digits alone)\n"
+    "  --baud N        decode RX at N baud, 1 to 10000000, instead of the board's\n"
+    "                  chip ROM rate (an application's log, another device's UART)\n"
     "  --json          one JSON line, as in runs.jsonl\n"
     "  --boards FILE   the lab description (default: ./boards.yaml, else the one\n"
     "                  installed with resetlab, share/resetlab/boards.yaml)\n"
@@ -86,7 +94,7 @@ static const char usage[] =
 
 struct analyze_opts {
     const char *file, *board, *expect, *map, *boards;
-    uint64_t samplerate;
+    uint64_t samplerate, baud;
     int json;
 };
 
@@ -113,6 +121,12 @@ static int parse_opts(int argc, char **argv, struct analyze_opts *o)
             if (i + 1 >= argc)
                 return usage_error("%s needs a value", a);
             if (cli_parse_uint("analyze", a, argv[++i], "a rate in Hz", 1, ANALYZE_SAMPLERATE_MAX, &o->samplerate) != 0)
+                return 2;
+        }
+        else if (strcmp(a, "--baud") == 0) {
+            if (i + 1 >= argc)
+                return usage_error("%s needs a value", a);
+            if (cli_parse_uint("analyze", a, argv[++i], "a rate in baud", 1, ANALYZE_BAUD_MAX, &o->baud) != 0)
                 return 2;
         }
         else if (slot != NULL && i + 1 < argc)
@@ -192,6 +206,7 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
                          const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
                          const struct uart_stats *us, int expected, const struct analysis *a)
 {
+    int baud = o->baud ? (int)o->baud : b->chip->baud;
     printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
     for (int c = 0; c < CH_COUNT; c++)
         if (trace_has(tr, (enum channel)c))
@@ -205,7 +220,7 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     if (!trace_has(tr, CH_RX))
         printf("UART: no RX channel");
     else
-        printf("UART: %zu bytes at %d baud", n_uart, b->chip->baud);
+        printf("UART: %zu bytes at %d baud", n_uart, baud);
     if (us->framing_errors || us->glitches)
         printf(" (%zu framing errors, %zu glitches shorter than half a bit)", us->framing_errors, us->glitches);
     if (n_uart) {
@@ -215,7 +230,7 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     double guess = us->framing_errors >= 4 && us->framing_errors > us->bytes ? uart_guess_baud(tr) : 0;
     if (guess > 0)
         printf("\nUART: most frames fail at %d baud: RX looks like %.0f baud (its shortest common bit, %.3f µs)",
-               b->chip->baud, guess, 1e6 / guess);
+               baud, guess, 1e6 / guess);
     if (a->n_resets_seen > a->n_resets)
         printf("\nresets: %d (listed: the first %d and the last; at most %d are kept, ANALYSIS_MAX_RESETS)\n",
                a->n_resets_seen, a->n_resets - 1, ANALYSIS_MAX_RESETS);
@@ -297,15 +312,16 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     }
     tr.threshold_v = b->analyzer.threshold_v; /* files do not say; the board's analyzer does */
     struct uart_stats us;
-    size_t n_uart = uart_decode_counted(&tr, b->chip->baud, uart, UART_MAX, &us);
-    if (us.bytes > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
-        uint8_t *more = realloc(uart, us.bytes);
+    int baud = o->baud ? (int)o->baud : b->chip->baud;
+    size_t n_uart = uart_decode_counted(&tr, baud, uart, UART_MAX, &us);
+    if (us.frames > n_uart) { /* a longer line: all of it (at most one byte per RX edge, so O(edges)) */
+        uint8_t *more = realloc(uart, us.frames);
         if (more == NULL) {
-            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.bytes);
+            fprintf(stderr, "resetlab: analyze: %s: out of memory for %zu UART bytes\n", o->file, us.frames);
             goto out;
         }
         uart = more;
-        n_uart = uart_decode_counted(&tr, b->chip->baud, uart, us.bytes, &us);
+        n_uart = uart_decode_counted(&tr, baud, uart, us.frames, &us);
     }
     struct board_model bm = board_model_of(b);
     struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
