@@ -187,20 +187,23 @@ static int board_level_findings(struct analysis *a, const struct trace *tr, cons
 }
 
 /* The SYNC probe (an "S" op): answered when a valid SYNC reply follows the
- * last ROM banner, as esptool's connect needs it. */
+ * last ROM banner, as esptool's connect needs it. Without an op log (a
+ * capture of RX alone, from any tool) a SYNC reply on RX shows that one was
+ * sent and answered; no reply says nothing, since none may have been sent. */
 static int sync_answered(const struct op_log *log, const struct board_model *bm, const uint8_t *uart, size_t len)
 {
-    int probed = 0;
-    for (size_t i = 0; log != NULL && i < log->n; i++)
+    int probed = 0, logged = log != NULL && log->n > 0;
+    for (size_t i = 0; logged && i < log->n; i++)
         probed |= strcmp(log->ops[i].label, "S") == 0;
-    if (!probed || uart == NULL)
+    if ((logged && !probed) || uart == NULL)
         return -1;
     size_t from = 0;
     for (size_t i = 0; i + 7 <= len; i++)
         if (memcmp(uart + i, "boot:0x", 7) == 0)
             from = i;
     struct esp_response r;
-    return esp_find_reply(uart + from, len - from, ESP_SYNC, bm->rom_status_len, &r) == 1;
+    int answered = esp_find_reply(uart + from, len - from, ESP_SYNC, bm->rom_status_len, &r) == 1;
+    return answered || logged ? answered : -1;
 }
 
 int analyze_run(const struct trace *tr, const struct op_log *log, const struct board_model *bm,

@@ -197,3 +197,27 @@ Test(analyze_partial, dtr_and_rts_alone_give_transients_from_the_circuit)
               out);
     cr_assert_null(strstr(out, "did not cross"), "%s", out);
 }
+
+/* RX alone with a SYNC reply after the download banner (the ROM's answer to
+ * esptool's SYNC: c0 01 08 04 00 07 07 12 20 00 00 00 00 c0 on the ESP32,
+ * whose ROM sends 4 status bytes): no op
+ * log says a SYNC was sent, but the reply does; without one, the output
+ * says that nothing can be said. */
+Test(analyze_partial, rx_alone_shows_a_sync_reply)
+{
+    static const char reply[] = "\xc0\x01\x08\x04\x00\x07\x07\x12\x20\x00\x00\x00\x00\xc0";
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e7};
+    double end = vcd_add_uart(&v, 0, 1.0, 115200, banner, sizeof banner - 1);
+    end = vcd_add_uart(&v, 0, end + 2.0, 115200, reply, sizeof reply - 1);
+    const char *path = vcd_write(&v, dir, "rx-sync", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc --expect download"), 0, "%s%s", out, err);
+    cr_expect(strstr(out, "SYNC: answered (a SYNC reply on RX after the last banner)\n") != NULL, "%s", out);
+    cr_assert_eq(analyze(path, "--board devkitc --json"), 0, "%s%s", out, err);
+    cr_expect(strstr(out, "\"sync\": true") != NULL, "%s", out);
+    struct vcd bare = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e7};
+    end = vcd_add_uart(&bare, 0, 1.0, 115200, banner, sizeof banner - 1);
+    path = vcd_write(&bare, dir, "rx-nosync", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_expect(strstr(out, "SYNC: no SYNC reply on RX (without the op log, whether one was sent is not known)\n"),
+              "%s", out);
+}

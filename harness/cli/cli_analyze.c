@@ -258,6 +258,12 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
             printf(", strap: %s (%s steady)", boot_mode_name(r->predicted), io0);
         putchar('\n');
     }
+    if (a->sync == 1)
+        printf("SYNC: answered (a SYNC reply on RX after the last banner)\n");
+    else if (a->sync == 0)
+        printf("SYNC: sent (the op log's S) and not answered\n");
+    else if (trace_has(tr, CH_RX) && !(have_meta && meta->n_ops > 0))
+        printf("SYNC: no SYNC reply on RX (without the op log, whether one was sent is not known)\n");
     printf("outcome: %s", boot_mode_name(a->outcome));
     if (expected >= 0)
         printf(" (expected %s): %s", boot_mode_name((enum boot_mode)expected), verdict_name(a->verdict));
