@@ -26,9 +26,9 @@ const char *analyzer_cannot_run(enum analyzer_id id, const struct trace *tr, con
     case AN_EN_RC:
         if (usb)
             return "USB-Serial/JTAG: the peripheral releases the core, no RC on EN";
-        if (!lines)
-            return "needs DTR and RTS (the instant EN was released)";
-        return NULL; /* without EN, the board's R·C stands in */
+        if (!lines && tr->en_v.n == 0)
+            return "needs DTR and RTS (the instant EN was released), or EN's voltage on an analog channel";
+        return NULL; /* without EN, the board's R·C stands in; without the lines, EN's curve says when */
     case AN_STRAP:
         if (usb)
             return "USB-Serial/JTAG: the mode is latched inside the chip";

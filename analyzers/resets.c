@@ -149,6 +149,29 @@ static int fit_release(struct reset_event *ev, const struct trace *tr, const str
     return 1;
 }
 
+/* Without DTR and RTS (a partial probe), an analog EN says when it was
+ * released: the fitted curve V = VDD·(1 − e^(−(t − t0)/τ)) reaches 0 V at
+ * t0, the instant the driver let go (it held EN near 0 V: a saturated
+ * transistor). 1 when fitted; release_ns, τ and the chip's release set. */
+static int release_from_curve(struct reset_event *ev, const struct trace *tr, const struct board_model *bm,
+                              int64_t low_ns)
+{
+    if (trace_has(tr, CH_DTR) && trace_has(tr, CH_RTS))
+        return 0; /* the lines say when: the curve only fits τ */
+    double tau, t_chip, level = bm->chip.vih_frac * bm->vdd;
+    if (tr->en_v.n == 0 ||
+        rc_fit_release(&tr->en_v, low_ns, next_en_fall(tr, ev->en_rise_ns), bm->vdd, level, &tau, &t_chip) == 0)
+        return 0;
+    double t0 = t_chip - tau * log(bm->vdd / (bm->vdd - level)) * 1e9;
+    if (!(t0 >= (double)low_ns && t0 <= (double)ev->en_rise_ns))
+        return 0; /* not a charge from 0 V inside this pulse */
+    ev->release_ns = (int64_t)llround(t0);
+    ev->tau_ms = tau * 1e3;
+    ev->t_chip_ns = t_chip;
+    ev->en_release_ms = (t_chip - t0) / 1e6;
+    return 1;
+}
+
 /* Reset release estimated from the releasing step and the EN rise. */
 static void estimate_release(struct reset_event *ev, const struct trace *tr, const struct board_model *bm,
                              int r)
@@ -198,7 +221,8 @@ static int transistor_resets(const struct trace *tr, const struct steps *st, con
             ev->release_ns = st->s[r].t_ns;
         else if (!trace_has(tr, CH_EN))
             ev->release_ns = p->rise_ns;
-        estimate_release(ev, tr, bm, r);
+        if (r >= 0 || !release_from_curve(ev, tr, bm, p->low_ns))
+            estimate_release(ev, tr, bm, r);
         ev->gap_ms = transition_gap_ms(st, r);
     }
     return n;
