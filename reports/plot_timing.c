@@ -407,8 +407,11 @@ static void put_en_lane(FILE *f, const struct timing_ctx *c)
     const struct board_model *bm = c->p->bm;
     double vdd = bm->vdd, vih = bm->chip.vih_frac * vdd;
     char note[48] = "";
-    if (c->n_pulses > 0 && c->pulses[c->n_pulses - 1].tau_s > 0)
-        snprintf(note, sizeof note, "τ = %.2f ms", c->pulses[c->n_pulses - 1].tau_s * 1e3);
+    double tau_s = c->n_pulses > 0 ? c->pulses[c->n_pulses - 1].tau_s : 0;
+    if (tau_s >= 1e-3) /* units follow magnitude: "0.00 ms" said nothing of a board without EN's capacitor */
+        snprintf(note, sizeof note, "τ = %.2f ms", tau_s * 1e3);
+    else if (tau_s > 0)
+        snprintf(note, sizeof note, "τ = %.3g µs", tau_s * 1e6);
     char name[32];
     snprintf(name, sizeof name, "%s (V)", chip_en_name(&bm->chip));
     put_lane_frame(f, LANE_EN, name, *note ? note : NULL);
@@ -423,7 +426,7 @@ static void put_en_lane(FILE *f, const struct timing_ctx *c)
         fprintf(f, "$ENMODEL with lines lw 2 lc rgb '#000000' title '%s, RC model' noenhanced, ", chip_en_name(&bm->chip));
     if (trace_has(c->p->tr, CH_EN))
         fprintf(f, "$ENDIG with steps lw 1 lc rgb '#b8b8b8' title '%s, analyzer' noenhanced, ", chip_en_name(&bm->chip));
-    fprintf(f, "%.4f with lines dt 2 lw 1.2 lc rgb '#b22222' title 'chip V_{IH} %.4g V'", vih, vih);
+    fprintf(f, "%.4f with lines dt 2 lw 1.2 lc rgb '#b22222' title 'chip V_{IH} = %.4g V'", vih, vih);
     if (c->threshold_v > 0)
         fprintf(f, ", %.4f with lines dt 3 lw 1.2 lc rgb '#555555' title 'threshold %.4g V'", c->threshold_v,
                 c->threshold_v);

@@ -157,13 +157,44 @@ Test(plot, classic_race_svg_has_lanes_title_window_and_margin)
     cr_expect(strstr(s, ">chip leaves reset<") != NULL);
     cr_expect(strstr(s, ">strap margin -18.93 ms<") != NULL, "margin label missing");
     cr_expect(strstr(s, ">EN, RC model<") != NULL, "no modelled EN curve");
-    cr_expect(strstr(s, "2.475 V") != NULL, "VIH line not labelled");
+    cr_expect(strstr(s, " = 2.475 V") != NULL, "VIH line not labelled 'chip V_IH = 2.475 V'");
     cr_expect(strstr(s, "threshold 1.5 V") != NULL, "threshold line not labelled");
     /* The automatic window runs past the late IO0 fall (134.795 ms). */
     cr_expect(strstr(s, ">140<") != NULL, "the x axis stops before the late IO0 edge");
     free(s);
     remove_dir(dir);
     assert_no_leaks("plot_timing");
+}
+
+/* A 10 nF EN capacitor (τ = 100 µs): the lane says "τ = 100 µs", not
+ * "τ = 0.10 ms" (units follow magnitude). */
+Test(plot, a_fast_en_says_tau_in_microseconds)
+{
+    struct run r;
+    fix_init(&r.f, 200);
+    fix_edge(&r.f, 1, CH_DTR, 0);
+    fix_edge(&r.f, 1, CH_RTS, 0);
+    fix_edge(&r.f, 2, CH_DTR, 1);
+    fix_edge(&r.f, 2.001, CH_EN, 0);
+    fix_edge(&r.f, 102, CH_DTR, 0);
+    fix_edge(&r.f, 102, CH_RTS, 1);
+    fix_edge(&r.f, 102.001, CH_IO0, 0);
+    fix_edge(&r.f, 102 + 0.1 * 0.60613580, CH_EN, 1); /* 0.1 ms · ln(3.3/1.8) */
+    r.c = fix_two_transistor();
+    r.bm = fix_board(&r.c, 10e3, 10e-9);
+    char why[200];
+    cr_assert_eq(analyze_run(&r.f.tr, NULL, &r.bm, (const uint8_t *)esp32_download, strlen(esp32_download),
+                             BOOT_DOWNLOAD, &r.a, why, sizeof why), 0, "%s", why);
+    const char *dir = out_dir(), *svg = out_file(dir, "fast.svg");
+    struct timing_plot p = timing_of(&r, "fast EN");
+    char err[256] = "";
+    cr_assert_eq(plot_timing(svg, &p, err, sizeof err), 0, "%s", err);
+    size_t len;
+    char *s = slurp_plot(svg, &len);
+    cr_expect(strstr(s, "τ = 100 µs") != NULL, "no 'τ = 100 µs' label");
+    cr_expect(strstr(s, "τ = 0.10 ms") == NULL, "τ in ms below 1 ms");
+    free(s);
+    remove_dir(dir);
 }
 
 Test(plot, timing_svg_is_deterministic)
