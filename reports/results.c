@@ -171,6 +171,11 @@ int cell_add(struct cell_stats *c, const struct analysis *a)
             if (k == CELL_MAX_KINDS)
                 continue;
             c->kinds[c->n_kinds++] = a->findings[i];
+            c->kind_margin[k] = a->verdict == VERDICT_FAIL ? a->margin_ms : NAN;
+        } else if (a->verdict == VERDICT_FAIL && isfinite(a->margin_ms) &&
+                   !(isfinite(c->kind_margin[k]) && c->kind_margin[k] <= a->margin_ms)) {
+            c->kinds[k] = a->findings[i]; /* a worse run: its words go with the worst-run diagram */
+            c->kind_margin[k] = a->margin_ms;
         }
         c->kind_count[k]++;
     }

@@ -72,8 +72,11 @@ struct cell_stats {
     int tool_runs, connected;
     struct spread attempts, connect_ms; /* set by cell_close */
     /* Findings of runs that did not pass, by kind: the cell reports the most
-     * severe (ties: the more frequent), with the first message of its kind. */
+     * severe (ties: the more frequent), with the message its worst run gave
+     * (the failing run with the lowest strap margin, as the report's
+     * worst-run diagram; else the first). */
     struct finding kinds[CELL_MAX_KINDS];
+    double kind_margin[CELL_MAX_KINDS]; /* the margin of the run whose message is kept */
     int kind_count[CELL_MAX_KINDS], n_kinds;
     /* Findings about the board itself (truth table, EN RC), from every run,
      * passing or not: a faulty board can still pass a reset. By message. */
