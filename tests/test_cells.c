@@ -4,6 +4,7 @@
  * matrix or a report holds one cell's samples at a time. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "reports/results.h"
@@ -108,5 +109,29 @@ Test(cells, an_empty_cell_closes_to_nan)
     cell_close(&c);
     cr_expect_eq(c.runs, 0);
     cr_expect(isnan(c.margin.p50) && isnan(c.gap.p99) && isnan(c.en_release.p50));
+    cell_free(&c);
+}
+
+/* The worst finding is worded by the worst run (the failing run with the
+ * lowest margin, the report's worst-run diagram), not by the first run
+ * that failed: -18.9 first, -60.2 later, -30.0 last keep -60.2's words;
+ * the kind is counted three times. */
+Test(cells, the_worst_finding_quotes_the_worst_run)
+{
+    struct cell_stats c;
+    cr_assert_eq(cell_init(&c, "b", "h", "s", BOOT_DOWNLOAD, 16), 0);
+    const double margins[] = {-18.932, -60.168, -30.0};
+    for (int i = 0; i < 3; i++) {
+        struct analysis a = judged(VERDICT_FAIL, margins[i], 10, 13.863);
+        a.n_findings = 1;
+        a.findings[0] = (struct finding){.kind = "gap-outlasted-en", .severity = SEV_ERROR};
+        snprintf(a.findings[0].message, sizeof a.findings[0].message, "margin %.3f ms", margins[i]);
+        cr_assert_eq(cell_add(&c, &a), 0);
+    }
+    const struct finding *w = cell_worst(&c);
+    cr_assert_not_null(w);
+    cr_expect_str_eq(w->message, "margin -60.168 ms");
+    cr_expect_eq(c.kind_count[0], 3);
+    cell_close(&c);
     cell_free(&c);
 }
