@@ -7,6 +7,7 @@
  * May call: reports/ (the store, cell figures, plots), harness/lab (a cell's gate), report_redraw.c,
  * report_plots.c, libc. */
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,17 +136,37 @@ static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps,
     if (report_file_name(b_, sizeof b_, g->board) | report_file_name(s_, sizeof s_, g->scenario))
         snprintf(unique, sizeof unique, "-g%d", gi);
     snprintf(title, sizeof title, "%s / %s " EM_DASH " DTR/RTS gap per host", g->board, g->scenario);
+    /* Hosts without a gap sample stay out of the plots; none at all: a line, not two empty boxes. */
+    struct plot_series *kept = malloc((size_t)(gaps->n ? gaps->n : 1) * sizeof *kept);
+    int n_kept = 0;
+    if (kept == NULL)
+        return pending_add(pl->pending, &g->gap_hist, -1, "out of memory");
+    for (int k = 0; k < gaps->n; k++) {
+        int any = 0;
+        for (int j = 0; j < gaps->series[k].n && !any; j++)
+            any = !isnan(gaps->series[k].x[j]);
+        if (any)
+            kept[n_kept++] = gaps->series[k];
+    }
+    if (n_kept == 0) {
+        snprintf(g->gap_hist.note, sizeof g->gap_hist.note,
+                 "No DTR/RTS gap on any host: no run of this pair had a releasing transition to measure.");
+        free(kept);
+        return 0;
+    }
     int rc = 0;
     for (int cdf = 0; cdf < 2 && rc == 0; cdf++) {
         struct html_plot *out = cdf ? &g->gap_cdf : &g->gap_hist;
         snprintf(out->src, sizeof out->src, "plots/%s--%s%s--gap-%s.svg", b_, s_, unique, cdf ? "cdf" : "hist");
-        snprintf(out->caption, sizeof out->caption, "DTR/RTS gap of the releasing transition per host, %s",
-                 cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)");
+        snprintf(out->caption, sizeof out->caption, "DTR/RTS gap of the releasing transition per host, %s%s",
+                 cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)",
+                 n_kept < gaps->n ? "; hosts whose runs had no gap are left out" : "");
         snprintf(path, sizeof path, "%s/%s", pl->dir, out->src + strlen("plots/"));
-        int index = plot_batch_distribution(pl->batch, path, gaps->series, gaps->n, title, "DTR/RTS gap (ms)", cdf,
-                                            err, sizeof err);
+        int index = plot_batch_distribution(pl->batch, path, kept, n_kept, title, "DTR/RTS gap (ms)", cdf, err,
+                                            sizeof err);
         rc = pending_add(pl->pending, out, index, err);
     }
+    free(kept);
     return rc;
 }
 
