@@ -108,6 +108,12 @@ int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct t
                       size_t err_len);
 int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                             const char *title, const char *xlabel, int cdf, char *err, size_t err_len);
+/* The same with a boundary at x = mark_x (NaN: none) drawn as a dashed
+ * vertical line named mark_label in the legend, inside the x range: the
+ * board's EN release time on the DTR/RTS gap plots. */
+int plot_batch_distribution_marked(struct plot_batch *b, const char *out_path, const struct plot_series *series,
+                                   int n_series, const char *title, const char *xlabel, int cdf, double mark_x,
+                                   const char *mark_label, char *err, size_t err_len);
 int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                      const char *title, const char *ylabel, char *err, size_t err_len);
 /* Draws every queued plot (once). 0 when all were written; -1 with the

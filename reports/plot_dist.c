@@ -174,6 +174,8 @@ struct dist_ctx {
     int n_series;
     const char *title, *xlabel;
     int cdf;
+    double mark_x;          /* a boundary drawn as a dashed vertical line; NaN: none */
+    const char *mark_label; /* its legend entry */
 };
 
 static void put_series_legend(FILE *f, const struct plot_series *s, int n_finite, const char *none)
@@ -231,6 +233,10 @@ static void put_dist_plot(FILE *f, const struct dist_ctx *d)
     }
     if (d->n_series == 0)
         fputs("NaN notitle", f);
+    if (isfinite(d->mark_x)) {
+        fputs(", $MARK with lines dt 2 lw 1.5 lc rgb '#b22222' title ", f);
+        plot_put_textf(f, "%s", d->mark_label ? d->mark_label : "");
+    }
     fputc('\n', f);
 }
 
@@ -254,17 +260,31 @@ static int dist_body(FILE *f, const void *ctx, char *err, size_t err_len)
         fprintf(f, "set yrange [0:%.6f]\n", y_max > 0 ? y_max * 1.1 : 1);
     if (p.n == 0)
         fputs("set label 1 'no samples' at graph 0.5, graph 0.5 center tc rgb '#777777'\n", f);
-    put_dist_plot(f, d);
+    struct dist_ctx marked = *d;
+    if (isfinite(d->mark_x) && (!p.log_x || d->mark_x > 0)) /* as data, so the x range takes it in */
+        fprintf(f, "$MARK << EOD\n%.6f 0\n%.6f %.6f\nEOD\n", d->mark_x, d->mark_x,
+                d->cdf ? 1.0 : (y_max > 0 ? y_max : 1));
+    else
+        marked.mark_x = NAN;
+    put_dist_plot(f, &marked);
     return 0;
+}
+
+int plot_batch_distribution_marked(struct plot_batch *b, const char *out_path, const struct plot_series *series,
+                                   int n_series, const char *title, const char *xlabel, int cdf, double mark_x,
+                                   const char *mark_label, char *err, size_t err_len)
+{
+    if (plot_check_series("plot_distribution", series, n_series, err, err_len) < 0)
+        return -1;
+    struct dist_ctx d = {.series = series, .n_series = n_series, .title = title, .xlabel = xlabel, .cdf = cdf,
+                         .mark_x = mark_x, .mark_label = mark_label};
+    return plot_batch_add(b, out_path, dist_body, &d, err, err_len);
 }
 
 int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                             const char *title, const char *xlabel, int cdf, char *err, size_t err_len)
 {
-    if (plot_check_series("plot_distribution", series, n_series, err, err_len) < 0)
-        return -1;
-    struct dist_ctx d = {.series = series, .n_series = n_series, .title = title, .xlabel = xlabel, .cdf = cdf};
-    return plot_batch_add(b, out_path, dist_body, &d, err, err_len);
+    return plot_batch_distribution_marked(b, out_path, series, n_series, title, xlabel, cdf, NAN, NULL, err, err_len);
 }
 
 int plot_distribution(const char *out_path, const struct plot_series *series, int n_series, const char *title,

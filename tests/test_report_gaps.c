@@ -52,3 +52,27 @@ Test(report_gaps, no_plot_is_drawn_without_samples, .timeout = 60)
     snprintf(args, sizeof args, "rm -rf %s", dir);
     cr_assert_eq(system(args), 0);
 }
+
+/* The boundary the reader looks for: the board's EN release time (devkitc:
+ * 10 kΩ · 1 µF · ln 4 = 13.863 ms) as a dashed line on both gap plots. */
+Test(report_gaps, the_gap_plots_mark_the_en_release, .timeout = 60)
+{
+    static char d2[] = "/tmp/resetlab-gapmark-XXXXXX";
+    cr_assert_not_null(mkdtemp(d2));
+    char args[400], out[1 << 16], err[4096], path[600];
+    snprintf(args, sizeof args,
+             "run --board devkitc --scenario esptool-classic --host native-linux --host vm-usb-passthrough "
+             "--iterations 20 --no-known --quiet --out %s", d2);
+    int rc = run_cli(args, out, sizeof out, err, sizeof err);
+    cr_assert_eq(rc, 1, "exit %d: %s", rc, err);
+    const char *kinds[] = {"hist", "cdf"};
+    for (int k = 0; k < 2; k++) {
+        snprintf(path, sizeof path, "%s/plots/devkitc--esptool-classic--gap-%s.svg", d2, kinds[k]);
+        char *svg = slurp(path, NULL);
+        cr_assert_not_null(svg, "no %s", path);
+        cr_expect(strstr(svg, "EN release 13.863 ms (a longer gap misses the strap)") != NULL, "%s: no boundary", path);
+        free(svg);
+    }
+    snprintf(args, sizeof args, "rm -rf %s", d2);
+    cr_assert_eq(system(args), 0);
+}

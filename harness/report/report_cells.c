@@ -130,7 +130,8 @@ int report_cells_column_hosts(const struct session_cells *sc, const char **out)
 /* ------------------------------------------------------- distributions -- */
 
 /* The DTR/RTS gap per host of one board × scenario: histogram and CDF. */
-static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps, struct html_group *g, int gi)
+static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps, struct html_group *g, int gi,
+                      double en_release_ms)
 {
     char b_[64], s_[64], title[300], path[900], err[400] = "", unique[16] = "";
     if (report_file_name(b_, sizeof b_, g->board) | report_file_name(s_, sizeof s_, g->scenario))
@@ -162,8 +163,10 @@ static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps,
                  cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)",
                  n_kept < gaps->n ? "; hosts whose runs had no gap are left out" : "");
         snprintf(path, sizeof path, "%s/%s", pl->dir, out->src + strlen("plots/"));
-        int index = plot_batch_distribution(pl->batch, path, kept, n_kept, title, "DTR/RTS gap (ms)", cdf, err,
-                                            sizeof err);
+        char mark[64];
+        snprintf(mark, sizeof mark, "EN release %.3f ms (a longer gap misses the strap)", en_release_ms);
+        int index = plot_batch_distribution_marked(pl->batch, path, kept, n_kept, title, "DTR/RTS gap (ms)", cdf,
+                                                   en_release_ms, mark, err, sizeof err);
         rc = pending_add(pl->pending, out, index, err);
     }
     free(kept);
@@ -213,7 +216,10 @@ static int close_pair(struct reading *rd)
         struct html_group *g = &sc->groups[sc->n_groups++];
         g->board = sc->runs[sc->gaps.first].board;
         g->scenario = sc->runs[sc->gaps.first].scenario;
-        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1);
+        double en_release_ms = NAN; /* the board's, as its cells measured it: the boundary the gap plots mark */
+        for (int i = sc->gaps.first; i < sc->n && isnan(en_release_ms); i++)
+            en_release_ms = sc->stats[i].en_release.p50;
+        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1, en_release_ms);
     }
     pair_gaps_clear(&sc->gaps, sc->n);
     return rc == 0 ? 0 : out_of_memory(rd);
