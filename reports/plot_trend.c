@@ -74,8 +74,10 @@ static void trend_ranges(FILE *f, const struct trend_ctx *t)
         fputs("set yrange [0:1]\nset label 1 'no data' at graph 0.5, graph 0.5 center tc rgb '#777777'\n", f);
         return;
     }
-    double pad = hi > lo ? (hi - lo) * 0.06 : fabs(lo) > 0 ? fabs(lo) * 0.05 : 1;
+    lo = fmin(lo, 0), hi = fmax(hi, 0); /* zero stays in view: a margin's pass/fail line, a rate's floor */
+    double pad = hi > lo ? (hi - lo) * 0.06 : 1;
     fprintf(f, "set yrange [%.9g:%.9g]\n", lo - pad, hi + pad);
+    fputs("set arrow 9 from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#444444' lw 1 dt 2 back\n", f);
 }
 
 static int trend_body(FILE *f, const void *ctx, char *err, size_t err_len)
