@@ -137,3 +137,29 @@ Test(install, serve_tty_finds_the_installed_library)
     snprintf(want, sizeof want, "\nLD_PRELOAD=%s/lib/resetlab/libresetlab-tty.so RESETLAB_TTY=/dev/pts/", prefix);
     cr_expect(strstr(out, want) != NULL, "%s%s", out, err);
 }
+
+/* A lab file with `include: resetlab` finds the installed library with no
+ * path: an override that makes one of its values wrong (sim-la turned into
+ * a sigrok analyzer keeps its sample_rate_hz) is reported in the installed
+ * file (docs/lab.md#include). */
+Test(install, include_resetlab_finds_the_installed_library)
+{
+    char cmd[4 * PATH_MAX], dir[PATH_MAX + 16];
+    snprintf(dir, sizeof dir, "%s/mine", tmp);
+    cr_assert(mkdir(dir, 0700) == 0);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && printf 'include: resetlab\\nboards:\\n  b: {chip: esp32, bridge: ch340, circuit: two-transistor, "
+             "en: {r_ohms: 10000, c_farads: 1.0e-6, c_tolerance: 0.2}, io0: {pullup_ohms: 10000, c_farads: 1.0e-11}, "
+             "vdd: 3.3, port: sim, analyzer: sim-la}\\n' > lab.yaml && %s list --boards lab.yaml",
+             dir, at("bin/resetlab"));
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_expect(strstr(out, "boards (lab.yaml):\n  b ") != NULL, "%s", out);
+    snprintf(cmd, sizeof cmd,
+             "cd %s && printf 'analyzers:\\n  sim-la: {kind: sigrok}\\n' >> lab.yaml && %s list --boards lab.yaml", dir,
+             at("bin/resetlab"));
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2, "%s", out);
+    char want[PATH_MAX + 64];
+    snprintf(want, sizeof want, "resetlab: %s/share/resetlab/boards.yaml:", prefix);
+    cr_expect(strncmp(err, want, strlen(want)) == 0 && strstr(err, "analyzers.sim-la: unknown key 'sample_rate_hz'"),
+              "%s", err);
+}

@@ -10,16 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef RESETLAB_DATADIR
-#define RESETLAB_DATADIR "."
-#endif
-/* Where `cmake --install` puts the shipped lab, from the binary's folder
- * (CMakeLists.txt: share/resetlab beside bin/), so an installed tree can
- * move, and `cmake --install --prefix` can pick it after the build. */
-#ifndef RESETLAB_BIN_TO_DATA
-#define RESETLAB_BIN_TO_DATA "../share/resetlab"
-#endif
-
 int cli_bad_input(const char *fmt, const char *a, const char *b)
 {
     fputs("resetlab: ", stderr);
@@ -28,36 +18,13 @@ int cli_bad_input(const char *fmt, const char *a, const char *b)
     return 2;
 }
 
-/* The installed lab's NAME (BINDIR/../share/resetlab/NAME) when this
- * binary is an installed one and the file is there; 0 then. */
-static int installed_path(const char *name, char *buf, size_t len)
-{
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return -1;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (slash == NULL)
-        return -1;
-    *slash = '\0';
-    char path[PATH_MAX], real[PATH_MAX];
-    int w = snprintf(path, sizeof path, "%s/%s/%s", exe, RESETLAB_BIN_TO_DATA, name);
-    if (w <= 0 || (size_t)w >= sizeof path || realpath(path, real) == NULL) /* bin/../share: share */
-        return -1;
-    w = snprintf(buf, len, "%s", real);
-    return w > 0 && (size_t)w < len ? 0 : -1;
-}
-
 /* ./NAME when it exists, else the lab installed beside the binary, else
  * the copy beside the sources (a binary in the build tree). */
 const char *cli_default_path(const char *name, char *buf, size_t len)
 {
     if (access(name, F_OK) == 0)
         return name;
-    if (installed_path(name, buf, len) == 0)
-        return buf;
-    snprintf(buf, len, "%s/%s", RESETLAB_DATADIR, name);
+    lab_shipped_path(name, buf, len); /* not found: the source tree's path, for the error */
     return buf;
 }
 

@@ -31,7 +31,9 @@ const char *cli_default_path(const char *name, char *buf, size_t len);
     "boards.yaml and each scenario file: at most 1 MiB, lists and mappings nested\n"         \
     "at most 64 deep, 100000 values, one YAML document; names (boards, chips,\n"              \
     "circuits, bridges, hosts, analyzers, scenarios) of 1 to 31 (scenarios 63)\n"            \
-    "letters, digits, '.', '_' and '-', not starting with '.' or '-'.\n"
+    "letters, digits, '.', '_' and '-', not starting with '.' or '-'. A lab file's\n"    \
+    "include: (docs/lab.md#include): at most 16 files in all, nested at most 4\n"       \
+    "deep, no file including itself; the merged lab at most 100000 values.\n"
 /* The same for the numbers of the command line. */
 #define CLI_NUMBERS_HELP "Numbers are digits alone (no sign or blanks), within the range stated.\n"
 

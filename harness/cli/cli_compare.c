@@ -249,8 +249,8 @@ static int session_lab(const struct session_row *row, struct lab *lab)
                            .scenarios = recorded(row->facts.options, "--scenarios", scenarios, sizeof scenarios)};
     if (c.boards == NULL)
         c.boards = row->facts.boards_file;
-    char sha[65];
-    if (session_sha256_file(c.boards, sha) != 0 || strcmp(sha, row->facts.boards_sha256) != 0)
+    char sha[65], err[512];
+    if (lab_sha256(c.boards, sha, err, sizeof err) != 0 || strcmp(sha, row->facts.boards_sha256) != 0)
         return cli_bad_input("compare: --predict: %s is not the boards.yaml the session ran on (missing, or changed "
                              "since: its SHA-256 differs)%s", c.boards, ""), -1;
     return cli_load_lab(&c, lab);

@@ -32,11 +32,23 @@ static const char usage_tail[] =
 
 static const char usage_list[] =
     "usage: resetlab list [--boards FILE] [--scenarios DIR] [--json]\n"
+    "       resetlab list [--boards FILE] --template KIND\n"
     "\n"
     "Lists the boards (chip, bridge, circuit, EN R·C), host profiles and scenarios\n"
     "(origin, expected outcome) that `resetlab run` would use, and the chips (their\n"
     "reset and strap pins' names, ROM baud, native USB; the text form only); --json:\n"
     "as one JSON document on stdout.\n"
+    "\n"
+    "--template KIND prints a commented board entry to start from, from the lab's\n"
+    "templates: (the shipped library's: two-transistor, a USB-UART bridge board;\n"
+    "direct, RTS and DTR wired straight to EN and IO0; usb-serial-jtag, a chip's\n"
+    "native USB). Paste it under boards: in a file that includes the library:\n"
+    "\n"
+    "    include: resetlab\n"
+    "    boards:\n"
+    "      my-board: ...\n"
+    "\n"
+    "and run it with resetlab run --boards FILE (docs/lab.md#include).\n"
     "\n" CLI_LAB_LIMITS_HELP;
 
 static const char usage_help[] =
@@ -118,15 +130,40 @@ static void list_lab(const struct lab *lab)
     }
 }
 
+/* `list --template KIND`: the entry's text, indented to sit under boards:. */
+static int print_template(struct cli_common *c, const char *kind)
+{
+    char err[512], *text;
+    if (c->boards == NULL)
+        c->boards = cli_default_path("boards.yaml", c->boards_buf, sizeof c->boards_buf);
+    if (lab_template(c->boards, kind, &text, err, sizeof err) != 0)
+        return cli_bad_input("list: --template: %s%s", err, "");
+    for (const char *line = text; *line;) {
+        size_t n = strcspn(line, "\n");
+        printf("%s%.*s\n", n ? "  " : "", (int)n, line);
+        line += n + (line[n] == '\n');
+    }
+    free(text);
+    return 0;
+}
+
 static int cmd_list(int argc, char **argv)
 {
     struct cli_common c = {0};
     int json = 0;
+    const char *template = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return fputs(usage_list, stdout), 0;
         if (strcmp(argv[i], "--json") == 0) {
             json = 1;
+            continue;
+        }
+        if (strcmp(argv[i], "--template") == 0) {
+            if (i + 1 >= argc)
+                return cli_bad_input("list: --template needs a KIND (two-transistor, direct, usb-serial-jtag)%s%s", "",
+                                     "");
+            template = argv[++i];
             continue;
         }
         int used = cli_common_opt(&c, argc, argv, &i);
@@ -135,6 +172,10 @@ static int cmd_list(int argc, char **argv)
         if (used == 0)
             return cli_bad_input("list: unknown option '%s'%s (resetlab help list)", argv[i], "");
     }
+    if (template != NULL && json)
+        return cli_bad_input("list: --template prints YAML: not with --json%s%s", "", "");
+    if (template != NULL)
+        return print_template(&c, template);
     struct lab lab;
     if (cli_load_lab(&c, &lab) != 0)
         return 2;

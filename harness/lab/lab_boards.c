@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* boards.yaml → struct lab. Every error is one line naming file:line and
  * the key path; nothing here holds a number of its own.
- * May call: lab_yaml.c, lab_chips.c, lab_dsl.c, lab_name.c, lab_rom.c, lab_net.c, harness/capture (checking an analyzer's options), harness/port
+ * May call: lab_yaml.c, lab_include.c, lab_template.c, lab_chips.c, lab_dsl.c, lab_name.c, lab_rom.c, lab_net.c, harness/capture (checking an analyzer's options), harness/port
  * (checking an rfc2217:// URL), sim/ (the lab's types), libc. */
 #include "lab_load.h"
 
@@ -13,6 +13,8 @@
 
 #include "lab_chips.h"
 #include "lab_dsl.h"
+#include "lab_include.h"
+#include "lab_template.h"
 #include "lab_rom.h"
 #include "harness/port/port_rfc2217_codec.h"
 #include "lab_net.h"
@@ -187,6 +189,12 @@ static int load_bridge(struct ydoc *y, struct lab *lab, const char *name, yaml_n
         yaml_node_t *osm = ymap_get(y, m, host_os_name((enum host_os)os));
         if (osm == NULL)
             return yfail(y, m, path, "missing key '%s' (open/close behaviour)", host_os_name((enum host_os)os));
+        if (yscalar(osm) != NULL) { /* by name: an entry of os_defaults: (linux: linux) */
+            yaml_node_t *named = ymap_get(y, ymap_get(y, ydoc_root(y), "os_defaults"), yscalar(osm));
+            if (named == NULL)
+                return yfail(y, osm, os_path, "unknown entry '%s' of os_defaults:", yscalar(osm));
+            osm = named;
+        }
         struct os_behaviour *ob = &b->os[os];
         if (ymap_require(y, osm, os_path) || ymap_only(y, osm, os_path, os_keys) ||
             load_os_seq(y, osm, os_path, "open", &ob->open) ||
@@ -321,6 +329,13 @@ static int load_analyzer(struct ydoc *y, yaml_node_t *m, const char *path, doubl
     snprintf(p, sizeof p, "%s.analyzer", path);
     if (n == NULL)
         return yfail(y, m, path, "missing key 'analyzer'");
+    if (yscalar(n) != NULL) { /* by name: an entry of analyzers: (a file's *anchor cannot reach an included one) */
+        yaml_node_t *named = ymap_get(y, ymap_get(y, ydoc_root(y), "analyzers"), yscalar(n));
+        if (named == NULL)
+            return yfail(y, n, p, "unknown analyzer '%s' (an entry of analyzers:)", yscalar(n));
+        snprintf(p, sizeof p, "analyzers.%s", yscalar(n));
+        n = named;
+    }
     if (ymap_require(y, n, p) || yget_string(y, n, p, "kind", a->kind, sizeof a->kind))
         return -1;
     if (strcmp(a->kind, "sim") == 0)
@@ -442,15 +457,17 @@ static int check_analyzer_names(struct ydoc *y)
 
 int lab_load(struct lab *lab, const char *file, char *err, size_t err_len)
 {
-    static const char *const sections[] = {"chips",       "circuits",    "os_defaults", "bridges", "net_links",
-                                           "net_clients", "net_bridges", "hosts",       "analyzers", "boards", NULL};
+    static const char *const sections[] = {"chips",       "circuits",    "os_defaults", "bridges",
+                                           "net_links",   "net_clients", "net_bridges", "hosts",
+                                           "analyzers",   "boards",      "templates",   NULL};
     struct ydoc y;
     memset(lab, 0, sizeof *lab);
     snprintf(lab->path, sizeof lab->path, "%s", file);
     int rc = -1;
-    if (ydoc_load(&y, file, err, err_len) != 0)
-        goto out;
-    if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) || check_analyzer_names(&y))
+    if (lab_doc_load(&y, file, NULL, err, err_len) != 0)
+        return lab_free(lab), -1;
+    if (ymap_require(&y, ydoc_root(&y), "") || ymap_only(&y, ydoc_root(&y), "", sections) ||
+        check_analyzer_names(&y) || lab_templates_check(&y))
         goto out;
 #define SECTION(name, arr, cnt, fn) lab_section_load(&y, lab, name, (void **)&lab->arr, &lab->cnt, sizeof *lab->arr, fn)
     if (SECTION("chips", chips, n_chips, lab_chip_load) || SECTION("circuits", circuits, n_circuits, load_circuit) ||

@@ -11,6 +11,28 @@
 
 int lab_load(struct lab *lab, const char *file, char *err, size_t err_len);
 
+/* `include:` (docs/lab.md#include): a lab file may include the shipped
+ * library (`resetlab`) or other lab files and add to or change what they
+ * hold. Refused past these, before reading the file that passes them: */
+#define LAB_INCLUDE_FILES_MAX 16 /* files in one lab, the including one too */
+#define LAB_INCLUDE_DEPTH_MAX 4  /* a file including one that includes ... */
+
+/* The SHA-256 a session records for its lab: of the bytes of the lab file
+ * and of every file it includes, in the order they are read (a file
+ * without include: gets its own bytes' SHA-256). -1 with one line when
+ * the lab cannot be read. */
+int lab_sha256(const char *file, char out[65], char *err, size_t err_len);
+
+/* The shipped lab file NAME ("boards.yaml"): the one installed beside the
+ * binary (BINDIR/../share/resetlab/NAME), else the source tree's. -1 when
+ * neither exists (buf then holds the source tree's path). */
+int lab_shipped_path(const char *name, char *buf, size_t len);
+
+/* The text of the lab's template KIND (its templates: section, a board
+ * entry to start from), malloc'd into *text; -1 with one line naming the
+ * kinds there are. */
+int lab_template(const char *file, const char *kind, char **text, char *err, size_t err_len);
+
 /* A file whose only section is `hosts:` (boards.yaml's form; what
  * `resetlab calibrate --out` writes): its hosts are added to lab's, a host
  * of the same name replaced. -1 with one line, the lab unchanged. */

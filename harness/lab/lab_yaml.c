@@ -117,13 +117,17 @@ static int check_events(const unsigned char *text, size_t len, const char *file,
     return rc;
 }
 
-int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err, size_t err_len)
+static int load_doc(struct ydoc *y, const char *file, size_t max_bytes,
+                    void (*sink)(void *ctx, const unsigned char *bytes, size_t n), void *ctx, char *err,
+                    size_t err_len)
 {
     *y = (struct ydoc){.file = file, .err = err, .err_len = err_len};
     size_t len = 0;
     unsigned char *text = (unsigned char *)read_capped(file, max_bytes, &len, err, err_len);
     if (text == NULL)
         return -1;
+    if (sink != NULL)
+        sink(ctx, text, len);
     if (check_events(text, len, file, err, err_len) != 0) {
         free(text);
         return -1;
@@ -147,9 +151,20 @@ int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err,
     return 0;
 }
 
+int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err, size_t err_len)
+{
+    return load_doc(y, file, max_bytes, NULL, NULL, err, err_len);
+}
+
 int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len)
 {
-    return ydoc_load_max(y, file, YDOC_MAX_BYTES, err, err_len);
+    return load_doc(y, file, YDOC_MAX_BYTES, NULL, NULL, err, err_len);
+}
+
+int ydoc_load_seen(struct ydoc *y, const char *file, void (*sink)(void *ctx, const unsigned char *bytes, size_t n),
+                   void *ctx, char *err, size_t err_len)
+{
+    return load_doc(y, file, YDOC_MAX_BYTES, sink, ctx, err, err_len);
 }
 
 void ydoc_free(struct ydoc *y)
@@ -157,6 +172,20 @@ void ydoc_free(struct ydoc *y)
     if (y->loaded)
         yaml_document_delete(&y->doc);
     y->loaded = 0;
+    free(y->node_file);
+    y->node_file = NULL;
+    for (int i = 0; i < y->n_files; i++)
+        free(y->files[i]);
+    free(y->files);
+    y->files = NULL;
+    y->n_files = 0;
+}
+
+const char *ydoc_node_file(const struct ydoc *y, const yaml_node_t *node)
+{
+    if (y->node_file == NULL || node == NULL || node < y->doc.nodes.start || node >= y->doc.nodes.top)
+        return y->file;
+    return y->node_file[node - y->doc.nodes.start];
 }
 
 yaml_node_t *ydoc_root(struct ydoc *y)
@@ -172,7 +201,7 @@ int yfail(struct ydoc *y, const yaml_node_t *at, const char *path, const char *f
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     size_t line = at ? at->start_mark.line + 1 : 1;
-    snprintf(y->err, y->err_len, "%s:%zu: %s%s%s", y->file, line, path ? path : "", path && *path ? ": " : "", msg);
+    snprintf(y->err, y->err_len, "%s:%zu: %s%s%s", ydoc_node_file(y, at), line, path ? path : "", path && *path ? ": " : "", msg);
     return -1;
 }
 

@@ -15,6 +15,13 @@ struct ydoc {
     char *err;
     size_t err_len;
     int loaded;
+    /* A lab put together from several files (lab_include.c): the file each
+     * node came from, by node index, so an error names the file and line of
+     * the node it is about; NULL when every node is `file`'s. The names are
+     * the document's own (files[], freed with it). */
+    const char **node_file;
+    char **files;
+    int n_files;
 };
 
 /* Every YAML file resetlab reads (boards.yaml, a scenario, a capture's op
@@ -37,6 +44,13 @@ struct ydoc {
 int ydoc_load(struct ydoc *y, const char *file, char *err, size_t err_len);
 /* The same with a smaller size limit (an op log's). */
 int ydoc_load_max(struct ydoc *y, const char *file, size_t max_bytes, char *err, size_t err_len);
+/* ydoc_load, handing the file's bytes, as read, to `sink` first (a lab's
+ * SHA-256 is of the bytes it was loaded from). */
+int ydoc_load_seen(struct ydoc *y, const char *file, void (*sink)(void *ctx, const unsigned char *bytes, size_t n),
+                   void *ctx, char *err, size_t err_len);
+/* The file `node` came from (y->file unless the document was put together
+ * from several). */
+const char *ydoc_node_file(const struct ydoc *y, const yaml_node_t *node);
 void ydoc_free(struct ydoc *y);
 yaml_node_t *ydoc_root(struct ydoc *y);
 

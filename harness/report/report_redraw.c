@@ -63,7 +63,7 @@ void report_redraw_open(struct redraw *d, const struct session_row *s, const cha
         snprintf(d->why, sizeof d->why, "the session does not name its lab (no --boards and --scenarios in its options)");
         return;
     }
-    if (session_sha256_file(boards, sha) != 0) {
+    if (lab_sha256(boards, sha, err, sizeof err) != 0) { /* the lab with what it includes */
         snprintf(d->why, sizeof d->why, "the session's lab %.340s cannot be read", boards);
         return;
     }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Session facts (run_session.h).
- * May call: GLib (checksums), reports/ (the facts' struct), harness/port (the host's
+ * May call: GLib (checksums), harness/lab (the lab's SHA-256, its includes read), reports/ (the facts' struct), harness/port (the host's
  * virtualization, port_host.c), libc (uname). */
 #include "run_session.h"
 
+#include "harness/lab/lab_load.h"
 #include "harness/port/port_host.h"
 
 #include <glib.h>
@@ -78,6 +79,7 @@ void session_facts_gather(struct session_facts *f, const char *boards_path)
         snprintf(f->hostname, sizeof f->hostname, "unknown");
     f->hostname[sizeof f->hostname - 1] = '\0';
     snprintf(f->boards_file, sizeof f->boards_file, "%s", boards_path);
-    if (session_sha256_file(boards_path, f->boards_sha256) != 0)
+    char err[512];
+    if (lab_sha256(boards_path, f->boards_sha256, err, sizeof err) != 0) /* the lab with what it includes */
         f->boards_sha256[0] = '\0';
 }

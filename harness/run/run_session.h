@@ -10,8 +10,8 @@
 #include "reports/store.h"
 
 /* Fills `f` from this machine; the run's own fields (seed, iterations,
- * options) are the caller's. `boards_path`'s SHA-256 is "" when it cannot
- * be read. */
+ * options) are the caller's. `boards_path`'s SHA-256 (lab_sha256: with the
+ * files it includes) is "" when it cannot be read. */
 void session_facts_gather(struct session_facts *f, const char *boards_path);
 
 /* The virtualization a machine's own files reveal: "wsl" when
