@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The results store over SQLite (store.h).
- * May call: SQLite, libc. */
+ * May call: SQLite, libc (getrandom). */
 #include "store.h"
 #include "store_internal.h"
 
@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
 
 /* 2: tool_runs (a tool's connect loop: issue #19). A version-1 store opened
@@ -45,6 +46,11 @@ static const char schema[] =
     " run_id INTEGER NOT NULL REFERENCES runs(id),"
     " idx INTEGER NOT NULL, kind TEXT NOT NULL, severity TEXT NOT NULL, t_ns INTEGER NOT NULL, message TEXT NOT NULL,"
     " PRIMARY KEY (run_id, idx)) WITHOUT ROWID;" /* one b-tree per finding, not a table and its key */
+    /* A session's id wherever it is copied (`resetlab merge`): 128 random
+     * bits in hex. A session made before this table has none; merge names
+     * it by a digest of its content. Additive: older resetlabs read it. */
+    "CREATE TABLE IF NOT EXISTS session_uids(session_id INTEGER PRIMARY KEY REFERENCES sessions(id),"
+    " uid TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS tool_runs("
     " run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
     " connected INTEGER NOT NULL, attempts INTEGER NOT NULL, strategy TEXT NOT NULL,"
@@ -244,6 +250,26 @@ static void bind_text(sqlite3_stmt *q, int i, const char *s)
     sqlite3_bind_text(q, i, s, -1, SQLITE_TRANSIENT);
 }
 
+/* The session's id for `resetlab merge`: 128 bits from the kernel's
+ * random source, so two machines never give the same one. */
+static int add_session_uid(struct store *st, int64_t id, char *err, size_t err_len)
+{
+    unsigned char bits[16];
+    if (getrandom(bits, sizeof bits, 0) != (ssize_t)sizeof bits)
+        return store_fail(err, err_len, "no random bytes for the session's id");
+    char uid[2 * sizeof bits + 1];
+    for (size_t i = 0; i < sizeof bits; i++)
+        snprintf(uid + 2 * i, 3, "%02x", bits[i]);
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "INSERT INTO session_uids VALUES (?, ?)", -1, &q, NULL) != SQLITE_OK)
+        return store_db_fail(st, "adding a session", err, err_len);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, uid, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : store_db_fail(st, "adding a session", err, err_len);
+}
+
 int store_session_begin(struct store *st, const struct session_facts *f, int64_t *id, char *err, size_t err_len)
 {
     sqlite3_stmt *q;
@@ -265,7 +291,7 @@ int store_session_begin(struct store *st, const struct session_facts *f, int64_t
     if (rc != SQLITE_DONE)
         return store_db_fail(st, "adding a session", err, err_len);
     *id = sqlite3_last_insert_rowid(st->db);
-    return 0;
+    return add_session_uid(st, *id, err, err_len);
 }
 
 int store_session_end(struct store *st, int64_t id, const char *status, char *err, size_t err_len)

@@ -15,6 +15,7 @@ extern const struct cli_command cli_run_command;     /* the matrix on the lab (h
 extern const struct cli_command cli_analyze_command; /* a capture file through every analyzer */
 extern const struct cli_command cli_probe_command;   /* board bring-up in one command */
 extern const struct cli_command cli_report_command;  /* a session's HTML page (harness/report) */
+extern const struct cli_command cli_merge_command;   /* other machines' stores into one */
 extern const struct cli_command cli_compare_command; /* two sessions or two hosts cell by cell */
 extern const struct cli_command cli_serve_command;   /* a simulated board over RFC 2217 (harness/serve) */
 extern const struct cli_command cli_observe_command; /* a tool under the analyzer (harness/serve) */

@@ -75,7 +75,7 @@ static const struct cli_command help_command = {"help", "show help for a command
 /* Every command, in the order `resetlab --help` lists them. */
 static const struct cli_command *const commands[] = {
     &cli_run_command,     &list_command,      &cli_analyze_command, &cli_probe_command,
-    &cli_report_command,  &cli_compare_command, &cli_serve_command, &cli_observe_command,
+    &cli_report_command,  &cli_merge_command, &cli_compare_command, &cli_serve_command, &cli_observe_command,
     &cli_tune_command,    &cli_ports_command,   &cli_calibrate_command, &help_command,
 };
 #define N_COMMANDS (int)(sizeof commands / sizeof commands[0])
