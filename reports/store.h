@@ -95,6 +95,13 @@ int store_each_run(struct store *st, int64_t session, const char *board, const c
  * 0, or -1 on a database error. */
 int store_count_cells(struct store *st, int64_t session, int *n, char *err, size_t err_len);
 
+/* Calls `each` for the cells of a session (board, host, scenario, valid
+ * during the call) in the order their first runs were added; stops early
+ * when it returns non-zero (which is returned). -1 on a database error. */
+int store_each_cell(struct store *st, int64_t session,
+                    int (*each)(const char *board, const char *host, const char *scenario, void *ctx), void *ctx,
+                    char *err, size_t err_len);
+
 /* A run's verdict and strap margin alone, without its findings: what a
  * trend over many sessions needs, read about five times faster than
  * store_each_run. Strings are valid during the callback. */

@@ -122,6 +122,9 @@ static int check_intact(struct store *st, const char *path, char *err, size_t le
     sqlite3_finalize(q);
     if (rc != SQLITE_ROW)
         return store_db_fail(st, "checking", err, len);
+    for (char *p = why; *p; p++) /* SQLite lists the damage a line each: one line */
+        if (*p == '\n')
+            *p = ' ';
     return strcmp(why, "ok") == 0 ? 0 : store_fail(err, len, "%s: damaged (%s)", path, why);
 }
 
@@ -347,10 +350,10 @@ int store_merge(const char *dest, const char *const *srcs, int n, struct merge_r
     for (int k = access(dest, F_OK) == 0 ? 0 : 1; k <= n; k++)
         if (open_and_list(&m, k) != 0)
             goto out;
-    dst = store_open(dest, STORE_WRITE, err, len); /* made when missing */
-    if (dst == NULL)
+    if (check_ids(&m) != 0)
         goto out;
-    if (check_ids(&m) != 0 || store_flush(dst, err, len) != 0)
+    dst = store_open(dest, STORE_WRITE, err, len); /* made when missing: after every check */
+    if (dst == NULL || store_flush(dst, err, len) != 0)
         goto out;
     for (int k = 1; k <= n; k++)
         if (copy_from(&m, dst, k, r) != 0)

@@ -204,3 +204,27 @@ int store_each_figure(struct store *st, int64_t session, int (*each)(const struc
     sqlite3_finalize(q);
     return out;
 }
+
+int store_each_cell(struct store *st, int64_t session,
+                    int (*each)(const char *board, const char *host, const char *scenario, void *ctx), void *ctx,
+                    char *err, size_t err_len)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT board, host, scenario FROM runs WHERE session_id = ? GROUP BY board, host, scenario"
+                           " ORDER BY MIN(id)",
+                           -1, &q, NULL) != SQLITE_OK)
+        return store_db_fail(st, "reading cells", err, err_len);
+    sqlite3_bind_int64(q, 1, session);
+    int rc, out = 0;
+    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *b = (const char *)sqlite3_column_text(q, 0), *h = (const char *)sqlite3_column_text(q, 1),
+                   *s = (const char *)sqlite3_column_text(q, 2);
+        out = b && h && s ? each(b, h, s, ctx)
+                          : store_fail(err, err_len, "%s: a malformed run row", sqlite3_db_filename(st->db, "main"));
+    }
+    if (out == 0 && rc != SQLITE_DONE)
+        out = store_db_fail(st, "reading cells", err, err_len);
+    sqlite3_finalize(q);
+    return out;
+}

@@ -15,8 +15,8 @@
 #define REPORT_SESSION_MAX 1000000000000ull /* --session N */
 
 static const char usage[] =
-    "usage: resetlab report [--db FILE | --out DIR] [--session N] [--last N]\n"
-    "                       [--report DIR] [--metrics FILE]\n"
+    "usage: resetlab report [--db FILE | --out DIR] [--session N | --sessions LIST |\n"
+    "                       --date DAY[..DAY]] [--last N] [--report DIR] [--metrics FILE]\n"
     "\n"
     "Writes the HTML report of a session of the results store: REPORT/index.html,\n"
     "one self-contained page (no network; open it from disk, or keep the folder as\n"
@@ -33,6 +33,8 @@ static const char usage[] =
     "  - trends: pass rate and median margin per cell over the last sessions of\n"
     "    the store, when it holds more than one.\n"
     "`resetlab run` writes the same report into its folder at its end.\n"
+    "With --report DIR, --sessions or --date, summary.json and junit.xml of what the\n"
+    "page shows go beside it too (as `resetlab run` writes them; docs/ci.md).\n"
     "\n"
     "options:\n"
     "  --db FILE      the results store (default: DIR/results.db)\n"
@@ -40,6 +42,16 @@ static const char usage[] =
     "  --session N    this session, 1 to 10^12 (default: the newest complete one;\n"
     "                 an interrupted one only when named, and the page says it is\n"
     "                 partial)\n"
+    "  --sessions LIST  a group of sessions as one matrix, a column per host (real\n"
+    "                 and simulated side by side): ids 4,5,6 or ranges 4-6, or\n"
+    "                 'merged': the sessions the last `resetlab merge` into this\n"
+    "                 store named (its stores' sessions). They must have run on one\n"
+    "                 lab (the same boards.yaml SHA-256). A run's shards (run --shard\n"
+    "                 K/N) are put back in the run's order: the group's summary.json\n"
+    "                 and junit.xml are the unsharded run's, times aside. A cell in\n"
+    "                 two sessions pools their runs. At most 1000 sessions.\n"
+    "  --date DAY[..DAY]  the same for the complete sessions begun on a UTC day\n"
+    "                 (2026-12-05) or from one day to another (2026-12-01..2026-12-05)\n"
     "  --last N       trends over the last N sessions up to this one, 1 to 1000\n"
     "                 (default 30; 1: no trends)\n"
     "  --report DIR   where index.html and plots/ go (default: the store's folder)\n"
@@ -63,13 +75,13 @@ static const char usage[] =
     "folder in use) or an output error, 130 interrupted by Ctrl-C, 143 by SIGTERM.\n";
 
 struct report_opts {
-    const char *db, *out, *report_dir, *metrics;
+    const char *db, *out, *report_dir, *metrics, *sessions, *date;
     uint64_t session, last;
 };
 
 static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", "--metrics", NULL};
+    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", "--metrics", "--sessions", "--date", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -85,7 +97,9 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     case 2: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_SESSION_MAX, &o->session);
     case 3: return cli_parse_uint("report", a, v, "a whole number", 1, REPORT_MAX_LAST, &o->last);
     case 4: o->report_dir = v; return 0;
-    default: o->metrics = v; return 0;
+    case 5: o->metrics = v; return 0;
+    case 6: o->sessions = v; return 0;
+    default: o->date = v; return 0;
     }
 }
 
@@ -114,6 +128,8 @@ static int cli_report(int argc, char **argv)
             return 2;
     if (o.db && o.out)
         return cli_bad_input("report: give --db FILE or --out DIR, not both%s%s", "", "");
+    if ((o.session > 0) + (o.sessions != NULL) + (o.date != NULL) > 1)
+        return cli_bad_input("report: give one of --session, --sessions and --date%s%s", "", "");
     if (check_paths(&o) != 0)
         return 2;
     char db[1024], dir[1024];
@@ -122,7 +138,9 @@ static int cli_report(int argc, char **argv)
     snprintf(dir, sizeof dir, "%s", db_path);
     struct report_request rq = {.db_path = db_path, .session = o.session,
                                 .report_dir = o.report_dir ? o.report_dir : dirname(dir), .last = (int)o.last,
-                                .stop = &cli_stop_asked, .lock_folder = 1, .metrics_path = o.metrics};
+                                .stop = &cli_stop_asked, .lock_folder = 1, .metrics_path = o.metrics,
+                                .sessions = o.sessions, .date = o.date,
+                                .write_results = o.report_dir || o.sessions || o.date};
     char page[1200], err[1000] = "";
     struct report_warnings warn;
     cli_catch_stop_signals();

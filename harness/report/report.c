@@ -19,6 +19,8 @@
 #include "harness/run/run_session.h"
 #include "reports/files.h"
 #include "reports/metrics.h"
+#include "reports/junit.h"
+#include "report_group.h"
 #include "report_internal.h"
 
 /* --------------------------------------------------------------- files -- */
@@ -78,6 +80,8 @@ struct report {
     const struct report_request *rq;
     struct store *st;
     struct session_row session;
+    struct session_row *group; /* --sessions / --date: the group, oldest first; `session` is its newest */
+    int n_group;
     struct session_cells cells;
     const char **hosts;
     int n_hosts;
@@ -98,9 +102,23 @@ struct report {
 
 /* The session asked for, or the newest complete one. 2 (bad input) or -1
  * with one line in err. */
+/* A group: its sessions, the newest standing for them in the page's facts. */
+static int choose_group(struct report *x, char *err, size_t err_len)
+{
+    x->group = malloc(sizeof *x->group * REPORT_GROUP_MAX);
+    if (x->group == NULL)
+        return snprintf(err, err_len, "out of memory"), -1;
+    int rc = report_group_pick(x->st, x->rq->sessions, x->rq->date, x->group, &x->n_group, err, err_len);
+    if (rc == 0)
+        x->session = x->group[x->n_group - 1];
+    return rc;
+}
+
 static int choose_session(struct report *x, char *err, size_t err_len)
 {
     const struct report_request *rq = x->rq;
+    if (rq->sessions || rq->date)
+        return choose_group(x, err, err_len);
     if (rq->session > 0) {
         int found = store_session_get(x->st, rq->session, &x->session, err, err_len);
         if (found == 0)
@@ -155,6 +173,29 @@ static int prepare_plots(struct report *x, char *err, size_t err_len)
     return x->place.batch ? 0 : -1;
 }
 
+/* A group's cells, in one run's order, and a note naming its sessions. */
+static int read_group(struct report *x, struct reading *rd, char *err, size_t err_len)
+{
+    struct group_cell *cells = NULL;
+    int n = 0, cap = 0;
+    if (report_group_cells(x->st, x->group, x->n_group, &cells, &n, err, err_len) != 0)
+        return -1;
+    for (int i = 0; i < x->n_group; i++)
+        cap += x->group[i].facts.iterations > 0 ? x->group[i].facts.iterations : 0;
+    int rc = report_cells_read_group(x->st, cells, n, cap, rd);
+    report_group_cells_free(cells, n);
+    char *note = x->note[x->n_notes];
+    size_t len = sizeof x->note[0];
+    int used = snprintf(note, len, "One matrix of %d sessions of this lab:", x->n_group);
+    for (int i = 0; i < x->n_group && used > 0 && (size_t)used < len; i++)
+        used += snprintf(note + used, len - (size_t)used, " #%lld (%s, %s)%s", (long long)x->group[i].id,
+                         x->group[i].facts.hostname[0] ? x->group[i].facts.hostname : "?", x->group[i].facts.started,
+                         i + 1 < x->n_group ? "," : "; the facts above are the newest's.");
+    x->notes[x->n_notes] = note;
+    x->n_notes++;
+    return rc;
+}
+
 /* The cells read (their plots queued as they close), the matrix's
  * columns, the trends. */
 static int queue_plots(struct report *x, char *err, size_t err_len)
@@ -174,7 +215,7 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
     }
     struct reading rd = {&x->cells,  &x->redraw, &x->place, x->session.id, x->rq->stop,
                          err,        err_len,    x->has_gates > 0 ? &x->gates : NULL};
-    if (report_cells_read(x->st, &x->session, &rd) != 0)
+    if (x->n_group > 1 ? read_group(x, &rd, err, err_len) != 0 : report_cells_read(x->st, &x->session, &rd) != 0)
         return -1;
     x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);
     if (x->hosts == NULL)
@@ -226,8 +267,37 @@ static int write_metrics(const struct report *x, char *err, size_t err_len)
     return metrics_write_file(x->rq->metrics_path, &s, x->cells.stats, x->cells.n, err, err_len);
 }
 
+/* REPORT_DIR/summary.json and junit.xml of what the page shows, as
+ * `resetlab run` writes them (its seed, iterations and start; the time
+ * from the store's start and finish). */
+static int write_results(const struct report *x, char *err, size_t err_len)
+{
+    const struct session_row *r = &x->session, *first = x->n_group > 1 ? &x->group[0] : r;
+    struct out_file f;
+    if (files_begin(&f, x->rq->report_dir, "summary.json", err, err_len) == NULL)
+        return -1;
+    write_summary_json(f.f, r->facts.seed, r->facts.iterations, x->cells.stats, x->cells.n);
+    if (files_commit(&f, err, err_len) != 0)
+        return -1;
+    char stamp[32];
+    snprintf(stamp, sizeof stamp, "%.*s", (int)strcspn(first->facts.started, "Z"), first->facts.started);
+    double elapsed = metrics_utc_seconds(r->finished) - metrics_utc_seconds(first->facts.started);
+    struct junit_run run = {"resetlab", stamp[0] ? stamp : NULL, elapsed > 0 ? elapsed : 0, r->facts.seed,
+                            r->facts.iterations};
+    if (files_begin(&f, x->rq->report_dir, "junit.xml", err, err_len) == NULL)
+        return -1;
+    errno = 0;
+    if (write_junit_xml(f.f, &run, x->cells.stats, x->cells.n) != 0) {
+        snprintf(err, err_len, "%s: write failed (%s)", f.path, strerror(errno ? errno : EIO));
+        files_discard(&f);
+        return -1;
+    }
+    return files_commit(&f, err, err_len);
+}
+
 static void report_free(struct report *x)
 {
+    free(x->group);
     plot_batch_free(x->place.batch);
     trends_free(&x->trends);
     report_redraw_close(&x->redraw);
@@ -268,6 +338,8 @@ int report_write(const struct report_request *rq, char *page, size_t page_len, s
         rc = REPORT_INTERRUPTED;
     if (rc == 0 && rq->metrics_path)
         rc = write_metrics(x, err, err_len);
+    if (rc == 0 && rq->write_results)
+        rc = write_results(x, err, err_len);
     if (rc != 0 && x->staged)
         files_plots_abandon(rq->report_dir);
     report_free(x); /* the folder's lock last */

@@ -30,6 +30,9 @@ struct report_request {
                                so; NULL: as the store has it */
     int lock_folder;        /* take REPORT_DIR's lock (run_lock_folder) while writing; 0: the caller holds it */
     const char *metrics_path; /* also the session's OpenMetrics text (reports/metrics.h) here; NULL: none */
+    const char *sessions;   /* a group as one matrix (report_group.h): "4,5,6", "4-6" or "merged"; NULL: none */
+    const char *date;       /* a group: the complete sessions begun on this UTC day or FROM..TO; NULL: none */
+    int write_results;      /* also REPORT_DIR/summary.json and junit.xml, as `resetlab run` writes them */
 };
 
 #define REPORT_INTERRUPTED 3

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_group.h"
 #include "report_internal.h"
 
 /* ------------------------------------------------- the session's cells -- */
@@ -286,6 +287,28 @@ int report_cells_read(struct store *st, const struct session_row *s, struct read
         return out_of_memory(rd);
     rd->err[0] = '\0';
     int rc = store_each_run(st, s->id, NULL, NULL, NULL, collect_run, rd, rd->err, rd->err_len);
+    if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
+        rc = -1;
+    return rc == 0 ? 0 : -1;
+}
+
+int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, int samples_cap,
+                            struct reading *rd)
+{
+    int distinct = 0; /* a cell in two sessions comes twice, one after the other: one cell */
+    for (int i = 0; i < n; i++)
+        distinct += i == 0 || strcmp(cells[i].board, cells[i - 1].board) != 0 ||
+                    strcmp(cells[i].host, cells[i - 1].host) != 0 ||
+                    strcmp(cells[i].scenario, cells[i - 1].scenario) != 0;
+    if (session_cells_alloc(rd->sc, distinct, samples_cap > 0 ? samples_cap : 1) != 0)
+        return out_of_memory(rd);
+    rd->err[0] = '\0';
+    int rc = 0;
+    for (int i = 0; i < n && rc == 0; i++) {
+        rd->session = cells[i].session;
+        rc = store_each_run(st, cells[i].session, cells[i].board, cells[i].host, cells[i].scenario, collect_run, rd,
+                            rd->err, rd->err_len);
+    }
     if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
         rc = -1;
     return rc == 0 ? 0 : -1;

@@ -132,6 +132,11 @@ int report_gates_load(const char *options, struct lab_gates *g, char *why, size_
  * their pairs' gap plots queued. 0, or -1 with one line in rd->err (also
  * when *rd->stop was set: "interrupted"). */
 int report_cells_read(struct store *st, const struct session_row *s, struct reading *rd);
+/* The same for a group's cells (report_group.h), in their order, with
+ * samples_cap samples a cell at most. */
+struct group_cell;
+int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, int samples_cap,
+                            struct reading *rd);
 void report_cells_free(struct session_cells *sc);
 /* The matrix's columns: each host once, in the lab's order. */
 int report_cells_column_hosts(const struct session_cells *sc, const char **out);
