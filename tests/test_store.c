@@ -160,7 +160,7 @@ Test(store, schema_and_wal)
                                     -1, &q, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "findings,meta,runs,sessions,tool_runs");
+    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "findings,meta,runs,session_uids,sessions,tool_runs");
     sqlite3_finalize(q);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
