@@ -60,6 +60,9 @@ struct board_model {
     /* USB-Serial/JTAG: the download flag as the trace begins, set by a
      * request before it (a served board's earlier attempt); 0 after power-on. */
     int usb_flag_at_start;
+    /* USB-OTG: the ROM's CDC (download mode) answers as the trace begins;
+     * 0: the application's (a powered board runs its application). */
+    int usb_otg_rom_at_start;
 };
 
 /* One host call, with the host's clock before and after it (CONTRIBUTING.md#data-flow). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* One run's analysis: resets, strap window, spurious resets, the outcome
  * from the ROM banner and the verdict against the scenario's expectation.
- * May call: the other analyzers (steps.h, slip.h), libm, libc. */
+ * May call: the other analyzers (steps.h, slip.h, usb_otg.h), libm, libc. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include "analyze.h"
 #include "slip.h"
 #include "steps.h"
+#include "usb_otg.h"
 
 static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum severity sev,
                         const char *fmt, ...)
@@ -26,6 +27,23 @@ static void add_finding(struct analysis *a, const char *kind, int64_t t_ns, enum
     va_start(ap, fmt);
     vsnprintf(f->message, sizeof f->message, fmt, ap);
     va_end(ap);
+}
+
+/* USB-OTG: each restart takes the port off the bus and brings another
+ * device back (docs/physics.md#usb-otg); a tool holding it sees it go. */
+static void report_reenumerations(struct analysis *a, const struct board_model *bm)
+{
+    if (bm->circuit->kind != CIRCUIT_USB_OTG)
+        return;
+    for (int i = 0; i < a->n_resets; i++) {
+        const struct reset_event *ev = &a->resets[i];
+        double t = ev->t_chip_ns;
+        add_finding(a, "usb-reenumerated", ev->en_low_ns, SEV_INFO,
+                    "USB-OTG: the chip restarted into %s at %.3f ms; its port left the bus at %.3f ms and came back, "
+                    "another device, at %.3f ms: a tool holding the port open sees it go",
+                    boot_mode_name(ev->predicted), t / 1e6, usb_otg_gone_ns(bm->circuit, t) / 1e6,
+                    usb_otg_back_ns(bm->circuit, t) / 1e6);
+    }
 }
 
 static void report_unasked_resets(struct analysis *a, const struct op_log *log, enum boot_mode expected)
@@ -70,7 +88,7 @@ static void predict_boot_modes(struct analysis *a, const struct trace *tr, const
 {
     for (int i = 0; i < a->n_resets; i++) {
         struct reset_event *ev = &a->resets[i];
-        if (isnan(ev->t_chip_ns) || bm->circuit->kind == CIRCUIT_USB_JTAG)
+        if (isnan(ev->t_chip_ns) || bm->circuit->kind != CIRCUIT_TRANSISTOR)
             continue; /* held in reset, or the mode is latched inside the chip */
         enum boot_mode target = (expected == BOOT_DOWNLOAD || expected == BOOT_FLASH) ? expected : BOOT_NONE;
         ev->predicted = strap_predict(tr, ev->t_chip_ns, &bm->chip, target, &ev->margin_ms);
@@ -85,11 +103,13 @@ static const struct reset_event *deciding_reset(const struct analysis *a)
     return NULL;
 }
 
-static void decide_outcome(struct analysis *a, const uint8_t *uart, size_t uart_len)
+static void decide_outcome(struct analysis *a, const struct board_model *bm, const uint8_t *uart, size_t uart_len)
 {
     const struct reset_event *last = deciding_reset(a);
     enum boot_mode predicted = last ? last->predicted : BOOT_NONE;
     a->observed = outcome_from_uart(uart, uart_len);
+    if (bm->circuit->kind == CIRCUIT_USB_OTG)
+        uart = NULL; /* the ROM prints on UART0 before its USB is up: the host's bytes hold no banner */
     a->outcome = uart != NULL ? a->observed : predicted;
     if (predicted == BOOT_MARGINAL && a->outcome != BOOT_NONE)
         a->outcome = BOOT_MARGINAL;
@@ -233,17 +253,23 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
     predict_boot_modes(out, io0_from_circuit(tr, &st, bm, &io0, io0_edges), bm, expected);
     int board_wrong = board_level_findings(out, tr, &st, bm) > 0;
     report_unasked_resets(out, log, expected);
+    report_reenumerations(out, bm);
     out->n_findings += transients_from_steps(tr, &st, bm, log, out->findings + out->n_findings,
                                              ANALYSIS_MAX_FINDINGS - out->n_findings);
     out->findings_cut |= out->n_findings >= ANALYSIS_MAX_FINDINGS;
-    decide_outcome(out, uart, uart_len);
+    decide_outcome(out, bm, uart, uart_len);
     out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = expected == BOOT_ANY || out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
     if (out->verdict == VERDICT_PASS && expected == BOOT_DOWNLOAD && out->sync == 0) {
         out->verdict = VERDICT_FAIL;
-        add_finding(out, "sync-unanswered", 0, SEV_ERROR,
-                    "the ROM banner says download mode but no SYNC reply came back: the probe was sent before the "
-                    "ROM listened, or the chip was reset again");
+        if (bm->circuit->kind == CIRCUIT_USB_OTG)
+            add_finding(out, "sync-unanswered", 0, SEV_ERROR,
+                        "USB-OTG: the chip restarted into download mode but no SYNC reply came back: the probe went "
+                        "before its port was back on the bus, or to a handle that died with it");
+        else
+            add_finding(out, "sync-unanswered", 0, SEV_ERROR,
+                        "the ROM banner says download mode but no SYNC reply came back: the probe was sent before the "
+                        "ROM listened, or the chip was reset again");
     }
     if (out->verdict == VERDICT_FAIL && !board_wrong) /* a wrong board explains itself */
         explain_failure(out, tr, bm, expected);

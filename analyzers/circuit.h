@@ -13,6 +13,19 @@ enum drive { DRIVE_RELEASED = 0, DRIVE_LOW = 1 };
 enum circuit_kind {
     CIRCUIT_TRANSISTOR, /* lines drive EN/IO0 through transistors or wires */
     CIRCUIT_USB_JTAG,   /* native USB-Serial/JTAG: the line state is a command */
+    CIRCUIT_USB_OTG,    /* native USB-OTG: the application's CDC (TinyUSB), then the ROM's (usb_otg.h) */
+};
+
+#define USB_OTG_PATTERN_MAX 8
+
+/* A USB-OTG CDC device (usb_otg.h): the line states (asserted dtr, rts)
+ * the application's CDC restarts into download mode after, the line coding
+ * rate that does the same (0: none), and when the port leaves the bus and
+ * comes back after a restart. */
+struct usb_otg_cdc {
+    uint8_t pattern[USB_OTG_PATTERN_MAX][2];
+    int n_pattern;
+    double detach_ms, reenumerate_ms;
 };
 
 /* USB-Serial/JTAG actions per line-state packet (ESP32-C3 TRM). */
@@ -23,7 +36,8 @@ struct circuit {
     enum circuit_kind kind;
     uint8_t en[2][2];         /* enum drive, [dtr][rts] */
     uint8_t io0[2][2];        /* enum drive, [dtr][rts] */
-    uint8_t usb_action[2][2]; /* enum usb_action, [dtr][rts] */
+    uint8_t usb_action[2][2]; /* enum usb_action, [dtr][rts]; USB-OTG: the ROM's CDC, a reset a pulse */
+    struct usb_otg_cdc otg;   /* CIRCUIT_USB_OTG */
     double driver_ohms;       /* on-resistance of whatever pulls EN/IO0 low */
 };
 

@@ -7,14 +7,16 @@
  * step that released it and the analyzer's EN rising edge give the RC delay
  * (analyzer-threshold corrected). Without an EN channel the circuit table
  * and the board's R·C stand in. For USB-Serial/JTAG the steps are replayed
- * through the peripheral's action table.
- * May call: steps.c, libm, libc. */
+ * through the peripheral's action table, for USB-OTG through the device
+ * model of usb_otg.c.
+ * May call: steps.c, usb_otg.c, libm, libc. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "analyze.h"
 #include "steps.h"
+#include "usb_otg.h"
 
 /* Latest step at or before t whose EN drive is `want`, optionally also
  * requiring the step before it to drive EN the other way. -1 if none. */
@@ -261,6 +263,29 @@ static int usb_jtag_resets(const struct trace *tr, const struct steps *st, const
     return n;
 }
 
+/* USB-OTG: the steps through the device model (usb_otg.c); each restart
+ * a pulse, its mode decided inside the chip. */
+static int usb_otg_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
+                          const struct op_log *log, struct reset_event *out, int max, int *total)
+{
+    struct usb_otg_state dev = usb_otg_booted(bm->usb_otg_rom_at_start ? BOOT_DOWNLOAD : BOOT_FLASH);
+    int n = 0;
+    for (int i = 1; i < st->n && max > 0; i++) {
+        enum boot_mode mode;
+        if (!usb_otg_packet(bm->circuit, &dev, st->s[i].dtr, st->s[i].rts, &mode))
+            continue;
+        dev = usb_otg_booted(mode);
+        ++*total;
+        struct reset_event *ev = &out[n < max ? n++ : max - 1]; /* past max, the last slot holds the latest */
+        init_event(ev);
+        ev->en_low_ns = ev->release_ns = st->s[i].t_ns;
+        ev->t_chip_ns = (double)st->s[i].t_ns;
+        ev->predicted = mode;
+        set_cause(ev, log, tr, st->s[i].t_ns);
+    }
+    return n;
+}
+
 int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t why_len)
 {
     if (trace_check(tr, why, why_len) != 0)
@@ -276,12 +301,14 @@ int resets_from_steps(const struct trace *tr, const struct steps *st, const stru
                       const struct op_log *log, struct reset_event *out, int max, int *total, char *why, size_t why_len)
 {
     *total = 0;
-    if (bm->circuit->kind == CIRCUIT_USB_JTAG) {
+    if (bm->circuit->kind != CIRCUIT_TRANSISTOR) {
         if (st->n == 0) {
-            snprintf(why, why_len, "USB-Serial/JTAG analysis needs the DTR and RTS line states");
+            snprintf(why, why_len, "%s analysis needs the DTR and RTS line states",
+                     bm->circuit->kind == CIRCUIT_USB_OTG ? "USB-OTG" : "USB-Serial/JTAG");
             return -1;
         }
-        return usb_jtag_resets(tr, st, bm, log, out, max, total);
+        return bm->circuit->kind == CIRCUIT_USB_OTG ? usb_otg_resets(tr, st, bm, log, out, max, total)
+                                                    : usb_jtag_resets(tr, st, bm, log, out, max, total);
     }
     if (!trace_has(tr, CH_EN) && st->n == 0) {
         snprintf(why, why_len, "the trace has neither EN nor DTR and RTS: nothing to find resets in");

@@ -3,7 +3,7 @@
  * and IO0 lanes, the modelled or sampled EN voltage, the strap windows and
  * margins, as gnuplot commands queued on a batch.
  * May call: plot.c (the batch, text quoting), the analyzers' trace helpers
- * (analyze.h), libc, libm. */
+ * (analyze.h) and the USB-OTG model (analyzers/usb_otg.h), libc, libm. */
 #include "plot.h"
 
 #include <math.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "plot_internal.h"
+#include "analyzers/usb_otg.h"
 
 #define NS_PER_MS 1e6
 
@@ -125,6 +126,8 @@ static int64_t last_event(const struct timing_ctx *c)
         if (isfinite(c->pulses[i].t_chip_ns)) {
             const struct chip_timing *chip = &c->p->bm->chip;
             int64_t end = (int64_t)(c->pulses[i].t_chip_ns + (chip->sample_delay_ms + chip->hold_ms) * NS_PER_MS);
+            if (c->p->bm->circuit->kind == CIRCUIT_USB_OTG) /* the port's time off the bus, to its return */
+                end = (int64_t)usb_otg_back_ns(c->p->bm->circuit, c->pulses[i].t_chip_ns);
             last = end > last ? end : last;
         }
     if (last != INT64_MIN)
@@ -221,8 +224,9 @@ static void put_en_model(FILE *f, const struct timing_ctx *c)
     int high_at_start = !trace_has(tr, CH_EN) || tr->initial[CH_EN];
     struct en_curve cv = {.charging = 0, .flat_v = high_at_start ? vdd : 0};
     int64_t cursor = INT64_MIN, last = INT64_MIN;
+    int native = c->p->bm->circuit->kind != CIRCUIT_TRANSISTOR; /* native USB: the chip resets inside, EN stays */
     fputs("$ENMODEL << EOD\n", f);
-    for (int i = 0; i < c->n_pulses; i++) {
+    for (int i = 0; i < (native ? 0 : c->n_pulses); i++) {
         const struct en_pulse *pl = &c->pulses[i];
         put_en_segment(f, &cv, cursor, pl->low_ns, c, &last);
         cv = (struct en_curve){.charging = 0, .flat_v = 0};
@@ -294,7 +298,7 @@ static void put_strap_windows(FILE *f, const struct timing_ctx *c)
             continue;
         double ts = t + chip->sample_delay_ms; /* the straps are sampled here */
         double a = fmax(ts - chip->setup_ms, from), b = fmin(ts + chip->hold_ms, to);
-        if (b > a)
+        if (b > a && c->p->bm->circuit->kind == CIRCUIT_TRANSISTOR) /* native USB: no strap read */
             fprintf(f,
                     "set object %d rect from first %.6f, graph 0 to first %.6f, graph 1 behind "
                     "fc rgb '#f5a623' fs transparent solid 0.25 noborder\n",
@@ -302,6 +306,29 @@ static void put_strap_windows(FILE *f, const struct timing_ctx *c)
         if (t >= from && t <= to)
             fprintf(f, "set arrow %d from first %.6f, graph 0 to first %.6f, graph 1 nohead "
                     "lc rgb '#b22222' lw 1.2 dt 2 front\n", i + 1, t, t);
+    }
+}
+
+/* USB-OTG: from each restart, the time its port is off the bus
+ * (docs/physics.md#usb-otg), shaded grey across every lane. */
+static void put_usb_off_bus(FILE *f, const struct timing_ctx *c)
+{
+    const struct analysis *a = c->p->a;
+    const struct circuit *circ = c->p->bm->circuit;
+    if (a == NULL || circ->kind != CIRCUIT_USB_OTG)
+        return;
+    double from = (double)c->from_ns / NS_PER_MS, to = (double)c->to_ns / NS_PER_MS;
+    for (int i = 0; i < a->n_resets; i++) {
+        double t = a->resets[i].t_chip_ns;
+        if (!isfinite(t))
+            continue;
+        double g = fmax(usb_otg_gone_ns(circ, t) / NS_PER_MS, from), b = fmin(usb_otg_back_ns(circ, t) / NS_PER_MS, to);
+        if (b <= g)
+            continue;
+        fprintf(f, "set object %d rect from first %.6f, graph 0 to first %.6f, graph 1 behind "
+                   "fc rgb '#9e9e9e' fs transparent solid 0.25 noborder\n", 40 + i, g, b);
+        fprintf(f, "set label %d 'USB port off the bus' at first %.6f, graph 0.5 offset char 0.4, 0 left "
+                   "tc rgb '#555555' font ',9' front\n", 60 + i, g);
     }
 }
 
@@ -385,7 +412,7 @@ static void put_digital_lane(FILE *f, const struct timing_ctx *c, enum lane l, e
     /* The chip's names (GPIO9, CHIP_PU); a native-USB board has no DTR or RTS pin: its
      * lines are USB line-state requests (SET_CONTROL_LINE_STATE) the peripheral acts on. */
     const struct chip_timing *chip = &c->p->bm->chip;
-    int usb = c->p->bm->circuit->kind == CIRCUIT_USB_JTAG;
+    int usb = c->p->bm->circuit->kind != CIRCUIT_TRANSISTOR;
     char name[40];
     if (l == LANE_IO0)
         snprintf(name, sizeof name, "%s pin", chip_strap_name(chip));
@@ -463,6 +490,7 @@ static int timing_body(FILE *f, const void *ctx, char *err, size_t err_len)
     fputs("set grid xtics lc rgb '#e0e0e0' lw 1 dt 1\nset border 15 lc rgb '#404040'\nset tics nomirror\n"
           "set style textbox opaque noborder margins 1,1\nset mxtics 5\nset multiplot\n", f);
     put_strap_windows(f, c);
+    put_usb_off_bus(f, c);
     put_title(f, c->p->title);
     put_digital_lane(f, c, LANE_DTR, CH_DTR, "#1f5fbf");
     put_digital_lane(f, c, LANE_RTS, CH_RTS, "#1a8a3a");

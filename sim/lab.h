@@ -273,6 +273,7 @@ struct board_profile {
 #define TOOL_MAX_RULES 8
 #define TOOL_MAX_STRATEGIES 16 /* named in one tool file */
 #define TOOL_MAX_SYNC_TRIES 16
+#define TOOL_MAX_RECONNECTS 8 /* tries of a reset strategy on a port that left the bus */
 
 /* When a rule applies; a mask of 0 or a pid of -1 matches anything. */
 struct tool_when {
@@ -303,8 +304,18 @@ struct tool_sync {
     int skip_junk; /* bytes before a frame are skipped (a plain SLIP decoder), not an "Invalid head of packet" */
 };
 
+/* A port that fails during a reset strategy (it left the bus): closed,
+ * `pause_s` waited, opened again and the strategy run again, `tries` times
+ * in all (esptool >= 4.8, reset.py ResetStrategy.__call__: 3, 0.5 s).
+ * tries 0: the tool stops at the error. */
+struct tool_reconnect {
+    int tries;
+    double pause_s;
+};
+
 struct tool {
     int attempts;
+    struct tool_reconnect reconnect;
     int attempts_capped; /* the file asked for more, or 0 ("forever"): capped at TOOL_MAX_ATTEMPTS */
     struct tool_rule cycle[TOOL_MAX_RULES];
     int n_cycle;

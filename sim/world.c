@@ -5,7 +5,8 @@
  * lifecycle, the host model, real time (serve's epochs) and sim_finish;
  * the board and chip are in world_physics.c, the analyzer in
  * world_analyzer.c.
- * May call: analyzers/ (the trace, the circuit), libc. */
+ * May call: analyzers/ (the trace, the circuit), libc. A USB-OTG board's
+ * port off the bus: world_usb.c. */
 #include "world.h"
 
 #include <math.h>
@@ -87,6 +88,7 @@ void sim_world_reset(struct sim_world *w, const struct board_profile *b, const s
     w->powered_up = 0;
     w->dtr = w->rts = 0; /* a closed port leaves both lines deasserted (pins high) */
     w->start = (struct start_state){.chip = {.below_since = NAN}, .mode = BOOT_FLASH}; /* powered: its app runs */
+    world_usb_start(w, NAN);
     w->n_changes = 0;
     w->n_writes = w->n_answered = 0;
     w->wpool.len = w->rpool.len = 0;
@@ -144,17 +146,22 @@ static int64_t draw_latency_ns(struct rng *r, const struct latency *l)
 }
 
 /* One USB request: it takes its latency, the bridge applies the new line
- * state when it completes, and the call returns then. */
-static void bridge_request(struct sim_world *w, uint8_t dtr, uint8_t rts)
+ * state when it completes, and the call returns then; -1 when a USB-OTG
+ * port left the bus meanwhile. */
+static int bridge_request(struct sim_world *w, uint8_t dtr, uint8_t rts)
 {
     w->t_ns += draw_latency_ns(&w->rng, &w->host->request);
+    if (world_usb_dead(w, "set"))
+        return -1;
+    world_usb_packet(w, (double)w->t_ns, dtr, rts);
     w->dtr = dtr;
     w->rts = rts;
     if (w->n_changes >= MAX_CHANGES) {
         w->overflow = 1;
-        return;
+        return 0;
     }
     w->changes[w->n_changes++] = (struct line_change){w->t_ns, dtr, rts};
+    return 0;
 }
 
 static int fail(struct sim_world *w, const char *why)
@@ -169,17 +176,19 @@ int sim_set_lines(struct sim_world *w, int dtr, int rts)
         return fail(w, "port is not open");
     if (w->host->net.bridge != NULL)
         return netbridge_set_lines(w, dtr, rts);
+    if (world_usb_dead(w, "set"))
+        return -1;
     uint8_t d = dtr < 0 ? w->dtr : (uint8_t)(dtr != 0);
     uint8_t r = rts < 0 ? w->rts : (uint8_t)(rts != 0);
     int one_request = w->board->bridge->both_lines_one_request && !w->host->split_both_lines;
-    if (dtr >= 0 && rts >= 0 && !one_request)
-        bridge_request(w, d, w->rts); /* DTR first, then RTS, as two requests */
-    bridge_request(w, d, r);
-    return 0;
+    if (dtr >= 0 && rts >= 0 && !one_request && bridge_request(w, d, w->rts) != 0) /* DTR first, then RTS */
+        return -1;
+    return bridge_request(w, d, r);
 }
 
 int sim_sleep(struct sim_world *w, double seconds)
 {
+    w->usb.lost = 0;
     if (!(seconds >= 0))
         return fail(w, "negative wait");
     w->t_ns += (int64_t)llround(seconds * 1e9) + draw_latency_ns(&w->rng, &w->host->overshoot);
@@ -215,6 +224,8 @@ int sim_write(struct sim_world *w, const uint8_t *bytes, size_t n)
         int64_t at = netbridge_write(w, bytes, n);
         return at < 0 || queue_write(w, at, bytes, n) >= 0 ? 0 : -1;
     }
+    if (world_usb_dead(w, "write"))
+        return -1;
     int64_t t = queue_write(w, w->t_ns, bytes, n);
     if (t < 0)
         return -1;
@@ -267,6 +278,8 @@ int sim_open(struct sim_world *w, int lowered)
 {
     if (w->open)
         return fail(w, "port is already open");
+    if (world_usb_open(w) != 0)
+        return -1;
     w->open = 1;
     if (w->host->net.bridge != NULL) { /* the client's open sets DTR, then RTS, over the network */
         w->powered_up = 0;
@@ -287,6 +300,11 @@ int sim_close(struct sim_world *w)
 {
     if (!w->open)
         return fail(w, "port is not open");
+    if (world_usb_dead(w, "set")) { /* the handle died with the port: closing it sets no lines */
+        w->usb.lost = 0;
+        w->open = 0;
+        return 0;
+    }
     if (w->host->net.bridge != NULL)
         netbridge_close(w);
     else
@@ -322,14 +340,16 @@ static double run_physics(struct sim_world *w, struct sim_truth *truth, uint8_t 
     const struct circuit *circ = p->circuit;
     double en0 = circuit_en(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
     double io00 = circuit_io0(circ, w->start.dtr, w->start.rts) == DRIVE_LOW ? 0.0 : b->vdd;
-    if (circ->kind == CIRCUIT_USB_JTAG)
-        en0 = io00 = b->vdd; /* the pins do not move */
+    if (circ->kind != CIRCUIT_TRANSISTOR)
+        en0 = io00 = b->vdd; /* native USB: the pins do not move */
     p->en = p->en_start = (struct net){0, en0, en0, 0};
     p->io0 = (struct net){0, io00, io00, 0};
     p->io0_start_v = io00;
     p->uart = (struct uart_out){.buf = uart, .t = p->uart_t, .cap = uart_cap};
     if (circ->kind == CIRCUIT_USB_JTAG)
         world_physics_simulate_usb_jtag(p, w->changes, w->n_changes);
+    else if (circ->kind == CIRCUIT_USB_OTG)
+        world_physics_simulate_usb_otg(p, w->changes, w->n_changes);
     else
         world_physics_simulate_transistor(p, w->changes, w->n_changes);
     double banner_end = world_physics_uart_end(&p->uart);
@@ -441,13 +461,15 @@ static size_t first_after(const double *start, size_t lo, size_t hi, double byte
 
 size_t sim_read(struct sim_world *w, uint8_t *buf, size_t cap, double timeout_s, sim_read_done done, void *ctx)
 {
+    if (world_usb_dead(w, "read"))
+        return 0;
     peek(w);
     const struct physics *p = &w->phys;
     const struct sim_peek *k = &w->peek;
     double byte_ns = board_byte_ns(w->board);
     if (w->host->net.bridge != NULL) /* the bytes cross the bridge's batching and the network too */
         byte_ns += (double)(netbridge_arrival(w, 0));
-    int64_t deadline = w->t_ns + (timeout_s > 0 ? (int64_t)llround(timeout_s * 1e9) : 0);
+    int64_t deadline = world_usb_read_until(w, w->t_ns + (timeout_s > 0 ? (int64_t)llround(timeout_s * 1e9) : 0));
     size_t len = p->uart.len < UART_TIMES_MAX ? p->uart.len : UART_TIMES_MAX;
     size_t nb = k->banner_len < len ? k->banner_len : len, n = 0;
     /* banners [0, nb), the ROM's answers [nb, len): each in time order; what was read before is skipped */
@@ -515,6 +537,8 @@ void sim_continue(struct sim_world *w)
         w->rom_boot_epoch = w->epoch;
         w->rom_boot_release = -INFINITY;
     }
+    if (c->kind == CIRCUIT_USB_OTG)
+        world_usb_start(w, (double)w->t_ns); /* its times from the new epoch's 0 */
     w->t_ns = 0;
     w->n_changes = 0;
     w->n_writes = w->n_answered = 0;
@@ -526,6 +550,11 @@ void sim_continue(struct sim_world *w)
     w->read_from_ns = 0;
     w->boot_memo.n = 0;
     w->net.srv_free_ns = 0; /* at rest: a network bridge's server is idle too */
+}
+
+int sim_port_lost(const struct sim_world *w)
+{
+    return w->usb.lost;
 }
 
 int sim_usb_flag_at_start(const struct sim_world *w)

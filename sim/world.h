@@ -94,6 +94,12 @@ void sim_continue(struct sim_world *w);
  * epoch's request, carried by sim_continue); 0 on other circuits. */
 int sim_usb_flag_at_start(const struct sim_world *w);
 
+/* USB-OTG boards (docs/physics.md#usb-otg): 1 when the last host call
+ * failed because the port left the bus under the host's handle, or is off
+ * the bus to open (sim_error words it as the OS and pyserial do); a read
+ * then returns what it got, which the host never sees. */
+int sim_port_lost(const struct sim_world *w);
+
 /* ---- a tool's reads (a connect loop that waits for the ROM's answers) ----
  *
  * What the host reads: the bytes the chip sent (ROM banners, the ROM's

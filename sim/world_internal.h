@@ -17,6 +17,7 @@
 #include "rom.h"
 #include "stub.h"
 #include "world_truth.h"
+#include "analyzers/usb_otg.h"
 
 
 #define MAX_CHANGES 512
@@ -103,6 +104,17 @@ struct chip_state {
     int sample_pending;
     double sample_at, released_at;
     int usb_flag, usb_latched; /* USB-Serial/JTAG: download requested; latched at the reset */
+    struct usb_otg_state otg;  /* USB-OTG: who answers the line state, and how far it got */
+};
+
+/* A USB-OTG board's port as the host sees it (world_usb.c): off the bus in
+ * [gone_ns, back_ns) after the chip's last restart; a handle opened before
+ * gone_ns is dead from then on (the OS hung it up), whatever comes back. */
+struct usb_port {
+    struct usb_otg_state dev; /* the device as the host's packets have moved it */
+    double gone_ns, back_ns;  /* -INFINITY: it never left */
+    double opened_ns;         /* when the host's handle was opened */
+    int lost;                 /* the last call failed because of it (sim_port_lost) */
 };
 
 /* How an epoch starts: the board at rest under these lines (sim_continue). */
@@ -210,6 +222,7 @@ struct sim_world {
     double merge_t[UART_TIMES_MAX];
     int64_t read_from_ns; /* the host has read what arrived until then */
     struct net_state net;     /* the host's network bridge, when it has one */
+    struct usb_port usb;      /* a USB-OTG board's port */
     int overflow;
     char error[160];
 };
@@ -229,6 +242,27 @@ static inline double world_net_v(const struct net *n, double t)
  * peripheral's line-state packets. */
 void world_physics_simulate_transistor(struct physics *p, const struct line_change *ch, int n);
 void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change *ch, int n);
+/* USB-OTG (analyzers/usb_otg.h): each packet through the device model; a
+ * restart is a pulse, and the banner goes to UART0, which the host does not
+ * see over USB. */
+void world_physics_simulate_usb_otg(struct physics *p, const struct line_change *ch, int n);
+
+/* ---- world_usb.c: a USB-OTG board's port off the bus ---- */
+
+/* Whether the board is one (its real circuit). */
+int world_usb_otg(const struct sim_world *w);
+/* The port as a new epoch or run begins: the device as `start` says. */
+void world_usb_start(struct sim_world *w, double shift_ns);
+/* Before a host call at w->t_ns: 1 (w->lost, the error set as the OS
+ * words it, `what`: "set", "write", "read") when the host's handle died. */
+int world_usb_dead(struct sim_world *w, const char *what);
+/* A line-state packet that reached the device at t_ns: a restart takes
+ * the port off the bus. */
+void world_usb_packet(struct sim_world *w, double t_ns, int dtr, int rts);
+/* Opening at w->t_ns: -1 (error set, w->lost) while the port is off the bus. */
+int world_usb_open(struct sim_world *w);
+/* A read's deadline, cut where the handle dies (lost set then). */
+int64_t world_usb_read_until(struct sim_world *w, int64_t deadline);
 /* When the pending banner's last byte is out; 0 when none is pending. */
 double world_physics_uart_end(const struct uart_out *u);
 /* Emits the pending banner's bytes that finish before `until`. */

@@ -282,6 +282,27 @@ void world_physics_simulate_usb_jtag(struct physics *p, const struct line_change
     p->chip.usb_latched = latched;
 }
 
+/* USB-OTG: each packet that reached the device through its model
+ * (analyzers/usb_otg.c); a restart is a pulse. The ROM prints its banner
+ * on UART0 before its USB is up: nothing of it reaches the host. */
+void world_physics_simulate_usb_otg(struct physics *p, const struct line_change *ch, int n)
+{
+    const struct circuit *c = p->b->real.circuit;
+    for (int i = 0; i < n; i++) {
+        double t = (double)ch[i].t_ns;
+        ch_push(&p->ce[CH_DTR], t, !ch[i].dtr, &p->overflow);
+        ch_push(&p->ce[CH_RTS], t, !ch[i].rts, &p->overflow);
+        enum boot_mode mode;
+        if (usb_otg_packet(c, &p->chip.otg, ch[i].dtr, ch[i].rts, &mode)) {
+            enter_reset(p, t);
+            p->chip.in_reset = 0;
+            record_truth(p->truth, t, mode);
+            p->chip.otg = usb_otg_booted(mode);
+        }
+        p->last_event = t;
+    }
+}
+
 static size_t banner_length(const struct chip_profile *c, enum boot_mode mode, int via_usb)
 {
     size_t n = strlen(c->rom_header) + strlen(via_usb ? c->rst_usb : c->rst_pin) + 1 +
@@ -308,6 +329,8 @@ static int listening(const struct sim_world *w, const struct physics *p, double 
     for (int k = 0; k < p->n_reset_starts; k++)
         if (p->reset_start[k] > *release && p->reset_start[k] <= t)
             return 0;
+    if (w->board->real.circuit->kind == CIRCUIT_USB_OTG) /* the ROM's CDC, once the port is back */
+        return t >= usb_otg_back_ns(w->board->real.circuit, *release);
     double banner = (double)banner_length(chip, BOOT_DOWNLOAD, via_usb) * board_byte_ns(w->board);
     return t >= *release + chip->boot_delay_ms * 1e6 + banner;
 }

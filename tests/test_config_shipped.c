@@ -69,12 +69,12 @@ Test(shipped, boards_yaml_has_thirteen_hosts)
     assert_no_leaks("lab_free");
 }
 
-Test(shipped, boards_yaml_has_six_bridges)
+Test(shipped, boards_yaml_has_seven_bridges)
 {
-    static const char *const want[] = {"cp210x", "ftdi", "ch340", "pl2303", "cdc-acm", "esp-usb-jtag"};
+    static const char *const want[] = {"cp210x", "ftdi", "ch340", "pl2303", "cdc-acm", "esp-usb-jtag", "esp-usb-otg"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("bridges", lab.bridges[0].name, sizeof lab.bridges[0], lab.n_bridges, want, 6);
+    assert_names("bridges", lab.bridges[0].name, sizeof lab.bridges[0], lab.n_bridges, want, 7);
     for (int i = 0; i < lab.n_bridges; i++)
         cr_assert(lab.bridges[i].both_lines_one_request, "%s: both_lines_one_request is true in boards.yaml",
                   lab.bridges[i].name);
@@ -87,11 +87,12 @@ Test(shipped, chips_and_circuits)
     static const char *const chips[] = {"esp32", "esp32c3", "esp32s2", "esp32s3", "esp32c2", "esp32c6", "esp32h2", "esp8266"},
                              *const circuits[] = {"two-transistor",        "two-transistor-en-open",
                                                   "two-transistor-io0-shorted", "two-transistor-swapped",
-                                                  "direct",                "usb-serial-jtag"};
+                                                  "direct",                "usb-serial-jtag",
+                                                  "usb-otg-cdc"};
     struct lab lab;
     load_shipped_boards(&lab);
     assert_names("chips", lab.chips[0].name, sizeof lab.chips[0], lab.n_chips, chips, 8);
-    assert_names("circuits", lab.circuits[0].name, sizeof lab.circuits[0], lab.n_circuits, circuits, 6);
+    assert_names("circuits", lab.circuits[0].name, sizeof lab.circuits[0], lab.n_circuits, circuits, 7);
     const struct chip_profile *c = &lab.chips[0];
     cr_assert(fabs(c->timing.vih_frac - 0.75) < 1e-12, "esp32 en_vih_frac %g", c->timing.vih_frac);
     cr_assert(fabs(c->timing.min_reset_pulse_us - 50) < 1e-12, "esp32 min_reset_pulse_us %g",

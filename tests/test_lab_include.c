@@ -181,7 +181,9 @@ Test(include, the_templates_load_when_pasted)
     pasted_template_loads("two-transistor", "two-transistor");
     pasted_template_loads("direct", "direct");
     pasted_template_loads("usb-serial-jtag", "usb-serial-jtag");
-    expect_bad_input("list --template nosuch", "no template 'nosuch' (there are: two-transistor, direct, usb-serial-jtag");
+    pasted_template_loads("usb-otg-cdc", "usb-otg-cdc");
+    expect_bad_input("list --template nosuch",
+                     "no template 'nosuch' (there are: two-transistor, direct, usb-serial-jtag, usb-otg-cdc)");
     expect_bad_input("list --template", "--template needs a KIND");
 }
 

@@ -42,7 +42,9 @@ static const char usage_list[] =
     "--template KIND prints a commented board entry to start from, from the lab's\n"
     "templates: (the shipped library's: two-transistor, a USB-UART bridge board;\n"
     "direct, RTS and DTR wired straight to EN and IO0; usb-serial-jtag, a chip's\n"
-    "native USB). Paste it under boards: in a file that includes the library:\n"
+    "native USB-Serial/JTAG; usb-otg-cdc, an ESP32-S2's USB-OTG with the\n"
+    "application's TinyUSB CDC). Paste it under boards: in a file that includes\n"
+    "the library:\n"
     "\n"
     "    include: resetlab\n"
     "    boards:\n"
@@ -161,8 +163,8 @@ static int cmd_list(int argc, char **argv)
         }
         if (strcmp(argv[i], "--template") == 0) {
             if (i + 1 >= argc)
-                return cli_bad_input("list: --template needs a KIND (two-transistor, direct, usb-serial-jtag)%s%s", "",
-                                     "");
+                return cli_bad_input("list: --template needs a KIND (two-transistor, direct, usb-serial-jtag, "
+                                     "usb-otg-cdc)%s%s", "", "");
             template = argv[++i];
             continue;
         }

@@ -111,7 +111,7 @@ static int load_rows(struct ydoc *y, struct circuit *c, yaml_node_t *rows, const
             return -1;
         if (seen[d][r]++)
             return yfail(y, row, path, "dtr %d, rts %d appears twice", d, r);
-        if (c->kind == CIRCUIT_USB_JTAG ? action_value(y, row, path, &c->usb_action[d][r])
+        if (c->kind != CIRCUIT_TRANSISTOR ? action_value(y, row, path, &c->usb_action[d][r])
                                         : (drive_value(y, row, path, "en", &c->en[d][r]) ||
                                            drive_value(y, row, path, "io0", &c->io0[d][r])))
             return -1;
@@ -123,17 +123,69 @@ static int load_rows(struct ydoc *y, struct circuit *c, yaml_node_t *rows, const
     return 0;
 }
 
+/* usb_otg: the application's CDC pattern and the port's time off the bus
+ * (usb_otg.h); the enumeration's parts are summed. */
+static int load_usb_otg(struct ydoc *y, yaml_node_t *m, const char *path, struct usb_otg_cdc *o)
+{
+    static const char *const keys[] = {"pattern", "detach_ms", "reenumerate", NULL},
+                             *const parts[] = {"boot_ms", "debounce_ms", "reset_ms", "recovery_ms", "bind_ms", NULL};
+    char p[160], pp[192];
+    snprintf(p, sizeof p, "%s.usb_otg", path);
+    yaml_node_t *n = ymap_get(y, m, "usb_otg"), *pat = ymap_get(y, n, "pattern"), *re = ymap_get(y, n, "reenumerate");
+    if (ymap_require(y, n, p) || ymap_only(y, n, p, keys) ||
+        yget_range(y, n, p, "detach_ms", 0, 10000, &o->detach_ms))
+        return -1;
+    snprintf(pp, sizeof pp, "%s.pattern", p);
+    if (pat == NULL)
+        return yfail(y, n, p, "missing key 'pattern' (the line states that restart the application into download)");
+    if (yseq_require(y, pat, pp) != 0)
+        return -1;
+    YSEQ_FOREACH(y, pat, item)
+    {
+        yaml_node_t *v = yaml_document_get_node(&y->doc, *item);
+        const char *s = yscalar(v);
+        if (o->n_pattern >= USB_OTG_PATTERN_MAX)
+            return yfail(y, v, pp, "more than %d line states", USB_OTG_PATTERN_MAX);
+        if (s == NULL || strlen(s) != 3 || (s[0] != '0' && s[0] != '1') || s[1] != ',' || (s[2] != '0' && s[2] != '1'))
+            return yfail(y, v, pp, "expected a line state \"DTR,RTS\" of 0 and 1 (\"0,1\"), got '%s'", s ? s : "a list");
+        o->pattern[o->n_pattern][0] = (uint8_t)(s[0] - '0');
+        o->pattern[o->n_pattern++][1] = (uint8_t)(s[2] - '0');
+    }
+    if (o->n_pattern == 0)
+        return yfail(y, pat, pp, "is empty");
+    snprintf(pp, sizeof pp, "%s.reenumerate", p);
+    if (re == NULL)
+        return yfail(y, n, p, "missing key 'reenumerate' (restart to the port back: boot_ms, debounce_ms ...)");
+    if (ymap_require(y, re, pp) || ymap_only(y, re, pp, parts))
+        return -1;
+    o->reenumerate_ms = 0;
+    for (int i = 0; parts[i]; i++) {
+        double v = 0;
+        if (yget_range(y, re, pp, parts[i], 0, 10000, &v) != 0)
+            return -1;
+        o->reenumerate_ms += v;
+    }
+    if (o->reenumerate_ms < o->detach_ms)
+        return yfail(y, re, pp, "the port is back (%g ms) before it left (detach_ms %g)", o->reenumerate_ms, o->detach_ms);
+    return 0;
+}
+
 static int load_circuit(struct ydoc *y, struct lab *lab, const char *name, yaml_node_t *m, const char *path)
 {
-    static const char *const keys[] = {"driver_ohms", "table", "actions", NULL};
+    static const char *const keys[] = {"driver_ohms", "table", "actions", "usb_otg", NULL};
     struct circuit *c = &lab->circuits[lab->n_circuits - 1];
     snprintf(c->name, sizeof c->name, "%s", name);
     if (ymap_only(y, m, path, keys) || yget_range(y, m, path, "driver_ohms", 0.0, 1e6, &c->driver_ohms))
         return -1;
     yaml_node_t *table = ymap_get(y, m, "table"), *actions = ymap_get(y, m, "actions");
     if ((table == NULL) == (actions == NULL))
-        return yfail(y, m, path, "needs exactly one of 'table' (transistor circuits) or 'actions' (USB-Serial/JTAG)");
-    c->kind = table ? CIRCUIT_TRANSISTOR : CIRCUIT_USB_JTAG;
+        return yfail(y, m, path, "needs exactly one of 'table' (transistor circuits) or 'actions' (USB-Serial/JTAG, "
+                                 "or the ROM's CDC of usb_otg)");
+    c->kind = table ? CIRCUIT_TRANSISTOR : ymap_get(y, m, "usb_otg") ? CIRCUIT_USB_OTG : CIRCUIT_USB_JTAG;
+    if (table && ymap_get(y, m, "usb_otg"))
+        return yfail(y, ymap_get(y, m, "usb_otg"), path, "usb_otg goes with 'actions' (the ROM's CDC), not 'table'");
+    if (c->kind == CIRCUIT_USB_OTG && load_usb_otg(y, m, path, &c->otg) != 0)
+        return -1;
     char rows_path[160];
     snprintf(rows_path, sizeof rows_path, "%s.%s", path, table ? "table" : "actions");
     return load_rows(y, c, table ? table : actions, rows_path);
@@ -391,8 +443,9 @@ static int load_fault(struct ydoc *y, struct lab *lab, yaml_node_t *m, const cha
         (ymap_get(y, f, "io0_pullup_ohms") && yget_range(y, f, p, "io0_pullup_ohms", 1, 1e12, &b->real.io0_pullup_ohms)) ||
         (ymap_get(y, f, "io0_c_farads") && yget_range(y, f, p, "io0_c_farads", 0, 1, &b->real.io0_c_farads)))
         return -1;
-    if ((b->real.circuit->kind == CIRCUIT_USB_JTAG) != (b->circuit->kind == CIRCUIT_USB_JTAG))
-        return yfail(y, ymap_get(y, f, "circuit"), p, "a fault cannot turn a transistor circuit into USB-Serial/JTAG or back");
+    if (b->real.circuit->kind != b->circuit->kind)
+        return yfail(y, ymap_get(y, f, "circuit"), p,
+                     "a fault cannot turn a transistor circuit into native USB (USB-Serial/JTAG, USB-OTG) or back");
     return 0;
 }
 

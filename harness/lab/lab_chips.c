@@ -275,8 +275,12 @@ int lab_chip_check_board(struct ydoc *y, struct board_profile *b, yaml_node_t *m
     const struct chip_profile *c = b->chip;
     if (load_board_straps(y, b, m, path) || check_straps(y, b, m, path))
         return -1;
-    int native = b->circuit->kind == CIRCUIT_USB_JTAG || b->bridge->usb_bytes_per_s > 0;
-    if (native && !(c->usb & CHIP_USB_SERIAL_JTAG))
+    int otg = b->circuit->kind == CIRCUIT_USB_OTG;
+    int native = otg || b->circuit->kind == CIRCUIT_USB_JTAG || b->bridge->usb_bytes_per_s > 0;
+    if (otg && !(c->usb & CHIP_USB_OTG))
+        return yfail(y, ymap_get(y, m, "chip"), path, "chip '%s' has no USB-OTG (usb: %s), which circuit '%s' needs",
+                     c->name, c->usb & CHIP_USB_SERIAL_JTAG ? "usb-serial-jtag" : "none", b->circuit->name);
+    if (native && !otg && !(c->usb & CHIP_USB_SERIAL_JTAG))
         return yfail(y, ymap_get(y, m, "chip"), path,
                      "chip '%s' has no USB-Serial/JTAG (usb: %s), which circuit '%s' and bridge '%s' need", c->name,
                      c->usb & CHIP_USB_OTG ? "usb-otg" : "none", b->circuit->name, b->bridge->name);

@@ -260,16 +260,37 @@ static int load_cfg(struct ydoc *y, yaml_node_t *root, struct esptool_cfg *cfg, 
     return 0;
 }
 
+/* connect.reconnect: a port that fails during a reset strategy is closed,
+ * waited for and opened again, the strategy run again (esptool >= 4.8,
+ * reset.py ResetStrategy.__call__). Absent: the tool stops at the error. */
+static int load_reconnect(struct ydoc *y, yaml_node_t *connect, struct tool_reconnect *r)
+{
+    static const char *const keys[] = {"tries", "pause_s", NULL};
+    yaml_node_t *m = ymap_get(y, connect, "reconnect");
+    double tries = 0;
+    if (m == NULL)
+        return 0;
+    if (ymap_require(y, m, "connect.reconnect") || ymap_only(y, m, "connect.reconnect", keys) ||
+        yget_range(y, m, "connect.reconnect", "tries", 1, TOOL_MAX_RECONNECTS, &tries) ||
+        yget_range(y, m, "connect.reconnect", "pause_s", 0, 60, &r->pause_s))
+        return -1;
+    if (tries != (int)tries)
+        return yfail(y, ymap_get(y, m, "tries"), "connect.reconnect", "tries is a whole number");
+    r->tries = (int)tries;
+    return 0;
+}
+
 static int load_connect(struct ydoc *y, yaml_node_t *root, const struct named *nm, const struct esptool_cfg *cfg,
                         yaml_node_t *cfg_node, int rewrite, struct tool *t)
 {
-    static const char *const keys[] = {"attempts", "flush_before_reset", "boot_log", "sync", "cycle", NULL};
+    static const char *const keys[] = {"attempts", "flush_before_reset", "boot_log", "sync", "cycle", "reconnect", NULL};
     yaml_node_t *m = ymap_get(y, root, "connect");
     double attempts;
     if (ymap_require(y, m, "connect") || ymap_only(y, m, "connect", keys) ||
         yget_range(y, m, "connect", "attempts", 0, 1e6, &attempts) ||
         yopt_bool(y, m, "connect", "flush_before_reset", &t->flush_before_reset) ||
-        yopt_bool(y, m, "connect", "boot_log", &t->boot_log) || load_sync(y, m, &t->sync))
+        yopt_bool(y, m, "connect", "boot_log", &t->boot_log) || load_sync(y, m, &t->sync) ||
+        load_reconnect(y, m, &t->reconnect))
         return -1;
     yaml_node_t *cfg_attempts = cfg_node ? ymap_get(y, cfg_node, "connect_attempts") : NULL;
     if (cfg_attempts && yget_range(y, cfg_node, "esptool_cfg", "connect_attempts", -1e6, 1e6, &attempts))

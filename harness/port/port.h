@@ -34,6 +34,13 @@ struct port_ops {
     int64_t (*now_ns)(struct port *p);             /* the op log's clock */
     const char *(*error)(struct port *p);
 };
+/* What open, set_lines, write and read return when the device left the bus
+ * under the host's handle (EIO), or is not there to open (ENOENT): a
+ * native USB-OTG board restarting (docs/physics.md#usb-otg). Not an
+ * infrastructure error: the tool sees it, and a tool may reopen the port
+ * (run_tool.c). The error text is the OS's and pyserial's. */
+#define PORT_LOST (-2)
+
 struct port {
     const struct port_ops *ops;
     void *ctx;

@@ -10,9 +10,15 @@ static struct sim_world *world(void *ctx)
     return (struct sim_world *)ctx;
 }
 
+/* -1 from the world: PORT_LOST when the port left the bus. */
+static int lost_or(struct port *p, int rc)
+{
+    return rc != 0 && sim_port_lost(world(p->ctx)) ? PORT_LOST : rc;
+}
+
 static int sim_port_open(struct port *p, int lowered)
 {
-    return sim_open(world(p->ctx), lowered);
+    return lost_or(p, sim_open(world(p->ctx), lowered));
 }
 
 static int sim_port_close(struct port *p)
@@ -22,7 +28,7 @@ static int sim_port_close(struct port *p)
 
 static int sim_port_set_lines(struct port *p, int dtr, int rts)
 {
-    return sim_set_lines(world(p->ctx), dtr, rts);
+    return lost_or(p, sim_set_lines(world(p->ctx), dtr, rts));
 }
 
 static int sim_port_sleep(struct port *p, double seconds)
@@ -32,12 +38,13 @@ static int sim_port_sleep(struct port *p, double seconds)
 
 static int sim_port_write(struct port *p, const uint8_t *bytes, size_t n)
 {
-    return sim_write(world(p->ctx), bytes, n);
+    return lost_or(p, sim_write(world(p->ctx), bytes, n));
 }
 
 static long sim_port_read(struct port *p, uint8_t *buf, size_t cap, double timeout_s, port_read_done done, void *ctx)
 {
-    return (long)sim_read(world(p->ctx), buf, cap, timeout_s, done, ctx);
+    long n = (long)sim_read(world(p->ctx), buf, cap, timeout_s, done, ctx);
+    return sim_port_lost(world(p->ctx)) ? PORT_LOST : n;
 }
 
 static int64_t sim_port_now(struct port *p)

@@ -42,11 +42,11 @@ void run_sim_once(struct sim_world *w, const struct board_profile *b, const stru
     rb->uart_len = 0;
     if (cap.ops->start(&cap) != 0)
         return run_infrastructure_error(&rb->a, cap.ops->error(&cap));
-    struct tool_target where = {h->os, h->port, b->bridge->usb_pid};
+    struct tool_target where = {h->os, h->port, b->bridge->usb_pid, b->real.circuit->kind == CIRCUIT_USB_OTG};
     int ran = s->tool ? run_tool(&port, s, &where, rb->log, &n_log, &connect_end, &tool, why, sizeof why)
                       : run_sequence(&port, s, h->os, rb->log, &n_log, why, sizeof why);
     rb->n_log = n_log;
-    if (ran != 0)
+    if (ran != 0 && ran != PORT_LOST) /* a sequence on a USB-OTG port that left the bus stops there: a result */
         return run_infrastructure_error(&rb->a, why);
     if (cap.ops->stop(&cap, tr, rb->uart, RUN_MAX_UART, &uart_len) != 0)
         return run_infrastructure_error(&rb->a, cap.ops->error(&cap));
@@ -54,8 +54,12 @@ void run_sim_once(struct sim_world *w, const struct board_profile *b, const stru
     struct board_model bm = board_model_on(b, h);
     if (s->tool == NULL) {
         struct op_log log = {rb->log, n_log};
+        char lost[sizeof why];
+        snprintf(lost, sizeof lost, "%s", why);
         if (analyze_run(tr, &log, &bm, rb->uart, uart_len, s->expected, &rb->a, why, sizeof why) != 0)
             run_infrastructure_error(&rb->a, why);
+        else if (ran == PORT_LOST)
+            run_tool_port_lost(&rb->a, lost);
         return;
     }
     /* a tool: the wires of its connect phase decide the figures; what it saw decides the verdict */

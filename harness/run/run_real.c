@@ -171,7 +171,7 @@ static int play_ops(const struct board_profile *b, const struct scenario *s, str
     if (s->tool == NULL)
         return run_sequence(port, s, OS_LINUX, rb->log, &rb->n_log, why, len);
     struct tool_target where = {OS_LINUX, strncmp(b->port, "rfc2217://", 10) == 0 ? PORT_RFC2217 : PORT_LOCAL,
-                                b->bridge->usb_pid};
+                                b->bridge->usb_pid, b->circuit->kind == CIRCUIT_USB_OTG};
     return run_tool(port, s, &where, rb->log, &rb->n_log, &rb->connect_end, &rb->tool, why, len);
 }
 

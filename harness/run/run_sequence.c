@@ -18,10 +18,12 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct seq_
     case OP_DTR:
         ts->dtr = op->dtr;
         return o->set_lines(p, op->dtr, -1);
-    case OP_RTS:
-        if (o->set_lines(p, -1, op->rts) != 0)
-            return -1;
+    case OP_RTS: {
+        int rc = o->set_lines(p, -1, op->rts);
+        if (rc != 0)
+            return rc;
         return rewrite ? o->set_lines(p, ts->dtr, -1) : 0;
+    }
     case OP_BOTH:
         ts->dtr = op->dtr;
         return o->set_lines(p, op->dtr, op->rts);
@@ -35,10 +37,12 @@ static int exec_op(struct port *p, const struct op *op, int rewrite, struct seq_
     case OP_OPEN_LOWERED:
         ts->dtr = op->kind == OP_OPEN;
         return o->open(p, op->kind == OP_OPEN_LOWERED);
-    case OP_CLOSE_RTS_DTR: /* mpremote: clear RTS, then DTR, then close */
-        if (o->set_lines(p, -1, 0) != 0 || o->set_lines(p, 0, -1) != 0)
-            return -1;
-        return o->close(p);
+    case OP_CLOSE_RTS_DTR: { /* mpremote: clear RTS, then DTR, then close */
+        int rc = o->set_lines(p, -1, 0);
+        if (rc == 0)
+            rc = o->set_lines(p, 0, -1);
+        return rc == 0 ? o->close(p) : rc;
+    }
     case OP_CLOSE:
         return o->close(p);
     }
@@ -69,7 +73,7 @@ int seq_run_op(struct seq_state *st, const struct op *op, int index, int rewrite
     r->t_after_ns = p->ops->now_ns(p);
     if (rc != 0) {
         snprintf(st->err, st->err_len, "step %d (%s): %s", index + 1, r->label, p->ops->error(p));
-        return -1;
+        return rc == PORT_LOST ? PORT_LOST : -1;
     }
     return 0;
 }

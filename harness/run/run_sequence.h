@@ -15,7 +15,8 @@
 #define RUNNER_STOPPED 1
 
 /* Runs `seq` on `p`. Fills `log` (RUNNER_MAX_OPS entries) and returns 0,
- * -1 with the port's reason in `err` (an infrastructure error), or
+ * -1 with the port's reason in `err` (an infrastructure error), PORT_LOST
+ * (err: the step and the OS's words) when the port left the bus, or
  * RUNNER_STOPPED when a stop was asked for (p->stop) before a step or
  * during one (a wait cut short): the steps made so far are in `log`. */
 int run_sequence(struct port *p, const struct scenario *s, enum host_os os, struct op_record *log,
@@ -37,7 +38,8 @@ struct seq_state {
 };
 void seq_state_init(struct seq_state *st, struct port *p, const struct scenario *s, struct op_record *log,
                     size_t *n_log, char *err, size_t err_len);
-/* One op, logged; 0, -1 (err), or RUNNER_STOPPED before it ran. */
+/* One op, logged; 0, -1 (err), RUNNER_STOPPED before it ran, or PORT_LOST
+ * (err says how the OS failed it) when a USB-OTG port left the bus. */
 int seq_run_op(struct seq_state *st, const struct op *op, int index, int rewrite);
 /* Every op of `seq`, numbered on from st->next_index. */
 int seq_run_ops(struct seq_state *st, const struct op_seq *seq, int rewrite);

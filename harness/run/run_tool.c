@@ -34,8 +34,15 @@ struct session {
     int64_t t_open_ns;
     int64_t t_reply_ns;
     char error[160]; /* the current attempt's error */
-    struct op sync_op, pause_op, close_op;
+    struct op sync_op, pause_op, close_op, open_op;
+    int closed; /* the tool closed the port after it left the bus (reconnect) */
 };
+
+/* A port error: PORT_LOST as it is (the tool sees it), else -1. */
+static int port_rc(long rc)
+{
+    return rc == PORT_LOST ? PORT_LOST : -1;
+}
 
 /* ---- reading as the tool's SLIP reader does ---- */
 
@@ -61,7 +68,7 @@ static int drain_input(struct port *p)
     long n;
     while ((n = p->ops->read(p, junk, sizeof junk, 0, NULL, NULL)) == (long)sizeof junk)
         ;
-    return n < 0 ? -1 : 0;
+    return n < 0 ? port_rc(n) : 0;
 }
 
 /* One packet: 1 with a SYNC response in hand, 0 with the reader's error
@@ -74,7 +81,7 @@ static int read_sync_response(struct session *s, double timeout_s)
         long n = p->ops->read(p, buf, sizeof buf, timeout_s,
                               s->t->sync.skip_junk ? frame_after_junk : frame_or_bad_head, NULL);
         if (n < 0)
-            return -1;
+            return port_rc(n);
         if (s->t->sync.skip_junk && n > 0) { /* a plain SLIP decoder: what came before the frame is dropped */
             const uint8_t *start = memchr(buf, SLIP_END, (size_t)n);
             size_t skip = start ? (size_t)(start - buf) : (size_t)n;
@@ -109,7 +116,10 @@ static int read_sync_response(struct session *s, double timeout_s)
 /* The session's own steps (S, a pause, the close): labelled once each. */
 static int run_op(struct session *s, enum op_kind kind, double wait_s)
 {
-    struct op *op = kind == OP_SYNC ? &s->sync_op : kind == OP_CLOSE ? &s->close_op : &s->pause_op;
+    struct op *op = kind == OP_SYNC    ? &s->sync_op
+                    : kind == OP_CLOSE ? &s->close_op
+                    : kind == OP_OPEN  ? &s->open_op
+                                       : &s->pause_op;
     if (kind == OP_WAIT && op->wait_s != wait_s)
         op->label[0] = '\0';
     op->kind = kind;
@@ -123,11 +133,12 @@ static int run_op(struct session *s, enum op_kind kind, double wait_s)
 static int sync_try(struct session *s)
 {
     const struct tool_sync *y = &s->t->sync;
-    if (drain_input(s->st.port) != 0)
-        return -1;
-    int rc = run_op(s, OP_SYNC, 0);
+    int rc = drain_input(s->st.port);
     if (rc != 0)
-        return rc == RUNNER_STOPPED ? RUNNER_STOPPED : -1;
+        return rc;
+    rc = run_op(s, OP_SYNC, 0);
+    if (rc != 0)
+        return rc == RUNNER_STOPPED || rc == PORT_LOST ? rc : -1;
     rc = read_sync_response(s, y->timeout_s);
     if (rc <= 0)
         return rc;
@@ -142,14 +153,14 @@ static int sync_try(struct session *s)
 
 /* "boot:0x13" in what arrived after the reset: esptool's regex
  * boot:(0x[0-9a-fA-F]+)(.*waiting for download)? */
-static void read_boot_log(struct session *s, char *code, size_t code_len, int *download)
+static int read_boot_log(struct session *s, char *code, size_t code_len, int *download)
 {
     uint8_t buf[READ_MAX + 1];
     long n = s->st.port->ops->read(s->st.port, buf, READ_MAX, 0, NULL, NULL);
     code[0] = '\0';
     *download = 0;
     if (n <= 0)
-        return;
+        return n < 0 ? port_rc(n) : 0;
     buf[n] = '\0';
     for (long i = 0; i + 7 < n; i++) {
         if (memcmp(buf + i, "boot:0x", 7) != 0)
@@ -160,8 +171,9 @@ static void read_boot_log(struct session *s, char *code, size_t code_len, int *d
         snprintf(code, code_len, "0x%.*s", (int)(hex < 8 ? hex : 8), (const char *)buf + i + 7);
         for (long k = i; k + 20 <= n && !*download; k++)
             *download = memcmp(buf + k, "waiting for download", 20) == 0;
-        return;
+        return 0;
     }
+    return 0;
 }
 
 static int has_both_lines_step(const struct op_seq *q)
@@ -170,6 +182,38 @@ static int has_both_lines_step(const struct op_seq *q)
         if (q->ops[i].kind == OP_BOTH)
             return 1;
     return 0;
+}
+
+/* The port left the bus under the tool: it stops with the OS's words
+ * (pyserial's exception), as esptool does outside a reset strategy. */
+static int port_lost(struct session *s)
+{
+    snprintf(s->error, sizeof s->error, "%s", s->st.port->ops->error(s->st.port));
+    return TOOL_ABORTED;
+}
+
+/* A reset strategy; on a port that left the bus, as the tool's reconnect
+ * says: closed, a pause, opened again (pyserial's open(): the OS's open),
+ * the strategy again from its start; the last failure stops the tool. */
+static int run_strategy(struct session *s, const struct tool_step *step)
+{
+    const struct tool_reconnect *r = &s->t->reconnect;
+    for (int k = 1;; k++) {
+        int rc = s->closed ? run_op(s, OP_OPEN, 0) : 0;
+        if (rc == 0) {
+            s->closed = 0;
+            rc = seq_run_ops(&s->st, &step->seq, step->rewrite_dtr);
+        }
+        if (rc != PORT_LOST)
+            return rc;
+        if (k >= r->tries)
+            return port_lost(s);
+        if (!s->closed && (rc = run_op(s, OP_CLOSE, 0)) != 0)
+            return rc;
+        s->closed = 1;
+        if ((rc = run_op(s, OP_WAIT, r->pause_s)) != 0)
+            return rc;
+    }
 }
 
 /* One attempt: 1 connected, 0 not (s->error says why), <0 / STOPPED. */
@@ -183,17 +227,17 @@ static int attempt(struct session *s, const struct tool_step *step, const struct
             s->error[sizeof s->error - 1] = '\0'; /* an error line has its size */
         return TOOL_ABORTED;
     }
-    if (s->t->flush_before_reset && where->port == PORT_LOCAL && drain_input(p) != 0)
-        return -1;
-    int rc = seq_run_ops(&s->st, &step->seq, step->rewrite_dtr);
-    if (rc != 0)
-        return rc;
+    int rc = s->t->flush_before_reset && where->port == PORT_LOCAL && !s->closed ? drain_input(p) : 0;
+    if (rc == 0)
+        rc = run_strategy(s, step);
     char code[16] = "";
     int download = 0;
-    if (s->t->boot_log)
-        read_boot_log(s, code, sizeof code, &download);
-    for (int k = 0; k < s->t->sync.tries; k++) {
+    if (rc == 0 && s->t->boot_log)
+        rc = read_boot_log(s, code, sizeof code, &download);
+    for (int k = 0; rc == 0 && k < s->t->sync.tries; k++) {
         rc = sync_try(s);
+        if (rc == PORT_LOST)
+            return port_lost(s);
         if (rc != 0)
             return rc;
         if (port_stop_asked(p))
@@ -201,6 +245,10 @@ static int attempt(struct session *s, const struct tool_step *step, const struct
         if (s->t->sync.pause_s > 0 && (rc = run_op(s, OP_WAIT, s->t->sync.pause_s)) != 0)
             return rc;
     }
+    if (rc == PORT_LOST)
+        return port_lost(s);
+    if (rc != 0)
+        return rc;
     if (code[0] && download)
         snprintf(s->error, sizeof s->error,
                  "Download mode successfully detected, but getting no sync reply: The serial TX path seems to be down.");
@@ -233,10 +281,14 @@ static int after_phase(struct session *s, const struct tool_target *where)
     int rc = drain_input(s->st.port);
     if (rc != 0 || (t->work_s > 0 && (rc = run_op(s, OP_WAIT, t->work_s)) != 0) ||
         (rc = seq_run_ops(&s->st, &r->steps[0].seq, r->steps[0].rewrite_dtr)) != 0)
-        return rc;
+        return rc == PORT_LOST ? 0 : rc; /* a USB-OTG port restarting under it: nothing more to see there */
+    if (where->banner_unseen)
+        return 0; /* USB-OTG: the banner goes to UART0 (docs/physics.md#usb-otg) */
     uint8_t buf[READ_MAX];
     int seen_boot = 0;
     long n = s->st.port->ops->read(s->st.port, buf, sizeof buf, TOOL_AFTER_LISTEN_S, banner_line_done, &seen_boot);
+    if (n == PORT_LOST)
+        return 0; /* the port left with the restart: the banner went to UART0 (docs/physics.md#usb-otg) */
     if (n < 0)
         return -1;
     s->out->after = outcome_from_uart(buf, (size_t)n);
@@ -283,6 +335,14 @@ static void fold_repeated_warnings(struct analysis *a)
         if (more[k] > 0 && len < sizeof f->message)
             snprintf(f->message + len, sizeof f->message - len, " (and %d more in this run)", more[k]);
     }
+}
+
+void run_tool_port_lost(struct analysis *a, const char *why)
+{
+    char msg[sizeof a->findings[0].message];
+    if (snprintf(msg, sizeof msg, "the port left the bus under the sequence, which stopped at %s", why) >= (int)sizeof msg)
+        msg[sizeof msg - 1] = '\0';
+    add_finding(a, "port-lost", msg);
 }
 
 void run_tool_judge(struct analysis *a, const struct tool_outcome *tool, const char *product)

@@ -22,6 +22,9 @@ struct tool_target {
     enum host_os os;
     enum port_kind port;
     int usb_pid; /* what the tool sees on a local port; -1 unknown */
+    /* a USB-OTG port: the ROM prints its banner on UART0 before its USB is
+     * up, so the after-reset's banner cannot be read there (not judged) */
+    int banner_unseen;
 };
 
 /* Runs scenario s (s->tool set) on p. Fills the log and *out; *connect_end
@@ -37,6 +40,9 @@ int run_tool(struct port *p, const struct scenario *s, const struct tool_target 
  * connected and, if it resets the chip afterwards, the chip booted its
  * application; a finding says what the user would see otherwise. */
 void run_tool_judge(struct analysis *a, const struct tool_outcome *tool, const char *product);
+/* A bare sequence stopped by a USB-OTG port leaving the bus (PORT_LOST,
+ * `why` the step and the OS's words): an error finding. */
+void run_tool_port_lost(struct analysis *a, const char *why);
 
 /* The part of a trace before t_cut_ns (a view on the same edges and
  * analog samples), for judging a tool's connect phase alone. */
