@@ -5,7 +5,8 @@
  * sending STK500's sync, pyserial's socket:// and rfc2217:// clients, our
  * own RFC 2217 client, esptool-js over RFC 2217; and what no client should
  * do: a fifth client, a sync sent forever, a connection that vanishes
- * without a FIN or falls silent. The server runs as the resetlab binary
+ * without a FIN or falls silent. And `resetlab list`'s host column, which
+ * the network hosts' long names overran. The server runs as the resetlab binary
  * and must exit 0 on SIGTERM (under ASan: no leak, no memory error). */
 #define _GNU_SOURCE /* memmem */
 #include "harness/port/port_rfc2217.h"
@@ -467,4 +468,34 @@ Test(serve_bridge, esptool_js_connects_through_ser2net)
     cr_assert_geq(count_of(log, "\"wanted\": \"download\", \"outcome\": \"download\""), 1, "%s", log);
     cr_assert_eq(count_of(log, "\"event\": \"refused"), 0, "esptool-js reconnects after the last one left");
     free(log);
+}
+
+/* ---- resetlab list ----------------------------------------------------------- */
+
+/* The hosts' column is as wide as the longest name
+ * (esp-rfc2217-server-wifi-noign, 29 characters, overran a width of 22):
+ * every host line's OS starts at the same column. */
+Test(serve_bridge, list_lines_up_the_host_column)
+{
+    char cmd[1024], boards[512], out[32768], err[512];
+    src_path("boards.yaml", boards, sizeof boards);
+    snprintf(cmd, sizeof cmd, "%s list --boards %s", getenv("RESETLAB_BIN"), boards);
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 0, "%s", err);
+    char *hosts = strstr(out, "\nhosts:\n"), *end = strstr(out, "\nscenarios:");
+    cr_assert(hosts && end);
+    int column = -1, lines = 0, longest = 0;
+    for (char *l = hosts + 8; l < end; l = strchr(l, '\n') + 1) {
+        char *os = strstr(l, " linux ");
+        char *win = strstr(l, " windows ");
+        if (os == NULL || (win != NULL && win < os))
+            os = win;
+        cr_assert(os != NULL && os < strchr(l, '\n'), "a host line: %.60s", l);
+        int at = (int)(os - l);
+        cr_assert(column < 0 || at == column, "host line %d's OS at column %d, not %d: %.60s", lines + 1, at, column, l);
+        column = at;
+        lines++;
+        longest += strncmp(l, "  esp-rfc2217-server-wifi-noign linux", 37) == 0;
+    }
+    cr_assert_geq(lines, 13);
+    cr_assert_eq(longest, 1, "the longest name with one space before its OS");
 }

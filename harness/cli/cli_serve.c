@@ -259,8 +259,11 @@ static const struct net_bridge *pick_bridge(const struct lab *lab, const struct 
         if (strcmp(lab->net_bridges[i].name, a->bridge) == 0)
             b = &lab->net_bridges[i];
     if (b == NULL) {
-        cli_bad_input("serve: --bridge %s: no such bridge in the lab's net_bridges:%s", a->bridge,
-                      " (resetlab list shows them)");
+        char names[256] = "";
+        for (int i = 0; i < lab->n_net_bridges; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     lab->net_bridges[i].name);
+        cli_bad_input("serve: --bridge %s: the lab's net_bridges: are %s", a->bridge, names[0] ? names : "none");
         return NULL;
     }
     for (int k = 0; k < NET_CMD_COUNT; k++)

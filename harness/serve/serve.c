@@ -481,6 +481,8 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
         s->server_host = *o->host;
         s->server_host.net = (struct net_path){0};
         s->server_host.split_both_lines = 0; /* the server's own U is one TIOCMSET (sim/netbridge.c server_play) */
+        if (o->bridge->requests_per_line == 0) /* a GPIO moves when written (the matrix's server_line: no request) */
+            s->server_host.request = (struct latency){0};
         s->o.board = &s->wired;
         s->o.host = &s->server_host;
         o = &s->o;
