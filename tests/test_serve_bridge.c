@@ -191,6 +191,44 @@ Test(serve_bridge, first_segments_that_match_and_do_not)
     free(log);
 }
 
+/* Telnet mode (a first segment of IAC WILL): SET-CONTROL DTR on pulls the
+ * reset pin (EN) low, RTS on the ISP pin (IO0), as serbridge.c's
+ * telnetUnwrap does, and nothing is answered. DTR on, RTS on, DTR off
+ * (EN released with IO0 low): download; RTS off. */
+Test(serve_bridge, telnet_mode_drives_reset_and_isp_and_answers_nothing)
+{
+    struct server sv;
+    start_server(&sv, "devkitc", "--bridge esp-link --attempt-gap-ms 100");
+    int fd = connect_to(sv.port);
+    static const uint8_t will[] = {0xff, 0xfb, 0x2c};
+    send_all(fd, will, sizeof will);
+    struct got g;
+    read_for(fd, &g, 3, 2000);
+    cr_assert(g.n == 3 && memcmp(g.b, "\xff\xfd\x2c", 3) == 0, "DO COM-PORT-OPTION");
+    static const uint8_t values[] = {8, 11, 9}; /* DTR on, RTS on, DTR off */
+    for (int i = 0; i < 3; i++) {
+        uint8_t cmd[7] = {0xff, 0xfa, 0x2c, 0x05, values[i], 0xff, 0xf0};
+        send_all(fd, cmd, sizeof cmd);
+        usleep(20 * 1000);
+    }
+    read_for(fd, &g, 129, 3000);
+    cr_assert(has(&g, WAITING), "download: '%.*s'", (int)g.n, g.b);
+    cr_assert(memmem(g.b, g.n, "\xff\xfa\x2c", 3) == NULL, "no SET-CONTROL answered");
+    static const uint8_t rts_off[] = {0xff, 0xfa, 0x2c, 0x05, 12, 0xff, 0xf0};
+    send_all(fd, rts_off, sizeof rts_off);
+    usleep(300 * 1000);
+    close(fd);
+    usleep(300 * 1000);
+    stop_server(&sv);
+    char *log = read_log(), *lines[8];
+    int n = attempts(log, lines, 8);
+    cr_assert_geq(n, 1, "%s", log);
+    /* esp-link's DTR moves the reset pin: RTS of the direct wiring (RTS -> EN) */
+    cr_assert(strstr(lines[0], "\"ops\": [{\"op\": \"R1\"") != NULL, "%s", lines[0]);
+    cr_assert(strstr(lines[0], "\"wanted\": \"download\", \"outcome\": \"download\"") != NULL, "%s", lines[0]);
+    free(log);
+}
+
 /* ---- esp-link: four clients, a fifth refused, the UART's batches -------------- */
 
 Test(serve_bridge, four_clients_get_the_same_batches_and_a_fifth_is_refused_once)
@@ -468,6 +506,38 @@ Test(serve_bridge, esptool_js_connects_through_ser2net)
     cr_assert_geq(count_of(log, "\"wanted\": \"download\", \"outcome\": \"download\""), 1, "%s", log);
     cr_assert_eq(count_of(log, "\"event\": \"refused"), 0, "esptool-js reconnects after the last one left");
     free(log);
+}
+
+/* ---- the lab's new keys, malformed ----------------------------------------- */
+
+/* boards.yaml with `from` replaced by `to`, loaded by `resetlab list`:
+ * exit 2 and its one error line. */
+static void lab_refused(const char *from, const char *to, const char *want)
+{
+    char boards[512], path[128], cmd[1024], out[65536], err[1024];
+    src_path("boards.yaml", boards, sizeof boards);
+    char *text = slurp(boards, NULL), *at = strstr(text, from);
+    cr_assert_not_null(at, "%s in boards.yaml", from);
+    snprintf(path, sizeof path, "%s/b.yaml", out_dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
+    fclose(f);
+    free(text);
+    snprintf(cmd, sizeof cmd, "%s list --boards %s", getenv("RESETLAB_BIN"), path);
+    cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 2);
+    cr_assert(strstr(err, want) != NULL && count_of(err, "\n") == 1, "one line with '%s': %s", want, err);
+}
+
+Test(serve_bridge, malformed_max_clients_and_refuse_text_are_one_error_line)
+{
+    lab_refused("max_clients: 4 ", "max_clients: 17 ", "net_bridges.esp-link.max_clients: 17 is out of range [1, 16]");
+    lab_refused("max_clients: 4 ", "max_clients: 0 ", "max_clients: 0 is out of range [1, 16]");
+    lab_refused("max_clients: 4 ", "max_clients: 2.5 ", "max_clients must be a whole number, got 2.5");
+    lab_refused("refuse_text: \"Port already in use\\r\\n\"",
+                "refuse_text: \"0123456789012345678901234567890123456789012345678901234567890123\"",
+                "net_bridges.ser2net.refuse_text: longer than 63 characters");
+    lab_refused("max_clients: 1 ", "max_clients: [1] ", "max_clients");
 }
 
 /* ---- resetlab list ----------------------------------------------------------- */

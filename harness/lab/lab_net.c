@@ -178,6 +178,8 @@ static int load_net_bridge(struct ydoc *y, struct lab *lab, const char *name, ya
         yopt_range(y, m, path, "requests_per_answer", 0, 8, &per_answer) ||
         yopt_range(y, m, path, "max_clients", 1, NET_MAX_CLIENTS, &clients))
         return -1;
+    if (clients != (int)clients)
+        return yfail(y, ymap_get(y, m, "max_clients"), path, "max_clients must be a whole number, got %g", clients);
     b->max_clients = (int)clients;
     if (ymap_get(y, m, "refuse_text") != NULL &&
         yget_string(y, m, path, "refuse_text", b->refuse_text, sizeof b->refuse_text) != 0)
