@@ -43,6 +43,8 @@ void serve_conn_close(struct conn *c)
 
 int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (c->out_len + n > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 4096;
         while (cap < c->out_len + n)
