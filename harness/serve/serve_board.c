@@ -61,11 +61,20 @@ static double byte_ns(const struct serve *s)
 
 /* Bytes that have left the board (and the bridge's batching) by now go to
  * the client, or to every client of a bridge that fans out. */
+static int batched(const struct serve *s)
+{
+    return s->o.bridge != NULL && s->o.bridge->uart_fifo_full > 0;
+}
+
 void serve_board_send_uart(struct serve *s, int64_t v)
 {
-    for (size_t i = 0; i < s->n_sched; i++) {
+    for (size_t i = batched(s) ? s->sent_n : 0; i < s->n_sched; i++) {
         int64_t t = s->leave[i];
-        if (t <= s->sent_until_v || t > v)
+        if (batched(s) && t > v)
+            break; /* in order: a batch goes whole */
+        if (batched(s))
+            s->sent_n = i + 1;
+        else if (t <= s->sent_until_v || t > v)
             continue;
         s->at.uart_sent++;
         if (t > s->last_traffic_v)
@@ -91,6 +100,8 @@ void serve_board_send_uart(struct serve *s, int64_t v)
 /* The next moment something on the board's side is due, or INT64_MAX. */
 int64_t serve_board_next_uart_v(const struct serve *s)
 {
+    if (batched(s))
+        return s->sent_n < s->n_sched ? s->leave[s->sent_n] : INT64_MAX;
     int64_t next = INT64_MAX;
     for (size_t i = 0; i < s->n_sched; i++)
         if (s->leave[i] > s->sent_until_v && s->leave[i] < next)
@@ -111,6 +122,7 @@ void serve_board_new_epoch(struct serve *s)
         s->answers[i].due_v -= s->epoch0_ns - was;
     s->at.t0_monotonic_ns = s->epoch0_ns;
     s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
+    s->sent_n = 0;
     s->last_line_v = s->last_activity_v = s->last_traffic_v = 0;
     s->n_sched = 0;
     attempt_clear(&s->at);

@@ -251,7 +251,8 @@ static void client_input(struct serve *s, struct conn *c, const uint8_t *b, size
         telnet_input(s, c, b, n);
         return;
     }
-    if (n == c->first_len && memcmp(b, c->first, n) == 0 && c->mode == NET_MODE_PROGRAM && ++c->resent == 1)
+    /* the sync again, alone or several read at once */
+    if (c->mode == NET_MODE_PROGRAM && n >= c->first_len && memcmp(b, c->first, c->first_len) == 0 && ++c->resent == 1)
         serve_log_event(s->log, NULL,
                         "sent its programming sync again: data for the chip from now on (only a connection's first "
                         "segment is sniffed; logged once a connection)",

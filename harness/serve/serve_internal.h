@@ -80,6 +80,8 @@ struct serve {
     uint8_t *uart;
     int dirty, sim_failed;
     int64_t sent_until_v, rx_free_v, absorb_until_v;
+    size_t sent_n; /* --bridge with UART batches: the bytes sent so far, in order (a batch's
+                      leave time moves while it fills: by time a byte could go twice) */
     int64_t last_line_v, last_activity_v; /* the client's last line command, and last command or frame */
     int64_t last_traffic_v; /* the last SLIP frame from the client or UART byte to it */
     int usb_flag; /* USB-Serial/JTAG: the download flag as the bridge's lines left it */
