@@ -12,6 +12,8 @@
  * data for the chip. A client that sends its sync again is logged once;
  * one that goes without a word (a reset, or silence past --idle-timeout:
  * esp-link's SER_BRIDGE_TIMEOUT) is logged once and its slot freed.
+ * A bridge of one client (ser2net) keeps serve.c's owner; here are its
+ * own open and close of the device and its refusal of a second client.
  * May call: sim/ (the bridge's sniff), harness/port (the RFC 2217 codec,
  * socket names, the monotonic clock), serve_board.c, serve_commands.c,
  * serve_log.c, libc. */
