@@ -229,6 +229,27 @@ Test(serve_bridge, telnet_mode_drives_reset_and_isp_and_answers_nothing)
     free(log);
 }
 
+/* Port 2323's semantics (--host esp-link-2323, program_port): every
+ * connection programs, whatever its first segment (here esptool's SYNC
+ * frame, which port 23 passes on as data). */
+Test(serve_bridge, the_programming_port_programs_on_any_first_segment)
+{
+    struct server sv;
+    start_server(&sv, "devkitc", "--bridge esp-link --host esp-link-2323");
+    int fd = connect_to(sv.port);
+    send_all(fd, "\xc0\x00\x08", 3);
+    struct got g;
+    read_for(fd, &g, 129, 3000);
+    cr_assert(has(&g, WAITING), "'%.*s'", (int)g.n, g.b);
+    close(fd);
+    usleep(500 * 1000);
+    stop_server(&sv);
+    char *log = read_log();
+    cr_assert_eq(count_of(log, "first segment: programming sync"), 1, "%s", log);
+    cr_assert_eq(count_of(log, "\"host\": \"esp-link-2323\""), 3, "started, and its two attempts: %s", log);
+    free(log);
+}
+
 /* ---- esp-link: four clients, a fifth refused, the UART's batches -------------- */
 
 Test(serve_bridge, four_clients_get_the_same_batches_and_a_fifth_is_refused_once)
