@@ -78,6 +78,8 @@ struct latency {
 
 #define NET_MAX_SNIFF 8      /* first-segment rules of one bridge */
 #define NET_SNIFF_BYTES 4    /* bytes one rule compares */
+#define NET_MAX_CLIENTS 16   /* connections one bridge serves at once (max_clients:) */
+#define NET_REFUSE_MAX 64    /* the text a refused connection is sent (refuse_text:) */
 
 /* What one SET-CONTROL (DTR on/off, RTS on/off) does at the server. */
 struct net_command {
@@ -114,6 +116,8 @@ struct net_bridge {
     const struct circuit *circuit; /* the target wired to the bridge's own pins; NULL: the board's circuit */
     int uart_fifo_full;    /* UART→TCP: a batch goes when the RX FIFO holds this many bytes... */
     double uart_timeout_chars; /* ...or after this many character times of silence; 0: byte by byte */
+    int max_clients;       /* connections served at once, the board's UART fanned out to each (1 to NET_MAX_CLIENTS) */
+    char refuse_text[NET_REFUSE_MAX]; /* what a connection past them is sent before it is closed; "": nothing */
 };
 
 struct net_link {

@@ -102,11 +102,14 @@ static inline void start_server(struct server *sv, const char *board, const char
         cr_assert(strncmp(sv->tty_env, "LD_PRELOAD=", 11) == 0, "serve's second line: '%s'", sv->tty_env);
         return;
     }
+    /* rfc2217://, or socket:// for a bridge that sniffs (serve --bridge esp-link) */
     const char *at = strstr(line, "rfc2217://127.0.0.1:");
-    cr_assert_not_null(at, "serve said '%s'", line);
-    sv->port = atoi(at + strlen("rfc2217://127.0.0.1:"));
+    const char *raw = strstr(line, "socket://127.0.0.1:");
+    cr_assert(at != NULL || raw != NULL, "serve said '%s'", line);
+    at = at ? at : raw;
+    sv->port = atoi(strstr(at, "127.0.0.1:") + strlen("127.0.0.1:"));
     cr_assert_gt(sv->port, 0);
-    snprintf(sv->url, sizeof sv->url, "rfc2217://127.0.0.1:%d", sv->port);
+    snprintf(sv->url, sizeof sv->url, "%s127.0.0.1:%d", raw && at == raw ? "socket://" : "rfc2217://", sv->port);
 }
 
 /* SIGTERM; the server must stop cleanly (exit 0: no leak, no ASan error). */

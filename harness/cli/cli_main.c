@@ -108,9 +108,13 @@ static void list_lab(const struct lab *lab)
                b->fault[0] ? "  fault: " : "", b->fault);
     }
     printf("hosts:\n");
+    int width = 22; /* the longest host name's, so the columns line up */
+    for (int i = 0; i < lab->n_hosts; i++)
+        if ((int)strlen(lab->hosts[i].name) > width)
+            width = (int)strlen(lab->hosts[i].name);
     for (int i = 0; i < lab->n_hosts; i++) {
         const struct host_profile *h = &lab->hosts[i];
-        printf("  %-22s %-8s request median %g ms (floor %g)%s%s", h->name, host_os_name(h->os), h->request.median_ms,
+        printf("  %-*s %-8s request median %g ms (floor %g)%s%s", width, h->name, host_os_name(h->os), h->request.median_ms,
                h->request.floor_ms, h->split_both_lines ? ", both-lines change split in two" : "",
                h->port == PORT_RFC2217 ? ", port rfc2217://" : "");
         if (h->net.bridge != NULL) /* docs/bridges.md */

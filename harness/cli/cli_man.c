@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define LINE_MAX_LEN 512
-#define PARA_MAX_LINES 64
+#define PARA_MAX_LINES 128 /* serve's options are 90 lines */
 
 /* One paragraph of the help text: its lines, without the newlines. */
 struct para {
@@ -302,7 +302,7 @@ static void put_para(FILE *f, const struct para *p, struct page *pg)
 void cli_man_write(FILE *f, const struct cli_command *cmd, const char *help, const char *version,
                    const struct cli_command *const *all, int n_all)
 {
-    static struct para p; /* 32 KB: not on the stack */
+    static struct para p; /* 64 KB: not on the stack */
     struct page pg = {SEC_NONE, {0}};
     put_header(f, cmd, version);
     while (next_para(&help, &p))

@@ -19,7 +19,8 @@
 
 static const char usage[] =
     "usage: resetlab serve --board NAME [--host PROFILE] [--listen HOST:PORT | --tty]\n"
-    "                      [--reset-replay[=SCENARIO]] [--out DIR] [--seed S] [--grace-ms MS]\n"
+    "                      [--reset-replay[=SCENARIO] | --bridge NAME] [--out DIR]\n"
+    "                      [--seed S] [--grace-ms MS]\n"
     "                      [--attempt-gap-ms MS] [--attempts N] [--idle-timeout S]\n"
     "                      [--keep-captures N] [--captures-max-mb MB] [--boards FILE]\n"
     "                      [--scenarios DIR]\n"
@@ -32,7 +33,8 @@ static const char usage[] =
     "  - SET-CONTROL DTR/RTS goes through the host profile's bridge model (default\n"
     "    native-linux) to the board; each is answered when the simulated request\n"
     "    completes. A host that reaches its board through a network bridge\n"
-    "    (boards.yaml network:, docs/bridges.md) is refused: serve is the server.\n"
+    "    (boards.yaml network:, docs/bridges.md) is refused without --bridge:\n"
+    "    serve is the server.\n"
     "  - The board's UART carries the ROM banner and, in download mode, the ROM's\n"
     "    SLIP answers: the ROM loader's commands on the chip's registers (MAC,\n"
     "    crystal, SPI flash ID), CHANGE_BAUDRATE, MEM and FLASH transfers on the\n"
@@ -81,6 +83,35 @@ static const char usage[] =
     "                       SCENARIO; line commands during it are acknowledged and\n"
     "                       not applied (as esptool's esp_rfc2217_server, which\n"
     "                       does not acknowledge them)\n"
+    "  --bridge NAME        serve the board as the network bridge NAME of\n"
+    "                       boards.yaml's net_bridges: would, on the matrix's model\n"
+    "                       (docs/bridges.md#serve); the default host is the lab's\n"
+    "                       first host through NAME (the server's own serial\n"
+    "                       requests; --host may name another, or one without a\n"
+    "                       network path). Not with --tty or --reset-replay.\n"
+    "                       esp-link (socket://): up to its max_clients, 4\n"
+    "                       (serbridge.h MAX_CONN), at once, each sent the board's\n"
+    "                       UART raw in its batches (80 bytes, or 4 character\n"
+    "                       times of silence); a fifth is closed with nothing sent\n"
+    "                       and logged once. A connection's first read decides\n"
+    "                       what it is: \"0 \" (STK500's sync) or \"?\" and a line end\n"
+    "                       (an ARM ISP's) program (the bridge pulses reset with\n"
+    "                       ISP held low,\n"
+    "                       the sync is not passed on; on close ISP goes high and\n"
+    "                       reset is pulsed), IAC WILL or DO is telnet (SET-CONTROL\n"
+    "                       DTR drives reset, RTS ISP, none answered), anything\n"
+    "                       else is data for the chip. A programming sync sent\n"
+    "                       again is data, logged once a connection. A client\n"
+    "                       with no input for --idle-timeout (esp-link's\n"
+    "                       SER_BRIDGE_TIMEOUT is 300 s, as the default) is closed,\n"
+    "                       a reset connection dropped, each logged once.\n"
+    "                       ser2net (rfc2217://): one client (max-connections 1);\n"
+    "                       another is refused at once with \"Port already in\n"
+    "                       use\", logged once; the device opened (U1,1) when a\n"
+    "                       client comes and closed (U0,0) when it goes; each\n"
+    "                       SET-CONTROL takes TIOCMGET + TIOCMSET, and one more\n"
+    "                       request before its answer. At most 16 clients a bridge\n"
+    "                       (max_clients)\n"
     "  --out DIR            the log's folder (default resetlab-serve; at most 400\n"
     "                       bytes, not a file)\n"
     "  --seed S             the host model's random draws, 0 to 2^64-1 (default 1)\n"
@@ -130,7 +161,7 @@ static void on_stop(int sig)
 }
 
 struct serve_args {
-    const char *board, *host, *listen, *out, *replay;
+    const char *board, *host, *listen, *out, *replay, *bridge;
     int replay_on, tty;
     long attempts, keep_captures, captures_max_mb;
     double grace_ms, attempt_gap_ms, idle_timeout_s;
@@ -144,6 +175,8 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
         a->board = v;
     else if (strcmp(opt, "--host") == 0)
         a->host = v;
+    else if (strcmp(opt, "--bridge") == 0)
+        a->bridge = v;
     else if (strcmp(opt, "--listen") == 0)
         a->listen = v;
     else if (strcmp(opt, "--out") == 0)
@@ -179,7 +212,7 @@ static int parse_value(struct serve_args *a, const char *opt, const char *v)
 /* The options parse_value takes, each with a value. */
 static const char *const value_opts[] = {"--board",         "--host",         "--listen",        "--out",
                                          "--seed",          "--attempts",     "--grace-ms",      "--attempt-gap-ms",
-                                         "--idle-timeout",  "--keep-captures", "--captures-max-mb", NULL};
+                                         "--idle-timeout",  "--keep-captures", "--captures-max-mb", "--bridge", NULL};
 
 /* --out names a folder, existing or not: not empty (which would be /),
  * not a file, not longer than its files' names allow. */
@@ -236,7 +269,54 @@ static int parse_args(int argc, char **argv, struct serve_args *a, struct cli_co
     if (a->tty && a->replay_on)
         return cli_bad_input("serve: --tty with --reset-replay: %s%s",
                              "the local port gives the tool its own reset (one TIOCMSET is one request)", "");
+    if (a->bridge != NULL && a->tty)
+        return cli_bad_input("serve: --bridge with --tty: %s%s", "a network bridge is served on a TCP port (--listen)", "");
+    if (a->bridge != NULL && a->replay_on)
+        return cli_bad_input("serve: --bridge with --reset-replay: %s%s",
+                             "the bridge does what its net_bridges: entry says (esp_rfc2217_server's replay is "
+                             "--reset-replay alone)", "");
     return check_out(a->out);
+}
+
+/* --bridge NAME: the bridge, and the host profile of its server's machine:
+ * --host (a host without a network path, or one through this bridge), else
+ * the lab's first host through it (its request: is the server's own, e.g.
+ * esp-link's 100 us GPIO delay), else native-linux. */
+static const struct net_bridge *pick_bridge(const struct lab *lab, const struct serve_args *a,
+                                            const struct host_profile **h)
+{
+    const struct net_bridge *b = NULL;
+    for (int i = 0; i < lab->n_net_bridges && b == NULL; i++)
+        if (strcmp(lab->net_bridges[i].name, a->bridge) == 0)
+            b = &lab->net_bridges[i];
+    if (b == NULL) {
+        char names[256] = "";
+        for (int i = 0; i < lab->n_net_bridges; i++)
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                     lab->net_bridges[i].name);
+        cli_bad_input("serve: --bridge %s: the lab's net_bridges: are %s", a->bridge, names[0] ? names : "none");
+        return NULL;
+    }
+    for (int k = 0; k < NET_CMD_COUNT; k++)
+        if (b->cmd[k].replay.n > 0) {
+            cli_bad_input("serve: --bridge %s: its SET-CONTROL replays a reset: that is --reset-replay%s", a->bridge,
+                          " (esp_rfc2217_server's behaviour, docs/serve.md)");
+            return NULL;
+        }
+    if (a->host != NULL) {
+        if ((*h)->net.bridge != NULL && (*h)->net.bridge != b) {
+            cli_bad_input("serve: --bridge %s with --host %s: that host goes through another bridge", a->bridge,
+                          a->host);
+            return NULL;
+        }
+        return b;
+    }
+    for (int i = 0; i < lab->n_hosts; i++)
+        if (lab->hosts[i].net.bridge == b && !lab->hosts[i].net.program_port) {
+            *h = &lab->hosts[i];
+            break;
+        }
+    return b;
 }
 
 /* The replay scenario: named, or esptool's default for the host's OS. */
@@ -294,18 +374,22 @@ static int cli_serve(int argc, char **argv)
     const struct board_profile *b = lab_board(&lab, a.board);
     const struct host_profile *h = lab_host(&lab, a.host ? a.host : "native-linux");
     const struct scenario *replay = NULL;
-    if (b == NULL)
+    const struct net_bridge *nb = NULL;
+    if (b != NULL && h != NULL && a.bridge != NULL && (nb = pick_bridge(&lab, &a, &h)) == NULL)
+        ; /* said */
+    else if (b == NULL)
         cli_bad_input("serve: no board '%s' in %s (resetlab list shows them)", a.board, lab.path);
     else if (h == NULL)
         cli_bad_input("serve: no host profile '%s' in %s (resetlab list shows them)", a.host, lab.path);
-    else if (h->net.bridge != NULL)
+    else if (h->net.bridge != NULL && nb == NULL)
         cli_bad_input("serve: host '%s' reaches its board through a network bridge (%s): serve is the server itself; "
                       "give it the server's machine (native-linux) (docs/bridges.md)", h->name, h->net.bridge->name);
     else if (strcmp(b->port, "sim") != 0)
         cli_bad_input("serve: board '%s' is on port %s: serve simulates boards of the virtual lab (port: sim)",
                       a.board, b->port);
     else if (!a.replay_on || (replay = pick_replay(&lab, &a, h)) != NULL) {
-        struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .listen = a.listen, .tty = a.tty,
+        struct serve_opts o = {.lab = &lab, .board = b, .host = h, .replay = replay, .bridge = nb,
+                               .program_port = nb != NULL && h->net.program_port, .listen = a.listen, .tty = a.tty,
                                .out_dir = a.out, .seed = a.seed, .grace_ms = a.grace_ms,
                                .attempt_gap_ms = a.attempt_gap_ms, .idle_timeout_s = a.idle_timeout_s,
                                .keep_captures = (int)a.keep_captures,
@@ -326,6 +410,9 @@ static int cli_serve(int argc, char **argv)
             if (serve_tty_sysfs(srv) != NULL) /* the port's USB name and its sysfs entries */
                 printf(" RESETLAB_TTY_NAME=%s RESETLAB_TTY_SYSFS=%s", serve_tty_name(srv), serve_tty_sysfs(srv));
             putchar('\n');
+        } else if (nb != NULL) {
+            printf("serving %s through %s (%s) at %s://%s (log: %s/serve.jsonl)\n", b->name, nb->name, h->name,
+                   nb->n_sniff > 0 || o.program_port ? "socket" : "rfc2217", serve_address(srv), a.out);
         } else {
             printf("serving %s on %s at rfc2217://%s (log: %s/serve.jsonl)\n", b->name, h->name, serve_address(srv),
                    a.out);

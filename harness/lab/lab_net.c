@@ -161,12 +161,13 @@ static int load_net_bridge(struct ydoc *y, struct lab *lab, const char *name, ya
 {
     static const char *const keys[] = {"answers_settings", "answers_other_control", "requests_per_line",
                                        "requests_per_answer", "set_control", "on_connect", "on_disconnect",
-                                       "program_enter", "program_leave", "sniff", "circuit", "uart_batch", NULL};
+                                       "program_enter", "program_leave", "sniff", "circuit", "uart_batch",
+                                       "max_clients", "refuse_text", NULL};
     static const char *const cmds[NET_CMD_COUNT] = {"dtr_on", "dtr_off", "rts_on", "rts_off"};
     static const char *const sc_keys[] = {"dtr_on", "dtr_off", "rts_on", "rts_off", NULL};
     static const char *const batch_keys[] = {"fifo_full", "timeout_chars", NULL};
     struct net_bridge *b = &lab->net_bridges[lab->n_net_bridges - 1];
-    double per_line = 0, per_answer = 0, fifo = 0;
+    double per_line = 0, per_answer = 0, fifo = 0, clients = 1;
     char p[256];
     snprintf(b->name, sizeof b->name, "%s", name);
     snprintf(p, sizeof p, "%s.set_control", path);
@@ -174,7 +175,14 @@ static int load_net_bridge(struct ydoc *y, struct lab *lab, const char *name, ya
     if (ymap_only(y, m, path, keys) || yget_bool(y, m, path, "answers_settings", &b->answers_settings) ||
         yget_bool(y, m, path, "answers_other_control", &b->answers_other_control) ||
         yget_range(y, m, path, "requests_per_line", 0, 8, &per_line) ||
-        yopt_range(y, m, path, "requests_per_answer", 0, 8, &per_answer))
+        yopt_range(y, m, path, "requests_per_answer", 0, 8, &per_answer) ||
+        yopt_range(y, m, path, "max_clients", 1, NET_MAX_CLIENTS, &clients))
+        return -1;
+    if (clients != (int)clients)
+        return yfail(y, ymap_get(y, m, "max_clients"), path, "max_clients must be a whole number, got %g", clients);
+    b->max_clients = (int)clients;
+    if (ymap_get(y, m, "refuse_text") != NULL &&
+        yget_string(y, m, path, "refuse_text", b->refuse_text, sizeof b->refuse_text) != 0)
         return -1;
     if (sc == NULL)
         return yfail(y, m, path, "missing key 'set_control'");

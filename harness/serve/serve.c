@@ -27,13 +27,13 @@
 #include "sim/world.h"
 #include "serve_internal.h"
 
-#define OUT_LIMIT (1u << 20) /* a client that reads nothing for this long is dropped */
+#define OUT_LIMIT SERVE_OUT_LIMIT
 #define OUT_PAUSE (1u << 18) /* its commands wait while this much of our output does */
 #define IDLE_REBASE_NS 1000000000LL
 
 /* ---- connections --------------------------------------------------------- */
 
-static void conn_close(struct conn *c)
+void serve_conn_close(struct conn *c)
 {
     if (c->fd >= 0)
         close(c->fd);
@@ -43,6 +43,8 @@ static void conn_close(struct conn *c)
 
 int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n)
 {
+    if (n == 0)
+        return 0;
     if (c->out_len + n > c->out_cap) {
         size_t cap = c->out_cap ? c->out_cap : 4096;
         while (cap < c->out_len + n)
@@ -58,8 +60,7 @@ int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n)
     return 0;
 }
 
-/* Sends what the socket takes now; -1 when the peer is gone. */
-static int conn_flush(struct conn *c)
+int serve_conn_flush(struct conn *c)
 {
     while (c->out_len > 0) {
         ssize_t k = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -97,6 +98,8 @@ static void take_board(struct serve *s, struct conn *c)
     s->parity = 1; /* NONE */
     s->stopsize = 1;
     serve_log_event(s->log, NULL, "connected", s->owner.peer);
+    if (s->o.bridge != NULL)
+        serve_bridge_open(s);
 }
 
 /* The owner left: lines back to deasserted, RTS first (the chip is let out
@@ -112,16 +115,20 @@ static void owner_gone(struct serve *s, const char *why)
     int64_t now = serve_now_v(s);
     if (s->tty != NULL) { /* the tool's close (or its exit) is the close of its port */
         serve_tty_owner_gone(s);
-        conn_close(&s->owner);
+        serve_conn_close(&s->owner);
         s->n_answers = 0;
         s->last_activity_v = serve_now_v(s);
         return;
     }
     serve_board_record_op(s, "C", now, now, now, 1);
     s->at.closed = 1;
-    conn_close(&s->owner);
+    serve_conn_close(&s->owner);
     s->n_answers = 0;
     int64_t v = now > s->absorb_until_v ? now : s->absorb_until_v;
+    if (s->o.bridge != NULL) {
+        serve_bridge_close(s, v);
+        return;
+    }
     if (s->client_rts)
         v = serve_board_apply_change(s, -1, 0, "R0", 1, v);
     if (s->client_dtr)
@@ -141,9 +148,9 @@ static void refuse(struct serve *s, struct conn *c)
     int n = snprintf(line, sizeof line, "resetlab serve: %s is in use by %s; try again when it disconnects\r\n",
                      s->o.board->name, s->owner.peer);
     serve_conn_queue(c, (const uint8_t *)line, (size_t)n);
-    conn_flush(c);
+    serve_conn_flush(c);
     serve_log_event(s->log, NULL, "refused", c->peer);
-    conn_close(c);
+    serve_conn_close(c);
 }
 
 /* Accepts while the queue has room; the rest stay in the kernel's backlog
@@ -166,6 +173,8 @@ static void accept_clients(struct serve *s)
             r2217_address_name(&sa, sl, c.peer, sizeof c.peer);
         if (s->owner.fd < 0 && s->n_waiting == 0)
             take_board(s, &c);
+        else if (s->o.bridge != NULL) /* a bridge refuses at once (ser2net: max-connections) */
+            serve_bridge_refuse(s, &c);
         else
             s->waiting[s->n_waiting++] = c;
     }
@@ -301,8 +310,15 @@ static int64_t min64(int64_t a, int64_t b)
     return a < b ? a : b;
 }
 
+int serve_bridge_fans_out(const struct serve *s)
+{
+    return s->o.bridge != NULL && (s->o.bridge->max_clients > 1 || s->o.bridge->n_sniff > 0 || s->o.program_port);
+}
+
 int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
 {
+    if (serve_bridge_fans_out(s))
+        return serve_bridge_step(s, max_wait_ms, err, err_len);
     rebase_if_idle(s);
     if (s->dirty)
         serve_board_resimulate(s);
@@ -361,7 +377,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
                 ssize_t k = recv(s->waiting[i].fd, junk, sizeof junk, MSG_DONTWAIT);
                 if (k == 0 || (k < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) {
                     serve_log_event(s->log, NULL, "left while waiting", s->waiting[i].peer);
-                    conn_close(&s->waiting[i]);
+                    serve_conn_close(&s->waiting[i]);
                     s->waiting[i] = s->waiting[--s->n_waiting];
                 }
             }
@@ -379,7 +395,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         serve_board_resimulate(s);
     if (s->owner.fd >= 0) {
         serve_commands_send_due_answers(s, v);
-        conn_flush(&s->owner);
+        serve_conn_flush(&s->owner);
         parse_owner(s); /* the input that waited for room */
         if (s->dirty)
             serve_board_resimulate(s);
@@ -388,7 +404,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
     serve_board_send_uart(s, v);
     if (s->tty != NULL)
         serve_tty_flush(s);
-    if (s->owner.fd >= 0 && (conn_flush(&s->owner) != 0 || s->owner.out_len > OUT_LIMIT))
+    if (s->owner.fd >= 0 && (serve_conn_flush(&s->owner) != 0 || s->owner.out_len > OUT_LIMIT))
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
     close_if_idle(s);
     serve_log_tick(s->log);
@@ -458,10 +474,26 @@ struct serve *serve_new(const struct serve_opts *o, char *err, size_t err_len)
     s->o = *o;
     s->listen_fd = -1;
     s->owner.fd = -1;
+    for (int i = 0; i < NET_MAX_CLIENTS; i++)
+        s->clients[i].fd = -1;
+    if (o->bridge != NULL) { /* the board on the bridge's pins; the server's machine without its network path */
+        s->wired = *o->board;
+        if (o->bridge->circuit != NULL)
+            s->wired.circuit = s->wired.real.circuit = o->bridge->circuit;
+        s->server_host = *o->host;
+        s->server_host.net = (struct net_path){0};
+        s->server_host.split_both_lines = 0; /* the server's own U is one TIOCMSET (sim/netbridge.c server_play) */
+        if (o->bridge->requests_per_line == 0) /* a GPIO moves when written (the matrix's server_line: no request) */
+            s->server_host.request = (struct latency){0};
+        s->o.board = &s->wired;
+        s->o.host = &s->server_host;
+        o = &s->o;
+    }
     s->w = sim_world_new();
     s->sched = malloc(SCHED_MAX * sizeof *s->sched);
     s->uart = malloc(SCHED_MAX);
-    if (s->w == NULL || s->sched == NULL || s->uart == NULL || attempt_init(&s->at, o->board, o->host) != 0) {
+    s->leave = malloc(SCHED_MAX * sizeof *s->leave);
+    if (s->w == NULL || s->sched == NULL || s->uart == NULL || s->leave == NULL || attempt_init(&s->at, o->board, o->host) != 0) {
         snprintf(err, err_len, "out of memory");
         serve_free(s);
         return NULL;
@@ -506,7 +538,7 @@ const char *serve_address(const struct serve *s)
 
 int serve_idle(const struct serve *s)
 {
-    return s->owner.fd < 0 && s->n_waiting == 0 && !serve_board_epoch_active(s);
+    return s->owner.fd < 0 && s->n_waiting == 0 && !serve_bridge_connected(s) && !serve_board_epoch_active(s);
 }
 
 int serve_attempts(const struct serve *s)
@@ -520,8 +552,9 @@ void serve_free(struct serve *s)
         return;
     if (s->owner.fd >= 0)
         owner_gone(s, "server stopped");
+    serve_bridge_close_all(s, "server stopped");
     for (int i = 0; i < s->n_waiting; i++)
-        conn_close(&s->waiting[i]);
+        serve_conn_close(&s->waiting[i]);
     if (s->log != NULL && serve_board_epoch_active(s))
         serve_board_close_attempt(s, "server stopped before the board came to rest");
     serve_log_close(s->log);
@@ -533,5 +566,6 @@ void serve_free(struct serve *s)
     sim_flash_free(s->flash);
     free(s->sched);
     free(s->uart);
+    free(s->leave);
     free(s);
 }

@@ -3,8 +3,9 @@
  * re-run as commands come (sim/world.h), the UART's bytes to the client
  * when each is out, epochs and the attempts they make, the lines as the
  * bridge holds them, line changes applied through the host model, and
- * --reset-replay's local reset.
- * May call: sim/ (the world, the circuit), harness/port (the RFC 2217
+ * --reset-replay's local reset and a bridge's own sequences, the UART's
+ * batches as the bridge sends them.
+ * May call: sim/ (the world, the circuit, the bridge's batching), harness/port (the RFC 2217
  * codec, the monotonic clock), serve_log.c (the attempt), libc. */
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "harness/port/port_rfc2217_codec.h"
 #include "harness/port/port_serial.h"
+#include "sim/netbridge.h"
 #include "sim/world.h"
 #include "serve_internal.h"
 
@@ -22,6 +24,8 @@ static int by_time(const void *a, const void *b)
     const struct uart_byte *x = a, *y = b;
     return (x->t_ns > y->t_ns) - (x->t_ns < y->t_ns);
 }
+
+static double byte_ns(const struct serve *s);
 
 /* Runs the epoch so far; the UART's bytes sorted by when they start. */
 void serve_board_resimulate(struct serve *s)
@@ -40,6 +44,14 @@ void serve_board_resimulate(struct serve *s)
     qsort(s->sched, n, sizeof *s->sched, by_time);
     s->n_sched = n;
     s->dirty = 0;
+    /* when each byte leaves: once it is out, or in the bridge's UART
+     * batches (sim/netbridge.c, the matrix's model) */
+    const struct net_bridge *b = s->o.bridge;
+    double done = byte_ns(s);
+    for (size_t i = 0; i < n; i++)
+        s->leave[i] = (int64_t)ceil(s->sched[i].t_ns + done);
+    if (b != NULL && b->uart_fifo_full > 0 && n > 0)
+        netbridge_batches(s->leave, n, b->uart_fifo_full, b->uart_timeout_chars, done, s->leave);
 }
 
 static double byte_ns(const struct serve *s)
@@ -47,17 +59,30 @@ static double byte_ns(const struct serve *s)
     return board_byte_ns(s->o.board);
 }
 
-/* Bytes the board has finished sending by now go to the client. */
+/* Bytes that have left the board (and the bridge's batching) by now go to
+ * the client, or to every client of a bridge that fans out. */
+static int batched(const struct serve *s)
+{
+    return s->o.bridge != NULL && s->o.bridge->uart_fifo_full > 0;
+}
+
 void serve_board_send_uart(struct serve *s, int64_t v)
 {
-    double done = byte_ns(s);
-    for (size_t i = 0; i < s->n_sched; i++) {
-        double t = s->sched[i].t_ns + done;
-        if (t <= (double)s->sent_until_v || t > (double)v)
+    for (size_t i = batched(s) ? s->sent_n : 0; i < s->n_sched; i++) {
+        int64_t t = s->leave[i];
+        if (batched(s) && t > v)
+            break; /* in order: a batch goes whole */
+        if (batched(s))
+            s->sent_n = i + 1;
+        else if (t <= s->sent_until_v || t > v)
             continue;
         s->at.uart_sent++;
-        if ((int64_t)t > s->last_traffic_v)
-            s->last_traffic_v = (int64_t)t;
+        if (t > s->last_traffic_v)
+            s->last_traffic_v = t;
+        if (serve_bridge_fans_out(s)) {
+            serve_bridge_uart(s, s->sched[i].value);
+            continue;
+        }
         if (s->owner.fd < 0)
             continue; /* nobody listening: the bytes are lost, as on a wire */
         if (s->tty != NULL) {
@@ -75,13 +100,13 @@ void serve_board_send_uart(struct serve *s, int64_t v)
 /* The next moment something on the board's side is due, or INT64_MAX. */
 int64_t serve_board_next_uart_v(const struct serve *s)
 {
-    double done = byte_ns(s);
-    for (size_t i = 0; i < s->n_sched; i++) {
-        double t = s->sched[i].t_ns + done;
-        if (t > (double)s->sent_until_v)
-            return (int64_t)ceil(t);
-    }
-    return INT64_MAX;
+    if (batched(s))
+        return s->sent_n < s->n_sched ? s->leave[s->sent_n] : INT64_MAX;
+    int64_t next = INT64_MAX;
+    for (size_t i = 0; i < s->n_sched; i++)
+        if (s->leave[i] > s->sent_until_v && s->leave[i] < next)
+            next = s->leave[i];
+    return next;
 }
 
 /* A new epoch at t = 0 = now: the previous one's board at rest. */
@@ -97,6 +122,7 @@ void serve_board_new_epoch(struct serve *s)
         s->answers[i].due_v -= s->epoch0_ns - was;
     s->at.t0_monotonic_ns = s->epoch0_ns;
     s->sent_until_v = s->rx_free_v = s->absorb_until_v = 0;
+    s->sent_n = 0;
     s->last_line_v = s->last_activity_v = s->last_traffic_v = 0;
     s->n_sched = 0;
     attempt_clear(&s->at);
@@ -214,6 +240,14 @@ int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *
     return sim_now_ns(s->w);
 }
 
+int64_t serve_board_requests(struct serve *s, int n, int64_t v)
+{
+    sim_advance_to(s->w, v);
+    for (int i = 0; i < n; i++)
+        sim_set_lines(s->w, -1, -1); /* one request that moves no line (a TIOCMGET) */
+    return sim_now_ns(s->w);
+}
+
 int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v)
 {
     split_at_new_clients_first_op(s, v);
@@ -240,10 +274,8 @@ int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v)
     return sim_now_ns(s->w);
 }
 
-/* --reset-replay: the scenario's line changes and waits, run here. */
-int64_t serve_board_replay_reset(struct serve *s, int64_t v)
+int64_t serve_board_play(struct serve *s, const struct op_seq *seq, int64_t v)
 {
-    const struct op_seq *seq = &s->o.replay->seq[s->o.host->os];
     int last = -1;
     for (int i = 0; i < seq->n; i++)
         if (seq->ops[i].kind <= OP_BOTH)
@@ -268,8 +300,14 @@ int64_t serve_board_replay_reset(struct serve *s, int64_t v)
         track_lines(s, d, r);
         serve_board_record_op(s, label, v, before, sim_now_ns(s->w), 0);
     }
-    s->at.replays++;
     return sim_now_ns(s->w);
+}
+
+/* --reset-replay: the scenario's line changes and waits, run here. */
+int64_t serve_board_replay_reset(struct serve *s, int64_t v)
+{
+    s->at.replays++;
+    return serve_board_play(s, &s->o.replay->seq[s->o.host->os], v);
 }
 
 /* An epoch that cannot take more ends here, at rest or not (noted). */

@@ -48,6 +48,26 @@ void serve_commands_send_due_answers(struct serve *s, int64_t v)
     s->n_answers -= k;
 }
 
+/* --bridge (one client, ser2net): what the bridge's table says a
+ * SET-CONTROL does, its serial requests before the line moves and before
+ * the answer, and the answer only if the bridge sends one. */
+static void bridge_line_command(struct serve *s, uint32_t value, int64_t v)
+{
+    const struct net_bridge *b = s->o.bridge;
+    static const enum net_cmd by_value[] = {NET_DTR_ON, NET_DTR_OFF, NET_CMD_COUNT, NET_RTS_ON, NET_RTS_OFF};
+    const struct net_command *c = &b->cmd[by_value[value - R2217_DTR_ON]];
+    int64_t done = v;
+    if (c->drives >= 0) {
+        char label[16];
+        snprintf(label, sizeof label, "%c%d", c->drives == 0 ? 'D' : 'R', c->level);
+        int64_t t = serve_board_requests(s, b->requests_per_line > 0 ? b->requests_per_line - 1 : 0, v);
+        done = serve_board_apply_change(s, c->drives == 0 ? c->level : -1, c->drives == 1 ? c->level : -1, label, 0, t);
+        done = serve_board_requests(s, b->requests_per_answer, done);
+    }
+    if (c->answers)
+        answer_at(s, R2217_SET_CONTROL, value, 1, done);
+}
+
 static void on_line_command(struct serve *s, uint32_t value)
 {
     int64_t v = serve_now_v(s);
@@ -62,7 +82,9 @@ static void on_line_command(struct serve *s, uint32_t value)
         s->client_dtr = on;
     else
         s->client_rts = on;
-    if (starts_reset) {
+    if (s->o.bridge != NULL) {
+        bridge_line_command(s, value, v);
+    } else if (starts_reset) {
         attempt_add_absorbed(&s->at, label, v, 1);
         s->absorb_until_v = serve_board_replay_reset(s, v);
         answer_at(s, R2217_SET_CONTROL, value, 1, v);
@@ -100,6 +122,8 @@ static void on_setting(struct serve *s, int command, uint32_t *slot, uint32_t va
 {
     if (value != 0)
         *slot = value;
+    if (s->o.bridge != NULL && !s->o.bridge->answers_settings)
+        return;
     answer_at(s, command, *slot, len, serve_now_v(s));
 }
 

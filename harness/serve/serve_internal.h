@@ -21,6 +21,7 @@
  * is answered, none dropped; by halves, so the board is re-simulated once
  * per 32 commands, not once per command). */
 #define MAX_ANSWERS 64
+#define SERVE_OUT_LIMIT (1u << 20) /* a client that leaves this much of our output unread is dropped */
 #define IN_MAX 4096 /* the owner's input read at once, parsed as the answers' queue has room */
 #define SCHED_MAX SERVE_EPOCH_UART_MAX /* UART bytes of one epoch (serve_log.h) */
 /* The longest SLIP frame passed to the board: esptool's largest, a
@@ -42,6 +43,12 @@ struct conn {
     uint8_t in[IN_MAX]; /* read from the socket, not yet parsed: in[in_off..in_len) */
     size_t in_off, in_len;
     int held; /* its input waits until half the answers' queue is free */
+    /* --bridge: what its first segment made it (enum net_mode; -1 not yet),
+     * that segment, and how often it sent it again */
+    int mode;
+    uint8_t first[NET_SNIFF_BYTES];
+    size_t first_len;
+    long resent;
 };
 
 #define ANSWER_MAX 16 /* an RFC 2217 answer, or a --tty wire message (preload/tty_wire.h) */
@@ -73,6 +80,8 @@ struct serve {
     uint8_t *uart;
     int dirty, sim_failed;
     int64_t sent_until_v, rx_free_v, absorb_until_v;
+    size_t sent_n; /* --bridge with UART batches: the bytes sent so far, in order (a batch's
+                      leave time moves while it fills: by time a byte could go twice) */
     int64_t last_line_v, last_activity_v; /* the client's last line command, and last command or frame */
     int64_t last_traffic_v; /* the last SLIP frame from the client or UART byte to it */
     int usb_flag; /* USB-Serial/JTAG: the download flag as the bridge's lines left it */
@@ -88,6 +97,14 @@ struct serve {
     int opened_before;          /* the tool's port was opened once: a later open is not the first */
     int new_client;             /* a client took the board and has made no line change or open yet */
     uint32_t baud, datasize, parity, stopsize, linestate_mask, modemstate_mask;
+    /* --bridge: the board wired to the bridge's pins, the server machine's
+     * host profile (the bridge's host without its network path), the
+     * clients of a bridge that serves several (serve_bridge.c) and when
+     * each UART byte leaves in the bridge's batches */
+    struct board_profile wired;
+    struct host_profile server_host;
+    struct conn clients[NET_MAX_CLIENTS];
+    int64_t *leave;
 };
 
 static inline int64_t serve_now_v(const struct serve *s)
@@ -96,6 +113,13 @@ static inline int64_t serve_now_v(const struct serve *s)
 }
 
 /* ---- serve.c ---- */
+
+void serve_conn_close(struct conn *c);
+/* Sends what the socket takes now; -1 when the peer is gone. */
+int serve_conn_flush(struct conn *c);
+/* The connections a bridge serves at once are its clients[] (esp-link),
+ * not one owner. */
+int serve_bridge_fans_out(const struct serve *s);
 
 int serve_conn_queue(struct conn *c, const uint8_t *b, size_t n);
 /* The owner goes (why: the log's word), its lines released. */
@@ -119,10 +143,16 @@ void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, 
 /* One line change as the server's host makes it; returns when the bridge
  * has applied it. */
 int64_t serve_board_apply_change(struct serve *s, int dtr, int rts, const char *label, int is_port_op, int64_t v);
+/* n serial requests by the server's host that move no line (a bridge's
+ * TIOCMGET before and after its TIOCMSET), from v; returns when done. */
+int64_t serve_board_requests(struct serve *s, int n, int64_t v);
 /* --tty: the tool's own open (1) or close (0) of the port, the OS's
  * sequence (boards.yaml: the bridge's os open / first_open / close) as a
  * port op "O" or "C"; returns when it is done. */
 int64_t serve_board_port_open_close(struct serve *s, int open, int64_t v);
+/* A sequence the server plays itself (a replay, a bridge's reset pulse),
+ * its trailing waits left out; returns when its last change is done. */
+int64_t serve_board_play(struct serve *s, const struct op_seq *seq, int64_t v);
 /* --reset-replay: the scenario's line changes and waits, run here. */
 int64_t serve_board_replay_reset(struct serve *s, int64_t v);
 /* An epoch that cannot take more ends here, at rest or not (noted). */
@@ -157,6 +187,20 @@ void serve_commands_on_data(struct serve *s, const uint8_t *b, size_t n);
 void serve_commands_send_due_answers(struct serve *s, int64_t v);
 /* An answer of any form (--tty: a wire message), due at due_v. */
 void serve_commands_queue_answer(struct serve *s, const uint8_t *b, size_t n, int64_t due_v);
+
+/* ---- serve_bridge.c: --bridge with several clients (esp-link) ---- */
+
+int serve_bridge_step(struct serve *s, int max_wait_ms, char *err, size_t err_len);
+/* One UART byte, as it leaves the bridge, to every client. */
+void serve_bridge_uart(struct serve *s, uint8_t b);
+int serve_bridge_connected(const struct serve *s);
+/* One client (ser2net): the bridge's own open of the device when the
+ * client comes, its close from v when it goes, and a connection past
+ * max_clients refused at once with the bridge's text, logged once. */
+void serve_bridge_open(struct serve *s);
+void serve_bridge_close(struct serve *s, int64_t v);
+void serve_bridge_refuse(struct serve *s, struct conn *c);
+void serve_bridge_close_all(struct serve *s, const char *why);
 
 /* ---- serve_tty.c: the local virtual port (--tty) ---- */
 

@@ -412,9 +412,11 @@ static void write_human(FILE *f, int n, const struct attempt *a, enum boot_mode 
     if (a->n_ops > 24)
         fprintf(f, " …(%zu ops)", a->n_ops);
     int absorbed = a->n_absorbed - a->replays;
-    if (a->replays)
+    if (a->replays && a->n_absorbed > 0)
         fprintf(f, "  [%d reset replay%s, %d command%s absorbed]", a->replays, a->replays > 1 ? "s" : "", absorbed,
                 absorbed == 1 ? "" : "s");
+    else if (a->replays) /* a bridge's own pulses (--bridge): nothing absorbed */
+        fprintf(f, "  [%d reset%s played by the bridge]", a->replays, a->replays > 1 ? "s" : "");
     fprintf(f, "  → %s", an->verdict == VERDICT_ERROR ? "error" : boot_mode_name(an->outcome));
     if (wanted == BOOT_ANY)
         fputs(" (no reset asked for)", f);

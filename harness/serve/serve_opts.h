@@ -59,6 +59,11 @@ struct serve_opts {
     /* --reset-replay: the SET-CONTROL that starts a reset (DTR on while RTS
      * is on) runs this scenario's line changes locally; NULL: off. */
     const struct scenario *replay;
+    /* --bridge NAME: the board served as this network bridge (boards.yaml
+     * net_bridges:) would serve it; NULL: resetlab's own RFC 2217 server.
+     * program_port: every connection programs (esp-link's port 2323). */
+    const struct net_bridge *bridge;
+    int program_port;
     const char *listen;  /* HOST:PORT; port 0 picks a free one */
     int tty;             /* serve on a local virtual port (a pty and the preload library) instead */
     const char *out_dir; /* serve.jsonl and captures/ */
