@@ -192,11 +192,19 @@ static void count_cells(const struct html_report *r, int *met, long long *runs)
     }
 }
 
+static void put_title(FILE *f, const struct html_report *r)
+{
+    if (r->title)
+        html_put_textf(f, "resetlab report \xE2\x80\x94 %s", r->title);
+    else
+        html_put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
+}
+
 static void put_head(FILE *f, const struct html_report *r)
 {
     fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>", f);
-    html_put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
+    put_title(f, r);
     fprintf(f, "</title>\n<style>\n%s</style>\n</head>\n<body>\n", css);
 }
 
@@ -206,7 +214,7 @@ static void put_top(FILE *f, const struct html_report *r)
     long long runs;
     count_cells(r, &met, &runs);
     fputs("<header class=\"top\">\n<h1>", f);
-    html_put_textf(f, "resetlab report \xE2\x80\x94 session #%lld", (long long)r->session->id);
+    put_title(f, r);
     fputs("</h1>\n<div class=\"sub\">", f);
     html_put_textf(f, "%d of %d cells met their expectation \xC2\xB7 %lld runs \xC2\xB7 started %s", met, r->n_cells,
                    runs, r->session->facts.started);

@@ -67,6 +67,7 @@ struct html_report {
     const char *const *notes;   /* about the whole page (lab not loaded, plots not drawn) */
     int n_notes;
     const char *reproduce;      /* the command that runs the session again */
+    const char *title;          /* "sessions #1-#3": a group's (report --sessions); NULL: "session #ID" */
 };
 
 /* Writes the page. 0, or -1 when the stream failed. */

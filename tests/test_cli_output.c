@@ -26,7 +26,7 @@ Test(cli_output, json_documents_of_run_list_probe_and_tune, .timeout = 60)
     char got[4096];
     cr_expect_eq(json_of("list --json", "print(len(d[\"boards\"]), d[\"hosts\"][0][\"name\"], d[\"scenarios\"][0][\"expect\"])",
                          got, sizeof got), 0, "%s", err);
-    cr_expect_str_eq(got, "18 native-linux download\n");
+    cr_expect_str_eq(got, "19 native-linux download\n");
     cr_expect_eq(json_of("run --board devkitc-early --host vm-usb-passthrough --scenario esptool-3 --scenario esptool-4 "
                          "--iterations 10 --out /tmp/resetlab-cli-output-json --json",
                          "c=d[\"cells\"]; print(d[\"cells_total\"], d[\"cells_known\"], d[\"exit_status\"], "

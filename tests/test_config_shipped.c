@@ -30,20 +30,20 @@ static void assert_names(const char *what, const char *first_name, size_t stride
     }
 }
 
-Test(shipped, boards_yaml_has_twelve_healthy_and_six_fault_boards)
+Test(shipped, boards_yaml_has_thirteen_healthy_and_six_fault_boards)
 {
     static const char *const want[] = {"devkitc",         "devkitc-early",       "nodemcu-nocap",   "nodemcu-direct",
                                        "seed-12k-1u",     "wrover-kit",          "esp32c3-usb",     "esp32s3-devkitc-1",
-                                       "esp32s3-devkitc-1-usb", "esp32c6-devkitc-1", "esp32h2-devkitm-1",
+                                       "esp32s3-devkitc-1-usb", "esp32s2-saola-1-usb", "esp32c6-devkitc-1", "esp32h2-devkitm-1",
                                        "nodemcu-esp8266", "devkitc-en-open",
                                        "devkitc-io0-shorted", "devkitc-swapped", "devkitc-direct",  "devkitc-no-io0-pullup",
                                        "devkitc-wrong-cap"};
     struct lab lab;
     load_shipped_boards(&lab);
-    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 18);
-    for (int i = 0; i < 18; i++)
-        cr_assert_eq(lab.boards[i].fault[0] != '\0', i >= 12, "%s: fault '%s'", want[i], lab.boards[i].fault);
-    for (int i = 0; i < 18; i++)
+    assert_names("boards", lab.boards[0].name, sizeof lab.boards[0], lab.n_boards, want, 19);
+    for (int i = 0; i < 19; i++)
+        cr_assert_eq(lab.boards[i].fault[0] != '\0', i >= 13, "%s: fault '%s'", want[i], lab.boards[i].fault);
+    for (int i = 0; i < 19; i++)
         cr_assert_eq(lab_board(&lab, want[i]), &lab.boards[i], "lab_board(\"%s\") does not find it", want[i]);
     cr_assert_null(lab_board(&lab, "devkit"), "lab_board matched a prefix");
     lab_free(&lab);

@@ -103,6 +103,12 @@ Test(tune, every_healthy_board_gets_a_shorter_sequence_than_esptools)
                              b->chip->timing.sample_delay_ms * 1e-3 <
                          1e-3;
         char args[256], out[16384], err[2048];
+        if (b->circuit->kind == CIRCUIT_USB_OTG) { /* its port leaves the bus: no sequence alone gets a SYNC back */
+            snprintf(args, sizeof args, "tune --board %s --iterations 200", b->name);
+            cr_expect_eq(run_cli(args, out, sizeof out, err, sizeof err), 1, "%s: %s%s", b->name, out, err);
+            cr_expect(strstr(out, "no sequence met the target on this board and host"), "%s: %s", b->name, out);
+            continue;
+        }
         snprintf(args, sizeof args, "tune --board %s --iterations 4000 --min-margin-ms %s", b->name,
                  no_cap ? "0" : "1");
         cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s: %s%s", b->name, out, err);

@@ -82,6 +82,7 @@ struct report {
     struct session_row session;
     struct session_row *group; /* --sessions / --date: the group, oldest first; `session` is its newest */
     int n_group;
+    char title[64]; /* a group's: "3 sessions, #1 to #3" */
     struct session_cells cells;
     const char **hosts;
     int n_hosts;
@@ -184,6 +185,8 @@ static int read_group(struct report *x, struct reading *rd, char *err, size_t er
         cap += x->group[i].facts.iterations > 0 ? x->group[i].facts.iterations : 0;
     int rc = report_cells_read_group(x->st, cells, n, cap, rd);
     report_group_cells_free(cells, n);
+    snprintf(x->title, sizeof x->title, "%d sessions, #%lld to #%lld", x->n_group, (long long)x->group[0].id,
+             (long long)x->group[x->n_group - 1].id);
     char *note = x->note[x->n_notes];
     size_t len = sizeof x->note[0];
     int used = snprintf(note, len, "One matrix of %d sessions of this lab:", x->n_group);
@@ -253,7 +256,7 @@ static int write_report(struct report *x, char *page, size_t page_len, char *err
         .session = &x->session, .db_path = x->rq->db_path, .version = session_resetlab_version(),
         .stats = x->cells.stats, .cells = x->cells.html, .n_cells = x->cells.n, .hosts = x->hosts,
         .n_hosts = x->n_hosts, .groups = x->cells.groups, .n_groups = x->cells.n_groups, .trends = x->trends.view,
-        .notes = x->notes, .n_notes = x->n_notes, .reproduce = x->reproduce};
+        .notes = x->notes, .n_notes = x->n_notes, .reproduce = x->reproduce, .title = x->n_group > 1 ? x->title : NULL};
     return write_page(x->rq->report_dir, &r, page, page_len, err, err_len);
 }
 
