@@ -111,9 +111,15 @@ static const char css[] =
     "dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}\n"
     "code,pre,.mono{font-family:ui-monospace,'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:12px}\n"
     ".scroll{overflow-x:auto}\n"
+    /* the matrices scroll in a box of their own: their header row and board
+     * column stay in view both ways (a sticky header inside a box that only
+     * scrolls sideways would not stick to the page) */
+    ".scroll.box{overflow:auto;max-height:82vh;border:1px solid var(--line);border-radius:4px}\n"
+    "table.matrix th.board{position:sticky;left:0;z-index:1}\n"
+    "table.matrix thead th.left:first-child{left:0;z-index:3}\n"
     "table.matrix{border-collapse:separate;border-spacing:0;font-variant-numeric:tabular-nums;font-size:13px}\n"
     "table.matrix th,table.matrix td{padding:5px 9px;border-right:2px solid #fff;border-bottom:2px solid #fff}\n"
-    "table.matrix thead th{position:sticky;top:0;z-index:1;background:#fff;border-bottom:2px solid var(--ink);"
+    "table.matrix thead th{position:sticky;top:0;z-index:2;background:#fff;border-bottom:2px solid var(--ink);"
     "vertical-align:bottom;text-align:center;white-space:nowrap}\n"
     "table.matrix thead th.left{text-align:left}\n"
     "table.matrix th.board{text-align:left;vertical-align:top;white-space:nowrap;background:#f7f8fa}\n"
@@ -132,8 +138,8 @@ static const char css[] =
     ".sw{display:inline-block;width:28px;height:14px;border-radius:3px;border:1px solid #b9c1cc;"
     "vertical-align:middle;margin-right:6px}\n"
     "ul.tight{margin:4px 0;padding-left:20px}ul.tight li{margin:2px 0}\n"
-    "section.group{border-top:3px solid var(--line);padding-top:16px;margin-top:22px}\n"
-    "section.group:first-of-type{border-top:0;margin-top:8px}\n"
+    "details.group{border-top:3px solid var(--line);padding-top:12px;margin-top:16px}\n"
+    "details.group>summary{cursor:pointer}details.group>summary h3{display:inline}\n"
     "article.cell{border:1px solid var(--line);border-radius:8px;padding:14px 18px;margin:16px 0;background:#fcfcfd}\n"
     ".cellhead{display:flex;flex-wrap:wrap;gap:6px 16px;align-items:baseline;margin-bottom:10px}\n"
     ".pill{padding:2px 10px;border-radius:12px;font-weight:600;color:#12161d;border:1px solid #c3cad3}\n"
@@ -154,18 +160,40 @@ static const char css[] =
     "figcaption{color:var(--muted);font-size:12.5px;margin-top:4px;overflow-wrap:anywhere}\n"
     "pre.cmd{white-space:pre-wrap;overflow-wrap:anywhere;background:var(--head);color:#e8eef5;padding:12px 14px;"
     "border-radius:6px;margin:6px 0 0}\n"
-    "footer{color:var(--muted);font-size:13px}\n";
+    "footer{color:var(--muted);font-size:13px}\n"
+    /* printed for a review meeting: black on white, every group open (the
+     * script opens them before printing), no scroll boxes, a group a page */
+    "@media print{body{background:#fff;font-size:11px}header.top{background:#fff;color:#000;padding:0 0 8px;"
+    "border-bottom:2px solid #000}header.top .sub{color:#000}nav.toc{display:none}main{max-width:none;padding:0}"
+    "section.card{border:0;padding:0;margin:0 0 14px}.scroll,.scroll.box{overflow:visible;max-height:none;border:0}"
+    "table.matrix thead th,table.matrix th.board{position:static}table.matrix{font-size:8px}"
+    "table.matrix th,table.matrix td{padding:2px 3px}td.rate .ci{display:none}details.group{break-before:page;border-top:0}"
+    "article.cell,figure,tr{break-inside:avoid}a{color:#000;text-decoration:none}"
+    "td.rate,.pill,.sw,.ramp .bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
 /* On load, body gets data-plots-loaded (images that loaded) and
  * data-plots-total, for a headless browser to check; with ?eager in the
- * address the lazy images are switched to eager first, so all of them
- * load without scrolling. */
+ * address every group is opened and the lazy images are switched to eager
+ * first, so all of them load without scrolling. A link to a cell opens its
+ * group; printing opens them all. */
 static const char count_script[] =
     "<script>\n"
     "(function () {\n"
     "  var images = document.querySelectorAll('img');\n"
-    "  if (/[?&]eager\\b/.test(location.search))\n"
+    "  var groups = document.querySelectorAll('details');\n"
+    "  function openAll() { groups.forEach(function (d) { d.open = true; }); }\n"
+    "  if (/[?&]eager\\b/.test(location.search)) {\n"
+    "    openAll();\n"
     "    images.forEach(function (img) { img.loading = 'eager'; });\n"
+    "  }\n"
+    "  window.addEventListener('beforeprint', openAll);\n"
+    "  function reveal() {\n"
+    "    var t = location.hash && document.getElementById(location.hash.slice(1));\n"
+    "    for (var e = t; e; e = e.parentElement) if (e.tagName === 'DETAILS') e.open = true;\n"
+    "    if (t) t.scrollIntoView();\n"
+    "  }\n"
+    "  window.addEventListener('hashchange', reveal);\n"
+    "  reveal();\n"
     "  window.addEventListener('load', function () {\n"
     "    var loaded = 0;\n"
     "    images.forEach(function (img) { if (img.complete && img.naturalWidth > 0) loaded++; });\n"

@@ -179,12 +179,23 @@ static int in_group(const struct cell_stats *c, const struct html_group *g)
     return strcmp(c->board, g->board) == 0 && strcmp(c->scenario, g->scenario) == 0;
 }
 
+static int cells_below(const struct html_report *r, const struct html_group *g)
+{
+    int n = 0;
+    for (int i = 0; i < r->n_cells; i++)
+        n += in_group(&r->stats[i], g) && !cell_met(&r->stats[i]);
+    return n;
+}
+
 static void put_group(FILE *f, const struct html_report *r, int gi)
 {
     const struct html_group *g = &r->groups[gi];
-    fprintf(f, "<section class=\"group\" id=\"group-%d\">\n<h3>", gi);
+    /* collapsed: the page opens at its matrix, and a group's plots load when it is opened */
+    fprintf(f, "<details class=\"group\" id=\"group-%d\">\n<summary><h3>", gi);
     html_put_textf(f, "%s \xC2\xB7 %s", g->board, g->scenario);
-    fputs("</h3>\n<p class=\"muted\" style=\"margin:0\">Below expectation: ", f);
+    fprintf(f, "</h3> <span class=\"muted\">(%d cell%s below expectation)</span></summary>\n", cells_below(r, g),
+            cells_below(r, g) == 1 ? "" : "s");
+    fputs("<p class=\"muted\" style=\"margin:0\">Below expectation: ", f);
     int shown = 0;
     for (int i = 0; i < r->n_cells; i++)
         if (in_group(&r->stats[i], g) && !cell_met(&r->stats[i])) {
@@ -198,15 +209,7 @@ static void put_group(FILE *f, const struct html_report *r, int gi)
     for (int i = 0; i < r->n_cells; i++)
         if (in_group(&r->stats[i], g) && !cell_met(&r->stats[i]))
             put_cell(f, r, i);
-    fputs("</section>\n", f);
-}
-
-static int cells_below(const struct html_report *r, const struct html_group *g)
-{
-    int n = 0;
-    for (int i = 0; i < r->n_cells; i++)
-        n += in_group(&r->stats[i], g) && !cell_met(&r->stats[i]);
-    return n;
+    fputs("</details>\n", f);
 }
 
 /* One line per board: its scenarios with a cell below expectation. */

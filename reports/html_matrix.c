@@ -149,7 +149,7 @@ void html_put_matrix(FILE *f, const struct html_report *r)
     int n = matrix_rows(r, rows);
     fputs("<section class=\"card\" id=\"matrix\">\n<h2>Pass rate per cell</h2>\n", f);
     put_legend(f);
-    fputs("<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
+    fputs("<div class=\"scroll box\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
           "<th class=\"left\" scope=\"col\">scenario</th><th class=\"left\" scope=\"col\">expect</th>", f);
     html_put_host_columns(f, r);
     for (int i = 0; i < n; i++)

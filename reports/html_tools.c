@@ -94,7 +94,7 @@ void html_put_tools(FILE *f, const struct html_report *r)
               "how often it connected, on which attempt (median, #) and after how many ms (median, from the "
               "open to the first SYNC reply). Hover a cell for p95 and the worst.</p>\n",
               f);
-        fputs("<div class=\"scroll\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
+        fputs("<div class=\"scroll box\"><table class=\"matrix\">\n<thead><tr><th class=\"left\" scope=\"col\">board</th>"
               "<th class=\"left\" scope=\"col\">tool</th>", f);
         html_put_host_columns(f, r);
         for (int i = 0; i < n; i++)
