@@ -104,6 +104,10 @@ struct plot_batch;
 /* jobs: gnuplot processes (<= 0: one per online CPU, at most 4). NULL
  * with one line in err when out of memory or without a temporary file. */
 struct plot_batch *plot_batch_new(int jobs, char *err, size_t err_len);
+/* The colour a channel is drawn in ("#1f5fbf"): the timing diagrams' lanes,
+ * and the PulseView sessions written beside kept captures. */
+const char *plot_channel_colour(enum channel ch);
+
 int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct timing_plot *p, char *err,
                       size_t err_len);
 int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,

@@ -448,9 +448,9 @@ static void put_en_lane(FILE *f, const struct timing_ctx *c)
             LANES_RIGHT + 0.012, LANES_TOP - 0.02);
     fputs("plot ", f);
     if (c->p->tr->en_v.n > 0)
-        fprintf(f, "$ENV with lines lw 2 lc rgb '#000000' title '%s sampled' noenhanced, ", chip_en_name(&bm->chip));
+        fprintf(f, "$ENV with lines lw 2 lc rgb '%s' title '%s sampled' noenhanced, ", plot_channel_colour(CH_EN), chip_en_name(&bm->chip));
     else
-        fprintf(f, "$ENMODEL with lines lw 2 lc rgb '#000000' title '%s, RC model' noenhanced, ", chip_en_name(&bm->chip));
+        fprintf(f, "$ENMODEL with lines lw 2 lc rgb '%s' title '%s, RC model' noenhanced, ", plot_channel_colour(CH_EN), chip_en_name(&bm->chip));
     if (trace_has(c->p->tr, CH_EN))
         fprintf(f, "$ENDIG with steps lw 1 lc rgb '#b8b8b8' title '%s, analyzer' noenhanced, ", chip_en_name(&bm->chip));
     fprintf(f, "%.4f with lines dt 2 lw 1.2 lc rgb '#b22222' title 'chip V_{IH} = %.4g V'", vih, vih);
@@ -492,13 +492,20 @@ static int timing_body(FILE *f, const void *ctx, char *err, size_t err_len)
     put_strap_windows(f, c);
     put_usb_off_bus(f, c);
     put_title(f, c->p->title);
-    put_digital_lane(f, c, LANE_DTR, CH_DTR, "#1f5fbf");
-    put_digital_lane(f, c, LANE_RTS, CH_RTS, "#1a8a3a");
+    put_digital_lane(f, c, LANE_DTR, CH_DTR, plot_channel_colour(CH_DTR));
+    put_digital_lane(f, c, LANE_RTS, CH_RTS, plot_channel_colour(CH_RTS));
     put_en_lane(f, c);
     put_margins(f, c);
-    put_digital_lane(f, c, LANE_IO0, CH_IO0, "#7b3fa0");
+    put_digital_lane(f, c, LANE_IO0, CH_IO0, plot_channel_colour(CH_IO0));
     fputs("unset multiplot\n", f);
     return 0;
+}
+
+const char *plot_channel_colour(enum channel ch)
+{
+    static const char *const colour[CH_COUNT] = {
+        [CH_DTR] = "#1f5fbf", [CH_RTS] = "#1a8a3a", [CH_EN] = "#000000", [CH_IO0] = "#7b3fa0", [CH_RX] = "#b35900"};
+    return ch >= 0 && ch < CH_COUNT ? colour[ch] : "#555555";
 }
 
 int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct timing_plot *p, char *err,

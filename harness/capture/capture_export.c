@@ -3,7 +3,8 @@
  * (sigrok_write_sr, capture_sigrok.h). srzip needs a META packet and
  * ≥ 1 Mi-sample LOGIC packets (CONTRIBUTING.md#library-facts), and writes from a user
  * device instance, one per channel set, kept in the context.
- * May call: libsigrok, glib, analyzers/ (trace types, uart_encode). */
+ * PulseView's session setup goes beside it (capture_pvs.c).
+ * May call: libsigrok, glib, analyzers/ (trace types, uart_encode), capture_pvs.c. */
 #include "capture_internal.h"
 #include "capture_sigrok.h"
 
@@ -219,6 +220,8 @@ int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, 
         rc = -1;
     if (rc != 0)
         snprintf(err, err_len, "%s: writing the sigrok session failed", path);
+    else if ((rc = sigrok_write_pvs(path, chans, n_ch, with_en_v, baud, err, err_len)) != 0)
+        sigrok_remove_session(path); /* a capture with its setup, or neither */
 out:
     free(rx_t), free(rx_l), free(tr_t), free(tr_l), free(tr_b);
     return rc;

@@ -36,6 +36,16 @@ void sigrok_free(struct sigrok *s);
 int sigrok_write_sr(struct sigrok *s, const char *path, const struct trace *tr, const struct uart_byte *rx, size_t n_rx,
                     int baud, char *err, size_t err_len);
 
+/* PATH.pvs beside PATH.sr (sigrok_write_sr writes it): a PulseView session
+ * setup naming and colouring the file's logic channels `chans` (and EN_V
+ * when en_analog) as the report's diagrams do, with the UART decoder on RX
+ * at `baud` (none when baud is 0). `pulseview -s PATH.pvs PATH.sr` opens
+ * both (capture_pvs.c). 0, or -1 with one line in err. */
+int sigrok_write_pvs(const char *sr_path, const enum channel *chans, int n, int en_analog, int baud, char *err,
+                     size_t err_len);
+/* Removes PATH.sr and the PATH.pvs beside it (what of them there is). */
+void sigrok_remove_session(const char *sr_path);
+
 /* Which file channel feeds each of ours: a comma-separated list of
  * FILECHANNEL=OURS (D0=DTR,D1=RTS,D2=EN,D3=IO0,D4=RX). A file channel is
  * found by its name, else "D<n>" or "<n>" is the n-th logic channel.

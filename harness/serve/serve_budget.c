@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* What a client may cost the server's disk (serve_budget.h): whole lines
  * or none, token buckets for the events, and the captures rotated out.
- * May call: libc. */
+ * May call: harness/capture (a capture and its PulseView setup removed), libc. */
 #include "serve_budget.h"
+
+#include "harness/capture/capture_sigrok.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -179,13 +181,13 @@ int serve_budget_captures_add(struct serve_budget_captures *c, int attempt, int 
     while (c->len > 0 && (c->len >= (size_t)c->keep || !grown || c->bytes + k.bytes > c->max_bytes)) {
         struct kept old = ring_pop(c);
         capture_path(c, old.attempt, path, sizeof path);
-        unlink(path);
+        sigrok_remove_session(path); /* and its PulseView setup */
         note_rotated(old.attempt, rotated, max, &n);
         grown = 1;
     }
     if (c->cap == 0) { /* no ring at all (out of memory): nothing can be kept */
         capture_path(c, attempt, path, sizeof path);
-        unlink(path);
+        sigrok_remove_session(path); /* and its PulseView setup */
         note_rotated(attempt, rotated, max, &n);
         return n;
     }

@@ -475,7 +475,7 @@ void serve_log_attempt(struct serve_log *l, struct attempt *a, const struct uart
     snprintf(path, sizeof path, "%s/%s", l->dir, rel);
     struct capture_note c = {.rel = rel};
     if (sigrok_write_sr(l->sr, path, &a->rb->tr, uart, n_uart, a->board->chip->baud, cap_err, sizeof cap_err) != 0) {
-        unlink(path); /* what was written of it, if anything */
+        sigrok_remove_session(path); /* what was written of it and its .pvs, if anything */
         c = (struct capture_note){.err = cap_err};
     } else {
         c.n_rotated = serve_budget_captures_add(&l->captures, n, c.rotated, ROTATED_LISTED);
