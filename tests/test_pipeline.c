@@ -27,9 +27,9 @@
 /* the lab machine's boards: a simulated one stands in for them */
 #define REAL_ARGS "--board wrover-kit --host native-linux --scenario esptool-classic --iterations 4"
 
-/* gitlab-ci-local 4.65's dependencies (globby 16, camelcase 9) need node
- * 20; its own engines field says 18. */
-#define GCL_NODE_MAJOR 20
+/* gitlab-ci-local 4.65's engines field: node 18 (Debian 12's nodejs), on
+ * which it runs this template's jobs (checked with Debian's 18.20.4). */
+#define GCL_NODE_MAJOR 18
 
 /* node, its version and gitlab-ci-local, rsync and git (it uses both), or
  * the test fails in one line saying what to install. */
