@@ -120,6 +120,11 @@ int plot_batch_distribution_marked(struct plot_batch *b, const char *out_path, c
                                    const char *mark_label, char *err, size_t err_len);
 int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                      const char *title, const char *ylabel, char *err, size_t err_len);
+/* The same with the x axis labelled per session (labels[i], e.g. "#12
+ * 12-05": its number and the UTC day it began), at most ~15 labels. */
+int plot_batch_trend_labelled(struct plot_batch *b, const char *out_path, const struct plot_series *series,
+                              int n_series, const char *const *labels, const char *title, const char *ylabel,
+                              char *err, size_t err_len);
 /* Draws every queued plot (once). 0 when all were written; -1 with the
  * first failure in err otherwise. A plot that failed has its output
  * removed. */

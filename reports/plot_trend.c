@@ -18,6 +18,7 @@ struct trend_ctx {
     const struct plot_series *series;
     int n_series;
     const char *title, *ylabel;
+    const char *const *labels; /* a label per session ("#12 12-05"), or NULL: the index */
 };
 
 /* One series as "session value" lines; a blank line for NaN, which gnuplot
@@ -68,8 +69,18 @@ static void trend_ranges(FILE *f, const struct trend_ctx *t)
                 hi = fmax(hi, ser->x[i]);
             }
     }
-    fprintf(f, "set xrange [-0.5:%.1f]\nset xtics %d format '%%.0f'\nset mxtics %d\n", sessions > 0 ? sessions - 0.5 : 0.5,
-            sessions <= 15 ? 1 : 5, sessions <= 15 ? 1 : 5);
+    if (t->labels) { /* each session by its number and day; at most ~15 labels, so they stay readable */
+        int step = sessions <= 15 ? 1 : (sessions + 14) / 15;
+        fprintf(f, "set xrange [-0.5:%.1f]\nset xtics rotate by -30 (", sessions > 0 ? sessions - 0.5 : 0.5);
+        for (int i = 0; i < sessions; i += step) {
+            fputs(i > 0 ? ", " : "", f);
+            plot_put_text(f, t->labels[i]);
+            fprintf(f, " %d", i);
+        }
+        fputs(")\nunset mxtics\n", f);
+    } else
+        fprintf(f, "set xrange [-0.5:%.1f]\nset xtics %d format '%%.0f'\nset mxtics %d\n",
+                sessions > 0 ? sessions - 0.5 : 0.5, sessions <= 15 ? 1 : 5, sessions <= 15 ? 1 : 5);
     if (lo > hi) {
         fputs("set yrange [0:1]\nset label 1 'no data' at graph 0.5, graph 0.5 center tc rgb '#777777'\n", f);
         return;
@@ -85,7 +96,7 @@ static int trend_body(FILE *f, const void *ctx, char *err, size_t err_len)
     (void)err;
     (void)err_len;
     const struct trend_ctx *t = ctx;
-    plot_put_common(f, t->title, "session", t->ylabel);
+    plot_put_common(f, t->title, t->labels ? "session (number, UTC day it began)" : "session", t->ylabel);
     /* Cell names are long ("devkitc / vm-usb-passthrough / esptool-classic"):
      * a legend at the side would squeeze the sessions into half the width. */
     put_trend_key(f, t);
@@ -117,9 +128,16 @@ static int trend_body(FILE *f, const void *ctx, char *err, size_t err_len)
 int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                      const char *title, const char *ylabel, char *err, size_t err_len)
 {
+    return plot_batch_trend_labelled(b, out_path, series, n_series, NULL, title, ylabel, err, err_len);
+}
+
+int plot_batch_trend_labelled(struct plot_batch *b, const char *out_path, const struct plot_series *series,
+                              int n_series, const char *const *labels, const char *title, const char *ylabel,
+                              char *err, size_t err_len)
+{
     if (plot_check_series("plot_trend", series, n_series, err, err_len) < 0)
         return -1;
-    struct trend_ctx t = {.series = series, .n_series = n_series, .title = title, .ylabel = ylabel};
+    struct trend_ctx t = {.series = series, .n_series = n_series, .title = title, .ylabel = ylabel, .labels = labels};
     return plot_batch_add(b, out_path, trend_body, &t, err, err_len);
 }
 

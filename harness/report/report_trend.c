@@ -27,6 +27,7 @@ struct trend_cell {
 /* A session's runs come cell by cell: the margins of the cell being read
  * are the only ones held, its median taken when the next cell begins. */
 struct trend_read {
+    const char *const *labels; /* a label per session: "#12 12-05" */
     struct trend_cell *cells;
     int n, cap, at, n_sessions;
     int session;  /* the column being read */
@@ -269,13 +270,14 @@ static int pick_cells(struct trend_read *t, int *picked)
 }
 
 static int queue_trend(const struct plot_place *pl, struct html_plot *out, const struct plot_series *s, int n,
-                       const char *file, const char *title, const char *ylabel, const char *caption)
+                       const char *const *labels, const char *file, const char *title, const char *ylabel,
+                       const char *caption)
 {
     char path[1200], err[400] = "";
     snprintf(out->src, sizeof out->src, "plots/%s", file);
     snprintf(out->caption, sizeof out->caption, "%.300s", caption);
     snprintf(path, sizeof path, "%s/%s", pl->dir, file);
-    int index = plot_batch_trend(pl->batch, path, s, n, title, ylabel, err, sizeof err);
+    int index = plot_batch_trend_labelled(pl->batch, path, s, n, labels, title, ylabel, err, sizeof err);
     return pending_add(pl->pending, out, index, err);
 }
 
@@ -294,13 +296,13 @@ static int queue_chunk(const struct plot_place *pl, struct trend_read *t, const 
     snprintf(caption, sizeof caption, "cells %d\xE2\x80\x93%d of the %d plotted", from + 1, from + n, n_picked);
     snprintf(file, sizeof file, "trend-pass-%d.svg", k + 1);
     snprintf(title, sizeof title, "pass rate per session, %s", caption);
-    if (queue_trend(pl, &out->pass[k], pass, n, file, title, "pass rate (%)", title) != 0)
+    if (queue_trend(pl, &out->pass[k], pass, n, t->labels, file, title, "pass rate (%)", title) != 0)
         return -1;
     snprintf(file, sizeof file, "trend-margin-%d.svg", k + 1);
     snprintf(title, sizeof title, "median strap margin per session, %s", caption);
     char note[400];
     snprintf(note, sizeof note, "%s; \"no data\": the cell's runs have no strap margin (no reset asked for)", title);
-    return queue_trend(pl, &out->margin[k], margin, n, file, title, "median strap margin (ms)", note);
+    return queue_trend(pl, &out->margin[k], margin, n, t->labels, file, title, "median strap margin (ms)", note);
 }
 
 static int queue_trend_plots(const struct plot_place *pl, struct trend_read *t, struct trend_data *out)
@@ -343,13 +345,28 @@ int trends_build(struct store *st, const struct session_row *session, int last, 
                                      .cells_total = out->cells_total, .n_sessions = n};
     if (skipped > 0)
         out->view.note = "Unfinished (interrupted or running) sessions before this one are left out.";
-    struct trend_read t = {.n_sessions = n};
+    /* each session on the x axis by its number and the UTC day it began ("#12 12-05") */
+    char (*label)[32] = calloc((size_t)n, sizeof *label);
+    const char **labels = calloc((size_t)n, sizeof *labels);
+    if (label == NULL || labels == NULL) {
+        free(label);
+        free(labels);
+        return snprintf(err, err_len, "out of memory"), -1;
+    }
+    for (int i = 0; i < n; i++) {
+        const char *day = out->sessions[i].facts.started;
+        snprintf(label[i], sizeof label[i], "#%lld %.5s", (long long)out->sessions[i].id, strlen(day) >= 10 ? day + 5 : "?");
+        labels[i] = label[i];
+    }
+    struct trend_read t = {.n_sessions = n, .labels = labels};
     int rc = read_sessions(st, out, &t, err, err_len);
     if (rc == 0 && queue_trend_plots(place, &t, out) != 0) {
         snprintf(err, err_len, "out of memory");
         rc = -1;
     }
     trend_cells_free(&t);
+    free(labels);
+    free(label);
     return rc;
 }
 
