@@ -162,34 +162,43 @@ static const char css[] =
     "border-radius:6px;margin:6px 0 0}\n"
     "footer{color:var(--muted);font-size:13px}\n"
     /* printed for a review meeting: black on white, every group open (the
-     * script opens them before printing), no scroll boxes, a group a page */
+     * script opens them before printing), no scroll boxes, a group a page;
+     * plots of groups never opened are left out (index.html?eager opens and
+     * loads them all first) */
     "@media print{body{background:#fff;font-size:11px}header.top{background:#fff;color:#000;padding:0 0 8px;"
     "border-bottom:2px solid #000}header.top .sub{color:#000}nav.toc{display:none}main{max-width:none;padding:0}"
     "section.card{border:0;padding:0;margin:0 0 14px}.scroll,.scroll.box{overflow:visible;max-height:none;border:0}"
     "table.matrix thead th,table.matrix th.board{position:static}table.matrix{font-size:8px}"
     "table.matrix th,table.matrix td{padding:2px 3px}td.rate .ci{display:none}details.group{break-before:page;border-top:0}"
-    "article.cell,figure,tr{break-inside:avoid}a{color:#000;text-decoration:none}"
+    "article.cell,figure,tr{break-inside:avoid}img[data-src]{display:none}a{color:#000;text-decoration:none}"
     "td.rate,.pill,.sw,.ramp .bar{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\n";
 
 /* On load, body gets data-plots-loaded (images that loaded) and
  * data-plots-total, for a headless browser to check; with ?eager in the
  * address every group is opened and the lazy images are switched to eager
- * first, so all of them load without scrolling. A link to a cell opens its
- * group; printing opens them all. */
+ * first, so all of them load without scrolling. A group's images get their
+ * src from data-src when it opens; a link to a cell opens its group;
+ * printing opens them all (their plots print once loaded: ?eager). */
 static const char count_script[] =
     "<script>\n"
     "(function () {\n"
     "  var images = document.querySelectorAll('img');\n"
     "  var groups = document.querySelectorAll('details');\n"
-    "  function openAll() { groups.forEach(function (d) { d.open = true; }); }\n"
+    "  function load(d) {\n"
+    "    d.querySelectorAll('img[data-src]').forEach(function (img) {\n"
+    "      img.src = img.dataset.src; img.removeAttribute('data-src');\n"
+    "    });\n"
+    "  }\n"
+    "  groups.forEach(function (d) { d.addEventListener('toggle', function () { if (d.open) load(d); }); });\n"
+    "  function openAll() { groups.forEach(function (d) { d.open = true; load(d); }); }\n"
     "  if (/[?&]eager\\b/.test(location.search)) {\n"
     "    openAll();\n"
     "    images.forEach(function (img) { img.loading = 'eager'; });\n"
     "  }\n"
-    "  window.addEventListener('beforeprint', openAll);\n"
+    "  window.addEventListener('beforeprint', function () { groups.forEach(function (d) { d.open = true; }); });\n"
     "  function reveal() {\n"
     "    var t = location.hash && document.getElementById(location.hash.slice(1));\n"
-    "    for (var e = t; e; e = e.parentElement) if (e.tagName === 'DETAILS') e.open = true;\n"
+    "    for (var e = t; e; e = e.parentElement) if (e.tagName === 'DETAILS') { e.open = true; load(e); }\n"
     "    if (t) t.scrollIntoView();\n"
     "  }\n"
     "  window.addEventListener('hashchange', reveal);\n"

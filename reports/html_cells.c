@@ -30,7 +30,11 @@ static const char *ms(double v, int decimals, char *buf, size_t len)
 
 /* -------------------------------------------------------------- plots -- */
 
-static void put_plot(FILE *f, const struct html_plot *p)
+/* deferred: the image's address in data-src, set as its src when its
+ * group is opened (html.c's script): a lazy image inside a closed
+ * <details> is still fetched by Chromium, and the default session's 2,000
+ * plots kept its page from painting for two minutes. */
+static void put_plot(FILE *f, const struct html_plot *p, int deferred)
 {
     if (p->src[0] == '\0') {
         if (p->note[0]) {
@@ -42,7 +46,9 @@ static void put_plot(FILE *f, const struct html_plot *p)
     }
     fputs("<figure><a href=\"", f);
     html_put_text(f, p->src);
-    fputs("\"><img loading=\"lazy\" width=\"1000\" height=\"560\" src=\"", f);
+    fputs(deferred ? "\"><img loading=\"lazy\" width=\"1000\" height=\"560\" data-src=\""
+                   : "\"><img loading=\"lazy\" width=\"1000\" height=\"560\" src=\"",
+          f);
     html_put_text(f, p->src);
     fputs("\" alt=\"", f);
     html_put_text(f, p->caption);
@@ -51,11 +57,11 @@ static void put_plot(FILE *f, const struct html_plot *p)
     fputs("</figcaption></figure>\n", f);
 }
 
-static void put_plots(FILE *f, const struct html_plot *const *plots, int n)
+static void put_plots(FILE *f, const struct html_plot *const *plots, int n, int deferred)
 {
     fputs("<div class=\"plots\">\n", f);
     for (int i = 0; i < n; i++)
-        put_plot(f, plots[i]);
+        put_plot(f, plots[i], deferred);
     fputs("</div>\n", f);
 }
 
@@ -170,7 +176,7 @@ static void put_cell(FILE *f, const struct html_report *r, int i)
     put_other_findings(f, c);
     fputs("</div></div>\n", f);
     const struct html_plot *plots[2] = {&d->typical, &d->worst};
-    put_plots(f, plots, d->same_run ? 1 : 2);
+    put_plots(f, plots, d->same_run ? 1 : 2, 1);
     fputs("</article>\n", f);
 }
 
@@ -205,7 +211,7 @@ static void put_group(FILE *f, const struct html_report *r, int gi)
         }
     fputs(". The DTR/RTS gap on every host this pair ran on:</p>\n", f);
     const struct html_plot *plots[2] = {&g->gap_hist, &g->gap_cdf};
-    put_plots(f, plots, 2);
+    put_plots(f, plots, 2, 1);
     for (int i = 0; i < r->n_cells; i++)
         if (in_group(&r->stats[i], g) && !cell_met(&r->stats[i]))
             put_cell(f, r, i);
@@ -289,7 +295,7 @@ void html_put_trends(FILE *f, const struct html_trends *t)
         fputs("<p>Every cell met its expectation with the same pass rate in every session.</p>\n", f);
     for (int k = 0; k < t->n_plots; k++) {
         const struct html_plot *plots[2] = {&t->pass[k], &t->margin[k]};
-        put_plots(f, plots, 2);
+        put_plots(f, plots, 2, 0);
     }
     fputs("</section>\n", f);
 }
