@@ -76,7 +76,7 @@ static int have(const char *tool)
     return system(cmd) == 0;
 }
 
-Test(pvs, pulseview_opens_the_capture_with_its_decoder, .timeout = 90)
+Test(pvs, pulseview_opens_the_capture_with_its_decoder)
 {
     if (!have("pulseview") || !have("xvfb-run") || !have("xwd") || !have("xwdtopnm") || !have("pnmtopng"))
         cr_skip_test("pulseview, xvfb-run, xwd or netpbm is not installed: PulseView was not opened");
