@@ -25,6 +25,8 @@
  * matrix instead of about 1). */
 #define STORE_GROUP_NS 100000000
 
+/* A table that hangs off a session is also named in store_merge.c's
+ * session_tables (what `resetlab merge` copies); its columns are not. */
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS sessions("

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Sessions copied between results stores (store_merge.h). Every source is
  * opened, checked and listed, and every session id that appears twice has
- * its two contents compared, before one row is written; then each source
- * is attached in turn and the sessions dest lacks are copied in one
- * transaction per source: a session lands whole or not at all, and a
- * merge cut short (a full disk) is finished by running it again.
+ * its two contents compared, before one row is written; then the sessions
+ * dest lacks are copied from each source in turn (its own read-only
+ * connection: SQLite's DETACH is refused inside a transaction, and at most
+ * 10 stores can be attached at once), all in one transaction of dest's:
+ * a merge cut short (a full disk, a kill) leaves dest as it was.
  * May call: reports/store (open, its connection), SQLite, GLib (SHA-256, a hash table), libc. */
 #include "store_merge.h"
 
@@ -18,34 +19,30 @@
 #include "store_internal.h"
 
 #define UID_MAX 80
+/* Columns of one table merge handles, and the length of a column's name. */
+#define MERGE_COLS_MAX 48
+#define MERGE_COL_NAME 64
 
-/* The tables that hang off a session, in the order they are copied: a
- * new table of the store is added here (and to content_sql below). */
-static const char *const copy_sql[] = {
-    "INSERT INTO main.runs(id, session_id, board, host, scenario, iteration, seed, expected, outcome, verdict,"
-    " resets, sync, margin_ms, gap_ms, en_release_ms, tau_ms, en_fit_samples) SELECT id + ?2, ?3, board, host,"
-    " scenario, iteration, seed, expected, outcome, verdict, resets, sync, margin_ms, gap_ms, en_release_ms, tau_ms,"
-    " en_fit_samples FROM src.runs WHERE session_id = ?1",
-    "INSERT INTO main.findings(run_id, idx, kind, severity, t_ns, message) SELECT run_id + ?2, idx, kind, severity,"
-    " t_ns, message FROM src.findings WHERE run_id IN (SELECT id FROM src.runs WHERE session_id = ?1) AND ?3 = ?3",
-    "INSERT INTO main.tool_runs(run_id, connected, attempts, strategy, connect_ms, after, error) SELECT run_id + ?2,"
-    " connected, attempts, strategy, connect_ms, after, error FROM src.tool_runs WHERE run_id IN"
-    " (SELECT id FROM src.runs WHERE session_id = ?1) AND ?3 = ?3",
+/* THE list of what hangs off a session, parents first: what merge copies
+ * and what a session's digest is taken over. Columns are not listed: they
+ * are read from the stores' schemas (a column the destination has and the
+ * source lacks is left to its default), so only a new table that hangs
+ * off a session, or one renamed, is a change here. `session` is the column
+ * holding the session's id (renumbered in the destination), `run` the one
+ * holding a run's id (moved past the destination's runs); a table with
+ * neither column of its own hangs off its runs' session. */
+static const struct session_table {
+    const char *name, *session, *run;
+} session_tables[] = {
+    {"sessions", "id", NULL},
+    {"runs", "session_id", "id"},
+    {"findings", NULL, "run_id"},
+    {"tool_runs", NULL, "run_id"},
 };
-
-/* A session's content without the row ids a copy renumbers: what its
- * digest is taken over. */
-static const char *const content_sql[] = {
-    "SELECT started, finished, status, resetlab_version, os, kernel, virtualization, hostname, boards_file,"
-    " boards_sha256, seed, iterations, options FROM sessions WHERE id = ?",
-    "SELECT board, host, scenario, iteration, seed, expected, outcome, verdict, resets, sync, margin_ms, gap_ms,"
-    " en_release_ms, tau_ms, en_fit_samples FROM runs WHERE session_id = ? ORDER BY board, host, scenario, iteration",
-    "SELECT r.board, r.host, r.scenario, r.iteration, f.idx, f.kind, f.severity, f.t_ns, f.message FROM findings f"
-    " JOIN runs r ON r.id = f.run_id WHERE r.session_id = ? ORDER BY r.board, r.host, r.scenario, r.iteration, f.idx",
-    "SELECT r.board, r.host, r.scenario, r.iteration, t.connected, t.attempts, t.strategy, t.connect_ms, t.after,"
-    " t.error FROM tool_runs t JOIN runs r ON r.id = t.run_id WHERE r.session_id = ?"
-    " ORDER BY r.board, r.host, r.scenario, r.iteration",
-};
+#define SESSION_TABLES (sizeof session_tables / sizeof session_tables[0])
+/* A run within its session, whatever its row id (runs' UNIQUE key): how a
+ * digest names the run a finding or a tool run belongs to. */
+#define RUN_KEY "r.board, r.host, r.scenario, r.iteration"
 
 struct sess {
     int64_t id;       /* in its own store */
@@ -78,6 +75,48 @@ static int table_exists(sqlite3 *db, const char *schema, const char *name)
     return yes;
 }
 
+struct cols {
+    int n;
+    char name[MERGE_COLS_MAX][MERGE_COL_NAME];
+};
+
+/* The columns of `table` in st, in the schema's order; n = 0 when the
+ * store has no such table (a store from before it). */
+static int table_columns(struct store *st, const char *table, struct cols *c, char *err, size_t len)
+{
+    c->n = 0;
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(st->db, "SELECT name FROM pragma_table_info(?)", -1, &q, NULL) != SQLITE_OK)
+        return store_db_fail(st, "reading its schema", err, len);
+    sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 0);
+        int plain = name && name[0] && strlen(name) < MERGE_COL_NAME && c->n < MERGE_COLS_MAX;
+        for (const char *p = name; plain && *p; p++)
+            plain = *p == '_' || g_ascii_isalnum(*p);
+        if (!plain) {
+            sqlite3_finalize(q);
+            return store_fail(err, len, "%s: table %s: %s", sqlite3_db_filename(st->db, "main"), table,
+                              c->n < MERGE_COLS_MAX ? "a column whose name is not a resetlab column's"
+                                                    : "more than 48 columns (MERGE_COLS_MAX)");
+        }
+        snprintf(c->name[c->n++], MERGE_COL_NAME, "%s", name);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_DONE ? 0 : store_db_fail(st, "reading its schema", err, len);
+}
+
+static int has_col(const struct cols *c, const char *name)
+{
+    for (int i = 0; i < c->n; i++)
+        if (strcmp(c->name[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static int is(const char *col, const char *name) { return name && strcmp(col, name) == 0; }
+
 static void feed_row(GChecksum *c, sqlite3_stmt *q)
 {
     for (int i = 0; i < sqlite3_column_count(q); i++) {
@@ -88,26 +127,53 @@ static void feed_row(GChecksum *c, sqlite3_stmt *q)
     g_checksum_update(c, (const guchar *)"\x1e", 1);
 }
 
-/* SHA-256 of session `id`'s content (content_sql) in st. */
+/* What a digest reads of table h: every column but the row ids a copy
+ * renumbers, a run's rows named by RUN_KEY, in one order. */
+static void content_sql(GString *sql, const struct session_table *h, const struct cols *c)
+{
+    int n = h->session ? 0 : 4;
+    g_string_assign(sql, h->session ? "SELECT " : "SELECT " RUN_KEY);
+    for (int i = 0; i < c->n; i++)
+        if (!is(c->name[i], h->session) && !is(c->name[i], h->run))
+            g_string_append_printf(sql, "%st.%s", n++ ? ", " : "", c->name[i]);
+    if (h->session)
+        g_string_append_printf(sql, " FROM %s t WHERE t.%s = ?1 ORDER BY 1", h->name, h->session);
+    else
+        g_string_append_printf(sql, " FROM %s t JOIN runs r ON r.id = t.%s WHERE r.session_id = ?1 ORDER BY 1",
+                               h->name, h->run);
+    for (int i = 2; i <= n; i++)
+        g_string_append_printf(sql, ", %d", i);
+}
+
+/* SHA-256 of session `id`'s content in st: its rows in session_tables. */
 static int digest(struct store *st, int64_t id, char out[65], char *err, size_t len)
 {
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-    int n = table_exists(st->db, "main", "tool_runs") ? 4 : 3, rc = SQLITE_DONE;
-    for (int i = 0; i < n && rc == SQLITE_DONE; i++) {
+    GString *sql = g_string_new(NULL);
+    int rc = 0;
+    for (size_t t = 0; t < SESSION_TABLES && rc == 0; t++) {
+        struct cols cs;
+        if ((rc = table_columns(st, session_tables[t].name, &cs, err, len)) != 0 || cs.n == 0)
+            continue;
+        content_sql(sql, &session_tables[t], &cs);
         sqlite3_stmt *q;
-        if (sqlite3_prepare_v2(st->db, content_sql[i], -1, &q, NULL) != SQLITE_OK) {
-            rc = SQLITE_ERROR;
+        if (sqlite3_prepare_v2(st->db, sql->str, -1, &q, NULL) != SQLITE_OK) {
+            rc = store_db_fail(st, "reading a session", err, len);
             break;
         }
         sqlite3_bind_int64(q, 1, id);
-        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+        int step;
+        while ((step = sqlite3_step(q)) == SQLITE_ROW)
             feed_row(c, q);
         sqlite3_finalize(q);
+        if (step != SQLITE_DONE)
+            rc = store_db_fail(st, "reading a session", err, len);
     }
-    if (rc == SQLITE_DONE)
+    if (rc == 0)
         snprintf(out, 65, "%s", g_checksum_get_string(c));
+    g_string_free(sql, TRUE);
     g_checksum_free(c);
-    return rc == SQLITE_DONE ? 0 : store_db_fail(st, "reading a session", err, len);
+    return rc;
 }
 
 static int check_intact(struct store *st, const char *path, char *err, size_t len)
@@ -226,88 +292,154 @@ static int exec(struct store *st, const char *sql, char *err, size_t len)
     return sqlite3_exec(st->db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : store_db_fail(st, "merging", err, len);
 }
 
-static int step3(struct store *st, const char *sql, int64_t a, int64_t b, int64_t c, char *err, size_t len)
+static int64_t max_id(struct store *st, const char *table)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
-        return store_db_fail(st, "copying", err, len);
-    sqlite3_bind_int64(q, 1, a);
-    sqlite3_bind_int64(q, 2, b);
-    sqlite3_bind_int64(q, 3, c);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    return rc == SQLITE_DONE ? 0 : store_db_fail(st, "copying", err, len);
-}
-
-static int64_t max_run_id(struct store *st)
-{
+    char sql[80];
+    snprintf(sql, sizeof sql, "SELECT COALESCE(MAX(id), 0) FROM %s", table);
     sqlite3_stmt *q;
     int64_t v = 0;
-    if (sqlite3_prepare_v2(st->db, "SELECT COALESCE(MAX(id), 0) FROM main.runs", -1, &q, NULL) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW)
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
         v = sqlite3_column_int64(q, 0);
     sqlite3_finalize(q);
     return v;
 }
 
-/* Session s of the attached store `src` into main: the session, its id,
- * then its runs with their ids moved past main's, and what hangs off them. */
-static int copy_session(struct store *st, struct sess *s, int tools, struct merge_result *r, char *err, size_t len)
+/* One table of session_tables, from a source's connection into dest's:
+ * the columns both have, the session's and runs' ids renumbered. */
+struct copier {
+    const struct session_table *h;
+    sqlite3_stmt *sel, *ins; /* sel NULL: the source has no such table */
+    int n, session_col, run_col;
+};
+
+static int copier_prepare(struct copier *cp, const struct session_table *h, struct store *src, struct store *dst,
+                          char *err, size_t len)
 {
-    if (step3(st,
-              "INSERT INTO main.sessions(started, finished, status, resetlab_version, os, kernel, virtualization,"
-              " hostname, boards_file, boards_sha256, seed, iterations, options) SELECT started, finished, status,"
-              " resetlab_version, os, kernel, virtualization, hostname, boards_file, boards_sha256, seed, iterations,"
-              " options FROM src.sessions WHERE id = ?1 AND ?2 = ?2 AND ?3 = ?3",
-              s->id, 0, 0, err, len) != 0)
+    *cp = (struct copier){h, NULL, NULL, 0, -1, -1};
+    struct cols from, to;
+    if (table_columns(src, h->name, &from, err, len) != 0 || table_columns(dst, h->name, &to, err, len) != 0)
         return -1;
-    s->dest_id = sqlite3_last_insert_rowid(st->db);
+    if (from.n == 0)
+        return 0;
+    GString *sel = g_string_new("SELECT "), *ins = g_string_new(NULL);
+    g_string_printf(ins, "INSERT INTO %s(", h->name);
+    for (int i = 0; i < to.n; i++) {
+        if (!has_col(&from, to.name[i]))
+            continue; /* the destination's default */
+        if (is(to.name[i], h->session))
+            cp->session_col = cp->n;
+        if (is(to.name[i], h->run))
+            cp->run_col = cp->n;
+        g_string_append_printf(sel, "%s%s", cp->n ? ", " : "", to.name[i]);
+        g_string_append_printf(ins, "%s%s", cp->n++ ? ", " : "", to.name[i]);
+    }
+    g_string_append_printf(sel, " FROM %s WHERE ", h->name);
+    if (h->session)
+        g_string_append_printf(sel, "%s = ?1", h->session);
+    else
+        g_string_append_printf(sel, "%s IN (SELECT id FROM runs WHERE session_id = ?1)", h->run);
+    g_string_append(ins, ") VALUES (?");
+    for (int i = 1; i < cp->n; i++)
+        g_string_append(ins, ", ?");
+    g_string_append(ins, ")");
+    int rc = 0;
+    if ((h->session && cp->session_col < 0) || (h->run && cp->run_col < 0))
+        rc = store_fail(err, len, "%s: table %s has no column %s", sqlite3_db_filename(src->db, "main"), h->name,
+                        h->session && cp->session_col < 0 ? h->session : h->run);
+    else if (sqlite3_prepare_v2(src->db, sel->str, -1, &cp->sel, NULL) != SQLITE_OK)
+        rc = store_db_fail(src, "reading", err, len);
+    else if (sqlite3_prepare_v2(dst->db, ins->str, -1, &cp->ins, NULL) != SQLITE_OK)
+        rc = store_db_fail(dst, "copying", err, len);
+    g_string_free(sel, TRUE);
+    g_string_free(ins, TRUE);
+    return rc;
+}
+
+/* Session `from`'s rows of cp's table, as session `to` with its run ids
+ * moved up by `shift`; the rows copied are added to *rows. */
+static int copier_run(struct copier *cp, struct store *src, struct store *dst, int64_t from, int64_t to,
+                      int64_t shift, int64_t *rows, char *err, size_t len)
+{
+    if (cp->sel == NULL)
+        return 0;
+    sqlite3_reset(cp->sel);
+    sqlite3_bind_int64(cp->sel, 1, from);
+    int rc;
+    while ((rc = sqlite3_step(cp->sel)) == SQLITE_ROW) {
+        for (int i = 0; i < cp->n; i++) {
+            if (i == cp->session_col)
+                sqlite3_bind_int64(cp->ins, i + 1, to);
+            else if (i == cp->run_col)
+                sqlite3_bind_int64(cp->ins, i + 1, sqlite3_column_int64(cp->sel, i) + shift);
+            else
+                sqlite3_bind_value(cp->ins, i + 1, sqlite3_column_value(cp->sel, i));
+        }
+        int done = sqlite3_step(cp->ins);
+        sqlite3_reset(cp->ins);
+        if (done != SQLITE_DONE)
+            return store_db_fail(dst, "copying", err, len);
+        (*rows)++;
+    }
+    return rc == SQLITE_DONE ? 0 : store_db_fail(src, "reading", err, len);
+}
+
+/* Session s of src into dst: its rows in session_tables' order, its runs'
+ * ids moved past dst's, then its id. */
+static int copy_session(struct store *src, struct store *dst, struct copier *cp, struct sess *s,
+                        struct merge_result *r, char *err, size_t len)
+{
+    int64_t to = max_id(dst, "sessions") + 1, shift = max_id(dst, "runs");
+    for (size_t t = 0; t < SESSION_TABLES; t++) {
+        int64_t rows = 0;
+        if (copier_run(&cp[t], src, dst, s->id, to, shift, &rows, err, len) != 0)
+            return -1;
+        if (strcmp(cp[t].h->name, "runs") == 0)
+            r->runs_added += rows;
+    }
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, "INSERT INTO main.session_uids VALUES (?, ?)", -1, &q, NULL) != SQLITE_OK)
-        return store_db_fail(st, "copying", err, len);
-    sqlite3_bind_int64(q, 1, s->dest_id);
+    if (sqlite3_prepare_v2(dst->db, "INSERT INTO session_uids VALUES (?, ?)", -1, &q, NULL) != SQLITE_OK)
+        return store_db_fail(dst, "copying", err, len);
+    sqlite3_bind_int64(q, 1, to);
     sqlite3_bind_text(q, 2, s->uid, -1, SQLITE_STATIC);
     int rc = sqlite3_step(q);
     sqlite3_finalize(q);
     if (rc != SQLITE_DONE)
-        return store_db_fail(st, "copying", err, len);
-    int64_t shift = max_run_id(st);
-    for (size_t i = 0; i < sizeof copy_sql / sizeof copy_sql[0] - (tools ? 0 : 1); i++) {
-        if (step3(st, copy_sql[i], s->id, shift, s->dest_id, err, len) != 0)
-            return -1;
-        if (i == 0)
-            r->runs_added += sqlite3_changes(st->db);
-    }
+        return store_db_fail(dst, "copying", err, len);
+    s->dest_id = to;
     r->added++;
     return 0;
 }
 
-/* Source k's sessions dest lacks, in one transaction. */
+/* Source k's sessions dst lacks, inside dst's transaction, read from one
+ * snapshot of the source. */
 static int copy_from(struct merge *m, struct store *dst, int k, struct merge_result *r)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(dst->db, "ATTACH ? AS src", -1, &q, NULL) != SQLITE_OK)
-        return store_db_fail(dst, "attaching", m->err, m->len);
-    sqlite3_bind_text(q, 1, m->paths[k], -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q);
-    sqlite3_finalize(q);
-    if (rc != SQLITE_DONE)
-        return store_db_fail(dst, "attaching", m->err, m->len);
-    int tools = table_exists(dst->db, "src", "tool_runs"), bad = exec(dst, "BEGIN IMMEDIATE", m->err, m->len);
+    struct store *src = store_open(m->paths[k], STORE_READ, m->err, m->len);
+    if (src == NULL)
+        return -1;
+    struct copier cp[SESSION_TABLES];
+    memset(cp, 0, sizeof cp);
+    int bad = exec(src, "BEGIN", m->err, m->len);
+    for (size_t t = 0; t < SESSION_TABLES && !bad; t++)
+        bad = copier_prepare(&cp[t], &session_tables[t], src, dst, m->err, m->len);
     for (int i = 0; i < m->n && !bad; i++) {
         struct sess *s = &m->s[i];
         if (s->store != k)
             continue;
         struct sess *first = &m->s[GPOINTER_TO_INT(g_hash_table_lookup(m->by_uid, s->uid)) - 1];
-        if (first != s && first->dest_id != 0) { /* dest has it, or an earlier source brought it */
+        if (first != s && first->dest_id != 0) { /* dst has it, or an earlier source brought it */
             s->dest_id = first->dest_id;
             r->present++;
             continue;
         }
-        bad = copy_session(dst, s, tools, r, m->err, m->len);
+        bad = copy_session(src, dst, cp, s, r, m->err, m->len);
     }
-    bad = bad ? (sqlite3_exec(dst->db, "ROLLBACK", NULL, NULL, NULL), -1) : exec(dst, "COMMIT", m->err, m->len);
-    sqlite3_exec(dst->db, "DETACH src", NULL, NULL, NULL);
+    for (size_t t = 0; t < SESSION_TABLES; t++) {
+        sqlite3_finalize(cp[t].sel);
+        sqlite3_finalize(cp[t].ins);
+    }
+    sqlite3_exec(src->db, "COMMIT", NULL, NULL, NULL); /* the read's end */
+    store_close(src);
     return bad;
 }
 
@@ -353,12 +485,17 @@ int store_merge(const char *dest, const char *const *srcs, int n, struct merge_r
     if (check_ids(&m) != 0)
         goto out;
     dst = store_open(dest, STORE_WRITE, err, len); /* made when missing: after every check */
-    if (dst == NULL || store_flush(dst, err, len) != 0)
+    if (dst == NULL || store_flush(dst, err, len) != 0 || exec(dst, "BEGIN IMMEDIATE", err, len) != 0)
         goto out;
-    for (int k = 1; k <= n; k++)
-        if (copy_from(&m, dst, k, r) != 0)
-            goto out;
-    rc = note_ids(&m, dst, r);
+    /* one transaction: a merge cut short leaves dest as it was */
+    rc = 0;
+    for (int k = 1; k <= n && rc == 0; k++)
+        rc = copy_from(&m, dst, k, r);
+    rc = rc == 0 && note_ids(&m, dst, r) == 0 ? exec(dst, "COMMIT", err, len) : -1;
+    if (rc != 0) {
+        sqlite3_exec(dst->db, "ROLLBACK", NULL, NULL, NULL);
+        memset(r, 0, sizeof *r);
+    }
 out:
     store_close(dst);
     g_hash_table_destroy(m.by_uid);

@@ -23,7 +23,7 @@ struct merge_result {
  * newer than this resetlab's) and that no session id stands for two
  * different contents, in the sources or against dest, before anything is
  * written; then copies into dest (made when missing) each session it
- * lacks, whole, one source at a time. The ids of the sources' sessions in
+ * lacks, all in one transaction (an error leaves dest as it was). The ids of the sources' sessions in
  * dest are kept in dest's meta ('last_merge') for `report --sessions
  * merged`. 0, or -1 with "FILE: WHY" in err. */
 int store_merge(const char *dest, const char *const *srcs, int n, struct merge_result *r, char *err, size_t len);

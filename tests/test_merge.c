@@ -244,3 +244,58 @@ Test(merge, bad_groups_are_refused, .init = setup, .fini = teardown, .timeout = 
     expect_bad_input(args, "no `resetlab merge` into this store yet");
     cr_expect_neq(access(at("r/index.html", path, sizeof path), F_OK), 0);
 }
+
+/* A merge is one transaction: the second store's copy failing (a trigger
+ * stands in for a full disk) leaves the destination as it was, the first
+ * store's session not in it either, and `--sessions merged` the last
+ * merge's. */
+Test(merge, a_merge_cut_short_leaves_the_store_as_it_was, .init = setup, .fini = teardown, .timeout = 120)
+{
+    machine("a", A);
+    machine("b", B);
+    machine("c", C);
+    char out[4096], all[128], args[900];
+    at("all.db", all, sizeof all);
+    snprintf(args, sizeof args, "%s/a/results.db", dir);
+    cli_ok("merge %s --db %s", args, all, out, sizeof out);
+    sql_exec(all, "CREATE TRIGGER full_disk BEFORE INSERT ON runs WHEN NEW.host = 'wsl-usbipd'"
+                  " BEGIN SELECT RAISE(ABORT, 'database or disk is full (a test)'); END");
+    snprintf(args, sizeof args, "merge %s/b/results.db %s/c/results.db --db %s", dir, dir, all);
+    expect_bad_input(args, "copying: database or disk is full (a test)");
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM sessions"), 1, "the first store's session was kept");
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM runs"), 4);
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM session_uids"), 1);
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM meta WHERE key = 'last_merge' AND value = '1'"), 1);
+    sql_exec(all, "DROP TRIGGER full_disk");
+    cli_ok("merge %s%s", args + strlen("merge "), "", out, sizeof out);
+    cr_expect(strstr(out, ": 2 sessions added (8 runs), 0 already there; sessions 2,3"), "%s", out);
+}
+
+/* merge takes a table's columns from the stores' schemas, not from a list
+ * of its own: a store of schema 1 (no tool_runs) merges, a column the
+ * destination has and a source lacks gets its default, and a column both
+ * have (a newer schema's) is copied. */
+Test(merge, columns_come_from_the_schemas, .init = setup, .fini = teardown, .timeout = 120)
+{
+    machine("a", B);
+    char a[128], old[128], wide[128], all[128], out[4096], args[600];
+    at("a/results.db", a, sizeof a);
+    copy_file(a, at("v1.db", old, sizeof old));
+    sql_exec(old, "DROP TABLE tool_runs; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
+                  " UPDATE session_uids SET uid = 'v1-copy'");
+    copy_file(a, at("wide.db", wide, sizeof wide));
+    sql_exec(wide, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT 'from before'; UPDATE runs SET note = 'kept'");
+    at("all.db", all, sizeof all);
+    cli_ok("merge %s --db %s", a, all, out, sizeof out);
+    sql_exec(all, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT 'from before';"
+                  " DELETE FROM session_uids; DELETE FROM tool_runs; DELETE FROM findings; DELETE FROM runs;"
+                  " DELETE FROM sessions");
+    snprintf(args, sizeof args, "%s %s", old, wide);
+    cli_ok("merge %s --db %s", args, all, out, sizeof out);
+    cr_expect(strstr(out, ": 2 sessions added (8 runs), 0 already there"), "%s", out);
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM runs WHERE note = 'from before'"), 4, "schema 1's runs");
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM runs WHERE note = 'kept'"), 4, "the new column was not copied");
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM findings"), 2 * sql_count(a, "SELECT count(*) FROM findings"));
+    cr_expect_gt(sql_count(all, "SELECT count(*) FROM findings"), 0, "vm-usb-passthrough's runs have findings");
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM tool_runs"), sql_count(a, "SELECT count(*) FROM tool_runs"));
+}
