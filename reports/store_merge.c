@@ -48,7 +48,6 @@ struct sess {
     int64_t id;       /* in its own store */
     int store;        /* 0: dest, k: srcs[k-1] */
     char uid[UID_MAX];
-    char digest[65];  /* "" until needed */
     int64_t dest_id;  /* its id in dest, once there; 0 not yet */
 };
 
@@ -145,15 +144,32 @@ static void content_sql(GString *sql, const struct session_table *h, const struc
         g_string_append_printf(sql, ", %d", i);
 }
 
-/* SHA-256 of session `id`'s content in st: its rows in session_tables. */
-static int digest(struct store *st, int64_t id, char out[65], char *err, size_t len)
+/* Only the columns of c that `like` has too. */
+static void keep_common(struct cols *c, const struct cols *like)
+{
+    int n = 0;
+    for (int i = 0; i < c->n; i++)
+        if (has_col(like, c->name[i]))
+            memmove(c->name[n++], c->name[i], MERGE_COL_NAME);
+    c->n = n;
+}
+
+/* SHA-256 of session `id`'s content in st: its rows in session_tables.
+ * With `like`, only what the store `like` has columns for too, so that
+ * stores of two schemas (one with a column more) compare what both hold. */
+static int digest(struct store *st, int64_t id, struct store *like, char out[65], char *err, size_t len)
 {
     GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
     GString *sql = g_string_new(NULL);
     int rc = 0;
     for (size_t t = 0; t < SESSION_TABLES && rc == 0; t++) {
-        struct cols cs;
-        if ((rc = table_columns(st, session_tables[t].name, &cs, err, len)) != 0 || cs.n == 0)
+        struct cols cs, other;
+        if ((rc = table_columns(st, session_tables[t].name, &cs, err, len)) != 0 ||
+            (like && (rc = table_columns(like, session_tables[t].name, &other, err, len)) != 0))
+            continue;
+        if (like)
+            keep_common(&cs, &other);
+        if (cs.n == 0)
             continue;
         content_sql(sql, &session_tables[t], &cs);
         sqlite3_stmt *q;
@@ -234,11 +250,12 @@ static int list_sessions(struct merge *m, struct store *st, int k)
         s->dest_id = k == 0 ? s->id : 0;
         store_column_text(q, 1, s->uid, sizeof s->uid);
         if (s->uid[0] == '\0') { /* made before session ids: its content names it */
-            if (digest(st, s->id, s->digest, m->err, m->len) != 0) {
+            char d[65];
+            if (digest(st, s->id, NULL, d, m->err, m->len) != 0) {
                 sqlite3_finalize(q);
                 return -1;
             }
-            snprintf(s->uid, sizeof s->uid, "sha256:%s", s->digest);
+            snprintf(s->uid, sizeof s->uid, "sha256:%s", d);
         }
     }
     sqlite3_finalize(q);
@@ -255,13 +272,18 @@ static int open_and_list(struct merge *m, int k)
     return rc;
 }
 
-static int digest_of(struct merge *m, struct sess *s)
+/* Sessions a and b, of the same id, hold the same rows (in the columns
+ * both stores have): 1, 0, or -1 on an error. */
+static int same_content(struct merge *m, struct sess *a, struct sess *b)
 {
-    if (s->digest[0])
-        return 0;
-    struct store *st = store_open(m->paths[s->store], STORE_READ, m->err, m->len);
-    int rc = st ? digest(st, s->id, s->digest, m->err, m->len) : -1;
-    store_close(st);
+    struct store *sa = store_open(m->paths[a->store], STORE_READ, m->err, m->len);
+    struct store *sb = sa ? store_open(m->paths[b->store], STORE_READ, m->err, m->len) : NULL;
+    char da[65], db[65];
+    int rc = sb && digest(sa, a->id, sb, da, m->err, m->len) == 0 && digest(sb, b->id, sa, db, m->err, m->len) == 0
+                 ? strcmp(da, db) == 0
+                 : -1;
+    store_close(sb);
+    store_close(sa);
     return rc;
 }
 
@@ -275,9 +297,10 @@ static int check_ids(struct merge *m)
             continue;
         }
         struct sess *first = &m->s[GPOINTER_TO_INT(at) - 1], *s = &m->s[i];
-        if (digest_of(m, first) != 0 || digest_of(m, s) != 0)
+        int same = same_content(m, first, s);
+        if (same < 0)
             return -1;
-        if (strcmp(first->digest, s->digest) != 0)
+        if (!same)
             return store_fail(m->err, m->len,
                               "%s: session #%lld (id %s) holds other runs than session #%lld of %s with the same id "
                               "(resumed in one place after it was copied?); nothing was merged",

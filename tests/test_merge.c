@@ -298,4 +298,7 @@ Test(merge, columns_come_from_the_schemas, .init = setup, .fini = teardown, .tim
     cr_expect_eq(sql_count(all, "SELECT count(*) FROM findings"), 2 * sql_count(a, "SELECT count(*) FROM findings"));
     cr_expect_gt(sql_count(all, "SELECT count(*) FROM findings"), 0, "vm-usb-passthrough's runs have findings");
     cr_expect_eq(sql_count(all, "SELECT count(*) FROM tool_runs"), sql_count(a, "SELECT count(*) FROM tool_runs"));
+    /* again: the same sessions, compared in the columns both stores have */
+    cli_ok("merge %s --db %s", args, all, out, sizeof out);
+    cr_expect(strstr(out, ": 0 sessions added (0 runs), 2 already there"), "%s", out);
 }
