@@ -268,6 +268,10 @@ static int open_and_list(struct merge *m, int k)
     if (st == NULL)
         return -1;
     int rc = check_intact(st, m->paths[k], m->err, m->len) != 0 || list_sessions(m, st, k) != 0 ? -1 : 0;
+    for (size_t t = 0; t < SESSION_TABLES && rc == 0; t++) { /* columns merge can name */
+        struct cols c;
+        rc = table_columns(st, session_tables[t].name, &c, m->err, m->len);
+    }
     store_close(st);
     return rc;
 }

@@ -194,6 +194,15 @@ Test(merge, bad_stores_are_refused_and_nothing_is_written, .init = setup, .fini 
     expect_bad_input(args, "no stores to merge into");
     snprintf(args, sizeof args, "merge --frobnicate %s --db %s/x.db", a, dir);
     expect_bad_input(args, "unknown option '--frobnicate'");
+    /* a table wider than merge takes (MERGE_COLS_MAX) */
+    copy_file(a, at("wide.db", path, sizeof path));
+    for (int i = 0; i < 32; i++) {
+        snprintf(args, sizeof args, "ALTER TABLE runs ADD COLUMN extra%d INTEGER", i);
+        sql_exec(path, args);
+    }
+    snprintf(args, sizeof args, "merge %s --db %s/x.db", path, dir);
+    expect_bad_input(args, "wide.db: table runs: more than 48 columns (MERGE_COLS_MAX)");
+    cr_expect_neq(access(at("x.db", path, sizeof path), F_OK), 0, "a refused merge made its store");
     char many[8192] = "merge";
     for (int i = 0; i < 65; i++)
         snprintf(many + strlen(many), sizeof many - strlen(many), " %s", a);
