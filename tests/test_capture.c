@@ -144,7 +144,7 @@ Test(capture, analyze_gives_the_findings_of_the_run_that_wrote_it)
         snprintf(cmd, sizeof cmd, "--board %s --host %s --scenario %s --iterations 3 --captures all --out %s/run%zu",
                  cells[i][0], cells[i][1], cells[i][2], dir, i);
         char run_args[1200];
-        snprintf(run_args, sizeof run_args, "run %s", cmd);
+        snprintf(run_args, sizeof run_args, "run --jsonl %s", cmd);
         int rc = run_cli(run_args, out, sizeof out, err, sizeof err);
         cr_assert(rc == 0 || rc == 1, "run exited %d: %s", rc, err);
         char runs_path[512];
@@ -503,7 +503,7 @@ Test(capture, captures_failing_keeps_only_failures)
 {
     char args[1024];
     snprintf(args, sizeof args,
-             "run --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 20 --captures failing "
+             "run --jsonl --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 20 --captures failing "
              "--no-known --out %s/failing",
              dir);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 1, "%s", err);

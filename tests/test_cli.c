@@ -33,7 +33,7 @@ Test(cli, default_matrix_writes_results_and_reports_failing_cells)
     char dir[] = "/tmp/resetlab-cli-XXXXXX", path[256];
     cr_assert(mkdtemp(dir));
     char args[300];
-    snprintf(args, sizeof args, "run --iterations 20 --no-known --out %s/res", dir); /* issue 22: known failures exit 0 */
+    snprintf(args, sizeof args, "run --jsonl --iterations 20 --no-known --out %s/res", dir); /* issue 22: known failures exit 0 */
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     cr_assert_eq(rc, 1, "the default lab has failing cells: exit %d, stderr %s", rc, err);
     cr_assert(strstr(out, "pass rate per cell") && strstr(out, "native-linux") && strstr(out, "cells met"));
@@ -50,13 +50,18 @@ Test(cli, default_matrix_writes_results_and_reports_failing_cells)
     cr_assert(runs != NULL);
     cr_expect(strstr(runs, "\"verdict\": \"pass\"") && strstr(runs, "\"findings\": ["));
     free(runs);
+    /* without --jsonl there is none, and the older session's is gone (issue 22: artifacts of sane size) */
+    snprintf(args, sizeof args, "run --board devkitc --host native-linux --iterations 2 --out %s/res", dir);
+    cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s", err);
+    cr_expect_eq(access(path, F_OK), -1, "runs.jsonl written without --jsonl, or an older session's left");
+    cr_expect(strstr(out, "runs.jsonl") == NULL, "the end names a runs.jsonl: %s", out);
     snprintf(args, sizeof args, "rm -rf %s", dir);
     cr_assert_eq(system(args), 0);
 }
 
 Test(cli, a_passing_selection_exits_zero)
 {
-    int rc = run_cli("run --board devkitc --host native-linux --host wsl-usbipd --scenario esptool-tight "
+    int rc = run_cli("run --jsonl --board devkitc --host native-linux --host wsl-usbipd --scenario esptool-tight "
                      "--iterations 100 --out /tmp/resetlab-cli-pass",
                      out, sizeof out, err, sizeof err);
     cr_assert_eq(rc, 0, "exit %d: %s%s", rc, out, err);
@@ -66,7 +71,7 @@ Test(cli, a_passing_selection_exits_zero)
 
 Test(cli, same_seed_is_byte_identical_other_seed_is_not)
 {
-    const char *base = "run --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 50";
+    const char *base = "run --jsonl --board devkitc --host vm-usb-passthrough --scenario esptool-classic --iterations 50";
     char args[400];
     size_t n1, n2, n3;
     snprintf(args, sizeof args, "%s --seed 7 --out /tmp/resetlab-seed-a", base);

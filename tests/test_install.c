@@ -90,7 +90,7 @@ Test(install, run_from_another_folder_uses_the_installed_lab)
     cr_expect(strstr(out, "esptool-classic-slow"), "the installed scenarios: %s", out);
 
     snprintf(cmd, sizeof cmd,
-             "cd %s && %s run --board devkitc --host native-linux --scenario esptool-tight --iterations 5 --out o",
+             "cd %s && %s run --jsonl --board devkitc --host native-linux --scenario esptool-tight --iterations 5 --out o",
              elsewhere, at("bin/resetlab"));
     cr_assert_eq(run_shell(cmd, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
     cr_expect(strstr(out, "1 of 1 cells met their expectation (5 runs)"), "%s", out);

@@ -341,7 +341,7 @@ Test(port_rfc2217, sigterm_mid_wait_exits_143_without_the_cut_run_and_resume_mak
     char dir[] = "/tmp/resetlab-r2217-stop-XXXXXX", cmd[2048], args[1024], out[8192], err[4096];
     cr_assert_not_null(mkdtemp(dir));
     write_remote_lab(dir, pe.url);
-    snprintf(args, sizeof args, "--boards %s/boards.yaml --scenarios %s/scenarios --board remote --iterations 3 --out %s/out",
+    snprintf(args, sizeof args, "--boards %s/boards.yaml --scenarios %s/scenarios --board remote --iterations 3 --jsonl --out %s/out",
              dir, dir, dir);
     snprintf(cmd, sizeof cmd, "exec %s run %s >/dev/null 2>%s/run.err", getenv("RESETLAB_BIN"), args, dir);
     pid_t child = fork();

@@ -21,7 +21,7 @@ DURABLE_SUITE(run_durable, "/tmp/resetlab-durable", 180)
 
 /* One board on two hosts, 200 runs a cell; some cells below their
  * expectation, so the report has plots. */
-#define MATRIX "--board devkitc --host native-linux --host vm-usb-passthrough --iterations 200"
+#define MATRIX "--jsonl --board devkitc --host native-linux --host vm-usb-passthrough --iterations 200"
 
 static void run_ok(const char *args)
 {
@@ -149,7 +149,7 @@ Test(run_durable, sigterm_while_drawing_the_report_exits_143_and_resumes)
  * not. One line says so and how many runs are kept; the session is not
  * complete, and --resume (with room) writes the outputs of a run that had
  * room. */
-#define SMALL "--board devkitc-swapped --iterations 1"
+#define SMALL "--jsonl --board devkitc-swapped --iterations 1"
 
 Test(run_durable, a_full_disk_while_writing_the_page_leaves_a_session_resume_finishes)
 {
@@ -188,7 +188,7 @@ Test(run_durable, an_interrupted_session_leaves_no_older_sessions_outputs)
                                 "--out %s/ci", dir);
     run_ok(args);
     cr_assert(file_exists(in_dir("ci/junit.xml", path, sizeof path)));
-    snprintf(args, sizeof args, "run --board devkitc --iterations 100000 --out %s/ci", dir);
+    snprintf(args, sizeof args, "run --jsonl --board devkitc --iterations 100000 --out %s/ci", dir);
     pid_t run = start_resetlab(args, NULL, in_dir("ci.err", path, sizeof path));
     in_dir("ci/results.db", path, sizeof path);
     for (double end = now_s() + 60; now_s() < end && sql_long(path, "SELECT count(*) FROM runs WHERE session_id = 2") < 100;)
@@ -222,7 +222,7 @@ Test(run_durable, a_full_disk_says_how_many_runs_the_store_holds)
     mkdir(in_dir("fill", path, sizeof path), 0777);
     cr_assert_eq(symlink("/dev/null", in_dir("fill/runs.jsonl", path, sizeof path)), 0);
     snprintf(cmd, sizeof cmd,
-             "ulimit -f 16384; trap '' XFSZ; exec %s run --board devkitc --host native-linux --host wsl-usbipd "
+             "ulimit -f 16384; trap '' XFSZ; exec %s run --jsonl --board devkitc --host native-linux --host wsl-usbipd "
              "--iterations 2000 --seed 7 --out %s/fill >/dev/null 2>%s",
              resetlab_bin(), dir, in_dir("fill.err", path, sizeof path));
     int st = system(cmd);

@@ -232,7 +232,7 @@ static void run_matrix_on(const char *url, struct server *sv)
     fclose(f);
     free(shipped);
     snprintf(args, sizeof args,
-             "run --boards %s --board devkitc-served --scenario esptool-tight --scenario esptool-hard-reset "
+             "run --jsonl --boards %s --board devkitc-served --scenario esptool-tight --scenario esptool-hard-reset "
              "--scenario esptool-classic-slow --iterations 3 --out %s",
              lab, run_dir);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);

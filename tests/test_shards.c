@@ -44,7 +44,7 @@ static int read_runs(const char *out, char **lines, int n, int cap, char **keep)
 static int run_into(const char *out, const char *shard)
 {
     char args[512], o[1 << 14], e[4096];
-    snprintf(args, sizeof args, "run " PICK " %s --out %s", shard, out);
+    snprintf(args, sizeof args, "run --jsonl " PICK " %s --out %s", shard, out);
     int rc = run_cli(args, o, sizeof o, e, sizeof e);
     cr_assert(rc == 0 || rc == 1, "exit %d: %s", rc, e);
     return rc;

@@ -272,7 +272,7 @@ Test(store, virtualization_from_the_machines_files)
 
 /* ------------------------------------------------------ the CLI, whole -- */
 
-#define MATRIX "--board devkitc --host native-linux --host wsl-usbipd --iterations 2000 --seed 7"
+#define MATRIX "--jsonl --board devkitc --host native-linux --host wsl-usbipd --iterations 2000 --seed 7"
 
 static void run_ok(const char *args)
 {

@@ -214,7 +214,7 @@ static char *run_lab(const char *lab, const char *name, const char *scenarios)
 {
     char args[2048], outdir[600];
     snprintf(outdir, sizeof outdir, "%s/out-%s", dir, name);
-    snprintf(args, sizeof args, "run --boards %s --host ideal %s --iterations 1 --quiet --out %s", put(name, lab),
+    snprintf(args, sizeof args, "run --jsonl --boards %s --host ideal %s --iterations 1 --quiet --out %s", put(name, lab),
              scenarios, outdir);
     int rc = run_cli(args, out, sizeof out, err, sizeof err);
     cr_assert(rc == 0 || rc == 1, "exit %d: %s%s", rc, out, err);

@@ -34,7 +34,7 @@ static const char usage[] =
     "usage: resetlab run [--boards FILE] [--scenarios DIR] [--hosts FILE] [--board NAME]... [--host NAME]...\n"
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE] [--host-label NAME] [--metrics FILE]\n"
-    "                    [--known FILE | --no-known] [--quiet | --json] [--shard K/N]\n"
+    "                    [--known FILE | --no-known] [--quiet | --json] [--shard K/N] [--jsonl]\n"
     "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE] [--quiet | --json]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
@@ -115,20 +115,23 @@ static const char usage[] =
     "                    1000 entries, 64 patterns a field, patterns of 63 characters,\n"
     "                    reasons of 300, links of 200\n"
     "  --no-known        no gates file: every run of every cell must pass\n"
+    "  --jsonl           also write DIR/runs.jsonl, one line per run (off by default: the\n"
+    "                    default run's would be 367 MB; the store keeps every run)\n"
     "  --quiet           print only the table's rows that fail the job and the summary line\n"
     "  --json            print summary.json's document on stdout instead of the table\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
     "whose path is longer than 504).\n"
     "\n" CLI_NUMBERS_HELP CLI_LAB_LIMITS_HELP
     "\n"
-    "writes DIR/runs.jsonl (one line per run: outcome, margin, gap, EN release, τ\n"
-    "and how many analog samples it was fitted on, findings; a tool's connected,\n"
-    "attempts, strategy, connect_ms, after, error), DIR/summary.json (one entry per\n"
+    "writes DIR/summary.json (one entry per\n"
     "cell: pass rate, outcomes, margin, gap, EN release; for a tool its connect\n"
     "rate and attempts and ms to connect, p50, p95, max), DIR/junit.xml, the report\n"
-    "(DIR/index.html, DIR/plots/) and the store. A new session first removes the\n"
-    "summary.json, junit.xml and report an older one left in DIR. runs.jsonl holds\n"
-    "whole lines only; the other files are written whole (a temporary name, fsync,\n"
+    "(DIR/index.html, DIR/plots/) and the store; with --jsonl DIR/runs.jsonl (a\n"
+    "line per run: outcome, margin, gap, EN release, τ and how many analog samples\n"
+    "it was fitted on, findings; a tool's connected, attempts, strategy, connect_ms,\n"
+    "after, error). A new session first removes the summary.json, junit.xml,\n"
+    "runs.jsonl and report an older one left in DIR. runs.jsonl holds whole lines\n"
+    "only; the other files are written whole (a temporary name, fsync,\n"
     "rename), and the session is marked complete only once they all are, so\n"
     "--resume finishes a session stopped while writing them.\n"
     "A progress line (runs, rate, ETA) goes to stderr when it is a terminal and\n"
@@ -315,6 +318,10 @@ static int check_output_paths(const struct matrix_opts *o)
 static int parse_args(int argc, char **argv, struct cli_common *c, struct matrix_opts *o, int *resume)
 {
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--jsonl") == 0) { /* recorded: --resume writes it on */
+            o->write_jsonl = 1;
+            continue;
+        }
         if (strcmp(argv[i], "--resume") == 0 || strcmp(argv[i], "--no-known") == 0 || is_print_opt(argv[i])) {
             *resume |= argv[i][2] == 'r';
             no_known |= argv[i][2] == 'n';

@@ -367,8 +367,9 @@ int run_matrix(const struct lab *lab, const struct matrix_opts *o, FILE *out, ch
     }
     print_end(out, o, p, cells, n_cells);
     if (!o->quiet)
-        fprintf(o->json ? stderr : out, "%swrote %s, %s, %s/junit.xml, %s and %s\n", o->json ? "" : "\n",
-            summary_path, io.runs_path, o->out_dir, io.db_path, page);
+        fprintf(o->json ? stderr : out, "%swrote %s, %s%s%s/junit.xml, %s and %s\n", o->json ? "" : "\n",
+                summary_path, o->write_jsonl ? io.runs_path : "", o->write_jsonl ? ", " : "", o->out_dir, io.db_path,
+                page);
     struct gate_counts g = gate_count(cells, n_cells);
     rc = gate_exit_status(&g);
 out:

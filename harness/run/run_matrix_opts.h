@@ -35,6 +35,7 @@ struct matrix_opts {
     int shard_k, shard_n;            /* --shard K/N: the cells whose index in the run's order is K-1 mod N; 0/0: all */
     uint64_t seed;
     enum capture_keep keep_captures; /* --captures failing|all */
+    int write_jsonl;                 /* --jsonl: OUT/runs.jsonl, a line per run */
     const char *db_path;             /* the results store; NULL: OUT/results.db */
     const char *metrics_path;        /* --metrics FILE: OpenMetrics text at the end; NULL: none */
     const struct session_facts *facts; /* the new session's facts (resume_session 0) */

@@ -40,7 +40,8 @@ static int lock_store(struct outputs *io, char *err, size_t len)
  * mistake for its own). */
 static void remove_stale(const char *dir)
 {
-    static const char *const names[] = {"summary.json", "junit.xml", ".summary.json.tmp", ".junit.xml.tmp"};
+    static const char *const names[] = {"summary.json", "junit.xml", "runs.jsonl", ".summary.json.tmp",
+                                        ".junit.xml.tmp"};
     char path[OUTPUTS_PATH];
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -63,7 +64,7 @@ int run_outputs_open(const struct matrix_opts *o, struct outputs *io, char *err,
     io->rec = (struct recorder){.store = io->store, .progress = &io->progress, .stop = o->stop, .err = err,
                                 .err_len = len};
     snprintf(io->runs_path, sizeof io->runs_path, "%s/runs.jsonl", o->out_dir);
-    if (recorder_runs_open(&io->rec, io->runs_path, err, len) != 0)
+    if (o->write_jsonl && recorder_runs_open(&io->rec, io->runs_path, err, len) != 0)
         return -1;
     if (o->resume_session)
         io->session = o->resume_session;
