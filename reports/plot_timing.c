@@ -104,15 +104,28 @@ static int64_t first_line_edge(const struct trace *tr)
     return tr->n > 0 ? tr->edges[0].t_ns : 0;
 }
 
-/* The first IO0 edge within 100 ms after `t`, else t. In the classic race
- * it is the late IO0 fall the whole diagram is about, and it comes up to
- * tens of ms after the strap window. */
-static int64_t late_io0_edge(const struct trace *tr, int64_t t)
+/* How far past the strap window the IO0 edge that decided the run may
+ * lie: in the classic race the late IO0 fall comes tens of ms after the
+ * window (100 ms covers it), and a run whose margin says it missed by more
+ * (-125 ms through WSL's usbipd) has its edge -margin after the window. */
+static int64_t io0_horizon_ns(const struct timing_ctx *c)
 {
+    double ms = 100;
+    const struct analysis *a = c->p->a;
+    if (a && isfinite(a->margin_ms) && a->margin_ms < 0 && 10 - a->margin_ms > ms)
+        ms = 10 - a->margin_ms; /* 10 ms: the window's hold, and a little room */
+    return (int64_t)(ms * NS_PER_MS);
+}
+
+/* The first IO0 edge within the horizon after `t`, else t: the deciding
+ * event every diagram must show. */
+static int64_t late_io0_edge(const struct timing_ctx *c, int64_t t)
+{
+    const struct trace *tr = c->p->tr;
     for (size_t i = 0; i < tr->n; i++) {
         const struct edge *e = &tr->edges[i];
         if (e->channel == CH_IO0 && e->t_ns > t)
-            return e->t_ns <= t + (int64_t)(100 * NS_PER_MS) ? e->t_ns : t;
+            return e->t_ns <= t + io0_horizon_ns(c) ? e->t_ns : t;
     }
     return t;
 }
@@ -131,7 +144,7 @@ static int64_t last_event(const struct timing_ctx *c)
             last = end > last ? end : last;
         }
     if (last != INT64_MIN)
-        return late_io0_edge(tr, last);
+        return late_io0_edge(c, last);
     return tr->n > 0 ? tr->edges[tr->n - 1].t_ns : tr->t_end_ns; /* no reset: the last edge */
 }
 

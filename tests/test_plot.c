@@ -166,6 +166,38 @@ Test(plot, classic_race_svg_has_lanes_title_window_and_margin)
     assert_no_leaks("plot_timing");
 }
 
+/* The worst run of devkitc / wsl-usbipd / esptool-classic-slow: R0 comes
+ * 125 ms after the chip left reset (115.863 ms), so IO0 falls at 240.863 ms,
+ * far past the strap window. The diagram still reaches that edge (its
+ * deciding event) and labels the margin (issue 24). */
+Test(plot, a_far_late_io0_edge_stays_in_the_diagram)
+{
+    struct run r;
+    fix_init(&r.f, 400);
+    fix_edge(&r.f, 1, CH_DTR, 0);
+    fix_edge(&r.f, 1, CH_RTS, 0);
+    fix_edge(&r.f, 2, CH_DTR, 1);
+    fix_edge(&r.f, 2.001, CH_EN, 0);
+    fix_edge(&r.f, 102, CH_DTR, 0);
+    fix_edge(&r.f, 102 + t_la_10k, CH_EN, 1);
+    fix_edge(&r.f, 240.863, CH_RTS, 1); /* R0, 125 ms late */
+    fix_edge(&r.f, 240.863, CH_IO0, 0);
+    fix_edge(&r.f, 290.863, CH_DTR, 1);
+    fix_edge(&r.f, 290.863, CH_IO0, 1);
+    analyze(&r, esp32_flash);
+    cr_assert(fabs(r.a.margin_ms + 125.0) < 0.001, "margin %f", r.a.margin_ms);
+    const char *dir = out_dir(), *svg = out_file(dir, "late.svg");
+    struct timing_plot p = timing_of(&r, "late IO0");
+    char err[256] = "";
+    cr_assert_eq(plot_timing(svg, &p, err, sizeof err), 0, "%s", err);
+    size_t len;
+    char *s = slurp_plot(svg, &len);
+    cr_expect(strstr(s, ">strap margin -125.00 ms<") != NULL, "margin label missing");
+    cr_expect(strstr(s, ">250<") != NULL, "the x axis stops before the IO0 edge at 240.9 ms");
+    free(s);
+    remove_dir(dir);
+}
+
 /* A 10 nF EN capacitor (τ = 100 µs): the lane says "τ = 100 µs", not
  * "τ = 0.10 ms" (units follow magnitude). */
 Test(plot, a_fast_en_says_tau_in_microseconds)
