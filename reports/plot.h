@@ -112,12 +112,19 @@ int plot_batch_timing(struct plot_batch *b, const char *out_path, const struct t
                       size_t err_len);
 int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                             const char *title, const char *xlabel, int cdf, char *err, size_t err_len);
-/* The same with a boundary at x = mark_x (NaN: none) drawn as a dashed
- * vertical line named mark_label in the legend, inside the x range: the
- * board's EN release time on the DTR/RTS gap plots. */
+/* The boundaries a distribution is read against: x = at (NaN: none) as a
+ * dashed vertical line named label in the legend, and [band_lo, band_hi]
+ * (NaN: none) shaded and named band_label, both inside the x range: on the
+ * DTR/RTS gap plots, the board's EN release time and its strap window. */
+struct plot_marks {
+    double at;
+    const char *label;
+    double band_lo, band_hi;
+    const char *band_label;
+};
 int plot_batch_distribution_marked(struct plot_batch *b, const char *out_path, const struct plot_series *series,
-                                   int n_series, const char *title, const char *xlabel, int cdf, double mark_x,
-                                   const char *mark_label, char *err, size_t err_len);
+                                   int n_series, const char *title, const char *xlabel, int cdf,
+                                   const struct plot_marks *m, char *err, size_t err_len);
 int plot_batch_trend(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                      const char *title, const char *ylabel, char *err, size_t err_len);
 /* The same with the x axis labelled per session (labels[i], e.g. "#12

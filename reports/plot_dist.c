@@ -174,8 +174,7 @@ struct dist_ctx {
     int n_series;
     const char *title, *xlabel;
     int cdf;
-    double mark_x;          /* a boundary drawn as a dashed vertical line; NaN: none */
-    const char *mark_label; /* its legend entry */
+    struct plot_marks m; /* the boundaries; NaN: none */
 };
 
 static void put_series_legend(FILE *f, const struct plot_series *s, int n_finite, const char *none)
@@ -219,23 +218,28 @@ static void put_dist_plot(FILE *f, const struct dist_ctx *d)
 {
     fputs("plot ", f);
     for (int s = 0; s < d->n_series; s++) {
-        int n = plot_count_finite(&d->series[s]), lt = s % PLOT_PALETTE_N + 1;
+        /* past the palette's colours, a host is told apart by a dashed line */
+        int n = plot_count_finite(&d->series[s]), lt = s % PLOT_PALETTE_N + 1, dt = s >= PLOT_PALETTE_N ? 2 : 1;
         if (s > 0)
             fputs(", ", f);
         if (n == 0)
-            fprintf(f, "NaN with lines lt %d title ", lt);
+            fprintf(f, "NaN with lines lt %d dt %d title ", lt, dt);
         else if (d->cdf)
-            fprintf(f, "$S%d with steps lt %d lw 2 title ", s, lt);
+            fprintf(f, "$S%d with steps lt %d lw 2 dt %d title ", s, lt, dt);
         else /* a light fill under each outline, so overlapping hosts stay readable */
             fprintf(f, "$S%d with filledcurves y=0 lt %d fs transparent solid 0.12 noborder notitle, "
-                    "$S%d with lines lt %d lw 2 title ", s, lt, s, lt);
+                    "$S%d with lines lt %d lw 2 dt %d title ", s, lt, s, lt, dt);
         put_series_legend(f, &d->series[s], n, "no samples");
     }
     if (d->n_series == 0)
         fputs("NaN notitle", f);
-    if (isfinite(d->mark_x)) {
+    if (isfinite(d->m.band_lo)) { /* the shading is an object; this is its legend entry */
+        fputs(", NaN with boxes fs transparent solid 0.25 noborder lc rgb '#f5a623' title ", f);
+        plot_put_textf(f, "%s", d->m.band_label ? d->m.band_label : "");
+    }
+    if (isfinite(d->m.at)) {
         fputs(", $MARK with lines dt 2 lw 1.5 lc rgb '#b22222' title ", f);
-        plot_put_textf(f, "%s", d->mark_label ? d->mark_label : "");
+        plot_put_textf(f, "%s", d->m.label ? d->m.label : "");
     }
     fputc('\n', f);
 }
@@ -261,30 +265,36 @@ static int dist_body(FILE *f, const void *ctx, char *err, size_t err_len)
     if (p.n == 0)
         fputs("set label 1 'no samples' at graph 0.5, graph 0.5 center tc rgb '#777777'\n", f);
     struct dist_ctx marked = *d;
-    if (isfinite(d->mark_x) && (!p.log_x || d->mark_x > 0)) /* as data, so the x range takes it in */
-        fprintf(f, "$MARK << EOD\n%.6f 0\n%.6f %.6f\nEOD\n", d->mark_x, d->mark_x,
+    if (isfinite(d->m.at) && (!p.log_x || d->m.at > 0)) /* as data, so the x range takes it in */
+        fprintf(f, "$MARK << EOD\n%.6f 0\n%.6f %.6f\nEOD\n", d->m.at, d->m.at,
                 d->cdf ? 1.0 : (y_max > 0 ? y_max : 1));
     else
-        marked.mark_x = NAN;
+        marked.m.at = NAN;
+    if (isfinite(d->m.band_lo) && isfinite(d->m.band_hi) && d->m.band_hi > d->m.band_lo && (!p.log_x || d->m.band_lo > 0))
+        fprintf(f, "set object 9 rect from first %.6f, graph 0 to first %.6f, graph 1 behind noclip "
+                   "fc rgb '#f5a623' fs transparent solid 0.25 noborder\n",
+                d->m.band_lo, d->m.band_hi);
+    else
+        marked.m.band_lo = NAN;
     put_dist_plot(f, &marked);
     return 0;
 }
 
 int plot_batch_distribution_marked(struct plot_batch *b, const char *out_path, const struct plot_series *series,
-                                   int n_series, const char *title, const char *xlabel, int cdf, double mark_x,
-                                   const char *mark_label, char *err, size_t err_len)
+                                   int n_series, const char *title, const char *xlabel, int cdf,
+                                   const struct plot_marks *m, char *err, size_t err_len)
 {
     if (plot_check_series("plot_distribution", series, n_series, err, err_len) < 0)
         return -1;
     struct dist_ctx d = {.series = series, .n_series = n_series, .title = title, .xlabel = xlabel, .cdf = cdf,
-                         .mark_x = mark_x, .mark_label = mark_label};
+                         .m = m ? *m : (struct plot_marks){NAN, NULL, NAN, NAN, NULL}};
     return plot_batch_add(b, out_path, dist_body, &d, err, err_len);
 }
 
 int plot_batch_distribution(struct plot_batch *b, const char *out_path, const struct plot_series *series, int n_series,
                             const char *title, const char *xlabel, int cdf, char *err, size_t err_len)
 {
-    return plot_batch_distribution_marked(b, out_path, series, n_series, title, xlabel, cdf, NAN, NULL, err, err_len);
+    return plot_batch_distribution_marked(b, out_path, series, n_series, title, xlabel, cdf, NULL, err, err_len);
 }
 
 int plot_distribution(const char *out_path, const struct plot_series *series, int n_series, const char *title,

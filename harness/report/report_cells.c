@@ -132,7 +132,7 @@ int report_cells_column_hosts(const struct session_cells *sc, const char **out)
 
 /* The DTR/RTS gap per host of one board × scenario: histogram and CDF. */
 static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps, struct html_group *g, int gi,
-                      double en_release_ms)
+                      double en_release_ms, const struct chip_timing *chip)
 {
     char b_[64], s_[64], title[300], path[900], err[400] = "", unique[16] = "";
     if (report_file_name(b_, sizeof b_, g->board) | report_file_name(s_, sizeof s_, g->scenario))
@@ -164,10 +164,16 @@ static int draw_group(const struct plot_place *pl, const struct pair_gaps *gaps,
                  cdf ? "cumulative (fraction of runs with a gap up to x)" : "histogram (fraction of each host's runs)",
                  n_kept < gaps->n ? "; hosts whose runs had no gap are left out" : "");
         snprintf(path, sizeof path, "%s/%s", pl->dir, out->src + strlen("plots/"));
-        char mark[64];
+        char mark[64], band[96];
         snprintf(mark, sizeof mark, "EN release %.3f ms (a longer gap misses the strap)", en_release_ms);
+        struct plot_marks m = {en_release_ms, mark, NAN, NAN, band};
+        if (chip) { /* IO0 falls a gap after EN's release: inside the window the boot mode is undefined */
+            m.band_lo = en_release_ms + chip->sample_delay_ms - chip->setup_ms;
+            m.band_hi = en_release_ms + chip->sample_delay_ms + chip->hold_ms;
+            snprintf(band, sizeof band, "strap window %.3f" EN_DASH "%.3f ms (marginal)", m.band_lo, m.band_hi);
+        }
         int index = plot_batch_distribution_marked(pl->batch, path, kept, n_kept, title, "DTR/RTS gap (ms)", cdf,
-                                                   en_release_ms, mark, err, sizeof err);
+                                                   &m, err, sizeof err);
         rc = pending_add(pl->pending, out, index, err);
     }
     free(kept);
@@ -220,7 +226,9 @@ static int close_pair(struct reading *rd)
         double en_release_ms = NAN; /* the board's, as its cells measured it: the boundary the gap plots mark */
         for (int i = sc->gaps.first; i < sc->n && isnan(en_release_ms); i++)
             en_release_ms = sc->stats[i].en_release.p50;
-        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1, en_release_ms);
+        const struct board_profile *b = rd->redraw && rd->redraw->loaded ? lab_board(&rd->redraw->lab, g->board) : NULL;
+        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1, en_release_ms,
+                        b && b->chip ? &b->chip->timing : NULL);
     }
     pair_gaps_clear(&sc->gaps, sc->n);
     return rc == 0 ? 0 : out_of_memory(rd);

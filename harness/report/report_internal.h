@@ -23,6 +23,7 @@
 #include "harness/run/run.h"
 
 #define EM_DASH "\xE2\x80\x94"
+#define EN_DASH "\xE2\x80\x93"
 
 /* ---- plots (report_plots.c) ---- */
 
