@@ -4,6 +4,7 @@
 #include "helpers.h"
 
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -186,4 +187,20 @@ char *shipped_lab_with_real_board(const char *name, const char *port)
              shipped, name, port);
     free(shipped);
     return text;
+}
+
+void gap_samples(double native[N_GAPS], double vm[N_GAPS])
+{
+    for (int i = 0; i < N_GAPS; i++) {
+        native[i] = 0.3 + 1.5 * ((i * 37) % N_GAPS) / N_GAPS;
+        vm[i] = 10 + 35.0 * ((i * 53) % N_GAPS) / N_GAPS + (i % 50 == 0 ? 25 : 0);
+    }
+    vm[7] = NAN;
+}
+
+void assert_valid_svg(const char *path)
+{
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
+    cr_assert_eq(system(cmd), 0, "%s does not parse as XML", path);
 }

@@ -62,4 +62,13 @@ char *slurp(const char *path, size_t *len);
  * (D0-D3 = DTR, RTS, EN, IO0; all-high). A malloc'd string. */
 char *shipped_lab_with_real_board(const char *name, const char *port);
 
+/* Fails the test unless xmllint parses the file (an SVG plot). */
+void assert_valid_svg(const char *path);
+
+/* DTR/RTS gaps in ms for the distribution plots' tests: native Linux
+ * 0.3-1.8 ms, USB passthrough 10-45 ms with a few 70 ms spikes and a NaN
+ * (a run without a gap), N_GAPS of each. */
+#define N_GAPS 200
+void gap_samples(double native[N_GAPS], double vm[N_GAPS]);
+
 #endif

@@ -111,13 +111,6 @@ static void remove_dir(const char *dir)
     cr_assert_eq(system(cmd), 0);
 }
 
-static void assert_valid_svg(const char *path)
-{
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
-    cr_assert_eq(system(cmd), 0, "%s does not parse as XML", path);
-}
-
 static char *slurp_plot(const char *path, size_t *len)
 {
     char *s = slurp(path, len);
@@ -385,97 +378,7 @@ Test(plot, explicit_window)
     remove_dir(dir);
 }
 
-/* ---- distributions and trends ---- */
-
-#define N_GAPS 200
-
-/* Gaps in ms: native Linux 0.3–1.8 ms, USB passthrough 10–45 ms with a
- * few 70 ms spikes and a NaN (a run without a gap). */
-static void gap_samples(double native[N_GAPS], double vm[N_GAPS])
-{
-    for (int i = 0; i < N_GAPS; i++) {
-        native[i] = 0.3 + 1.5 * ((i * 37) % N_GAPS) / N_GAPS;
-        vm[i] = 10 + 35.0 * ((i * 53) % N_GAPS) / N_GAPS + (i % 50 == 0 ? 25 : 0);
-    }
-    vm[7] = NAN;
-}
-
-static void check_distribution(int cdf)
-{
-    double native[N_GAPS], vm[N_GAPS];
-    gap_samples(native, vm);
-    struct plot_series s[3] = {{"native-linux", native, N_GAPS}, {"vm-usb-passthrough", vm, N_GAPS},
-                               {"wsl-usbipd", NULL, 0}};
-    const char *dir = out_dir(), *svg = out_file(dir, "d.svg"), *png = out_file(dir, "d.png");
-    char err[256];
-    cr_assert_eq(plot_distribution(svg, s, 3, "DTR/RTS gap per host", "DTR/RTS gap (ms)", cdf, err, sizeof err), 0,
-                 "%s", err);
-    assert_valid_svg(svg);
-    size_t len;
-    char *text = slurp_plot(svg, &len);
-    cr_expect(strstr(text, ">native-linux (n = 200)<") != NULL, "legend: native-linux");
-    cr_expect(strstr(text, ">vm-usb-passthrough (n = 199)<") != NULL, "legend: the NaN is not skipped");
-    cr_expect(strstr(text, ">wsl-usbipd (no samples)<") != NULL, "legend: empty series");
-    cr_expect(strstr(text, ">DTR/RTS gap per host<") != NULL);
-    free(text);
-    cr_assert_eq(plot_distribution(png, s, 3, "DTR/RTS gap per host", "DTR/RTS gap (ms)", cdf, err, sizeof err), 0,
-                 "%s", err);
-    remove_dir(dir);
-    assert_no_leaks("plot_distribution");
-}
-
-Test(plot, histogram_per_host)
-{
-    check_distribution(0);
-}
-
-Test(plot, cdf_per_host)
-{
-    check_distribution(1);
-}
-
-/* The gap plots are read against the board's boundaries (issue 24, item
- * 3): EN's release as a dashed line, the strap window (13.863-14.863 ms on
- * an ESP32 with 10 kOhm and 1 uF) shaded, both in the legend; hosts past
- * the palette's 8 colours are drawn dashed, not in a colour already used. */
-Test(plot, gap_plot_shows_the_strap_window_and_tells_hosts_apart)
-{
-    double native[N_GAPS], vm[N_GAPS];
-    gap_samples(native, vm);
-    struct plot_series s[9];
-    for (int i = 0; i < 9; i++)
-        s[i] = (struct plot_series){i == 8 ? "ninth-host" : "host", i % 2 ? vm : native, N_GAPS};
-    const char *dir = out_dir(), *svg = out_file(dir, "marked.svg");
-    char err[256] = "";
-    struct plot_batch *b = plot_batch_new(1, err, sizeof err);
-    cr_assert_not_null(b, "%s", err);
-    struct plot_marks m = {13.863, "EN release 13.863 ms", 13.863, 14.863, "strap window 13.863-14.863 ms"};
-    int at = plot_batch_distribution_marked(b, svg, s, 9, "gap", "DTR/RTS gap (ms)", 1, &m, err, sizeof err);
-    cr_assert_geq(at, 0, "%s", err);
-    cr_assert_eq(plot_batch_run(b, err, sizeof err), 0, "%s", err);
-    plot_batch_free(b);
-    size_t len;
-    char *text = slurp_plot(svg, &len);
-    cr_expect(strstr(text, ">EN release 13.863 ms<") != NULL, "no EN release line in the legend");
-    cr_expect(strstr(text, ">strap window 13.863-14.863 ms<") != NULL, "no strap window in the legend");
-    cr_expect(strstr(text, "fill = 'rgb(245, 166,  35)'") != NULL, "the strap window is not shaded");
-    /* the first host's colour, solid (lt 1), then again dashed (the ninth, lt 1 with dt 2) */
-    cr_expect(strstr(text, "<path stroke='rgb( 31, 119, 180)'  d=") != NULL, "the first host is not solid");
-    cr_expect(strstr(text, "<path stroke='rgb( 31, 119, 180)' stroke-dasharray=") != NULL, "the ninth host is not dashed");
-    free(text);
-    remove_dir(dir);
-}
-
-Test(plot, distribution_without_samples)
-{
-    const char *dir = out_dir(), *svg = out_file(dir, "none.svg");
-    struct plot_series s = {"native-linux", NULL, 0};
-    char err[256];
-    cr_assert_eq(plot_distribution(svg, &s, 1, "nothing", "gap (ms)", 0, err, sizeof err), 0, "%s", err);
-    cr_assert_eq(plot_distribution(svg, NULL, 0, "nothing", "gap (ms)", 1, err, sizeof err), 0, "%s", err);
-    assert_valid_svg(svg);
-    remove_dir(dir);
-}
+/* ---- trends (distributions: test_plot_dist.c) ---- */
 
 Test(plot, trend_with_a_gap)
 {
