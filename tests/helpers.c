@@ -200,7 +200,7 @@ void gap_samples(double native[N_GAPS], double vm[N_GAPS])
 
 void assert_valid_svg(const char *path)
 {
-    char cmd[700];
+    char cmd[1200];
     snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
     cr_assert_eq(system(cmd), 0, "%s does not parse as XML", path);
 }

@@ -53,13 +53,6 @@ static inline char *read_file(const char *path)
     return s;
 }
 
-static inline void assert_valid_svg(const char *path)
-{
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
-    cr_assert_eq(system(cmd), 0, "%s is not valid XML", path);
-}
-
 /* ---- the page's structure ---- */
 
 /* The value of the attribute at `p` (just after `name="`), into buf. */
