@@ -17,6 +17,7 @@
 static const char usage[] =
     "usage: resetlab report [--db FILE | --out DIR] [--session N | --sessions LIST |\n"
     "                       --date DAY[..DAY]] [--last N] [--report DIR] [--metrics FILE]\n"
+    "                       [--plots all|lean]\n"
     "\n"
     "Writes the HTML report of a session of the results store: REPORT/index.html,\n"
     "one self-contained page (no network; open it from disk, or keep the folder as\n"
@@ -28,7 +29,9 @@ static const char usage[] =
     "    strap margin and DTR/RTS gap figures, and the timing diagrams of its\n"
     "    typical run (median margin) and worst run (lowest margin), re-simulated\n"
     "    from their seeds on the session's lab (not when boards.yaml changed since\n"
-    "    the session, nor for a real board: the page says why);\n"
+    "    the session, nor for a real board: the page says why); of the known\n"
+    "    failures (docs/gates.md) only the first of each board and scenario is\n"
+    "    drawn, unless --plots all;\n"
     "  - per board and scenario with such a cell: the DTR/RTS gap per host;\n"
     "  - trends: pass rate and median margin per cell over the last sessions of\n"
     "    the store, when it holds more than one.\n"
@@ -55,6 +58,10 @@ static const char usage[] =
     "  --last N       trends over the last N sessions up to this one, 1 to 1000\n"
     "                 (default 30; 1: no trends)\n"
     "  --report DIR   where index.html and plots/ go (default: the store's folder)\n"
+    "  --plots WHICH  lean (default): every diagram of a cell below its expectation\n"
+    "                 that is not known, and of the known failures the first cell's\n"
+    "                 of each board and scenario (the default run's plots: 129 MB\n"
+    "                 drawn all); all: every failing cell's\n"
     "  --metrics FILE also the session's figures as OpenMetrics text, as `resetlab run\n"
     "                 --metrics` writes them (its duration from the store's start and\n"
     "                 finish times, to the second; docs/ci.md)\n"
@@ -77,11 +84,12 @@ static const char usage[] =
 struct report_opts {
     const char *db, *out, *report_dir, *metrics, *sessions, *date;
     uint64_t session, last;
+    int all_plots;
 };
 
 static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i)
 {
-    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", "--metrics", "--sessions", "--date", NULL};
+    static const char *const known[] = {"--db", "--out", "--session", "--last", "--report", "--metrics", "--sessions", "--date", "--plots", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -99,7 +107,12 @@ static int parse_report_opt(struct report_opts *o, int argc, char **argv, int *i
     case 4: o->report_dir = v; return 0;
     case 5: o->metrics = v; return 0;
     case 6: o->sessions = v; return 0;
-    default: o->date = v; return 0;
+    case 7: o->date = v; return 0;
+    default:
+        if (strcmp(v, "all") != 0 && strcmp(v, "lean") != 0)
+            return cli_bad_input("report: --plots must be all or lean, got '%s'%s", v, ""), -1;
+        o->all_plots = v[0] == 'a';
+        return 0;
     }
 }
 
@@ -140,7 +153,7 @@ static int cli_report(int argc, char **argv)
                                 .report_dir = o.report_dir ? o.report_dir : dirname(dir), .last = (int)o.last,
                                 .stop = &cli_stop_asked, .lock_folder = 1, .metrics_path = o.metrics,
                                 .sessions = o.sessions, .date = o.date,
-                                .write_results = o.report_dir || o.sessions || o.date};
+                                .write_results = o.report_dir || o.sessions || o.date, .all_plots = o.all_plots};
     char page[1200], err[1000] = "";
     struct report_warnings warn;
     cli_catch_stop_signals();

@@ -217,7 +217,7 @@ static int queue_plots(struct report *x, char *err, size_t err_len)
         x->n_notes++;
     }
     struct reading rd = {&x->cells,  &x->redraw, &x->place, x->session.id, x->rq->stop,
-                         err,        err_len,    x->has_gates > 0 ? &x->gates : NULL};
+                         err,        err_len,    x->has_gates > 0 ? &x->gates : NULL, x->rq->all_plots};
     if (x->n_group > 1 ? read_group(x, &rd, err, err_len) != 0 : report_cells_read(x->st, &x->session, &rd) != 0)
         return -1;
     x->hosts = calloc((size_t)(x->cells.n > 0 ? x->cells.n : 1), sizeof *x->hosts);

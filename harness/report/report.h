@@ -33,6 +33,8 @@ struct report_request {
     const char *sessions;   /* a group as one matrix (report_group.h): "4,5,6", "4-6" or "merged"; NULL: none */
     const char *date;       /* a group: the complete sessions begun on this UTC day or FROM..TO; NULL: none */
     int write_results;      /* also REPORT_DIR/summary.json and junit.xml, as `resetlab run` writes them */
+    int all_plots;          /* --plots all: every failing cell's diagrams; 0: a known failure's only for
+                               the first known cell of its board x scenario (the page stays light) */
 };
 
 #define REPORT_INTERRUPTED 3

@@ -40,6 +40,8 @@ void report_cells_free(struct session_cells *sc)
     free(sc->runs);
     free(sc->html);
     free(sc->groups);
+    free(sc->known_drawn);
+    free(sc->known_drawn_cell);
 }
 
 static int is_cell(const struct cell_runs *c, const char *board, const char *host, const char *scenario)
@@ -197,6 +199,38 @@ static int out_of_memory(struct reading *rd)
     return read_fail(rd, "out of memory reading session #%lld", (long long)rd->session);
 }
 
+/* Known failures are the lab's accepted ones: an entry of the known-
+ * failures file is one mechanism, on every cell it names. Its first cell
+ * is drawn, the others are not (unless --plots all), which keeps the
+ * default session's plots to a few MB instead of 129. Returns the index
+ * of the entry's drawn cell when this one is not drawn, else -1 (and
+ * notes the cell as its entry's first). */
+static int known_drawn_already(struct reading *rd, const struct cell_stats *c, int i)
+{
+    struct session_cells *sc = rd->sc;
+    const char *where = c->gate.known_where;
+    if (rd->all_plots || cell_gate_state(c) != GATE_KNOWN || where == NULL)
+        return -1;
+    for (int k = 0; k < sc->n_known_drawn; k++)
+        if (strcmp(sc->known_drawn[k], where) == 0)
+            return sc->known_drawn_cell[k];
+    if (sc->n_known_drawn == sc->cap_known_drawn) {
+        int cap = sc->cap_known_drawn ? 2 * sc->cap_known_drawn : 64;
+        const char **w = realloc(sc->known_drawn, sizeof *w * (size_t)cap);
+        if (w)
+            sc->known_drawn = w;
+        int *ci = realloc(sc->known_drawn_cell, sizeof *ci * (size_t)cap);
+        if (ci)
+            sc->known_drawn_cell = ci;
+        if (!w || !ci)
+            return -1; /* out of memory: drawn, as with --plots all */
+        sc->cap_known_drawn = cap;
+    }
+    sc->known_drawn[sc->n_known_drawn] = where;
+    sc->known_drawn_cell[sc->n_known_drawn++] = i;
+    return -1;
+}
+
 static int close_cell(struct reading *rd)
 {
     struct session_cells *sc = rd->sc;
@@ -205,7 +239,19 @@ static int close_cell(struct reading *rd)
     if (keep_gaps(&sc->gaps, c, sc->runs[i].host) != 0)
         return out_of_memory(rd);
     cell_close(c);
-    int rc = cell_met(c) ? 0 : report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
+    int rc = 0, drawn = cell_met(c) ? -1 : known_drawn_already(rd, c, i);
+    if (drawn >= 0) {
+        const char *slash = strrchr(c->gate.known_where, '/'); /* known.yaml:320, not the whole path */
+        snprintf(sc->html[i].typical.note, sizeof sc->html[i].typical.note,
+                 "A known failure (%s): its entry's diagrams are drawn once, for %s / %s / %s; `resetlab report "
+                 "--plots all` draws every cell's.",
+                 slash ? slash + 1 : c->gate.known_where, sc->runs[drawn].board, sc->runs[drawn].host,
+                 sc->runs[drawn].scenario);
+    }
+    else if (!cell_met(c)) {
+        sc->pair_drawn = 1;
+        rc = report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
+    }
     free(sc->runs[i].runs);
     sc->runs[i].runs = NULL;
     sc->runs[i].n = sc->runs[i].cap = 0;
@@ -227,10 +273,16 @@ static int close_pair(struct reading *rd)
         for (int i = sc->gaps.first; i < sc->n && isnan(en_release_ms); i++)
             en_release_ms = sc->stats[i].en_release.p50;
         const struct board_profile *b = rd->redraw && rd->redraw->loaded ? lab_board(&rd->redraw->lab, g->board) : NULL;
-        rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1, en_release_ms,
-                        b && b->chip ? &b->chip->timing : NULL);
+        if (sc->pair_drawn)
+            rc = draw_group(rd->place, &sc->gaps, g, sc->n_groups - 1, en_release_ms,
+                            b && b->chip ? &b->chip->timing : NULL);
+        else
+            snprintf(g->gap_hist.note, sizeof g->gap_hist.note,
+                     "Every cell here is a known failure drawn elsewhere: the DTR/RTS gap plots of this pair are "
+                     "drawn with `resetlab report --plots all`.");
     }
     pair_gaps_clear(&sc->gaps, sc->n);
+    sc->pair_drawn = 0;
     return rc == 0 ? 0 : out_of_memory(rd);
 }
 

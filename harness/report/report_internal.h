@@ -108,6 +108,12 @@ struct session_cells {
     struct html_group *groups; /* the pairs with a failing cell */
     int n_groups;
     struct pair_gaps gaps;
+    /* The known-failures entries (FILE:LINE) whose first cell's diagrams
+     * are drawn, and that cell: the others of an entry are not (--plots lean). */
+    const char **known_drawn;
+    int *known_drawn_cell;
+    int n_known_drawn, cap_known_drawn;
+    int pair_drawn; /* a cell of the pair being read has its diagrams drawn: its gap plots are too */
 };
 
 /* The session's runs, cell by cell: each cell closed (and, failing, its
@@ -122,6 +128,7 @@ struct reading {
     char *err;
     size_t err_len;
     const struct lab_gates *gates; /* each cell's tolerance and known failure; NULL: none */
+    int all_plots;                 /* report_request's */
 };
 
 /* The gates of a session from its recorded options (report_gates.c): 1
