@@ -34,6 +34,9 @@ static void samples_free(struct cell_samples *s)
     free(s->en_release);
     free(s->attempts);
     free(s->connect_ms);
+    free(s->margin_iteration);
+    free(s->margin_seed);
+    free(s->margin_vo);
     free(s);
 }
 
@@ -52,6 +55,17 @@ static int samples_grow(struct cell_samples *s, int cap)
             return -1;
         *arrays[k] = x;
     }
+    int *it = realloc(s->margin_iteration, sizeof *it * (size_t)cap);
+    if (it)
+        s->margin_iteration = it;
+    uint64_t *seed = realloc(s->margin_seed, sizeof *seed * (size_t)cap);
+    if (seed)
+        s->margin_seed = seed;
+    unsigned char *vo = realloc(s->margin_vo, (size_t)cap);
+    if (vo)
+        s->margin_vo = vo;
+    if (!it || !seed || !vo)
+        return -1;
     s->cap = cap;
     return 0;
 }
@@ -138,8 +152,14 @@ static void add_diagnoses(struct cell_stats *c, const struct analysis *a)
 
 int cell_add(struct cell_stats *c, const struct analysis *a)
 {
+    return cell_add_run(c, a, c->runs, 0);
+}
+
+int cell_add_run(struct cell_stats *c, const struct analysis *a, int iteration, uint64_t seed)
+{
     if (samples_room(c) != 0)
         return -1;
+    cell_pick_note(c, a, iteration, seed);
     add_diagnoses(c, a);
     c->runs++;
     if (a->verdict == VERDICT_ERROR) {
@@ -187,6 +207,7 @@ void cell_close(struct cell_stats *c)
     if (c->closed)
         return;
     struct cell_samples none = {0}, *s = c->samples ? c->samples : &none;
+    cell_pick_runs(c, s); /* before spread_of sorts the margins */
     c->margin = spread_of(s->margin, s->n_margin);
     c->gap = spread_of(s->gap, s->n_gap);
     c->en_release = spread_of(s->en_release, s->n_en_release);

@@ -28,11 +28,27 @@ struct spread {
     double min, p5, p50, p95, p99, max;
 };
 
+/* A run of a cell the report draws again, by what re-makes it (its
+ * iteration and seed) and what it gave (checked against the re-made run). */
+struct run_pick {
+    int set; /* 0: none */
+    int iteration;
+    uint64_t seed;
+    enum verdict verdict;
+    enum boot_mode outcome;
+    double margin_ms;
+};
+
 /* The samples of an open cell; cell_close turns them into spreads. */
 struct cell_samples {
     double *margin, *gap, *en_release; /* the runs' figures that apply (NaN skipped) */
     double *attempts, *connect_ms;     /* a tool's runs: attempts made, time to connect (connected runs) */
     int n_margin, n_gap, n_en_release, n_attempts, n_connect, cap;
+    /* beside margin[i]: the run it came from, for the typical run */
+    int *margin_iteration;
+    uint64_t *margin_seed;
+    unsigned char *margin_vo; /* verdict << 4 | outcome */
+    struct run_pick first_unpassed, worst_failing;
 };
 
 /* A cell holds its samples only while it is open (its runs being made or
@@ -82,6 +98,11 @@ struct cell_stats {
      * passing or not: a faulty board can still pass a reset. By message. */
     struct finding diag[CELL_MAX_DIAG];
     int diag_count[CELL_MAX_DIAG], n_diag;
+    /* Set by cell_close: the runs the report draws. typical: the first
+     * whose strap margin is the cell's median (p50), else the first that
+     * did not pass; worst: the failing run with the lowest margin, else the
+     * first that did not pass. Unset when every run passed. */
+    struct run_pick typical, worst;
 };
 
 /* A finding about the board rather than the run. */
@@ -106,8 +127,11 @@ const struct finding *cell_worst(const struct cell_stats *c);
  * Allocates nothing: returns 0. */
 int cell_init(struct cell_stats *c, const char *board, const char *host, const char *scenario,
               enum boot_mode expected, int iterations);
-/* Counts a run; 0, or -1 when out of memory for its samples (or closed). */
+/* Counts a run; 0, or -1 when out of memory for its samples (or closed).
+ * cell_add_run also says which run it was (for the typical and worst
+ * runs); cell_add counts runs from 0 with seed 0. */
 int cell_add(struct cell_stats *c, const struct analysis *a);
+int cell_add_run(struct cell_stats *c, const struct analysis *a, int iteration, uint64_t seed);
 /* The spreads from the samples, which are freed: the cell is complete.
  * Reading margin, gap and en_release needs it; a second call does nothing. */
 void cell_close(struct cell_stats *c);
@@ -123,6 +147,19 @@ struct gate_counts {
 };
 struct gate_counts gate_count(const struct cell_stats *cells, int n);
 int gate_exit_status(const struct gate_counts *g);
+
+/* The typical and worst run, followed as a cell's runs are counted
+ * (results_pick.c; results.c calls the first two), and a cell's samples
+ * as the store keeps them. */
+/* Notes run `iteration` (seed) before its figures join the samples. */
+void cell_pick_note(struct cell_stats *c, const struct analysis *a, int iteration, uint64_t seed);
+/* Sets c->typical and c->worst from the samples, before they are sorted. */
+void cell_pick_runs(struct cell_stats *c, const struct cell_samples *s);
+
+/* The strap margins and DTR/RTS gaps of an open cell as 32-bit floats, in
+ * the order of its runs (malloc'd; NULL when there are none): what the
+ * store keeps of a cell's samples. 0, or -1 when out of memory. */
+int cell_sample_floats(const struct cell_stats *c, float **margin, int *n_margin, float **gap, int *n_gap);
 
 /* The spread of x[0..n-1], which it sorts. */
 struct spread spread_of(double *x, int n);

@@ -32,7 +32,6 @@ void report_cells_free(struct session_cells *sc)
         free(sc->runs[i].board);
         free(sc->runs[i].host);
         free(sc->runs[i].scenario);
-        free(sc->runs[i].runs);
     }
     pair_gaps_clear(&sc->gaps, 0);
     free(sc->gaps.series);
@@ -67,20 +66,6 @@ static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
     sc->cap = n;
     sc->samples_cap = samples_cap;
     return sc->stats && sc->runs && sc->html && sc->groups ? 0 : -1;
-}
-
-static int add_run_ref(struct cell_runs *c, const struct stored_run *r)
-{
-    if (c->n == c->cap) {
-        int cap = c->cap ? 2 * c->cap : 32;
-        struct run_ref *p = realloc(c->runs, sizeof *p * (size_t)cap);
-        if (p == NULL)
-            return -1;
-        c->runs = p;
-        c->cap = cap;
-    }
-    c->runs[c->n++] = (struct run_ref){r->iteration, r->seed, r->a.verdict, r->a.outcome, r->a.margin_ms};
-    return 0;
 }
 
 /* A copy of the closing cell's gaps, for its pair's plots. */
@@ -252,9 +237,6 @@ static int close_cell(struct reading *rd)
         sc->pair_drawn = 1;
         rc = report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
     }
-    free(sc->runs[i].runs);
-    sc->runs[i].runs = NULL;
-    sc->runs[i].n = sc->runs[i].cap = 0;
     return rc == 0 ? 0 : out_of_memory(rd);
 }
 
@@ -332,7 +314,7 @@ static int collect_run(const struct stored_run *r, void *ctx)
     if ((sc->n == 0 || !is_cell(&sc->runs[sc->n - 1], r->board, r->host, r->scenario)) && open_cell(rd, r) != 0)
         return -1;
     int i = sc->n - 1;
-    if (add_run_ref(&sc->runs[i], r) != 0 || cell_add(&sc->stats[i], &r->a) != 0)
+    if (cell_add_run(&sc->stats[i], &r->a, r->iteration, r->seed) != 0)
         return out_of_memory(rd);
     return 0;
 }

@@ -69,22 +69,10 @@ void trends_free(struct trend_data *t);
 
 /* ---- the session's cells (report_cells.c) ---- */
 
-/* What the report keeps of each run of the cell being read: enough to
- * pick its typical and worst run and to make them again. */
-struct run_ref {
-    int iteration;
-    uint64_t seed;
-    enum verdict verdict;
-    enum boot_mode outcome;
-    double margin_ms;
-};
-
-/* A cell's names (the cell_stats beside it points at these) and, while it
- * is being read, its runs. */
+/* A cell's names (the cell_stats beside it points at these; its typical
+ * and worst run are in the cell_stats). */
 struct cell_runs {
     char *board, *host, *scenario;
-    struct run_ref *runs;
-    int n, cap;
 };
 
 /* The DTR/RTS gaps of the board × scenario being read, one array a cell:
@@ -169,8 +157,9 @@ struct redraw {
  * else d->why says why the diagrams cannot be redrawn. */
 void report_redraw_open(struct redraw *d, const struct session_row *s, const char *db_path);
 void report_redraw_close(struct redraw *d);
-/* Cell i, closed, its runs still in cr: a failing cell's typical and worst
- * run re-simulated and their timing diagrams queued. -1 when out of memory. */
+/* Cell i, closed: a failing cell's typical and worst run (c->typical,
+ * c->worst) re-simulated and their timing diagrams queued. -1 when out of
+ * memory. */
 int report_redraw_cell(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
                        const struct cell_stats *c, int i, struct html_cell *out);
 

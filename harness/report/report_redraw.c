@@ -94,45 +94,13 @@ void report_redraw_close(struct redraw *d)
     sigrok_free(d->sr);
 }
 
-/* ------------------------------------------------ typical and worst run -- */
-
-/* The run whose margin is the cell's median; without margins, the first
- * run that did not pass. -1 when there is none. */
-static int typical_run(const struct cell_runs *cr, const struct cell_stats *c)
-{
-    double median = c->margin.p50;
-    for (int k = 0; !isnan(median) && k < cr->n; k++)
-        if (cr->runs[k].verdict != VERDICT_ERROR && cr->runs[k].margin_ms == median)
-            return k;
-    for (int k = 0; k < cr->n; k++)
-        if (cr->runs[k].verdict != VERDICT_PASS)
-            return k;
-    return -1;
-}
-
-/* The failing run with the lowest margin; without margins, the first run
- * that did not pass (an error or a failure). */
-static int worst_run(const struct cell_runs *cr)
-{
-    int best = -1;
-    for (int k = 0; k < cr->n; k++) {
-        const struct run_ref *r = &cr->runs[k];
-        if (r->verdict == VERDICT_FAIL && isfinite(r->margin_ms) && (best < 0 || r->margin_ms < cr->runs[best].margin_ms))
-            best = k;
-    }
-    for (int k = 0; best < 0 && k < cr->n; k++)
-        if (cr->runs[k].verdict != VERDICT_PASS)
-            best = k;
-    return best;
-}
-
 static int same_figure(double a, double b)
 {
     return (isnan(a) && isnan(b)) || a == b;
 }
 
 /* The re-simulated run is the stored one: same verdict, outcome, margin. */
-static int remade(const struct analysis *a, const struct run_ref *r)
+static int remade(const struct analysis *a, const struct run_pick *r)
 {
     return a->verdict == r->verdict && (r->verdict == VERDICT_ERROR || a->outcome == r->outcome) &&
            same_figure(a->margin_ms, r->margin_ms);
@@ -163,7 +131,7 @@ static const struct board_profile *lab_parts(const struct redraw *d, const struc
 /* A real board's run r read back from its kept capture: its board when the
  * capture analyzes as the stored run (d->capture and d->rb->a hold it),
  * else NULL with the reason in why. */
-static const struct board_profile *read_capture(struct redraw *d, const struct cell_runs *cr, const struct run_ref *r,
+static const struct board_profile *read_capture(struct redraw *d, const struct cell_runs *cr, const struct run_pick *r,
                                                 const struct board_profile *b, char *why, size_t len)
 {
     char path[900], err[400], stored[48], again[48];
@@ -186,7 +154,7 @@ static const struct board_profile *read_capture(struct redraw *d, const struct c
 /* Run r made again on the session's lab: its board when it is the stored
  * run bit for bit (d->rb holds it), else NULL with the reason in why. A
  * real board's run is read back from its capture instead. */
-static const struct board_profile *remake_run(struct redraw *d, const struct cell_runs *cr, const struct run_ref *r,
+static const struct board_profile *remake_run(struct redraw *d, const struct cell_runs *cr, const struct run_pick *r,
                                               char *why, size_t len)
 {
     const struct host_profile *h = NULL;
@@ -219,7 +187,7 @@ static const struct board_profile *remake_run(struct redraw *d, const struct cel
 
 /* Queues the timing diagram of the run in d->rb, made on board b. */
 static int queue_timing(const struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
-                        int cell_index, const struct run_ref *r, const char *which, const char *tag,
+                        int cell_index, const struct run_pick *r, const char *which, const char *tag,
                         const struct board_profile *b, struct html_plot *out)
 {
     char name[232], b_[64], h_[64], s_[64], m[48], unique[16] = "";
@@ -242,10 +210,9 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
 
 /* Run k of the cell: its caption, and its timing diagram re-simulated
  * from its seed, or the reason it cannot be. */
-static int draw_run(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr, int cell_index, int k,
-                    const char *which, const char *tag, struct html_plot *out)
+static int draw_run(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr, int cell_index,
+                    const struct run_pick *r, const char *which, const char *tag, struct html_plot *out)
 {
-    const struct run_ref *r = &cr->runs[k];
     char m[48], why[400] = "";
     snprintf(out->caption, sizeof out->caption, "%s run: #%d, %s, outcome %s (%s), seed %llu", which, r->iteration,
              margin_text(r->margin_ms, m, sizeof m), outcome_text(r->verdict, r->outcome), verdict_name(r->verdict),
@@ -258,15 +225,15 @@ static int draw_run(struct redraw *d, const struct plot_place *pl, const struct 
     return queue_timing(d, pl, cr, cell_index, r, which, tag, b, out);
 }
 
-/* Cell i, closed, its runs still in cr. */
+/* Cell i, closed: its typical and worst run (cell_close chose them). */
 int report_redraw_cell(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
                        const struct cell_stats *c, int i, struct html_cell *out)
 {
-    int typical = typical_run(cr, c), worst = worst_run(cr);
-    if (typical < 0 || worst < 0) /* every run passed: nothing to show */
+    if (!c->typical.set || !c->worst.set) /* every run passed: nothing to show */
         return 0;
-    out->same_run = typical == worst;
-    if (draw_run(d, pl, cr, i, typical, out->same_run ? "typical and worst" : "typical", "typical", &out->typical) != 0)
+    out->same_run = c->typical.iteration == c->worst.iteration;
+    if (draw_run(d, pl, cr, i, &c->typical, out->same_run ? "typical and worst" : "typical", "typical",
+                 &out->typical) != 0)
         return -1;
-    return out->same_run ? 0 : draw_run(d, pl, cr, i, worst, "worst", "worst", &out->worst);
+    return out->same_run ? 0 : draw_run(d, pl, cr, i, &c->worst, "worst", "worst", &out->worst);
 }

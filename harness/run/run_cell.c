@@ -186,7 +186,7 @@ int run_cell_from(struct sim_world *w, const struct board_profile *b, const stru
             rc = 1; /* not a finished run: not recorded, and --resume makes it again */
             break;
         }
-        if (cell_add(cell, &rb->a) != 0) {
+        if (cell_add_run(cell, &rb->a, it, rs) != 0) {
             rc = -1; /* out of memory for its samples */
             break;
         }

@@ -220,7 +220,7 @@ static int replay_run(const struct stored_run *r, void *ctx)
             cell_close(&rp->cells[rp->at]); /* complete: its samples can go */
         rp->at = c;
         pl->done++;
-        if (cell_add(&rp->cells[c], &r->a) != 0) {
+        if (cell_add_run(&rp->cells[c], &r->a, r->iteration, r->seed) != 0) {
             snprintf(rp->err, rp->err_len, "out of memory");
             return -1;
         }
