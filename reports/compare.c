@@ -29,7 +29,7 @@ static struct compare_cell *find_cell(struct compare_side *s, const char *board,
     return NULL;
 }
 
-static struct compare_cell *new_cell(struct compare_side *s, const struct stored_run *r)
+static struct compare_cell *new_cell(struct compare_side *s, const struct cell_stats *r)
 {
     if (s->n == s->cap) {
         int cap = s->cap ? 2 * s->cap : 64;
@@ -62,26 +62,31 @@ static int add_margin(struct compare_cell *c, double m)
     return 0;
 }
 
-static int load_run(const struct stored_run *r, void *ctx)
+/* A cell of the session: its runs, passes and margins (the row's floats;
+ * an infrastructure error has no margin, a failing run's counts). */
+static int load_cell(const struct stored_cell *sc, void *ctx)
 {
     struct loader *l = ctx;
+    const struct cell_stats *r = &sc->c;
     if (l->host && strcmp(r->host, l->host) != 0)
         return 0;
     struct compare_cell *c = find_cell(l->side, r->board, r->host, r->scenario, l->last);
     if (c == NULL && (c = new_cell(l->side, r)) == NULL)
         return 1; /* out of memory */
     l->last = (int)(c - l->side->cells);
-    c->runs++;
-    c->passed += r->a.verdict == VERDICT_PASS;
-    /* an infrastructure error has no margin; a failing run's margin counts */
-    return r->a.verdict != VERDICT_ERROR && add_margin(c, r->a.margin_ms) != 0 ? 1 : 0;
+    c->runs += r->runs;
+    c->passed += r->passed;
+    for (int i = 0; i < sc->n_margins; i++)
+        if (add_margin(c, sc->margins[i]) != 0)
+            return 1;
+    return 0;
 }
 
 int compare_load(struct store *st, int64_t session, const char *host, struct compare_side *out, char *err,
                  size_t err_len)
 {
     struct loader l = {out, host, 0};
-    int rc = store_each_run(st, session, NULL, host, NULL, load_run, &l, err, err_len);
+    int rc = store_each_stored_cell(st, session, NULL, host, NULL, 0, load_cell, &l, err, err_len);
     if (rc > 0 || (rc == 0 && out->n == 0)) {
         if (rc > 0)
             snprintf(err, err_len, "out of memory");

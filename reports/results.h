@@ -161,6 +161,13 @@ void cell_pick_runs(struct cell_stats *c, const struct cell_samples *s);
  * store keeps of a cell's samples. 0, or -1 when out of memory. */
 int cell_sample_floats(const struct cell_stats *c, float **margin, int *n_margin, float **gap, int *n_gap);
 
+/* The same cell of another session (a group's report) counted into c, both
+ * closed: counts, outcomes, findings and diagnoses exactly; n, min and
+ * max of each spread exactly, its percentiles those of the cell with more
+ * samples (the samples themselves are not kept); the worst run the worse
+ * of the two, the typical run that of the cell with more runs. */
+void cell_pool(struct cell_stats *c, const struct cell_stats *other);
+
 /* The spread of x[0..n-1], which it sorts. */
 struct spread spread_of(double *x, int n);
 

@@ -74,3 +74,72 @@ int cell_sample_floats(const struct cell_stats *c, float **margin, int *n_margin
     }
     return 0;
 }
+
+static struct spread pool_spread(struct spread a, struct spread b)
+{
+    if (b.n == 0)
+        return a;
+    if (a.n == 0)
+        return b;
+    struct spread s = a.n >= b.n ? a : b;
+    s.n = a.n + b.n;
+    s.min = fmin(a.min, b.min);
+    s.max = fmax(a.max, b.max);
+    return s;
+}
+
+static void pool_kinds(struct cell_stats *c, const struct cell_stats *o)
+{
+    for (int j = 0; j < o->n_kinds; j++) {
+        int k = 0;
+        while (k < c->n_kinds && strcmp(c->kinds[k].kind, o->kinds[j].kind) != 0)
+            k++;
+        if (k == c->n_kinds) {
+            if (k == CELL_MAX_KINDS)
+                continue;
+            c->kinds[c->n_kinds++] = o->kinds[j];
+            c->kind_margin[k] = o->kind_margin[j];
+            c->kind_count[k] = 0;
+        } else if (isfinite(o->kind_margin[j]) && !(isfinite(c->kind_margin[k]) && c->kind_margin[k] <= o->kind_margin[j])) {
+            c->kinds[k] = o->kinds[j]; /* the worse run's words */
+            c->kind_margin[k] = o->kind_margin[j];
+        }
+        c->kind_count[k] += o->kind_count[j];
+    }
+    for (int j = 0; j < o->n_diag; j++) {
+        int k = 0;
+        while (k < c->n_diag && !same_diagnosis(&c->diag[k], &o->diag[j]))
+            k++;
+        if (k == c->n_diag) {
+            if (k == CELL_MAX_DIAG)
+                continue;
+            c->diag[c->n_diag++] = o->diag[j];
+            c->diag_count[k] = 0;
+        }
+        c->diag_count[k] += o->diag_count[j];
+    }
+}
+
+void cell_pool(struct cell_stats *c, const struct cell_stats *o)
+{
+    int more = o->runs > c->runs;
+    c->runs += o->runs;
+    c->passed += o->passed;
+    c->failed += o->failed;
+    c->errors += o->errors;
+    for (int k = 0; k <= BOOT_MARGINAL; k++)
+        c->outcomes[k] += o->outcomes[k];
+    c->tool_runs += o->tool_runs;
+    c->connected += o->connected;
+    c->margin = pool_spread(c->margin, o->margin);
+    c->gap = pool_spread(c->gap, o->gap);
+    c->en_release = pool_spread(c->en_release, o->en_release);
+    c->attempts = pool_spread(c->attempts, o->attempts);
+    c->connect_ms = pool_spread(c->connect_ms, o->connect_ms);
+    pool_kinds(c, o);
+    if (o->worst.set && (!c->worst.set || (isfinite(o->worst.margin_ms) &&
+                                           !(isfinite(c->worst.margin_ms) && c->worst.margin_ms <= o->worst.margin_ms))))
+        c->worst = o->worst;
+    if (o->typical.set && (more || !c->typical.set))
+        c->typical = o->typical;
+}

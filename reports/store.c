@@ -14,8 +14,13 @@
 #include <time.h>
 
 /* 2: tool_runs (a tool's connect loop: issue #19). A version-1 store opened
- * for writing gets the table; read as it is, its runs have no tool. */
-#define SCHEMA_VERSION 2
+ * for writing gets the table; read as it is, its runs have no tool.
+ * 3: cells and cell_findings, a row per cell with its figures (issue 22,
+ * item 4): the runs table keeps only some runs of a cell (store_cells.c).
+ * An older resetlab refuses a version-3 store rather than read a cell from
+ * the few runs kept of it; a version-2 store opened for writing gets the
+ * tables, and its sessions are read from their runs as before. */
+#define SCHEMA_VERSION 3
 /* What of quick_check's answer goes into the one error line. */
 #define STORE_CHECK_WHY 160
 
@@ -24,6 +29,12 @@
  * to the WAL again for every run (16 KB a run, 12 s for the default
  * matrix instead of about 1). */
 #define STORE_GROUP_NS 100000000
+
+#define SPREAD_COLUMNS(p)                                                                                          \
+    " " p "_n INTEGER NOT NULL, " p "_min REAL, " p "_p5 REAL, " p "_p50 REAL, " p "_p95 REAL, " p "_p99 REAL, " p   \
+    "_max REAL,"
+#define PICK_COLUMNS(p)                                                                                            \
+    " " p "_iteration INTEGER, " p "_seed INTEGER, " p "_verdict TEXT, " p "_outcome TEXT, " p "_margin_ms REAL,"
 
 /* A table that hangs off a session is also named in store_merge.c's
  * session_tables (what `resetlab merge` copies); its columns are not. */
@@ -56,7 +67,33 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS tool_runs("
     " run_id INTEGER PRIMARY KEY REFERENCES runs(id),"
     " connected INTEGER NOT NULL, attempts INTEGER NOT NULL, strategy TEXT NOT NULL,"
-    " connect_ms REAL, after TEXT, error TEXT);";
+    " connect_ms REAL, after TEXT, error TEXT);"
+    /* A cell's figures once its runs are all made (docs/run.md#store):
+     * counts, outcomes, the five spreads (n, min, p5, p50, p95, p99, max),
+     * the runs the report draws, and the strap margins and DTR/RTS gaps of
+     * its runs as little-endian 32-bit floats (compare's tests, the gap
+     * plots). idx: its place in the session's order. */
+    "CREATE TABLE IF NOT EXISTS cells("
+    " session_id INTEGER NOT NULL REFERENCES sessions(id), idx INTEGER NOT NULL,"
+    " board TEXT NOT NULL, host TEXT NOT NULL, scenario TEXT NOT NULL, expected TEXT NOT NULL,"
+    " runs INTEGER NOT NULL, passed INTEGER NOT NULL, failed INTEGER NOT NULL, errors INTEGER NOT NULL,"
+    " outcome_no_reset INTEGER NOT NULL, outcome_download INTEGER NOT NULL, outcome_flash INTEGER NOT NULL,"
+    " outcome_marginal INTEGER NOT NULL, tool_runs INTEGER NOT NULL, connected INTEGER NOT NULL,"
+    SPREAD_COLUMNS("margin") SPREAD_COLUMNS("gap") SPREAD_COLUMNS("en_release") SPREAD_COLUMNS("attempts")
+    SPREAD_COLUMNS("connect")
+    PICK_COLUMNS("typical") PICK_COLUMNS("worst")
+    " margins BLOB, gaps BLOB,"
+    " PRIMARY KEY (session_id, board, host, scenario)) WITHOUT ROWID;"
+    /* Its findings: of the runs that did not pass, one a kind (the words
+     * of its worst run, how many runs showed it), and the board's
+     * diagnoses from every run. */
+    "CREATE TABLE IF NOT EXISTS cell_findings("
+    " session_id INTEGER NOT NULL REFERENCES sessions(id),"
+    " board TEXT NOT NULL, host TEXT NOT NULL, scenario TEXT NOT NULL,"
+    " diagnosis INTEGER NOT NULL, slot INTEGER NOT NULL,"
+    " kind TEXT NOT NULL, severity TEXT NOT NULL, t_ns INTEGER NOT NULL, message TEXT NOT NULL,"
+    " runs INTEGER NOT NULL, margin_ms REAL,"
+    " PRIMARY KEY (session_id, board, host, scenario, diagnosis, slot)) WITHOUT ROWID;";
 
 int store_fail(char *err, size_t len, const char *fmt, ...)
 {
@@ -214,6 +251,8 @@ struct store *store_open(const char *path, enum store_mode mode, char *err, size
     }
     if (mode == STORE_WRITE && (create_schema(st, err, err_len) != 0 || prepare(st, err, err_len) != 0))
         goto bad;
+    if (mode == STORE_WRITE)
+        st->version = SCHEMA_VERSION; /* upgraded */
     return st;
 bad:
     store_close(st);
@@ -346,15 +385,23 @@ static void read_session(sqlite3_stmt *q, struct session_row *r)
     r->runs = sqlite3_column_int64(q, 14);
 }
 
-#define SESSION_COLUMNS                                                                                            \
+#define SESSION_FACTS                                                                                              \
     "SELECT id, started, finished, status, resetlab_version, os, kernel, virtualization, hostname, boards_file,"   \
-    " boards_sha256, seed, iterations, options, (SELECT count(*) FROM runs WHERE session_id = sessions.id)"       \
-    " FROM sessions"
+    " boards_sha256, seed, iterations, options, "
+/* The runs a session made: its cells' (schema 3), and the runs stored of
+ * the cells that have no row yet. */
+#define SESSION_RUNS_2 "(SELECT count(*) FROM runs WHERE session_id = sessions.id) FROM sessions"
+#define SESSION_RUNS_3                                                                                             \
+    "(SELECT coalesce(sum(runs), 0) FROM cells WHERE session_id = sessions.id) + (SELECT count(*) FROM runs r"     \
+    " WHERE r.session_id = sessions.id AND NOT EXISTS (SELECT 1 FROM cells c WHERE c.session_id = r.session_id"  \
+    " AND c.board = r.board AND c.host = r.host AND c.scenario = r.scenario)) FROM sessions"
+#define SESSION_COLUMNS(st) ((st)->version >= 3 ? SESSION_FACTS SESSION_RUNS_3 : SESSION_FACTS SESSION_RUNS_2)
 
 int store_session_get(struct store *st, int64_t id, struct session_row *out, char *err, size_t err_len)
 {
     sqlite3_stmt *q;
-    const char *sql = id ? SESSION_COLUMNS " WHERE id = ?" : SESSION_COLUMNS " ORDER BY id DESC LIMIT 1";
+    char sql[900];
+    snprintf(sql, sizeof sql, "%s%s", SESSION_COLUMNS(st), id ? " WHERE id = ?" : " ORDER BY id DESC LIMIT 1");
     if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return store_db_fail(st, "reading sessions", err, err_len);
     if (id)
@@ -369,7 +416,9 @@ int store_session_get(struct store *st, int64_t id, struct session_row *out, cha
 int store_sessions(struct store *st, struct session_row *out, int max, char *err, size_t err_len)
 {
     sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(st->db, SESSION_COLUMNS " ORDER BY id DESC LIMIT ?", -1, &q, NULL) != SQLITE_OK)
+    char sql[900];
+    snprintf(sql, sizeof sql, "%s ORDER BY id DESC LIMIT ?", SESSION_COLUMNS(st));
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return store_db_fail(st, "reading sessions", err, err_len);
     sqlite3_bind_int(q, 1, max);
     int n = 0, rc;
@@ -491,8 +540,7 @@ int store_flush(struct store *st, char *err, size_t err_len)
     return exec(st, "COMMIT", "COMMIT", err, err_len);
 }
 
-int store_add_run(struct store *st, int64_t session, const struct run_record *rec, int durable, char *err,
-                  size_t err_len)
+int store_txn_join(struct store *st, int durable, char *err, size_t err_len)
 {
     if (durable && store_flush(st, err, err_len) != 0)
         return -1;
@@ -504,6 +552,21 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
         st->in_txn = 1;
         st->txn_start_ns = now_ns();
     }
+    return 0;
+}
+
+int store_txn_done(struct store *st, int durable, char *err, size_t err_len)
+{
+    if (durable || now_ns() - st->txn_start_ns >= STORE_GROUP_NS)
+        return store_flush(st, err, err_len);
+    return 0;
+}
+
+int store_add_run(struct store *st, int64_t session, const struct run_record *rec, int durable, char *err,
+                  size_t err_len)
+{
+    if (store_txn_join(st, durable, err, err_len) != 0)
+        return -1;
     if (step_once(st->savepoint) != 0)
         return store_db_fail(st, "SAVEPOINT run", err, err_len);
     if (insert_run(st, session, rec) != 0 || insert_findings(st, sqlite3_last_insert_rowid(st->db), rec->a) != 0 ||
@@ -514,7 +577,5 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
     }
     if (step_once(st->release) != 0)
         return store_db_fail(st, "RELEASE run", err, err_len);
-    if (durable || now_ns() - st->txn_start_ns >= STORE_GROUP_NS)
-        return store_flush(st, err, err_len);
-    return 0;
+    return store_txn_done(st, durable, err, err_len);
 }

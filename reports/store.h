@@ -74,6 +74,37 @@ int store_add_run(struct store *st, int64_t session, const struct run_record *re
 /* Commits the runs added so far (store_session_end and store_close do). */
 int store_flush(struct store *st, char *err, size_t err_len);
 
+/* A cell as the store keeps it (schema 3): closed figures (counts,
+ * spreads, findings by kind, diagnoses, the typical and worst run) and the
+ * strap margins and DTR/RTS gaps of its runs as 32-bit floats. idx: its
+ * place in the session's order. */
+struct stored_cell {
+    int idx;
+    struct cell_stats c; /* closed; its names valid during a callback */
+    const float *margins, *gaps;
+    int n_margins, n_gaps;
+};
+
+/* Adds a cell whose runs are all made (replacing one of the same session
+ * and names), in the writer's transaction as store_add_run. */
+int store_add_cell(struct store *st, int64_t session, const struct stored_cell *sc, int durable, char *err,
+                   size_t err_len);
+
+/* Calls `each` for the cells of a session (board, host, scenario: NULL =
+ * any) in the session's order, each closed; stops early when it returns
+ * non-zero (which is returned). A session with cell rows is read from
+ * them (a cell still being made when the session stopped has none, and is
+ * left out); one from before (schema 2) by counting its runs into cells;
+ * rows_only: none then. -1 on a database error. */
+int store_each_stored_cell(struct store *st, int64_t session, const char *board, const char *host,
+                           const char *scenario, int rows_only, int (*each)(const struct stored_cell *sc, void *ctx),
+                           void *ctx, char *err, size_t err_len);
+
+/* Takes out a cell's runs from iteration `from_iteration` on, with their
+ * findings and tool outcomes (--resume makes them again). 0 or -1. */
+int store_forget_runs(struct store *st, int64_t session, const char *board, const char *host, const char *scenario,
+                      int from_iteration, char *err, size_t err_len);
+
 /* One stored run, as cell_add and write_run_json need it: verdict,
  * outcome, figures and findings (resets and op timings are not kept). */
 struct stored_run {

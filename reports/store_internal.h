@@ -20,9 +20,28 @@ struct store {
     int64_t txn_start_ns;
 };
 
+/* cells' columns in the order store_cells*.c bind and read them */
+#define STORE_CELL_COLUMNS \
+    "session_id, idx, board, host, scenario, expected, runs, passed, failed, errors, outcome_no_reset," \
+    " outcome_download, outcome_flash, outcome_marginal, tool_runs, connected," \
+    " margin_n, margin_min, margin_p5, margin_p50, margin_p95, margin_p99, margin_max," \
+    " gap_n, gap_min, gap_p5, gap_p50, gap_p95, gap_p99, gap_max," \
+    " en_release_n, en_release_min, en_release_p5, en_release_p50, en_release_p95, en_release_p99, en_release_max," \
+    " attempts_n, attempts_min, attempts_p5, attempts_p50, attempts_p95, attempts_p99, attempts_max," \
+    " connect_n, connect_min, connect_p5, connect_p50, connect_p95, connect_p99, connect_max," \
+    " typical_iteration, typical_seed, typical_verdict, typical_outcome, typical_margin_ms," \
+    " worst_iteration, worst_seed, worst_verdict, worst_outcome, worst_margin_ms, margins, gaps"
+
 int store_fail(char *err, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* "<file>: <what>: <SQLite's message>" */
 int store_db_fail(struct store *st, const char *what, char *err, size_t len);
+/* Rows added between these two join the writer's transaction: a durable
+ * one (a real board's) is committed and fsync'd by store_txn_done, the
+ * others within STORE_GROUP_NS of the transaction's first. */
+int store_txn_join(struct store *st, int durable, char *err, size_t len);
+int store_txn_done(struct store *st, int durable, char *err, size_t len);
+/* 1 when the session's cells have rows (schema 3), 0 when it is read from its runs. */
+int store_session_has_cells(struct store *st, int64_t session);
 /* A text column into a buffer ("" when NULL). */
 void store_column_text(sqlite3_stmt *q, int i, char *out, size_t len);
 

@@ -20,7 +20,7 @@
 
 #define UID_MAX 80
 /* Columns of one table merge handles, and the length of a column's name. */
-#define MERGE_COLS_MAX 48
+#define MERGE_COLS_MAX 96
 #define MERGE_COL_NAME 64
 
 /* THE list of what hangs off a session, parents first: what merge copies
@@ -38,6 +38,8 @@ static const struct session_table {
     {"runs", "session_id", "id"},
     {"findings", NULL, "run_id"},
     {"tool_runs", NULL, "run_id"},
+    {"cells", "session_id", NULL},         /* schema 3 */
+    {"cell_findings", "session_id", NULL}, /* schema 3 */
 };
 #define SESSION_TABLES (sizeof session_tables / sizeof session_tables[0])
 /* A run within its session, whatever its row id (runs' UNIQUE key): how a
@@ -98,7 +100,7 @@ static int table_columns(struct store *st, const char *table, struct cols *c, ch
             sqlite3_finalize(q);
             return store_fail(err, len, "%s: table %s: %s", sqlite3_db_filename(st->db, "main"), table,
                               c->n < MERGE_COLS_MAX ? "a column whose name is not a resetlab column's"
-                                                    : "more than 48 columns (MERGE_COLS_MAX)");
+                                                    : "more than 96 columns (MERGE_COLS_MAX)");
         }
         snprintf(c->name[c->n++], MERGE_COL_NAME, "%s", name);
     }

@@ -167,9 +167,10 @@ int store_count_cells(struct store *st, int64_t session, int *n, char *err, size
 {
     sqlite3_stmt *q = NULL;
     /* the UNIQUE key's index holds these columns: no table row is read */
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE session_id = ? GROUP BY board, host, scenario)",
-                           -1, &q, NULL) != SQLITE_OK)
+    const char *sql = store_session_has_cells(st, session)
+                          ? "SELECT COUNT(*) FROM cells WHERE session_id = ?"
+                          : "SELECT COUNT(*) FROM (SELECT 1 FROM runs WHERE session_id = ? GROUP BY board, host, scenario)";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return store_db_fail(st, "counting cells", err, err_len);
     sqlite3_bind_int64(q, 1, session);
     int rc = sqlite3_step(q);
@@ -210,10 +211,11 @@ int store_each_cell(struct store *st, int64_t session,
                     char *err, size_t err_len)
 {
     sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT board, host, scenario FROM runs WHERE session_id = ? GROUP BY board, host, scenario"
-                           " ORDER BY MIN(id)",
-                           -1, &q, NULL) != SQLITE_OK)
+    const char *sql = store_session_has_cells(st, session)
+                          ? "SELECT board, host, scenario FROM cells WHERE session_id = ? ORDER BY idx"
+                          : "SELECT board, host, scenario FROM runs WHERE session_id = ? GROUP BY board, host, scenario"
+                            " ORDER BY MIN(id)";
+    if (sqlite3_prepare_v2(st->db, sql, -1, &q, NULL) != SQLITE_OK)
         return store_db_fail(st, "reading cells", err, err_len);
     sqlite3_bind_int64(q, 1, session);
     int rc, out = 0;

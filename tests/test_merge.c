@@ -36,7 +36,8 @@ static void machine(const char *name, const char *picks)
 {
     char out[1 << 15], folder[128];
     snprintf(folder, sizeof folder, "%s/%s", dir, name);
-    cli_ok("run %s --iterations 4 --quiet --out %s", picks, folder, out, sizeof out);
+    /* every run kept: the runs, findings and tool_runs tables are merged too */
+    cli_ok("run %s --iterations 4 --keep-runs all --quiet --out %s", picks, folder, out, sizeof out);
 }
 
 static long long sql_count(const char *db, const char *sql)
@@ -196,12 +197,12 @@ Test(merge, bad_stores_are_refused_and_nothing_is_written, .init = setup, .fini 
     expect_bad_input(args, "unknown option '--frobnicate'");
     /* a table wider than merge takes (MERGE_COLS_MAX) */
     copy_file(a, at("wide.db", path, sizeof path));
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < 80; i++) {
         snprintf(args, sizeof args, "ALTER TABLE runs ADD COLUMN extra%d INTEGER", i);
         sql_exec(path, args);
     }
     snprintf(args, sizeof args, "merge %s --db %s/x.db", path, dir);
-    expect_bad_input(args, "wide.db: table runs: more than 48 columns (MERGE_COLS_MAX)");
+    expect_bad_input(args, "wide.db: table runs: more than 96 columns (MERGE_COLS_MAX)");
     cr_expect_neq(access(at("x.db", path, sizeof path), F_OK), 0, "a refused merge made its store");
     char many[8192] = "merge";
     for (int i = 0; i < 65; i++)
@@ -290,15 +291,15 @@ Test(merge, columns_come_from_the_schemas, .init = setup, .fini = teardown, .tim
     char a[128], old[128], wide[128], all[128], out[4096], args[600];
     at("a/results.db", a, sizeof a);
     copy_file(a, at("v1.db", old, sizeof old));
-    sql_exec(old, "DROP TABLE tool_runs; UPDATE meta SET value = '1' WHERE key = 'schema_version';"
-                  " UPDATE session_uids SET uid = 'v1-copy'");
+    sql_exec(old, "DROP TABLE tool_runs; DROP TABLE cells; DROP TABLE cell_findings;"
+                  " UPDATE meta SET value = '1' WHERE key = 'schema_version'; UPDATE session_uids SET uid = 'v1-copy'");
     copy_file(a, at("wide.db", wide, sizeof wide));
     sql_exec(wide, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT 'from before'; UPDATE runs SET note = 'kept'");
     at("all.db", all, sizeof all);
     cli_ok("merge %s --db %s", a, all, out, sizeof out);
     sql_exec(all, "ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT 'from before';"
                   " DELETE FROM session_uids; DELETE FROM tool_runs; DELETE FROM findings; DELETE FROM runs;"
-                  " DELETE FROM sessions");
+                  " DELETE FROM cell_findings; DELETE FROM cells; DELETE FROM sessions");
     snprintf(args, sizeof args, "%s %s", old, wide);
     cli_ok("merge %s --db %s", args, all, out, sizeof out);
     cr_expect(strstr(out, ": 2 sessions added (8 runs), 0 already there"), "%s", out);
@@ -307,6 +308,9 @@ Test(merge, columns_come_from_the_schemas, .init = setup, .fini = teardown, .tim
     cr_expect_eq(sql_count(all, "SELECT count(*) FROM findings"), 2 * sql_count(a, "SELECT count(*) FROM findings"));
     cr_expect_gt(sql_count(all, "SELECT count(*) FROM findings"), 0, "vm-usb-passthrough's runs have findings");
     cr_expect_eq(sql_count(all, "SELECT count(*) FROM tool_runs"), sql_count(a, "SELECT count(*) FROM tool_runs"));
+    /* schema 3's cell rows: the wide store's (schema 1 had none; its session is read from its runs) */
+    cr_expect_eq(sql_count(all, "SELECT count(*) FROM cells"), sql_count(a, "SELECT count(*) FROM cells"));
+    cr_expect_gt(sql_count(all, "SELECT count(*) FROM cells"), 0);
     /* again: the same sessions, compared in the columns both stores have */
     cli_ok("merge %s --db %s", args, all, out, sizeof out);
     cr_expect(strstr(out, ": 0 sessions added (0 runs), 2 already there"), "%s", out);

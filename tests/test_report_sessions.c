@@ -120,8 +120,8 @@ Test(report, a_session_with_a_cell_apart_is_refused)
     store_close(st);
 
     snprintf(args, sizeof args, "report --db %s --session %lld --report %s/apart", db, (long long)apart, dir);
-    expect_bad_input(args, "session #1 holds the runs of devkitc / native-linux / esptool-classic apart from the "
-                           "others of their cell");
+    expect_bad_input(args, "session #1 holds the cell devkitc / native-linux / esptool-classic apart from the "
+                           "others of its board and scenario");
     snprintf(args, sizeof args, "report --db %s --session %lld --last 2 --report %s/trend", db, (long long)together,
              dir);
     expect_bad_input(args, "session #1 holds the runs of a cell apart from each other");

@@ -76,7 +76,8 @@ Test(run_limits, empty_and_too_long_paths_are_refused_before_anything_is_made)
 Test(run_limits, one_writer_per_output_folder_whatever_the_store)
 {
     char args[1024], path[600], want[300];
-    snprintf(args, sizeof args, "run --board devkitc --host native-linux --iterations 100000 --db %s/a.db --out %s/shared",
+    snprintf(args, sizeof args,
+             "run --board devkitc --host native-linux --iterations 100000 --keep-runs all --db %s/a.db --out %s/shared",
              dir, dir);
     pid_t first = start_resetlab(args, NULL, in_dir("first.err", path, sizeof path));
     in_dir("a.db", path, sizeof path);
@@ -217,7 +218,8 @@ Test(run_limits, a_read_only_store_is_one_short_line)
 Test(run_limits, a_damaged_store_is_refused_before_anything_is_added)
 {
     char db[600], copy[600], args[1400];
-    snprintf(args, sizeof args, "run --board devkitc --host native-linux --iterations 200 --out %s/bad", dir);
+    snprintf(args, sizeof args, "run --board devkitc --host native-linux --iterations 200 --keep-runs all --out %s/bad",
+             dir);
     cli_ok(args);
     in_dir("bad/results.db", db, sizeof db);
     cr_assert_gt(sql_long(db, "PRAGMA page_count"), 40);

@@ -19,6 +19,7 @@
 #include "harness/run/run_session.h"
 #include "reports/store.h"
 #include "helpers.h"
+#include "store_fixture.h"
 
 static char dir[] = "/tmp/resetlab-store-XXXXXX";
 static char err[1024], out[1 << 16], cerr[1 << 14];
@@ -160,11 +161,12 @@ Test(store, schema_and_wal)
                                     -1, &q, NULL),
                  SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "findings,meta,runs,session_uids,sessions,tool_runs");
+    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0),
+                     "cell_findings,cells,findings,meta,runs,session_uids,sessions,tool_runs");
     sqlite3_finalize(q);
     cr_assert_eq(sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1, &q, NULL), SQLITE_OK);
     cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
-    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "2");
+    cr_expect_str_eq((const char *)sqlite3_column_text(q, 0), "3");
     sqlite3_finalize(q);
     sqlite3_close(db);
 }
@@ -193,7 +195,7 @@ Test(store, malformed_databases_are_one_error_line)
     cr_assert_eq(sqlite3_exec(db, "UPDATE meta SET value = '99'", NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     cr_expect_null(store_open(path, STORE_READ, err, sizeof err));
-    cr_expect(strstr(err, "results schema 99 is newer than this resetlab's (2)") != NULL, "%s", err);
+    cr_expect(strstr(err, "results schema 99 is newer than this resetlab's (3)") != NULL, "%s", err);
 
     cr_assert_eq(sqlite3_open(in_dir("empty.db", path, sizeof path), &db), SQLITE_OK);
     sqlite3_close(db);
@@ -273,65 +275,12 @@ Test(store, virtualization_from_the_machines_files)
 /* ------------------------------------------------------ the CLI, whole -- */
 
 #define MATRIX "--jsonl --board devkitc --host native-linux --host wsl-usbipd --iterations 2000 --seed 7"
+#define COMPACT "--board devkitc --host native-linux --host wsl-usbipd --iterations 2000 --seed 7"
 
 static void run_ok(const char *args)
 {
     int rc = run_cli(args, out, sizeof out, cerr, sizeof cerr);
     cr_assert(rc == 0 || rc == 1, "resetlab %s exited %d: %s", args, rc, cerr);
-}
-
-static void expect_same_file(const char *a, const char *b)
-{
-    size_t la, lb;
-    char *x = slurp(a, &la), *y = slurp(b, &lb);
-    cr_assert(x && y, "%s or %s missing", a, b);
-    cr_expect(la == lb && memcmp(x, y, la) == 0, "%s and %s differ", a, b);
-    free(x), free(y);
-}
-
-static long count_runs(const char *db_path)
-{
-    sqlite3 *db;
-    sqlite3_stmt *q;
-    long n = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-        sqlite3_prepare_v2(db, "SELECT count(*) FROM runs", -1, &q, NULL) == SQLITE_OK) {
-        if (sqlite3_step(q) == SQLITE_ROW)
-            n = sqlite3_column_int64(q, 0);
-        sqlite3_finalize(q);
-    }
-    sqlite3_close(db);
-    return n;
-}
-
-/* Starts `resetlab run` and sends `sig` once the store holds some runs. */
-static long interrupt_run(const char *args, const char *db_path, int sig)
-{
-    char cmd[1024], bin[512];
-    const char *env = getenv("RESETLAB_BIN");
-    snprintf(bin, sizeof bin, "%s", env ? env : "resetlab");
-    snprintf(cmd, sizeof cmd, "exec %s run %s >/dev/null 2>%s/interrupted.err", bin, args, dir);
-    pid_t child = fork();
-    cr_assert_geq(child, 0);
-    if (child == 0) {
-        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-        _exit(127);
-    }
-    struct timespec pause = {0, 2000000};
-    long n = 0;
-    for (int i = 0; i < 20000 && n < 500; i++) {
-        nanosleep(&pause, NULL);
-        n = count_runs(db_path);
-    }
-    cr_assert_geq(n, 500, "the run never got going");
-    kill(child, sig);
-    int status;
-    waitpid(child, &status, 0);
-    if (sig == SIGKILL)
-        cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "status %d", status);
-    else
-        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 128 + sig, "exit status %d after signal %d", status, sig);
-    return count_runs(db_path);
 }
 
 /* The issue's acceptance test: SIGKILL halfway, no committed run lost,
@@ -342,7 +291,7 @@ Test(store, killed_then_resumed_matches_an_uninterrupted_run)
     snprintf(args, sizeof args, "run " MATRIX " --out %s/whole", dir);
     run_ok(args);
     snprintf(args, sizeof args, MATRIX " --out %s/killed", dir);
-    long kept = interrupt_run(args, in_dir("killed/results.db", db, sizeof db), SIGKILL);
+    long kept = interrupt_run(args, in_dir("killed/results.db", db, sizeof db), SIGKILL, dir);
     cr_assert_gt(kept, 0);
     cr_assert_lt(kept, 17 * 2000, "the run finished before it was killed");
     snprintf(args, sizeof args, "run --resume --out %s/killed", dir);
@@ -360,7 +309,7 @@ Test(store, sigterm_stops_cleanly_with_143)
 {
     char args[1024], a[512], db[512];
     snprintf(args, sizeof args, MATRIX " --out %s/term", dir);
-    long kept = interrupt_run(args, in_dir("term/results.db", db, sizeof db), SIGTERM);
+    long kept = interrupt_run(args, in_dir("term/results.db", db, sizeof db), SIGTERM, dir);
     cr_assert_gt(kept, 0);
     char *text = slurp(in_dir("interrupted.err", a, sizeof a), NULL);
     cr_assert_not_null(text);
@@ -374,7 +323,7 @@ Test(store, sigint_stops_cleanly_and_resumes)
 {
     char args[1024], a[512], b[512], db[512];
     snprintf(args, sizeof args, MATRIX " --out %s/int", dir);
-    interrupt_run(args, in_dir("int/results.db", db, sizeof db), SIGINT);
+    interrupt_run(args, in_dir("int/results.db", db, sizeof db), SIGINT, dir);
     char *text = slurp(in_dir("interrupted.err", a, sizeof a), NULL);
     cr_assert_not_null(text);
     cr_expect(strstr(text, "resetlab: interrupted: ") && strstr(text, "run --resume --out"), "%s", text);
@@ -403,7 +352,7 @@ Test(store, resume_refuses_what_it_cannot_do)
     snprintf(args, sizeof args, "--boards %s --board devkitc --host native-linux --iterations 3000 --out %s/lab", path,
              dir);
     char db[512];
-    interrupt_run(args, in_dir("lab/results.db", db, sizeof db), SIGKILL);
+    interrupt_run(args, in_dir("lab/results.db", db, sizeof db), SIGKILL, dir);
     f = fopen(path, "a");
     fputs("# edited\n", f);
     fclose(f);

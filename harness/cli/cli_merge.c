@@ -38,7 +38,7 @@ static const char usage[] =
     "  --db ALL   the store to merge into (required)\n"
     "Limits: 1 to 64 stores in one merge; at most 100000 sessions in ALL and the\n"
     "stores together; paths at most 480 bytes once made absolute; a store's table\n"
-    "of at most 48 columns, each named in letters, digits and _ (63 at most).\n"
+    "of at most 96 columns, each named in letters, digits and _ (63 at most).\n"
     "\n"
     "Prints: merged N stores into ALL: A sessions added (R runs), P already there;\n"
     "sessions I,J,K. exit status: 0 merged, 2 bad input (as above) or an I/O error.\n";

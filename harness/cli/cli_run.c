@@ -27,6 +27,7 @@
 
 #define RUN_ITERATIONS_MAX 10000000 /* --iterations N */
 #define RUN_SHARDS_MAX 1000          /* --shard K/N */
+#define RUN_KEEP_RUNS_DEFAULT 4      /* --keep-runs N */
 #define STR_(x) #x
 #define STR(x) STR_(x)
 
@@ -35,6 +36,7 @@ static const char usage[] =
     "                    [--scenario NAME]... [--iterations N] [--seed S] [--out DIR]\n"
     "                    [--captures failing|all] [--db FILE] [--host-label NAME] [--metrics FILE]\n"
     "                    [--known FILE | --no-known] [--quiet | --json] [--shard K/N] [--jsonl]\n"
+    "                    [--keep-runs N|all]\n"
     "       resetlab run --resume [--out DIR] [--db FILE] [--metrics FILE] [--quiet | --json]\n"
     "\n"
     "Runs every scenario on every board and host it applies to, N times each, on\n"
@@ -116,7 +118,12 @@ static const char usage[] =
     "                    reasons of 300, links of 200\n"
     "  --no-known        no gates file: every run of every cell must pass\n"
     "  --jsonl           also write DIR/runs.jsonl, one line per run (off by default: the\n"
-    "                    default run's would be 367 MB; the store keeps every run)\n"
+    "                    default run's is 367 MB), and keep every run in the store\n"
+    "  --keep-runs N|all the runs of a cell that get a row of their own in the store\n"
+    "                    (runs, findings, tool_runs tables): the first N that did not pass,\n"
+    "                    0 to 10000000 (default " STR(RUN_KEEP_RUNS_DEFAULT) "), or all. Every cell's figures\n"
+    "                    are in its row of the cells table whatever N is (the default run's\n"
+    "                    store: 6 MB, 250 MB with all); a real board's runs are all kept\n"
     "  --quiet           print only the table's rows that fail the job and the summary line\n"
     "  --json            print summary.json's document on stdout instead of the table\n"
     "DIR and FILE: at most 480 bytes once made absolute (SQLite opens no store\n"
@@ -189,7 +196,7 @@ static int parse_shard(const char *v, struct matrix_opts *o)
 static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
 {
     static const char *const known[] = {"--board", "--host", "--scenario", "--iterations", "--seed", "--out",
-                                        "--captures", "--db", "--host-label", "--metrics", "--known", "--shard", NULL};
+                                        "--captures", "--db", "--host-label", "--metrics", "--known", "--shard", "--keep-runs", NULL};
     const char *a = argv[*i];
     int k = 0;
     while (known[k] && strcmp(known[k], a) != 0)
@@ -232,6 +239,13 @@ static int parse_run_opt(struct matrix_opts *o, int argc, char **argv, int *i)
         return 0;
     case 11:
         return parse_shard(v, o);
+    case 12:
+        if (strcmp(v, "all") == 0)
+            return o->keep_runs = -1, 0;
+        if (cli_parse_uint("run", a, v, "a whole number or all", 0, RUN_ITERATIONS_MAX, &n) != 0)
+            return -1;
+        o->keep_runs = (int)n;
+        return 0;
     default: /* --captures */
         if (strcmp(v, "failing") != 0 && strcmp(v, "all") != 0 && strcmp(v, "none") != 0)
             return cli_bad_input("--captures must be failing, all or none, got '%s'%s", v, ""), -1;
@@ -498,7 +512,7 @@ static int load_gates(const struct cli_common *c, const struct lab *lab, struct 
 static int cli_run(int argc, char **argv)
 {
     struct cli_common c = {0};
-    struct matrix_opts o = {.out_dir = "results", .iterations = 200, .seed = 1};
+    struct matrix_opts o = {.out_dir = "results", .iterations = 200, .seed = 1, .keep_runs = RUN_KEEP_RUNS_DEFAULT};
     static struct session_row last;
     static struct session_facts facts;
     int resume = 0;

@@ -68,9 +68,21 @@ static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
     return sc->stats && sc->runs && sc->html && sc->groups ? 0 : -1;
 }
 
-/* A copy of the closing cell's gaps, for its pair's plots. */
-static int keep_gaps(struct pair_gaps *g, const struct cell_stats *c, const char *host)
+/* A copy of a cell's gaps, for its pair's plots: a series of its own, or
+ * (the same cell in another session of a group) added to the last. */
+static int keep_gaps(struct pair_gaps *g, const float *gaps, int n, const char *host, int add)
 {
+    if (add && g->n > 0) {
+        struct plot_series *s = &g->series[g->n - 1];
+        double *x = realloc((double *)s->x, sizeof *x * (size_t)(s->n + n + 1));
+        if (x == NULL)
+            return -1;
+        for (int i = 0; i < n; i++)
+            x[s->n + i] = gaps[i];
+        s->x = x;
+        s->n += n;
+        return 0;
+    }
     if (g->n == g->cap) {
         int cap = g->cap ? 2 * g->cap : 8;
         struct plot_series *p = realloc(g->series, sizeof *p * (size_t)cap);
@@ -79,12 +91,11 @@ static int keep_gaps(struct pair_gaps *g, const struct cell_stats *c, const char
         g->series = p;
         g->cap = cap;
     }
-    int n = c->samples ? c->samples->n_gap : 0;
     double *x = malloc(sizeof *x * (size_t)(n ? n : 1));
     if (x == NULL)
         return -1;
-    if (n > 0)
-        memcpy(x, c->samples->gap, sizeof *x * (size_t)n);
+    for (int i = 0; i < n; i++)
+        x[i] = gaps[i];
     g->series[g->n++] = (struct plot_series){host, x, n};
     return 0;
 }
@@ -221,9 +232,6 @@ static int close_cell(struct reading *rd)
     struct session_cells *sc = rd->sc;
     int i = sc->n - 1;
     struct cell_stats *c = &sc->stats[i];
-    if (keep_gaps(&sc->gaps, c, sc->runs[i].host) != 0)
-        return out_of_memory(rd);
-    cell_close(c);
     int rc = 0, drawn = cell_met(c) ? -1 : known_drawn_already(rd, c, i);
     if (drawn >= 0) {
         const char *slash = strrchr(c->gate.known_where, '/'); /* known.yaml:320, not the whole path */
@@ -271,52 +279,58 @@ static int close_pair(struct reading *rd)
 /* resetlab makes a cell's runs one after another and a board × scenario's
  * cells one after another; a session otherwise would mix up the figures
  * read one cell at a time, so it is refused. */
-static int out_of_order(const struct session_cells *sc, const struct stored_run *r)
+static int out_of_order(const struct session_cells *sc, const char *board, const char *host, const char *scenario)
 {
     for (int i = 0; i < sc->n; i++)
-        if (is_cell(&sc->runs[i], r->board, r->host, r->scenario) ||
-            (i < sc->gaps.first && same_pair(&sc->runs[i], r->board, r->scenario)))
+        if (is_cell(&sc->runs[i], board, host, scenario) ||
+            (i < sc->gaps.first && same_pair(&sc->runs[i], board, scenario)))
             return 1;
     return 0;
 }
 
-static int open_cell(struct reading *rd, const struct stored_run *r)
+static int open_cell(struct reading *rd, const struct stored_cell *cell)
 {
     struct session_cells *sc = rd->sc;
+    const struct cell_stats *from = &cell->c;
     if (sc->n > 0 && close_cell(rd) != 0)
         return -1;
-    if (out_of_order(sc, r))
-        return read_fail(rd, "session #%lld holds the runs of %s / %s / %s apart from the others of their cell or of "
-                         "their board and scenario (resetlab makes them one after another)",
-                         (long long)rd->session, r->board, r->host, r->scenario);
+    if (out_of_order(sc, from->board, from->host, from->scenario))
+        return read_fail(rd, "session #%lld holds the cell %s / %s / %s apart from the others of its board and "
+                         "scenario (resetlab makes them one after another)",
+                         (long long)rd->session, from->board, from->host, from->scenario);
     if (sc->n == sc->cap)
         return read_fail(rd, "session #%lld gained cells while it was read", (long long)rd->session);
-    if (sc->n > 0 && !same_pair(&sc->runs[sc->n - 1], r->board, r->scenario) && close_pair(rd) != 0)
+    if (sc->n > 0 && !same_pair(&sc->runs[sc->n - 1], from->board, from->scenario) && close_pair(rd) != 0)
         return -1;
     struct cell_runs *c = &sc->runs[sc->n];
     sc->n++; /* from here on report_cells_free frees what there is */
-    c->board = strdup(r->board);
-    c->host = strdup(r->host);
-    c->scenario = strdup(r->scenario);
+    c->board = strdup(from->board);
+    c->host = strdup(from->host);
+    c->scenario = strdup(from->scenario);
     if (!c->board || !c->host || !c->scenario)
         return out_of_memory(rd);
-    cell_init(&sc->stats[sc->n - 1], c->board, c->host, c->scenario, r->expected, sc->samples_cap);
-    lab_gates_apply(rd->gates, &sc->stats[sc->n - 1]);
-    return 0;
+    struct cell_stats *s = &sc->stats[sc->n - 1];
+    *s = *from;
+    s->board = c->board;
+    s->host = c->host;
+    s->scenario = c->scenario;
+    lab_gates_apply(rd->gates, s);
+    return keep_gaps(&sc->gaps, cell->gaps, cell->n_gaps, c->host, 0) == 0 ? 0 : out_of_memory(rd);
 }
 
-static int collect_run(const struct stored_run *r, void *ctx)
+static int collect_cell(const struct stored_cell *cell, void *ctx)
 {
     struct reading *rd = ctx;
     struct session_cells *sc = rd->sc;
     if (rd->stop && *rd->stop)
         return read_fail(rd, "interrupted");
-    if ((sc->n == 0 || !is_cell(&sc->runs[sc->n - 1], r->board, r->host, r->scenario)) && open_cell(rd, r) != 0)
-        return -1;
-    int i = sc->n - 1;
-    if (cell_add_run(&sc->stats[i], &r->a, r->iteration, r->seed) != 0)
-        return out_of_memory(rd);
-    return 0;
+    const struct cell_stats *c = &cell->c;
+    if (sc->n > 0 && is_cell(&sc->runs[sc->n - 1], c->board, c->host, c->scenario)) {
+        /* the same cell in another session of a group: one cell of both sessions' runs */
+        cell_pool(&sc->stats[sc->n - 1], c);
+        return keep_gaps(&sc->gaps, cell->gaps, cell->n_gaps, c->host, 1) == 0 ? 0 : out_of_memory(rd);
+    }
+    return open_cell(rd, cell);
 }
 
 int report_cells_read(struct store *st, const struct session_row *s, struct reading *rd)
@@ -324,11 +338,10 @@ int report_cells_read(struct store *st, const struct session_row *s, struct read
     int n_cells;
     if (store_count_cells(st, s->id, &n_cells, rd->err, rd->err_len) != 0)
         return -1;
-    int64_t cap = s->facts.iterations > 0 && s->facts.iterations < s->runs ? s->facts.iterations : s->runs;
-    if (session_cells_alloc(rd->sc, n_cells, cap > 0 ? (int)cap : 1) != 0)
+    if (session_cells_alloc(rd->sc, n_cells, 1) != 0)
         return out_of_memory(rd);
     rd->err[0] = '\0';
-    int rc = store_each_run(st, s->id, NULL, NULL, NULL, collect_run, rd, rd->err, rd->err_len);
+    int rc = store_each_stored_cell(st, s->id, NULL, NULL, NULL, 0, collect_cell, rd, rd->err, rd->err_len);
     if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
         rc = -1;
     return rc == 0 ? 0 : -1;
@@ -337,19 +350,20 @@ int report_cells_read(struct store *st, const struct session_row *s, struct read
 int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, int samples_cap,
                             struct reading *rd)
 {
+    (void)samples_cap;
     int distinct = 0; /* a cell in two sessions comes twice, one after the other: one cell */
     for (int i = 0; i < n; i++)
         distinct += i == 0 || strcmp(cells[i].board, cells[i - 1].board) != 0 ||
                     strcmp(cells[i].host, cells[i - 1].host) != 0 ||
                     strcmp(cells[i].scenario, cells[i - 1].scenario) != 0;
-    if (session_cells_alloc(rd->sc, distinct, samples_cap > 0 ? samples_cap : 1) != 0)
+    if (session_cells_alloc(rd->sc, distinct, 1) != 0)
         return out_of_memory(rd);
     rd->err[0] = '\0';
     int rc = 0;
     for (int i = 0; i < n && rc == 0; i++) {
         rd->session = cells[i].session;
-        rc = store_each_run(st, cells[i].session, cells[i].board, cells[i].host, cells[i].scenario, collect_run, rd,
-                            rd->err, rd->err_len);
+        rc = store_each_stored_cell(st, cells[i].session, cells[i].board, cells[i].host, cells[i].scenario, 0,
+                                    collect_cell, rd, rd->err, rd->err_len);
     }
     if (rc == 0 && rd->sc->n > 0 && (close_cell(rd) != 0 || close_pair(rd) != 0))
         rc = -1;

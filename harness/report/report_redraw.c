@@ -231,7 +231,7 @@ int report_redraw_cell(struct redraw *d, const struct plot_place *pl, const stru
 {
     if (!c->typical.set || !c->worst.set) /* every run passed: nothing to show */
         return 0;
-    out->same_run = c->typical.iteration == c->worst.iteration;
+    out->same_run = c->typical.iteration == c->worst.iteration && c->typical.seed == c->worst.seed;
     if (draw_run(d, pl, cr, i, &c->typical, out->same_run ? "typical and worst" : "typical", "typical",
                  &out->typical) != 0)
         return -1;

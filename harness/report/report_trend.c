@@ -21,19 +21,15 @@ struct trend_cell {
     int met_some, unmet_some;
     /* the session being read */
     int passed, runs;
-    int read_in; /* 1 + the session whose runs of it were read; 0: none yet */
+    int read_in; /* 1 + the session in which it was read; 0: none yet */
 };
 
-/* A session's runs come cell by cell: the margins of the cell being read
- * are the only ones held, its median taken when the next cell begins. */
+/* The cells of the sessions read so far. */
 struct trend_read {
     const char *const *labels; /* a label per session: "#12 12-05" */
     struct trend_cell *cells;
     int n, cap, at, n_sessions;
-    int session;  /* the column being read */
-    int open;     /* the cell whose margins these are; -1: none */
-    double *margins;
-    int n_margins, cap_margins;
+    int session; /* the column being read */
 };
 
 static void trend_cells_free(struct trend_read *t)
@@ -46,7 +42,6 @@ static void trend_cells_free(struct trend_read *t)
         free(t->cells[i].median);
     }
     free(t->cells);
-    free(t->margins);
 }
 
 static int is_trend_cell(const struct trend_cell *c, const struct run_figures *r)
@@ -91,57 +86,28 @@ static int trend_cell_of(struct trend_read *t, const struct run_figures *r)
     return i < 0 ? -1 : (t->at = i);
 }
 
-/* The open cell's median margin for the session being read. */
-static void close_trend_cell(struct trend_read *t)
-{
-    if (t->open < 0)
-        return;
-    t->cells[t->open].median[t->session] = percentile(t->margins, t->n_margins, 0.5);
-    t->open = -1;
-    t->n_margins = 0;
-}
-
-static int keep_margin(struct trend_read *t, double margin_ms)
-{
-    if (t->n_margins == t->cap_margins) {
-        int cap = t->cap_margins ? 2 * t->cap_margins : 64;
-        double *m = realloc(t->margins, sizeof *m * (size_t)cap);
-        if (m == NULL)
-            return -1;
-        t->margins = m;
-        t->cap_margins = cap;
-    }
-    t->margins[t->n_margins++] = margin_ms;
-    return 0;
-}
-
-/* -2: the session's runs of a cell are not together (report.c refuses
- * such a session too: a median of part of them would be wrong). */
-static int add_figure(const struct run_figures *r, void *ctx)
+/* A cell of the session being read: its runs, and its median margin as
+ * its row (or its runs) give it. */
+static int add_cell(const struct stored_cell *sc, void *ctx)
 {
     struct trend_read *t = ctx;
-    int i = trend_cell_of(t, r);
+    struct run_figures names = {sc->c.board, sc->c.host, sc->c.scenario, VERDICT_PASS, NAN};
+    int i = trend_cell_of(t, &names);
     if (i < 0)
         return -1;
     struct trend_cell *c = &t->cells[i];
-    if (i != t->open) {
-        close_trend_cell(t);
-        if (c->read_in == t->session + 1)
-            return -2;
-        c->read_in = t->session + 1;
-        t->open = i;
-    }
-    c->runs++;
-    c->passed += r->verdict == VERDICT_PASS;
-    if (r->verdict == VERDICT_ERROR || !isfinite(r->margin_ms))
-        return 0;
-    return keep_margin(t, r->margin_ms);
+    if (c->read_in == t->session + 1) /* its runs apart: resetlab makes them one after another */
+        return -2;
+    c->read_in = t->session + 1;
+    c->runs += sc->c.runs;
+    c->passed += sc->c.passed;
+    c->median[t->session] = sc->c.margin.p50;
+    return 0;
 }
 
 /* The session just read becomes column k (its medians are in already). */
 static void close_session(struct trend_read *t, int k, int *met, int *total)
 {
-    close_trend_cell(t);
     *met = *total = 0;
     for (int i = 0; i < t->n; i++) {
         struct trend_cell *c = &t->cells[i];
@@ -196,8 +162,7 @@ static int read_sessions(struct store *st, struct trend_data *out, struct trend_
         int k = j == 0 ? n - 1 : j - 1;
         t->at = 0;
         t->session = k;
-        t->open = -1;
-        int rc = store_each_figure(st, out->sessions[k].id, add_figure, t, err, err_len);
+        int rc = store_each_stored_cell(st, out->sessions[k].id, NULL, NULL, NULL, 0, add_cell, t, err, err_len);
         if (rc == -2)
             snprintf(err, err_len, "session #%lld holds the runs of a cell apart from each other (resetlab makes "
                      "them one after another)", (long long)out->sessions[k].id);

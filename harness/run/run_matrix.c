@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "run_outputs.h"
+#include "run_plan.h"
 #include "run_real.h"
 #include "run_recorder.h"
 #include "run_table.h"
@@ -136,12 +137,6 @@ static int count_cells(const struct pick *p)
 }
 
 /* The cells in the order they run: board, scenario, host. */
-struct plan {
-    const struct board_profile *b;
-    const struct host_profile *h;
-    const struct scenario *s;
-    int done; /* runs already in the store (resumed) */
-};
 
 static int plan_cells(const struct pick *p, struct plan *plan)
 {
@@ -151,7 +146,7 @@ static int plan_cells(const struct pick *p, struct plan *plan)
             for (int hi = 0; host_of(p, p->boards[bi], hi) != NULL; hi++) {
                 const struct host_profile *h = host_of(p, p->boards[bi], hi);
                 if (scenario_applies(p->scenarios[si], p->boards[bi], h))
-                    plan[n++] = (struct plan){p->boards[bi], h, p->scenarios[si], 0};
+                    plan[n++] = (struct plan){.b = p->boards[bi], .h = h, .s = p->scenarios[si]};
             }
     return n;
 }
@@ -184,51 +179,22 @@ static int shard_has_real_board(const struct matrix_opts *o, const struct pick *
     return 0;
 }
 
-/* --resume: the session's committed runs go back into their cells and
- * runs.jsonl, in the order they were made; each cell then goes on from
- * its next iteration. Runs arrive cell by cell, so the last cell found
- * is tried first. */
-struct replay {
-    struct plan *plan;
-    struct cell_stats *cells;
-    int n_cells, at, iterations;
-    struct recorder *rec; /* runs.jsonl */
-    char *err;
-    size_t err_len;
-};
-
-static int replay_run(const struct stored_run *r, void *ctx)
+/* A cell whose runs are all made: its row goes to the store after its
+ * runs, and it is closed. */
+static int record_cell(struct recorder *rec, int idx, struct cell_stats *c, int durable)
 {
-    struct replay *rp = ctx;
-    for (int k = 0; k < rp->n_cells; k++) {
-        int c = (rp->at + k) % rp->n_cells;
-        struct plan *pl = &rp->plan[c];
-        if (strcmp(pl->b->name, r->board) != 0 || strcmp(pl->h->name, r->host) != 0 ||
-            strcmp(pl->s->name, r->scenario) != 0)
-            continue;
-        if (pl->done >= rp->iterations) {
-            snprintf(rp->err, rp->err_len, "the session holds more than its %d runs of %s / %s / %s", rp->iterations,
-                     r->board, r->host, r->scenario);
-            return -1;
-        }
-        if (r->iteration != pl->done) {
-            snprintf(rp->err, rp->err_len, "the session holds run %d of %s / %s / %s where run %d was due",
-                     r->iteration, r->board, r->host, r->scenario, pl->done);
-            return -1;
-        }
-        if (c != rp->at && rp->plan[rp->at].done == rp->iterations)
-            cell_close(&rp->cells[rp->at]); /* complete: its samples can go */
-        rp->at = c;
-        pl->done++;
-        if (cell_add_run(&rp->cells[c], &r->a, r->iteration, r->seed) != 0) {
-            snprintf(rp->err, rp->err_len, "out of memory");
-            return -1;
-        }
-        return recorder_put_line(rp->rec, &r->rec);
+    struct stored_cell *sc = calloc(1, sizeof *sc);
+    float *margins = NULL, *gaps = NULL;
+    if (sc == NULL || cell_sample_floats(c, &margins, &sc->n_margins, &gaps, &sc->n_gaps) != 0) {
+        free(sc);
+        return -1;
     }
-    snprintf(rp->err, rp->err_len, "the session holds runs of %s / %s / %s, which this matrix does not have",
-             r->board, r->host, r->scenario);
-    return -1;
+    cell_close(c);
+    sc->idx = idx;
+    sc->c = *c;
+    sc->margins = margins;
+    sc->gaps = gaps;
+    return recorder_add_cell(rec, sc, durable) == 0 ? 0 : -1; /* its reason in err */
 }
 
 static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells, struct cell_stats *cells,
@@ -250,10 +216,12 @@ static int run_cells(const struct matrix_opts *o, struct plan *plan, int n_cells
     int rc = w && sink.rb ? 0 : -1;
     recorder_start(&io->rec);
     for (int c = 0; c < n_cells && rc == 0; c++) {
+        if (plan[c].restored) /* complete, its row in the store */
+            continue;
         rc = run_cell_from(w, plan[c].b, plan[c].h, plan[c].s, plan[c].done, o->iterations, o->seed, &cells[c],
                               &sink);
-        if (rc == 0)
-            cell_close(&cells[c]); /* complete: its samples can go, one cell's at a time */
+        if (rc == 0) /* complete: its row, and its samples can go, one cell's at a time */
+            rc = record_cell(&io->rec, c, &cells[c], board_is_real(plan[c].b));
     }
     if (recorder_finish(&io->rec) != 0)
         rc = -1;
@@ -276,10 +244,7 @@ static int prepare_cells(const struct matrix_opts *o, struct plan *plan, int n_c
             return -1;
         } else
             lab_gates_apply(o->gates, &cells[c]);
-    if (!o->resume_session)
-        return 0;
-    struct replay rp = {plan, cells, n_cells, 0, o->iterations, &io->rec, err, len};
-    return store_each_run(io->store, io->session, NULL, NULL, NULL, replay_run, &rp, err, len) == 0 ? 0 : -1;
+    return o->resume_session ? run_resume_cells(o, plan, n_cells, cells, io, err, len) : 0;
 }
 
 static int64_t runs_done(const struct plan *plan, int n_cells)

@@ -36,6 +36,7 @@ struct matrix_opts {
     uint64_t seed;
     enum capture_keep keep_captures; /* --captures failing|all */
     int write_jsonl;                 /* --jsonl: OUT/runs.jsonl, a line per run */
+    int keep_runs;                   /* --keep-runs: a cell's runs that did not pass given a row; < 0 all */
     const char *db_path;             /* the results store; NULL: OUT/results.db */
     const char *metrics_path;        /* --metrics FILE: OpenMetrics text at the end; NULL: none */
     const struct session_facts *facts; /* the new session's facts (resume_session 0) */

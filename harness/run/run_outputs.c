@@ -61,8 +61,9 @@ int run_outputs_open(const struct matrix_opts *o, struct outputs *io, char *err,
         lock_store(io, err, len) != 0 || !(io->store = store_open(io->db_path, STORE_WRITE, err, len)))
         return -1;
     remove_stale(o->out_dir);
+    /* runs.jsonl is written again from the store by --resume: every run has a row then */
     io->rec = (struct recorder){.store = io->store, .progress = &io->progress, .stop = o->stop, .err = err,
-                                .err_len = len};
+                                .err_len = len, .keep_runs = o->write_jsonl ? -1 : o->keep_runs};
     snprintf(io->runs_path, sizeof io->runs_path, "%s/runs.jsonl", o->out_dir);
     if (o->write_jsonl && recorder_runs_open(&io->rec, io->runs_path, err, len) != 0)
         return -1;

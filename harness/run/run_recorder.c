@@ -153,10 +153,38 @@ int recorder_runs_close(struct recorder *r, int durable)
     return rc;
 }
 
-/* The store's row and the progress line. */
+static int is_kept_cell(const struct recorder *r, const char *board, const char *host, const char *scenario)
+{
+    return strcmp(r->kept_cell[0], board) == 0 && strcmp(r->kept_cell[1], host) == 0 &&
+           strcmp(r->kept_cell[2], scenario) == 0;
+}
+
+void recorder_resume_cell(struct recorder *r, const char *board, const char *host, const char *scenario, int kept)
+{
+    snprintf(r->kept_cell[0], sizeof r->kept_cell[0], "%s", board);
+    snprintf(r->kept_cell[1], sizeof r->kept_cell[1], "%s", host);
+    snprintf(r->kept_cell[2], sizeof r->kept_cell[2], "%s", scenario);
+    r->kept = kept;
+}
+
+/* Whether run rec gets a row: runs come cell by cell, so the count starts
+ * again at each new cell. */
+static int keep_run(struct recorder *r, const struct run_record *rec, int durable)
+{
+    if (r->keep_runs < 0 || durable)
+        return 1;
+    if (!is_kept_cell(r, rec->board, rec->host, rec->scenario))
+        recorder_resume_cell(r, rec->board, rec->host, rec->scenario, 0);
+    if (rec->a->verdict == VERDICT_PASS || r->kept >= r->keep_runs)
+        return 0;
+    r->kept++;
+    return 1;
+}
+
+/* The store's row (for the runs kept) and the progress line. */
 static int store_run(struct recorder *r, const struct run_record *rec, int durable, char *err, size_t err_len)
 {
-    if (r->store && store_add_run(r->store, r->session, rec, durable, err, err_len) != 0)
+    if (r->store && keep_run(r, rec, durable) && store_add_run(r->store, r->session, rec, durable, err, err_len) != 0)
         return -1;
     if (r->progress)
         progress_add(r->progress, 1);
@@ -176,6 +204,7 @@ static int store_run(struct recorder *r, const struct run_record *rec, int durab
 #define QUEUE_WAKE 64
 
 struct queued_run {
+    struct stored_cell *cell; /* not NULL: a cell's row (recorder_add_cell), not a run */
     struct run_record rec; /* rec.a points at a below */
     int durable;
     struct analysis a;     /* what the writers read; resets[] is not copied */
@@ -208,6 +237,20 @@ static void copy_analysis(struct analysis *to, const struct analysis *from)
     to->tool = from->tool;
 }
 
+static void free_cell(struct stored_cell *sc)
+{
+    if (sc == NULL)
+        return;
+    free((float *)sc->margins);
+    free((float *)sc->gaps);
+    free(sc);
+}
+
+static int store_cell(struct recorder *r, const struct stored_cell *sc, int durable, char *err, size_t err_len)
+{
+    return r->store ? store_add_cell(r->store, r->session, sc, durable, err, err_len) : 0;
+}
+
 static void *writer_main(void *arg)
 {
     struct recorder *r = arg;
@@ -225,9 +268,13 @@ static void *writer_main(void *arg)
         int failed = q->failed;
         pthread_mutex_unlock(&q->lock);
         /* runs [from, to) are the writer's until tail moves past them */
-        for (uint64_t i = from; i < to && !failed; i++) {
+        for (uint64_t i = from; i < to; i++) {
             struct queued_run *s = &q->slot[i % QUEUE_SLOTS];
-            failed = store_run(r, &s->rec, s->durable, q->err, sizeof q->err) != 0;
+            if (!failed)
+                failed = s->cell ? store_cell(r, s->cell, s->durable, q->err, sizeof q->err) != 0
+                                 : store_run(r, &s->rec, s->durable, q->err, sizeof q->err) != 0;
+            free_cell(s->cell);
+            s->cell = NULL;
         }
         pthread_mutex_lock(&q->lock);
         q->failed = failed;
@@ -277,7 +324,8 @@ static int writer_failure(struct recorder *r)
     return -1;
 }
 
-static int enqueue(struct recorder *r, const struct run_record *rec, int durable)
+/* A run (rec), or a cell's row (cell, which the writer frees). */
+static int enqueue(struct recorder *r, const struct run_record *rec, struct stored_cell *cell, int durable)
 {
     struct recorder_queue *q = r->queue;
     pthread_mutex_lock(&q->lock);
@@ -285,14 +333,21 @@ static int enqueue(struct recorder *r, const struct run_record *rec, int durable
     int failed = q->failed;
     uint64_t at = q->head;
     pthread_mutex_unlock(&q->lock);
-    if (failed)
+    if (failed) {
+        free_cell(cell);
         return writer_failure(r);
+    }
     /* slot `at` is free: the writer reads only below head */
     struct queued_run *s = &q->slot[at % QUEUE_SLOTS];
-    s->rec = *rec;
-    s->rec.a = &s->a;
     s->durable = durable;
-    copy_analysis(&s->a, rec->a);
+    if (cell) {
+        s->cell = cell;
+    } else {
+        s->cell = NULL;
+        s->rec = *rec;
+        s->rec.a = &s->a;
+        copy_analysis(&s->a, rec->a);
+    }
     pthread_mutex_lock(&q->lock);
     q->head = at + 1;
     if (q->writer_waits && (durable || q->head - q->tail >= QUEUE_WAKE))
@@ -307,10 +362,19 @@ static int enqueue(struct recorder *r, const struct run_record *rec, int durable
 int recorder_add(struct recorder *r, const struct run_record *rec, int durable)
 {
     /* the store first: a run that cannot be stored is not in runs.jsonl either */
-    int rc = r->queue ? enqueue(r, rec, durable) : store_run(r, rec, durable, r->err, r->err_len);
+    int rc = r->queue ? enqueue(r, rec, NULL, durable) : store_run(r, rec, durable, r->err, r->err_len);
     if (rc != 0 || recorder_put_line(r, rec) != 0)
         return -1;
     return r->stop && *r->stop ? 1 : 0;
+}
+
+int recorder_add_cell(struct recorder *r, struct stored_cell *sc, int durable)
+{
+    if (r->queue)
+        return enqueue(r, NULL, sc, durable);
+    int rc = store_cell(r, sc, durable, r->err, r->err_len);
+    free_cell(sc);
+    return rc;
 }
 
 int recorder_finish(struct recorder *r)

@@ -52,7 +52,20 @@ struct recorder {
     char *err;
     size_t err_len;
     struct recorder_queue *queue; /* recorder_start's writer thread; NULL: runs recorded in the caller */
+    /* Which runs get a row in the store (issue 22 item 4; the cell's row
+     * holds its figures): the first keep_runs that did not pass of each
+     * cell; every run with keep_runs < 0, and every durable (real) one. */
+    int keep_runs;
+    char kept_cell[3][64]; /* the cell being recorded: board, host, scenario */
+    int kept;              /* its runs kept so far */
 };
+
+/* A resumed cell goes on with `kept` of its runs already kept. */
+void recorder_resume_cell(struct recorder *r, const char *board, const char *host, const char *scenario, int kept);
+/* Records a cell whose runs are all made (store_add_cell), after its runs:
+ * takes sc (malloc'd, its margins and gaps too) and frees it. 0, or -1
+ * with the reason in r->err. */
+int recorder_add_cell(struct recorder *r, struct stored_cell *sc, int durable);
 
 /* Records one finished run (durable: fsync'd, for real boards). Returns 0,
  * 1 when a stop has been asked for (the run is recorded), -1 with the
