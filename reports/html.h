@@ -32,6 +32,7 @@ struct html_plot {
 struct html_cell {
     struct html_plot typical, worst;
     int same_run; /* the typical run is also the worst: one diagram */
+    int brief;    /* a known failure drawn elsewhere: its figures in a line, typical.note says where */
 };
 
 /* A board × scenario with a cell below its expectation: the DTR/RTS gap

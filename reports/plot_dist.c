@@ -154,16 +154,20 @@ static int put_histogram(FILE *f, int index, const struct plot_series *s, const 
 }
 
 /* The empirical CDF of one series, for `with steps`, from the left edge of
- * the plot at 0 to its right edge at 1. */
-static int put_cdf(FILE *f, int index, const struct plot_series *s, double x_lo, double x_hi)
+ * the plot at 0 to its right edge at 1. Of the samples in one of 1,000
+ * columns of the x range (about half a pixel) only the last is drawn: the
+ * step it ends at is the same, and 11 hosts' 200 steps each made 60 KB. */
+static int put_cdf(FILE *f, int index, const struct plot_series *s, const struct pooled *p, double x_lo, double x_hi)
 {
     int n = 0;
     double *v = sorted_finite(s, 1, &n);
     if (v == NULL)
         return -1;
+    double lo = to_axis(p, x_lo), width = (to_axis(p, x_hi) - lo) / 1000;
     fprintf(f, "$S%d << EOD\n%.9g 0\n", index, x_lo);
     for (int i = 0; i < n; i++)
-        fprintf(f, "%.9g %.6f\n", v[i], (double)(i + 1) / n);
+        if (i + 1 == n || !(width > 0) || floor((to_axis(p, v[i + 1]) - lo) / width) != floor((to_axis(p, v[i]) - lo) / width))
+            fprintf(f, "%.9g %.6f\n", v[i], (double)(i + 1) / n);
     fprintf(f, "%.9g 1\nEOD\n", x_hi);
     free(v);
     return 0;
@@ -207,7 +211,7 @@ static int put_dist_data(FILE *f, const struct dist_ctx *d, const struct pooled 
     for (int s = 0; s < d->n_series; s++) {
         if (plot_count_finite(&d->series[s]) == 0)
             continue;
-        int rc = d->cdf ? put_cdf(f, s, &d->series[s], lo, hi) : put_histogram(f, s, &d->series[s], p, &b, y_max);
+        int rc = d->cdf ? put_cdf(f, s, &d->series[s], p, lo, hi) : put_histogram(f, s, &d->series[s], p, &b, y_max);
         if (rc < 0)
             return -1;
     }

@@ -195,20 +195,22 @@ static int out_of_memory(struct reading *rd)
     return read_fail(rd, "out of memory reading session #%lld", (long long)rd->session);
 }
 
-/* Known failures are the lab's accepted ones: an entry of the known-
- * failures file is one mechanism, on every cell it names. Its first cell
- * is drawn, the others are not (unless --plots all), which keeps the
- * default session's plots to a few MB instead of 129. Returns the index
- * of the entry's drawn cell when this one is not drawn, else -1 (and
- * notes the cell as its entry's first). */
+/* Known failures are the lab's accepted ones: a reason in the known-
+ * failures file is one mechanism, on every cell its entries name (the
+ * shipped file gives 23 reasons to 70 entries). Its first cell is drawn,
+ * the others are not (unless --plots all), which keeps the default
+ * session's plots to a few MB instead of 129. Returns the index of the
+ * reason's drawn cell when this one is not drawn; -2 when it is the
+ * reason's first (noted; its worst run alone is drawn: the mechanism the
+ * reason names); else -1. */
 static int known_drawn_already(struct reading *rd, const struct cell_stats *c, int i)
 {
     struct session_cells *sc = rd->sc;
-    const char *where = c->gate.known_where;
-    if (rd->all_plots || cell_gate_state(c) != GATE_KNOWN || where == NULL)
+    const char *reason = c->gate.known_reason;
+    if (rd->all_plots || cell_gate_state(c) != GATE_KNOWN || reason == NULL)
         return -1;
     for (int k = 0; k < sc->n_known_drawn; k++)
-        if (strcmp(sc->known_drawn[k], where) == 0)
+        if (strcmp(sc->known_drawn[k], reason) == 0)
             return sc->known_drawn_cell[k];
     if (sc->n_known_drawn == sc->cap_known_drawn) {
         int cap = sc->cap_known_drawn ? 2 * sc->cap_known_drawn : 64;
@@ -222,9 +224,9 @@ static int known_drawn_already(struct reading *rd, const struct cell_stats *c, i
             return -1; /* out of memory: drawn, as with --plots all */
         sc->cap_known_drawn = cap;
     }
-    sc->known_drawn[sc->n_known_drawn] = where;
+    sc->known_drawn[sc->n_known_drawn] = reason;
     sc->known_drawn_cell[sc->n_known_drawn++] = i;
-    return -1;
+    return -2;
 }
 
 static int close_cell(struct reading *rd)
@@ -236,14 +238,15 @@ static int close_cell(struct reading *rd)
     if (drawn >= 0) {
         const char *slash = strrchr(c->gate.known_where, '/'); /* known.yaml:320, not the whole path */
         snprintf(sc->html[i].typical.note, sizeof sc->html[i].typical.note,
-                 "A known failure (%s): its entry's diagrams are drawn once, for %s / %s / %s; `resetlab report "
-                 "--plots all` draws every cell's.",
+                 "A known failure (%s): the diagram of its reason is drawn once, for %s / %s / %s; `resetlab "
+                 "report --plots all` draws every cell's.",
                  slash ? slash + 1 : c->gate.known_where, sc->runs[drawn].board, sc->runs[drawn].host,
                  sc->runs[drawn].scenario);
+        sc->html[i].brief = 1;
     }
     else if (!cell_met(c)) {
         sc->pair_drawn = 1;
-        rc = report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i]);
+        rc = report_redraw_cell(rd->redraw, rd->place, &sc->runs[i], c, i, &sc->html[i], drawn == -2);
     }
     return rc == 0 ? 0 : out_of_memory(rd);
 }

@@ -96,8 +96,8 @@ struct session_cells {
     struct html_group *groups; /* the pairs with a failing cell */
     int n_groups;
     struct pair_gaps gaps;
-    /* The known-failures entries (FILE:LINE) whose first cell's diagrams
-     * are drawn, and that cell: the others of an entry are not (--plots lean). */
+    /* The known failures' reasons whose first cell's diagram is drawn,
+     * and that cell: the others of a reason are not (--plots lean). */
     const char **known_drawn;
     int *known_drawn_cell;
     int n_known_drawn, cap_known_drawn;
@@ -158,9 +158,9 @@ struct redraw {
 void report_redraw_open(struct redraw *d, const struct session_row *s, const char *db_path);
 void report_redraw_close(struct redraw *d);
 /* Cell i, closed: a failing cell's typical and worst run (c->typical,
- * c->worst) re-simulated and their timing diagrams queued. -1 when out of
- * memory. */
+ * c->worst) re-simulated and their timing diagrams queued (worst_only:
+ * the worst alone, a known failure's). -1 when out of memory. */
 int report_redraw_cell(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
-                       const struct cell_stats *c, int i, struct html_cell *out);
+                       const struct cell_stats *c, int i, struct html_cell *out, int worst_only);
 
 #endif

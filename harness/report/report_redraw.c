@@ -227,10 +227,14 @@ static int draw_run(struct redraw *d, const struct plot_place *pl, const struct 
 
 /* Cell i, closed: its typical and worst run (cell_close chose them). */
 int report_redraw_cell(struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
-                       const struct cell_stats *c, int i, struct html_cell *out)
+                       const struct cell_stats *c, int i, struct html_cell *out, int worst_only)
 {
     if (!c->typical.set || !c->worst.set) /* every run passed: nothing to show */
         return 0;
+    if (worst_only) {
+        out->same_run = 1;
+        return draw_run(d, pl, cr, i, &c->worst, "worst", "worst", &out->typical);
+    }
     out->same_run = c->typical.iteration == c->worst.iteration && c->typical.seed == c->worst.seed;
     if (draw_run(d, pl, cr, i, &c->typical, out->same_run ? "typical and worst" : "typical", "typical",
                  &out->typical) != 0)
