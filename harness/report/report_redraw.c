@@ -204,7 +204,20 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
     struct board_model bm = board_model_on(b, lab_host(&d->lab, cr->host));
     struct timing_plot tp = {.tr = d->now, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
                              .title = title};
+    /* A re-simulated run: its op log and the chip's bytes with their times
+     * (op markers, the UART row); a capture read back has neither here. */
+    const double *t_ns = NULL;
+    size_t n_t = d->now == &d->rb->tr ? sim_uart_times(d->world, &t_ns) : 0;
+    struct uart_byte *rx = n_t ? malloc(n_t * sizeof *rx) : NULL;
+    for (size_t i = 0; rx && i < n_t && i < d->rb->uart_len; i++)
+        rx[tp.n_rx++] = (struct uart_byte){t_ns[i], d->rb->uart[i]};
+    tp.rx = rx;
+    if (d->now == &d->rb->tr) {
+        tp.ops = d->rb->log;
+        tp.n_ops = d->rb->n_log;
+    }
     int index = plot_batch_timing(pl->batch, path, &tp, err, sizeof err);
+    free(rx);
     return pending_add(pl->pending, out, index, err);
 }
 
