@@ -422,8 +422,8 @@ static void put_digital_lane(FILE *f, const struct timing_ctx *c, enum lane l, e
     if (l == LANE_IO0)
         snprintf(name, sizeof name, "%s pin", chip_strap_name(chip));
     else
-        snprintf(name, sizeof name, "%s%s", l == LANE_DTR ? "DTR" : "RTS", usb ? " (USB line state)" : " pin");
-    put_lane_frame(f, c, l, name, ch == CH_IO0 ? "low = download" : usb ? "1 = asserted" : "low = asserted");
+        snprintf(name, sizeof name, "%s%s", l == LANE_DTR ? "DTR" : "RTS", usb ? " (USB)" : " pin");
+    put_lane_frame(f, c, l, name, ch == CH_IO0 ? "low = download" : usb ? "line state, 1 = asserted" : "low = asserted");
     fprintf(f, "set yrange [-0.25:%s]\nset ytics ('low' 0, 'high' 1)\nunset key\n",
             l == LANE_IO0 && c->zoom ? "1.9" : "1.35");
     if (trace_has(c->p->tr, ch))
@@ -438,7 +438,8 @@ static void put_en_lane(FILE *f, const struct timing_ctx *c)
     const struct board_model *bm = c->p->bm;
     double vdd = bm->vdd, vih = bm->chip.vih_frac * vdd;
     char note[48] = "";
-    double tau_s = c->n_pulses > 0 ? c->pulses[c->n_pulses - 1].tau_s : 0;
+    int native = bm->circuit->kind != CIRCUIT_TRANSISTOR; /* EN stays high: no τ to speak of */
+    double tau_s = c->n_pulses > 0 && !native ? c->pulses[c->n_pulses - 1].tau_s : 0;
     if (tau_s >= 1e-3) /* units follow magnitude: "0.00 ms" said nothing of a board without EN's capacitor */
         snprintf(note, sizeof note, "τ = %.2f ms", tau_s * 1e3);
     else if (tau_s > 0)

@@ -137,7 +137,10 @@ void timing_zoom_panel(struct timing_ctx *z)
     if (z->decider >= 0) {
         const struct en_pulse *pl = &z->pulses[z->decider];
         z->origin_ns = pl->release_ns != INT64_MAX ? pl->release_ns : pl->low_ns;
-        snprintf(z->axis_name, sizeof z->axis_name, "time (%s) from %s release", unit, chip_en_name(&z->p->bm->chip));
+        if (z->p->bm->circuit->kind == CIRCUIT_TRANSISTOR)
+            snprintf(z->axis_name, sizeof z->axis_name, "time (%s) from %s release", unit, chip_en_name(&z->p->bm->chip));
+        else /* native USB: the reset is a request; EN stays high */
+            snprintf(z->axis_name, sizeof z->axis_name, "time (%s) from the USB reset", unit);
     } else {
         z->origin_ns = z->zoom_origin;
         snprintf(z->axis_name, sizeof z->axis_name, "time (%s) from %.3f ms", unit, (double)z->origin_ns / NS_PER_MS);
