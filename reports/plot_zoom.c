@@ -75,6 +75,14 @@ static void zoom_on_reset(struct timing_ctx *c, const struct en_pulse *pl, doubl
         *lo = fmin(*lo, edge);
         *hi = fmax(*hi, edge);
     }
+    /* the call that caused it (a close), when it came shortly before */
+    const struct analysis *a = c->p->a;
+    int cause = a && c->decider < a->n_resets ? a->resets[c->decider].cause_op : -1;
+    if (cause >= 0 && c->p->ops && (size_t)cause < c->p->n_ops) {
+        double t = (double)c->p->ops[cause].t_before_ns;
+        if (t < *lo && *lo - t < 0.5 * (*hi - *lo))
+            *lo = t;
+    }
 }
 
 /* No reset: the last transient (a close's), else the last line change,
@@ -167,15 +175,22 @@ void timing_put_zoom_heading(FILE *f, const struct timing_ctx *c)
         int k = c->decider + 1;
         if (a && a->n_resets_seen > a->n_resets && c->decider == c->n_pulses - 1)
             k = n; /* past the kept 15 the last one is kept */
-        snprintf(what, sizeof what, "zoom: reset %d of %d%s", k, n,
+        const struct reset_event *r = a && c->decider < a->n_resets ? &a->resets[c->decider] : NULL;
+        const char *op = r && r->cause_op >= 0 && c->p->ops && (size_t)r->cause_op < c->p->n_ops
+                             ? c->p->ops[r->cause_op].label : NULL;
+        char cause[48] = "";
+        if (r && r->spurious)
+            snprintf(cause, sizeof cause, "; not asked for: caused by %s", op ? op : "a port op");
+        snprintf(what, sizeof what, "zoom: reset %d of %d%s%s", k, n,
                  a && isfinite(a->margin_ms) && c->pulses[c->decider].margin_ms == a->margin_ms
-                     ? ", the one whose strap margin decided the run" : ", the last");
+                     ? ", the one whose strap margin decided the run" : ", the last", cause);
     } else {
         snprintf(what, sizeof what, "zoom: no reset; the last line change%s",
                  a && a->n_findings ? " and its transient" : "");
     }
-    fprintf(f, "set label 12 '%s' at screen 0.13, screen %.4f left font ',10' tc rgb '#2a6fb9' noenhanced\n", what,
-            c->top + 0.022);
+    fputs("set label 12 ", f);
+    plot_put_text(f, what);
+    fprintf(f, " at screen 0.13, screen %.4f left font ',10' tc rgb '#2a6fb9' noenhanced\n", c->top + 0.022);
 }
 
 /* ------------------------------------------------------------ the margin -- */

@@ -256,3 +256,33 @@ Test(plot_zoom, c3_lanes_use_the_chips_names_and_no_dtr_pin)
     cr_expect(strstr(s, "from the USB reset") != NULL && strstr(s, "τ =") == NULL, "an EN release on a USB reset");
     free(s);
 }
+
+/* Windows' close: DTR's pin goes high 1.3 ms before RTS's, EN dips and the
+ * chip resets, not asked for. The zoom holds the close call and says so. */
+Test(plot_zoom, a_close_that_resets_is_zoomed_with_its_call)
+{
+    struct run r;
+    fix_init(&r.f, 600);
+    fix_edge(&r.f, 1, CH_DTR, 0); /* open: both asserted */
+    fix_edge(&r.f, 1, CH_RTS, 0);
+    fix_edge(&r.f, 503, CH_DTR, 1); /* the close: EN low */
+    fix_edge(&r.f, 503.001, CH_EN, 0);
+    fix_edge(&r.f, 504.3, CH_RTS, 1); /* EN released */
+    fix_edge(&r.f, 504.3 + t_la_10k, CH_EN, 1);
+    struct op_record ops[] = {op(0.5, 0.6, "O"), op(501.5, 3, "C")};
+    ops[0].is_port_op = ops[1].is_port_op = 1;
+    ops[1].index = 1;
+    struct op_log log = {ops, 2};
+    r.c = fix_two_transistor();
+    r.bm = fix_board(&r.c, 10e3, 1e-6);
+    char why[200];
+    cr_assert_eq(analyze_run(&r.f.tr, &log, &r.bm, (const uint8_t *)esp32_flash, strlen(esp32_flash), BOOT_NONE,
+                             &r.a, why, sizeof why), 0, "%s", why);
+    cr_assert_eq(r.a.n_resets, 1);
+    struct timing_plot p = {.tr = &r.f.tr, .a = &r.a, .bm = &r.bm, .threshold_v = 1.5, .ops = ops, .n_ops = 2};
+    size_t len;
+    char *s = draw(&p, &len);
+    cr_expect(strstr(s, "not asked for: caused by C") != NULL, "the zoom does not name the close");
+    cr_expect_eq(count(s, ">C<"), 2, "the close's marker is not in both panels");
+    free(s);
+}
