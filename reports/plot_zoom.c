@@ -328,55 +328,68 @@ static void put_uart_text(FILE *f, const struct timing_ctx *c, double t_ns, cons
             plot_channel_colour(CH_RX));
 }
 
-/* The bytes as text lines (printable bytes, up to a line break) and SLIP
- * frames (0xC0 to 0xC0) as boxes from the first byte to the last. */
+/* The UART item that starts at rx[i]: a SLIP frame (0xC0 to 0xC0, named
+ * into text) or a text line (printable bytes up to a line break or a
+ * pause). Returns where the next one starts. */
+static size_t uart_item(const struct uart_byte *rx, size_t n_rx, size_t i, char *text, size_t cap)
+{
+    size_t j = i + 1, len = 0;
+    if (rx[i].value == SLIP_END) {
+        while (j < n_rx && rx[j].value != SLIP_END)
+            j++;
+        j += j < n_rx; /* the closing 0xC0 */
+        uint8_t buf[ESP_HEADER_LEN + 8];
+        for (size_t k = i; k < j && len < sizeof buf; k++)
+            buf[len++] = rx[k].value;
+        frame_name(buf, len, text, cap);
+        return j;
+    }
+    for (j = i; j < n_rx && rx[j].value != SLIP_END && rx[j].value != '\n' &&
+                (j == i || rx[j].t_ns - rx[j - 1].t_ns < UART_PAUSE_NS);
+         j++)
+        if (rx[j].value >= 0x20 && rx[j].value < 0x7f && len + 1 < cap)
+            text[len++] = (char)rx[j].value;
+    text[len] = '\0';
+    return j + (j < n_rx && rx[j].value == '\n');
+}
+
+/* The bytes as text lines and SLIP frames as boxes; frames of one name
+ * in a row (the ROM's eight answers to a SYNC) are one box, "SYNC reply ×8". */
 void timing_put_uart_lane(FILE *f, const struct timing_ctx *c, double bottom, double top)
 {
     (void)bottom;
     (void)top;
     const struct uart_byte *rx = c->p->rx;
     size_t n_rx = c->p->n_rx;
-    int n = 0;
+    int n = 0, boxes = 0;
     double free_px = -1e9;
     for (size_t i = 0; i < n_rx && n < TIMING_MAX_MARKS;) {
-        size_t j = i + 1;
-        char text[64];
-        if (rx[i].value == SLIP_END) {
-            while (j < n_rx && rx[j].value != SLIP_END)
-                j++;
-            if (j < n_rx)
-                j++; /* the closing 0xC0 */
-            uint8_t buf[ESP_HEADER_LEN + 8];
-            size_t len = 0;
-            for (size_t k = i; k < j && len < sizeof buf; k++)
-                buf[len++] = rx[k].value;
-            frame_name(buf, len, text, sizeof text);
-            if (j - i <= 2 && j < n_rx && rx[j].value == SLIP_END) /* C0 C0: the next frame's opening */
-                j--;
-        } else {
-            size_t len = 0;
-            for (j = i; j < n_rx && rx[j].value != SLIP_END && rx[j].value != '\n' &&
-                        (j == i || rx[j].t_ns - rx[j - 1].t_ns < UART_PAUSE_NS);
-                 j++)
-                if (rx[j].value >= 0x20 && rx[j].value < 0x7f && len + 1 < sizeof text)
-                    text[len++] = (char)rx[j].value;
-            text[len] = '\0';
-            j += j < n_rx && rx[j].value == '\n';
+        char text[64], next[64];
+        size_t j = uart_item(rx, n_rx, i, text, sizeof text), same = 1;
+        int frame = rx[i].value == SLIP_END;
+        while (frame && j < n_rx && rx[j].value == SLIP_END && rx[j].t_ns - rx[j - 1].t_ns < UART_PAUSE_NS) {
+            size_t k = uart_item(rx, n_rx, j, next, sizeof next);
+            if (strcmp(next, text) != 0)
+                break;
+            same++;
+            j = k;
         }
         double t0 = rx[i].t_ns, t1 = rx[j - 1].t_ns;
         if (t1 >= (double)c->from_ns && t0 <= (double)c->to_ns) {
-            if (rx[i].value == SLIP_END) {
-                fprintf(f, "set object %d rect from first %.6f, graph 0.2 to first %.6f, graph 0.8 front "
-                           "fc rgb '#fbe3cc' fs solid 1 border lc rgb '%s'\n", 200 + n,
+            if (frame) {
+                fprintf(f, "set object %d rect from first %.6f, graph 0.15 to first %.6f, graph 0.85 back "
+                           "fc rgb '#fbe3cc' fs solid 1 border lc rgb '%s'\n", 200 + boxes++,
                         timing_x(c, fmax(t0, (double)c->from_ns)), timing_x(c, fmin(t1, (double)c->to_ns)),
                         plot_channel_colour(CH_RX));
-                n++;
+                if (same > 1)
+                    snprintf(text + strlen(text), sizeof text - strlen(text), " \xC3\x97%zu", same);
             }
             put_uart_text(f, c, fmax(t0, (double)c->from_ns), text, &n, &free_px);
+            n += frame;
         }
         i = j > i ? j : i + 1;
     }
     fputs("set yrange [0:1]\nunset ytics\nunset key\nplot NaN notitle\nset ytics\n", f);
-    for (int k = 0; k < n; k++)
+    for (int k = 0; k < boxes; k++)
         fprintf(f, "unset object %d\n", 200 + k);
 }
