@@ -423,7 +423,7 @@ static void put_digital_lane(FILE *f, const struct timing_ctx *c, enum lane l, e
         snprintf(name, sizeof name, "%s pin", chip_strap_name(chip));
     else
         snprintf(name, sizeof name, "%s%s", l == LANE_DTR ? "DTR" : "RTS", usb ? " (USB)" : " pin");
-    put_lane_frame(f, c, l, name, ch == CH_IO0 ? "low = download" : usb ? "line state, 1 = asserted" : "low = asserted");
+    put_lane_frame(f, c, l, name, ch == CH_IO0 ? "low = download" : usb ? "1 = asserted" : "low = asserted");
     fprintf(f, "set yrange [-0.25:%s]\nset ytics ('low' 0, 'high' 1)\nunset key\n",
             l == LANE_IO0 && c->zoom ? "1.9" : "1.35");
     if (trace_has(c->p->tr, ch))

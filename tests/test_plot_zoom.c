@@ -251,7 +251,7 @@ Test(plot_zoom, c3_lanes_use_the_chips_names_and_no_dtr_pin)
     char *s = draw(&p, &len);
     cr_expect(strstr(s, ">GPIO9 pin<") != NULL && strstr(s, ">CHIP_PU (V)<") != NULL, "not the chip's names");
     cr_expect(strstr(s, "DTR pin") == NULL && strstr(s, "RTS pin") == NULL, "pins the board does not have");
-    cr_expect(strstr(s, ">DTR (USB)<") != NULL && strstr(s, "line state, 1 = asserted") != NULL);
+    cr_expect(strstr(s, ">DTR (USB)<") != NULL && strstr(s, ">1 = asserted<") != NULL);
     cr_expect(strstr(s, "IO0") == NULL && strstr(s, ">EN") == NULL, "the generic names");
     cr_expect(strstr(s, "from the USB reset") != NULL && strstr(s, "τ =") == NULL, "an EN release on a USB reset");
     free(s);
