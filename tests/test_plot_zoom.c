@@ -286,3 +286,26 @@ Test(plot_zoom, a_close_that_resets_is_zoomed_with_its_call)
     cr_expect_eq(count(s, ">C<"), 2, "the close's marker is not in both panels");
     free(s);
 }
+
+/* A capture's RX line decoded again with each byte's time (the UART row of
+ * a real board's diagram): the start bits at 1, 1.1 and 1.2 ms come back
+ * within a sample (250 ns at 4 MS/s). */
+Test(plot_zoom, uart_bytes_are_decoded_with_their_times)
+{
+    struct fixture f;
+    fix_init(&f, 5);
+    f.tr.present |= 1u << CH_RX;
+    struct uart_byte sent[3] = {{1e6, 'e'}, {1.1e6, 't'}, {1.2e6, 's'}}, got[4];
+    int64_t t[40];
+    uint8_t level[40];
+    int n = uart_encode(sent, 3, 115200, 250, t, level, 40);
+    cr_assert(n > 0 && n < FIX_MAX);
+    for (int i = 0; i < n; i++)
+        trace_push(&f.tr, t[i], CH_RX, level[i]);
+    cr_assert_eq(uart_decode_timed(&f.tr, 115200, got, 4), 3);
+    for (int i = 0; i < 3; i++) {
+        cr_expect_eq(got[i].value, sent[i].value);
+        cr_expect(got[i].t_ns >= sent[i].t_ns && got[i].t_ns - sent[i].t_ns < 250, "byte %d at %.0f ns", i,
+                  got[i].t_ns);
+    }
+}

@@ -221,12 +221,16 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
     struct timing_plot tp = {.tr = d->now, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
                              .title = title};
     /* A re-simulated run: its op log and the chip's bytes with their times
-     * (op markers, the UART row); a capture read back: its sidecar's op log. */
+     * (op markers, the UART row); a capture read back: its sidecar's op log
+     * and its RX line decoded. */
     const double *t_ns = NULL;
-    size_t n_t = d->now == &d->rb->tr ? sim_uart_times(d->world, &t_ns) : 0;
+    int sim = d->now == &d->rb->tr;
+    size_t n_t = sim ? sim_uart_times(d->world, &t_ns) : trace_has(d->now, CH_RX) ? READBACK_UART_MAX : 0;
     struct uart_byte *rx = n_t ? malloc(n_t * sizeof *rx) : NULL;
-    for (size_t i = 0; rx && i < n_t && i < d->rb->uart_len; i++)
+    for (size_t i = 0; sim && rx && i < n_t && i < d->rb->uart_len; i++)
         rx[tp.n_rx++] = (struct uart_byte){t_ns[i], d->rb->uart[i]};
+    if (!sim && rx) /* a capture's RX line, decoded again with its times */
+        tp.n_rx = uart_decode_timed(d->now, b->chip->baud, rx, n_t);
     tp.rx = rx;
     struct run_meta *meta = d->now == &d->rb->tr ? NULL : capture_ops(d, cr, r);
     tp.ops = meta ? meta->ops : d->now == &d->rb->tr ? d->rb->log : NULL;
