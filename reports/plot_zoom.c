@@ -195,6 +195,31 @@ void timing_put_zoom_heading(FILE *f, const struct timing_ctx *c)
 
 /* ------------------------------------------------------------ the margin -- */
 
+int timing_margin_span(const struct timing_ctx *c, const struct en_pulse *pl, double *edge_ns, double *bound_ns)
+{
+    const struct chip_timing *chip = &c->p->bm->chip;
+    const struct trace *tr = c->p->tr;
+    double t = pl->t_chip_ns / NS_PER_MS + chip->sample_delay_ms;
+    double bounds[2] = {t - chip->setup_ms, t + chip->hold_ms};
+    double best = INFINITY;
+    if (!isfinite(pl->t_chip_ns) || !isfinite(pl->margin_ms))
+        return 0;
+    for (size_t i = 0; i < tr->n; i++) {
+        if (tr->edges[i].channel != CH_IO0)
+            continue;
+        double e = (double)tr->edges[i].t_ns / NS_PER_MS;
+        for (int k = 0; k < 2; k++) {
+            double miss = fabs(fabs(e - bounds[k]) - fabs(pl->margin_ms));
+            if (miss < best) {
+                best = miss;
+                *edge_ns = e * NS_PER_MS;
+                *bound_ns = bounds[k] * NS_PER_MS;
+            }
+        }
+    }
+    return best < 0.01;
+}
+
 void timing_put_margin(FILE *f, const struct timing_ctx *c)
 {
     if (c->decider < 0)

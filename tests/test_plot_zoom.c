@@ -309,3 +309,31 @@ Test(plot_zoom, uart_bytes_are_decoded_with_their_times)
                   got[i].t_ns);
     }
 }
+
+/* Sampled EN, flat but for the release: points within half a pixel of the
+ * last drawn are held back, so the overview's curve is a few dozen points,
+ * not 1,400 (a noisy or flat EN made diagrams of 118 KB). */
+Test(plot_zoom, flat_sampled_en_is_drawn_with_few_points)
+{
+    struct run r;
+    classic_race(&r.f);
+    analyze(&r, 1e-6);
+    static float v[20000];
+    for (int i = 0; i < 20000; i++) { /* 10 µs per sample */
+        double t = i * 0.01;
+        v[i] = (float)(t < 2.001 ? 3.3 : t < 102 ? 0 : 3.3 * (1 - exp(-(t - 102) / 10)));
+    }
+    r.f.tr.en_v = (struct analog){.v = v, .n = 20000, .cap = 20000, .t0_ns = 0, .period_ns = 1e4};
+    struct timing_plot p = {.tr = &r.f.tr, .a = &r.a, .bm = &r.bm, .threshold_v = 1.5};
+    size_t len;
+    char *s = draw(&p, &len);
+    const char *curve = strstr(s, "<title>EN sampled</title>");
+    cr_assert_not_null(curve);
+    const char *path = strstr(curve, "<path"); /* the legend's sample, then the curve */
+    cr_assert_not_null(path);
+    int points = 0;
+    for (const char *q = path; *q && strncmp(q, "/>", 2) != 0; q++)
+        points += *q == 'L';
+    cr_expect(points > 20 && points < 400, "%d points", points);
+    free(s);
+}
