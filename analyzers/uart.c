@@ -88,7 +88,10 @@ static double sample_point(const struct trace *tr, int64_t start, double bit_ns,
  * get_stop_bits checks the stop bit); the next start bit is a falling edge
  * after the stop bit's sample point, as there. Every frame is counted;
  * bytes past `cap` are counted, not stored. */
-size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st)
+/* The decoder behind the three below: each byte's value into out[] and,
+ * when `at` is not NULL, its start bit's falling edge into at[]. */
+static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart_byte *at, size_t cap,
+                     struct uart_stats *st)
 {
     struct uart_stats z = {0};
     if (st == NULL)
@@ -115,7 +118,9 @@ size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_
             value |= (uint8_t)(level_at(&cur, sample_point(tr, start, bit_ns, 1 + b)) << b);
         double stop_at = sample_point(tr, start, bit_ns, 9);
         int stop = level_at(&cur, stop_at);
-        if (n < cap)
+        if (n < cap && at != NULL)
+            at[n++] = (struct uart_byte){(double)start, value};
+        else if (n < cap)
             out[n++] = value;
         st->frames++;
         if (stop)
@@ -125,6 +130,16 @@ size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_
         t = stop_at + 1; /* a falling edge after the stop bit's sample point */
     }
     return n;
+}
+
+size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st)
+{
+    return decode(tr, baud, out, NULL, cap, st);
+}
+
+size_t uart_decode_timed(const struct trace *tr, int baud, struct uart_byte *out, size_t cap)
+{
+    return decode(tr, baud, NULL, out, cap, NULL);
 }
 
 size_t uart_decode(const struct trace *tr, int baud, uint8_t *out, size_t cap)

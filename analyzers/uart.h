@@ -44,6 +44,10 @@ struct uart_stats {
  * much storage the whole line needs. */
 size_t uart_decode_counted(const struct trace *tr, int baud, uint8_t *out, size_t cap, struct uart_stats *st);
 
+/* uart_decode_counted's bytes (a framing error's kept), each with the
+ * time its start bit fell: a diagram's UART row. */
+size_t uart_decode_timed(const struct trace *tr, int baud, struct uart_byte *out, size_t cap);
+
 /* The baud rate RX's edges show (1 / the common shortest interval between
  * them), 0 when they are too few: a hint when most frames fail. */
 double uart_guess_baud(const struct trace *tr);

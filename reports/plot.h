@@ -31,9 +31,16 @@
 #include <stdint.h>
 
 #include "analyzers/analyze.h"
+#include "analyzers/uart.h"
 
-/* One run's timing diagram: four lanes sharing a time axis in ms on the
- * trace's clock, "DTR pin", "RTS pin", "EN", "IO0". DTR, RTS and IO0 are pin
+/* One run's timing diagram, as a scope shows it: an overview of the whole
+ * sequence and, below it, a zoom panel around the event that decided the
+ * run (the reset whose strap margin is the run's, else the last reset, else
+ * the last line change: a close's transient), each with its own time axis
+ * (the zoom's from EN's release, in µs or ms as its span asks) and the
+ * zoom's span shaded on the overview. Each panel has four lanes,
+ * "DTR pin", "RTS pin", "EN", "IO0" (the chip's own names), then the UART
+ * row and the op markers when given. DTR, RTS and IO0 are pin
  * levels (DTR/RTS pin low = asserted). EN is drawn as a voltage, 0..VDD:
  * the analog samples when tr->en_v.n > 0, else the modelled RC curve (0 V
  * from each EN fall to its reset's release, VDD·(1 − e^(−(t − release)/τ))
@@ -55,6 +62,15 @@ struct timing_plot {
     /* Window; both 0 = automatic: from 5 ms before the first DTR/RTS edge
      * to 10 ms after the last strap window, clamped to the trace. */
     int64_t t_from_ns, t_to_ns;
+    /* Optional (NULL: none). The host's calls on the trace's clock, drawn as
+     * op markers on the time axis (their DSL label, the call's start to end;
+     * waits are left out), and the bytes the chip sent, with the times their
+     * start bits began, drawn as the UART row (text lines, SLIP frames as
+     * boxes: SYNC and its replies). */
+    const struct op_record *ops;
+    size_t n_ops;
+    const struct uart_byte *rx;
+    size_t n_rx;
 };
 
 int plot_timing(const char *out_path, const struct timing_plot *p, char *err, size_t err_len);

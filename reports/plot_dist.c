@@ -173,6 +173,10 @@ static int put_cdf(FILE *f, int index, const struct plot_series *s, const struct
     return 0;
 }
 
+/* Histograms of more hosts than this are outlines alone: a dozen fills
+ * stack into a muddy patch, and were a third of the plot's bytes. */
+#define FILL_HOSTS_MAX 4
+
 struct dist_ctx {
     const struct plot_series *series;
     int n_series;
@@ -230,9 +234,11 @@ static void put_dist_plot(FILE *f, const struct dist_ctx *d)
             fprintf(f, "NaN with lines lt %d dt %d title ", lt, dt);
         else if (d->cdf)
             fprintf(f, "$S%d with steps lt %d lw 2 dt %d title ", s, lt, dt);
-        else /* a light fill under each outline, so overlapping hosts stay readable */
+        else if (d->n_series <= FILL_HOSTS_MAX) /* a light fill under each outline: overlapping hosts stay readable */
             fprintf(f, "$S%d with filledcurves y=0 lt %d fs transparent solid 0.12 noborder notitle, "
                     "$S%d with lines lt %d lw 2 dt %d title ", s, lt, s, lt, dt);
+        else
+            fprintf(f, "$S%d with lines lt %d lw 2 dt %d title ", s, lt, dt);
         put_series_legend(f, &d->series[s], n, "no samples");
     }
     if (d->n_series == 0)

@@ -120,6 +120,7 @@ Test(report_captures, a_real_boards_worst_run_is_drawn_from_its_capture, .timeou
     char *drawn = slurp(svg, &len);
     cr_assert_not_null(drawn, "%s was not drawn", svg);
     cr_expect(strstr(drawn, "<svg") != NULL && len > 1000, "%s: %zu bytes", svg, len);
+    cr_expect(strstr(drawn, ">host ops<") != NULL, "no op markers from the capture's op-log sidecar");
     free(drawn);
     free(html);
     remove_tree(dir);

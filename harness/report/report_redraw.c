@@ -15,6 +15,7 @@
 
 #include "harness/lab/lab_load.h"
 #include "harness/run/run_cell.h"
+#include "harness/run/run_meta.h"
 #include "harness/run/run_readback.h"
 #include "harness/run/run_real.h"
 #include "harness/run/run_session.h"
@@ -185,6 +186,21 @@ static const struct board_profile *remake_run(struct redraw *d, const struct cel
     return NULL;
 }
 
+/* A capture read back: its op log, from the sidecar run --captures wrote
+ * beside it; NULL when it cannot be read (the diagram has no op markers). */
+static struct run_meta *capture_ops(const struct redraw *d, const struct cell_runs *cr, const struct run_pick *r)
+{
+    char path[900], meta_path[920], err[300];
+    run_readback_path(d->captures, cr->board, cr->host, cr->scenario, r->iteration, path, sizeof path);
+    run_meta_path(path, meta_path, sizeof meta_path);
+    struct run_meta *m = calloc(1, sizeof *m);
+    if (m != NULL && run_meta_read(meta_path, m, err, sizeof err) != 0) {
+        free(m);
+        m = NULL;
+    }
+    return m;
+}
+
 /* Queues the timing diagram of the run in d->rb, made on board b. */
 static int queue_timing(const struct redraw *d, const struct plot_place *pl, const struct cell_runs *cr,
                         int cell_index, const struct run_pick *r, const char *which, const char *tag,
@@ -204,7 +220,24 @@ static int queue_timing(const struct redraw *d, const struct plot_place *pl, con
     struct board_model bm = board_model_on(b, lab_host(&d->lab, cr->host));
     struct timing_plot tp = {.tr = d->now, .a = &d->rb->a, .bm = &bm, .threshold_v = b->analyzer.threshold_v,
                              .title = title};
+    /* A re-simulated run: its op log and the chip's bytes with their times
+     * (op markers, the UART row); a capture read back: its sidecar's op log
+     * and its RX line decoded. */
+    const double *t_ns = NULL;
+    int sim = d->now == &d->rb->tr;
+    size_t n_t = sim ? sim_uart_times(d->world, &t_ns) : trace_has(d->now, CH_RX) ? READBACK_UART_MAX : 0;
+    struct uart_byte *rx = n_t ? malloc(n_t * sizeof *rx) : NULL;
+    for (size_t i = 0; sim && rx && i < n_t && i < d->rb->uart_len; i++)
+        rx[tp.n_rx++] = (struct uart_byte){t_ns[i], d->rb->uart[i]};
+    if (!sim && rx) /* a capture's RX line, decoded again with its times */
+        tp.n_rx = uart_decode_timed(d->now, b->chip->baud, rx, n_t);
+    tp.rx = rx;
+    struct run_meta *meta = d->now == &d->rb->tr ? NULL : capture_ops(d, cr, r);
+    tp.ops = meta ? meta->ops : d->now == &d->rb->tr ? d->rb->log : NULL;
+    tp.n_ops = meta ? meta->n_ops : d->now == &d->rb->tr ? d->rb->n_log : 0;
     int index = plot_batch_timing(pl->batch, path, &tp, err, sizeof err);
+    free(rx);
+    free(meta);
     return pending_add(pl->pending, out, index, err);
 }
 
