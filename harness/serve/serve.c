@@ -408,11 +408,7 @@ int serve_step(struct serve *s, int max_wait_ms, char *err, size_t err_len)
         owner_gone(s, s->owner.out_len > OUT_LIMIT ? "dropped: not reading" : "connection lost");
     close_if_idle(s);
     serve_log_tick(s->log);
-    if (serve_board_epoch_active(s) && v - serve_board_last_activity(s) >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
-        serve_board_at_rest(s, v))
-        serve_board_close_attempt(s, NULL);
-    else if (s->sim_failed && serve_board_epoch_active(s))
-        serve_board_close_attempt(s, "cut: the virtual analyzer's buffers filled before the board came to rest");
+    serve_board_close_if_done(s, v);
     return 0;
 }
 

@@ -130,6 +130,15 @@ void serve_board_new_epoch(struct serve *s)
     s->at.usb_flag_at_start = s->usb_flag = sim_usb_flag_at_start(s->w);
 }
 
+void serve_board_close_if_done(struct serve *s, int64_t v)
+{
+    if (serve_board_epoch_active(s) && v - serve_board_last_activity(s) >= (int64_t)(s->o.attempt_gap_ms * 1e6) &&
+        serve_board_at_rest(s, v))
+        serve_board_close_attempt(s, NULL);
+    else if (s->sim_failed && serve_board_epoch_active(s))
+        serve_board_close_attempt(s, "cut: the virtual analyzer's buffers filled before the board came to rest");
+}
+
 void serve_board_close_attempt(struct serve *s, const char *note)
 {
     serve_board_resimulate(s);

@@ -138,6 +138,10 @@ void serve_board_new_epoch(struct serve *s);
 /* Logs the epoch as an attempt (when it had line changes; note: NULL or
  * why it was cut) and starts a new one. */
 void serve_board_close_attempt(struct serve *s, const char *note);
+/* At virtual time v: closes the attempt once the lines were quiet for
+ * --attempt-gap-ms and the board is at rest, or at once (noted as cut)
+ * when the simulation failed; the one rule of serve and serve --bridge. */
+void serve_board_close_if_done(struct serve *s, int64_t v);
 void serve_board_record_op(struct serve *s, const char *label, int64_t arrived, int64_t before, int64_t after,
                            int is_port_op);
 /* One line change as the server's host makes it; returns when the bridge
