@@ -66,16 +66,24 @@ static void put_uart(FILE *f, int baud)
     fputs("channels=1\nchannel0\\name=RX\nchannel0\\initial_pin_state=2\nchannel0\\assigned_signal_name=RX\n\n", f);
 }
 
+/* RUN.pvs beside RUN.sr; -1 when the name does not end in .sr or is too long. */
+static int pvs_path_of(const char *sr_path, char *out, size_t len)
+{
+    size_t n = strlen(sr_path);
+    if (n < 3 || strcmp(sr_path + n - 3, ".sr") != 0 || n + 2 >= len)
+        return -1;
+    snprintf(out, len, "%.*s.pvs", (int)(n - 3), sr_path);
+    return 0;
+}
+
 int sigrok_write_pvs(const char *sr_path, const enum channel *chans, int n, int en_analog, int baud, char *err,
                      size_t err_len)
 {
     char path[1200];
-    size_t len = strlen(sr_path);
-    if (len < 3 || strcmp(sr_path + len - 3, ".sr") != 0 || len + 2 >= sizeof path) {
+    if (pvs_path_of(sr_path, path, sizeof path) != 0) {
         snprintf(err, err_len, "%s: a sigrok session's name ends in .sr", sr_path);
         return -1;
     }
-    snprintf(path, sizeof path, "%.*s.pvs", (int)(len - 3), sr_path);
     FILE *f = fopen(path, "w");
     if (f == NULL) {
         snprintf(err, err_len, "%s: %s", path, strerror(errno));
@@ -102,10 +110,7 @@ int sigrok_write_pvs(const char *sr_path, const enum channel *chans, int n, int 
 void sigrok_remove_session(const char *sr_path)
 {
     char pvs[1200];
-    size_t len = strlen(sr_path);
     unlink(sr_path);
-    if (len >= 3 && strcmp(sr_path + len - 3, ".sr") == 0 && len + 2 < sizeof pvs) {
-        snprintf(pvs, sizeof pvs, "%.*s.pvs", (int)(len - 3), sr_path);
+    if (pvs_path_of(sr_path, pvs, sizeof pvs) == 0)
         unlink(pvs);
-    }
 }
