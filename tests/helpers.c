@@ -204,3 +204,16 @@ void assert_valid_svg(const char *path)
     snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", path);
     cr_assert_eq(system(cmd), 0, "%s does not parse as XML", path);
 }
+
+const char *put_in_dir(const char *dir, const char *name, const char *text)
+{
+    static char path[8][1024];
+    static int next;
+    char *p = path[next++ % 8];
+    snprintf(p, sizeof path[0], "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f, "%s", p);
+    fputs(text, f);
+    fclose(f);
+    return p;
+}

@@ -62,6 +62,10 @@ char *slurp(const char *path, size_t *len);
  * (D0-D3 = DTR, RTS, EN, IO0; all-high). A malloc'd string. */
 char *shipped_lab_with_real_board(const char *name, const char *port);
 
+/* DIR/NAME written with `text`; its path, in one of 8 static buffers used
+ * in turn (valid for the next 7 calls). */
+const char *put_in_dir(const char *dir, const char *name, const char *text);
+
 /* Fails the test unless xmllint parses the file (an SVG plot). */
 void assert_valid_svg(const char *path);
 

@@ -37,18 +37,9 @@ static void remove_dir(void)
 
 TestSuite(include, .init = make_dir, .fini = remove_dir);
 
-/* dir/NAME with `text`; its path in a static buffer of its own per call site's copy. */
 static const char *put(const char *name, const char *text)
 {
-    static char path[8][PATH_MAX];
-    static int next;
-    char *p = path[next++ % 8];
-    snprintf(p, PATH_MAX, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f, "%s", p);
-    fputs(text, f);
-    fclose(f);
-    return p;
+    return put_in_dir(dir, name, text);
 }
 
 /* The ten lines of docs/lab.md's "add your board". */

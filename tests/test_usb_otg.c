@@ -36,15 +36,7 @@ TestSuite(usb_otg, .init = make_dir, .fini = remove_dir);
 
 static const char *put(const char *name, const char *text)
 {
-    static char path[4][512];
-    static int next;
-    char *p = path[next++ % 4];
-    snprintf(p, 512, "%s/%s", dir, name);
-    FILE *f = fopen(p, "w");
-    cr_assert_not_null(f, "%s", p);
-    fputs(text, f);
-    fclose(f);
-    return p;
+    return put_in_dir(dir, name, text);
 }
 
 /* A host whose every line request takes exactly 1 ms (so each packet has
