@@ -178,12 +178,10 @@ static int prepare_plots(struct report *x, char *err, size_t err_len)
 static int read_group(struct report *x, struct reading *rd, char *err, size_t err_len)
 {
     struct group_cell *cells = NULL;
-    int n = 0, cap = 0;
+    int n = 0;
     if (report_group_cells(x->st, x->group, x->n_group, &cells, &n, err, err_len) != 0)
         return -1;
-    for (int i = 0; i < x->n_group; i++)
-        cap += x->group[i].facts.iterations > 0 ? x->group[i].facts.iterations : 0;
-    int rc = report_cells_read_group(x->st, cells, n, cap, rd);
+    int rc = report_cells_read_group(x->st, cells, n, rd);
     report_group_cells_free(cells, n);
     snprintf(x->title, sizeof x->title, "%d sessions, #%lld to #%lld", x->n_group, (long long)x->group[0].id,
              (long long)x->group[x->n_group - 1].id);

@@ -55,7 +55,7 @@ static int same_pair(const struct cell_runs *c, const char *board, const char *s
 
 /* Room for the session's n cells. The html entries do not move once
  * made: plots queued on the batch point into them. */
-static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
+static int session_cells_alloc(struct session_cells *sc, int n)
 {
     memset(sc, 0, sizeof *sc);
     size_t cap = n > 0 ? (size_t)n : 1;
@@ -64,7 +64,6 @@ static int session_cells_alloc(struct session_cells *sc, int n, int samples_cap)
     sc->html = calloc(cap, sizeof *sc->html);
     sc->groups = calloc(cap, sizeof *sc->groups);
     sc->cap = n;
-    sc->samples_cap = samples_cap;
     return sc->stats && sc->runs && sc->html && sc->groups ? 0 : -1;
 }
 
@@ -341,7 +340,7 @@ int report_cells_read(struct store *st, const struct session_row *s, struct read
     int n_cells;
     if (store_count_cells(st, s->id, &n_cells, rd->err, rd->err_len) != 0)
         return -1;
-    if (session_cells_alloc(rd->sc, n_cells, 1) != 0)
+    if (session_cells_alloc(rd->sc, n_cells) != 0)
         return out_of_memory(rd);
     rd->err[0] = '\0';
     int rc = store_each_stored_cell(st, s->id, NULL, NULL, NULL, 0, collect_cell, rd, rd->err, rd->err_len);
@@ -350,16 +349,14 @@ int report_cells_read(struct store *st, const struct session_row *s, struct read
     return rc == 0 ? 0 : -1;
 }
 
-int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, int samples_cap,
-                            struct reading *rd)
+int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, struct reading *rd)
 {
-    (void)samples_cap;
     int distinct = 0; /* a cell in two sessions comes twice, one after the other: one cell */
     for (int i = 0; i < n; i++)
         distinct += i == 0 || strcmp(cells[i].board, cells[i - 1].board) != 0 ||
                     strcmp(cells[i].host, cells[i - 1].host) != 0 ||
                     strcmp(cells[i].scenario, cells[i - 1].scenario) != 0;
-    if (session_cells_alloc(rd->sc, distinct, 1) != 0)
+    if (session_cells_alloc(rd->sc, distinct) != 0)
         return out_of_memory(rd);
     rd->err[0] = '\0';
     int rc = 0;

@@ -92,7 +92,6 @@ struct session_cells {
     struct cell_runs *runs;
     struct html_cell *html; /* beside them: a failing cell's typical and worst run */
     int n, cap;             /* cap: the cells the session holds, counted first */
-    int samples_cap;        /* the session's iterations: samples per cell */
     struct html_group *groups; /* the pairs with a failing cell */
     int n_groups;
     struct pair_gaps gaps;
@@ -128,11 +127,10 @@ int report_gates_load(const char *options, struct lab_gates *g, char *why, size_
  * their pairs' gap plots queued. 0, or -1 with one line in rd->err (also
  * when *rd->stop was set: "interrupted"). */
 int report_cells_read(struct store *st, const struct session_row *s, struct reading *rd);
-/* The same for a group's cells (report_group.h), in their order, with
- * samples_cap samples a cell at most. */
+/* The same for a group's cells (report_group.h), in their order; a cell
+ * in several sessions is one (cell_pool). */
 struct group_cell;
-int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, int samples_cap,
-                            struct reading *rd);
+int report_cells_read_group(struct store *st, const struct group_cell *cells, int n, struct reading *rd);
 void report_cells_free(struct session_cells *sc);
 /* The matrix's columns: each host once, in the lab's order. */
 int report_cells_column_hosts(const struct session_cells *sc, const char **out);
