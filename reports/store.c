@@ -431,7 +431,7 @@ int store_sessions(struct store *st, struct session_row *out, int max, char *err
 /* ---------------------------------------------------------------- runs -- */
 
 /* NaN (no figure) as NULL. */
-static void bind_figure(sqlite3_stmt *q, int i, double x)
+void store_bind_figure(sqlite3_stmt *q, int i, double x)
 {
     if (isnan(x))
         sqlite3_bind_null(q, i);
@@ -458,10 +458,10 @@ static int insert_run(struct store *st, int64_t session, const struct run_record
         sqlite3_bind_null(q, 11);
     else
         sqlite3_bind_int(q, 11, a->sync);
-    bind_figure(q, 12, a->margin_ms);
-    bind_figure(q, 13, a->gap_ms);
-    bind_figure(q, 14, a->en_release_ms);
-    bind_figure(q, 15, a->tau_ms);
+    store_bind_figure(q, 12, a->margin_ms);
+    store_bind_figure(q, 13, a->gap_ms);
+    store_bind_figure(q, 14, a->en_release_ms);
+    store_bind_figure(q, 15, a->tau_ms);
     sqlite3_bind_int(q, 16, a->en_fit_samples);
     return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
@@ -477,7 +477,7 @@ static int insert_tool(struct store *st, int64_t run_id, const struct tool_outco
     sqlite3_bind_int(q, 2, t->connected);
     sqlite3_bind_int(q, 3, t->attempts);
     sqlite3_bind_text(q, 4, t->strategy, -1, SQLITE_STATIC);
-    bind_figure(q, 5, t->connect_ms);
+    store_bind_figure(q, 5, t->connect_ms);
     if (t->after == BOOT_ANY)
         sqlite3_bind_null(q, 6);
     else

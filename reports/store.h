@@ -133,19 +133,5 @@ int store_each_cell(struct store *st, int64_t session,
                     int (*each)(const char *board, const char *host, const char *scenario, void *ctx), void *ctx,
                     char *err, size_t err_len);
 
-/* A run's verdict and strap margin alone, without its findings: what a
- * trend over many sessions needs, read about five times faster than
- * store_each_run. Strings are valid during the callback. */
-struct run_figures {
-    const char *board, *host, *scenario;
-    enum verdict verdict;
-    double margin_ms; /* NaN when the run had none */
-};
-
-/* Calls `each` for the runs of a session in the order they were added;
- * stops early when it returns non-zero (which is returned). -1 on a
- * database error. */
-int store_each_figure(struct store *st, int64_t session, int (*each)(const struct run_figures *r, void *ctx),
-                      void *ctx, char *err, size_t err_len);
 
 #endif

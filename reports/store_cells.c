@@ -14,29 +14,13 @@
 #include "store.h"
 #include "store_internal.h"
 
-#define SPREADS 5
-#define SPREAD_FIELDS 7 /* n, min, p5, p50, p95, p99, max */
-#define PICK_FIELDS 5   /* iteration, seed, verdict, outcome, margin */
-/* the columns after the blobs' and names': in cells' order */
-#define FIRST_SPREAD 16
-#define FIRST_PICK (FIRST_SPREAD + SPREADS * SPREAD_FIELDS)
-#define CELL_COLUMNS (FIRST_PICK + 2 * PICK_FIELDS + 2)
-
-static struct spread *spread_at(struct cell_stats *c, int k)
+struct spread *store_cell_spread(struct cell_stats *c, int k)
 {
     struct spread *s[SPREADS] = {&c->margin, &c->gap, &c->en_release, &c->attempts, &c->connect_ms};
     return s[k];
 }
 
 /* ------------------------------------------------------------- writing -- */
-
-static void bind_figure(sqlite3_stmt *q, int i, double x)
-{
-    if (isnan(x))
-        sqlite3_bind_null(q, i);
-    else
-        sqlite3_bind_double(q, i, x);
-}
 
 /* 32-bit floats, little-endian whatever the host: the blob reads the same anywhere. */
 static unsigned char *floats_le(const float *x, int n)
@@ -67,7 +51,7 @@ static void bind_pick(sqlite3_stmt *q, int i, const struct run_pick *p)
     sqlite3_bind_int64(q, i + 1, (int64_t)p->seed);
     sqlite3_bind_text(q, i + 2, verdict_name(p->verdict), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, i + 3, boot_mode_name(p->outcome), -1, SQLITE_STATIC);
-    bind_figure(q, i + 4, p->margin_ms);
+    store_bind_figure(q, i + 4, p->margin_ms);
 }
 
 static int insert_cell(struct store *st, int64_t session, const struct stored_cell *sc)
@@ -92,11 +76,11 @@ static int insert_cell(struct store *st, int64_t session, const struct stored_ce
     for (int i = 0; i < 10; i++)
         sqlite3_bind_int(q, 7 + i, counts[i]);
     for (int k = 0; k < SPREADS; k++) {
-        const struct spread *s = spread_at(c, k);
+        const struct spread *s = store_cell_spread(c, k);
         double v[SPREAD_FIELDS - 1] = {s->min, s->p5, s->p50, s->p95, s->p99, s->max};
         sqlite3_bind_int(q, FIRST_SPREAD + 1 + k * SPREAD_FIELDS, s->n);
         for (int f = 0; f < SPREAD_FIELDS - 1; f++)
-            bind_figure(q, FIRST_SPREAD + 2 + k * SPREAD_FIELDS + f, v[f]);
+            store_bind_figure(q, FIRST_SPREAD + 2 + k * SPREAD_FIELDS + f, v[f]);
     }
     bind_pick(q, FIRST_PICK + 1, &c->typical);
     bind_pick(q, FIRST_PICK + 1 + PICK_FIELDS, &c->worst);
@@ -108,8 +92,7 @@ static int insert_cell(struct store *st, int64_t session, const struct stored_ce
     return rc;
 }
 
-static int insert_finding(sqlite3_stmt *q, const struct cell_stats *c, int diagnosis, int slot,
-                          const struct finding *f, int runs, double margin)
+static int insert_finding(sqlite3_stmt *q, int diagnosis, int slot, const struct finding *f, int runs, double margin)
 {
     sqlite3_reset(q);
     sqlite3_bind_int(q, 5, diagnosis);
@@ -119,8 +102,7 @@ static int insert_finding(sqlite3_stmt *q, const struct cell_stats *c, int diagn
     sqlite3_bind_int64(q, 9, f->t_ns);
     sqlite3_bind_text(q, 10, f->message, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 11, runs);
-    bind_figure(q, 12, margin);
-    (void)c;
+    store_bind_figure(q, 12, margin);
     return sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 }
 
@@ -136,9 +118,9 @@ static int insert_findings(struct store *st, int64_t session, const struct cell_
     sqlite3_bind_text(q, 4, c->scenario, -1, SQLITE_STATIC);
     int rc = 0;
     for (int k = 0; k < c->n_kinds && rc == 0; k++)
-        rc = insert_finding(q, c, 0, k, &c->kinds[k], c->kind_count[k], c->kind_margin[k]);
+        rc = insert_finding(q, 0, k, &c->kinds[k], c->kind_count[k], c->kind_margin[k]);
     for (int k = 0; k < c->n_diag && rc == 0; k++)
-        rc = insert_finding(q, c, 1, k, &c->diag[k], c->diag_count[k], NAN);
+        rc = insert_finding(q, 1, k, &c->diag[k], c->diag_count[k], NAN);
     sqlite3_finalize(q);
     return rc;
 }

@@ -12,37 +12,6 @@
 #include "store.h"
 #include "store_internal.h"
 
-#define SPREADS 5
-#define SPREAD_FIELDS 7
-#define FIRST_SPREAD 16
-#define FIRST_PICK (FIRST_SPREAD + SPREADS * SPREAD_FIELDS)
-#define PICK_FIELDS 5
-
-static double figure(sqlite3_stmt *q, int i)
-{
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
-}
-
-static struct spread *spread_at(struct cell_stats *c, int k)
-{
-    struct spread *s[SPREADS] = {&c->margin, &c->gap, &c->en_release, &c->attempts, &c->connect_ms};
-    return s[k];
-}
-
-static enum verdict verdict_named(const char *name)
-{
-    return name && strcmp(name, "pass") == 0 ? VERDICT_PASS
-           : name && strcmp(name, "fail") == 0 ? VERDICT_FAIL
-                                                : VERDICT_ERROR;
-}
-
-static enum severity severity_named(const char *name)
-{
-    return strcmp(name, severity_name(SEV_ERROR)) == 0  ? SEV_ERROR
-           : strcmp(name, severity_name(SEV_WARN)) == 0 ? SEV_WARN
-                                                        : SEV_INFO;
-}
-
 /* The floats of a blob (little-endian), into a buffer that grows. */
 static int read_floats(sqlite3_stmt *q, int i, float **buf, int *cap, int *n)
 {
@@ -73,10 +42,10 @@ static void read_pick(sqlite3_stmt *q, int i, struct run_pick *p)
     p->set = 1;
     p->iteration = sqlite3_column_int(q, i);
     p->seed = (uint64_t)sqlite3_column_int64(q, i + 1);
-    p->verdict = verdict_named((const char *)sqlite3_column_text(q, i + 2));
+    p->verdict = store_verdict_named((const char *)sqlite3_column_text(q, i + 2));
     int o = boot_mode_parse((const char *)sqlite3_column_text(q, i + 3));
     p->outcome = o >= 0 ? (enum boot_mode)o : BOOT_NONE;
-    p->margin_ms = figure(q, i + 4);
+    p->margin_ms = store_column_figure(q, i + 4);
 }
 
 /* The cell's findings (cell_findings), by kind and diagnosis. */
@@ -101,14 +70,14 @@ static int read_findings(struct store *st, int64_t session, struct cell_stats *c
         store_column_text(q, 1, f->kind, sizeof f->kind);
         char sev[16];
         store_column_text(q, 2, sev, sizeof sev);
-        f->severity = severity_named(sev);
+        f->severity = store_severity_named(sev);
         f->t_ns = sqlite3_column_int64(q, 3);
         store_column_text(q, 4, f->message, sizeof f->message);
         if (diag) {
             c->diag_count[c->n_diag++] = sqlite3_column_int(q, 5);
         } else {
             c->kind_count[c->n_kinds] = sqlite3_column_int(q, 5);
-            c->kind_margin[c->n_kinds++] = figure(q, 6);
+            c->kind_margin[c->n_kinds++] = store_column_figure(q, 6);
         }
     }
     sqlite3_finalize(q);
@@ -137,9 +106,9 @@ static int read_cell(struct store *st, int64_t session, sqlite3_stmt *q, struct 
         *counts[i] = sqlite3_column_int(q, 6 + i);
     for (int k = 0; k < SPREADS; k++) {
         int at = FIRST_SPREAD + k * SPREAD_FIELDS;
-        *spread_at(c, k) = (struct spread){sqlite3_column_int(q, at),     figure(q, at + 1), figure(q, at + 2),
-                                           figure(q, at + 3),             figure(q, at + 4), figure(q, at + 5),
-                                           figure(q, at + 6)};
+        *store_cell_spread(c, k) = (struct spread){sqlite3_column_int(q, at),     store_column_figure(q, at + 1), store_column_figure(q, at + 2),
+                                           store_column_figure(q, at + 3),             store_column_figure(q, at + 4), store_column_figure(q, at + 5),
+                                           store_column_figure(q, at + 6)};
     }
     read_pick(q, FIRST_PICK, &c->typical);
     read_pick(q, FIRST_PICK + PICK_FIELDS, &c->worst);

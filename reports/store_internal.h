@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "results.h"
+
 struct store {
     sqlite3 *db;
     sqlite3_stmt *add_run, *add_finding, *add_tool;
@@ -20,7 +22,16 @@ struct store {
     int64_t txn_start_ns;
 };
 
-/* cells' columns in the order store_cells*.c bind and read them */
+/* cells' columns in the order store_cells*.c bind and read them: names
+ * and counts, then SPREADS spreads of SPREAD_FIELDS (n, min, p5, p50, p95,
+ * p99, max), two picks of PICK_FIELDS (iteration, seed, verdict, outcome,
+ * margin), the margins' and gaps' blobs */
+#define SPREADS 5
+#define SPREAD_FIELDS 7
+#define PICK_FIELDS 5
+#define FIRST_SPREAD 16
+#define FIRST_PICK (FIRST_SPREAD + SPREADS * SPREAD_FIELDS)
+#define CELL_COLUMNS (FIRST_PICK + 2 * PICK_FIELDS + 2)
 #define STORE_CELL_COLUMNS \
     "session_id, idx, board, host, scenario, expected, runs, passed, failed, errors, outcome_no_reset," \
     " outcome_download, outcome_flash, outcome_marginal, tool_runs, connected," \
@@ -42,6 +53,15 @@ int store_txn_join(struct store *st, int durable, char *err, size_t len);
 int store_txn_done(struct store *st, int durable, char *err, size_t len);
 /* 1 when the session's cells have rows (schema 3), 0 when it is read from its runs. */
 int store_session_has_cells(struct store *st, int64_t session);
+/* A REAL column, NULL as NaN; NaN bound as NULL. */
+double store_column_figure(sqlite3_stmt *q, int i);
+void store_bind_figure(sqlite3_stmt *q, int i, double x);
+/* A stored verdict's and severity's name back to its value (anything else:
+ * error, info). */
+enum verdict store_verdict_named(const char *name);
+enum severity store_severity_named(const char *name);
+/* A cell's k-th spread in cells' order: margin, gap, EN release, attempts, connect. */
+struct spread *store_cell_spread(struct cell_stats *c, int k);
 /* A text column into a buffer ("" when NULL). */
 void store_column_text(sqlite3_stmt *q, int i, char *out, size_t len);
 

@@ -13,12 +13,12 @@
 
 /* ------------------------------------------------------------- reading -- */
 
-static double column_figure(sqlite3_stmt *q, int i)
+double store_column_figure(sqlite3_stmt *q, int i)
 {
     return sqlite3_column_type(q, i) == SQLITE_NULL ? NAN : sqlite3_column_double(q, i);
 }
 
-static enum verdict verdict_of(const char *name)
+enum verdict store_verdict_named(const char *name)
 {
     return strcmp(name, "pass") == 0 ? VERDICT_PASS : strcmp(name, "fail") == 0 ? VERDICT_FAIL : VERDICT_ERROR;
 }
@@ -30,13 +30,13 @@ static int parse_names(sqlite3_stmt *q, struct stored_run *r)
     if (expected < 0 || outcome == NULL || verdict == NULL)
         return -1;
     r->expected = (enum boot_mode)expected;
-    r->a.verdict = verdict_of(verdict);
+    r->a.verdict = store_verdict_named(verdict);
     int o = boot_mode_parse(outcome);
     r->a.outcome = r->a.observed = o >= 0 ? (enum boot_mode)o : BOOT_NONE;
     return 0;
 }
 
-static enum severity severity_of(const char *name)
+enum severity store_severity_named(const char *name)
 {
     return strcmp(name, severity_name(SEV_ERROR)) == 0  ? SEV_ERROR
            : strcmp(name, severity_name(SEV_WARN)) == 0 ? SEV_WARN
@@ -65,7 +65,7 @@ static int read_findings(struct findings_cursor *fc, int64_t run_id, struct anal
             store_column_text(fc->q, 1, f->kind, sizeof f->kind);
             char sev[16];
             store_column_text(fc->q, 2, sev, sizeof sev);
-            f->severity = severity_of(sev);
+            f->severity = store_severity_named(sev);
             f->t_ns = sqlite3_column_int64(fc->q, 3);
             store_column_text(fc->q, 4, f->message, sizeof f->message);
         }
@@ -83,7 +83,7 @@ static void read_tool(sqlite3_stmt *q, int at, struct tool_outcome *t)
     t->connected = sqlite3_column_int(q, at);
     t->attempts = sqlite3_column_int(q, at + 1);
     store_column_text(q, at + 2, t->strategy, sizeof t->strategy);
-    t->connect_ms = column_figure(q, at + 3);
+    t->connect_ms = store_column_figure(q, at + 3);
     char after[16];
     store_column_text(q, at + 4, after, sizeof after);
     int m = boot_mode_parse(after);
@@ -103,10 +103,10 @@ static int read_run(sqlite3_stmt *q, struct findings_cursor *fc, struct stored_r
         return -1;
     r->a.n_resets = sqlite3_column_int(q, 9);
     r->a.sync = sqlite3_column_type(q, 10) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 10);
-    r->a.margin_ms = column_figure(q, 11);
-    r->a.gap_ms = column_figure(q, 12);
-    r->a.en_release_ms = column_figure(q, 13);
-    r->a.tau_ms = column_figure(q, 14);
+    r->a.margin_ms = store_column_figure(q, 11);
+    r->a.gap_ms = store_column_figure(q, 12);
+    r->a.en_release_ms = store_column_figure(q, 13);
+    r->a.tau_ms = store_column_figure(q, 14);
     r->a.en_fit_samples = sqlite3_column_int(q, 15);
     read_tool(q, 16, &r->a.tool);
     r->rec = (struct run_record){r->board, r->host, r->scenario, r->iteration, r->seed, r->expected, &r->a};
@@ -180,31 +180,6 @@ int store_count_cells(struct store *st, int64_t session, int *n, char *err, size
     return rc == SQLITE_ROW ? 0 : store_db_fail(st, "counting cells", err, err_len);
 }
 
-int store_each_figure(struct store *st, int64_t session, int (*each)(const struct run_figures *r, void *ctx),
-                      void *ctx, char *err, size_t err_len)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT board, host, scenario, verdict, margin_ms FROM runs WHERE session_id = ? ORDER BY id",
-                           -1, &q, NULL) != SQLITE_OK)
-        return store_db_fail(st, "reading runs", err, err_len);
-    sqlite3_bind_int64(q, 1, session);
-    int rc, out = 0;
-    while (out == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *verdict = (const char *)sqlite3_column_text(q, 3);
-        struct run_figures r = {(const char *)sqlite3_column_text(q, 0), (const char *)sqlite3_column_text(q, 1),
-                                (const char *)sqlite3_column_text(q, 2), verdict ? verdict_of(verdict) : VERDICT_ERROR,
-                                column_figure(q, 4)};
-        if (r.board == NULL || r.host == NULL || r.scenario == NULL)
-            out = store_fail(err, err_len, "%s: a malformed run row", sqlite3_db_filename(st->db, "main"));
-        else
-            out = each(&r, ctx);
-    }
-    if (out == 0 && rc != SQLITE_DONE)
-        out = store_db_fail(st, "reading runs", err, err_len);
-    sqlite3_finalize(q);
-    return out;
-}
 
 int store_each_cell(struct store *st, int64_t session,
                     int (*each)(const char *board, const char *host, const char *scenario, void *ctx), void *ctx,

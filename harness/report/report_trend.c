@@ -44,12 +44,12 @@ static void trend_cells_free(struct trend_read *t)
     free(t->cells);
 }
 
-static int is_trend_cell(const struct trend_cell *c, const struct run_figures *r)
+static int is_trend_cell(const struct trend_cell *c, const struct cell_stats *r)
 {
     return strcmp(c->board, r->board) == 0 && strcmp(c->host, r->host) == 0 && strcmp(c->scenario, r->scenario) == 0;
 }
 
-static int new_trend_cell(struct trend_read *t, const struct run_figures *r)
+static int new_trend_cell(struct trend_read *t, const struct cell_stats *r)
 {
     if (t->n == t->cap) {
         int cap = t->cap ? 2 * t->cap : 64;
@@ -73,8 +73,8 @@ static int new_trend_cell(struct trend_read *t, const struct run_figures *r)
     return t->n - 1;
 }
 
-/* Runs come cell by cell: the cell of the run before, or the next one. */
-static int trend_cell_of(struct trend_read *t, const struct run_figures *r)
+/* Cells come in the matrix's order: the cell before, or the next one. */
+static int trend_cell_of(struct trend_read *t, const struct cell_stats *r)
 {
     for (int k = 0; k < 2 && t->at + k < t->n; k++)
         if (is_trend_cell(&t->cells[t->at + k], r))
@@ -91,8 +91,7 @@ static int trend_cell_of(struct trend_read *t, const struct run_figures *r)
 static int add_cell(const struct stored_cell *sc, void *ctx)
 {
     struct trend_read *t = ctx;
-    struct run_figures names = {sc->c.board, sc->c.host, sc->c.scenario, VERDICT_PASS, NAN};
-    int i = trend_cell_of(t, &names);
+    int i = trend_cell_of(t, &sc->c);
     if (i < 0)
         return -1;
     struct trend_cell *c = &t->cells[i];
