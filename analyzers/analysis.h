@@ -140,4 +140,18 @@ struct analysis {
     struct tool_outcome tool;
 };
 
+/* Every reset and finding of one capture (analyze_run_all, for `resetlab
+ * analyze`): a long real capture holds more than struct analysis keeps.
+ * Each list holds at most ANALYSIS_LISTS_MAX (memory: 64 Ki resets take
+ * about 7 MB, 64 Ki findings 16 MB); past it, the first resets and the last,
+ * the first findings, and findings_cut says so. */
+#define ANALYSIS_LISTS_MAX 65536
+struct analysis_lists {
+    struct reset_event *resets;
+    int n_resets, n_resets_seen;
+    struct finding *findings;
+    int n_findings;
+    int findings_cut;
+};
+
 #endif

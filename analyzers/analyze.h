@@ -68,4 +68,12 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
                 const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                 char *why, size_t why_len);
 
+/* analyze_run, and every reset and finding in `all` (on the heap: free
+ * with analysis_lists_free, also after -1); `out` holds what analyze_run
+ * would: the first resets and the last, the first findings. */
+int analyze_run_all(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
+                    const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
+                    struct analysis_lists *all, char *why, size_t why_len);
+void analysis_lists_free(struct analysis_lists *all);
+
 #endif

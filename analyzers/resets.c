@@ -63,23 +63,22 @@ static double transition_gap_ms(const struct steps *st, int r)
     return NAN;
 }
 
-struct en_pulse {
-    int64_t low_ns, rise_ns; /* rise -1 when EN stays low */
-};
-
-/* Stores the pulse, counts it: past `max`, the last slot holds the latest
- * pulse, so the reset that decides the outcome (the last) is always kept. */
-static int keep_pulse(struct en_pulse *out, int n, int max, int64_t low, int64_t rise)
+/* Stores a pulse in the event it becomes (en_low_ns, en_rise_ns; rise -1
+ * when EN stays low) and counts it: past `max`, the last slot holds the
+ * latest pulse, so the reset that decides the outcome (the last) is always kept. */
+static int keep_pulse(struct reset_event *out, int n, int max, int64_t low, int64_t rise)
 {
-    if (max > 0)
-        out[n < max ? n : max - 1] = (struct en_pulse){low, rise};
+    if (max > 0) {
+        out[n < max ? n : max - 1].en_low_ns = low;
+        out[n < max ? n : max - 1].en_rise_ns = rise;
+    }
     return n + 1;
 }
 
 /* EN low pulses at least min_pulse_ns long (or still low at the end): how
  * many there are; the first max − 1 and the last stored. From the EN channel or, without one, from the circuit table. */
 static int en_pulses(const struct trace *tr, const struct steps *st, const struct circuit *c, double min_pulse_ns,
-                     struct en_pulse *out, int max)
+                     struct reset_event *out, int max)
 {
     int n = 0;
     int64_t low = -1;
@@ -128,11 +127,20 @@ static void set_cause(struct reset_event *ev, const struct op_log *log, const st
     ev->spurious = ev->cause_op >= 0 && log->ops[ev->cause_op].is_port_op;
 }
 
-/* The first EN fall after t, or the end of the capture. */
+/* The first EN fall after t, or the end of the capture: a binary search to
+ * t (the edges are in time order), then EN's next fall. */
 static int64_t next_en_fall(const struct trace *tr, int64_t t)
 {
-    for (size_t i = 0; i < tr->n; i++)
-        if (tr->edges[i].t_ns > t && tr->edges[i].channel == CH_EN && tr->edges[i].level == 0)
+    size_t lo = 0, hi = tr->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (tr->edges[mid].t_ns <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i < tr->n; i++)
+        if (tr->edges[i].channel == CH_EN && tr->edges[i].level == 0)
             return tr->edges[i].t_ns;
     return tr->t_end_ns;
 }
@@ -141,6 +149,8 @@ static int64_t next_en_fall(const struct trace *tr, int64_t t)
 static int fit_release(struct reset_event *ev, const struct trace *tr, const struct board_model *bm)
 {
     double tau, t_chip;
+    if (tr->en_v.n == 0)
+        return 0;
     int n = rc_fit_release(&tr->en_v, ev->release_ns, next_en_fall(tr, ev->release_ns), bm->vdd,
                            bm->chip.vih_frac * bm->vdd, &tau, &t_chip);
     if (n == 0)
@@ -200,30 +210,27 @@ static void estimate_release(struct reset_event *ev, const struct trace *tr, con
 static int transistor_resets(const struct trace *tr, const struct steps *st, const struct board_model *bm,
                              const struct op_log *log, struct reset_event *out, int max, int *total)
 {
-    struct en_pulse pulses[ANALYSIS_MAX_RESETS];
-    int cap = max < ANALYSIS_MAX_RESETS ? max : ANALYSIS_MAX_RESETS;
-    int np = en_pulses(tr, st, bm->circuit, bm->chip.min_reset_pulse_us * 1e3, pulses, cap);
-    *total = np;
-    int n = 0;
-    for (int i = 0; i < np && i < cap; i++) {
-        const struct en_pulse *p = &pulses[i];
-        struct reset_event *ev = &out[n++];
+    *total = en_pulses(tr, st, bm->circuit, bm->chip.min_reset_pulse_us * 1e3, out, max);
+    int n = *total < max ? *total : max;
+    for (int i = 0; i < n; i++) {
+        struct reset_event *ev = &out[i];
+        int64_t low_ns = ev->en_low_ns, rise_ns = ev->en_rise_ns; /* the pulse, as en_pulses kept it */
         init_event(ev);
-        ev->en_low_ns = p->low_ns;
-        int cause = step_driving_en(st, bm->circuit, p->low_ns, DRIVE_LOW, 0);
+        ev->en_low_ns = low_ns;
+        int cause = step_driving_en(st, bm->circuit, low_ns, DRIVE_LOW, 0);
         if (cause < 0) /* the board does not follow its table: blame the last line change */
-            cause = last_step_before(st, p->low_ns);
+            cause = last_step_before(st, low_ns);
         if (cause >= 0)
             set_cause(ev, log, tr, st->s[cause].t_ns);
-        if (p->rise_ns < 0)
+        if (rise_ns < 0)
             continue; /* still held in reset at the end of the capture */
-        ev->en_rise_ns = trace_has(tr, CH_EN) ? p->rise_ns : -1;
-        int r = step_driving_en(st, bm->circuit, p->rise_ns, DRIVE_RELEASED, 1);
+        ev->en_rise_ns = trace_has(tr, CH_EN) ? rise_ns : -1;
+        int r = step_driving_en(st, bm->circuit, rise_ns, DRIVE_RELEASED, 1);
         if (r >= 0)
             ev->release_ns = st->s[r].t_ns;
         else if (!trace_has(tr, CH_EN))
-            ev->release_ns = p->rise_ns;
-        if (r >= 0 || !release_from_curve(ev, tr, bm, p->low_ns))
+            ev->release_ns = rise_ns;
+        if (r >= 0 || !release_from_curve(ev, tr, bm, low_ns))
             estimate_release(ev, tr, bm, r);
         ev->gap_ms = transition_gap_ms(st, r);
     }

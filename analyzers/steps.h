@@ -34,8 +34,8 @@ int checked_steps(const struct trace *tr, struct steps *st, char *why, size_t wh
 
 /* The analyzers over steps built once (analyze_run); the public functions
  * in analyze.h check the trace and build the steps themselves. */
-/* resets_from_steps stores at most `max` resets (and ANALYSIS_MAX_RESETS)
- * and says in *total how many the trace holds. */
+/* resets_from_steps stores at most `max` resets (past it, the first
+ * max − 1 and the last) and says in *total how many the trace holds. */
 int resets_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
                       const struct op_log *log, struct reset_event *out, int max, int *total, char *why,
                       size_t why_len);
@@ -43,6 +43,22 @@ int truth_table_from_steps(const struct trace *tr, const struct steps *st, const
                            struct finding *out, int max);
 int transients_from_steps(const struct trace *tr, const struct steps *st, const struct board_model *bm,
                           const struct op_log *log, struct finding *out, int max);
+
+/* IO0's edges alone, in time order, as the strap window reads them: a
+ * capture's every reset then costs a binary search, not a pass over
+ * every edge. */
+struct io0_line {
+    const struct edge *edges;
+    size_t n;
+    int initial;
+    int64_t t_end_ns;
+};
+/* IO0's edges of tr into buf (cap entries) or, when there are more, into
+ * *owned (malloc'd: the caller frees it). -1 when out of memory. */
+int io0_line_of(const struct trace *tr, struct io0_line *l, struct edge *buf, size_t cap, struct edge **owned);
+/* strap_predict over the line. */
+enum boot_mode strap_predict_line(const struct io0_line *l, double t_chip_ns, const struct chip_timing *chip,
+                                  enum boot_mode target, double *margin_ms);
 
 /* "DTR asserted and RTS released" and its kin. */
 const char *line_state_words(int dtr, int rts);

@@ -356,11 +356,11 @@ void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-void write_findings_json(FILE *f, const struct analysis *a)
+void write_finding_list_json(FILE *f, const struct finding *list, int n)
 {
     fputs("[", f);
-    for (int i = 0; i < a->n_findings; i++) {
-        const struct finding *x = &a->findings[i];
+    for (int i = 0; i < n; i++) {
+        const struct finding *x = &list[i];
         fputs(i ? ", {\"kind\": " : "{\"kind\": ", f);
         json_str(f, x->kind);
         fputs(", \"t_ms\": ", f);
@@ -374,13 +374,18 @@ void write_findings_json(FILE *f, const struct analysis *a)
     fputs("]", f);
 }
 
+void write_findings_json(FILE *f, const struct analysis *a)
+{
+    write_finding_list_json(f, a->findings, a->n_findings);
+}
+
 void write_verdict_json(FILE *f, const struct analysis *a)
 {
     fputs(", \"outcome\": ", f);
     json_str(f, a->verdict == VERDICT_ERROR ? "error" : boot_mode_name(a->outcome));
     fputs(", \"verdict\": ", f);
     json_str(f, verdict_name(a->verdict));
-    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", a->n_resets,
+    fprintf(f, ", \"resets\": %d, \"sync\": %s, \"margin_ms\": ", a->n_resets_seen > a->n_resets ? a->n_resets_seen : a->n_resets,
             a->sync < 0 ? "null" : a->sync ? "true" : "false");
     json_num(f, a->margin_ms);
     fputs(", \"gap_ms\": ", f);
@@ -406,11 +411,9 @@ void write_tool_json(FILE *f, const struct tool_outcome *t)
     fputc('}', f);
 }
 
-/* flockfile: one lock for the line, not one per fputc. */
-void write_run_json(FILE *f, const struct run_record *r)
+void write_run_json_fields(FILE *f, const struct run_record *r)
 {
     const struct analysis *a = r->a;
-    flockfile(f);
     fputs("{\"board\": ", f);
     json_str(f, r->board);
     fputs(", \"host\": ", f);
@@ -430,8 +433,15 @@ void write_run_json(FILE *f, const struct run_record *r)
         write_tool_json(f, &a->tool);
         fputs(", ", f);
     }
+}
+
+/* flockfile: one lock for the line, not one per fputc. */
+void write_run_json(FILE *f, const struct run_record *r)
+{
+    flockfile(f);
+    write_run_json_fields(f, r);
     fputs("\"findings\": ", f);
-    write_findings_json(f, a);
+    write_findings_json(f, r->a);
     fputs("}\n", f);
     funlockfile(f);
 }

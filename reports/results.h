@@ -184,13 +184,20 @@ void json_num(FILE *f, double v);
 void json_str(FILE *f, const char *s);
 
 void write_run_json(FILE *f, const struct run_record *r);
+/* write_run_json's members before its findings, from "{" to the ", " after
+ * the last (results_capture.c ends the line its own way). */
+void write_run_json_fields(FILE *f, const struct run_record *r);
+/* resetlab analyze's line: write_run_json's, with "resets" counting every
+ * reset, "reset_events" listing each, every finding and findings_cut. */
+void write_capture_json(FILE *f, const struct run_record *r, const struct analysis_lists *all);
 /* A run's judgement as JSON members, each after ", ": outcome, verdict,
  * resets, sync, margin_ms and gap_ms (runs.jsonl and serve.jsonl). */
 void write_verdict_json(FILE *f, const struct analysis *a);
 /* What a tool's connect loop saw, as a JSON object: connected, attempts,
  * strategy, connect_ms, after (null: no after-reset), error (null). */
 void write_tool_json(FILE *f, const struct tool_outcome *t);
-/* The analysis's findings as a JSON array (kind, t_ms, severity, message). */
+/* Findings as a JSON array (kind, t_ms, severity, message): a list, the analysis's. */
+void write_finding_list_json(FILE *f, const struct finding *list, int n);
 void write_findings_json(FILE *f, const struct analysis *a);
 void write_summary_json(FILE *f, uint64_t seed, int iterations, struct cell_stats *cells, int n);
 /* summary.json's " \"cells\": [...]" member alone, for another document. */

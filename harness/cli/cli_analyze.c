@@ -44,9 +44,12 @@ static const char usage[] =
     "with what it has: the report names the analyzers that ran and what each of\n"
     "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
     "\n"
-    "kept in memory, and said so in the output when crossed: the first 15 resets\n"
-    "and the last (all are counted: \"resets: 114 (listed: the first 15 and the\n"
-    "last ...)\"), 32 findings.\n"
+    "Every reset and finding is listed, as many as the capture holds (--json:\n"
+    "reset_events and findings), up to 65536 of each kept in memory\n"
+    "(ANALYSIS_LISTS_MAX: about 7 MB of resets, 16 MB of findings). Past it, all\n"
+    "resets are counted and the first 65535 and the last listed (\"resets: 524288\n"
+    "(listed: the first 65535 and the last ...)\"), and the output says findings\n"
+    "were left out.\n"
     "\n"
     "limits, each refused with one line before the work it bounds:\n"
     "  - libsigrok makes every sample a VCD's timestamps span: a VCD longer than\n"
@@ -204,7 +207,8 @@ static void print_coverage(const struct trace *tr, const struct board_profile *b
 
 static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
                          const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
-                         const struct uart_stats *us, int expected, const struct analysis *a)
+                         const struct uart_stats *us, int expected, const struct analysis *a,
+                         const struct analysis_lists *all)
 {
     int baud = o->baud ? (int)o->baud : b->chip->baud;
     printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
@@ -231,14 +235,14 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     if (guess > 0)
         printf("\nUART: most frames fail at %d baud: RX looks like %.0f baud (its shortest common bit, %.3f µs)",
                baud, guess, 1e6 / guess);
-    if (a->n_resets_seen > a->n_resets)
-        printf("\nresets: %d (listed: the first %d and the last; at most %d are kept, ANALYSIS_MAX_RESETS)\n",
-               a->n_resets_seen, a->n_resets - 1, ANALYSIS_MAX_RESETS);
+    if (all->n_resets_seen > all->n_resets)
+        printf("\nresets: %d (listed: the first %d and the last; at most %d are kept in memory, ANALYSIS_LISTS_MAX)\n",
+               all->n_resets_seen, all->n_resets - 1, ANALYSIS_LISTS_MAX);
     else
-        printf("\nresets: %d\n", a->n_resets);
-    for (int i = 0; i < a->n_resets; i++) {
-        const struct reset_event *r = &a->resets[i];
-        int number = i + 1 == a->n_resets ? a->n_resets_seen : i + 1; /* the last kept is the last seen */
+        printf("\nresets: %d\n", all->n_resets);
+    for (int i = 0; i < all->n_resets; i++) {
+        const struct reset_event *r = &all->resets[i];
+        int number = i + 1 == all->n_resets ? all->n_resets_seen : i + 1; /* the last kept is the last seen */
         const char *en = chip_en_name(&b->chip->timing), *io0 = chip_strap_name(&b->chip->timing);
         printf("  #%d %s low at %.3f ms", number, en, (double)r->en_low_ns / 1e6);
         if (r->release_ns >= 0 && isfinite(r->tau_ms))
@@ -267,14 +271,14 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     printf("outcome: %s", boot_mode_name(a->outcome));
     if (expected >= 0)
         printf(" (expected %s): %s", boot_mode_name((enum boot_mode)expected), verdict_name(a->verdict));
-    if (a->findings_cut)
-        printf("\nfindings: %d (at most %d are kept, ANALYSIS_MAX_FINDINGS: later ones may be left out)\n",
-               a->n_findings, ANALYSIS_MAX_FINDINGS);
+    if (all->findings_cut)
+        printf("\nfindings: %d (at most %d are kept in memory, ANALYSIS_LISTS_MAX: later ones are left out)\n",
+               all->n_findings, ANALYSIS_LISTS_MAX);
     else
-        printf("\nfindings: %d\n", a->n_findings);
-    for (int i = 0; i < a->n_findings; i++)
-        printf("  %-5s %-20s %10.3f ms  %s\n", severity_name(a->findings[i].severity), a->findings[i].kind,
-               (double)a->findings[i].t_ns / 1e6, a->findings[i].message);
+        printf("\nfindings: %d\n", all->n_findings);
+    for (int i = 0; i < all->n_findings; i++)
+        printf("  %-5s %-20s %10.3f ms  %s\n", severity_name(all->findings[i].severity), all->findings[i].kind,
+               (double)all->findings[i].t_ns / 1e6, all->findings[i].message);
 }
 
 /* Without an expectation the verdict follows the outcome alone. */
@@ -295,6 +299,8 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     int rc = 2, have_meta = 0, expected = -1;
     const struct board_profile *b = NULL;
     struct channel_map map;
+    struct analysis a;
+    struct analysis_lists all = {0};
     if (meta == NULL || uart == NULL) {
         fprintf(stderr, "resetlab: out of memory\n");
         goto out;
@@ -331,21 +337,22 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     }
     struct board_model bm = board_model_of(b);
     struct op_log log = {meta->ops, have_meta ? meta->n_ops : 0};
-    struct analysis a;
     enum boot_mode want = expected >= 0 ? (enum boot_mode)expected : BOOT_ANY;
-    if (analyze_run(&tr, &log, &bm, trace_has(&tr, CH_RX) ? uart : NULL, n_uart, want, &a, err, sizeof err) != 0) {
+    if (analyze_run_all(&tr, &log, &bm, trace_has(&tr, CH_RX) ? uart : NULL, n_uart, want, &a, &all, err,
+                        sizeof err) != 0) {
         fprintf(stderr, "resetlab: %s: %s\n", o->file, err);
         goto out;
     }
     if (o->json) {
         struct run_record rec = {b->name, have_meta ? meta->host : "capture", have_meta ? meta->scenario : o->file,
                                  have_meta ? meta->iteration : 0, have_meta ? meta->seed : 0, want, &a};
-        write_run_json(stdout, &rec);
+        write_capture_json(stdout, &rec, &all);
     } else {
-        print_report(o, &tr, b, meta, have_meta, uart, n_uart, &us, expected, &a);
+        print_report(o, &tr, b, meta, have_meta, uart, n_uart, &us, expected, &a, &all);
     }
     rc = exit_status(&a, expected);
 out:
+    analysis_lists_free(&all);
     sigrok_trace_free(&tr);
     sigrok_free(sr);
     free(uart);
