@@ -3,6 +3,7 @@
  * [t_chip − 0, t_chip + 1 ms] (ESP32: setup 0, hold 1 ms). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 
 #include "trace_fixture.h"
 
@@ -100,4 +101,55 @@ Test(strap, no_reset_target_has_no_margin)
     double m;
     cr_assert_eq(strap_predict(&f.tr, 20e6, &esp32, BOOT_NONE, &m), BOOT_FLASH);
     cr_assert(isnan(m));
+}
+
+/* The margin by its definition, over every interval of IO0 at `level`
+ * (edges of other channels skipped): the reference the binary search of
+ * strap.c must equal. */
+static double margin_by_definition(const struct trace *tr, int level, double a, double b)
+{
+    double best = -INFINITY, start = 0.0;
+    int cur = tr->initial[CH_IO0];
+    for (size_t i = 0; i <= tr->n; i++) {
+        if (i < tr->n && tr->edges[i].channel != CH_IO0)
+            continue;
+        double end = i == tr->n ? (double)tr->t_end_ns : (double)tr->edges[i].t_ns;
+        if (cur == level)
+            best = fmax(best, fmin(a - start, end - b));
+        if (i < tr->n)
+            cur = tr->edges[i].level, start = end;
+    }
+    return isinf(best) ? NAN : best / 1e6;
+}
+
+/* IO0 toggling at random among EN edges, the window anywhere: the same
+ * margin and mode as the definition gives (2,000 cases, a fixed seed). */
+Test(strap, the_binary_search_gives_the_margin_of_the_definition)
+{
+    unsigned seed = 12345;
+    for (int trial = 0; trial < 2000; trial++) {
+        struct fixture f;
+        fix_init(&f, 100);
+        int io0 = 1, en = 1;
+        for (double t = 0.5; t < 99.0 && f.tr.n < FIX_MAX; t += 0.1 + (double)(rand_r(&seed) % 100) / 10.0) {
+            if (rand_r(&seed) % 2)
+                fix_edge(&f, t, CH_IO0, io0 = !io0);
+            else
+                fix_edge(&f, t, CH_EN, en = !en);
+        }
+        double t_chip = (double)(rand_r(&seed) % 100000) * 1e3, m;
+        enum boot_mode target = rand_r(&seed) % 2 ? BOOT_DOWNLOAD : BOOT_FLASH;
+        enum boot_mode mode = strap_predict(&f.tr, t_chip, &esp32, target, &m);
+        double want = margin_by_definition(&f.tr, target == BOOT_FLASH, t_chip, t_chip + 1e6);
+        cr_assert((isnan(m) && isnan(want)) || fabs(m - want) < 1e-9, "trial %d: margin %f, by definition %f", trial,
+                  m, want);
+        int inside = 0, at_a = f.tr.initial[CH_IO0];
+        for (size_t i = 0; i < f.tr.n; i++)
+            if (f.tr.edges[i].channel == CH_IO0) {
+                inside |= (double)f.tr.edges[i].t_ns > t_chip && (double)f.tr.edges[i].t_ns <= t_chip + 1e6;
+                if ((double)f.tr.edges[i].t_ns <= t_chip)
+                    at_a = f.tr.edges[i].level;
+            }
+        cr_assert_eq(mode, inside ? BOOT_MARGINAL : at_a ? BOOT_FLASH : BOOT_DOWNLOAD, "trial %d", trial);
+    }
 }
