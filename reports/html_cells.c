@@ -167,7 +167,7 @@ static void put_cell_head(FILE *f, const struct cell_stats *c, int i)
  * junit.xml have them all). */
 static void put_brief(FILE *f, const struct cell_stats *c)
 {
-    char m[48] = "no strap margin", g[48] = "no DTR/RTS gap", v[32];
+    char m[64] = "no strap margin", g[64] = "no DTR/RTS gap", v[32];
     if (isfinite(c->margin.p50))
         snprintf(m, sizeof m, "strap margin p50 %s ms", ms(c->margin.p50, 3, v, sizeof v));
     if (isfinite(c->gap.p50))
