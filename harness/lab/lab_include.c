@@ -243,7 +243,7 @@ static int merge(struct builder *b, struct val *v, int n, int depth, const char 
                 return yfail(v[i].l->y, kn, path, "key '%s' appears twice", key), 0;
             for (int j = k; j < i && !seen; j++)
                 seen = !skipped(&v[j], depth, key) && pair_of(v[j].l->y, v[j].node, key) != NULL;
-            int key_id, value_id;
+            int key_id = 0, value_id = 0; /* set by merge_key when it returns 0 */
             if (seen)
                 continue; /* merged where it first appeared */
             if (merge_key(b, v, n, i, depth, path, key, &key_id, &value_id) != 0)
