@@ -79,6 +79,16 @@ static double sample_point(const struct trace *tr, int64_t start, double bit_ns,
     return (double)llround(ceil(s0 + (bw - 1) / 2 + b * bw) * period_ns);
 }
 
+/* A sample point after the capture's last sample: sigrok's decoder never
+ * reaches it (decoders/uart/pd.py waits for that sample with 'skip'), so a
+ * frame the capture cuts before its last data bit is no byte, and one cut
+ * before its stop bit is a byte with no framing error. */
+static int past_end(const struct trace *tr, double t)
+{
+    double half = tr->sample_rate_hz > 0 ? 0.5e9 / tr->sample_rate_hz : 0;
+    return t > (double)tr->t_end_ns + half;
+}
+
 /* A falling edge starts a frame only when the line is still low at the
  * start bit's sample point, as sigrok's uart decoder checks it (decoders/
  * uart/pd.py, wait_for_start_bit then get_start_bit: "if self.startbit[rxtx]
@@ -108,6 +118,8 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
         if (start < 0)
             break;
         double mid = sample_point(tr, start, bit_ns, 0);
+        if (past_end(tr, mid) || past_end(tr, sample_point(tr, start, bit_ns, 8)))
+            break; /* the capture ends before the last data bit: no byte, as in sigrok's */
         if (level_at(&cur, mid) != 0) { /* high again at mid-start: a glitch */
             st->glitches++;
             t = (double)start + 1;
@@ -117,7 +129,7 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
         for (int b = 0; b < 8; b++)
             value |= (uint8_t)(level_at(&cur, sample_point(tr, start, bit_ns, 1 + b)) << b);
         double stop_at = sample_point(tr, start, bit_ns, 9);
-        int stop = level_at(&cur, stop_at);
+        int stop = past_end(tr, stop_at) || level_at(&cur, stop_at); /* a stop bit after the end is no error */
         if (n < cap && at != NULL)
             at[n++] = (struct uart_byte){(double)start, value};
         else if (n < cap)
