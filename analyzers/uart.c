@@ -118,13 +118,15 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
         if (start < 0)
             break;
         double mid = sample_point(tr, start, bit_ns, 0);
-        if (past_end(tr, mid) || past_end(tr, sample_point(tr, start, bit_ns, 8)))
-            break; /* the capture ends before the last data bit: no byte, as in sigrok's */
+        if (past_end(tr, mid))
+            break;
         if (level_at(&cur, mid) != 0) { /* high again at mid-start: a glitch */
             st->glitches++;
             t = (double)start + 1;
             continue;
         }
+        if (past_end(tr, sample_point(tr, start, bit_ns, 8)))
+            break; /* the capture ends before the last data bit: no byte, as in sigrok's */
         uint8_t value = 0;
         for (int b = 0; b < 8; b++)
             value |= (uint8_t)(level_at(&cur, sample_point(tr, start, bit_ns, 1 + b)) << b);
