@@ -100,3 +100,20 @@ Test(analyze_uart_end, the_last_data_bit_must_be_a_sample_of_the_trace)
     cr_assert_eq(uart_decode_counted(&tr, 100000, &byte, 1, &st), 1);
     cr_assert_eq(st.framing_errors, 1);
 }
+
+/* A glitch (2 µs low, high again at the start bit's sample point, 15 µs)
+ * near the end is still counted when the frame it would start is cut:
+ * sigrok's decoder checks the start bit before it waits for the data. */
+Test(analyze_uart_end, a_glitch_before_the_end_is_counted)
+{
+    struct edge e[4];
+    struct trace tr = {.edges = e, .cap = 4, .present = 1u << CH_RX, .sample_rate_hz = 1e6, .t_end_ns = 50000};
+    tr.initial[CH_RX] = 1;
+    cr_assert_eq(trace_push(&tr, 10000, CH_RX, 0), 0);
+    cr_assert_eq(trace_push(&tr, 12000, CH_RX, 1), 0);
+    uint8_t byte;
+    struct uart_stats st;
+    cr_assert_eq(uart_decode_counted(&tr, 100000, &byte, 1, &st), 0);
+    cr_assert_eq(st.glitches, 1);
+    cr_assert_eq(st.frames, 0);
+}
