@@ -432,7 +432,10 @@ int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len)
         return -1;
     }
     r->tr->sample_rate_hz = (double)r->samplerate;
-    r->tr->t_end_ns = r->n_samples ? (int64_t)llround((double)(r->n_samples - 1) * 1e9 / (double)r->samplerate) : 0;
+    /* the longer of the logic and EN's analog samples: an analog-only
+     * capture (a Hantek's) has no logic ones */
+    uint64_t n = r->n_samples > r->n_analog ? r->n_samples : r->n_analog;
+    r->tr->t_end_ns = n ? (int64_t)llround((double)(n - 1) * 1e9 / (double)r->samplerate) : 0;
     return 0;
 }
 
