@@ -55,11 +55,13 @@ static int level_at(struct rx_cursor *c, double t)
     return c->level;
 }
 
-/* The next falling RX edge at or after t, or -1. */
-static int64_t next_fall(const struct trace *tr, size_t from, double t)
+/* The next falling RX edge at or after t (in ns: a double would stop
+ * moving past 2^53 ns, 104 days, which a session saying samplerate=1 Hz
+ * reaches, and the decoder went round forever), or -1. */
+static int64_t next_fall(const struct trace *tr, size_t from, int64_t t)
 {
     for (size_t i = from; i < tr->n; i++)
-        if (tr->edges[i].channel == CH_RX && tr->edges[i].level == 0 && (double)tr->edges[i].t_ns >= t)
+        if (tr->edges[i].channel == CH_RX && tr->edges[i].level == 0 && tr->edges[i].t_ns >= t)
             return tr->edges[i].t_ns;
     return -1;
 }
@@ -112,7 +114,7 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
     double bit_ns = 1e9 / baud;
     struct rx_cursor cur = {tr, 0, tr->initial[CH_RX]};
     size_t n = 0;
-    double t = 0;
+    int64_t t = 0;
     for (;;) {
         int64_t start = next_fall(tr, cur.next > 0 ? cur.next - 1 : 0, t);
         if (start < 0)
@@ -122,7 +124,7 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
             break;
         if (level_at(&cur, mid) != 0) { /* high again at mid-start: a glitch */
             st->glitches++;
-            t = (double)start + 1;
+            t = start + 1;
             continue;
         }
         if (past_end(tr, sample_point(tr, start, bit_ns, 8)))
@@ -141,7 +143,7 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
             st->bytes++;
         else
             st->framing_errors++;
-        t = stop_at + 1; /* a falling edge after the stop bit's sample point */
+        t = (int64_t)ceil(stop_at) + 1; /* a falling edge after the stop bit's sample point */
     }
     return n;
 }
@@ -197,8 +199,8 @@ double uart_guess_baud(const struct trace *tr)
             }
             last = tr->edges[i].t_ns;
         }
-        if (k >= 3 && k * 50 >= total)
-            return 1e9 / (sum / (double)k);
+        if (k >= 3 && k * 50 >= total) /* under 1 baud (the least --baud takes) is no UART */
+            return 1e9 / (sum / (double)k) >= 1 ? 1e9 / (sum / (double)k) : 0;
         floor_ns = m;
     }
     return 0;

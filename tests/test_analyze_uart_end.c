@@ -117,3 +117,27 @@ Test(analyze_uart_end, a_glitch_before_the_end_is_counted)
     cr_assert_eq(st.glitches, 1);
     cr_assert_eq(st.frames, 0);
 }
+
+/* A capture past 2^53 ns (104 days: a session saying samplerate=1 Hz, one
+ * of sigrok-dumps' amulet_lcd captures so damaged): the decoder kept its
+ * place in a double, which stops moving there, and went round forever.
+ * At 1 S/s every sample point of a 115,200-baud frame is its start sample:
+ * each falling edge is a frame of 0x00 with a framing error; and the rate
+ * the edges show (a bit 2 s long: 0.5 baud) is no UART, so no hint. */
+Test(analyze_uart_end, a_capture_past_2_to_the_53_ns_ends, .timeout = 20)
+{
+    enum { N = 40 };
+    struct edge e[N];
+    struct trace tr = {.edges = e, .cap = N, .present = 1u << CH_RX, .sample_rate_hz = 1};
+    tr.initial[CH_RX] = 1;
+    int64_t t0 = 200000000000000000; /* 2e17 ns, above 2^53 */
+    for (int i = 0; i < N; i++)
+        cr_assert_eq(trace_push(&tr, t0 + (int64_t)i * 2000000000, CH_RX, i % 2 == 0 ? 0 : 1), 0);
+    tr.t_end_ns = t0 + (int64_t)N * 2000000000;
+    uint8_t bytes[N];
+    struct uart_stats st;
+    cr_assert_eq(uart_decode_counted(&tr, 115200, bytes, N, &st), N / 2);
+    cr_assert_eq(st.framing_errors, N / 2);
+    cr_assert_eq(bytes[0], 0);
+    cr_assert_eq(uart_guess_baud(&tr), 0);
+}
