@@ -55,11 +55,13 @@ static int level_at(struct rx_cursor *c, double t)
     return c->level;
 }
 
-/* The next falling RX edge at or after t, or -1. */
-static int64_t next_fall(const struct trace *tr, size_t from, double t)
+/* The next falling RX edge at or after t (in ns: a double would stop
+ * moving past 2^53 ns, 104 days, which a session saying samplerate=1 Hz
+ * reaches, and the decoder went round forever), or -1. */
+static int64_t next_fall(const struct trace *tr, size_t from, int64_t t)
 {
     for (size_t i = from; i < tr->n; i++)
-        if (tr->edges[i].channel == CH_RX && tr->edges[i].level == 0 && (double)tr->edges[i].t_ns >= t)
+        if (tr->edges[i].channel == CH_RX && tr->edges[i].level == 0 && tr->edges[i].t_ns >= t)
             return tr->edges[i].t_ns;
     return -1;
 }
@@ -77,6 +79,16 @@ static double sample_point(const struct trace *tr, int64_t start, double bit_ns,
     double period_ns = 1e9 / rate, bw = bit_ns / period_ns;
     double s0 = (double)llround((double)start / period_ns);
     return (double)llround(ceil(s0 + (bw - 1) / 2 + b * bw) * period_ns);
+}
+
+/* A sample point after the capture's last sample: sigrok's decoder never
+ * reaches it (decoders/uart/pd.py waits for that sample with 'skip'), so a
+ * frame the capture cuts before its last data bit is no byte, and one cut
+ * before its stop bit is a byte with no framing error. */
+static int past_end(const struct trace *tr, double t)
+{
+    double half = tr->sample_rate_hz > 0 ? 0.5e9 / tr->sample_rate_hz : 0;
+    return t > (double)tr->t_end_ns + half;
 }
 
 /* A falling edge starts a frame only when the line is still low at the
@@ -102,22 +114,26 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
     double bit_ns = 1e9 / baud;
     struct rx_cursor cur = {tr, 0, tr->initial[CH_RX]};
     size_t n = 0;
-    double t = 0;
+    int64_t t = 0;
     for (;;) {
         int64_t start = next_fall(tr, cur.next > 0 ? cur.next - 1 : 0, t);
         if (start < 0)
             break;
         double mid = sample_point(tr, start, bit_ns, 0);
+        if (past_end(tr, mid))
+            break;
         if (level_at(&cur, mid) != 0) { /* high again at mid-start: a glitch */
             st->glitches++;
-            t = (double)start + 1;
+            t = start + 1;
             continue;
         }
+        if (past_end(tr, sample_point(tr, start, bit_ns, 8)))
+            break; /* the capture ends before the last data bit: no byte, as in sigrok's */
         uint8_t value = 0;
         for (int b = 0; b < 8; b++)
             value |= (uint8_t)(level_at(&cur, sample_point(tr, start, bit_ns, 1 + b)) << b);
         double stop_at = sample_point(tr, start, bit_ns, 9);
-        int stop = level_at(&cur, stop_at);
+        int stop = past_end(tr, stop_at) || level_at(&cur, stop_at); /* a stop bit after the end is no error */
         if (n < cap && at != NULL)
             at[n++] = (struct uart_byte){(double)start, value};
         else if (n < cap)
@@ -127,7 +143,7 @@ static size_t decode(const struct trace *tr, int baud, uint8_t *out, struct uart
             st->bytes++;
         else
             st->framing_errors++;
-        t = stop_at + 1; /* a falling edge after the stop bit's sample point */
+        t = (int64_t)ceil(stop_at) + 1; /* a falling edge after the stop bit's sample point */
     }
     return n;
 }
@@ -183,8 +199,8 @@ double uart_guess_baud(const struct trace *tr)
             }
             last = tr->edges[i].t_ns;
         }
-        if (k >= 3 && k * 50 >= total)
-            return 1e9 / (sum / (double)k);
+        if (k >= 3 && k * 50 >= total) /* under 1 baud (the least --baud takes) is no UART */
+            return 1e9 / (sum / (double)k) >= 1 ? 1e9 / (sum / (double)k) : 0;
         floor_ns = m;
     }
     return 0;

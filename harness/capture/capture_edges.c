@@ -123,7 +123,14 @@ static void resolve_channels(struct reader *r, const struct sr_dev_inst *sdi)
             r->bit[c] = ch->index;
         }
     }
-    r->beyond = n_logic > 0 && n_logic < 64 ? ~0ull << n_logic : 0;
+    /* the bytes above those the logic channels fill: an analyzer saving 2 of
+     * its 8 channels (total probes=2, unitsize=1) leaves the other 6 bits of
+     * each byte as they were (sigrok-dumps' dmx512, ir, spi captures), but a
+     * byte of its own above them is the next sample when the unit size is
+     * larger than the data's (8 channels' 1-byte samples in unitsize=2) */
+    int bytes = (n_logic + 7) / 8;
+    r->n_logic = n_logic;
+    r->beyond = n_logic > 0 && bytes < 8 ? ~0ull << 8 * bytes : 0;
     resolve_by_index(r, sdi);
     /* a channel found by its name alone yields to one --map gives that file channel */
     for (int c = 0; c < CH_COUNT; c++)
@@ -234,12 +241,14 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
                    : unit == 2 ? 0x0001000100010001ull
                    : unit == 4 ? 0x0000000100000001ull
                                : 1;
+    uint64_t unit_bits = unit < 8 ? (1ull << 8 * unit) - 1 : ~0ull;
     for (uint64_t i = 0; i < n; i++, d += unit) {
         /* Unit sizes 1, 2, 4 and 8 (8 to 64 channels: fx2lafw, DSLogic and
          * Logic16, Zeroplus): skip eight bytes of unchanged samples at a
          * time; captures are mostly steady lines. */
         if (per_word && r->n_samples + i > 0) {
-            uint64_t same = r->prev * rep, mask8 = r->mask * rep, word;
+            /* a bit above the channels' bytes ends the skip, so it is checked below */
+            uint64_t same = r->prev * rep, mask8 = ((r->mask | r->beyond) & unit_bits) * rep, word;
             while (i + per_word <= n) {
                 memcpy(&word, d, 8);
                 if ((word & mask8) != same)
@@ -251,13 +260,10 @@ static void read_logic(struct reader *r, const struct sr_datafeed_logic *logic)
         }
         uint64_t bits = 0;
         memcpy(&bits, d, unit); /* little-endian: bit i = channel i */
-        if (bits & r->beyond & (unit < 8 ? (1ull << 8 * unit) - 1 : ~0ull)) {
-            int channels = 0;
-            while (!(r->beyond >> channels & 1))
-                channels++;
+        if (bits & r->beyond & unit_bits) {
             char what[96];
             snprintf(what, sizeof what, "sample %llu has bits set above its %d logic channels (unit size %u)",
-                     (unsigned long long)(r->n_samples + i), channels, unit);
+                     (unsigned long long)(r->n_samples + i), r->n_logic, unit);
             sigrok_reader_fail(r, "%s: %s: the unit size or channel count disagrees with the data%s", what, "");
             return;
         }
@@ -426,7 +432,10 @@ int sigrok_reader_finish(struct sigrok_reader *r, char *err, size_t err_len)
         return -1;
     }
     r->tr->sample_rate_hz = (double)r->samplerate;
-    r->tr->t_end_ns = r->n_samples ? (int64_t)llround((double)(r->n_samples - 1) * 1e9 / (double)r->samplerate) : 0;
+    /* the longer of the logic and EN's analog samples: an analog-only
+     * capture (a Hantek's) has no logic ones */
+    uint64_t n = r->n_samples > r->n_analog ? r->n_samples : r->n_analog;
+    r->tr->t_end_ns = n ? (int64_t)llround((double)(n - 1) * 1e9 / (double)r->samplerate) : 0;
     return 0;
 }
 

@@ -7,7 +7,8 @@
  * device instance only after the first chunk; the VCD pre-scan refuses what
  * libsigrok 0.5.2's VCD input would crash or hang on; a CSV file's rate is
  * given, or read from sigrok's own comment. A .sr is pre-scanned first
- * (capture_srzip.c): libsigrok hangs on some metadata.
+ * (capture_srzip.c): libsigrok hangs on some metadata; the logic chunks'
+ * CRC-32s are checked as the bytes come (libsigrok passes a failing one on).
  * May call: libsigrok, glib, capture_edges.c (the reader), capture_srzip.c (the .sr pre-scan),
  * analyzers/ (trace types). */
 #include "capture_internal.h"
@@ -26,12 +27,33 @@
 
 #define reader sigrok_reader
 
+/* The session's packets: each LOGIC packet's bytes checked against its
+ * chunk's CRC-32 (capture_srzip.c), then read. The first chunk that fails
+ * is kept in `bad` and said at the end: a chunk libsigrok delivered short
+ * is named by the byte count first, as before. */
+struct session_feed {
+    struct reader *r;
+    struct sigrok_sr_chunks chunks;
+    char bad[200];
+};
+
+static void session_packet(const struct sr_dev_inst *sdi, const struct sr_datafeed_packet *pkt, void *data)
+{
+    struct session_feed *f = data;
+    if (!f->bad[0] && pkt->type == SR_DF_LOGIC) {
+        const struct sr_datafeed_logic *logic = pkt->payload;
+        sigrok_sr_chunks_feed(&f->chunks, logic->data, logic->length, f->bad, sizeof f->bad);
+    }
+    sigrok_reader_packet(sdi, pkt, f->r);
+}
+
 static int read_session(struct sigrok *s, struct reader *r)
 {
     struct sr_session *session = NULL;
     uint64_t logic_bytes;
     int unitsize;
-    if (sigrok_sr_prescan(r->path, &logic_bytes, &unitsize, r->err, sizeof r->err) != 0)
+    char base[SIGROK_SR_BASE_MAX + 1];
+    if (sigrok_sr_prescan(r->path, &logic_bytes, &unitsize, base, sizeof base, r->err, sizeof r->err) != 0)
         return -1;
     if (sr_session_load(s->ctx, r->path, &session) != SR_OK) {
         snprintf(r->err, sizeof r->err, "%s: not a readable sigrok session (.sr): missing, truncated or not a srzip file",
@@ -47,7 +69,9 @@ static int read_session(struct sigrok *s, struct reader *r)
         return -1;
     }
     g_slist_free(devs);
-    sr_session_datafeed_callback_add(session, sigrok_reader_packet, r);
+    struct session_feed feed = {r, {0}, ""};
+    sigrok_sr_chunks_open(&feed.chunks, r->path, base); /* unopened: nothing is checked */
+    sr_session_datafeed_callback_add(session, session_packet, &feed);
     r->session = session;
     rc = sr_session_start(session);
     if (rc == SR_OK)
@@ -55,15 +79,19 @@ static int read_session(struct sigrok *s, struct reader *r)
     sr_session_stop(session);
     r->session = NULL;
     sr_session_destroy(session);
+    sigrok_sr_chunks_close(&feed.chunks);
     if (rc != SR_OK && !r->failed)
         sigrok_reader_fail(r, "%s: reading the session failed (%s)%s", sr_strerror(rc), "");
     uint64_t got = r->logic_unitsize ? r->n_samples * r->logic_unitsize : 0;
-    if (!r->failed && r->logic_unitsize && got < logic_bytes) { /* a chunk libsigrok could not inflate */
+    if (!r->failed && got < logic_bytes) { /* a chunk libsigrok could not inflate (the first: no packet at all) */
         char chunk[200], figures[80];
         sigrok_sr_bad_chunk(r->path, got, chunk, sizeof chunk);
         snprintf(figures, sizeof figures, "%llu of its %llu bytes", (unsigned long long)got,
                  (unsigned long long)logic_bytes);
         sigrok_reader_fail(r, "%s: corrupt chunk %s: libsigrok delivered %s of logic data", chunk, figures);
+    } else if (feed.bad[0]) { /* whatever else was wrong came from the chunk's garbage */
+        snprintf(r->err, sizeof r->err, "%s: %s", r->path, feed.bad);
+        r->failed = 1;
     } else if (!r->failed && r->logic_unitsize && r->logic_unitsize != (unsigned)unitsize) {
         char a[16], b[16];
         snprintf(a, sizeof a, "%u", r->logic_unitsize), snprintf(b, sizeof b, "%d", unitsize);

@@ -45,7 +45,29 @@ void sigrok_reader_fail(struct sigrok_reader *r, const char *fmt, const char *a,
 /* A .sr file's metadata and sizes against the SIGROK_SR_MAX_* limits
  * (capture_srzip.c): 0, or -1 with one line in err. A file it cannot read
  * as a session passes, for libsigrok to report. */
-int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *err, size_t err_len);
+/* The metadata's capturefile (the logic chunks' base name, "logic-1") is
+ * written into `base`: at most SIGROK_SR_BASE_MAX characters. */
+#define SIGROK_SR_BASE_MAX 31
+int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *base, size_t base_len, char *err,
+                      size_t err_len);
+/* libsigrok 0.5.2 passes on the bytes of a chunk whose CRC-32 fails (libzip
+ * reports it on the read after the last, which the session driver takes
+ * for the chunk's end). So the logic bytes it delivers are checked here,
+ * chunk by chunk in its order, against the zip's CRC-32 of each: open on
+ * the file (the prescan's base), feed every LOGIC packet's bytes, close.
+ * A feed returns -1 with the chunk named in `bad` at its first mismatch.
+ * Memory O(1): the zip stays open, each chunk's entry is looked up when
+ * the bytes reach it. */
+struct sigrok_sr_chunks {
+    struct zip *zip;
+    char base[SIGROK_SR_BASE_MAX + 1], name[64];
+    int single, k, open, checked;
+    uint64_t size, done, at; /* the chunk's size, its bytes fed, where it starts in the logic data */
+    unsigned long crc, want;
+};
+int sigrok_sr_chunks_open(struct sigrok_sr_chunks *c, const char *path, const char *base);
+int sigrok_sr_chunks_feed(struct sigrok_sr_chunks *c, const uint8_t *p, uint64_t n, char *bad, size_t len);
+void sigrok_sr_chunks_close(struct sigrok_sr_chunks *c);
 /* Its logic chunks' sizes (*logic_bytes) are what the session must deliver:
  * libsigrok 0.5.2 ends a chunk it cannot inflate quietly. Then the chunk
  * libzip cannot inflate (else the one holding byte `offset`), named with

@@ -130,7 +130,9 @@ struct sigrok_reader {
     int resolved, failed;
     int bit[CH_COUNT]; /* logic bit of each of our channels; -1 absent */
     uint64_t mask;     /* the bits we read */
-    uint64_t beyond;   /* the bits above the device's logic channels: a sample with one set disagrees with them */
+    uint64_t beyond;   /* the bytes above those the device's logic channels fill: a sample with a bit set there
+                          disagrees with them (the unit size is larger than the data's) */
+    int n_logic;       /* the device's logic channels */
     uint64_t samplerate, n_samples, prev;
     unsigned logic_unitsize; /* bytes a sample of the logic packets seen; 0 before the first */
     /* instants DTR or RTS changed (as the analyzers' steps count them), the

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <zip.h>
+#include <zlib.h>
 
 /* The metadata member, read whole (at most SIGROK_SR_MAX_METADATA bytes):
  * a GKeyFile, or NULL with err set (too large) or not (unreadable). */
@@ -125,32 +126,80 @@ static int check_device(GKeyFile *kf, const char *group, const char *path, int *
     return 0;
 }
 
-static int is_logic_chunk(const char *name)
+/* The member libsigrok 0.5.2 reads as chunk k of the logic data
+ * (session_driver.c, stream_session_data): the capturefile itself when it
+ * is a member (k = 0, nothing more), else capturefile-1, -2, ... up to the
+ * first one missing. 0 with its size and CRC-32, -1 past the last. */
+static int chunk_stat(zip_t *z, const char *base, int single, int k, zip_stat_t *st)
 {
-    return strcmp(name, "logic-1") == 0 || strncmp(name, "logic-1-", 8) == 0;
+    char member[SIGROK_SR_BASE_MAX + 16];
+    if (single && k > 0)
+        return -1;
+    if (single)
+        snprintf(member, sizeof member, "%s", base);
+    else
+        snprintf(member, sizeof member, "%s-%d", base, k);
+    zip_stat_init(st);
+    return zip_stat(z, member, 0, st) == 0 && (st->valid & ZIP_STAT_SIZE) ? 0 : -1;
 }
 
-/* Every member but the version and the metadata is sample data, which
- * libsigrok inflates and sends whole. Each logic chunk holds whole
- * samples of the metadata's unit size; their sizes add up to what the
- * session must deliver (*logic_bytes). */
-static int check_data_size(zip_t *z, const char *path, int unitsize, uint64_t *logic_bytes, char *err, size_t err_len)
+static int has_member(zip_t *z, const char *name)
 {
-    uint64_t total = 0;
-    zip_int64_t n = zip_get_num_entries(z, 0);
-    for (zip_int64_t i = 0; i < n; i++) {
-        zip_stat_t st;
-        zip_stat_init(&st);
-        if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
-            !(st.valid & ZIP_STAT_NAME) || strcmp(st.name, "version") == 0 || strcmp(st.name, "metadata") == 0)
-            continue;
-        if (is_logic_chunk(st.name) && st.size % (zip_uint64_t)unitsize != 0) {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    return zip_stat(z, name, 0, &st) == 0;
+}
+
+/* The logic chunks in libsigrok's order: each holds whole samples of the
+ * unit size; their sizes add up to what the session must deliver
+ * (*logic_bytes). A chunk of `base` libsigrok would not reach (after a
+ * gap, or beside the single member) is refused: its samples would be lost
+ * without a word. Every other member but the version and the metadata is
+ * sample data too (analog), counted against SIGROK_SR_MAX_DATA_BYTES. */
+static int check_data_size(zip_t *z, const char *path, const char *base, int unitsize, uint64_t *logic_bytes,
+                           char *err, size_t err_len)
+{
+    int single = has_member(z, base);
+    char first[SIGROK_SR_BASE_MAX + 16];
+    snprintf(first, sizeof first, "%s-1", base);
+    if (base[0] == '\0') /* no capturefile (an analog-only session, a Hantek's) or no metadata: no chunk to walk */
+        single = 1;
+    else if (!single && !has_member(z, first)) {
+        snprintf(err, err_len, "%s: no logic data: the metadata's capturefile=%s names no member (%s nor %s-1)", path,
+                 base, base, base);
+        return -1;
+    }
+    zip_stat_t st;
+    int k = single ? 0 : 1;
+    for (; base[0] && chunk_stat(z, base, single, k, &st) == 0; k++) {
+        if (st.size % (zip_uint64_t)unitsize != 0) {
             snprintf(err, err_len, "%s: chunk %.40s holds %llu bytes, not whole samples of unitsize=%d: the unit size or "
                      "channel count disagrees with the data", path, st.name, (unsigned long long)st.size, unitsize);
             return -1;
         }
-        if (is_logic_chunk(st.name))
-            *logic_bytes += st.size;
+        *logic_bytes += st.size;
+    }
+    size_t len = strlen(base);
+    uint64_t total = 0;
+    zip_int64_t n = zip_get_num_entries(z, 0);
+    for (zip_int64_t i = 0; i < n; i++) {
+        zip_stat_init(&st);
+        if (zip_stat_index(z, (zip_uint64_t)i, 0, &st) != 0 || !(st.valid & ZIP_STAT_SIZE) ||
+            !(st.valid & ZIP_STAT_NAME) || strcmp(st.name, "version") == 0 || strcmp(st.name, "metadata") == 0)
+            continue;
+        char *end = NULL;
+        long chunk = len && strncmp(st.name, base, len) == 0 && st.name[len] == '-' ? strtol(st.name + len + 1, &end, 10)
+                                                                                    : 0;
+        if (end != NULL && *end == '\0' && chunk > 0 && single) {
+            snprintf(err, err_len, "%s: chunk %.40s is not read: the logic data is the single member %s (libsigrok "
+                     "reads no chunk beside it, their samples would be lost)", path, st.name, base);
+            return -1;
+        }
+        if (end != NULL && *end == '\0' && chunk >= k) {
+            snprintf(err, err_len, "%s: chunk %.40s is not read: %s-%d is missing (libsigrok stops there, the samples "
+                     "after it would be lost)", path, st.name, base, k);
+            return -1;
+        }
         total += st.size;
         if (total > SIGROK_SR_MAX_DATA_BYTES) {
             snprintf(err, err_len, "%s: more than %llu bytes of samples (libsigrok inflates them all)", path,
@@ -159,6 +208,75 @@ static int check_data_size(zip_t *z, const char *path, int unitsize, uint64_t *l
         }
     }
     return 0;
+}
+
+int sigrok_sr_chunks_open(struct sigrok_sr_chunks *c, const char *path, const char *base)
+{
+    int zerr = 0;
+    *c = (struct sigrok_sr_chunks){0};
+    if (base[0] == '\0') /* no logic chunks */
+        return 0;
+    snprintf(c->base, sizeof c->base, "%s", base);
+    c->zip = zip_open(path, ZIP_RDONLY, &zerr);
+    if (c->zip == NULL)
+        return -1;
+    c->single = has_member(c->zip, base);
+    c->k = c->single ? 0 : 1;
+    c->crc = crc32(0, NULL, 0);
+    zip_stat_t st;
+    c->open = chunk_stat(c->zip, c->base, c->single, c->k, &st) == 0;
+    c->size = c->open ? st.size : 0;
+    c->want = c->open && (st.valid & ZIP_STAT_CRC) ? st.crc : 0;
+    c->checked = c->open && (st.valid & ZIP_STAT_CRC);
+    snprintf(c->name, sizeof c->name, "%.63s", c->open ? st.name : "");
+    return 0;
+}
+
+/* The chunk just completed against its CRC-32; then the next one (empty
+ * ones, which libsigrok sends nothing of, are checked at once). */
+static int chunk_done(struct sigrok_sr_chunks *c, char *bad, size_t len)
+{
+    for (;;) {
+        if (c->checked && c->crc != c->want) {
+            snprintf(bad, len, "corrupt chunk %s (bytes %llu to %llu of the logic data): its samples disagree with its "
+                     "CRC-32 (libsigrok passes them on)", c->name, (unsigned long long)c->at,
+                     (unsigned long long)(c->at + c->size));
+            return -1;
+        }
+        c->at += c->size;
+        c->done = 0;
+        c->crc = crc32(0, NULL, 0);
+        zip_stat_t st;
+        c->k++;
+        c->open = chunk_stat(c->zip, c->base, c->single, c->k, &st) == 0;
+        c->size = c->open ? st.size : 0;
+        c->want = c->open && (st.valid & ZIP_STAT_CRC) ? st.crc : 0;
+        c->checked = c->open && (st.valid & ZIP_STAT_CRC);
+        snprintf(c->name, sizeof c->name, "%.63s", c->open ? st.name : "");
+        if (!c->open || c->size > 0)
+            return 0;
+    }
+}
+
+int sigrok_sr_chunks_feed(struct sigrok_sr_chunks *c, const uint8_t *p, uint64_t n, char *bad, size_t len)
+{
+    if (c->zip == NULL)
+        return 0;
+    while (n > 0 && c->open) {
+        uint64_t take = c->size - c->done < n ? c->size - c->done : n;
+        c->crc = crc32_z(c->crc, p, (z_size_t)take);
+        c->done += take, p += take, n -= take;
+        if (c->done == c->size && chunk_done(c, bad, len) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void sigrok_sr_chunks_close(struct sigrok_sr_chunks *c)
+{
+    if (c->zip != NULL)
+        zip_discard(c->zip);
+    c->zip = NULL;
 }
 
 /* The first logic chunk (logic-1-1, logic-1-2, ... as libsigrok reads
@@ -212,10 +330,12 @@ void sigrok_sr_bad_chunk(const char *path, uint64_t offset, char *name, size_t l
     zip_discard(z);
 }
 
-int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *err, size_t err_len)
+int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, char *base, size_t base_len, char *err,
+                      size_t err_len)
 {
     int zerr = 0;
     *logic_bytes = 0, *unitsize = 1;
+    snprintf(base, base_len, "%s", ""); /* no metadata: left to libsigrok, which reports it */
     zip_t *z = zip_open(path, ZIP_RDONLY, &zerr);
     if (z == NULL)
         return 0; /* libsigrok says it is not a session */
@@ -234,13 +354,21 @@ int sigrok_sr_prescan(const char *path, uint64_t *logic_bytes, int *unitsize, ch
                 rc = -1;
             } else {
                 rc = check_device(kf, groups[i], path, unitsize, err, err_len);
+                char *v = g_key_file_get_value(kf, groups[i], "capturefile", NULL);
+                if (rc == 0 && v != NULL && strlen(v) > SIGROK_SR_BASE_MAX) {
+                    snprintf(err, err_len, "%s: capturefile=%.40s…: longer than %d characters", path, v,
+                             SIGROK_SR_BASE_MAX);
+                    rc = -1;
+                }
+                snprintf(base, base_len, "%s", v && strlen(v) <= SIGROK_SR_BASE_MAX ? v : "");
+                g_free(v);
             }
         }
         g_strfreev(groups);
         g_key_file_free(kf);
     }
     if (rc == 0)
-        rc = check_data_size(z, path, *unitsize, logic_bytes, err, err_len);
+        rc = check_data_size(z, path, base, *unitsize, logic_bytes, err, err_len);
     zip_discard(z);
     return rc;
 }
