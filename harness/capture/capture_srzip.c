@@ -107,6 +107,28 @@ static int check_device(GKeyFile *kf, const char *group, const char *path, int *
         if (g_key_file_has_key(kf, group, key, NULL))
             break;
     }
+    /* a probeN past total probes: libsigrok cannot name that channel and
+     * fails to load the session ("not a readable session" said nothing) */
+    gchar **keys = g_key_file_get_keys(kf, group, NULL, NULL);
+    long beyond = 0;
+    for (int i = 0; keys != NULL && keys[i] != NULL && beyond == 0; i++) {
+        char *end = NULL;
+        long k = strncmp(keys[i], "probe", 5) == 0 ? strtol(keys[i] + 5, &end, 10) : 0;
+        if (end != NULL && *end == '\0' && end != keys[i] + 5 && k > probes)
+            beyond = k;
+    }
+    g_strfreev(keys);
+    if (beyond > 0) {
+        snprintf(err, err_len, "%s: probe%ld names a channel past total probes=%d: the metadata disagrees with itself",
+                 path, beyond, probes);
+        return -1;
+    }
+    /* logic data (a capturefile) with no unitsize: libsigrok reads none of it
+     * ("Neither analog nor logic data. Ignoring.") */
+    if (g_key_file_has_key(kf, group, "capturefile", NULL) && !g_key_file_has_key(kf, group, "unitsize", NULL)) {
+        snprintf(err, err_len, "%s: its metadata gives no unitsize: libsigrok reads no logic data without one", path);
+        return -1;
+    }
     if (int_key(kf, group, "unitsize", 1, 8, 1, &unitsize) != 0 || unitsize * 8 < named) {
         shown(kf, group, "unitsize", v, sizeof v);
         snprintf(err, err_len, "%s: unitsize=%s: not 1 to 8 bytes a sample, enough for its %d logic channels", path, v,
