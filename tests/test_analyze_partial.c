@@ -221,3 +221,44 @@ Test(analyze_partial, rx_alone_shows_a_sync_reply)
     cr_expect(strstr(out, "SYNC: no SYNC reply on RX (without the op log, whether one was sent is not known)\n"),
               "%s", out);
 }
+
+/* DTR alone feeds no analyzer: the list of what each needs, then one
+ * error line in the house form, exit 2. */
+Test(analyze_partial, dtr_alone_lists_what_each_analyzer_needs_then_refuses)
+{
+    struct vcd v = {.names = {"DTR"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e6};
+    vcd_add(&v, 1.0, 0, 0), vcd_add(&v, 2.0, 0, 1);
+    const char *path = vcd_write(&v, dir, "dtr", 5.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 2, "%s%s", out, err);
+    cr_assert(strstr(out, "analyzers run: none\n") != NULL, "%s", out);
+    cr_assert(strstr(out, "  strap window      needs IO0, or DTR and RTS\n") != NULL, "%s", out);
+    char want[400];
+    snprintf(want, sizeof want, "resetlab: analyze: %s: the trace has neither EN nor DTR and RTS nor RX", path);
+    cr_assert(strstr(err, want) == err, "%s", err);
+    cr_assert_eq(strchr(err, '\n'), err + strlen(err) - 1, "one line: %s", err);
+}
+
+/* EN low from 1 ms to the end (the last sample, 4.999 ms): the reset says
+ * it was never released. */
+Test(analyze_partial, en_held_low_to_the_end_says_so)
+{
+    struct vcd v = {.names = {"EN", "IO0"}, .n_ch = 2, .initial = {1, 1}, .rate_hz = 1e6};
+    vcd_add(&v, 1.0, 0, 0);
+    const char *path = vcd_write(&v, dir, "held", 5.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "  #1 EN low at 1.000 ms, still held in reset when the capture ends at 4.999 ms\n") != NULL,
+              "%s", out);
+    cr_assert(strstr(out, "outcome: no-reset\n") != NULL, "%s", out);
+}
+
+/* A backslash or a quote on the line is escaped: `\Y` is the two bytes
+ * '\' 'Y', not an escape. */
+Test(analyze_partial, a_backslash_on_the_line_is_escaped)
+{
+    static const char text[] = "a\\Y\"b";
+    struct vcd v = {.names = {"RX"}, .n_ch = 1, .initial = {1}, .rate_hz = 1e7};
+    double end = vcd_add_uart(&v, 0, 1.0, 115200, text, sizeof text - 1);
+    const char *path = vcd_write(&v, dir, "bs", end + 1.0);
+    cr_assert_eq(analyze(path, "--board devkitc"), 0, "%s%s", out, err);
+    cr_assert(strstr(out, "UART: 5 bytes at 115200 baud: \"a\\\\Y\\\"b\"\n") != NULL, "%s", out);
+}

@@ -69,7 +69,7 @@ int channel_map_parse(const char *spec, struct channel_map *m, char *err, size_t
  * end from the file. EN's analog samples are kept at `analog_rate_hz`
  * (every n-th sample; 0 = all), at most SIGROK_MAX_ANALOG of them (then
  * every other one is dropped, as often as needed).
- * DTR and RTS must be present; EN, IO0 and RX are optional. `samplerate`
+ * Any of DTR, RTS, EN, IO0 and RX may be missing, not all. `samplerate`
  * (Hz, 0 = unknown) is for CSV files, which may not say theirs; sigrok's
  * own CSV output says it in a comment, which is read. Returns 0, or -1
  * with one line in err. */

@@ -42,7 +42,9 @@ static const char usage[] =
     "when most frames fail; the whole line is decoded (one byte per RX edge at most).\n"
     "A partial probe (RX alone, EN and IO0, DTR and RTS, any subset) is analysed\n"
     "with what it has: the report names the analyzers that ran and what each of\n"
-    "the others needs; a file with none of DTR, RTS, EN, IO0, RX is refused.\n"
+    "the others needs. A subset no analyzer can use (DTR or RTS alone, IO0 alone,\n"
+    "DTR or RTS with IO0) is refused after that list; a file with none of DTR,\n"
+    "RTS, EN, IO0, RX is refused.\n"
     "\n"
     "Every reset and finding is listed, as many as the capture holds (--json:\n"
     "reset_events and findings), up to 65536 of each kept in memory\n"
@@ -59,9 +61,12 @@ static const char usage[] =
     "    probes) or 32 analog ones (total analog), a unitsize not 1 to 8 bytes or\n"
     "    too small for its channels, a samplerate of 0, more than one device,\n"
     "    metadata over 64 KiB or more than 10^10 bytes of samples are refused\n"
-    "    (libsigrok 0.5.2 hangs on 10^9 channels); a logic chunk that is not\n"
-    "    whole samples of the unitsize, or a session that delivers fewer bytes\n"
-    "    than its chunks hold (a corrupt chunk, named), is refused too;\n"
+    "    (libsigrok 0.5.2 hangs on 10^9 channels), as is a probe numbered past\n"
+    "    total probes or no unitsize; a logic chunk that is not whole samples of\n"
+    "    the unitsize, fails its CRC-32 or does not inflate, a chunk after a\n"
+    "    missing one (libsigrok stops at the gap), a capturefile naming no chunk,\n"
+    "    or a session that delivers fewer bytes than its chunks hold is refused,\n"
+    "    naming the chunk;\n"
     "  - a sample rate over 10^12 Hz (1 ps a sample), two logic channels of one\n"
     "    of our names (say which with --map), a sample with bits set above the\n"
     "    file's logic channels (its unit size disagrees with the data), a --map\n"
@@ -70,6 +75,10 @@ static const char usage[] =
     "  - edges are counted as they are read: more than 512 DTR/RTS changes, or\n"
     "    1048576 edges in all (16 MiB), and the capture is refused at once;\n"
     "  - FILE.yaml (the op log): at most 512 KiB and 1024 ops, and what follows.\n"
+    "kept, not refused: EN's analog samples are read at the board's\n"
+    "analog_en_rate_hz, at most 1048576 of them (SIGROK_MAX_ANALOG: past it every\n"
+    "other one is dropped, so a long capture keeps its whole length at half the\n"
+    "rate).\n"
     CLI_LAB_LIMITS_HELP
     "\n"
     "options:\n"
@@ -88,7 +97,8 @@ static const char usage[] =
     "                  does (digits alone)\n"
     "  --baud N        decode RX at N baud, 1 to 10000000, instead of the board's\n"
     "                  chip ROM rate (an application's log, another device's UART)\n"
-    "  --json          one JSON line, as in runs.jsonl\n"
+    "  --json          one JSON line, as in runs.jsonl, with every reset\n"
+    "                  (reset_events) and every finding\n"
     "  --boards FILE   the lab description (default: ./boards.yaml, else the one\n"
     "                  installed with resetlab, share/resetlab/boards.yaml)\n"
     "\n"
@@ -172,6 +182,8 @@ static void print_bytes(FILE *f, const uint8_t *s, size_t n)
     for (size_t i = 0; i < n && i < 160; i++) {
         if (s[i] == '\r')
             fputs("\\r", f);
+        else if (s[i] == '\\' || s[i] == '"') /* so that a byte is never read as an escape */
+            fprintf(f, "\\%c", s[i]);
         else if (s[i] == '\n')
             fputs("\\n", f);
         else if (s[i] >= 0x20 && s[i] < 0x7f)
@@ -205,12 +217,10 @@ static void print_coverage(const struct trace *tr, const struct board_profile *b
     }
 }
 
-static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
-                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
-                         const struct uart_stats *us, int expected, const struct analysis *a,
-                         const struct analysis_lists *all)
+/* The capture, the board, the op log, and which analyzers its channels feed. */
+static void print_header(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
+                         const struct run_meta *meta, int have_meta)
 {
-    int baud = o->baud ? (int)o->baud : b->chip->baud;
     printf("%s: %.6g MS/s, %.3f ms, %zu edges on", o->file, tr->sample_rate_hz / 1e6, (double)tr->t_end_ns / 1e6, tr->n);
     for (int c = 0; c < CH_COUNT; c++)
         if (trace_has(tr, (enum channel)c))
@@ -221,6 +231,15 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
     else
         printf("no op log: the DTR/RTS edges stand for it\n");
     print_coverage(tr, b);
+}
+
+static void print_report(const struct analyze_opts *o, const struct trace *tr, const struct board_profile *b,
+                         const struct run_meta *meta, int have_meta, const uint8_t *uart, size_t n_uart,
+                         const struct uart_stats *us, int expected, const struct analysis *a,
+                         const struct analysis_lists *all)
+{
+    int baud = o->baud ? (int)o->baud : b->chip->baud;
+    print_header(o, tr, b, meta, have_meta);
     if (!trace_has(tr, CH_RX))
         printf("UART: no RX channel");
     else
@@ -252,6 +271,8 @@ static void print_report(const struct analyze_opts *o, const struct trace *tr, c
             printf(", released at %.3f ms", (double)r->release_ns / 1e6);
         else if (r->en_rise_ns >= 0)
             printf(", %s high at %.3f ms", en, (double)r->en_rise_ns / 1e6);
+        else /* never released: the outcome below is no-reset for that */
+            printf(", still held in reset when the capture ends at %.3f ms", (double)tr->t_end_ns / 1e6);
         if (r->predicted != BOOT_NONE && b->circuit->kind == CIRCUIT_USB_JTAG)
             printf(", boots %s (the mode the USB-Serial/JTAG latched)", boot_mode_name(r->predicted));
         else if (r->predicted != BOOT_NONE && !trace_has(tr, CH_IO0))
@@ -302,13 +323,13 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     struct analysis a;
     struct analysis_lists all = {0};
     if (meta == NULL || uart == NULL) {
-        fprintf(stderr, "resetlab: out of memory\n");
+        fprintf(stderr, "resetlab: analyze: out of memory\n");
         goto out;
     }
     run_meta_path(o->file, meta_path, sizeof meta_path);
     if (access(meta_path, F_OK) == 0) {
         if (run_meta_read(meta_path, meta, err, sizeof err) != 0) {
-            fprintf(stderr, "resetlab: %s\n", err);
+            fprintf(stderr, "resetlab: analyze: %s\n", err);
             goto out;
         }
         have_meta = 1;
@@ -319,7 +340,7 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     struct sigrok_read_opts read_opts = {o->samplerate, b->analyzer.threshold_v, b->analyzer.analog_en_rate_hz, 0};
     if (channel_map_parse(o->map, &map, err, sizeof err) != 0 || (sr = sigrok_new(err, sizeof err)) == NULL ||
         sigrok_read(sr, o->file, &map, &read_opts, &tr, err, sizeof err) != 0) {
-        fprintf(stderr, "resetlab: %s\n", err);
+        fprintf(stderr, "resetlab: analyze: %s\n", err);
         goto out;
     }
     tr.threshold_v = b->analyzer.threshold_v; /* files do not say; the board's analyzer does */
@@ -340,7 +361,9 @@ static int analyze_capture(const struct analyze_opts *o, const struct lab *lab)
     enum boot_mode want = expected >= 0 ? (enum boot_mode)expected : BOOT_ANY;
     if (analyze_run_all(&tr, &log, &bm, trace_has(&tr, CH_RX) ? uart : NULL, n_uart, want, &a, &all, err,
                         sizeof err) != 0) {
-        fprintf(stderr, "resetlab: %s: %s\n", o->file, err);
+        if (!o->json && analyzer_cannot_run(AN_RESETS, &tr, &bm) != NULL && !trace_has(&tr, CH_RX))
+            print_header(o, &tr, b, meta, have_meta); /* what each analyzer would need */
+        fprintf(stderr, "resetlab: analyze: %s: %s\n", o->file, err);
         goto out;
     }
     if (o->json) {
@@ -371,7 +394,7 @@ static int analyze_command(int argc, char **argv, const char *default_boards)
     struct lab lab;
     char err[512];
     if (lab_load(&lab, o.boards ? o.boards : default_boards, err, sizeof err) != 0) {
-        fprintf(stderr, "resetlab: %s\n", err);
+        fprintf(stderr, "resetlab: %s\n", err); /* as every command reports its lab */
         return 2;
     }
     int rc = analyze_capture(&o, &lab);
