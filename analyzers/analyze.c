@@ -355,13 +355,15 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
 static void summarize(struct analysis *out, const struct analysis_lists *all)
 {
     int n = all->n_resets < ANALYSIS_MAX_RESETS ? all->n_resets : ANALYSIS_MAX_RESETS;
-    memcpy(out->resets, all->resets, (size_t)n * sizeof *out->resets);
+    if (n > 0) /* a list never grown is NULL: memcpy's pointers must be valid even for 0 bytes */
+        memcpy(out->resets, all->resets, (size_t)n * sizeof *out->resets);
     if (all->n_resets > n)
         out->resets[n - 1] = all->resets[all->n_resets - 1];
     out->n_resets = n;
     out->n_resets_seen = all->n_resets_seen;
     out->n_findings = all->n_findings < ANALYSIS_MAX_FINDINGS ? all->n_findings : ANALYSIS_MAX_FINDINGS;
-    memcpy(out->findings, all->findings, (size_t)out->n_findings * sizeof *out->findings);
+    if (out->n_findings > 0)
+        memcpy(out->findings, all->findings, (size_t)out->n_findings * sizeof *out->findings);
     out->findings_cut = all->findings_cut || all->n_findings > ANALYSIS_MAX_FINDINGS;
 }
 
