@@ -286,37 +286,52 @@ static int sync_answered(const struct op_log *log, const struct board_model *bm,
     return answered || logged ? answered : -1;
 }
 
-/* Every analyzer into `l`; the run's figures, outcome and verdict into `out`. */
-static int analyze_into(const struct trace *tr, const struct op_log *log, const struct board_model *bm,
-                        const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
-                        struct lists *l, int max_resets, char *why, size_t why_len)
+/* A run's figures before any analyzer: none, and the verdict error until
+ * one decides it. */
+static void begin_analysis(struct analysis *out)
 {
+    memset(out, 0, sizeof *out);
     out->sync = -1;
     out->margin_ms = out->gap_ms = out->en_release_ms = out->tau_ms = NAN;
     out->verdict = VERDICT_ERROR;
-    struct steps st; /* the line steps, built once for every analyzer */
-    if (checked_steps(tr, &st, why, why_len) != 0)
+}
+
+/* The line steps, built once for every analyzer; -1 with the reason when
+ * the trace cannot be analysed. */
+static int steps_to_analyze(const struct trace *tr, const struct board_model *bm, struct steps *st, char *why,
+                            size_t why_len)
+{
+    if (checked_steps(tr, st, why, why_len) != 0)
         return -1;
     if (analyzer_cannot_run(AN_RESETS, tr, bm) != NULL && !trace_has(tr, CH_RX)) {
         snprintf(why, why_len, "the trace has neither EN nor DTR and RTS nor RX: nothing to analyze");
         return -1;
     }
+    return 0;
+}
+
+/* Every analyzer over the steps into `l`; the run's figures, outcome and
+ * verdict into `out` (begun by begin_analysis). */
+static int analyze_into(const struct trace *tr, const struct steps *st, const struct op_log *log,
+                        const struct board_model *bm, const uint8_t *uart, size_t uart_len, enum boot_mode expected,
+                        struct analysis *out, struct lists *l, int max_resets, char *why, size_t why_len)
+{
     if (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL) { /* else RX alone: the banner decides */
-        int n = resets_from_steps(tr, &st, bm, log, l->resets, max_resets, &l->n_resets_seen, why, why_len);
+        int n = resets_from_steps(tr, st, bm, log, l->resets, max_resets, &l->n_resets_seen, why, why_len);
         if (n < 0)
             return -1;
         l->n_resets = n;
     }
     struct trace io0;
     struct edge io0_edges[MAX_STEPS];
-    if (predict_boot_modes(l, io0_from_circuit(tr, &st, bm, &io0, io0_edges), bm, expected) != 0) {
+    if (predict_boot_modes(l, io0_from_circuit(tr, st, bm, &io0, io0_edges), bm, expected) != 0) {
         snprintf(why, why_len, "out of memory for IO0's edges");
         return -1;
     }
-    int board_wrong = board_level_findings(l, tr, &st, bm) > 0;
+    int board_wrong = board_level_findings(l, tr, st, bm) > 0;
     report_unasked_resets(l, log, expected);
     report_reenumerations(l, bm);
-    add_findings_of(l, transients_from_steps, tr, &st, bm, log);
+    add_findings_of(l, transients_from_steps, tr, st, bm, log);
     decide_outcome(out, l, bm, uart, uart_len);
     out->sync = sync_answered(log, bm, uart, uart_len);
     out->verdict = expected == BOOT_ANY || out->outcome == expected ? VERDICT_PASS : VERDICT_FAIL;
@@ -340,9 +355,12 @@ int analyze_run(const struct trace *tr, const struct op_log *log, const struct b
                 const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                 char *why, size_t why_len)
 {
-    memset(out, 0, sizeof *out);
+    begin_analysis(out);
+    struct steps st;
+    if (steps_to_analyze(tr, bm, &st, why, why_len) != 0)
+        return -1;
     struct lists l = {.resets = out->resets, .findings = out->findings, .max_findings = ANALYSIS_MAX_FINDINGS};
-    int rc = analyze_into(tr, log, bm, uart, uart_len, expected, out, &l, ANALYSIS_MAX_RESETS, why, why_len);
+    int rc = analyze_into(tr, &st, log, bm, uart, uart_len, expected, out, &l, ANALYSIS_MAX_RESETS, why, why_len);
     out->n_resets = l.n_resets;
     out->n_resets_seen = l.n_resets_seen;
     out->n_findings = l.n_findings;
@@ -371,22 +389,21 @@ int analyze_run_all(const struct trace *tr, const struct op_log *log, const stru
                     const uint8_t *uart, size_t uart_len, enum boot_mode expected, struct analysis *out,
                     struct analysis_lists *all, char *why, size_t why_len)
 {
-    memset(out, 0, sizeof *out);
+    begin_analysis(out);
     memset(all, 0, sizeof *all);
     struct steps st;
-    int seen = 0;
-    if (checked_steps(tr, &st, why, why_len) != 0)
-        return analyze_run(tr, log, bm, uart, uart_len, expected, out, why, why_len); /* its reason */
-    if (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL &&
-        resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, &seen, why, why_len) < 0)
-        return analyze_run(tr, log, bm, uart, uart_len, expected, out, why, why_len);
-    int max_resets = seen < ANALYSIS_LISTS_MAX ? (seen > 0 ? seen : 1) : ANALYSIS_LISTS_MAX; /* counted first */
+    int seen = 0; /* counted first, into the run's own 16 */
+    if (steps_to_analyze(tr, bm, &st, why, why_len) != 0 ||
+        (analyzer_cannot_run(AN_RESETS, tr, bm) == NULL &&
+         resets_from_steps(tr, &st, bm, log, out->resets, ANALYSIS_MAX_RESETS, &seen, why, why_len) < 0))
+        return -1;
+    int max_resets = seen < ANALYSIS_LISTS_MAX ? (seen > 0 ? seen : 1) : ANALYSIS_LISTS_MAX;
     struct lists l = {.resets = malloc((size_t)max_resets * sizeof *l.resets), .heap = 1};
     if (l.resets == NULL) {
         snprintf(why, why_len, "out of memory for %d resets", max_resets);
         return -1;
     }
-    int rc = analyze_into(tr, log, bm, uart, uart_len, expected, out, &l, max_resets, why, why_len);
+    int rc = analyze_into(tr, &st, log, bm, uart, uart_len, expected, out, &l, max_resets, why, why_len);
     *all = (struct analysis_lists){l.resets, l.n_resets, l.n_resets_seen, l.findings, l.n_findings, l.cut};
     summarize(out, all);
     return rc;

@@ -69,8 +69,8 @@ static double transition_gap_ms(const struct steps *st, int r)
 static int keep_pulse(struct reset_event *out, int n, int max, int64_t low, int64_t rise)
 {
     if (max > 0) {
-        out[n < max ? n : max - 1].en_low_ns = low;
-        out[n < max ? n : max - 1].en_rise_ns = rise;
+        struct reset_event *ev = &out[n < max ? n : max - 1];
+        ev->en_low_ns = low, ev->en_rise_ns = rise;
     }
     return n + 1;
 }

@@ -22,20 +22,10 @@ static void setup(void)
 
 static void teardown(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    cr_assert_eq(system(cmd), 0);
+    remove_tree(dir);
 }
 
 TestSuite(analyze_lists, .init = setup, .fini = teardown);
-
-static int count(const char *text, const char *what)
-{
-    int n = 0;
-    for (const char *p = strstr(text, what); p != NULL; p = strstr(p + 1, what))
-        n++;
-    return n;
-}
 
 /* The case: 114 EN pulses in 100 s, each 5 ms low, 870 ms apart. */
 static const char *hundred_seconds(void)
@@ -53,14 +43,14 @@ Test(analyze_lists, every_reset_of_a_hundred_seconds_is_listed)
     snprintf(args, sizeof args, "analyze %s --board devkitc", path);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
     cr_assert(strstr(out, "resets: 114\n") != NULL, "%s", out);
-    cr_assert_eq(count(out, " EN low at "), 114, "%s", out);
+    cr_assert_eq(count_of(out, " EN low at "), 114, "%s", out);
     cr_assert(strstr(out, "  #17 EN low at 13930.000 ms, EN high at 13935.000 ms") != NULL, "%s", out);
     cr_assert(strstr(out, "  #114 EN low at 98320.000 ms, EN high at 98325.000 ms, strap: flash") != NULL, "%s", out);
     cr_assert_null(strstr(out, "listed:"), "%s", out);
     snprintf(args, sizeof args, "analyze %s --board devkitc --json", path);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
     cr_assert(strstr(out, "\"resets\": 114, ") != NULL, "%s", out);
-    cr_assert_eq(count(out, "\"en_low_ms\": "), 114, "%s", out);
+    cr_assert_eq(count_of(out, "\"en_low_ms\": "), 114, "%s", out);
     cr_assert(strstr(out, "{\"en_low_ms\": 98320.0000, \"en_high_ms\": 98325.0000, \"released_ms\": null") != NULL, "%s", out);
 }
 
@@ -80,13 +70,13 @@ Test(analyze_lists, more_findings_than_a_run_keeps_are_all_listed)
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
     cr_assert(strstr(out, "resets: 60\n") != NULL, "%s", out);
     cr_assert(strstr(out, "\nfindings: 239\n") != NULL, "%s", out);
-    cr_assert_eq(count(out, " transient "), 239, "%s", out);
+    cr_assert_eq(count_of(out, " transient "), 239, "%s", out);
     cr_assert(strstr(out, "12002.000 ms  (DTR1,RTS0) for 48.000 ms") != NULL, "%s", out);
     snprintf(args, sizeof args, "analyze %s --board devkitc --json", path);
     cr_assert_eq(run_cli(args, out, sizeof out, err, sizeof err), 0, "%s%s", out, err);
     cr_assert(strstr(out, "\"findings_cut\": false, ") != NULL, "%s", out);
-    cr_assert_eq(count(out, "{\"kind\": \"transient\""), 239, "%.300s", out);
-    cr_assert_eq(count(out, "\"en_low_ms\": "), 60);
+    cr_assert_eq(count_of(out, "{\"kind\": \"transient\""), 239, "%.300s", out);
+    cr_assert_eq(count_of(out, "\"en_low_ms\": "), 60);
 }
 
 /* Past ANALYSIS_LISTS_MAX (65536) resets: all counted, the first 65535 and
@@ -108,7 +98,7 @@ Test(analyze_lists, past_the_memory_cap_the_output_says_what_it_left_out)
     cr_assert(strstr(text, "resets: 65540 (listed: the first 65535 and the last; at most 65536 are kept in memory, "
                            "ANALYSIS_LISTS_MAX)\n") != NULL,
               "%.2000s", text);
-    cr_assert_eq(count(text, " EN low at "), 65536);
+    cr_assert_eq(count_of(text, " EN low at "), 65536);
     cr_assert(strstr(text, "  #65535 EN low at 131069.000 ms") != NULL);
     cr_assert_null(strstr(text, "  #65536 EN low"));
     cr_assert(strstr(text, "  #65540 EN low at 131079.000 ms, EN high at 131079.500 ms, strap: download") != NULL);
