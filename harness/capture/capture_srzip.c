@@ -232,6 +232,20 @@ static int check_data_size(zip_t *z, const char *path, const char *base, int uni
     return 0;
 }
 
+/* Chunk k: its size and the CRC-32 its zip entry gives, none of it fed yet
+ * (open 0 past the last chunk). */
+static void chunk_begin(struct sigrok_sr_chunks *c)
+{
+    zip_stat_t st;
+    c->open = chunk_stat(c->zip, c->base, c->single, c->k, &st) == 0;
+    c->size = c->open ? st.size : 0;
+    c->checked = c->open && (st.valid & ZIP_STAT_CRC);
+    c->want = c->checked ? st.crc : 0;
+    c->done = 0;
+    c->crc = crc32(0, NULL, 0);
+    snprintf(c->name, sizeof c->name, "%.63s", c->open ? st.name : "");
+}
+
 int sigrok_sr_chunks_open(struct sigrok_sr_chunks *c, const char *path, const char *base)
 {
     int zerr = 0;
@@ -244,13 +258,7 @@ int sigrok_sr_chunks_open(struct sigrok_sr_chunks *c, const char *path, const ch
         return -1;
     c->single = has_member(c->zip, base);
     c->k = c->single ? 0 : 1;
-    c->crc = crc32(0, NULL, 0);
-    zip_stat_t st;
-    c->open = chunk_stat(c->zip, c->base, c->single, c->k, &st) == 0;
-    c->size = c->open ? st.size : 0;
-    c->want = c->open && (st.valid & ZIP_STAT_CRC) ? st.crc : 0;
-    c->checked = c->open && (st.valid & ZIP_STAT_CRC);
-    snprintf(c->name, sizeof c->name, "%.63s", c->open ? st.name : "");
+    chunk_begin(c);
     return 0;
 }
 
@@ -266,15 +274,8 @@ static int chunk_done(struct sigrok_sr_chunks *c, char *bad, size_t len)
             return -1;
         }
         c->at += c->size;
-        c->done = 0;
-        c->crc = crc32(0, NULL, 0);
-        zip_stat_t st;
         c->k++;
-        c->open = chunk_stat(c->zip, c->base, c->single, c->k, &st) == 0;
-        c->size = c->open ? st.size : 0;
-        c->want = c->open && (st.valid & ZIP_STAT_CRC) ? st.crc : 0;
-        c->checked = c->open && (st.valid & ZIP_STAT_CRC);
-        snprintf(c->name, sizeof c->name, "%.63s", c->open ? st.name : "");
+        chunk_begin(c);
         if (!c->open || c->size > 0)
             return 0;
     }
